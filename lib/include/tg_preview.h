@@ -1,0 +1,42 @@
+/*
+ * Per-split tier statistics from a tally: what `preview` shows and what
+ * the gates judge. Lift is against the split's own baseline.
+ */
+#ifndef TG_PREVIEW_H
+#define TG_PREVIEW_H
+
+#include <cjson/cJSON.h>
+#include <stdint.h>
+
+#include "tg_error.h"
+#include "tg_stats.h"
+#include "tg_tally.h"
+
+typedef struct {
+    const char *tier;        /* borrowed from the tally */
+    uint64_t leads, labeled, conversions;
+    double rate, lift;       /* NAN when labeled is 0 */
+    double ci_lower, ci_upper;
+} tg_tier_stats;
+
+typedef struct {
+    int split;               /* TG_SPLIT_TRAIN, _TEST or _ALL */
+    const char *model_version;
+    uint64_t rows, labeled, conversions;
+    double baseline_rate;    /* NAN when nothing is labeled */
+    tg_ci_method ci_method;
+    double ci_level;
+    int first_date, last_date;  /* yyyymmdd, 0 unknown */
+    int ntiers;
+    tg_tier_stats *tiers;    /* rule order, default tier last */
+} tg_split_stats;
+
+int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
+                           const char *model_version, tg_ci_method m,
+                           double level, tg_error *err);
+void tg_split_stats_release(tg_split_stats *s);
+
+/** The preview JSON object of one split (caller deletes). */
+cJSON *tg_split_stats_json(const tg_split_stats *s);
+
+#endif

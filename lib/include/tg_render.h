@@ -1,0 +1,23 @@
+/*
+ * Writers: they format results already computed, to a caller's FILE.
+ */
+#ifndef TG_RENDER_H
+#define TG_RENDER_H
+
+#include <stdio.h>
+
+#include "tg_preview.h"
+
+/** Terminal table per split. */
+void tg_render_preview_text(FILE *out, const tg_split_stats *s, int n);
+/** GitHub-flavoured Markdown tables. */
+void tg_render_preview_markdown(FILE *out, const tg_split_stats *s, int n);
+/** One CSV row per (split, tier). */
+void tg_render_preview_csv(FILE *out, const tg_split_stats *s, int n);
+
+/** "1,234,567" into buf (32 bytes). */
+const char *tg_fmt_count(unsigned long long v, char buf[32]);
+/** "12.34%" or "n/a" into buf (32 bytes). */
+const char *tg_fmt_pct(double v, int decimals, char buf[32]);
+
+#endif

@@ -1,0 +1,132 @@
+/*
+ * Rule sets: the model's features (with the column aliases a warehouse
+ * export may use), its ordered tiers (first match wins) and the default
+ * tier, loaded from JSON and compiled once.
+ */
+#ifndef TG_RULES_H
+#define TG_RULES_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "tg_cond.h"
+#include "tg_error.h"
+
+typedef struct {
+    char *name;
+    char **aliases;
+    int naliases;
+    double min, max;        /* declared range, NAN when not declared */
+    char *description;
+} tg_feature;
+
+typedef struct {
+    char *name;
+    char *when;             /* source text, "" for the default tier */
+    tg_cond *cond;          /* NULL for the default tier */
+    char *display;
+    double expected_conversion_rate;
+    double expected_lift;
+    int priority_rank;
+    char *action;
+    char *explanation;
+} tg_tier;
+
+/*
+ * A rule set whose conditions only compare single features with
+ * constants is compiled into a lookup table: each feature's value falls
+ * in one of a few regions (NULL, below the first constant, equal to it,
+ * between two constants, ...), inside which every comparison has one
+ * truth value, so the tier of each combination of regions is computed
+ * once, at load time, by the evaluator itself.
+ */
+typedef struct {
+    int nfeat;            /* features in the table */
+    int *feat;            /* their indices */
+    int *ncut;            /* constants per feature */
+    double **cut;         /* sorted distinct constants per feature */
+    uint32_t *stride;
+    unsigned char *tier;  /* the table */
+    size_t size;
+} tg_tiermap;
+
+typedef struct tg_rules {
+    char *path;
+    char sha256[65];        /* of the file's bytes */
+    char *model_id;
+    char *model_version;
+    char *model_type;
+    tg_feature *features;
+    int nfeatures;
+    tg_tier *tiers;         /* rule order; the default tier is last */
+    int ntiers;             /* including the default tier */
+    char **changes;
+    int nchanges;
+    cJSON *json;            /* the whole document, for keys passed through */
+    tg_tiermap *map;        /* NULL when a condition is not table-able */
+} tg_rules;
+
+/** Load and compile a rule set. The caller frees *out with tg_rules_free. */
+int tg_rules_load(tg_rules **out, const char *path, tg_error *err);
+
+/** Load from text already in memory; path is used in messages. */
+int tg_rules_parse(tg_rules **out, const char *text, size_t len,
+                   const char *path, tg_error *err);
+
+void tg_rules_free(tg_rules *rules);
+
+/** Index of the default tier (always ntiers - 1). */
+static inline int tg_rules_default(const tg_rules *r)
+{
+    return r->ntiers - 1;
+}
+
+/** The tier of one row by evaluating each condition (no table). */
+int tg_rules_assign_slow(const tg_rules *r, const double *values);
+
+/**
+ * The tier of one row: the first tier whose condition is TRUE, else the
+ * default. values holds one double per feature, NAN for NULL.
+ */
+static inline int tg_rules_assign(const tg_rules *r, const double *values)
+{
+    const tg_tiermap *m = r->map;
+    if (m) {
+        size_t idx = 0;
+        for (int i = 0; i < m->nfeat; i++) {
+            double v = values[m->feat[i]];
+            const double *c = m->cut[i];
+            int n = m->ncut[i], region;
+            if (v != v) {
+                region = 0; /* NULL */
+            } else {
+                int k = 0;
+                while (k < n && c[k] < v)
+                    k++;
+                region = (k < n && c[k] == v) ? 2 + 2 * k : 1 + 2 * k;
+            }
+            idx += (size_t)region * m->stride[i];
+        }
+        return m->tier[idx];
+    }
+    return tg_rules_assign_slow(r, values);
+}
+
+/**
+ * Build r->map when every condition is table-able and the table small;
+ * leaves it NULL otherwise (evaluation then walks the conditions).
+ */
+int tg_tiermap_build(tg_rules *r, tg_error *err);
+void tg_tiermap_free(tg_tiermap *m);
+
+/** Index of the tier called name, or -1. */
+int tg_rules_tier_index(const tg_rules *r, const char *name);
+
+/** Index of the feature whose name or alias is name (any case), or -1. */
+int tg_rules_feature_index(const tg_rules *r, const char *name, size_t len);
+
+/** Marks in used[] (nfeatures entries) the features some tier reads. */
+void tg_rules_used_features(const tg_rules *r, unsigned char *used);
+
+#endif

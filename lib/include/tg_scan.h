@@ -1,0 +1,115 @@
+/*
+ * Reading feature exports: binding a header to the rule set's features
+ * (by name or alias, any case, any order), parsing each row with SQL's
+ * NULL and boolean conventions, assigning its tier and split, and
+ * tallying. Memory does not depend on the number of rows.
+ */
+#ifndef TG_SCAN_H
+#define TG_SCAN_H
+
+#include <stdint.h>
+
+#include "tg_csv.h"
+#include "tg_error.h"
+#include "tg_rules.h"
+#include "tg_tally.h"
+
+/** Which columns of a header hold what the rules need. */
+typedef struct {
+    int ncols;
+    int *feature_col;      /* per feature, -1 when absent */
+    int target_col;        /* -1 when absent */
+    int split_col;         /* -1 when absent */
+    int date_col;          /* contacted_date, -1 when absent */
+    int lead_id_col;       /* -1 when absent */
+} tg_schema;
+
+/**
+ * Bind the header record that csv holds now. Fails only on a duplicate
+ * column; missing columns are left at -1 for the caller to judge.
+ */
+int tg_schema_bind(tg_schema *s, const tg_rules *rules, tg_csv *csv,
+                   tg_error *err);
+void tg_schema_release(tg_schema *s);
+
+/** Train/test date windows from registry/date_config.json. */
+typedef struct {
+    int train_start, train_end, test_start, test_end; /* yyyymmdd */
+} tg_date_config;
+
+int tg_date_config_load(tg_date_config *out, const char *path, tg_error *err);
+
+typedef enum { TG_BAD_ROW_ERROR = 0, TG_BAD_ROW_SKIP = 1 } tg_bad_row;
+
+typedef struct {
+    const char *const *paths;   /* one or more files ("-" = stdin) */
+    int npaths;
+    const char *date_config;    /* used when a file has no split column */
+    tg_bad_row on_bad_row;
+    int threads;                /* 0: as many as useful, up to 2 per file */
+    int fingerprint;            /* compute the SHA-256 of the input bytes */
+} tg_scan_options;
+
+#define TG_SCAN_OPTIONS_INIT {NULL, 0, NULL, TG_BAD_ROW_ERROR, 0, 0}
+
+/** One parsed row, as the row reader hands it out. */
+typedef struct {
+    double *values;      /* per feature, NAN for NULL or unbound */
+    int target;          /* 0, 1, or -1 for NULL */
+    int split;           /* TG_SPLIT_TRAIN, _TEST or _OTHER */
+    int date;            /* yyyymmdd, 0 when NULL or absent */
+    int tier;            /* assigned tier */
+} tg_row;
+
+typedef struct tg_reader tg_reader;
+
+/** Open the files of opts as one table of rows. */
+int tg_reader_open(tg_reader **out, const tg_rules *rules,
+                   const tg_scan_options *opts, tg_error *err);
+/**
+ * Next row: 1 with *row filled (borrowed until the next call), 0 at the
+ * end, <0 on error. Bad rows are skipped when the options say so.
+ */
+int tg_reader_next(tg_reader *rd, const tg_row **row, tg_error *err);
+/** The CSV reader and schema of the current file (for raw fields). */
+tg_csv *tg_reader_csv(tg_reader *rd);
+const tg_schema *tg_reader_schema(const tg_reader *rd);
+/** Rows skipped as bad so far, and the first such error. */
+uint64_t tg_reader_skipped(const tg_reader *rd, tg_error *first);
+void tg_reader_free(tg_reader *rd);
+
+/**
+ * Scan every file of opts into t (initialised with tg_tally_init for
+ * the same rules). Rows skipped as bad are counted in t->skipped and
+ * the first one's error is copied to first_skip (may be NULL).
+ */
+int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
+            tg_error *first_skip, tg_error *err);
+
+
+/** What `check-schema` reports: where each feature was found. */
+typedef struct {
+    char *column;          /* header name it was found as, NULL if missing */
+    int used;              /* some tier reads it */
+    uint64_t nulls;        /* empty cells */
+} tg_schema_feature;
+
+typedef struct {
+    int nfeatures;
+    tg_schema_feature *features;
+    uint64_t rows;
+    int has_target, has_split, has_date;
+    uint64_t target_nulls;
+    int missing;           /* used features missing from some file */
+    char *missing_file;    /* the first file that lacks one */
+} tg_schema_report;
+
+/**
+ * Read the headers of the files and, when every feature the rules use
+ * is there, count NULLs per column over all rows.
+ */
+int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
+                    const char *const *paths, int npaths, tg_error *err);
+void tg_schema_report_release(tg_schema_report *r);
+
+#endif

@@ -1,0 +1,42 @@
+/*
+ * Small shared helpers: whole-file reading, SHA-256, atomic writes.
+ */
+#ifndef TG_UTIL_H
+#define TG_UTIL_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tg_error.h"
+
+/**
+ * Read a whole file into a NUL-terminated buffer the caller frees.
+ * Files over max_bytes are refused.
+ */
+int tg_read_file(char **out, size_t *len, const char *path, size_t max_bytes,
+                 tg_error *err);
+
+/** SHA-256 streaming state (OpenSSL's libcrypto underneath). */
+typedef struct {
+    void *ctx;
+} tg_sha256;
+
+int tg_sha256_init(tg_sha256 *s);
+void tg_sha256_update(tg_sha256 *s, const void *data, size_t len);
+/** Finish, release the state and write 64 hex digits and a NUL to hex. */
+void tg_sha256_hex(tg_sha256 *s, char hex[65]);
+/** SHA-256 of a buffer as hex. */
+void tg_sha256_buffer(const void *data, size_t len, char hex[65]);
+
+/** Line and column (1-based) of byte offset in text. */
+void tg_text_position(const char *text, size_t offset, long *line,
+                      long *column);
+
+/** Parse "YYYY-MM-DD" (the first 10 bytes) to yyyymmdd; 0 if not a date. */
+int tg_parse_date(const char *s, size_t len);
+
+/** Format yyyymmdd as "YYYY-MM-DD" into buf (11 bytes). */
+char *tg_format_date(int yyyymmdd, char buf[11]);
+
+#endif

@@ -1,0 +1,20 @@
+/*
+ * tiergate: the public API of libtiergate, one header per module.
+ */
+#ifndef TIERGATE_H
+#define TIERGATE_H
+
+#include "tg_error.h"
+#include "tg_util.h"
+#include "tg_json.h"
+#include "tg_csv.h"
+#include "tg_cond.h"
+#include "tg_rules.h"
+#include "tg_tally.h"
+#include "tg_scan.h"
+#include "tg_stats.h"
+#include "tg_preview.h"
+#include "tg_render.h"
+#include "tg_synth.h"
+
+#endif

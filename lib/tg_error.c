@@ -1,0 +1,92 @@
+/*
+ * Error records: filled by library code, formatted by the tools.
+ */
+#include "tg_error.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+
+int tg_error_set(tg_error *err, int code, const char *file, long line,
+                 long column, const char *fmt, ...)
+{
+    if (!err)
+        return code;
+    err->code = code;
+    snprintf(err->file, sizeof err->file, "%s", file ? file : "");
+    err->line = line;
+    err->column = column;
+    err->context[0] = '\0';
+    err->caret = -1;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(err->msg, sizeof err->msg, fmt, ap);
+    va_end(ap);
+    return code;
+}
+
+void tg_error_context(tg_error *err, const char *text, size_t len, long caret)
+{
+    if (!err)
+        return;
+    if (len >= sizeof err->context)
+        len = sizeof err->context - 1;
+    /* Keep one line only: the caret points into it. */
+    size_t n = 0;
+    while (n < len && text[n] != '\n' && text[n] != '\r')
+        n++;
+    memcpy(err->context, text, n);
+    err->context[n] = '\0';
+    err->caret = caret < 0 || (size_t)caret > n ? -1 : caret;
+}
+
+void tg_error_clear(tg_error *err)
+{
+    if (!err)
+        return;
+    memset(err, 0, sizeof *err);
+    err->caret = -1;
+}
+
+char *tg_error_format(const tg_error *err, char *buf, size_t size)
+{
+    size_t off = 0;
+    if (size == 0)
+        return buf;
+    buf[0] = '\0';
+#define TG_APPEND(...)                                                   \
+    do {                                                                 \
+        int w_ = snprintf(buf + off, size - off, __VA_ARGS__);           \
+        if (w_ > 0)                                                      \
+            off = off + (size_t)w_ >= size ? size - 1 : off + (size_t)w_; \
+    } while (0)
+    if (err->file[0]) {
+        TG_APPEND("%s:", err->file);
+        if (err->line > 0) {
+            TG_APPEND("%ld:", err->line);
+            if (err->column > 0)
+                TG_APPEND("%ld:", err->column);
+        }
+        TG_APPEND(" ");
+    }
+    TG_APPEND("%s", err->msg);
+    if (err->context[0]) {
+        TG_APPEND("\n    %s", err->context);
+        if (err->caret >= 0)
+            TG_APPEND("\n    %*s^", (int)err->caret, "");
+    }
+#undef TG_APPEND
+    return buf;
+}
+
+int tg_error_exit_code(int code)
+{
+    switch (code) {
+    case TG_OK:
+        return 0;
+    case TG_EINVAL:
+        return 2;
+    default:
+        return 3;
+    }
+}

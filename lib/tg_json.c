@@ -1,0 +1,213 @@
+/*
+ * JSON documents in and out: cJSON for the tree, positions for syntax
+ * errors, key paths for type errors, atomic replacement for writes.
+ */
+#include "tg_json.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tg_util.h"
+
+int tg_json_parse(cJSON **out, const char *text, const char *path,
+                  tg_error *err)
+{
+    const char *end = NULL;
+    *out = cJSON_ParseWithOpts(text, &end, 1);
+    if (*out)
+        return TG_OK;
+    size_t off = end ? (size_t)(end - text) : 0;
+    long line, col;
+    tg_text_position(text, off, &line, &col);
+    tg_error_set(err, TG_EINVAL, path, line, col, "invalid JSON");
+    size_t ls = off - (size_t)(col - 1), le = off;
+    while (text[le] && text[le] != '\n')
+        le++;
+    tg_error_context(err, text + ls, le - ls, col - 1);
+    return TG_EINVAL;
+}
+
+int tg_json_load(cJSON **out, const char *path, tg_error *err)
+{
+    char *text = NULL;
+    *out = NULL;
+    int rc = tg_read_file(&text, NULL, path, 64u << 20, err);
+    if (rc)
+        return rc;
+    rc = tg_json_parse(out, text, path, err);
+    free(text);
+    return rc;
+}
+
+static int key_error(tg_error *err, const char *file, const char *keypath,
+                     const char *key, const char *what)
+{
+    return tg_error_set(err, TG_EINVAL, file, 0, 0, "key '%s%s%s': %s",
+                        keypath && *keypath ? keypath : "",
+                        keypath && *keypath ? "." : "", key, what);
+}
+
+int tg_json_get_string(const cJSON *obj, const char *key, int required,
+                       const char *file, const char *keypath,
+                       const char **out, tg_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return required ? key_error(err, file, keypath, key, "missing")
+                        : TG_OK;
+    if (!cJSON_IsString(v))
+        return key_error(err, file, keypath, key, "expected a string");
+    *out = v->valuestring;
+    return TG_OK;
+}
+
+int tg_json_get_number(const cJSON *obj, const char *key, int required,
+                       const char *file, const char *keypath, double *out,
+                       tg_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    if (!v || cJSON_IsNull(v))
+        return required ? key_error(err, file, keypath, key, "missing")
+                        : TG_OK;
+    if (!cJSON_IsNumber(v))
+        return key_error(err, file, keypath, key, "expected a number");
+    *out = v->valuedouble;
+    return TG_OK;
+}
+
+int tg_json_get_text(const cJSON *obj, const char *key, int required,
+                     const char *file, const char *keypath, char **out,
+                     tg_error *err)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(obj, key);
+    *out = NULL;
+    if (!v || cJSON_IsNull(v))
+        return required ? key_error(err, file, keypath, key, "missing")
+                        : TG_OK;
+    if (cJSON_IsString(v)) {
+        *out = strdup(v->valuestring);
+    } else if (cJSON_IsArray(v)) {
+        size_t n = 1;
+        const cJSON *it;
+        cJSON_ArrayForEach(it, v)
+        {
+            if (!cJSON_IsString(it))
+                return key_error(err, file, keypath, key,
+                                 "expected a string or an array of strings");
+            n += strlen(it->valuestring) + 1;
+        }
+        if ((*out = malloc(n)) != NULL) {
+            char *w = *out;
+            cJSON_ArrayForEach(it, v)
+            {
+                size_t l = strlen(it->valuestring);
+                if (w != *out)
+                    *w++ = '\n';
+                memcpy(w, it->valuestring, l);
+                w += l;
+            }
+            *w = '\0';
+        }
+    } else {
+        return key_error(err, file, keypath, key,
+                         "expected a string or an array of strings");
+    }
+    if (!*out)
+        return tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
+    return TG_OK;
+}
+
+int tg_write_atomic(const char *path, const void *data, size_t len,
+                    tg_error *err)
+{
+    char *dir_copy = strdup(path);
+    size_t tl = strlen(path) + 32;
+    char *tmp = malloc(tl);
+    int rc = TG_OK, fd = -1;
+    if (!dir_copy || !tmp) {
+        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        goto done;
+    }
+    /* The temporary file sits beside the target so rename() is atomic. */
+    snprintf(tmp, tl, "%s.tmp.XXXXXX", path);
+    fd = mkstemp(tmp);
+    if (fd < 0) {
+        rc = tg_error_set(err, TG_EIO, path, 0, 0,
+                          "cannot create a temporary file: %s",
+                          strerror(errno));
+        goto done;
+    }
+    const char *p = data;
+    size_t left = len;
+    while (left > 0) {
+        ssize_t w = write(fd, p, left);
+        if (w < 0) {
+            if (errno == EINTR)
+                continue;
+            rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
+                              strerror(errno));
+            goto done;
+        }
+        p += w;
+        left -= (size_t)w;
+    }
+    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot sync: %s",
+                          strerror(errno));
+        goto done;
+    }
+    if (close(fd) != 0) {
+        fd = -1;
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot close: %s",
+                          strerror(errno));
+        goto done;
+    }
+    fd = -1;
+    if (getenv("TIERGATE_TEST_CRASH_BEFORE_RENAME"))
+        _exit(99); /* test hook: a process killed between write and rename */
+    if (rename(tmp, path) != 0) {
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot replace: %s",
+                          strerror(errno));
+        goto done;
+    }
+    {
+        /* Make the rename itself durable. */
+        int dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY);
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+    }
+done:
+    if (fd >= 0)
+        close(fd);
+    if (rc && tmp)
+        unlink(tmp);
+    free(tmp);
+    free(dir_copy);
+    return rc;
+}
+
+int tg_json_write_atomic(const cJSON *item, const char *path, tg_error *err)
+{
+    char *text = cJSON_Print(item);
+    if (!text)
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    size_t n = strlen(text);
+    char *withnl = realloc(text, n + 2);
+    if (!withnl) {
+        free(text);
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    }
+    withnl[n] = '\n';
+    withnl[n + 1] = '\0';
+    int rc = tg_write_atomic(path, withnl, n + 1, err);
+    free(withnl);
+    return rc;
+}

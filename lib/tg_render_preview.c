@@ -1,0 +1,137 @@
+/*
+ * Preview writers: text for terminals, Markdown for pull requests, CSV
+ * for spreadsheets. They compute nothing.
+ */
+#include "tg_render.h"
+
+#include <math.h>
+
+#include "tg_util.h"
+
+const char *tg_fmt_count(unsigned long long v, char buf[32])
+{
+    char tmp[32];
+    int n = snprintf(tmp, sizeof tmp, "%llu", v), w = 0;
+    for (int i = 0; i < n; i++) {
+        if (i > 0 && (n - i) % 3 == 0)
+            buf[w++] = ',';
+        buf[w++] = tmp[i];
+    }
+    buf[w] = '\0';
+    return buf;
+}
+
+const char *tg_fmt_pct(double v, int decimals, char buf[32])
+{
+    if (!isfinite(v))
+        snprintf(buf, 32, "n/a");
+    else
+        snprintf(buf, 32, "%.*f%%", decimals, v * 100);
+    return buf;
+}
+
+static const char *fmt_lift(double v, char buf[32])
+{
+    if (!isfinite(v))
+        snprintf(buf, 32, "n/a");
+    else
+        snprintf(buf, 32, "%.2fx", v);
+    return buf;
+}
+
+static void split_heading(FILE *out, const tg_split_stats *s, const char *pre)
+{
+    char a[32], b[32], c[32], d[32], f[11], l[11];
+    fprintf(out, "%s%s: %s leads, %s labeled, %s conversions, baseline %s",
+            pre, tg_split_name(s->split), tg_fmt_count(s->rows, a),
+            tg_fmt_count(s->labeled, b), tg_fmt_count(s->conversions, c),
+            tg_fmt_pct(s->baseline_rate, 2, d));
+    if (s->first_date)
+        fprintf(out, ", contacted %s to %s", tg_format_date(s->first_date, f),
+                tg_format_date(s->last_date, l));
+    fprintf(out, "\n");
+}
+
+void tg_render_preview_text(FILE *out, const tg_split_stats *s, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const tg_split_stats *x = &s[i];
+        if (i)
+            fprintf(out, "\n");
+        split_heading(out, x, "");
+        char cih[48];
+        snprintf(cih, sizeof cih, "%g%% CI (%s)", x->ci_level * 100,
+                 tg_ci_name(x->ci_method));
+        fprintf(out, "  %-28s %9s %9s %7s %8s %7s  %s\n", "tier", "leads",
+                "labeled", "conv", "rate", "lift", cih);
+        for (int k = 0; k < x->ntiers; k++) {
+            const tg_tier_stats *t = &x->tiers[k];
+            char a[32], b[32], c[32], r[32], l[32], lo[32], hi[32];
+            fprintf(out, "  %-28s %9s %9s %7s %8s %7s  ", t->tier,
+                    tg_fmt_count(t->leads, a), tg_fmt_count(t->labeled, b),
+                    tg_fmt_count(t->conversions, c), tg_fmt_pct(t->rate, 2, r),
+                    fmt_lift(t->lift, l));
+            if (isfinite(t->ci_lower))
+                fprintf(out, "[%s, %s]\n", tg_fmt_pct(t->ci_lower, 2, lo),
+                        tg_fmt_pct(t->ci_upper, 2, hi));
+            else
+                fprintf(out, "n/a\n");
+        }
+    }
+}
+
+void tg_render_preview_markdown(FILE *out, const tg_split_stats *s, int n)
+{
+    for (int i = 0; i < n; i++) {
+        const tg_split_stats *x = &s[i];
+        if (i)
+            fprintf(out, "\n");
+        fprintf(out, "### %s %s\n\n", x->model_version, tg_split_name(x->split));
+        split_heading(out, x, "");
+        fprintf(out, "\n| Tier | Leads | Labeled | Conversions | Rate | Lift "
+                     "| %g%% CI (%s) |\n", x->ci_level * 100,
+                tg_ci_name(x->ci_method));
+        fprintf(out, "|---|---:|---:|---:|---:|---:|---|\n");
+        for (int k = 0; k < x->ntiers; k++) {
+            const tg_tier_stats *t = &x->tiers[k];
+            char a[32], b[32], c[32], r[32], l[32], lo[32], hi[32];
+            fprintf(out, "| `%s` | %s | %s | %s | %s | %s | ", t->tier,
+                    tg_fmt_count(t->leads, a), tg_fmt_count(t->labeled, b),
+                    tg_fmt_count(t->conversions, c), tg_fmt_pct(t->rate, 2, r),
+                    fmt_lift(t->lift, l));
+            if (isfinite(t->ci_lower))
+                fprintf(out, "%s – %s |\n", tg_fmt_pct(t->ci_lower, 2, lo),
+                        tg_fmt_pct(t->ci_upper, 2, hi));
+            else
+                fprintf(out, "n/a |\n");
+        }
+    }
+}
+
+static void csv_num(FILE *out, double v)
+{
+    if (isfinite(v))
+        fprintf(out, ",%.17g", v);
+    else
+        fprintf(out, ",");
+}
+
+void tg_render_preview_csv(FILE *out, const tg_split_stats *s, int n)
+{
+    fprintf(out, "split,tier,leads,labeled,conversions,conversion_rate,lift,"
+                 "ci_lower,ci_upper,baseline_rate,ci_method,ci_level\n");
+    for (int i = 0; i < n; i++)
+        for (int k = 0; k < s[i].ntiers; k++) {
+            const tg_tier_stats *t = &s[i].tiers[k];
+            fprintf(out, "%s,%s,%llu,%llu,%llu", tg_split_name(s[i].split),
+                    t->tier, (unsigned long long)t->leads,
+                    (unsigned long long)t->labeled,
+                    (unsigned long long)t->conversions);
+            csv_num(out, t->rate);
+            csv_num(out, t->lift);
+            csv_num(out, t->ci_lower);
+            csv_num(out, t->ci_upper);
+            csv_num(out, s[i].baseline_rate);
+            fprintf(out, ",%s,%g\n", tg_ci_name(s[i].ci_method), s[i].ci_level);
+        }
+}

@@ -1,0 +1,153 @@
+/*
+ * Shared helpers: whole-file reads with a size cap, SHA-256 through
+ * libcrypto, text positions and ISO dates.
+ */
+#include "tg_util.h"
+
+#include <errno.h>
+#include <openssl/evp.h>
+#include <stdlib.h>
+#include <string.h>
+
+int tg_read_file(char **out, size_t *len, const char *path, size_t max_bytes,
+                 tg_error *err)
+{
+    *out = NULL;
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return tg_error_set(err, errno == ENOENT ? TG_EINVAL : TG_EIO, path,
+                            0, 0, "cannot open: %s", strerror(errno));
+    size_t cap = 65536, n = 0;
+    char *buf = malloc(cap + 1);
+    int rc = TG_OK;
+    while (buf) {
+        size_t got = fread(buf + n, 1, cap - n, f);
+        n += got;
+        if (got == 0)
+            break;
+        if (n == cap) {
+            if (cap >= max_bytes) {
+                rc = tg_error_set(err, TG_EINVAL, path, 0, 0,
+                                  "file larger than %zu bytes", max_bytes);
+                break;
+            }
+            char *nb = realloc(buf, cap * 2 + 1);
+            if (!nb) {
+                free(buf);
+                buf = NULL;
+                break;
+            }
+            buf = nb;
+            cap *= 2;
+        }
+    }
+    if (!buf)
+        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    else if (rc == TG_OK && ferror(f))
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot read: %s",
+                          strerror(errno));
+    fclose(f);
+    if (rc) {
+        free(buf);
+        return rc;
+    }
+    buf[n] = '\0';
+    *out = buf;
+    if (len)
+        *len = n;
+    return TG_OK;
+}
+
+int tg_sha256_init(tg_sha256 *s)
+{
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    if (!ctx || EVP_DigestInit_ex(ctx, EVP_sha256(), NULL) != 1) {
+        EVP_MD_CTX_free(ctx);
+        s->ctx = NULL;
+        return TG_ENOMEM;
+    }
+    s->ctx = ctx;
+    return TG_OK;
+}
+
+void tg_sha256_update(tg_sha256 *s, const void *data, size_t len)
+{
+    if (s->ctx)
+        EVP_DigestUpdate(s->ctx, data, len);
+}
+
+void tg_sha256_hex(tg_sha256 *s, char hex[65])
+{
+    unsigned char md[32];
+    unsigned int n = 0;
+    hex[0] = '\0';
+    if (!s->ctx)
+        return;
+    if (EVP_DigestFinal_ex(s->ctx, md, &n) == 1)
+        for (unsigned i = 0; i < n && i < 32; i++)
+            snprintf(hex + 2 * i, 3, "%02x", md[i]);
+    EVP_MD_CTX_free(s->ctx);
+    s->ctx = NULL;
+}
+
+void tg_sha256_buffer(const void *data, size_t len, char hex[65])
+{
+    tg_sha256 s;
+    tg_sha256_init(&s);
+    tg_sha256_update(&s, data, len);
+    tg_sha256_hex(&s, hex);
+}
+
+void tg_text_position(const char *text, size_t offset, long *line,
+                      long *column)
+{
+    long l = 1;
+    size_t ls = 0;
+    for (size_t i = 0; i < offset && text[i]; i++)
+        if (text[i] == '\n') {
+            l++;
+            ls = i + 1;
+        }
+    *line = l;
+    *column = (long)(offset - ls) + 1;
+}
+
+static int digits(const char *s, int n)
+{
+    int v = 0;
+    for (int i = 0; i < n; i++) {
+        if (s[i] < '0' || s[i] > '9')
+            return -1;
+        v = v * 10 + (s[i] - '0');
+    }
+    return v;
+}
+
+int tg_parse_date(const char *s, size_t len)
+{
+    if (len < 10 || s[4] != '-' || s[7] != '-')
+        return 0;
+    /* A timestamp ("2025-01-02 10:00:00 UTC", "2025-01-02T10:00") keeps
+     * its date; anything else after the date is not a date. */
+    if (len > 10 && s[10] != ' ' && s[10] != 'T')
+        return 0;
+    int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
+    if (y < 1000 || m < 1 || m > 12 || d < 1)
+        return 0;
+    static const int mdays[] = {31, 29, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31};
+    int leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    if (d > mdays[m - 1] || (m == 2 && d == 29 && !leap))
+        return 0;
+    return y * 10000 + m * 100 + d;
+}
+
+char *tg_format_date(int v, char buf[11])
+{
+    if (v <= 0) {
+        buf[0] = '\0';
+        return buf;
+    }
+    snprintf(buf, 11, "%04d-%02d-%02d", (v / 10000) % 10000, (v / 100) % 100,
+             v % 100);
+    return buf;
+}

@@ -1,0 +1,206 @@
+/*
+ * Shared CLI plumbing. Messages go to stderr, results to stdout or to a
+ * file replaced atomically.
+ */
+#include "cli.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+int cli_fail(const tg_error *err)
+{
+    char buf[2048];
+    fprintf(stderr, "tiergate: %s\n", tg_error_format(err, buf, sizeof buf));
+    return tg_error_exit_code(err->code ? err->code : TG_EINTERNAL);
+}
+
+int cli_usage(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "tiergate%s%s: ", cmd ? " " : "", cmd ? cmd : "");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\nsee 'tiergate %s%s--help'\n", cmd ? cmd : "",
+            cmd ? " " : "");
+    return EXIT_USAGE;
+}
+
+void cli_warn(const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "tiergate: warning: ");
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n");
+}
+
+int cli_out_open(cli_out *o, const char *path)
+{
+    memset(o, 0, sizeof *o);
+    o->path = path;
+    o->f = open_memstream(&o->buf, &o->len);
+    if (!o->f) {
+        fprintf(stderr, "tiergate: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    return EXIT_OK;
+}
+
+int cli_out_close(cli_out *o)
+{
+    int rc = EXIT_OK;
+    if (!o->f)
+        return EXIT_INTERNAL;
+    if (fclose(o->f) != 0) {
+        fprintf(stderr, "tiergate: out of memory\n");
+        free(o->buf);
+        return EXIT_INTERNAL;
+    }
+    o->f = NULL;
+    if (!o->path || strcmp(o->path, "-") == 0) {
+        if (o->len && fwrite(o->buf, 1, o->len, stdout) != o->len)
+            rc = EXIT_INTERNAL;
+    } else {
+        tg_error err;
+        tg_error_clear(&err);
+        if (tg_write_atomic(o->path, o->buf, o->len, &err) != TG_OK)
+            rc = cli_fail(&err);
+    }
+    free(o->buf);
+    o->buf = NULL;
+    return rc;
+}
+
+void cli_out_discard(cli_out *o)
+{
+    if (o->f)
+        fclose(o->f);
+    o->f = NULL;
+    free(o->buf);
+    o->buf = NULL;
+}
+
+int cli_format_parse(const char *name, unsigned allowed)
+{
+    static const char *names[] = {"text", "json", "markdown", "csv", "html"};
+    for (int i = 0; i < 5; i++)
+        if (strcmp(name, names[i]) == 0 && (allowed & FMT_BIT(i)))
+            return i;
+    if (strcmp(name, "md") == 0 && (allowed & FMT_BIT(FMT_MARKDOWN)))
+        return FMT_MARKDOWN;
+    return -1;
+}
+
+int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)
+{
+    switch (opt) {
+    case OPT_RULES:
+        d->rules = arg;
+        return 1;
+    case OPT_DATA: {
+        const char **nd = realloc(d->data, (size_t)(d->ndata + 1) * sizeof *nd);
+        if (!nd) {
+            fprintf(stderr, "tiergate: out of memory\n");
+            return -1;
+        }
+        d->data = nd;
+        d->data[d->ndata++] = arg;
+        return 1;
+    }
+    case OPT_SUMMARY:
+        d->summary = arg;
+        return 1;
+    case OPT_DATE_CONFIG:
+        d->date_config = arg;
+        return 1;
+    case OPT_ON_BAD_ROW:
+        if (strcmp(arg, "error") == 0)
+            d->on_bad_row = TG_BAD_ROW_ERROR;
+        else if (strcmp(arg, "skip") == 0)
+            d->on_bad_row = TG_BAD_ROW_SKIP;
+        else {
+            cli_usage(cmd, "--on-bad-row takes 'error' or 'skip', not '%s'",
+                      arg);
+            return -1;
+        }
+        return 1;
+    case OPT_THREADS: {
+        char *end;
+        long n = strtol(arg, &end, 10);
+        if (*end || n < 1 || n > 64) {
+            cli_usage(cmd, "--threads takes a number from 1 to 64, not '%s'",
+                      arg);
+            return -1;
+        }
+        d->threads = (int)n;
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
+
+int cli_load_rules(tg_rules **out, const cli_data *d, const char *cmd)
+{
+    *out = NULL;
+    if (!d->rules)
+        return cli_usage(cmd, "--rules FILE is required");
+    tg_error err;
+    tg_error_clear(&err);
+    if (tg_rules_load(out, d->rules, &err) != TG_OK)
+        return cli_fail(&err);
+    return EXIT_OK;
+}
+
+int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
+                   int fingerprint, const char *cmd)
+{
+    tg_error err, first_skip;
+    tg_error_clear(&err);
+    if (d->ndata == 0)
+        return cli_usage(cmd, "give the data with --data FILE");
+    if (tg_tally_init(t, rules, &err) != TG_OK)
+        return cli_fail(&err);
+    tg_scan_options o = TG_SCAN_OPTIONS_INIT;
+    o.paths = d->data;
+    o.npaths = d->ndata;
+    o.on_bad_row = d->on_bad_row;
+    o.threads = d->threads;
+    o.fingerprint = fingerprint;
+    o.date_config = d->date_config;
+    if (!o.date_config && access("registry/date_config.json", R_OK) == 0)
+        o.date_config = "registry/date_config.json";
+    if (tg_scan(t, rules, &o, &first_skip, &err) != TG_OK) {
+        tg_tally_release(t);
+        return cli_fail(&err);
+    }
+    if (t->skipped) {
+        char buf[2048];
+        cli_warn("skipped %llu bad row%s of %llu; the first: %s",
+                 (unsigned long long)t->skipped, t->skipped == 1 ? "" : "s",
+                 (unsigned long long)t->rows,
+                 tg_error_format(&first_skip, buf, sizeof buf));
+    }
+    return EXIT_OK;
+}
+
+int cli_help(const char *text)
+{
+    fputs(text, stdout);
+    return cli_flush_stdout(EXIT_OK);
+}
+
+int cli_flush_stdout(int rc)
+{
+    if (fflush(stdout) != 0 || ferror(stdout)) {
+        fprintf(stderr, "tiergate: cannot write to standard output: %s\n",
+                strerror(errno));
+        return rc == EXIT_OK ? EXIT_INTERNAL : rc;
+    }
+    return rc;
+}

@@ -1,0 +1,105 @@
+/*
+ * What every subcommand shares: messages on stderr, output to stdout or
+ * to a file replaced atomically, the data options (--rules, --data,
+ * --summary, ...) and loading a tally from them.
+ */
+#ifndef TG_CLI_H
+#define TG_CLI_H
+
+#include <getopt.h>
+#include <stdio.h>
+
+#include "tiergate.h"
+
+enum { EXIT_OK = 0, EXIT_GATE = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
+
+/** Print "tiergate: <error>" (with context and caret) on stderr. */
+int cli_fail(const tg_error *err);
+/** Print a usage error naming the command; returns EXIT_USAGE. */
+int cli_usage(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+/** Print a warning line on stderr. */
+void cli_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+
+/*
+ * Output: everything is written to memory first, then to stdout or, with
+ * -o FILE, to FILE atomically, so that a failure leaves no half report.
+ */
+typedef struct {
+    char *buf;
+    size_t len;
+    FILE *f;
+    const char *path;   /* NULL or "-" for stdout */
+} cli_out;
+
+int cli_out_open(cli_out *o, const char *path);
+/** Finish: write where asked; returns an exit code (0 or 3). */
+int cli_out_close(cli_out *o);
+/** Discard what was written (on error). */
+void cli_out_discard(cli_out *o);
+
+/** Output formats; cli_format_parse returns -1 when not in allowed. */
+typedef enum { FMT_TEXT, FMT_JSON, FMT_MARKDOWN, FMT_CSV, FMT_HTML } cli_format;
+int cli_format_parse(const char *name, unsigned allowed_mask);
+#define FMT_BIT(f) (1u << (f))
+
+/* Data options shared by preview, gate, calibrate, compare, release. */
+typedef struct {
+    const char *rules;
+    const char **data;
+    int ndata;
+    const char *summary;
+    const char *date_config;
+    tg_bad_row on_bad_row;
+    int threads;
+} cli_data;
+
+enum {
+    OPT_RULES = 1000, OPT_DATA, OPT_SUMMARY, OPT_DATE_CONFIG, OPT_ON_BAD_ROW,
+    OPT_THREADS
+};
+
+#define CLI_DATA_LONG_OPTIONS                                                \
+    {"data", required_argument, NULL, OPT_DATA},                             \
+    {"date-config", required_argument, NULL, OPT_DATE_CONFIG},               \
+    {"on-bad-row", required_argument, NULL, OPT_ON_BAD_ROW},                 \
+    {"rules", required_argument, NULL, OPT_RULES},                           \
+    {"summary", required_argument, NULL, OPT_SUMMARY},                       \
+    {"threads", required_argument, NULL, OPT_THREADS}
+
+#define CLI_DATA_HELP                                                        \
+    "  --rules FILE         rule set (JSON), e.g. registry/tiers/v3.2.json\n" \
+    "  --data FILE          feature export: CSV or CSV.gz, '-' for stdin;\n" \
+    "                       repeat for sharded exports (read as one table)\n" \
+    "  --date-config FILE   train/test windows used when the export has no\n" \
+    "                       split column (default registry/date_config.json)\n" \
+    "  --on-bad-row MODE    error (default) or skip rows with bad values\n"   \
+    "  --threads N          scan threads for large plain files (default: "   \
+    "cores)\n"
+
+/**
+ * Handle one shared data option; returns 1 if it was one, 0 if not,
+ * -1 after printing a usage error.
+ */
+int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg);
+
+/** Load the rule set named by --rules (required). */
+int cli_load_rules(tg_rules **out, const cli_data *d, const char *cmd);
+
+/**
+ * Fill t (initialised here) from --data or --summary; prints skipped
+ * rows as a warning. Returns an exit code (0 ok).
+ */
+int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
+                   int fingerprint, const char *cmd);
+
+/** Parse --level; prints a usage error and returns 2 when bad. */
+int cli_parse_level(const char *cmd, const char *arg, double *out);
+
+/** Print text to stdout and return 0 (for --help). */
+int cli_help(const char *text);
+
+/** Check stdout before exiting: a full disk must not look like success. */
+int cli_flush_stdout(int rc);
+
+#endif

@@ -1,0 +1,159 @@
+/*
+ * tiergate check-schema: the brief's step 1. Which column each feature
+ * was found as (by name or alias) and how often it is NULL.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+
+static const char help[] =
+    "usage: tiergate check-schema --rules FILE --data FILE... "
+    "[--format text|json] [-o FILE]\n\n"
+    "Check that the export has every feature the rules need, under its name\n"
+    "or one of its aliases, and report each feature's NULL rate. Exits 2\n"
+    "when one is missing, naming it and every alias tried.\n\n"
+    "  --rules FILE         rule set (JSON)\n"
+    "  --data FILE          feature export (CSV or CSV.gz); repeatable\n"
+    "  --format FMT         text (default) or json\n"
+    "  -o FILE              write the report to FILE\n"
+    "  -h, --help           this help\n";
+
+static void aliases_tried(FILE *f, const tg_feature *ft)
+{
+    fprintf(f, "'%s'", ft->name);
+    for (int a = 0; a < ft->naliases; a++)
+        fprintf(f, ", '%s'", ft->aliases[a]);
+}
+
+int cmd_check_schema(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        CLI_DATA_LONG_OPTIONS,
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {"output", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_data d = {0};
+    int fmt = FMT_TEXT, c, r;
+    const char *out_path = NULL;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        if ((r = cli_data_option(&d, "check-schema", c, optarg)) != 0) {
+            if (r < 0)
+                return EXIT_USAGE;
+            continue;
+        }
+        switch (c) {
+        case 'h':
+            return cli_help(help);
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'f':
+            if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
+                                                    FMT_BIT(FMT_JSON))) < 0)
+                return cli_usage("check-schema", "--format takes text or json");
+            break;
+        default:
+            return cli_usage("check-schema", "bad option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage("check-schema", "unexpected argument '%s'",
+                         argv[optind]);
+    tg_rules *rules = NULL;
+    if ((r = cli_load_rules(&rules, &d, "check-schema")))
+        return r;
+    if (d.ndata == 0) {
+        tg_rules_free(rules);
+        return cli_usage("check-schema", "give the data with --data FILE");
+    }
+    tg_schema_report rep;
+    tg_error err;
+    tg_error_clear(&err);
+    int rc = tg_schema_check(&rep, rules, d.data, d.ndata, &err);
+    if (rc != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    cli_out o;
+    if ((r = cli_out_open(&o, out_path)))
+        goto done;
+    if (fmt == FMT_JSON) {
+        cJSON *j = cJSON_CreateObject();
+        cJSON_AddStringToObject(j, "rules", rules->path);
+        cJSON_AddStringToObject(j, "status", rep.missing ? "missing" : "ok");
+        cJSON_AddNumberToObject(j, "rows", (double)rep.rows);
+        cJSON *arr = cJSON_AddArrayToObject(j, "features");
+        for (int f = 0; f < rules->nfeatures; f++) {
+            const tg_feature *ft = &rules->features[f];
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "feature", ft->name);
+            cJSON_AddBoolToObject(x, "used", rep.features[f].used);
+            if (rep.features[f].column)
+                cJSON_AddStringToObject(x, "column", rep.features[f].column);
+            else
+                cJSON_AddNullToObject(x, "column");
+            cJSON *tried = cJSON_AddArrayToObject(x, "names_tried");
+            cJSON_AddItemToArray(tried, cJSON_CreateString(ft->name));
+            for (int a = 0; a < ft->naliases; a++)
+                cJSON_AddItemToArray(tried, cJSON_CreateString(ft->aliases[a]));
+            if (rep.missing || rep.rows == 0)
+                cJSON_AddNullToObject(x, "null_rate");
+            else
+                cJSON_AddNumberToObject(x, "null_rate",
+                                        (double)rep.features[f].nulls /
+                                            (double)rep.rows);
+            cJSON_AddItemToArray(arr, x);
+        }
+        cJSON_AddBoolToObject(j, "has_target", rep.has_target);
+        cJSON_AddBoolToObject(j, "has_split", rep.has_split);
+        cJSON_AddBoolToObject(j, "has_contacted_date", rep.has_date);
+        char *s = cJSON_Print(j);
+        fprintf(o.f, "%s\n", s);
+        cJSON_free(s);
+        cJSON_Delete(j);
+    } else {
+        char a[32];
+        fprintf(o.f, "%-28s %-28s %10s\n", "feature", "found as", "null rate");
+        for (int f = 0; f < rules->nfeatures; f++) {
+            const tg_schema_feature *sf = &rep.features[f];
+            char rate[32] = "-";
+            if (!rep.missing && rep.rows)
+                tg_fmt_pct((double)sf->nulls / (double)rep.rows, 2, rate);
+            fprintf(o.f, "%-28s %-28s %10s%s\n", rules->features[f].name,
+                    sf->column ? sf->column : "MISSING", rate,
+                    sf->used ? "" : "  (not used by any tier)");
+        }
+        fprintf(o.f, "target: %s, split: %s, contacted_date: %s\n",
+                rep.has_target ? "present" : "MISSING",
+                rep.has_split ? "present" : "absent (assigned from dates)",
+                rep.has_date ? "present" : "absent");
+        if (!rep.missing)
+            fprintf(o.f, "%s rows checked: every feature the rules use is "
+                         "present\n", tg_fmt_count(rep.rows, a));
+    }
+    r = cli_out_close(&o);
+    if (rep.missing || !rep.has_target) {
+        for (int f = 0; f < rules->nfeatures; f++) {
+            if (rep.features[f].column || !rep.features[f].used)
+                continue;
+            fprintf(stderr, "tiergate: %s: missing column '%s' (tried ",
+                    rep.missing_file ? rep.missing_file : d.data[0],
+                    rules->features[f].name);
+            aliases_tried(stderr, &rules->features[f]);
+            fprintf(stderr, ")\n");
+        }
+        if (!rep.has_target)
+            fprintf(stderr, "tiergate: missing column 'target'\n");
+        r = EXIT_USAGE;
+    }
+done:
+    tg_schema_report_release(&rep);
+    tg_rules_free(rules);
+    free(d.data);
+    return cli_flush_stdout(r);
+}

@@ -1,0 +1,169 @@
+/*
+ * tiergate preview: the brief's step 2. Per tier and split: leads,
+ * labeled, conversions, rate, lift against the split's own baseline and
+ * a confidence interval.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+
+static const char help[] =
+    "usage: tiergate preview --rules FILE (--data FILE... | --summary FILE)\n"
+    "                        [--split TRAIN|TEST|ALL] [--ci METHOD] "
+    "[--level L]\n"
+    "                        [--format text|json|markdown|csv] [-o FILE]\n\n"
+    "Show every tier in rule order (the default tier last, empty tiers too)\n"
+    "with leads, labeled leads, conversions, conversion rate, lift against\n"
+    "the split's own baseline and a confidence interval. Without --split,\n"
+    "TRAIN and TEST are shown (JSON: an array of the two objects). A row is\n"
+    "in split S when its split column is S; other rows count in ALL only.\n\n"
+    CLI_DATA_HELP
+    "  --split S            TRAIN, TEST or ALL\n"
+    "  --ci METHOD          wilson (default), exact, jeffreys, agresti-coull,\n"
+    "                       wald\n"
+    "  --level L            interval level, 0 < L < 1 (default 0.95)\n"
+    "  --format FMT         text (default), json, markdown or csv\n"
+    "  -o FILE              write to FILE (replaced atomically)\n"
+    "  -h, --help           this help\n";
+
+int cli_parse_level(const char *cmd, const char *arg, double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+    if (*end || !(v > 0 && v < 1))
+        return cli_usage(cmd, "--level takes a number between 0 and 1, not "
+                              "'%s'", arg);
+    *out = v;
+    return 0;
+}
+
+int cmd_preview(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"ci", required_argument, NULL, 'c'},
+        CLI_DATA_LONG_OPTIONS,
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {"level", required_argument, NULL, 'l'},
+        {"output", required_argument, NULL, 'o'},
+        {"split", required_argument, NULL, 's'},
+        {NULL, 0, NULL, 0},
+    };
+    cli_data d = {0};
+    int fmt = FMT_TEXT, c, r, split = -3, ci = TG_CI_WILSON;
+    double level = 0.95;
+    const char *out_path = NULL;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        if ((r = cli_data_option(&d, "preview", c, optarg)) != 0) {
+            if (r < 0)
+                return EXIT_USAGE;
+            continue;
+        }
+        switch (c) {
+        case 'h':
+            return cli_help(help);
+        case 'o':
+            out_path = optarg;
+            break;
+        case 'f':
+            fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
+                                               FMT_BIT(FMT_MARKDOWN) |
+                                               FMT_BIT(FMT_CSV));
+            if (fmt < 0)
+                return cli_usage("preview", "--format takes text, json, "
+                                            "markdown or csv, not '%s'", optarg);
+            break;
+        case 's':
+            if ((split = tg_split_parse(optarg)) == -2)
+                return cli_usage("preview", "--split takes TRAIN, TEST or ALL, "
+                                            "not '%s'", optarg);
+            break;
+        case 'c':
+            if ((ci = tg_ci_parse(optarg)) < 0)
+                return cli_usage("preview", "--ci takes wilson, exact, "
+                                            "jeffreys, agresti-coull or wald, "
+                                            "not '%s'", optarg);
+            break;
+        case 'l':
+            if (cli_parse_level("preview", optarg, &level))
+                return EXIT_USAGE;
+            break;
+        default:
+            return cli_usage("preview", "bad option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage("preview", "unexpected argument '%s'", argv[optind]);
+    if (d.summary && d.ndata)
+        return cli_usage("preview", "give --data or --summary, not both");
+
+    tg_rules *rules = NULL;
+    tg_tally t;
+    int have_tally = 0;
+    tg_split_stats st[2];
+    int nst = 0;
+    tg_error err;
+    tg_error_clear(&err);
+    if ((r = cli_load_rules(&rules, &d, "preview")))
+        goto done;
+    if ((r = cli_load_tally(&t, rules, &d, 0, "preview")))
+        goto done;
+    have_tally = 1;
+    int splits[2] = {split, 0};
+    int n = 1;
+    if (split == -3) {
+        splits[0] = TG_SPLIT_TRAIN;
+        splits[1] = TG_SPLIT_TEST;
+        n = 2;
+    }
+    for (int i = 0; i < n; i++, nst++)
+        if (tg_split_stats_compute(&st[i], &t, splits[i], rules->model_version,
+                                   (tg_ci_method)ci, level, &err) != TG_OK) {
+            nst++;
+            r = cli_fail(&err);
+            goto done;
+        }
+    cli_out o;
+    if ((r = cli_out_open(&o, out_path)))
+        goto done;
+    switch (fmt) {
+    case FMT_JSON: {
+        cJSON *j;
+        if (n == 1) {
+            j = tg_split_stats_json(&st[0]);
+        } else {
+            j = cJSON_CreateArray();
+            for (int i = 0; i < n; i++)
+                cJSON_AddItemToArray(j, tg_split_stats_json(&st[i]));
+        }
+        char *s = cJSON_Print(j);
+        fprintf(o.f, "%s\n", s);
+        cJSON_free(s);
+        cJSON_Delete(j);
+        break;
+    }
+    case FMT_MARKDOWN:
+        tg_render_preview_markdown(o.f, st, n);
+        break;
+    case FMT_CSV:
+        tg_render_preview_csv(o.f, st, n);
+        break;
+    default:
+        fprintf(o.f, "%s (%s) · %s\n", rules->model_id, rules->model_version,
+                rules->path);
+        tg_render_preview_text(o.f, st, n);
+        break;
+    }
+    r = cli_out_close(&o);
+done:
+    for (int i = 0; i < nst; i++)
+        tg_split_stats_release(&st[i]);
+    if (have_tally)
+        tg_tally_release(&t);
+    tg_rules_free(rules);
+    free(d.data);
+    return cli_flush_stdout(r);
+}

@@ -1,0 +1,70 @@
+/*
+ * tiergate: entry point and dispatch table. Each subcommand lives in
+ * cmd_<name>.c and returns the process exit code.
+ */
+#include <gsl/gsl_errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+
+const tg_cmd tg_commands[] = {
+    {"check-schema", cmd_check_schema, "check that an export has the columns the rules need (step 1)"},
+    {"preview", cmd_preview, "tier distribution, rates, lift and intervals per split (step 2)"},
+    {"synth", cmd_synth, "write a synthetic feature export calibrated to the brief"},
+    {NULL, NULL, NULL},
+};
+
+static int usage(FILE *out)
+{
+    fprintf(out,
+            "usage: tiergate <command> [options]\n"
+            "       tiergate help <command> | tiergate --version\n\n"
+            "Governs releases of a rules-based lead-scoring model: one rule\n"
+            "set, its gates, its SQL, its registry and its execution log.\n\n"
+            "commands:\n");
+    for (const tg_cmd *c = tg_commands; c->name; c++)
+        fprintf(out, "  %-14s %s\n", c->name, c->summary);
+    fprintf(out,
+            "\nexit codes: 0 success (gates passed, perhaps with warnings),\n"
+            "1 a blocking gate failed, 2 usage or input error, 3 internal or\n"
+            "I/O error. 'tiergate <command> --help' describes each command.\n");
+    return 0;
+}
+
+static const tg_cmd *find(const char *name)
+{
+    for (const tg_cmd *c = tg_commands; c->name; c++)
+        if (strcmp(c->name, name) == 0)
+            return c;
+    return NULL;
+}
+
+int main(int argc, char **argv)
+{
+    /* GSL's default handler aborts; the library checks every status. */
+    gsl_set_error_handler_off();
+    if (argc < 2)
+        return usage(stderr), EXIT_USAGE;
+    const char *a = argv[1];
+    if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
+        return cli_flush_stdout(usage(stdout));
+    if (strcmp(a, "--version") == 0 || strcmp(a, "version") == 0) {
+        printf("tiergate %s\n", TG_VERSION);
+        return cli_flush_stdout(EXIT_OK);
+    }
+    if (strcmp(a, "help") == 0) {
+        if (argc < 3)
+            return cli_flush_stdout(usage(stdout));
+        const tg_cmd *c = find(argv[2]);
+        if (!c)
+            return cli_usage(NULL, "unknown command '%s'", argv[2]);
+        char *hargv[] = {argv[2], "--help", NULL};
+        return c->run(2, hargv);
+    }
+    const tg_cmd *c = find(a);
+    if (!c)
+        return cli_usage(NULL, "unknown command '%s'", a);
+    return c->run(argc - 1, argv + 1);
+}
