@@ -15,7 +15,7 @@
 #include <emmintrin.h>
 #endif
 
-#define TG_CSV_CHUNK (4u << 20)          /* bytes asked of zlib per read */
+#define TG_CSV_CHUNK (256u << 10)          /* bytes asked of zlib per read */
 #define TG_CSV_MAX_RECORD (256u << 20)   /* cap on one record's size */
 #define TG_CSV_SLACK 64                  /* readable bytes past the data */
 
@@ -138,7 +138,8 @@ int tg_csv_open(tg_csv **out, const char *path, tg_error *err)
     errno = 0;
     c->gz = strcmp(path, "-") == 0 ? gzdopen(0, "rb") : gzopen(path, "rb");
     if (!c->gz) {
-        rc = tg_error_set(err, errno == ENOMEM ? TG_ENOMEM : TG_EIO, path,
+        rc = tg_error_set(err, errno == ENOMEM ? TG_ENOMEM
+                               : errno == ENOENT ? TG_EINVAL : TG_EIO, path,
                           0, 0, "cannot open: %s",
                           errno ? strerror(errno) : "out of memory");
         tg_csv_free(c);

@@ -479,10 +479,11 @@ enum { ACT_SKIP = 0, ACT_FEATURE, ACT_TARGET, ACT_SPLIT, ACT_DATE };
 /* What the fast path does with one column, all in one place. */
 typedef struct {
     int action;
-    int lut_n;               /* entries of lut, 0 when there is none */
-    int64_t lut_lo;          /* value of lut[0] */
-    const uint32_t *lut;     /* region * stride of lut_lo .. lut_lo+n-1 */
-    uint32_t below, above;   /* region * stride outside the array */
+    int lut_n;               /* values the array spans, 0 when none */
+    int64_t lut_lo;          /* value of lut[1] */
+    const uint32_t *lut;     /* region * stride: lut[0] for any value
+                                below lut_lo, lut[1 + k] for lut_lo + k,
+                                lut[lut_n + 1] for any value above */
     int slot;
 } fast_col;
 
@@ -594,17 +595,17 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
         fc->slot = i;
         fc->lut_n = fp->lut_n[i];
         fc->lut_lo = fp->lut_lo[i];
-        fc->below = 1 * m->stride[i];
-        fc->above = (uint32_t)(2 * m->ncut[i] + 1) * m->stride[i];
         if (fc->lut_n) {
-            fp->luts[i] = malloc((size_t)fc->lut_n * sizeof(uint32_t));
-            if (!fp->luts[i]) {
+            uint32_t *l = malloc(((size_t)fc->lut_n + 2) * sizeof(uint32_t));
+            if (!(fp->luts[i] = l)) {
                 fast_plan_release(fp);
                 return -1;
             }
+            l[0] = 1 * m->stride[i];
             for (int k = 0; k < fc->lut_n; k++)
-                fp->luts[i][k] = fp->lut[i][k] * m->stride[i];
-            fc->lut = fp->luts[i];
+                l[k + 1] = fp->lut[i][k] * m->stride[i];
+            l[fc->lut_n + 1] = (uint32_t)(2 * m->ncut[i] + 1) * m->stride[i];
+            fc->lut = l;
         }
     }
     return 0;
@@ -708,11 +709,12 @@ static size_t fast_records(const fast_plan *fp, const tg_source *s,
                         goto anomaly;
                     if (fc->lut_n) {
                         /* The array spans every cut: outside it a value
-                         * is below the first or above the last. */
-                        int64_t o = v - fc->lut_lo;
-                        idx += o < 0 ? fc->below
-                             : o >= fc->lut_n ? fc->above
-                             : fc->lut[o];
+                         * is below the first or above the last. Clamped
+                         * without branches: the side is unpredictable. */
+                        int64_t o = v - fc->lut_lo + 1;
+                        o = o < 0 ? 0 : o;
+                        o = o > fc->lut_n + 1 ? fc->lut_n + 1 : o;
+                        idx += fc->lut[o];
                     } else {
                         int i = fc->slot;
                         idx += (size_t)region_of(fp->cut[i], fp->ncut[i],
@@ -1082,8 +1084,8 @@ done:
 
 static int scan_file(tg_tally *t, const tg_rules *rules,
                      const tg_date_config *dates, const char *path,
-                     int threads, int skip, tg_error *first_skip,
-                     tg_error *err)
+                     int threads, uint64_t min_range, int skip,
+                     tg_error *first_skip, tg_error *err)
 {
     /* Split a large plain regular file; stream anything else. */
     if (strcmp(path, "-") != 0 && threads > 1) {
@@ -1091,12 +1093,12 @@ static int scan_file(tg_tally *t, const tg_rules *rules,
         struct stat st;
         unsigned char magic[2] = {0, 0};
         if (fd >= 0 && fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
-            (uint64_t)st.st_size >= 2 * (uint64_t)TG_SCAN_MIN_RANGE &&
+            (uint64_t)st.st_size >= 2 * min_range &&
             pread(fd, magic, 2, 0) == 2 && !(magic[0] == 0x1f && magic[1] == 0x8b)) {
             uint64_t size = (uint64_t)st.st_size;
             int n = threads;
-            if ((uint64_t)n > size / TG_SCAN_MIN_RANGE)
-                n = (int)(size / TG_SCAN_MIN_RANGE);
+            if ((uint64_t)n > size / min_range)
+                n = (int)(size / min_range);
             tg_tally part;
             int rc = tg_tally_init(&part, rules, err);
             if (rc == TG_OK) {
@@ -1175,8 +1177,9 @@ int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
         tg_error_clear(first_skip);
     for (int i = 0; i < opts->npaths && rc == TG_OK; i++)
         rc = scan_file(t, rules, have_dates ? &dates : NULL, opts->paths[i],
-                       threads, opts->on_bad_row == TG_BAD_ROW_SKIP,
-                       first_skip, err);
+                       threads, opts->min_range ? opts->min_range
+                                                : TG_SCAN_MIN_RANGE,
+                       opts->on_bad_row == TG_BAD_ROW_SKIP, first_skip, err);
     if (rc == TG_OK && opts->fingerprint)
         rc = fingerprint(t, opts, err);
     return rc;

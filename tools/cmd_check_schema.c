@@ -39,40 +39,55 @@ int cmd_check_schema(int argc, char **argv)
     cli_data d = {0};
     int fmt = FMT_TEXT, c, r;
     const char *out_path = NULL;
+    tg_rules *rules = NULL;
+    tg_schema_report rep;
+    tg_error err;
+    memset(&rep, 0, sizeof rep);
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         if ((r = cli_data_option(&d, "check-schema", c, optarg)) != 0) {
-            if (r < 0)
-                return EXIT_USAGE;
+            if (r < 0) {
+                r = EXIT_USAGE;
+                goto done;
+            }
             continue;
         }
         switch (c) {
         case 'h':
-            return cli_help(help);
+            {
+                r = cli_help(help);
+                goto done;
+            }
         case 'o':
             out_path = optarg;
             break;
         case 'f':
             if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
                                                     FMT_BIT(FMT_JSON))) < 0)
-                return cli_usage("check-schema", "--format takes text or json");
+                {
+                r = cli_usage("check-schema", "--format takes text or json");
+                goto done;
+            }
             break;
         default:
-            return cli_usage("check-schema", "bad option");
+            {
+                r = cli_usage("check-schema", "bad option");
+                goto done;
+            }
         }
     }
     if (optind < argc)
-        return cli_usage("check-schema", "unexpected argument '%s'",
+        {
+                r = cli_usage("check-schema", "unexpected argument '%s'",
                          argv[optind]);
-    tg_rules *rules = NULL;
+                goto done;
+            }
     if ((r = cli_load_rules(&rules, &d, "check-schema")))
         return r;
     if (d.ndata == 0) {
-        tg_rules_free(rules);
-        return cli_usage("check-schema", "give the data with --data FILE");
+        r = cli_usage("check-schema", "give the data with --data FILE");
+        goto done;
     }
-    tg_schema_report rep;
-    tg_error err;
     tg_error_clear(&err);
     int rc = tg_schema_check(&rep, rules, d.data, d.ndata, &err);
     if (rc != TG_OK) {

@@ -55,16 +55,27 @@ int cmd_preview(int argc, char **argv)
     int fmt = FMT_TEXT, c, r, split = -3, ci = TG_CI_WILSON;
     double level = 0.95;
     const char *out_path = NULL;
+    tg_rules *rules = NULL;
+    tg_tally t;
+    int have_tally = 0;
+    tg_split_stats st[2];
+    int nst = 0;
+    tg_error err;
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         if ((r = cli_data_option(&d, "preview", c, optarg)) != 0) {
-            if (r < 0)
-                return EXIT_USAGE;
+            if (r < 0) {
+                r = EXIT_USAGE;
+                goto done;
+            }
             continue;
         }
         switch (c) {
         case 'h':
-            return cli_help(help);
+            {
+                r = cli_help(help);
+                goto done;
+            }
         case 'o':
             out_path = optarg;
             break;
@@ -73,39 +84,53 @@ int cmd_preview(int argc, char **argv)
                                                FMT_BIT(FMT_MARKDOWN) |
                                                FMT_BIT(FMT_CSV));
             if (fmt < 0)
-                return cli_usage("preview", "--format takes text, json, "
+                {
+                r = cli_usage("preview", "--format takes text, json, "
                                             "markdown or csv, not '%s'", optarg);
+                goto done;
+            }
             break;
         case 's':
             if ((split = tg_split_parse(optarg)) == -2)
-                return cli_usage("preview", "--split takes TRAIN, TEST or ALL, "
+                {
+                r = cli_usage("preview", "--split takes TRAIN, TEST or ALL, "
                                             "not '%s'", optarg);
+                goto done;
+            }
             break;
         case 'c':
             if ((ci = tg_ci_parse(optarg)) < 0)
-                return cli_usage("preview", "--ci takes wilson, exact, "
+                {
+                r = cli_usage("preview", "--ci takes wilson, exact, "
                                             "jeffreys, agresti-coull or wald, "
                                             "not '%s'", optarg);
+                goto done;
+            }
             break;
         case 'l':
-            if (cli_parse_level("preview", optarg, &level))
-                return EXIT_USAGE;
+            if (cli_parse_level("preview", optarg, &level)) {
+                r = EXIT_USAGE;
+                goto done;
+            }
             break;
         default:
-            return cli_usage("preview", "bad option");
+            {
+                r = cli_usage("preview", "bad option");
+                goto done;
+            }
         }
     }
     if (optind < argc)
-        return cli_usage("preview", "unexpected argument '%s'", argv[optind]);
+        {
+                r = cli_usage("preview", "unexpected argument '%s'", argv[optind]);
+                goto done;
+            }
     if (d.summary && d.ndata)
-        return cli_usage("preview", "give --data or --summary, not both");
+        {
+                r = cli_usage("preview", "give --data or --summary, not both");
+                goto done;
+            }
 
-    tg_rules *rules = NULL;
-    tg_tally t;
-    int have_tally = 0;
-    tg_split_stats st[2];
-    int nst = 0;
-    tg_error err;
     tg_error_clear(&err);
     if ((r = cli_load_rules(&rules, &d, "preview")))
         goto done;

@@ -48,9 +48,11 @@ typedef struct {
     tg_bad_row on_bad_row;
     int threads;                /* 0: as many as useful, up to 2 per file */
     int fingerprint;            /* compute the SHA-256 of the input bytes */
+    uint64_t min_range;         /* bytes per thread below which a file is
+                                   not split; 0 = 16 MiB (tests lower it) */
 } tg_scan_options;
 
-#define TG_SCAN_OPTIONS_INIT {NULL, 0, NULL, TG_BAD_ROW_ERROR, 0, 0}
+#define TG_SCAN_OPTIONS_INIT {NULL, 0, NULL, TG_BAD_ROW_ERROR, 0, 0, 0}
 
 /** One parsed row, as the row reader hands it out. */
 typedef struct {

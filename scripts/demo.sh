@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# The main job on the bundled synthetic data: build, generate the
+# synthetic export (48,472 leads) into out/, and show the V3.2 tier
+# preview for TRAIN and TEST. Writes nothing tracked by git.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/build.sh
+mkdir -p out
+./build/tiergate synth -o out/synthetic_leads.csv
+echo "== check-schema (step 1)"
+./build/tiergate check-schema --rules registry/tiers/v3.2.json \
+  --data out/synthetic_leads.csv
+echo
+echo "== preview (step 2)"
+./build/tiergate preview --rules registry/tiers/v3.2.json \
+  --data out/synthetic_leads.csv

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install the Debian packages tiergate needs to build and test, when any
+# is missing. Needs root (apt-get) only when something must be installed.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  libgsl-dev        # statistics: normal and beta distributions, root finding
+  libcjson-dev      # JSON: rule sets, policies, registry, results
+  libgit2-dev       # git facts for the execution log
+  libcmocka-dev     # unit tests
+  zlib1g-dev        # gzip-compressed exports
+  libssl-dev        # SHA-256 fingerprints (libcrypto)
+  libsqlite3-dev    # tests: the SQLite cross-check of tier assignment
+  libxml2-utils     # tests: xmllint checks the JUnit output
+)
+names=()
+for p in "${packages[@]}"; do names+=("${p%% *}"); done
+
+missing=()
+for p in "${names[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \
+    || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  exit 0
+fi
+echo "tiergate: installing ${missing[*]}" >&2
+if [ "$(id -u)" -ne 0 ]; then
+  if command -v sudo >/dev/null 2>&1; then SUDO=sudo; else
+    echo "tiergate: run as root to install: ${missing[*]}" >&2; exit 2; fi
+else
+  SUDO=
+fi
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
