@@ -15,6 +15,7 @@
 #include <gsl/gsl_errno.h>
 #include <gsl/gsl_math.h>
 #include <gsl/gsl_roots.h>
+#include <gsl/gsl_sf_gamma.h>
 #include <math.h>
 #include <string.h>
 #include <stdlib.h>
@@ -48,6 +49,85 @@ double tg_normal_quantile(double p)
     return gsl_cdf_ugaussian_Pinv(p);
 }
 
+/*
+ * The continued fraction of the incomplete beta function (modified
+ * Lentz), for the parameters where GSL's own gives up: its iteration
+ * cap of 512 is reached near the mean once a and b pass about 1e6.
+ * Returns NAN when it does not converge either.
+ */
+static double beta_cont_frac(double a, double b, double x)
+{
+    const double tiny = 1e-300;
+    double qab = a + b, qap = a + 1, qam = a - 1;
+    double c = 1, d = 1 - qab * x / qap;
+    if (fabs(d) < tiny)
+        d = tiny;
+    d = 1 / d;
+    double h = d;
+    for (int m = 1; m <= 2000000; m++) {
+        double m2 = 2.0 * m;
+        double aa = m * (b - m) * x / ((qam + m2) * (a + m2));
+        d = 1 + aa * d;
+        d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+        c = 1 + aa / c;
+        if (fabs(c) < tiny)
+            c = tiny;
+        h *= d * c;
+        aa = -(a + m) * (qab + m) * x / ((a + m2) * (qap + m2));
+        d = 1 + aa * d;
+        d = fabs(d) < tiny ? 1 / tiny : 1 / d;
+        c = 1 + aa / c;
+        if (fabs(c) < tiny)
+            c = tiny;
+        double del = d * c;
+        h *= del;
+        if (fabs(del - 1) < 1e-16)
+            return h;
+    }
+    return NAN;
+}
+
+/* I_x(a, b) by the continued fraction on the side where it converges. */
+static void beta_inc_cf(double x, double a, double b, double *P, double *Q)
+{
+    gsl_sf_result lb;
+    if (gsl_sf_lnbeta_e(a, b, &lb) != GSL_SUCCESS) {
+        *P = *Q = NAN;
+        return;
+    }
+    if (x < (a + 1) / (a + b + 2)) {
+        double front = exp(a * log(x) + b * log1p(-x) - lb.val);
+        *P = front * beta_cont_frac(a, b, x) / a;
+        *Q = 1 - *P;
+    } else {
+        double front = exp(b * log1p(-x) + a * log(x) - lb.val);
+        *Q = front * beta_cont_frac(b, a, 1 - x) / b;
+        *P = 1 - *Q;
+    }
+}
+
+/*
+ * Lower and upper tails of Beta(a, b) at x: GSL's, unless it fails to
+ * converge (it returns NAN), then the continued fraction above.
+ */
+static void beta_tails(double x, double a, double b, double *P, double *Q)
+{
+    if (x <= 0) {
+        *P = 0;
+        *Q = 1;
+        return;
+    }
+    if (x >= 1) {
+        *P = 1;
+        *Q = 0;
+        return;
+    }
+    *P = gsl_cdf_beta_P(x, a, b);
+    *Q = gsl_cdf_beta_Q(x, a, b);
+    if (isnan(*P) || isnan(*Q))
+        beta_inc_cf(x, a, b, P, Q);
+}
+
 typedef struct {
     double a, b, target;
     int upper;  /* solve Q(x) = target instead of P(x) = target */
@@ -58,9 +138,9 @@ static double beta_residual(double x, void *params)
     const beta_eq *e = params;
     /* The upper tail is computed directly (not 1 - P) to keep its
      * relative accuracy when the target is small. */
-    double v = e->upper ? gsl_cdf_beta_Q(x, e->a, e->b)
-                        : gsl_cdf_beta_P(x, e->a, e->b);
-    return e->upper ? e->target - v : v - e->target;
+    double P, Q;
+    beta_tails(x, e->a, e->b, &P, &Q);
+    return e->upper ? e->target - Q : P - e->target;
 }
 
 static int beta_solve(double *out, double target, double a, double b,
