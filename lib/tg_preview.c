@@ -47,8 +47,17 @@ int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
         ts->labeled = c.labeled;
         ts->conversions = c.conversions;
         ts->rate = ts->lift = ts->ci_lower = ts->ci_upper = NAN;
+        ts->lift_ci_lower = ts->lift_ci_upper = NAN;
+        ts->fisher_p = ts->fisher_p_holm = NAN;
         if (c.labeled == 0)
             continue;
+        uint64_t rx = total.conversions - c.conversions;
+        uint64_t rn = total.labeled - c.labeled;
+        double rr;
+        tg_lift_katz(&rr, &ts->lift_ci_lower, &ts->lift_ci_upper,
+                     c.conversions, c.labeled, rx, rn, level);
+        tg_fisher_exact(&ts->fisher_p, c.conversions,
+                        c.labeled - c.conversions, rx, rn - rx);
         ts->rate = (double)c.conversions / (double)c.labeled;
         ts->lift = out->baseline_rate > 0 ? ts->rate / out->baseline_rate : NAN;
         int rc = tg_ci(&ts->ci_lower, &ts->ci_upper, c.conversions, c.labeled,
@@ -60,6 +69,17 @@ int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
                                 (unsigned long long)c.conversions,
                                 (unsigned long long)c.labeled);
     }
+    /* Holm across the tiers that have a p-value. */
+    double p[256], adj[256];
+    int idx[256], k = 0;
+    for (int i = 0; i < out->ntiers && k < 256; i++)
+        if (!isnan(out->tiers[i].fisher_p)) {
+            idx[k] = i;
+            p[k++] = out->tiers[i].fisher_p;
+        }
+    tg_holm(adj, p, k);
+    for (int j = 0; j < k; j++)
+        out->tiers[idx[j]].fisher_p_holm = adj[j];
     return TG_OK;
 }
 
@@ -76,7 +96,7 @@ static cJSON *num_or_null(double v)
     return isfinite(v) ? cJSON_CreateNumber(v) : cJSON_CreateNull();
 }
 
-cJSON *tg_split_stats_json(const tg_split_stats *s)
+cJSON *tg_split_stats_json(const tg_split_stats *s, int extended)
 {
     cJSON *o = cJSON_CreateObject();
     char d[11];
@@ -110,6 +130,15 @@ cJSON *tg_split_stats_json(const tg_split_stats *s)
         cJSON_AddItemToObject(x, "lift", num_or_null(t->lift));
         cJSON_AddItemToObject(x, "ci_lower", num_or_null(t->ci_lower));
         cJSON_AddItemToObject(x, "ci_upper", num_or_null(t->ci_upper));
+        if (extended) {
+            cJSON_AddItemToObject(x, "lift_ci_lower",
+                                  num_or_null(t->lift_ci_lower));
+            cJSON_AddItemToObject(x, "lift_ci_upper",
+                                  num_or_null(t->lift_ci_upper));
+            cJSON_AddItemToObject(x, "fisher_p", num_or_null(t->fisher_p));
+            cJSON_AddItemToObject(x, "fisher_p_holm",
+                                  num_or_null(t->fisher_p_holm));
+        }
         cJSON_AddItemToArray(arr, x);
     }
     return o;

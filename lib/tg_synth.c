@@ -3,7 +3,8 @@
  * correlations that make the brief's tiers non-empty (small firms bleed
  * more often, industry tenure covers firm tenure). A lead converts with
  * the highest rate among the signals it carries, else a base rate: this
- * reproduces the brief's single-signal rates (1-3 years tenure 15.8%,
+ * reproduces the brief's signal rates (1-3 years tenure 15.8%, short
+ * tenure at a bleeding firm 14.4%,
  * 1-10 reps 14.6%, 3+ prior firms 10.5%, net change -10..-1 11%, below
  * -10 10.2%, under 1 year 3.9%) without stacking signals into
  * implausible rates. TEST converts 4.16/3.66 times as often as TRAIN.
@@ -23,12 +24,18 @@
 
 /* Rates per signal, tuned so that the realized marginals match. */
 #define R_TENURE_1_3Y 0.149
-#define R_SMALL_FIRM 0.142
+#define R_SHORT_BLEED 0.138  /* tenure 1-4 years at a bleeding firm */
+#define R_SMALL_FIRM 0.122
 #define R_PRIOR_3 0.096
-#define R_MODERATE_BLEED 0.094
-#define R_HEAVY_BLEED 0.101
-#define R_UNDER_1Y 0.030
-#define R_BASE 0.0155
+#define R_MODERATE_BLEED 0.082
+#define R_HEAVY_BLEED 0.092
+#define R_UNDER_1Y 0.029
+#define R_BASE 0.0138
+/* Small firms (<= 50 reps): share bleeding 1-10 reps, share of advisors
+ * who joined 1-3 and 3-4 years ago. */
+#define SMALL_BLEED 0.33
+#define SMALL_RECENT 0.30
+#define SMALL_MID 0.10
 #define TEST_FACTOR (4.16 / 3.66)
 #define NULL_RATE 0.02
 #define UNLABELED_RATE 0.015
@@ -152,19 +159,20 @@ int tg_synth_write(FILE *out, const tg_synth_options *opts, tg_error *err)
         int small = !wh && reps <= 50;
         u = gsl_rng_uniform(r);
         if (small)
-            change = u < 0.20 ? uniform_int(r, -10, -1)
-                   : u < 0.205 ? uniform_int(r, -20, -11)
+            change = u < SMALL_BLEED ? uniform_int(r, -10, -1)
+                   : u < SMALL_BLEED + 0.005 ? uniform_int(r, -20, -11)
                    : u < 0.55 ? 0 : uniform_int(r, 1, 5);
         else
             change = u < 0.025 ? uniform_int(r, -10, -1)
                    : u < 0.037 ? uniform_int(r, -80, -11)
                    : u < 0.45 ? 0 : uniform_int(r, 1, 30);
         u = gsl_rng_uniform(r);
-        double recent = small ? 0.20 : 0.035;
+        double recent = small ? SMALL_RECENT : 0.035;
+        double mid = small ? SMALL_MID : 0.045;
         tenure = u < 0.20 ? uniform_int(r, 0, 11)
                : u < 0.20 + recent ? uniform_int(r, 12, 36)
-               : u < 0.245 + recent ? uniform_int(r, 37, 48)
-                                   : uniform_int(r, 49, 360);
+               : u < 0.20 + recent + mid ? uniform_int(r, 37, 48)
+                                         : uniform_int(r, 49, 360);
         u = gsl_rng_uniform(r);
         industry = u < 0.25 ? uniform_int(r, 0, 59)
                  : u < 0.70 ? uniform_int(r, 60, 180)
@@ -180,6 +188,7 @@ int tg_synth_write(FILE *out, const tg_synth_options *opts, tg_error *err)
     if ((cond) && (rate) > p)                                                  \
     p = (rate)
         SIGNAL(tenure >= 12 && tenure <= 36, R_TENURE_1_3Y);
+        SIGNAL(tenure >= 12 && tenure <= 48 && change < 0, R_SHORT_BLEED);
         SIGNAL(reps <= 10, R_SMALL_FIRM);
         SIGNAL(prior >= 3, R_PRIOR_3);
         SIGNAL(change >= -10 && change <= -1, R_MODERATE_BLEED);

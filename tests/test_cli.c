@@ -23,7 +23,7 @@ static const char *synth_file(void)
 static void test_cli_help_and_version(void **state)
 {
     (void)state;
-    const char *cmds[] = {"synth", "check-schema", "preview"};
+    const char *cmds[] = {"synth", "check-schema", "preview", "gate"};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
         tt_run_result r = tt_run("%s --help", cmds[i]);
         assert_int_equal(r.status, 0);

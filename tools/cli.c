@@ -99,9 +99,7 @@ int cli_format_parse(const char *name, unsigned allowed)
 int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)
 {
     switch (opt) {
-    case OPT_RULES:
-        d->rules = arg;
-        return 1;
+    case OPT_RULES: d->rules = arg; return 1;
     case OPT_DATA: {
         const char **nd = realloc(d->data, (size_t)(d->ndata + 1) * sizeof *nd);
         if (!nd) {
@@ -112,12 +110,8 @@ int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)
         d->data[d->ndata++] = arg;
         return 1;
     }
-    case OPT_SUMMARY:
-        d->summary = arg;
-        return 1;
-    case OPT_DATE_CONFIG:
-        d->date_config = arg;
-        return 1;
+    case OPT_SUMMARY: d->summary = arg; return 1;
+    case OPT_DATE_CONFIG: d->date_config = arg; return 1;
     case OPT_ON_BAD_ROW:
         if (strcmp(arg, "error") == 0)
             d->on_bad_row = TG_BAD_ROW_ERROR;
@@ -140,8 +134,7 @@ int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)
         d->threads = (int)n;
         return 1;
     }
-    default:
-        return 0;
+    default: return 0;
     }
 }
 
@@ -162,8 +155,16 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
 {
     tg_error err, first_skip;
     tg_error_clear(&err);
+    if (d->summary && d->ndata)
+        return cli_usage(cmd, "give --data or --summary, not both");
+    if (d->summary) {
+        if (tg_summary_load(t, rules, d->summary, &err) != TG_OK)
+            return cli_fail(&err);
+        return EXIT_OK;
+    }
     if (d->ndata == 0)
-        return cli_usage(cmd, "give the data with --data FILE");
+        return cli_usage(cmd, "give the data with --data FILE or a warehouse "
+                              "summary with --summary FILE");
     if (tg_tally_init(t, rules, &err) != TG_OK)
         return cli_fail(&err);
     tg_scan_options o = TG_SCAN_OPTIONS_INIT;
@@ -203,4 +204,19 @@ int cli_flush_stdout(int rc)
         return rc == EXIT_OK ? EXIT_INTERNAL : rc;
     }
     return rc;
+}
+
+int cli_write_file(const char *path, const char *text, size_t len)
+{
+    tg_error err;
+    tg_error_clear(&err);
+    if (tg_write_atomic(path, text, len, &err) != TG_OK)
+        return cli_fail(&err);
+    return EXIT_OK;
+}
+
+int cli_color(FILE *stream)
+{
+    const char *nc = getenv("NO_COLOR");
+    return (!nc || !*nc) && isatty(fileno(stream));
 }

@@ -29,7 +29,7 @@ typedef struct {
     char *buf;
     size_t len;
     FILE *f;
-    const char *path;   /* NULL or "-" for stdout */
+    const char *path; /* NULL or "-" for stdout */
 } cli_out;
 
 int cli_out_open(cli_out *o, const char *path);
@@ -55,26 +55,36 @@ typedef struct {
 } cli_data;
 
 enum {
-    OPT_RULES = 1000, OPT_DATA, OPT_SUMMARY, OPT_DATE_CONFIG, OPT_ON_BAD_ROW,
+    OPT_RULES = 1000,
+    OPT_DATA,
+    OPT_SUMMARY,
+    OPT_DATE_CONFIG,
+    OPT_ON_BAD_ROW,
     OPT_THREADS
 };
 
-#define CLI_DATA_LONG_OPTIONS                                                \
-    {"data", required_argument, NULL, OPT_DATA},                             \
-    {"date-config", required_argument, NULL, OPT_DATE_CONFIG},               \
-    {"on-bad-row", required_argument, NULL, OPT_ON_BAD_ROW},                 \
-    {"rules", required_argument, NULL, OPT_RULES},                           \
-    {"summary", required_argument, NULL, OPT_SUMMARY},                       \
-    {"threads", required_argument, NULL, OPT_THREADS}
+#define CLI_DATA_LONG_OPTIONS                                                  \
+    {"data", required_argument, NULL, OPT_DATA},                               \
+        {"date-config", required_argument, NULL, OPT_DATE_CONFIG},             \
+        {"on-bad-row", required_argument, NULL, OPT_ON_BAD_ROW},               \
+        {"rules", required_argument, NULL, OPT_RULES},                         \
+        {"summary", required_argument, NULL, OPT_SUMMARY},                     \
+    {                                                                          \
+        "threads", required_argument, NULL, OPT_THREADS                        \
+    }
 
-#define CLI_DATA_HELP                                                        \
-    "  --rules FILE         rule set (JSON), e.g. registry/tiers/v3.2.json\n" \
-    "  --data FILE          feature export: CSV or CSV.gz, '-' for stdin;\n" \
-    "                       repeat for sharded exports (read as one table)\n" \
-    "  --date-config FILE   train/test windows used when the export has no\n" \
-    "                       split column (default registry/date_config.json)\n" \
-    "  --on-bad-row MODE    error (default) or skip rows with bad values\n"   \
-    "  --threads N          scan threads for large plain files (default: "   \
+#define CLI_DATA_HELP                                                          \
+    "  --rules FILE         rule set (JSON), e.g. registry/tiers/v3.2.json\n"  \
+    "  --data FILE          feature export: CSV or CSV.gz, '-' for stdin;\n"   \
+    "                       repeat for sharded exports (read as one table)\n"  \
+    "  --summary FILE       instead of --data: counts per split and tier as\n" \
+    "                       the warehouse exports them "                       \
+    "(sql/gate_summary.sql)\n"                                                 \
+    "  --date-config FILE   train/test windows used when the export has no\n"  \
+    "                       split column (default "                            \
+    "registry/date_config.json)\n"                                             \
+    "  --on-bad-row MODE    error (default) or skip rows with bad values\n"    \
+    "  --threads N          scan threads for large plain files (default: "     \
     "cores)\n"
 
 /**
@@ -98,6 +108,12 @@ int cli_parse_level(const char *cmd, const char *arg, double *out);
 
 /** Print text to stdout and return 0 (for --help). */
 int cli_help(const char *text);
+
+/** Write text to path atomically; returns an exit code (0 or 3). */
+int cli_write_file(const char *path, const char *text, size_t len);
+
+/** Whether to colour output on stream (a terminal, NO_COLOR unset). */
+int cli_color(FILE *stream);
 
 /** Check stdout before exiting: a full disk must not look like success. */
 int cli_flush_stdout(int rc);

@@ -53,35 +53,28 @@ int cmd_check_schema(int argc, char **argv)
             continue;
         }
         switch (c) {
-        case 'h':
-            {
-                r = cli_help(help);
-                goto done;
-            }
-        case 'o':
-            out_path = optarg;
-            break;
+        case 'h': {
+            r = cli_help(help);
+            goto done;
+        }
+        case 'o': out_path = optarg; break;
         case 'f':
             if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
-                                                    FMT_BIT(FMT_JSON))) < 0)
-                {
+                                                    FMT_BIT(FMT_JSON))) < 0) {
                 r = cli_usage("check-schema", "--format takes text or json");
                 goto done;
             }
             break;
-        default:
-            {
-                r = cli_usage("check-schema", "bad option");
-                goto done;
-            }
+        default: {
+            r = cli_usage("check-schema", "bad option");
+            goto done;
+        }
         }
     }
-    if (optind < argc)
-        {
-                r = cli_usage("check-schema", "unexpected argument '%s'",
-                         argv[optind]);
-                goto done;
-            }
+    if (optind < argc) {
+        r = cli_usage("check-schema", "unexpected argument '%s'", argv[optind]);
+        goto done;
+    }
     if ((r = cli_load_rules(&rules, &d, "check-schema")))
         return r;
     if (d.ndata == 0) {
@@ -148,8 +141,10 @@ int cmd_check_schema(int argc, char **argv)
                 rep.has_split ? "present" : "absent (assigned from dates)",
                 rep.has_date ? "present" : "absent");
         if (!rep.missing)
-            fprintf(o.f, "%s rows checked: every feature the rules use is "
-                         "present\n", tg_fmt_count(rep.rows, a));
+            fprintf(o.f,
+                    "%s rows checked: every feature the rules use is "
+                    "present\n",
+                    tg_fmt_count(rep.rows, a));
     }
     r = cli_out_close(&o);
     if (rep.missing || !rep.has_target) {

@@ -18,9 +18,8 @@ static const char help[] =
     "with leads, labeled leads, conversions, conversion rate, lift against\n"
     "the split's own baseline and a confidence interval. Without --split,\n"
     "TRAIN and TEST are shown (JSON: an array of the two objects). A row is\n"
-    "in split S when its split column is S; other rows count in ALL only.\n\n"
-    CLI_DATA_HELP
-    "  --split S            TRAIN, TEST or ALL\n"
+    "in split S when its split column is S; other rows count in ALL "
+    "only.\n\n" CLI_DATA_HELP "  --split S            TRAIN, TEST or ALL\n"
     "  --ci METHOD          wilson (default), exact, jeffreys, agresti-coull,\n"
     "                       wald\n"
     "  --level L            interval level, 0 < L < 1 (default 0.95)\n"
@@ -33,8 +32,10 @@ int cli_parse_level(const char *cmd, const char *arg, double *out)
     char *end;
     double v = strtod(arg, &end);
     if (*end || !(v > 0 && v < 1))
-        return cli_usage(cmd, "--level takes a number between 0 and 1, not "
-                              "'%s'", arg);
+        return cli_usage(cmd,
+                         "--level takes a number between 0 and 1, not "
+                         "'%s'",
+                         arg);
     *out = v;
     return 0;
 }
@@ -71,39 +72,39 @@ int cmd_preview(int argc, char **argv)
             continue;
         }
         switch (c) {
-        case 'h':
-            {
-                r = cli_help(help);
-                goto done;
-            }
-        case 'o':
-            out_path = optarg;
-            break;
+        case 'h': {
+            r = cli_help(help);
+            goto done;
+        }
+        case 'o': out_path = optarg; break;
         case 'f':
-            fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
-                                               FMT_BIT(FMT_MARKDOWN) |
-                                               FMT_BIT(FMT_CSV));
-            if (fmt < 0)
-                {
-                r = cli_usage("preview", "--format takes text, json, "
-                                            "markdown or csv, not '%s'", optarg);
+            fmt = cli_format_parse(
+                optarg, FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
+                            FMT_BIT(FMT_MARKDOWN) | FMT_BIT(FMT_CSV));
+            if (fmt < 0) {
+                r = cli_usage("preview",
+                              "--format takes text, json, "
+                              "markdown or csv, not '%s'",
+                              optarg);
                 goto done;
             }
             break;
         case 's':
-            if ((split = tg_split_parse(optarg)) == -2)
-                {
-                r = cli_usage("preview", "--split takes TRAIN, TEST or ALL, "
-                                            "not '%s'", optarg);
+            if ((split = tg_split_parse(optarg)) == -2) {
+                r = cli_usage("preview",
+                              "--split takes TRAIN, TEST or ALL, "
+                              "not '%s'",
+                              optarg);
                 goto done;
             }
             break;
         case 'c':
-            if ((ci = tg_ci_parse(optarg)) < 0)
-                {
-                r = cli_usage("preview", "--ci takes wilson, exact, "
-                                            "jeffreys, agresti-coull or wald, "
-                                            "not '%s'", optarg);
+            if ((ci = tg_ci_parse(optarg)) < 0) {
+                r = cli_usage("preview",
+                              "--ci takes wilson, exact, "
+                              "jeffreys, agresti-coull or wald, "
+                              "not '%s'",
+                              optarg);
                 goto done;
             }
             break;
@@ -113,23 +114,16 @@ int cmd_preview(int argc, char **argv)
                 goto done;
             }
             break;
-        default:
-            {
-                r = cli_usage("preview", "bad option");
-                goto done;
-            }
+        default: {
+            r = cli_usage("preview", "bad option");
+            goto done;
+        }
         }
     }
-    if (optind < argc)
-        {
-                r = cli_usage("preview", "unexpected argument '%s'", argv[optind]);
-                goto done;
-            }
-    if (d.summary && d.ndata)
-        {
-                r = cli_usage("preview", "give --data or --summary, not both");
-                goto done;
-            }
+    if (optind < argc) {
+        r = cli_usage("preview", "unexpected argument '%s'", argv[optind]);
+        goto done;
+    }
 
     tg_error_clear(&err);
     if ((r = cli_load_rules(&rules, &d, "preview")))
@@ -158,11 +152,11 @@ int cmd_preview(int argc, char **argv)
     case FMT_JSON: {
         cJSON *j;
         if (n == 1) {
-            j = tg_split_stats_json(&st[0]);
+            j = tg_split_stats_json(&st[0], 0);
         } else {
             j = cJSON_CreateArray();
             for (int i = 0; i < n; i++)
-                cJSON_AddItemToArray(j, tg_split_stats_json(&st[i]));
+                cJSON_AddItemToArray(j, tg_split_stats_json(&st[i], 0));
         }
         char *s = cJSON_Print(j);
         fprintf(o.f, "%s\n", s);
@@ -170,12 +164,8 @@ int cmd_preview(int argc, char **argv)
         cJSON_Delete(j);
         break;
     }
-    case FMT_MARKDOWN:
-        tg_render_preview_markdown(o.f, st, n);
-        break;
-    case FMT_CSV:
-        tg_render_preview_csv(o.f, st, n);
-        break;
+    case FMT_MARKDOWN: tg_render_preview_markdown(o.f, st, n); break;
+    case FMT_CSV: tg_render_preview_csv(o.f, st, n); break;
     default:
         fprintf(o.f, "%s (%s) · %s\n", rules->model_id, rules->model_version,
                 rules->path);

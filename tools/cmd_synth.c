@@ -15,7 +15,7 @@ static const char help[] =
     "~3.9%; TRAIN baseline ~3.66%, TEST ~4.16%; a few percent NULL cells).\n"
     "The same rows and seed give the same bytes.\n\n"
     "  --rows N     number of leads (default 48472; TRAIN is 30727/48472)\n"
-    "  --seed S     random seed (default 20251222)\n"
+    "  --seed S     random seed (default 5)\n"
     "  -o FILE      write to FILE (default standard output); a name ending\n"
     "               in .gz is written gzip-compressed\n"
     "  -h, --help   this help\n";
@@ -49,15 +49,14 @@ int cmd_synth(int argc, char **argv)
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
-        case 'h':
-            return cli_help(help);
-        case 'o':
-            out = optarg;
-            break;
+        case 'h': return cli_help(help);
+        case 'o': out = optarg; break;
         case 'r':
             if (parse_u64(optarg, 1000000000ULL, &v) || v == 0)
-                return cli_usage("synth", "--rows takes a count from 1 to "
-                                          "1000000000, not '%s'", optarg);
+                return cli_usage("synth",
+                                 "--rows takes a count from 1 to "
+                                 "1000000000, not '%s'",
+                                 optarg);
             so.rows = v;
             break;
         case 's':
@@ -66,8 +65,7 @@ int cmd_synth(int argc, char **argv)
                                  optarg);
             so.seed = (unsigned long)v;
             break;
-        default:
-            return cli_usage("synth", "bad option");
+        default: return cli_usage("synth", "bad option");
         }
     }
     if (optind < argc)

@@ -10,9 +10,13 @@
 #include "cmd.h"
 
 const tg_cmd tg_commands[] = {
-    {"check-schema", cmd_check_schema, "check that an export has the columns the rules need (step 1)"},
-    {"preview", cmd_preview, "tier distribution, rates, lift and intervals per split (step 2)"},
-    {"synth", cmd_synth, "write a synthetic feature export calibrated to the brief"},
+    {"check-schema", cmd_check_schema,
+     "check that an export has the columns the rules need (step 1)"},
+    {"gate", cmd_gate, "judge every release gate of a policy; exit 1 when one blocks"},
+    {"preview", cmd_preview,
+     "tier distribution, rates, lift and intervals per split (step 2)"},
+    {"synth", cmd_synth,
+     "write a synthetic feature export calibrated to the brief"},
     {NULL, NULL, NULL},
 };
 

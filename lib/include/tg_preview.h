@@ -17,6 +17,11 @@ typedef struct {
     uint64_t leads, labeled, conversions;
     double rate, lift;       /* NAN when labeled is 0 */
     double ci_lower, ci_upper;
+    /* Against the rest of the split (labeled leads): the Katz interval
+     * of the risk ratio at the same level, and Fisher's exact test with
+     * Holm's adjustment across the split's tiers. NAN when undefined. */
+    double lift_ci_lower, lift_ci_upper;
+    double fisher_p, fisher_p_holm;
 } tg_tier_stats;
 
 typedef struct {
@@ -36,7 +41,10 @@ int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
                            double level, tg_error *err);
 void tg_split_stats_release(tg_split_stats *s);
 
-/** The preview JSON object of one split (caller deletes). */
-cJSON *tg_split_stats_json(const tg_split_stats *s);
+/**
+ * The preview JSON object of one split (caller deletes). With extended,
+ * each tier also carries lift_ci_lower/upper, fisher_p, fisher_p_holm.
+ */
+cJSON *tg_split_stats_json(const tg_split_stats *s, int extended);
 
 #endif

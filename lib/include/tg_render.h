@@ -15,6 +15,15 @@ void tg_render_preview_markdown(FILE *out, const tg_split_stats *s, int n);
 /** One CSV row per (split, tier). */
 void tg_render_preview_csv(FILE *out, const tg_split_stats *s, int n);
 
+struct tg_gate_result;
+
+/** The gate table for a terminal; color adds ANSI colours to statuses. */
+void tg_render_gate_text(FILE *out, const struct tg_gate_result *r, int color);
+/** A Markdown summary fit for a pull-request comment. */
+void tg_render_gate_markdown(FILE *out, const struct tg_gate_result *r);
+/** JUnit XML: one testcase per gate and tier. */
+void tg_render_gate_junit(FILE *out, const struct tg_gate_result *r);
+
 /** "1,234,567" into buf (32 bytes). */
 const char *tg_fmt_count(unsigned long long v, char buf[32]);
 /** "12.34%" or "n/a" into buf (32 bytes). */

@@ -16,7 +16,7 @@ typedef struct {
     unsigned long seed;
 } tg_synth_options;
 
-#define TG_SYNTH_OPTIONS_INIT {48472, 20251222}
+#define TG_SYNTH_OPTIONS_INIT {48472, 5}
 
 /** Number of TRAIN rows for a given total (30,727 of 48,472). */
 uint64_t tg_synth_train_rows(uint64_t rows);

@@ -16,5 +16,8 @@
 #include "tg_preview.h"
 #include "tg_render.h"
 #include "tg_synth.h"
+#include "tg_summary.h"
+#include "tg_policy.h"
+#include "tg_gate.h"
 
 #endif

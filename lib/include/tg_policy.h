@@ -1,0 +1,71 @@
+/*
+ * Gate policies: a declarative list of release gates (JSON), resolved
+ * against a rule set so that every tier pattern names real tiers.
+ */
+#ifndef TG_POLICY_H
+#define TG_POLICY_H
+
+#include <cjson/cJSON.h>
+
+#include "tg_error.h"
+#include "tg_rules.h"
+
+typedef enum {
+    TG_CHECK_CONVERSION_RATE, /* rate >= min (and <= max) */
+    TG_CHECK_LIFT,            /* lift against the split baseline >= min */
+    TG_CHECK_VOLUME_SHARE,    /* covered tiers' share of the split's leads */
+    TG_CHECK_VOLUME_COUNT,    /* covered tiers' leads */
+    TG_CHECK_CI_SEPARATION,   /* tier CI lower > reference tier CI upper */
+    TG_CHECK_CALIBRATION,     /* rate within max_relative_error of expected */
+    TG_CHECK_TEST_TRAIN_LIFT, /* TEST lift / TRAIN lift >= min */
+    TG_CHECK_TIER_SIZE,       /* leads >= min */
+    TG_CHECK_EXPECTED_RANGE,  /* the brief's step 2 table: rate, lift */
+    TG_CHECK_RANK_ORDER,      /* rate falls with priority rank */
+    TG_CHECK_COUNT
+} tg_check;
+
+typedef enum { TG_JUDGE_ESTIMATE = 0, TG_JUDGE_CI_BOUND = 1 } tg_judge;
+typedef enum { TG_SEVERITY_BLOCK = 0, TG_SEVERITY_WARN = 1 } tg_severity;
+
+typedef struct {
+    double rate_min, rate_max, lift_min;  /* NAN when not given */
+    char *advice;                         /* tier_size merge advice */
+} tg_tier_param;
+
+typedef struct {
+    char *id;
+    char *description;
+    tg_check check;
+    tg_severity severity;
+    tg_judge judge;
+    int split;               /* TG_SPLIT_TRAIN, _TEST or _ALL */
+    double min, max;         /* NAN when not given */
+    double max_relative_error;
+    int against;             /* reference tier of ci_separation */
+    long min_labeled;        /* below it a tier is insufficient */
+    long min_conversions;
+    int ntiers;
+    int *tiers;              /* covered tier indices, rule order */
+    tg_tier_param *params;   /* per rule tier */
+    int nparams;             /* the rules' number of tiers */
+} tg_gate_def;
+
+typedef struct tg_policy {
+    char *path;
+    char sha256[65];
+    char *policy_id;
+    char *description;
+    int ngates;
+    tg_gate_def *gates;
+} tg_policy;
+
+/** Load a policy and resolve it against rules. Free with tg_policy_free. */
+int tg_policy_load(tg_policy **out, const char *path, const tg_rules *rules,
+                   tg_error *err);
+int tg_policy_parse(tg_policy **out, const char *text, size_t len,
+                    const char *path, const tg_rules *rules, tg_error *err);
+void tg_policy_free(tg_policy *p);
+
+const char *tg_check_name(tg_check c);
+
+#endif

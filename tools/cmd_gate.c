@@ -1,0 +1,220 @@
+/*
+ * tiergate gate: every gate of a policy on a feature export or on a
+ * warehouse summary; exit 1 when a blocking gate fails, so CI can block
+ * the release. Writes the table, JSON, Markdown and JUnit on request.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+
+static const char help[] =
+    "usage: tiergate gate --rules FILE --policy FILE (--data FILE... | "
+    "--summary FILE)\n"
+    "                     [--ci METHOD] [--level L] [--strict]\n"
+    "                     [--format text|json|markdown] [-o FILE]\n"
+    "                     [--json FILE] [--markdown FILE] [--junit FILE]\n\n"
+    "Judge every gate of the policy. Overall status PASSED,\n"
+    "PASSED_WITH_WARNINGS or FAILED; exit 0 for the first two, 1 for\n"
+    "FAILED, 2 for bad input or policy, 3 for an internal or I/O error.\n"
+    "A tier with fewer labeled leads than the policy's min_labeled is\n"
+    "'insufficient', which never passes a blocking gate. When the variable\n"
+    "GITHUB_STEP_SUMMARY names a file, the Markdown summary is appended.\n\n" CLI_DATA_HELP
+    "  --policy FILE        gate policy (JSON), e.g. registry/gates/v3.2.json\n"
+    "  --ci METHOD          wilson (default), exact, jeffreys, agresti-coull,\n"
+    "                       wald\n"
+    "  --level L            interval level, 0 < L < 1 (default 0.95)\n"
+    "  --strict             warnings fail the release too\n"
+    "  --format FMT         what goes to stdout: text (default), json or\n"
+    "                       markdown\n"
+    "  -o FILE              write that to FILE instead of stdout\n"
+    "  --json FILE          also write the JSON result (what `registry\n"
+    "                       update` and `log append` read)\n"
+    "  --markdown FILE      also write the Markdown summary\n"
+    "  --junit FILE         also write JUnit XML (one testcase per gate and\n"
+    "                       tier)\n"
+    "  -h, --help           this help\n";
+
+enum { OPT_POLICY = 2000, OPT_STRICT, OPT_JSON, OPT_MARKDOWN, OPT_JUNIT };
+
+/* Render r in format f into a malloc'd string. */
+static char *render(const tg_gate_result *r, int f, int color, size_t *len)
+{
+    char *buf = NULL;
+    FILE *m = open_memstream(&buf, len);
+    if (!m)
+        return NULL;
+    if (f == FMT_JSON) {
+        cJSON *j = tg_gate_result_json(r);
+        char *s = cJSON_Print(j);
+        fprintf(m, "%s\n", s);
+        cJSON_free(s);
+        cJSON_Delete(j);
+    } else if (f == FMT_MARKDOWN) {
+        tg_render_gate_markdown(m, r);
+    } else if (f == FMT_HTML) {
+        tg_render_gate_junit(m, r); /* FMT_HTML stands for JUnit here */
+    } else {
+        tg_render_gate_text(m, r, color);
+    }
+    if (fclose(m) != 0) {
+        free(buf);
+        return NULL;
+    }
+    return buf;
+}
+
+static int write_rendered(const tg_gate_result *r, int f, const char *path)
+{
+    size_t len;
+    char *s = render(r, f, 0, &len);
+    if (!s) {
+        fprintf(stderr, "tiergate: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    int rc = cli_write_file(path, s, len);
+    free(s);
+    return rc;
+}
+
+static int append_step_summary(const tg_gate_result *r)
+{
+    const char *p = getenv("GITHUB_STEP_SUMMARY");
+    if (!p || !*p)
+        return EXIT_OK;
+    FILE *f = fopen(p, "a");
+    if (!f) {
+        fprintf(stderr, "tiergate: %s: cannot append the step summary\n", p);
+        return EXIT_INTERNAL;
+    }
+    tg_render_gate_markdown(f, r);
+    return fclose(f) == 0 ? EXIT_OK : EXIT_INTERNAL;
+}
+
+int cmd_gate(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"ci", required_argument, NULL, 'c'},
+        CLI_DATA_LONG_OPTIONS,
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {"json", required_argument, NULL, OPT_JSON},
+        {"junit", required_argument, NULL, OPT_JUNIT},
+        {"level", required_argument, NULL, 'l'},
+        {"markdown", required_argument, NULL, OPT_MARKDOWN},
+        {"output", required_argument, NULL, 'o'},
+        {"policy", required_argument, NULL, OPT_POLICY},
+        {"strict", no_argument, NULL, OPT_STRICT},
+        {NULL, 0, NULL, 0},
+    };
+    cli_data d = {0};
+    int fmt = FMT_TEXT, c, r = EXIT_OK, ci = TG_CI_WILSON, strict = 0;
+    double level = 0.95;
+    const char *out_path = NULL, *policy_path = NULL, *json_path = NULL,
+               *md_path = NULL, *junit_path = NULL;
+    tg_rules *rules = NULL;
+    tg_policy *policy = NULL;
+    tg_tally t;
+    int have_tally = 0, have_result = 0;
+    tg_gate_result res;
+    tg_error err;
+    tg_error_clear(&err);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        if ((r = cli_data_option(&d, "gate", c, optarg)) != 0) {
+            if (r < 0) {
+                r = EXIT_USAGE;
+                goto done;
+            }
+            r = EXIT_OK;
+            continue;
+        }
+        switch (c) {
+        case 'h': r = cli_help(help); goto done;
+        case 'o': out_path = optarg; break;
+        case OPT_POLICY: policy_path = optarg; break;
+        case OPT_STRICT: strict = 1; break;
+        case OPT_JSON: json_path = optarg; break;
+        case OPT_MARKDOWN: md_path = optarg; break;
+        case OPT_JUNIT: junit_path = optarg; break;
+        case 'f':
+            fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
+                                               FMT_BIT(FMT_JSON) |
+                                               FMT_BIT(FMT_MARKDOWN));
+            if (fmt < 0) {
+                r = cli_usage("gate", "--format takes text, json or markdown, "
+                                      "not '%s'", optarg);
+                goto done;
+            }
+            break;
+        case 'c':
+            if ((ci = tg_ci_parse(optarg)) < 0) {
+                r = cli_usage("gate", "--ci takes wilson, exact, jeffreys, "
+                                      "agresti-coull or wald, not '%s'",
+                              optarg);
+                goto done;
+            }
+            break;
+        case 'l':
+            if (cli_parse_level("gate", optarg, &level)) {
+                r = EXIT_USAGE;
+                goto done;
+            }
+            break;
+        default: r = cli_usage("gate", "bad option"); goto done;
+        }
+    }
+    if (optind < argc) {
+        r = cli_usage("gate", "unexpected argument '%s'", argv[optind]);
+        goto done;
+    }
+    if (!policy_path) {
+        r = cli_usage("gate", "--policy FILE is required");
+        goto done;
+    }
+    if ((r = cli_load_rules(&rules, &d, "gate")))
+        goto done;
+    if (tg_policy_load(&policy, policy_path, rules, &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    if ((r = cli_load_tally(&t, rules, &d, 0, "gate")))
+        goto done;
+    have_tally = 1;
+    if (tg_gate_run(&res, rules, policy, &t, (tg_ci_method)ci, level, strict,
+                    &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    have_result = 1;
+    /* Side files first: when one cannot be written, exit 3, not 0/1. */
+    if ((json_path && (r = write_rendered(&res, FMT_JSON, json_path))) ||
+        (md_path && (r = write_rendered(&res, FMT_MARKDOWN, md_path))) ||
+        (junit_path && (r = write_rendered(&res, FMT_HTML, junit_path))) ||
+        (r = append_step_summary(&res)))
+        goto done;
+    size_t len;
+    int color = fmt == FMT_TEXT && !out_path && cli_color(stdout);
+    char *s = render(&res, fmt, color, &len);
+    if (!s) {
+        r = EXIT_INTERNAL;
+        goto done;
+    }
+    if (out_path && strcmp(out_path, "-") != 0)
+        r = cli_write_file(out_path, s, len);
+    else if (fwrite(s, 1, len, stdout) != len)
+        r = EXIT_INTERNAL;
+    free(s);
+    if (r == EXIT_OK)
+        r = tg_overall_exit_code(res.status);
+done:
+    if (have_result)
+        tg_gate_result_release(&res);
+    if (have_tally)
+        tg_tally_release(&t);
+    tg_policy_free(policy);
+    tg_rules_free(rules);
+    free(d.data);
+    return cli_flush_stdout(r);
+}
