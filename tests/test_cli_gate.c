@@ -123,7 +123,9 @@ static void test_cli_gate_junit_markdown_step_summary(void **state)
     int cases = 0;
     for (const char *p = x; (p = strstr(p, "<testcase ")); p++)
         cases++;
-    cJSON *j = cJSON_Parse(tt_read(tt_path("gate.json"), NULL));
+    char *js = tt_read(tt_path("gate.json"), NULL);
+    cJSON *j = cJSON_Parse(js);
+    free(js);
     assert_int_equal(cases, cJSON_GetArraySize(key(j, "gates")));
     assert_non_null(strstr(x, "failures=\"0\""));
     assert_non_null(strstr(x, "<system-out>WARN: "));
