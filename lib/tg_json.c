@@ -5,13 +5,9 @@
 #include "tg_json.h"
 
 #include <errno.h>
-#include <fcntl.h>
-#include <libgen.h>
-#include <sys/stat.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "tg_util.h"
 
@@ -126,72 +122,17 @@ int tg_json_get_text(const cJSON *obj, const char *key, int required,
 int tg_write_atomic(const char *path, const void *data, size_t len,
                     tg_error *err)
 {
-    char *dir_copy = strdup(path);
-    size_t tl = strlen(path) + 32;
-    char *tmp = malloc(tl);
-    int rc = TG_OK, fd = -1;
-    if (!dir_copy || !tmp) {
-        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
-        goto done;
-    }
-    /* The temporary file sits beside the target so rename() is atomic. */
-    snprintf(tmp, tl, "%s.tmp.XXXXXX", path);
-    fd = mkstemp(tmp);
-    if (fd < 0) {
-        rc = tg_error_set(err, TG_EIO, path, 0, 0,
-                          "cannot create a temporary file: %s",
+    tg_atomic_file a;
+    int rc = tg_atomic_open(&a, path, err);
+    if (rc)
+        return rc;
+    if (len && fwrite(data, 1, len, a.f) != len) {
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
                           strerror(errno));
-        goto done;
+        tg_atomic_abort(&a);
+        return rc;
     }
-    const char *p = data;
-    size_t left = len;
-    while (left > 0) {
-        ssize_t w = write(fd, p, left);
-        if (w < 0) {
-            if (errno == EINTR)
-                continue;
-            rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
-                              strerror(errno));
-            goto done;
-        }
-        p += w;
-        left -= (size_t)w;
-    }
-    if (fchmod(fd, 0644) != 0 || fsync(fd) != 0) {
-        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot sync: %s",
-                          strerror(errno));
-        goto done;
-    }
-    if (close(fd) != 0) {
-        fd = -1;
-        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot close: %s",
-                          strerror(errno));
-        goto done;
-    }
-    fd = -1;
-    if (getenv("TIERGATE_TEST_CRASH_BEFORE_RENAME"))
-        _exit(99); /* test hook: a process killed between write and rename */
-    if (rename(tmp, path) != 0) {
-        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot replace: %s",
-                          strerror(errno));
-        goto done;
-    }
-    {
-        /* Make the rename itself durable. */
-        int dfd = open(dirname(dir_copy), O_RDONLY | O_DIRECTORY);
-        if (dfd >= 0) {
-            fsync(dfd);
-            close(dfd);
-        }
-    }
-done:
-    if (fd >= 0)
-        close(fd);
-    if (rc && tmp)
-        unlink(tmp);
-    free(tmp);
-    free(dir_copy);
-    return rc;
+    return tg_atomic_commit(&a, err);
 }
 
 int tg_json_write_atomic(const cJSON *item, const char *path, tg_error *err)

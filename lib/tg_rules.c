@@ -88,7 +88,7 @@ static int load_features(tg_rules *r, const cJSON *arr, tg_error *err)
         snprintf(kp, sizeof kp, "features[%d]", i);
         tg_feature *f = &r->features[i];
         f->min = f->max = NAN;
-        const char *name = NULL, *desc = NULL;
+        const char *name = NULL, *desc = NULL, *type = NULL;
         if (cJSON_IsString(it)) {
             name = it->valuestring;
         } else if (cJSON_IsObject(it)) {
@@ -96,8 +96,15 @@ static int load_features(tg_rules *r, const cJSON *arr, tg_error *err)
                 (rc = tg_json_get_string(it, "description", 0, file, kp, &desc,
                                          err)) ||
                 (rc = tg_json_get_number(it, "min", 0, file, kp, &f->min, err)) ||
-                (rc = tg_json_get_number(it, "max", 0, file, kp, &f->max, err)))
+                (rc = tg_json_get_number(it, "max", 0, file, kp, &f->max, err)) ||
+                (rc = tg_json_get_string(it, "type", 0, file, kp, &type, err)))
                 return rc;
+            if (type && strcmp(type, "boolean") != 0 &&
+                strcmp(type, "number") != 0)
+                return tg_error_set(err, TG_EINVAL, file, 0, 0,
+                                    "key '%s.type': expected \"number\" or "
+                                    "\"boolean\", not '%s'", kp, type);
+            f->is_boolean = type && strcmp(type, "boolean") == 0;
         } else {
             return tg_error_set(err, TG_EINVAL, file, 0, 0,
                                 "key '%s': expected an object or a name", kp);
@@ -338,4 +345,12 @@ void tg_rules_free(tg_rules *r)
     free(r->model_type);
     free(r->path);
     free(r);
+}
+
+const char *tg_rules_table(const tg_rules *r, const char *key,
+                           const char *fallback)
+{
+    const cJSON *t = cJSON_GetObjectItemCaseSensitive(r->json, "tables");
+    const cJSON *v = t ? cJSON_GetObjectItemCaseSensitive(t, key) : NULL;
+    return cJSON_IsString(v) ? v->valuestring : fallback;
 }

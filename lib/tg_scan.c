@@ -51,9 +51,20 @@ int tg_schema_bind(tg_schema *s, const tg_rules *r, tg_csv *csv,
                             "out of memory");
     for (int f = 0; f < r->nfeatures; f++)
         s->feature_col[f] = -1;
+    s->header = calloc((size_t)s->ncols + 1, sizeof *s->header);
+    if (!s->header) {
+        tg_schema_release(s);
+        return tg_error_set(err, TG_ENOMEM, tg_csv_name(csv), 1, 0,
+                            "out of memory");
+    }
     for (int i = 0; i < s->ncols; i++) {
         size_t len;
         const char *name = tg_csv_field(csv, (size_t)i, &len);
+        if (!(s->header[i] = strndup(name, len))) {
+            tg_schema_release(s);
+            return tg_error_set(err, TG_ENOMEM, tg_csv_name(csv), 1, 0,
+                                "out of memory");
+        }
         for (int j = 0; j < i; j++)
             if (field_is(csv, (size_t)j, "") == 0) {
                 size_t l2;
@@ -101,6 +112,11 @@ void tg_schema_release(tg_schema *s)
         return;
     free(s->feature_col);
     s->feature_col = NULL;
+    if (s->header)
+        for (int i = 0; i < s->ncols; i++)
+            free(s->header[i]);
+    free(s->header);
+    s->header = NULL;
 }
 
 /* ---- date windows ------------------------------------------------------ */
@@ -257,6 +273,16 @@ static int source_setup(tg_source *s, const tg_rules *r,
         return tg_error_set(err, TG_ENOMEM, name, 1, 0, "out of memory");
     memcpy(s->schema.feature_col, schema->feature_col,
            (size_t)r->nfeatures * sizeof(int));
+    s->schema.header = NULL;
+    if (schema->header) {
+        s->schema.header = calloc((size_t)schema->ncols + 1, sizeof(char *));
+        if (!s->schema.header)
+            return tg_error_set(err, TG_ENOMEM, name, 1, 0, "out of memory");
+        for (int i = 0; i < schema->ncols; i++)
+            if (!(s->schema.header[i] = strdup(schema->header[i])))
+                return tg_error_set(err, TG_ENOMEM, name, 1, 0,
+                                    "out of memory");
+    }
     s->rules = r;
     s->dates = dates;
     s->used = malloc((size_t)r->nfeatures);
@@ -907,6 +933,11 @@ tg_csv *tg_reader_csv(tg_reader *rd)
 const tg_schema *tg_reader_schema(const tg_reader *rd)
 {
     return &rd->src.schema;
+}
+
+int tg_reader_file_index(const tg_reader *rd)
+{
+    return rd->next_path - 1;
 }
 
 uint64_t tg_reader_skipped(const tg_reader *rd, tg_error *first)

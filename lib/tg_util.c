@@ -5,6 +5,10 @@
 #include "tg_util.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
 #include <string.h>
@@ -150,4 +154,78 @@ char *tg_format_date(int v, char buf[11])
     snprintf(buf, 11, "%04d-%02d-%02d", (v / 10000) % 10000, (v / 100) % 100,
              v % 100);
     return buf;
+}
+
+int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err)
+{
+    memset(a, 0, sizeof *a);
+    size_t n = strlen(path) + 16;
+    a->path = strdup(path);
+    a->tmp = malloc(n);
+    if (!a->path || !a->tmp) {
+        tg_atomic_abort(a);
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    }
+    /* Beside the target, so that rename() is atomic. */
+    snprintf(a->tmp, n, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(a->tmp);
+    if (fd < 0) {
+        int rc = tg_error_set(err, TG_EIO, path, 0, 0,
+                              "cannot create a temporary file: %s",
+                              strerror(errno));
+        free(a->tmp);
+        a->tmp = NULL;
+        tg_atomic_abort(a);
+        return rc;
+    }
+    fchmod(fd, 0644);
+    if (!(a->f = fdopen(fd, "w"))) {
+        close(fd);
+        tg_atomic_abort(a);
+        return tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
+                            strerror(errno));
+    }
+    return TG_OK;
+}
+
+int tg_atomic_commit(tg_atomic_file *a, tg_error *err)
+{
+    int rc = TG_OK;
+    if (fflush(a->f) != 0 || ferror(a->f) || fsync(fileno(a->f)) != 0)
+        rc = tg_error_set(err, TG_EIO, a->path, 0, 0, "cannot write: %s",
+                          strerror(errno));
+    if (fclose(a->f) != 0 && rc == TG_OK)
+        rc = tg_error_set(err, TG_EIO, a->path, 0, 0, "cannot write: %s",
+                          strerror(errno));
+    a->f = NULL;
+    if (rc == TG_OK && getenv("TIERGATE_TEST_CRASH_BEFORE_RENAME"))
+        _exit(99); /* test hook: a process killed between write and rename */
+    if (rc == TG_OK && rename(a->tmp, a->path) != 0)
+        rc = tg_error_set(err, TG_EIO, a->path, 0, 0, "cannot replace: %s",
+                          strerror(errno));
+    if (rc == TG_OK) {
+        /* Make the rename itself durable. */
+        char *dir = strdup(a->path);
+        int dfd = dir ? open(dirname(dir), O_RDONLY | O_DIRECTORY) : -1;
+        if (dfd >= 0) {
+            fsync(dfd);
+            close(dfd);
+        }
+        free(dir);
+        free(a->tmp);
+        a->tmp = NULL;
+    }
+    tg_atomic_abort(a);
+    return rc;
+}
+
+void tg_atomic_abort(tg_atomic_file *a)
+{
+    if (a->f)
+        fclose(a->f);
+    if (a->tmp)
+        unlink(a->tmp);
+    free(a->tmp);
+    free(a->path);
+    memset(a, 0, sizeof *a);
 }

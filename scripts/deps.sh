@@ -17,6 +17,10 @@ packages=(
 names=()
 for p in "${packages[@]}"; do names+=("${p%% *}"); done
 
+# The DuckDB and BigQuery-grammar checks run on Node.js (npm packages).
+command -v node >/dev/null 2>&1 || names+=(nodejs)
+command -v npm >/dev/null 2>&1 || names+=(npm)
+
 missing=()
 for p in "${names[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" \

@@ -43,69 +43,74 @@ const char *TT_BRIEF_V32_CASE =
     "  ELSE 'STANDARD'\n"
     "END";
 
-static const char *COLS[] = {"current_firm_tenure_months",
-                             "industry_tenure_months", "firm_net_change_12mo",
-                             "firm_rep_count_at_contact", "num_prior_firms",
-                             "is_wirehouse", "target", "split",
-                             "contacted_date"};
-
-static int col_index(tg_csv *c, const char *name)
+static int is_integer(const char *s)
 {
-    for (size_t i = 0; i < tg_csv_nfields(c); i++) {
-        size_t len;
-        const char *f = tg_csv_field(c, i, &len);
-        if (len == strlen(name) && memcmp(f, name, len) == 0)
-            return (int)i;
-    }
-    fail_msg("no column %s", name);
-    return -1;
+    if (*s == '-' || *s == '+')
+        s++;
+    if (!*s)
+        return 0;
+    for (; *s; s++)
+        if (*s < '0' || *s > '9')
+            return 0;
+    return 1;
 }
 
-void tt_sqlite_load(sqlite3 *db, const char *path)
+void tt_sqlite_exec(sqlite3 *db, const char *sql)
 {
     char *msg = NULL;
-    assert_int_equal(sqlite3_exec(db,
-                                  "CREATE TABLE leads (current_firm_tenure_"
-                                  "months, industry_tenure_months, "
-                                  "firm_net_change_12mo, "
-                                  "firm_rep_count_at_contact, num_prior_firms, "
-                                  "is_wirehouse, target, split, "
-                                  "contacted_date)",
-                                  NULL, NULL, &msg),
-                     SQLITE_OK);
-    sqlite3_stmt *ins;
-    assert_int_equal(sqlite3_prepare_v2(db, "INSERT INTO leads VALUES "
-                                            "(?,?,?,?,?,?,?,?,?)",
-                                        -1, &ins, NULL),
-                     SQLITE_OK);
+    if (sqlite3_exec(db, sql, NULL, NULL, &msg) != SQLITE_OK)
+        fail_msg("SQLite: %s\n%s", msg, sql);
+}
+
+void tt_sqlite_load_table(sqlite3 *db, const char *path, const char *name)
+{
     tg_csv *c = NULL;
     tg_error err;
     assert_tg_ok(tg_csv_open(&c, path, &err));
     assert_int_equal(tg_csv_next(c, &err), 1);
-    int idx[9];
-    for (int k = 0; k < 9; k++)
-        idx[k] = col_index(c, COLS[k]);
-    sqlite3_exec(db, "BEGIN", NULL, NULL, NULL);
+    size_t ncols = tg_csv_nfields(c);
+    char sql[8192];
+    size_t n = (size_t)snprintf(sql, sizeof sql, "CREATE TABLE %s (", name);
+    for (size_t i = 0; i < ncols; i++) {
+        size_t len;
+        const char *f = tg_csv_field(c, i, &len);
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s\"%.*s\"",
+                              i ? ", " : "", (int)len, f);
+    }
+    snprintf(sql + n, sizeof sql - n, ")");
+    tt_sqlite_exec(db, sql);
+    n = (size_t)snprintf(sql, sizeof sql, "INSERT INTO %s VALUES (", name);
+    for (size_t i = 0; i < ncols; i++)
+        n += (size_t)snprintf(sql + n, sizeof sql - n, "%s?", i ? "," : "");
+    snprintf(sql + n, sizeof sql - n, ")");
+    sqlite3_stmt *ins;
+    assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &ins, NULL), SQLITE_OK);
+    tt_sqlite_exec(db, "BEGIN");
     while (tg_csv_next(c, &err) == 1) {
-        for (int k = 0; k < 9; k++) {
+        for (size_t k = 0; k < ncols; k++) {
             size_t len;
-            const char *f = tg_csv_field(c, (size_t)idx[k], &len);
-            char tmp[64];
-            snprintf(tmp, sizeof tmp, "%.*s", (int)len, f);
-            if (len == 0)
-                sqlite3_bind_null(ins, k + 1);
-            else if (k >= 7)
-                sqlite3_bind_text(ins, k + 1, tmp, -1, SQLITE_TRANSIENT);
+            const char *f = tg_csv_field(c, k, &len);
+            char tmp[512];
+            snprintf(tmp, sizeof tmp, "%.*s", f ? (int)len : 0, f ? f : "");
+            int col = (int)k + 1;
+            if (!f || len == 0)
+                sqlite3_bind_null(ins, col);
             else if (strcmp(tmp, "true") == 0 || strcmp(tmp, "false") == 0)
-                sqlite3_bind_int(ins, k + 1, tmp[0] == 't');
+                sqlite3_bind_int(ins, col, tmp[0] == 't');
+            else if (is_integer(tmp))
+                sqlite3_bind_int64(ins, col, strtoll(tmp, NULL, 10));
             else
-                sqlite3_bind_int64(ins, k + 1, strtoll(tmp, NULL, 10));
+                sqlite3_bind_text(ins, col, tmp, -1, SQLITE_TRANSIENT);
         }
         assert_int_equal(sqlite3_step(ins), SQLITE_DONE);
         sqlite3_reset(ins);
     }
-    sqlite3_exec(db, "COMMIT", NULL, NULL, NULL);
+    tt_sqlite_exec(db, "COMMIT");
     sqlite3_finalize(ins);
     tg_csv_free(c);
 }
 
+void tt_sqlite_load(sqlite3 *db, const char *path)
+{
+    tt_sqlite_load_table(db, path, "leads");
+}

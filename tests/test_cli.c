@@ -23,7 +23,8 @@ static const char *synth_file(void)
 static void test_cli_help_and_version(void **state)
 {
     (void)state;
-    const char *cmds[] = {"synth", "check-schema", "preview", "gate"};
+    const char *cmds[] = {"synth", "check-schema", "preview", "gate",
+                          "score", "sql"};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
         tt_run_result r = tt_run("%s --help", cmds[i]);
         assert_int_equal(r.status, 0);
@@ -233,6 +234,45 @@ static void test_cli_bad_rows(void **state)
     tt_run_free(&r);
 }
 
+/* Known leads of the default synthetic export, field by field. */
+static void test_cli_salesforce_known_rows(void **state)
+{
+    (void)state;
+    tt_run_result r = tt_run("score --rules registry/tiers/v3.2.json --data "
+                             "'%s' --view salesforce --scored-at "
+                             "2025-12-22T00:00:00Z", synth_file());
+    assert_int_equal(r.status, 0);
+    static const char header[] =
+        "Lead_ID__c,Lead_Score_Tier__c,Lead_Score_Display__c,"
+        "Expected_Conversion__c,Expected_Lift__c,Lead_Priority_Rank__c,"
+        "Lead_Action__c,Lead_Score_Explanation__c,Lead_Score_Model__c,"
+        "Lead_Scored_At__c\n";
+    assert_true(strncmp(r.out, header, sizeof header - 1) == 0);
+    /* 00Q000000000030: 23 months at a firm of 43 reps that lost 6, 63
+     * months in the industry, not a wirehouse: every TIER_1A condition. */
+    assert_non_null(strstr(r.out,
+        "\n00Q000000000030,TIER_1A_PRIME_MOVER_SMALL,🥇 Prime Mover (Small "
+        "Firm),15.0%,3.5x,1,Call immediately - highest priority,\"Mid-career "
+        "advisor (1-3yr tenure, 5-15yr exp) at small bleeding firm - highest "
+        "conversion signal\",v3.2,2025-12-22T00:00:00Z\n"));
+    assert_non_null(strstr(r.out,
+        "\n00Q000000000026,TIER_4_HEAVY_BLEEDER,🎖️ Heavy Bleeder,10.0%,2.3x,7,"
+        "Priority follow-up this week,Experienced advisor at firm in crisis "
+        "(losing 10+ reps),v3.2,2025-12-22T00:00:00Z\n"));
+    assert_non_null(strstr(r.out,
+        "\n00Q000000000034,TIER_2A_PROVEN_MOVER,🥈 Proven Mover,10.0%,2.5x,4,"));
+    /* Priority tiers only: 00Q000000000004 (292 months tenure, firm
+     * growing) is STANDARD and absent; the view starts with Tier 1A. */
+    assert_null(strstr(r.out, "00Q000000000004,"));
+    assert_null(strstr(r.out, ",STANDARD,"));
+    assert_non_null(strstr(r.out, "Lead_Scored_At__c\n00Q000000000030,"));
+    tt_run_free(&r);
+    char *csv = tt_read(synth_file(), NULL);
+    assert_non_null(strstr(csv, "\n00Q000000000030,5956444,2024-03-11,23,63,"
+                                "-6,43,2,false,0,TRAIN\n"));
+    free(csv);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -241,6 +281,7 @@ int main(void)
         cmocka_unit_test(test_cli_preview_formats_and_output_file),
         cmocka_unit_test(test_cli_check_schema),
         cmocka_unit_test(test_cli_bad_rows),
+        cmocka_unit_test(test_cli_salesforce_known_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

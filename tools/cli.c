@@ -173,9 +173,7 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
     o.on_bad_row = d->on_bad_row;
     o.threads = d->threads;
     o.fingerprint = fingerprint;
-    o.date_config = d->date_config;
-    if (!o.date_config && access("registry/date_config.json", R_OK) == 0)
-        o.date_config = "registry/date_config.json";
+    o.date_config = cli_default_date_config(d);
     if (tg_scan(t, rules, &o, &first_skip, &err) != TG_OK) {
         tg_tally_release(t);
         return cli_fail(&err);
@@ -219,4 +217,13 @@ int cli_color(FILE *stream)
 {
     const char *nc = getenv("NO_COLOR");
     return (!nc || !*nc) && isatty(fileno(stream));
+}
+
+const char *cli_default_date_config(const cli_data *d)
+{
+    if (d->date_config)
+        return d->date_config;
+    return access("registry/date_config.json", R_OK) == 0
+               ? "registry/date_config.json"
+               : NULL;
 }

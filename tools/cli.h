@@ -93,6 +93,9 @@ enum {
  */
 int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg);
 
+/** --date-config, else registry/date_config.json when it exists. */
+const char *cli_default_date_config(const cli_data *d);
+
 /** Load the rule set named by --rules (required). */
 int cli_load_rules(tg_rules **out, const cli_data *d, const char *cmd);
 

@@ -16,6 +16,8 @@ int cmd_synth(int argc, char **argv);
 int cmd_check_schema(int argc, char **argv);
 int cmd_preview(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
+int cmd_score(int argc, char **argv);
+int cmd_sql(int argc, char **argv);
 
 /** The dispatch table, ending with a NULL name. */
 extern const tg_cmd tg_commands[];

@@ -15,6 +15,8 @@ const tg_cmd tg_commands[] = {
     {"gate", cmd_gate, "judge every release gate of a policy; exit 1 when one blocks"},
     {"preview", cmd_preview,
      "tier distribution, rates, lift and intervals per split (step 2)"},
+    {"score", cmd_score, "scored rows and the production, Salesforce and SGA views (steps 3-6)"},
+    {"sql", cmd_sql, "generate the warehouse SQL from the rule set (BigQuery, SQLite, DuckDB, PostgreSQL)"},
     {"synth", cmd_synth,
      "write a synthetic feature export calibrated to the brief"},
     {NULL, NULL, NULL},

@@ -18,6 +18,7 @@ typedef struct {
     char **aliases;
     int naliases;
     double min, max;        /* declared range, NAN when not declared */
+    int is_boolean;         /* "type": "boolean": 0/1 in rules, BOOL in SQL */
     char *description;
 } tg_feature;
 
@@ -66,6 +67,10 @@ typedef struct tg_rules {
     cJSON *json;            /* the whole document, for keys passed through */
     tg_tiermap *map;        /* NULL when a condition is not table-able */
 } tg_rules;
+
+/** The rule set's "tables" entry key (e.g. "scores"), or fallback. */
+const char *tg_rules_table(const tg_rules *r, const char *key,
+                           const char *fallback);
 
 /** Load and compile a rule set. The caller frees *out with tg_rules_free. */
 int tg_rules_load(tg_rules **out, const char *path, tg_error *err);

@@ -17,6 +17,7 @@
 /** Which columns of a header hold what the rules need. */
 typedef struct {
     int ncols;
+    char **header;         /* the header's names (owned copies) */
     int *feature_col;      /* per feature, -1 when absent */
     int target_col;        /* -1 when absent */
     int split_col;         /* -1 when absent */
@@ -76,6 +77,8 @@ int tg_reader_next(tg_reader *rd, const tg_row **row, tg_error *err);
 /** The CSV reader and schema of the current file (for raw fields). */
 tg_csv *tg_reader_csv(tg_reader *rd);
 const tg_schema *tg_reader_schema(const tg_reader *rd);
+/** Which file (0-based) the last row came from. */
+int tg_reader_file_index(const tg_reader *rd);
 /** Rows skipped as bad so far, and the first such error. */
 uint64_t tg_reader_skipped(const tg_reader *rd, tg_error *first);
 void tg_reader_free(tg_reader *rd);

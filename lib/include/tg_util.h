@@ -29,6 +29,23 @@ void tg_sha256_hex(tg_sha256 *s, char hex[65]);
 /** SHA-256 of a buffer as hex. */
 void tg_sha256_buffer(const void *data, size_t len, char hex[65]);
 
+/*
+ * A file written in place of another atomically: written to a temporary
+ * file in the same folder, then fsynced and renamed over the target, so
+ * readers see the old file or the complete new one, never a part.
+ */
+typedef struct {
+    FILE *f;        /* write here */
+    char *tmp;
+    char *path;
+} tg_atomic_file;
+
+int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err);
+/** Flush, fsync, close and rename into place. */
+int tg_atomic_commit(tg_atomic_file *a, tg_error *err);
+/** Close and remove the temporary file; the target is untouched. */
+void tg_atomic_abort(tg_atomic_file *a);
+
 /** Line and column (1-based) of byte offset in text. */
 void tg_text_position(const char *text, size_t offset, long *line,
                       long *column);

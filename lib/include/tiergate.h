@@ -19,5 +19,7 @@
 #include "tg_summary.h"
 #include "tg_policy.h"
 #include "tg_gate.h"
+#include "tg_score.h"
+#include "tg_sql.h"
 
 #endif

@@ -1,0 +1,56 @@
+/*
+ * Scored rows: the brief's lead_scores_v3 table (step 3) and the views
+ * built on it (production, step 4; Salesforce sync, step 5; SGA
+ * dashboard, step 6), computed by tiergate from the same rule set the
+ * generated SQL comes from. Streaming: the three ordered views go
+ * through one temporary file per tier, so memory never grows with rows.
+ */
+#ifndef TG_SCORE_H
+#define TG_SCORE_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "tg_error.h"
+#include "tg_rules.h"
+#include "tg_scan.h"
+
+typedef enum {
+    TG_VIEW_SCORES = 0,  /* every input column, then the derived ones */
+    TG_VIEW_PRODUCTION,  /* step 4 */
+    TG_VIEW_SALESFORCE,  /* step 5 */
+    TG_VIEW_SGA,         /* step 6 */
+    TG_VIEW_COUNT
+} tg_view;
+
+typedef enum { TG_SCORE_CSV = 0, TG_SCORE_JSON = 1 } tg_score_format;
+
+typedef struct {
+    tg_view view;
+    int priority_only;       /* implied by the three views */
+    const char *scored_at;   /* pinned UTC timestamp, or NULL for now */
+    tg_score_format format;
+} tg_score_options;
+
+int tg_view_parse(const char *name);
+const char *tg_view_name(tg_view v);
+
+/** Check a --scored-at value: YYYY-MM-DDTHH:MM:SSZ (or a date). */
+int tg_scored_at_valid(const char *s);
+
+/**
+ * Score every row of scan's files and write the view to out. *rows
+ * receives the number of rows written.
+ */
+int tg_score_write(FILE *out, const tg_rules *rules,
+                   const tg_scan_options *scan, const tg_score_options *o,
+                   uint64_t *rows, tg_error *err);
+
+/** Shortest decimal text that reads back as v ("0.15", "3.5"). */
+char *tg_fmt_number(double v, char buf[32]);
+
+/** The Salesforce strings of a tier: "15.0%" and "3.5x". */
+void tg_salesforce_rate(double rate, char buf[32]);
+void tg_salesforce_lift(double lift, char buf[32]);
+
+#endif

@@ -1,0 +1,49 @@
+/*
+ * SQL generated from a rule set: the brief's scoring table, views,
+ * Salesforce sync and calibration, and the summary query whose export
+ * `gate --summary` reads, in four dialects. One definition of the rules
+ * means the warehouse and tiergate assign every lead the same tier.
+ */
+#ifndef TG_SQL_H
+#define TG_SQL_H
+
+#include "tg_error.h"
+#include "tg_rules.h"
+
+typedef enum {
+    TG_DIALECT_BIGQUERY = 0,
+    TG_DIALECT_SQLITE,
+    TG_DIALECT_DUCKDB,
+    TG_DIALECT_POSTGRES,
+    TG_DIALECT_COUNT
+} tg_dialect;
+
+typedef enum {
+    TG_EMIT_SCORING = 0,      /* step 3: the lead_scores_v3 table */
+    TG_EMIT_PRODUCTION_VIEW,  /* step 4 */
+    TG_EMIT_SALESFORCE_SYNC,  /* step 5 */
+    TG_EMIT_SGA_DASHBOARD,    /* step 6 */
+    TG_EMIT_CALIBRATION,      /* step 9 */
+    TG_EMIT_SUMMARY,          /* GROUP BY split, tier for gate --summary */
+    TG_EMIT_COUNT
+} tg_emit;
+
+typedef struct {
+    tg_dialect dialect;
+    const char *project;   /* BigQuery: NULL = the rule set's "tables" */
+    const char *dataset;
+    const char *regen;     /* the command line that regenerates the file */
+} tg_sql_options;
+
+int tg_dialect_parse(const char *name);
+const char *tg_dialect_name(tg_dialect d);
+int tg_emit_parse(const char *name);
+const char *tg_emit_name(tg_emit e);
+/** The brief's file name of a piece ("phase_4_v3_tiered_scoring.sql"). */
+const char *tg_emit_file(tg_emit e);
+
+/** Generate one piece; *out is malloc'd SQL text the caller frees. */
+int tg_sql_generate(char **out, const tg_rules *rules, tg_emit what,
+                    const tg_sql_options *o, tg_error *err);
+
+#endif

@@ -1,0 +1,557 @@
+/*
+ * The SQL generator. Conditions are printed from the compiled tree
+ * (canonical feature names, parentheses only where precedence needs
+ * them), so what the warehouse runs is what tiergate evaluates. It also
+ * fixes the brief's SQL flaws: the tier is assigned in one CTE and its
+ * attributes derived in the next (the brief refers to the alias
+ * score_tier inside the SELECT that defines it, which BigQuery rejects);
+ * Salesforce strings are literals with fixed decimals (not CAST(0.15 *
+ * 100 AS STRING) = 15.000000000000002); joined columns are qualified;
+ * baselines are computed, never hard-coded.
+ */
+#include "tg_sql.h"
+
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "tg_cond_internal.h"
+#include "tg_score.h"
+
+static const char *dialects[TG_DIALECT_COUNT] = {"bigquery", "sqlite",
+                                                 "duckdb", "postgres"};
+static const char *emits[TG_EMIT_COUNT] = {
+    "scoring", "production-view", "salesforce-sync", "sga-dashboard",
+    "calibration", "summary"};
+static const char *purposes[TG_EMIT_COUNT] = {
+    "scores every lead (the brief's step 3)",
+    "priority leads for production (step 4)",
+    "the Salesforce sync query (step 5)",
+    "the SGA dashboard view (step 6)",
+    "the tier calibration table (step 9)",
+    "counts per split and tier for `tiergate gate --summary`"};
+static const char *files[TG_EMIT_COUNT] = {
+    "phase_4_v3_tiered_scoring.sql", "phase_7_production_view.sql",
+    "phase_7_salesforce_sync.sql", "phase_7_sga_dashboard.sql",
+    "phase_9_tier_calibration.sql", "gate_summary.sql"};
+
+int tg_dialect_parse(const char *name)
+{
+    for (int i = 0; i < TG_DIALECT_COUNT; i++)
+        if (strcmp(name, dialects[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *tg_dialect_name(tg_dialect d)
+{
+    return (unsigned)d < TG_DIALECT_COUNT ? dialects[d] : "unknown";
+}
+
+int tg_emit_parse(const char *name)
+{
+    for (int i = 0; i < TG_EMIT_COUNT; i++)
+        if (strcmp(name, emits[i]) == 0)
+            return i;
+    return -1;
+}
+
+const char *tg_emit_name(tg_emit e)
+{
+    return (unsigned)e < TG_EMIT_COUNT ? emits[e] : "unknown";
+}
+
+const char *tg_emit_file(tg_emit e)
+{
+    return (unsigned)e < TG_EMIT_COUNT ? files[e] : "unknown.sql";
+}
+
+/* ---- output buffer ----------------------------------------------------- */
+
+typedef struct {
+    FILE *f;
+    const tg_rules *r;
+    const tg_sql_options *o;
+    tg_dialect d;
+} gen;
+
+static void out(gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void out(gen *g, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vfprintf(g->f, fmt, ap);
+    va_end(ap);
+}
+
+/* A string literal: BigQuery escapes with backslashes, the others double
+ * the quote. */
+static void str(gen *g, const char *s)
+{
+    fputc('\'', g->f);
+    for (; *s; s++) {
+        if (*s == '\'')
+            fputs(g->d == TG_DIALECT_BIGQUERY ? "\\'" : "''", g->f);
+        else if (*s == '\\' && g->d == TG_DIALECT_BIGQUERY)
+            fputs("\\\\", g->f);
+        else if (*s == '\n')
+            fputs(g->d == TG_DIALECT_BIGQUERY ? "\\n" : "\n", g->f);
+        else
+            fputc(*s, g->f);
+    }
+    fputc('\'', g->f);
+}
+
+static void num(gen *g, double v)
+{
+    char buf[32];
+    if (isnan(v))
+        fputs("NULL", g->f);
+    else
+        fputs(tg_fmt_number(v, buf), g->f);
+}
+
+/* Fully qualified (BigQuery) or bare table name. */
+static void table(gen *g, const char *key, const char *fallback)
+{
+    const char *name = tg_rules_table(g->r, key, fallback);
+    if (g->d != TG_DIALECT_BIGQUERY) {
+        fputs(name, g->f);
+        return;
+    }
+    const char *p = g->o->project ? g->o->project
+                                  : tg_rules_table(g->r, "project",
+                                                   "savvy-gtm-analytics");
+    const char *ds = g->o->dataset ? g->o->dataset
+                                   : tg_rules_table(g->r, "dataset",
+                                                    "ml_features");
+    out(g, "`%s.%s.%s`", p, ds, name);
+}
+
+static const char *float_type(gen *g)
+{
+    return g->d == TG_DIALECT_BIGQUERY ? "FLOAT64"
+         : g->d == TG_DIALECT_SQLITE   ? "REAL"
+         : g->d == TG_DIALECT_DUCKDB   ? "DOUBLE"
+                                       : "DOUBLE PRECISION";
+}
+
+static const char *now(gen *g)
+{
+    return g->d == TG_DIALECT_BIGQUERY ? "CURRENT_TIMESTAMP()"
+                                       : "CURRENT_TIMESTAMP";
+}
+
+/* ROUND(expr, n): PostgreSQL rounds only NUMERIC to n places. */
+static void round_open(gen *g)
+{
+    fputs(g->d == TG_DIALECT_POSTGRES ? "ROUND(CAST(" : "ROUND(", g->f);
+}
+
+static void round_close(gen *g, int places)
+{
+    out(g, g->d == TG_DIALECT_POSTGRES ? " AS NUMERIC), %d)" : ", %d)",
+        places);
+}
+
+/* ---- conditions -------------------------------------------------------- */
+
+enum { P_OR = 1, P_AND, P_NOT, P_PRED, P_ADD, P_MUL, P_UNARY, P_PRIMARY };
+
+static int prec(const tg_node *n)
+{
+    switch (n->kind) {
+    case TG_N_OR: return P_OR;
+    case TG_N_AND: return P_AND;
+    case TG_N_NOT: return P_NOT;
+    case TG_N_CMP:
+    case TG_N_FCMP:
+    case TG_N_BETWEEN:
+    case TG_N_IN:
+    case TG_N_ISNULL: return P_PRED;
+    case TG_N_ARITH: return (n->op == '+' || n->op == '-') ? P_ADD : P_MUL;
+    case TG_N_NEG: return P_UNARY;
+    default: return P_PRIMARY;
+    }
+}
+
+static void feature(gen *g, int f)
+{
+    const tg_feature *ft = &g->r->features[f];
+    /* Booleans are compared as 0/1, as the brief writes is_wirehouse = 0;
+     * the cast makes that valid for a BOOL column too. */
+    if (ft->is_boolean)
+        out(g, "CAST(%s AS %s)", ft->name,
+            g->d == TG_DIALECT_BIGQUERY ? "INT64" : "INTEGER");
+    else
+        fputs(ft->name, g->f);
+}
+
+static const char *cmp_ops[] = {"=", "<>", "<", "<=", ">", ">="};
+
+static void expr(gen *g, const tg_cond *c, int i, int parent, int indent);
+
+static void sub(gen *g, const tg_cond *c, int i, int min_prec, int indent)
+{
+    int paren = prec(&c->n[i]) < min_prec;
+    /* Only a chain of ANDs at the top spreads over lines. */
+    if (paren || c->n[i].kind != TG_N_AND)
+        indent = -1;
+    if (paren)
+        fputc('(', g->f);
+    expr(g, c, i, min_prec, indent);
+    if (paren)
+        fputc(')', g->f);
+}
+
+static void expr(gen *g, const tg_cond *c, int i, int parent, int indent)
+{
+    const tg_node *n = &c->n[i];
+    (void)parent;
+    switch (n->kind) {
+    case TG_N_NUM: num(g, n->num); break;
+    case TG_N_FEAT: feature(g, n->feat); break;
+    case TG_N_NEG:
+        fputc('-', g->f);
+        sub(g, c, n->a, P_UNARY, indent);
+        break;
+    case TG_N_ARITH:
+        if (n->op == '/') {
+            /* Division by zero is NULL in tiergate (and SQLite); integer
+             * division truncates in SQLite and PostgreSQL: avoid both. */
+            if (g->d == TG_DIALECT_BIGQUERY) {
+                fputs("SAFE_DIVIDE(", g->f);
+                sub(g, c, n->a, P_OR, indent);
+                fputs(", ", g->f);
+                sub(g, c, n->b, P_OR, indent);
+                fputc(')', g->f);
+            } else {
+                out(g, "(CAST(");
+                sub(g, c, n->a, P_OR, indent);
+                out(g, " AS %s) / NULLIF(", float_type(g));
+                sub(g, c, n->b, P_OR, indent);
+                fputs(", 0))", g->f);
+            }
+            break;
+        }
+        sub(g, c, n->a, prec(n), indent);
+        out(g, " %c ", n->op);
+        sub(g, c, n->b, prec(n) + 1, indent);
+        break;
+    case TG_N_FCMP:
+        feature(g, n->feat);
+        out(g, " %s ", cmp_ops[n->op]);
+        num(g, n->num);
+        break;
+    case TG_N_CMP:
+        sub(g, c, n->a, P_ADD, indent);
+        out(g, " %s ", cmp_ops[n->op]);
+        sub(g, c, n->b, P_ADD, indent);
+        break;
+    case TG_N_BETWEEN:
+        sub(g, c, n->a, P_ADD, indent);
+        fputs(n->neg ? " NOT BETWEEN " : " BETWEEN ", g->f);
+        sub(g, c, n->b, P_ADD, indent);
+        fputs(" AND ", g->f);
+        sub(g, c, n->c, P_ADD, indent);
+        break;
+    case TG_N_IN:
+        sub(g, c, n->a, P_ADD, indent);
+        fputs(n->neg ? " NOT IN (" : " IN (", g->f);
+        for (int k = 0; k < n->c; k++) {
+            if (k)
+                fputs(", ", g->f);
+            sub(g, c, c->list[n->b + k], P_ADD, indent);
+        }
+        fputc(')', g->f);
+        break;
+    case TG_N_ISNULL:
+        sub(g, c, n->a, P_ADD, indent);
+        fputs(n->neg ? " IS NOT NULL" : " IS NULL", g->f);
+        break;
+    case TG_N_NOT:
+        fputs("NOT ", g->f);
+        sub(g, c, n->a, P_NOT, indent);
+        break;
+    case TG_N_AND:
+        /* A top-level conjunction goes one condition per line, as the
+         * brief writes them; everything inside stays on its line. */
+        sub(g, c, n->a, P_AND, indent);
+        if (indent >= 0)
+            out(g, "\n%*sAND ", indent, "");
+        else
+            fputs(" AND ", g->f);
+        sub(g, c, n->b, P_AND + 1, indent);
+        break;
+    case TG_N_OR:
+        sub(g, c, n->a, P_OR, -1);
+        fputs(" OR ", g->f);
+        sub(g, c, n->b, P_OR + 1, -1);
+        break;
+    }
+}
+
+/* The first-match CASE that assigns score_tier. */
+static void tier_case(gen *g, const char *pad)
+{
+    const tg_rules *r = g->r;
+    out(g, "%sCASE\n", pad);
+    for (int t = 0; t < r->ntiers - 1; t++) {
+        const tg_tier *x = &r->tiers[t];
+        const tg_cond *c = x->cond;
+        out(g, "%s  -- %s\n%s  WHEN ", pad, x->display, pad);
+        /* A top-level OR keeps its lines but must not be split into
+         * separate WHENs; conjunction lines align under WHEN. */
+        int indent = (int)strlen(pad) + 7;
+        if (c->n[c->root].kind == TG_N_AND)
+            expr(g, c, c->root, 0, indent);
+        else
+            expr(g, c, c->root, 0, -1);
+        out(g, "\n%s  THEN ", pad);
+        str(g, x->name);
+        fputc('\n', g->f);
+    }
+    out(g, "%s  ELSE ", pad);
+    str(g, r->tiers[r->ntiers - 1].name);
+    out(g, "\n%sEND", pad);
+}
+
+typedef enum { A_DISPLAY, A_RATE, A_LIFT, A_RANK, A_ACTION, A_EXPLANATION,
+               A_SF_RATE, A_SF_LIFT } attr;
+
+/* CASE score_tier WHEN ... THEN <attribute> ... END */
+static void attr_case(gen *g, const char *col, attr a, const char *pad)
+{
+    const tg_rules *r = g->r;
+    out(g, "%sCASE %s\n", pad, col);
+    for (int t = 0; t < r->ntiers; t++) {
+        const tg_tier *x = &r->tiers[t];
+        char buf[32];
+        if (t < r->ntiers - 1) {
+            out(g, "%s  WHEN ", pad);
+            str(g, x->name);
+            fputs(" THEN ", g->f);
+        } else {
+            out(g, "%s  ELSE ", pad);
+        }
+        switch (a) {
+        case A_DISPLAY: str(g, x->display); break;
+        case A_RATE: num(g, x->expected_conversion_rate); break;
+        case A_LIFT: num(g, x->expected_lift); break;
+        case A_RANK: out(g, "%d", x->priority_rank); break;
+        case A_ACTION: str(g, x->action); break;
+        case A_EXPLANATION: str(g, x->explanation); break;
+        case A_SF_RATE:
+            tg_salesforce_rate(x->expected_conversion_rate, buf);
+            str(g, buf);
+            break;
+        case A_SF_LIFT:
+            tg_salesforce_lift(x->expected_lift, buf);
+            str(g, buf);
+            break;
+        }
+        fputc('\n', g->f);
+    }
+    out(g, "%sEND", pad);
+}
+
+static void create(gen *g, const char *kind, const char *key,
+                   const char *fallback)
+{
+    if (g->d == TG_DIALECT_BIGQUERY || g->d == TG_DIALECT_DUCKDB) {
+        out(g, "CREATE OR REPLACE %s ", kind);
+    } else {
+        /* SQLite has no CREATE OR REPLACE; PostgreSQL cannot replace a
+         * view whose columns change. */
+        out(g, "DROP %s IF EXISTS ", kind);
+        table(g, key, fallback);
+        out(g, ";\nCREATE %s ", kind);
+    }
+    table(g, key, fallback);
+    out(g, " AS\n");
+}
+
+static const char *default_tier(gen *g)
+{
+    return g->r->tiers[g->r->ntiers - 1].name;
+}
+
+static void gen_scoring(gen *g)
+{
+    create(g, "TABLE", "scores", "lead_scores_v3");
+    out(g, "WITH tiered AS (\n  SELECT\n    f.*,\n");
+    tier_case(g, "    ");
+    out(g, " AS score_tier\n  FROM ");
+    table(g, "features", "lead_scoring_features_pit");
+    out(g, " AS f\n)\nSELECT\n  t.*,\n");
+    static const struct {
+        attr a;
+        const char *name;
+    } cols[] = {{A_DISPLAY, "tier_display"},
+                {A_RATE, "expected_conversion_rate"},
+                {A_LIFT, "expected_lift"},
+                {A_RANK, "priority_rank"},
+                {A_ACTION, "action_recommended"},
+                {A_EXPLANATION, "tier_explanation"}};
+    for (size_t k = 0; k < sizeof cols / sizeof *cols; k++) {
+        attr_case(g, "t.score_tier", cols[k].a, "  ");
+        out(g, " AS %s,\n", cols[k].name);
+    }
+    out(g, "  %s AS scored_at,\n  ", now(g));
+    str(g, g->r->model_version);
+    out(g, " AS model_version\nFROM tiered AS t;\n");
+}
+
+static void priority_where(gen *g, const char *order)
+{
+    out(g, "FROM ");
+    table(g, "scores", "lead_scores_v3");
+    out(g, " AS s\nWHERE s.score_tier <> ");
+    str(g, default_tier(g));
+    out(g, "\nORDER BY %s;\n", order);
+}
+
+static void gen_production(gen *g)
+{
+    create(g, "VIEW", "production_view", "lead_scores_v3_current");
+    static const char *cols[] = {
+        "lead_id", "advisor_crd", "contacted_date", "score_tier",
+        "tier_display", "expected_conversion_rate", "expected_lift",
+        "priority_rank", "action_recommended", "tier_explanation",
+        "current_firm_tenure_months", "industry_tenure_months",
+        "firm_net_change_12mo", "firm_rep_count_at_contact",
+        "num_prior_firms", "is_wirehouse", "scored_at", "model_version"};
+    out(g, "SELECT\n");
+    for (size_t k = 0; k < sizeof cols / sizeof *cols; k++)
+        out(g, "  s.%s%s\n", cols[k], k + 1 < sizeof cols / sizeof *cols ? "," : "");
+    priority_where(g, "s.priority_rank, s.expected_conversion_rate DESC");
+}
+
+static void gen_salesforce(gen *g)
+{
+    out(g, "SELECT\n"
+           "  s.lead_id AS Lead_ID__c,\n"
+           "  s.score_tier AS Lead_Score_Tier__c,\n"
+           "  s.tier_display AS Lead_Score_Display__c,\n");
+    attr_case(g, "s.score_tier", A_SF_RATE, "  ");
+    out(g, " AS Expected_Conversion__c,\n");
+    attr_case(g, "s.score_tier", A_SF_LIFT, "  ");
+    out(g, " AS Expected_Lift__c,\n"
+           "  s.priority_rank AS Lead_Priority_Rank__c,\n"
+           "  s.action_recommended AS Lead_Action__c,\n"
+           "  s.tier_explanation AS Lead_Score_Explanation__c,\n"
+           "  s.model_version AS Lead_Score_Model__c,\n"
+           "  s.scored_at AS Lead_Scored_At__c\n");
+    priority_where(g, "s.priority_rank, s.expected_conversion_rate DESC");
+}
+
+static void gen_sga(gen *g)
+{
+    create(g, "VIEW", "sga_view", "sga_priority_leads_v3");
+    out(g, "SELECT\n"
+           "  s.lead_id,\n  s.advisor_crd,\n  s.contacted_date,\n"
+           "  s.tier_display AS Priority,\n"
+           "  s.action_recommended AS Action,\n"
+           "  s.tier_explanation AS Why_Prioritized,\n  ");
+    round_open(g);
+    out(g, "s.expected_conversion_rate * 100");
+    round_close(g, 1);
+    out(g, " AS Expected_Conv_Pct,\n"
+           "  s.expected_lift AS Lift_vs_Baseline,\n  ");
+    round_open(g);
+    out(g, "s.current_firm_tenure_months / 12.0");
+    round_close(g, 1);
+    out(g, " AS Tenure_Years,\n  ");
+    round_open(g);
+    out(g, "s.industry_tenure_months / 12.0");
+    round_close(g, 0);
+    out(g, " AS Experience_Years,\n"
+           "  s.firm_net_change_12mo AS Firm_Net_Change,\n"
+           "  s.firm_rep_count_at_contact AS Firm_Size,\n"
+           "  s.num_prior_firms AS Prior_Firms,\n"
+           "  s.scored_at,\n  s.model_version\n");
+    priority_where(g, "s.priority_rank, s.expected_conversion_rate DESC");
+}
+
+static void gen_calibration(gen *g)
+{
+    create(g, "TABLE", "calibration", "tier_calibration_v3");
+    out(g, "WITH train AS (\n  SELECT s.score_tier, s.target\n  FROM ");
+    table(g, "scores", "lead_scores_v3");
+    out(g, " AS s\n  WHERE s.split = 'TRAIN'\n),\n"
+           "baseline AS (\n"
+           "  -- computed from the data, not the brief's hard-coded 3.66%%\n"
+           "  SELECT AVG(CAST(b.target AS %s)) AS rate FROM train AS b\n"
+           ")\nSELECT\n"
+           "  t.score_tier,\n"
+           "  COUNT(*) AS training_volume,\n"
+           "  COUNT(t.target) AS labeled,\n"
+           "  COALESCE(SUM(t.target), 0) AS conversions,\n  ",
+        float_type(g));
+    round_open(g);
+    out(g, "AVG(CAST(t.target AS %s))", float_type(g));
+    round_close(g, 4);
+    out(g, " AS calibrated_conversion_rate,\n  ");
+    round_open(g);
+    out(g, "AVG(CAST(t.target AS %s)) / NULLIF(MAX(b.rate), 0)",
+        float_type(g));
+    round_close(g, 2);
+    out(g, " AS calibrated_lift,\n  %s AS calibrated_at,\n  ", now(g));
+    str(g, g->r->model_version);
+    out(g, " AS model_version\nFROM train AS t\nCROSS JOIN baseline AS b\n"
+           "GROUP BY t.score_tier\nORDER BY t.score_tier;\n");
+}
+
+static void gen_summary(gen *g)
+{
+    out(g, "-- Export the result as CSV and run:\n"
+           "--   tiergate gate --rules R --policy P --summary summary.csv\n"
+           "WITH tiered AS (\n  SELECT\n    f.split,\n    f.target,\n"
+           "    f.contacted_date,\n");
+    tier_case(g, "    ");
+    out(g, " AS score_tier\n  FROM ");
+    table(g, "features", "lead_scoring_features_pit");
+    out(g, " AS f\n)\nSELECT\n"
+           "  t.split,\n"
+           "  t.score_tier AS tier,\n"
+           "  COUNT(*) AS leads,\n"
+           "  COUNT(t.target) AS labeled,\n"
+           "  COALESCE(SUM(t.target), 0) AS conversions,\n"
+           "  MIN(t.contacted_date) AS first_contacted_date,\n"
+           "  MAX(t.contacted_date) AS last_contacted_date\n"
+           "FROM tiered AS t\n"
+           "GROUP BY t.split, t.score_tier\n"
+           "ORDER BY t.split, t.score_tier;\n");
+}
+
+int tg_sql_generate(char **text, const tg_rules *rules, tg_emit what,
+                    const tg_sql_options *o, tg_error *err)
+{
+    size_t len;
+    *text = NULL;
+    gen g = {open_memstream(text, &len), rules, o, o->dialect};
+    if (!g.f)
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    out(&g, "-- %s: %s, %s, %s SQL.\n", tg_emit_file(what), purposes[what],
+        rules->model_version, tg_dialect_name(o->dialect));
+    out(&g, "-- Generated by tiergate from %s\n-- (sha256 %s).\n", rules->path,
+        rules->sha256);
+    out(&g, "-- Do not edit: change the rule set and run\n--   %s\n\n",
+        o->regen ? o->regen : "tiergate sql");
+    switch (what) {
+    case TG_EMIT_SCORING: gen_scoring(&g); break;
+    case TG_EMIT_PRODUCTION_VIEW: gen_production(&g); break;
+    case TG_EMIT_SALESFORCE_SYNC: gen_salesforce(&g); break;
+    case TG_EMIT_SGA_DASHBOARD: gen_sga(&g); break;
+    case TG_EMIT_CALIBRATION: gen_calibration(&g); break;
+    default: gen_summary(&g); break;
+    }
+    if (fclose(g.f) != 0) {
+        free(*text);
+        *text = NULL;
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    return TG_OK;
+}

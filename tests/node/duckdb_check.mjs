@@ -1,0 +1,77 @@
+// DuckDB cross-check: the duckdb dialect of the generated SQL, run by
+// DuckDB over the same CSV, must give every lead_id the tier
+// `tiergate score` gives it, the same Salesforce strings, and summary
+// counts equal to tiergate's per (split, tier).
+//   node tests/node/duckdb_check.mjs TIERGATE CSV...
+import { DuckDBInstance } from '@duckdb/node-api';
+import { execFileSync } from 'node:child_process';
+
+const [bin, ...files] = process.argv.slice(2);
+const rules = 'registry/tiers/v3.2.json';
+const tg = (...args) => execFileSync(bin, args, { maxBuffer: 1 << 30 }).toString();
+let passed = 0, failed = 0;
+const check = (ok, what) => {
+  if (ok) passed++;
+  else { failed++; console.error('FAIL ' + what); }
+};
+
+const columns = `{'lead_id': 'VARCHAR', 'advisor_crd': 'BIGINT', 'contacted_date': 'DATE',
+  'current_firm_tenure_months': 'BIGINT', 'industry_tenure_months': 'BIGINT',
+  'firm_net_change_12mo': 'BIGINT', 'firm_rep_count_at_contact': 'BIGINT',
+  'num_prior_firms': 'BIGINT', 'is_wirehouse': 'BOOLEAN', 'target': 'BIGINT',
+  'split': 'VARCHAR'}`;
+
+for (const file of files) {
+  const inst = await DuckDBInstance.create(':memory:');
+  const con = await inst.connect();
+  await con.run(`CREATE TABLE lead_scoring_features_pit AS
+    SELECT * FROM read_csv('${file}', header = true, columns = ${columns})`);
+  await con.run(tg('sql', '--rules', rules, '--dialect', 'duckdb', '--emit', 'scoring'));
+  const duck = new Map((await con.runAndReadAll(
+    'SELECT lead_id, score_tier FROM lead_scores_v3')).getRowObjectsJson()
+    .map((r) => [r.lead_id, r.score_tier]));
+  const ours = JSON.parse(tg('score', '--rules', rules, '--data', file,
+    '--format', 'json', '--scored-at', '2025-12-22T00:00:00Z'));
+  check(ours.length === duck.size && ours.length > 0,
+        `${file}: ${ours.length} rows scored by tiergate, ${duck.size} by DuckDB`);
+  let same = 0;
+  for (const r of ours) {
+    if (duck.get(r.lead_id) === r.score_tier) same++;
+    else if (failed < 20)
+      console.error(`${file}: ${r.lead_id}: tiergate ${r.score_tier}, DuckDB ${duck.get(r.lead_id)}`);
+  }
+  check(same === ours.length, `${file}: ${ours.length - same} leads with another tier`);
+
+  // The Salesforce strings, computed by DuckDB from the generated SQL.
+  const sf = (await con.runAndReadAll(tg('sql', '--rules', rules, '--dialect',
+    'duckdb', '--emit', 'salesforce-sync'))).getRowObjectsJson();
+  const oursSf = JSON.parse(tg('score', '--rules', rules, '--data', file,
+    '--view', 'salesforce', '--format', 'json'));
+  const byId = new Map(oursSf.map((r) => [r.Lead_ID__c, r]));
+  let sfSame = 0;
+  for (const r of sf) {
+    const o = byId.get(r.Lead_ID__c);
+    if (o && o.Expected_Conversion__c === r.Expected_Conversion__c &&
+        o.Expected_Lift__c === r.Expected_Lift__c &&
+        o.Lead_Score_Display__c === r.Lead_Score_Display__c) sfSame++;
+  }
+  check(sf.length === oursSf.length && sfSame === sf.length,
+        `${file}: Salesforce view ${sfSame}/${sf.length} rows equal (${oursSf.length} from tiergate)`);
+
+  // Summary counts against tiergate's preview.
+  const summary = (await con.runAndReadAll(tg('sql', '--rules', rules,
+    '--dialect', 'duckdb', '--emit', 'summary'))).getRowObjectsJson();
+  const preview = JSON.parse(tg('preview', '--rules', rules, '--data', file,
+    '--format', 'json'));
+  for (const p of preview) {
+    for (const t of p.tiers) {
+      const row = summary.find((s) => s.split === p.split && s.tier === t.tier)
+        || { leads: 0, labeled: 0, conversions: 0 };
+      check(Number(row.leads) === t.leads && Number(row.labeled) === t.labeled &&
+            Number(row.conversions) === t.conversions,
+            `${file}: ${p.split} ${t.tier}: DuckDB ${row.leads}/${row.labeled}/${row.conversions}, tiergate ${t.leads}/${t.labeled}/${t.conversions}`);
+    }
+  }
+}
+console.log(`duckdb: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);
