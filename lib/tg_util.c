@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <libgen.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <openssl/evp.h>
 #include <stdlib.h>
@@ -228,4 +229,39 @@ void tg_atomic_abort(tg_atomic_file *a)
     free(a->tmp);
     free(a->path);
     memset(a, 0, sizeof *a);
+}
+
+int tg_sha256_file(const char *path, char hex[65], tg_error *err)
+{
+    tg_sha256 h;
+    hex[0] = '\0';
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return tg_error_set(err, errno == ENOENT ? TG_EINVAL : TG_EIO, path,
+                            0, 0, "cannot open: %s", strerror(errno));
+    char *buf = malloc(1u << 20);
+    if (!buf || tg_sha256_init(&h) != TG_OK) {
+        free(buf);
+        fclose(f);
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    }
+    size_t n;
+    while ((n = fread(buf, 1, 1u << 20, f)) > 0)
+        tg_sha256_update(&h, buf, n);
+    int rc = ferror(f) ? tg_error_set(err, TG_EIO, path, 0, 0,
+                                      "cannot read: %s", strerror(errno))
+                       : TG_OK;
+    tg_sha256_hex(&h, hex);
+    free(buf);
+    fclose(f);
+    return rc;
+}
+
+char *tg_now_iso(char buf[32])
+{
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
 }

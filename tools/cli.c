@@ -160,6 +160,11 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
     if (d->summary) {
         if (tg_summary_load(t, rules, d->summary, &err) != TG_OK)
             return cli_fail(&err);
+        if (fingerprint &&
+            tg_sha256_file(d->summary, t->input_sha256, &err) != TG_OK) {
+            tg_tally_release(t);
+            return cli_fail(&err);
+        }
         return EXIT_OK;
     }
     if (d->ndata == 0)

@@ -18,6 +18,10 @@ int cmd_preview(int argc, char **argv);
 int cmd_gate(int argc, char **argv);
 int cmd_score(int argc, char **argv);
 int cmd_sql(int argc, char **argv);
+int cmd_calibrate(int argc, char **argv);
+int cmd_registry(int argc, char **argv);
+int cmd_log(int argc, char **argv);
+int cmd_release(int argc, char **argv);
 
 /** The dispatch table, ending with a NULL name. */
 extern const tg_cmd tg_commands[];

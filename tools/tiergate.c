@@ -10,11 +10,15 @@
 #include "cmd.h"
 
 const tg_cmd tg_commands[] = {
+    {"calibrate", cmd_calibrate, "the calibration table, per tier on TRAIN (step 9)"},
     {"check-schema", cmd_check_schema,
      "check that an export has the columns the rules need (step 1)"},
     {"gate", cmd_gate, "judge every release gate of a policy; exit 1 when one blocks"},
+    {"log", cmd_log, "the commit-linked execution log: append, list, verify (step 10)"},
     {"preview", cmd_preview,
      "tier distribution, rates, lift and intervals per split (step 2)"},
+    {"registry", cmd_registry, "the model registry: show, update, verify (step 7)"},
+    {"release", cmd_release, "steps 1-10 in one run: schema, gates, calibration, SQL, registry, reports, log"},
     {"score", cmd_score, "scored rows and the production, Salesforce and SGA views (steps 3-6)"},
     {"sql", cmd_sql, "generate the warehouse SQL from the rule set (BigQuery, SQLite, DuckDB, PostgreSQL)"},
     {"synth", cmd_synth,

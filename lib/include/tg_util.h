@@ -26,6 +26,8 @@ int tg_sha256_init(tg_sha256 *s);
 void tg_sha256_update(tg_sha256 *s, const void *data, size_t len);
 /** Finish, release the state and write 64 hex digits and a NUL to hex. */
 void tg_sha256_hex(tg_sha256 *s, char hex[65]);
+/** SHA-256 of a file's bytes as hex. */
+int tg_sha256_file(const char *path, char hex[65], tg_error *err);
 /** SHA-256 of a buffer as hex. */
 void tg_sha256_buffer(const void *data, size_t len, char hex[65]);
 
@@ -52,6 +54,9 @@ void tg_text_position(const char *text, size_t offset, long *line,
 
 /** Parse "YYYY-MM-DD" (the first 10 bytes) to yyyymmdd; 0 if not a date. */
 int tg_parse_date(const char *s, size_t len);
+
+/** Now in UTC as "YYYY-MM-DDTHH:MM:SSZ" (21 bytes). */
+char *tg_now_iso(char buf[32]);
 
 /** Format yyyymmdd as "YYYY-MM-DD" into buf (11 bytes). */
 char *tg_format_date(int yyyymmdd, char buf[11]);

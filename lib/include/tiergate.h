@@ -21,5 +21,10 @@
 #include "tg_gate.h"
 #include "tg_score.h"
 #include "tg_sql.h"
+#include "tg_git.h"
+#include "tg_calibrate.h"
+#include "tg_registry.h"
+#include "tg_log.h"
+#include "tg_release.h"
 
 #endif

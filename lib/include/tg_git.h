@@ -1,0 +1,45 @@
+/*
+ * Git facts for the execution log, through libgit2 (the only module
+ * that includes git2.h): the commit, branch and author of HEAD, whether
+ * the work tree has uncommitted changes, the files changed since a
+ * given commit, whether a commit exists, and annotated tags.
+ */
+#ifndef TG_GIT_H
+#define TG_GIT_H
+
+#include "tg_error.h"
+
+typedef struct {
+    int in_repo;            /* 0: not inside a git repository */
+    int has_head;           /* 0: no commit yet */
+    char commit[41];        /* HEAD, hex */
+    char branch[256];       /* "" when detached */
+    char author[512];       /* "Name <email>" of HEAD's commit */
+    int dirty;              /* uncommitted changes (untracked included) */
+    char **changed;         /* files changed since `since` + uncommitted */
+    int nchanged;
+    char workdir[4096];
+} tg_git_facts;
+
+/**
+ * Facts about the repository holding dir (searched upward). Outside a
+ * repository in_repo is 0 and TG_OK is returned. since: a commit whose
+ * changes up to HEAD are listed (NULL or unknown: HEAD's own changes).
+ */
+int tg_git_facts_get(tg_git_facts *out, const char *dir, const char *since,
+                     tg_error *err);
+void tg_git_facts_release(tg_git_facts *f);
+
+/** *exists = 1 when sha names a commit of the repository holding dir. */
+int tg_git_commit_exists(const char *dir, const char *sha, int *exists,
+                         tg_error *err);
+
+/** *exists = 1 when the tag name exists in the repository holding dir. */
+int tg_git_tag_exists(const char *dir, const char *name, int *exists,
+                      tg_error *err);
+
+/** Create the annotated tag name on HEAD; refuses an existing tag. */
+int tg_git_tag_head(const char *dir, const char *name, const char *message,
+                    tg_error *err);
+
+#endif

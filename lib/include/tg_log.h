@@ -1,0 +1,61 @@
+/*
+ * The execution log (EXECUTION_LOG.md, the brief's step 10): one
+ * Markdown entry per release, appended under a lock and written
+ * atomically, each carrying a machine-readable marker
+ *   <!-- tiergate-log {"version": ..., "commit": ..., "prev_sha256": ...} -->
+ * that links it to its commit and to the log as it stood before it, so
+ * that rewriting an earlier entry is detected.
+ */
+#ifndef TG_LOG_H
+#define TG_LOG_H
+
+#include <cjson/cJSON.h>
+#include <stddef.h>
+
+#include "tg_error.h"
+#include "tg_rules.h"
+
+typedef struct {
+    size_t start;      /* byte offset where the entry begins */
+    size_t end;        /* and ends (the next entry's start) */
+    long line;         /* line of its marker */
+    cJSON *marker;     /* the marker's JSON */
+} tg_log_entry;
+
+typedef struct {
+    tg_log_entry *entries;
+    int n;
+} tg_log;
+
+/** Find the entries of a log text; a marker that is not JSON is an error. */
+int tg_log_parse(tg_log *out, const char *text, size_t len, const char *path,
+                 tg_error *err);
+void tg_log_release(tg_log *log);
+
+typedef struct {
+    const cJSON *result;        /* what `gate --json` wrote */
+    const tg_rules *rules;
+    const char *executed_at;    /* UTC ISO 8601; NULL = now */
+    double duration_seconds;    /* NAN when unknown */
+    const char *repo_dir;       /* where to look for git; NULL = "." */
+    const char *const *extra_files; /* files this run wrote (release) */
+    int nextra;
+} tg_log_append_options;
+
+/** Append one entry to path (created with a header if missing). */
+int tg_log_append(const char *path, const tg_log_append_options *o,
+                  tg_error *err);
+
+/** Render the entry that tg_log_append would write (for --dry-run). */
+int tg_log_render(char **out, const char *log_text, size_t log_len,
+                  const tg_log_append_options *o, tg_error *err);
+
+/**
+ * Check every entry: the SHA-256 of the log before it and of its own
+ * text match its marker, and its commit exists in the repository.
+ * Problems are appended to *problems (n of them, malloc'd strings).
+ */
+int tg_log_verify(const char *path, const char *repo_dir, char ***problems,
+                  int *n, int *entries, tg_error *err);
+
+#endif

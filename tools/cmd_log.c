@@ -1,0 +1,168 @@
+/*
+ * tiergate log append | list | verify: the commit-linked execution log
+ * of the brief's step 10 (EXECUTION_LOG.md).
+ */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+
+static const char help[] =
+    "usage: tiergate log append --rules FILE --result GATE.json [--log FILE]\n"
+    "                           [--at TIME] [--duration SECONDS]\n"
+    "       tiergate log list [--log FILE] [--format text|json]\n"
+    "       tiergate log verify [--log FILE]\n\n"
+    "append writes the brief's step 10 entry (executed time, duration,\n"
+    "status, what changed, files modified, the gate table, key metrics per\n"
+    "tier, what we learned, next steps), linked through libgit2 to HEAD:\n"
+    "commit, branch, author, uncommitted changes, and the files changed\n"
+    "since the previous entry's commit. Appends take a lock and replace the\n"
+    "file atomically, so concurrent runs never interleave or lose entries.\n"
+    "list prints the entries (JSON: an array of their markers); verify\n"
+    "checks that no earlier entry was rewritten and that every logged commit\n"
+    "exists (exit 1 when not).\n\n"
+    "  --log FILE        default EXECUTION_LOG.md\n"
+    "  -h, --help        this help\n";
+
+enum { OPT_LOG = 7000, OPT_RESULT2, OPT_AT2, OPT_DURATION };
+
+int cmd_log(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"at", required_argument, NULL, OPT_AT2},
+        {"duration", required_argument, NULL, OPT_DURATION},
+        {"format", required_argument, NULL, 'f'},
+        {"help", no_argument, NULL, 'h'},
+        {"log", required_argument, NULL, OPT_LOG},
+        {"result", required_argument, NULL, OPT_RESULT2},
+        {"rules", required_argument, NULL, OPT_RULES},
+        {NULL, 0, NULL, 0},
+    };
+    const char *path = "EXECUTION_LOG.md", *result_path = NULL,
+               *rules_path = NULL, *at = NULL;
+    double duration = NAN;
+    int fmt = FMT_TEXT, c, r = EXIT_OK;
+    cJSON *result = NULL;
+    tg_rules *rules = NULL;
+    tg_error err;
+    tg_error_clear(&err);
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+        return argc < 2 ? cli_usage("log", "append, list or verify?")
+                        : cli_help(help);
+    const char *sub = argv[1];
+    optind = 2;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': r = cli_help(help); goto done;
+        case OPT_LOG: path = optarg; break;
+        case OPT_RESULT2: result_path = optarg; break;
+        case OPT_RULES: rules_path = optarg; break;
+        case OPT_AT2:
+            if (!tg_scored_at_valid(optarg) || strlen(optarg) < 20) {
+                r = cli_usage("log", "--at takes a UTC time such as "
+                                     "2025-12-22T10:00:00Z");
+                goto done;
+            }
+            at = optarg;
+            break;
+        case OPT_DURATION: {
+            char *end;
+            duration = strtod(optarg, &end);
+            if (*end || !(duration >= 0)) {
+                r = cli_usage("log", "--duration takes seconds");
+                goto done;
+            }
+            break;
+        }
+        case 'f':
+            if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
+                                                    FMT_BIT(FMT_JSON))) < 0) {
+                r = cli_usage("log", "--format takes text or json");
+                goto done;
+            }
+            break;
+        default: r = cli_usage("log", "bad option"); goto done;
+        }
+    }
+    if (optind < argc) {
+        r = cli_usage("log", "unexpected argument '%s'", argv[optind]);
+        goto done;
+    }
+    if (!strcmp(sub, "append")) {
+        if (!rules_path || !result_path) {
+            r = cli_usage("log", "append needs --rules FILE and --result "
+                                 "GATE.json");
+            goto done;
+        }
+        if (tg_rules_load(&rules, rules_path, &err) != TG_OK ||
+            tg_result_load(&result, result_path, rules, &err) != TG_OK) {
+            r = cli_fail(&err);
+            goto done;
+        }
+        tg_log_append_options lo = {result, rules, at, duration, ".", NULL, 0};
+        if (tg_log_append(path, &lo, &err) != TG_OK)
+            r = cli_fail(&err);
+        else
+            printf("%s: appended %s (%s)\n", path, rules->model_version,
+                   cJSON_GetStringValue(cJSON_GetObjectItem(result, "status")));
+    } else if (!strcmp(sub, "list")) {
+        char *text = NULL;
+        size_t len;
+        tg_log log;
+        if (tg_read_file(&text, &len, path, 256u << 20, &err) != TG_OK ||
+            tg_log_parse(&log, text, len, path, &err) != TG_OK) {
+            free(text);
+            r = cli_fail(&err);
+            goto done;
+        }
+        cJSON *arr = cJSON_CreateArray();
+        for (int i = 0; i < log.n; i++) {
+            cJSON *m = cJSON_Duplicate(log.entries[i].marker, 1);
+            cJSON_AddNumberToObject(m, "line", (double)log.entries[i].line);
+            cJSON_AddItemToArray(arr, m);
+            if (fmt == FMT_TEXT) {
+                const char *cm = cJSON_GetStringValue(cJSON_GetObjectItem(m, "commit"));
+                printf("%3d  %-20s %-8s %-22s commit %.12s  line %ld\n", i + 1,
+                       cJSON_GetStringValue(cJSON_GetObjectItem(m, "executed_at")),
+                       cJSON_GetStringValue(cJSON_GetObjectItem(m, "version")),
+                       cJSON_GetStringValue(cJSON_GetObjectItem(m, "status")),
+                       cm ? cm : "(none)", log.entries[i].line);
+            }
+        }
+        if (fmt == FMT_JSON) {
+            char *s = cJSON_Print(arr);
+            printf("%s\n", s);
+            cJSON_free(s);
+        } else if (log.n == 0) {
+            printf("%s: no entries\n", path);
+        }
+        cJSON_Delete(arr);
+        tg_log_release(&log);
+        free(text);
+    } else if (!strcmp(sub, "verify")) {
+        char **problems = NULL;
+        int n = 0, entries = 0;
+        if (tg_log_verify(path, ".", &problems, &n, &entries, &err) != TG_OK) {
+            r = cli_fail(&err);
+            goto done;
+        }
+        for (int i = 0; i < n; i++) {
+            fprintf(stderr, "tiergate: %s\n", problems[i]);
+            free(problems[i]);
+        }
+        free(problems);
+        if (n)
+            r = EXIT_GATE;
+        else
+            printf("%s: %d entries verified\n", path, entries);
+    } else {
+        r = cli_usage("log", "unknown subcommand '%s' (append, list, verify)",
+                      sub);
+    }
+done:
+    cJSON_Delete(result);
+    tg_rules_free(rules);
+    return cli_flush_stdout(r);
+}

@@ -1,0 +1,152 @@
+/*
+ * tiergate release: the brief's steps 1-10 in one run.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+
+static const char help[] =
+    "usage: tiergate release --rules FILE --policy FILE (--data FILE... | "
+    "--summary FILE)\n"
+    "                        [--dry-run] [--tag] [--reports DIR] [--strict]\n"
+    "                        [--ci METHOD] [--level L] [--registry FILE]\n"
+    "                        [--log FILE] [--sql-dir DIR] [--calibration FILE]\n"
+    "                        [--date YYYY-MM-DD] [--at TIME]\n\n"
+    "Check the schema, preview and gate. When the gates pass (perhaps with\n"
+    "warnings): write the calibration (step 9), regenerate sql/ (steps\n"
+    "3-6), update the registry (step 7), write the gate report\n"
+    "(reports/<version>/gate.json, gate.md, junit.xml) and append the log\n"
+    "(step 10). When a blocking gate fails: write the report and a FAILED\n"
+    "log entry, leave registry and calibration alone, exit 1. Every file it\n"
+    "will update is checked first: a corrupt registry or log stops it with\n"
+    "exit 2 and nothing written.\n\n" CLI_DATA_HELP
+    "  --policy FILE        gate policy (JSON)\n"
+    "  --dry-run            write nothing; print what would change\n"
+    "  --tag                create the annotated tag <model_id> on HEAD\n"
+    "                       (refused when the tree has uncommitted changes;\n"
+    "                       checked before anything is written)\n"
+    "  --reports DIR        default reports\n"
+    "  --registry FILE      default registry/model_registry_v3.json\n"
+    "  --log FILE           default EXECUTION_LOG.md\n"
+    "  --sql-dir DIR        default sql\n"
+    "  --calibration FILE   default registry/tier_statistics.json\n"
+    "  --date YYYY-MM-DD    the registry's date (default today, UTC)\n"
+    "  --at TIME            executed/calibrated time (default now)\n"
+    "  --strict, --ci, --level   as for gate\n"
+    "  -h, --help           this help\n";
+
+enum { OPT_POLICY_R = 8000, OPT_DRY, OPT_TAG, OPT_REPORTS, OPT_REGISTRY_R,
+       OPT_LOG_R, OPT_SQL_DIR, OPT_CALIB, OPT_DATE_R, OPT_AT_R, OPT_STRICT_R };
+
+int cmd_release(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"at", required_argument, NULL, OPT_AT_R},
+        {"calibration", required_argument, NULL, OPT_CALIB},
+        {"ci", required_argument, NULL, 'c'},
+        CLI_DATA_LONG_OPTIONS,
+        {"date", required_argument, NULL, OPT_DATE_R},
+        {"dry-run", no_argument, NULL, OPT_DRY},
+        {"help", no_argument, NULL, 'h'},
+        {"level", required_argument, NULL, 'l'},
+        {"log", required_argument, NULL, OPT_LOG_R},
+        {"policy", required_argument, NULL, OPT_POLICY_R},
+        {"registry", required_argument, NULL, OPT_REGISTRY_R},
+        {"reports", required_argument, NULL, OPT_REPORTS},
+        {"sql-dir", required_argument, NULL, OPT_SQL_DIR},
+        {"strict", no_argument, NULL, OPT_STRICT_R},
+        {"tag", no_argument, NULL, OPT_TAG},
+        {NULL, 0, NULL, 0},
+    };
+    cli_data d = {0};
+    tg_release_options ro;
+    memset(&ro, 0, sizeof ro);
+    ro.ci_method = TG_CI_WILSON;
+    ro.ci_level = 0.95;
+    tg_release_report rep;
+    memset(&rep, 0, sizeof rep);
+    int c, r = EXIT_OK, ci;
+    tg_error err;
+    tg_error_clear(&err);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+        if ((r = cli_data_option(&d, "release", c, optarg)) != 0) {
+            if (r < 0) {
+                r = EXIT_USAGE;
+                goto done;
+            }
+            r = EXIT_OK;
+            continue;
+        }
+        switch (c) {
+        case 'h': r = cli_help(help); goto done;
+        case OPT_POLICY_R: ro.policy_path = optarg; break;
+        case OPT_DRY: ro.dry_run = 1; break;
+        case OPT_TAG: ro.tag = 1; break;
+        case OPT_REPORTS: ro.reports_dir = optarg; break;
+        case OPT_REGISTRY_R: ro.registry_path = optarg; break;
+        case OPT_LOG_R: ro.log_path = optarg; break;
+        case OPT_SQL_DIR: ro.sql_dir = optarg; break;
+        case OPT_CALIB: ro.calibration_path = optarg; break;
+        case OPT_DATE_R: ro.date = optarg; break;
+        case OPT_STRICT_R: ro.strict = 1; break;
+        case OPT_AT_R:
+            if (!tg_scored_at_valid(optarg) || strlen(optarg) < 20) {
+                r = cli_usage("release", "--at takes a UTC time such as "
+                                         "2025-12-22T10:00:00Z");
+                goto done;
+            }
+            ro.at = optarg;
+            break;
+        case 'c':
+            if ((ci = tg_ci_parse(optarg)) < 0) {
+                r = cli_usage("release", "unknown --ci '%s'", optarg);
+                goto done;
+            }
+            ro.ci_method = (tg_ci_method)ci;
+            break;
+        case 'l':
+            if (cli_parse_level("release", optarg, &ro.ci_level)) {
+                r = EXIT_USAGE;
+                goto done;
+            }
+            break;
+        default: r = cli_usage("release", "bad option"); goto done;
+        }
+    }
+    if (optind < argc) {
+        r = cli_usage("release", "unexpected argument '%s'", argv[optind]);
+        goto done;
+    }
+    if (!d.rules || !ro.policy_path) {
+        r = cli_usage("release", "--rules FILE and --policy FILE are required");
+        goto done;
+    }
+    if (!!d.summary == !!d.ndata) {
+        r = cli_usage("release", "give --data FILE... or --summary FILE");
+        goto done;
+    }
+    ro.rules_path = d.rules;
+    ro.data = d.data;
+    ro.ndata = d.ndata;
+    ro.summary = d.summary;
+    ro.date_config = cli_default_date_config(&d);
+    ro.on_bad_row = d.on_bad_row;
+    ro.threads = d.threads;
+    int rc = tg_release_run(&rep, &ro, &err);
+    if (rep.have_gate)
+        tg_render_gate_text(stdout, &rep.gate, cli_color(stdout));
+    printf("\n%s:\n", ro.dry_run ? "dry run, nothing written" : "release");
+    for (int i = 0; i < rep.nactions; i++)
+        printf("  %s\n", rep.actions[i]);
+    if (rc != TG_OK)
+        r = cli_fail(&err);
+    else
+        r = tg_overall_exit_code(rep.gate.status);
+done:
+    tg_release_report_release(&rep);
+    free(d.data);
+    return cli_flush_stdout(r);
+}
