@@ -23,3 +23,8 @@ rc=0
   --json out/gate.json --junit out/junit.xml --markdown out/gate.md || rc=$?
 echo "(gate exit code $rc; JSON, JUnit and Markdown in out/)"
 [ "$rc" -le 1 ]
+echo
+echo "== release --dry-run (steps 1-10; writes nothing)"
+./build/tiergate release --rules registry/tiers/v3.2.json \
+  --policy registry/gates/v3.2.json --data out/synthetic_leads.csv --dry-run \
+  | sed -n '/^dry run/,$p'

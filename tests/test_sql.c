@@ -278,6 +278,58 @@ static void test_sql_summary_equals_tally(void **state)
     sqlite3_close(db);
 }
 
+/* `tiergate calibrate` agrees with phase_9_tier_calibration.sql. */
+static void test_sql_calibration_equals_calibrate(void **state)
+{
+    (void)state;
+    const char *p = tt_path("calib.csv");
+    FILE *f = fopen(p, "wb");
+    tg_synth_options so = {30000, 8};
+    assert_tg_ok(tg_synth_write(f, &so, NULL));
+    fclose(f);
+    sqlite3 *db = scored_db(p);
+    char *sql = sql_of(TG_EMIT_CALIBRATION);
+    tt_sqlite_exec(db, sql);
+    free(sql);
+    tt_run_result r = tt_run("calibrate --rules registry/tiers/v3.2.json "
+                             "--data '%s' --at 2025-12-22T00:00:00Z", p);
+    assert_int_equal(r.status, 0);
+    cJSON *j = cJSON_Parse(r.out);
+    tt_run_free(&r);
+    assert_non_null(j);
+    assert_int_equal(strlen(cJSON_GetObjectItem(cJSON_GetObjectItem(j, "data"),
+                                                "sha256")->valuestring), 64);
+    sqlite3_stmt *st;
+    assert_int_equal(sqlite3_prepare_v2(db, "SELECT score_tier, "
+                                            "training_volume, conversions, "
+                                            "calibrated_conversion_rate, "
+                                            "calibrated_lift FROM "
+                                            "tier_calibration_v3", -1, &st,
+                                        NULL), SQLITE_OK);
+    int rows = 0;
+    while (sqlite3_step(st) == SQLITE_ROW) {
+        const char *tier = (const char *)sqlite3_column_text(st, 0);
+        const cJSON *t = NULL, *x;
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(j, "tiers"))
+            if (!strcmp(cJSON_GetObjectItem(x, "score_tier")->valuestring, tier))
+                t = x;
+        assert_non_null(t);
+        assert_true(cJSON_GetObjectItem(t, "training_volume")->valuedouble ==
+                    sqlite3_column_double(st, 1));
+        assert_true(cJSON_GetObjectItem(t, "conversions")->valuedouble ==
+                    sqlite3_column_double(st, 2));
+        assert_true(fabs(cJSON_GetObjectItem(t, "calibrated_conversion_rate")
+                             ->valuedouble - sqlite3_column_double(st, 3)) < 1e-12);
+        assert_true(fabs(cJSON_GetObjectItem(t, "calibrated_lift")->valuedouble -
+                         sqlite3_column_double(st, 4)) < 1e-12);
+        rows++;
+    }
+    sqlite3_finalize(st);
+    assert_int_equal(rows, 8);
+    cJSON_Delete(j);
+    sqlite3_close(db);
+}
+
 static void test_sql_conditions_keep_precedence(void **state)
 {
     (void)state;
@@ -371,6 +423,7 @@ int main(void)
         cmocka_unit_test(test_sql_views_boundary_fixture),
         cmocka_unit_test(test_sql_views_synthetic_sample),
         cmocka_unit_test(test_sql_summary_equals_tally),
+        cmocka_unit_test(test_sql_calibration_equals_calibrate),
         cmocka_unit_test(test_sql_conditions_keep_precedence),
         cmocka_unit_test(test_sql_check_on_repository),
     };

@@ -14,6 +14,17 @@
 
 static char tmpdir[256];
 
+static void remove_tmpdir(void)
+{
+    /* TG_KEEP_TMP=1 keeps the files of a failing test for a look. */
+    if (tmpdir[0] && !getenv("TG_KEEP_TMP")) {
+        char cmd[400];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
+        if (system(cmd) != 0)
+            fprintf(stderr, "cannot remove %s\n", tmpdir);
+    }
+}
+
 const char *tt_tmpdir(void)
 {
     if (!tmpdir[0]) {
@@ -24,6 +35,7 @@ const char *tt_tmpdir(void)
             perror("mkdtemp");
             exit(1);
         }
+        atexit(remove_tmpdir);
     }
     return tmpdir;
 }
@@ -79,16 +91,34 @@ char *tt_read(const char *path, size_t *len)
     return buf;
 }
 
+static tt_run_result run_args(const char *dir, const char *args);
+
 tt_run_result tt_run(const char *fmt, ...)
 {
-    tt_run_result r = {-1, NULL, NULL};
-    char args[8192], cmd[9000];
+    char args[8192];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(args, sizeof args, fmt, ap);
     va_end(ap);
+    return run_args(TG_SOURCE_DIR, args);
+}
+
+tt_run_result tt_run_in(const char *dir, const char *fmt, ...)
+{
+    char args[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(args, sizeof args, fmt, ap);
+    va_end(ap);
+    return run_args(dir, args);
+}
+
+static tt_run_result run_args(const char *dir, const char *args)
+{
+    tt_run_result r = {-1, NULL, NULL};
+    char cmd[9000];
     const char *outp = tt_path("run.out"), *errp = tt_path("run.err");
-    snprintf(cmd, sizeof cmd, "cd '%s' && %s %s >'%s' 2>'%s'", TG_SOURCE_DIR,
+    snprintf(cmd, sizeof cmd, "cd '%s' && %s %s >'%s' 2>'%s'", dir,
              TIERGATE_BIN, args, outp, errp);
     int st = system(cmd);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;

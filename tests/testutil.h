@@ -46,6 +46,9 @@ typedef struct {
  */
 tt_run_result tt_run(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tt_run_free(tt_run_result *r);
+/** As tt_run, in directory dir instead of the source directory. */
+tt_run_result tt_run_in(const char *dir, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 
 /** Load a rule set of the repository (path relative to the source dir). */
 tg_rules *tt_rules(const char *relpath);
