@@ -470,6 +470,10 @@ cJSON *tg_gate_result_json(const tg_gate_result *r)
         cJSON_AddStringToObject(prov, "data_sha256", r->input_sha256);
     else
         cJSON_AddNullToObject(prov, "data_sha256");
+    if (r->commit[0])
+        cJSON_AddStringToObject(prov, "commit", r->commit);
+    else
+        cJSON_AddNullToObject(prov, "commit");
     cJSON *sum = cJSON_AddObjectToObject(j, "summary");
     cJSON_AddNumberToObject(sum, "pass", r->passed);
     cJSON_AddNumberToObject(sum, "warn", r->warned);

@@ -20,6 +20,7 @@
 #include "tg_json.h"
 #include "tg_log.h"
 #include "tg_registry.h"
+#include "tg_report.h"
 #include "tg_render.h"
 #include "tg_sql.h"
 #include "tg_summary.h"
@@ -72,6 +73,10 @@ static char *render(const tg_gate_result *g, int kind, size_t *len)
         cJSON_Delete(j);
     } else if (kind == 1) {
         tg_render_gate_markdown(f, g);
+    } else if (kind == 3) {
+        cJSON *j = tg_gate_result_json(g);
+        tg_report_html(f, j, NULL);
+        cJSON_Delete(j);
     } else {
         tg_render_gate_junit(f, g);
     }
@@ -244,6 +249,15 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
                           o->ci_method, o->ci_level, o->strict, err)))
         goto done;
     rep->have_gate = 1;
+    {
+        tg_git_facts gf;
+        if (tg_git_facts_get(&gf, repo, NULL, err) == TG_OK) {
+            if (gf.has_head)
+                snprintf(rep->gate.commit, sizeof rep->gate.commit, "%s",
+                         gf.commit);
+            tg_git_facts_release(&gf);
+        }
+    }
     int failed = rep->gate.status == TG_OVERALL_FAILED;
     act(rep, "gates: %s (%d pass, %d warn, %d fail, %d insufficient)",
         tg_overall_name(rep->gate.status), rep->gate.passed, rep->gate.warned,
@@ -257,10 +271,11 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
         cJSON_free(gate_text);
     }
     cJSON_Delete(gj);
-    char dir[4096], files[3][4300];
+    char dir[4096], files[4][4300];
     snprintf(dir, sizeof dir, "%s/%s", reports, rep->rules->model_version);
-    static const char *names[3] = {"gate.json", "gate.md", "junit.xml"};
-    for (int k = 0; k < 3; k++)
+    static const char *names[4] = {"gate.json", "gate.md", "junit.xml",
+                                   "report.html"};
+    for (int k = 0; k < 4; k++)
         snprintf(files[k], sizeof files[k], "%s/%s", dir, names[k]);
     if (!failed) {
         tg_git_facts g;
@@ -280,7 +295,7 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     }
 
     if (o->dry_run) {
-        for (int k = 0; k < 3; k++)
+        for (int k = 0; k < 4; k++)
             act(rep, "would write %s", files[k]);
         if (failed) {
             act(rep, "would leave %s and %s unchanged (a blocking gate "
@@ -307,7 +322,7 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     written = calloc(16, sizeof *written);
     if ((rc = mkdirs(dir, err)))
         goto done;
-    for (int k = 0; k < 3; k++) {
+    for (int k = 0; k < 4; k++) {
         size_t len;
         char *text = render(&rep->gate, k, &len);
         if (!text) {

@@ -1306,3 +1306,51 @@ void tg_schema_report_release(tg_schema_report *r)
     free(r->missing_file);
     r->features = NULL;
 }
+
+int tg_schema_bind_names(tg_schema *s, const tg_rules *r, char *const *names,
+                         int ncols, tg_error *err)
+{
+    memset(s, 0, sizeof *s);
+    s->ncols = ncols;
+    s->target_col = s->split_col = s->date_col = s->lead_id_col = -1;
+    s->feature_col = malloc((size_t)r->nfeatures * sizeof *s->feature_col);
+    if (!s->feature_col)
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    for (int f = 0; f < r->nfeatures; f++) {
+        const tg_feature *ft = &r->features[f];
+        s->feature_col[f] = -1;
+        for (int a = -1; a < ft->naliases && s->feature_col[f] < 0; a++) {
+            const char *want = a < 0 ? ft->name : ft->aliases[a];
+            for (int i = 0; i < ncols; i++)
+                if (strcasecmp(names[i], want) == 0) {
+                    s->feature_col[f] = i;
+                    break;
+                }
+        }
+    }
+    return TG_OK;
+}
+
+int tg_parse_features(const tg_rules *r, const tg_schema *sc, tg_csv *csv,
+                      double *values, tg_error *err)
+{
+    size_t n = tg_csv_nfields(csv);
+    for (int f = 0; f < r->nfeatures; f++) {
+        int col = sc->feature_col[f];
+        values[f] = NAN;
+        if (col < 0 || (size_t)col >= n)
+            continue;
+        size_t len;
+        const char *v = tg_csv_field(csv, (size_t)col, &len);
+        if (parse_number(v, len, &values[f]) < 0) {
+            long line, column;
+            tg_csv_field_position(csv, (size_t)col, &line, &column);
+            tg_error_set(err, TG_EINVAL, tg_csv_name(csv), line, column,
+                         "bad value '%.*s' in column '%s'",
+                         len > 40 ? 40 : (int)len, v, r->features[f].name);
+            tg_csv_error_context(csv, (size_t)col, err);
+            return TG_EINVAL;
+        }
+    }
+    return TG_OK;
+}

@@ -24,6 +24,17 @@ rc=0
 echo "(gate exit code $rc; JSON, JUnit and Markdown in out/)"
 [ "$rc" -le 1 ]
 echo
+echo "== compare V3.1 vs V3.2 on the same leads"
+./build/tiergate compare --from registry/tiers/v3.1.json \
+  --to registry/tiers/v3.2.json --data out/synthetic_leads.csv
+./build/tiergate compare --from registry/tiers/v3.1.json \
+  --to registry/tiers/v3.2.json --data out/synthetic_leads.csv \
+  --format json -o out/compare.json
+./build/tiergate report --from out/gate.json --compare out/compare.json \
+  -o out/report.html
+echo
+echo "HTML report (open it in a browser): $(pwd)/out/report.html"
+echo
 echo "== release --dry-run (steps 1-10; writes nothing)"
 ./build/tiergate release --rules registry/tiers/v3.2.json \
   --policy registry/gates/v3.2.json --data out/synthetic_leads.csv --dry-run \

@@ -12,7 +12,8 @@ packages=(
   zlib1g-dev        # gzip-compressed exports
   libssl-dev        # SHA-256 fingerprints (libcrypto)
   libsqlite3-dev    # tests: the SQLite cross-check of tier assignment
-  libxml2-utils     # tests: xmllint checks the JUnit output
+  libxml2-utils     # tests: xmllint checks the JUnit output and the report
+  chromium          # tests: the HTML report opened in headless Chromium
 )
 names=()
 for p in "${packages[@]}"; do names+=("${p%% *}"); done

@@ -24,7 +24,8 @@ static void test_cli_help_and_version(void **state)
 {
     (void)state;
     const char *cmds[] = {"synth", "check-schema", "preview", "gate",
-                          "score", "sql"};
+                          "score", "sql", "calibrate", "registry", "log",
+                          "release", "report", "compare", "lint"};
     for (size_t i = 0; i < sizeof cmds / sizeof *cmds; i++) {
         tt_run_result r = tt_run("%s --help", cmds[i]);
         assert_int_equal(r.status, 0);

@@ -34,9 +34,11 @@ static const char help[] =
     "  --markdown FILE      also write the Markdown summary\n"
     "  --junit FILE         also write JUnit XML (one testcase per gate and\n"
     "                       tier)\n"
+    "  --html FILE          also write the HTML report (see `tiergate report`)\n"
     "  -h, --help           this help\n";
 
-enum { OPT_POLICY = 2000, OPT_STRICT, OPT_JSON, OPT_MARKDOWN, OPT_JUNIT };
+enum { OPT_POLICY = 2000, OPT_STRICT, OPT_JSON, OPT_MARKDOWN, OPT_JUNIT,
+       OPT_HTML };
 
 /* Render r in format f into a malloc'd string. */
 static char *render(const tg_gate_result *r, int f, int color, size_t *len)
@@ -53,8 +55,12 @@ static char *render(const tg_gate_result *r, int f, int color, size_t *len)
         cJSON_Delete(j);
     } else if (f == FMT_MARKDOWN) {
         tg_render_gate_markdown(m, r);
+    } else if (f == FMT_CSV) {
+        tg_render_gate_junit(m, r); /* FMT_CSV stands for JUnit here */
     } else if (f == FMT_HTML) {
-        tg_render_gate_junit(m, r); /* FMT_HTML stands for JUnit here */
+        cJSON *j = tg_gate_result_json(r);
+        tg_report_html(m, j, NULL);
+        cJSON_Delete(j);
     } else {
         tg_render_gate_text(m, r, color);
     }
@@ -99,6 +105,7 @@ int cmd_gate(int argc, char **argv)
         CLI_DATA_LONG_OPTIONS,
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
+        {"html", required_argument, NULL, OPT_HTML},
         {"json", required_argument, NULL, OPT_JSON},
         {"junit", required_argument, NULL, OPT_JUNIT},
         {"level", required_argument, NULL, 'l'},
@@ -112,7 +119,7 @@ int cmd_gate(int argc, char **argv)
     int fmt = FMT_TEXT, c, r = EXIT_OK, ci = TG_CI_WILSON, strict = 0;
     double level = 0.95;
     const char *out_path = NULL, *policy_path = NULL, *json_path = NULL,
-               *md_path = NULL, *junit_path = NULL;
+               *md_path = NULL, *junit_path = NULL, *html_path = NULL;
     tg_rules *rules = NULL;
     tg_policy *policy = NULL;
     tg_tally t;
@@ -138,6 +145,7 @@ int cmd_gate(int argc, char **argv)
         case OPT_JSON: json_path = optarg; break;
         case OPT_MARKDOWN: md_path = optarg; break;
         case OPT_JUNIT: junit_path = optarg; break;
+        case OPT_HTML: html_path = optarg; break;
         case 'f':
             fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
                                                FMT_BIT(FMT_JSON) |
@@ -188,10 +196,20 @@ int cmd_gate(int argc, char **argv)
         goto done;
     }
     have_result = 1;
+    {
+        /* The commit the report names, when run inside a repository. */
+        tg_git_facts gf;
+        if (tg_git_facts_get(&gf, ".", NULL, &err) == TG_OK) {
+            if (gf.has_head)
+                snprintf(res.commit, sizeof res.commit, "%s", gf.commit);
+            tg_git_facts_release(&gf);
+        }
+    }
     /* Side files first: when one cannot be written, exit 3, not 0/1. */
     if ((json_path && (r = write_rendered(&res, FMT_JSON, json_path))) ||
         (md_path && (r = write_rendered(&res, FMT_MARKDOWN, md_path))) ||
-        (junit_path && (r = write_rendered(&res, FMT_HTML, junit_path))) ||
+        (junit_path && (r = write_rendered(&res, FMT_CSV, junit_path))) ||
+        (html_path && (r = write_rendered(&res, FMT_HTML, html_path))) ||
         (r = append_step_summary(&res)))
         goto done;
     size_t len;

@@ -49,6 +49,7 @@ typedef struct tg_gate_result {
     uint64_t rows, skipped;
     char input_sha256[65];   /* "" when the input was a summary */
     char generated_at[32];   /* UTC, ISO 8601 */
+    char commit[41];         /* HEAD when run in a git repository, or "" */
 } tg_gate_result;
 
 /** Judge every gate of policy on tally t. Release with _release. */

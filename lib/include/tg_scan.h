@@ -33,6 +33,18 @@ int tg_schema_bind(tg_schema *s, const tg_rules *rules, tg_csv *csv,
                    tg_error *err);
 void tg_schema_release(tg_schema *s);
 
+/** Bind a header given as names (for a second rule set on the same file). */
+int tg_schema_bind_names(tg_schema *s, const tg_rules *rules,
+                         char *const *names, int ncols, tg_error *err);
+
+/**
+ * Parse the features of rules from the current record of csv, bound by
+ * sc, into values (NAN for NULL or unbound). A bad value is TG_EINVAL
+ * with its position.
+ */
+int tg_parse_features(const tg_rules *rules, const tg_schema *sc,
+                      tg_csv *csv, double *values, tg_error *err);
+
 /** Train/test date windows from registry/date_config.json. */
 typedef struct {
     int train_start, train_end, test_start, test_end; /* yyyymmdd */

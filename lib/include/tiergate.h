@@ -26,5 +26,8 @@
 #include "tg_registry.h"
 #include "tg_log.h"
 #include "tg_release.h"
+#include "tg_report.h"
+#include "tg_compare.h"
+#include "tg_lint.h"
 
 #endif

@@ -1,0 +1,22 @@
+/*
+ * The reviewer's report: a self-contained HTML page (inline SVG charts,
+ * no scripts, no network) or Markdown, rendered from a gate result
+ * document (what `gate --json` writes) and, optionally, a comparison
+ * (what `compare --format json` writes).
+ */
+#ifndef TG_REPORT_H
+#define TG_REPORT_H
+
+#include <cjson/cJSON.h>
+#include <stdio.h>
+
+/** Write the HTML page; compare may be NULL. */
+void tg_report_html(FILE *out, const cJSON *gate, const cJSON *compare);
+
+/** The same content without charts, for a pull-request comment. */
+void tg_report_markdown(FILE *out, const cJSON *gate, const cJSON *compare);
+
+/** A comparison (from tg_comparison_json) as text or Markdown tables. */
+void tg_render_compare(FILE *out, const cJSON *compare, int markdown);
+
+#endif

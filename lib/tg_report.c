@@ -1,0 +1,729 @@
+/*
+ * Report writers. Every chart is inline SVG with a title, axis labels and
+ * a table beside it holding the same numbers; statuses are words and
+ * symbols as well as colours; the layout prints on A4 (tables shrink,
+ * rows do not split across pages).
+ */
+#include "tg_report.h"
+
+#include <math.h>
+#include <string.h>
+
+static const char *s_of(const cJSON *o, const char *k)
+{
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+    return s ? s : "";
+}
+
+static double n_of(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static void esc(FILE *f, const char *s)
+{
+    for (; *s; s++)
+        switch (*s) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        default: fputc(*s, f);
+        }
+}
+
+static void pct(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.2f%%", v * 100);
+    else
+        fputs("n/a", f);
+}
+
+static const cJSON *split_of(const cJSON *gate, const char *name)
+{
+    return cJSON_GetObjectItem(cJSON_GetObjectItem(gate, "splits"), name);
+}
+
+static const char *status_sym(const char *s)
+{
+    return !strcmp(s, "pass") ? "✔ pass" : !strcmp(s, "warn") ? "▲ warn"
+         : !strcmp(s, "fail") ? "✖ fail" : "? insufficient";
+}
+
+static const char CSS[] =
+    "body{font-family:system-ui,-apple-system,'Segoe UI',sans-serif;"
+    "margin:2em auto;max-width:60em;padding:0 1em;color:#1a1a1a}"
+    "h1{font-size:1.6em}h2{font-size:1.25em;margin-top:1.6em;"
+    "border-bottom:1px solid #ccc}"
+    ".banner{padding:.8em 1em;border-radius:6px;font-size:1.3em;"
+    "font-weight:bold;border:2px solid}"
+    ".PASSED{background:#e6f4ea;border-color:#1e7e34}"
+    ".PASSED_WITH_WARNINGS{background:#fff4e0;border-color:#b36b00}"
+    ".FAILED{background:#fde8e8;border-color:#b3261e}"
+    "table{border-collapse:collapse;width:100%;font-size:.85em;margin:.6em 0}"
+    "th,td{border:1px solid #ccc;padding:.25em .45em;text-align:left;"
+    "vertical-align:top}td.n{text-align:right;white-space:nowrap}"
+    "tr{page-break-inside:avoid}"
+    ".pass{color:#1e7e34}.warn{color:#8a5300}.fail{color:#b3261e}"
+    ".insufficient{color:#6a3d9a}"
+    "figure{margin:1em 0}figcaption{font-weight:bold;margin-bottom:.3em}"
+    "svg{max-width:100%;height:auto}"
+    ".prov td:first-child{white-space:nowrap}code{font-size:.9em}"
+    "table.gates td:nth-child(2){min-width:12em}li{margin:.2em 0}"
+    "@media print{body{margin:0;max-width:none;font-size:10pt}"
+    "table{font-size:8pt}h2{page-break-after:avoid}"
+    "figure{page-break-inside:avoid}}"
+    "@page{size:A4;margin:12mm}";
+
+/* ---- charts ------------------------------------------------------------- */
+
+#define W 760
+#define H 360
+#define L 130 /* left margin: room for the rotated tier names */
+#define R 20
+#define T 40
+#define B 125
+
+static void axis_y(FILE *f, double max, int is_pct, const char *label)
+{
+    for (int k = 0; k <= 5; k++) {
+        double v = max * k / 5;
+        double y = H - B - (H - T - B) * (double)k / 5;
+        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"#ddd\"/>", L, W - R, y, y);
+        if (is_pct)
+            fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
+                       "font-size=\"11\">%.1f%%</text>", L - 6, y + 4, v * 100);
+        else
+            fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
+                       "font-size=\"11\">%.1fx</text>", L - 6, y + 4, v);
+    }
+    fprintf(f, "<text transform=\"translate(16,%d) rotate(-90)\" "
+               "text-anchor=\"middle\" font-size=\"12\">%s</text>",
+            (T + H - B) / 2, label);
+    fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#333\"/>",
+            L, W - R, H - B, H - B);
+}
+
+static double ypos(double v, double max)
+{
+    return H - B - (H - T - B) * (max > 0 ? v / max : 0);
+}
+
+static void tier_labels(FILE *f, const cJSON *tiers, int n)
+{
+    double step = (double)(W - L - R) / n;
+    for (int i = 0; i < n; i++) {
+        double x = L + step * (i + 0.5);
+        fprintf(f, "<text transform=\"translate(%.1f,%d) rotate(-30)\" "
+                   "text-anchor=\"end\" font-size=\"10\">",
+                x, H - B + 14);
+        esc(f, s_of(cJSON_GetArrayItem(tiers, i), "tier"));
+        fprintf(f, "</text>");
+    }
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+               "font-size=\"12\">tier (rule order)</text>",
+            (L + W - R) / 2, H - 4);
+}
+
+static void svg_open(FILE *f, const char *id, const char *title,
+                     const char *desc)
+{
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+               "width=\"%d\" height=\"%d\" role=\"img\" "
+               "aria-labelledby=\"%s-t %s-d\" class=\"chart\" id=\"%s\">"
+               "<title id=\"%s-t\">", W, H, W, H, id, id, id, id);
+    esc(f, title);
+    fprintf(f, "</title><desc id=\"%s-d\">", id);
+    esc(f, desc);
+    fprintf(f, "</desc><text x=\"%d\" y=\"22\" font-size=\"14\" "
+               "font-weight=\"bold\">", L);
+    esc(f, title);
+    fprintf(f, "</text>");
+}
+
+/* Conversion rate per tier with interval bars, TRAIN (circles) beside
+ * TEST (squares), each split's baseline as a line. */
+static void chart_rates(FILE *f, const cJSON *gate)
+{
+    const cJSON *tr = split_of(gate, "TRAIN"), *te = split_of(gate, "TEST");
+    const cJSON *tt = cJSON_GetObjectItem(tr, "tiers");
+    const cJSON *et = cJSON_GetObjectItem(te, "tiers");
+    int n = cJSON_GetArraySize(tt);
+    double max = 0;
+    for (int i = 0; i < n; i++) {
+        double a = n_of(cJSON_GetArrayItem(tt, i), "ci_upper");
+        double b = n_of(cJSON_GetArrayItem(et, i), "ci_upper");
+        if (isfinite(a) && a > max)
+            max = a;
+        if (isfinite(b) && b > max)
+            max = b;
+    }
+    max = max > 0 ? ceil(max * 1.1 * 50) / 50 : 0.1;
+    svg_open(f, "chart-rates", "Conversion rate per tier, TRAIN and TEST",
+             "Rates with confidence intervals; circles TRAIN, squares TEST; "
+             "dashed line TRAIN baseline, dotted line TEST baseline.");
+    axis_y(f, max, 1, "conversion rate");
+    double step = (double)(W - L - R) / (n ? n : 1);
+    static const char *col[2] = {"#1f5fa8", "#c2571a"};
+    for (int s = 0; s < 2; s++) {
+        const cJSON *arr = s ? et : tt;
+        double base = n_of(s ? te : tr, "baseline_rate");
+        if (isfinite(base))
+            fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                       "stroke=\"%s\" stroke-dasharray=\"%s\"/>"
+                       "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" "
+                       "text-anchor=\"end\" fill=\"%s\">%s baseline %.2f%%"
+                       "</text>", L, W - R, ypos(base, max), ypos(base, max),
+                    col[s], s ? "2,3" : "6,4", W - R,
+                    ypos(base, max) + (s ? 12 : -4),
+                    col[s], s ? "TEST" : "TRAIN", base * 100);
+        for (int i = 0; i < n; i++) {
+            const cJSON *t = cJSON_GetArrayItem(arr, i);
+            double r = n_of(t, "conversion_rate");
+            if (!isfinite(r))
+                continue;
+            double x = L + step * (i + 0.5) + (s ? 8 : -8);
+            double lo = n_of(t, "ci_lower"), hi = n_of(t, "ci_upper");
+            if (isfinite(lo))
+                fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                           "y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\"/>",
+                        x, x, ypos(lo, max), ypos(hi, max), col[s]);
+            if (s)
+                fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" "
+                           "height=\"8\" fill=\"%s\"/>", x - 4,
+                        ypos(r, max) - 4, col[s]);
+            else
+                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" "
+                           "fill=\"%s\"/>", x, ypos(r, max), col[s]);
+        }
+    }
+    tier_labels(f, tt, n);
+    fprintf(f, "<circle cx=\"%d\" cy=\"32\" r=\"4.5\" fill=\"%s\"/>"
+               "<text x=\"%d\" y=\"36\" font-size=\"11\">TRAIN</text>"
+               "<rect x=\"%d\" y=\"28\" width=\"8\" height=\"8\" fill=\"%s\"/>"
+               "<text x=\"%d\" y=\"36\" font-size=\"11\">TEST</text></svg>",
+            W - 170, col[0], W - 160, W - 100, col[1], W - 88);
+}
+
+/* Lift per tier on TRAIN with its interval, and the gate's line. */
+static void chart_lift(FILE *f, const cJSON *gate, double gate_line)
+{
+    const cJSON *tt = cJSON_GetObjectItem(split_of(gate, "TRAIN"), "tiers");
+    int n = cJSON_GetArraySize(tt);
+    double max = gate_line;
+    for (int i = 0; i < n; i++) {
+        double v = n_of(cJSON_GetArrayItem(tt, i), "lift_ci_upper");
+        double l = n_of(cJSON_GetArrayItem(tt, i), "lift");
+        if (isfinite(v) && v > max)
+            max = v;
+        if (isfinite(l) && l > max)
+            max = l;
+    }
+    max = ceil(max * 1.1);
+    svg_open(f, "chart-lift", "Lift per tier on TRAIN",
+             "Bars: lift against the TRAIN baseline; whiskers: Katz interval "
+             "of the tier against the rest of TRAIN; red dashed line: the "
+             "lift gate.");
+    axis_y(f, max, 0, "lift (x baseline)");
+    double step = (double)(W - L - R) / (n ? n : 1);
+    for (int i = 0; i < n; i++) {
+        const cJSON *t = cJSON_GetArrayItem(tt, i);
+        double v = n_of(t, "lift");
+        if (!isfinite(v))
+            continue;
+        double x = L + step * i + step * 0.2, w = step * 0.6;
+        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                   "fill=\"%s\"/>", x, ypos(v, max), w, H - B - ypos(v, max),
+                v >= gate_line ? "#7aa6d6" : "#e3a39c");
+        double lo = n_of(t, "lift_ci_lower"), hi = n_of(t, "lift_ci_upper");
+        if (isfinite(lo))
+            fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+                       "stroke=\"#222\"/>", x + w / 2, x + w / 2,
+                    ypos(lo, max), ypos(hi, max));
+        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
+                   "text-anchor=\"middle\">%.2fx</text>", x + w / 2,
+                ypos(v, max) - 4, v);
+    }
+    fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+               "stroke=\"#b3261e\" stroke-width=\"2\" stroke-dasharray=\"8,4\"/>"
+               "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" fill=\"#b3261e\" "
+               "text-anchor=\"end\">gate %.1fx</text>", L, W - R,
+            ypos(gate_line, max), ypos(gate_line, max), W - R,
+            ypos(gate_line, max) - 4, gate_line);
+    tier_labels(f, tt, n);
+    fprintf(f, "</svg>");
+}
+
+/* Leads per tier, TRAIN and TEST, on a log scale (STANDARD is large). */
+static void chart_volume(FILE *f, const cJSON *gate)
+{
+    const cJSON *tt = cJSON_GetObjectItem(split_of(gate, "TRAIN"), "tiers");
+    const cJSON *et = cJSON_GetObjectItem(split_of(gate, "TEST"), "tiers");
+    int n = cJSON_GetArraySize(tt);
+    double max = 10;
+    for (int i = 0; i < n; i++) {
+        double v = n_of(cJSON_GetArrayItem(tt, i), "leads");
+        if (v > max)
+            max = v;
+    }
+    double lmax = ceil(log10(max));
+    svg_open(f, "chart-volume", "Leads per tier (log scale)",
+             "Left bar TRAIN, right hatched bar TEST; logarithmic axis.");
+    fprintf(f, "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" "
+               "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+               "<rect width=\"6\" height=\"6\" fill=\"#f3c9a8\"/>"
+               "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#c2571a\" "
+               "stroke-width=\"2\"/></pattern></defs>");
+    for (int k = 0; k <= (int)lmax; k++) {
+        double y = ypos(k, lmax);
+        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
+                   "text-anchor=\"end\">%.0f</text>", L, W - R, y, y, L - 6,
+                y + 4, pow(10, k));
+    }
+    fprintf(f, "<text transform=\"translate(16,%d) rotate(-90)\" "
+               "text-anchor=\"middle\" font-size=\"12\">leads</text>",
+            (T + H - B) / 2);
+    double step = (double)(W - L - R) / (n ? n : 1);
+    for (int i = 0; i < n; i++)
+        for (int s = 0; s < 2; s++) {
+            double v = n_of(cJSON_GetArrayItem(s ? et : tt, i), "leads");
+            if (!(v >= 1))
+                continue;
+            double x = L + step * i + step * (0.15 + 0.35 * s);
+            double y = ypos(log10(v), lmax);
+            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                       "height=\"%.1f\" fill=\"%s\" stroke=\"#555\"/>",
+                    x, y, step * 0.33, H - B - y, s ? "url(#hatch)" : "#7aa6d6");
+        }
+    tier_labels(f, tt, n);
+    fprintf(f, "<rect x=\"%d\" y=\"28\" width=\"10\" height=\"10\" "
+               "fill=\"#7aa6d6\" stroke=\"#555\"/><text x=\"%d\" y=\"37\" "
+               "font-size=\"11\">TRAIN</text><rect x=\"%d\" y=\"28\" "
+               "width=\"10\" height=\"10\" fill=\"url(#hatch)\" "
+               "stroke=\"#555\"/><text x=\"%d\" y=\"37\" font-size=\"11\">"
+               "TEST (hatched)</text></svg>", W - 210, W - 196, W - 140, W - 126);
+}
+
+/* ---- sections ----------------------------------------------------------- */
+
+static void tier_table(FILE *f, const cJSON *gate, int lift)
+{
+    fprintf(f, "<table><thead><tr><th>Tier</th><th>Split</th><th>Leads</th>"
+               "<th>Labeled</th><th>Conversions</th><th>Rate</th>"
+               "<th>Interval</th>%s</tr></thead><tbody>",
+            lift ? "<th>Lift</th><th>Lift interval</th><th>Fisher p (Holm)</th>" : "");
+    static const char *splits[2] = {"TRAIN", "TEST"};
+    for (int s = 0; s < 2; s++) {
+        const cJSON *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(split_of(gate, splits[s]),
+                                                  "tiers"))
+        {
+            fprintf(f, "<tr><td>");
+            esc(f, s_of(t, "tier"));
+            fprintf(f, "</td><td>%s</td><td class=\"n\">%.0f</td>"
+                       "<td class=\"n\">%.0f</td><td class=\"n\">%.0f</td>"
+                       "<td class=\"n\">", splits[s], n_of(t, "leads"),
+                    n_of(t, "labeled"), n_of(t, "conversions"));
+            pct(f, n_of(t, "conversion_rate"));
+            fprintf(f, "</td><td class=\"n\">");
+            if (isfinite(n_of(t, "ci_lower"))) {
+                pct(f, n_of(t, "ci_lower"));
+                fputs(" – ", f);
+                pct(f, n_of(t, "ci_upper"));
+            } else {
+                fputs("n/a", f);
+            }
+            fprintf(f, "</td>");
+            if (lift) {
+                double l = n_of(t, "lift"), lo = n_of(t, "lift_ci_lower"),
+                       hi = n_of(t, "lift_ci_upper"), p = n_of(t, "fisher_p_holm");
+                fprintf(f, "<td class=\"n\">");
+                if (isfinite(l))
+                    fprintf(f, "%.2fx", l);
+                else
+                    fputs("n/a", f);
+                fprintf(f, "</td><td class=\"n\">");
+                if (isfinite(lo))
+                    fprintf(f, "%.2fx – %.2fx", lo, hi);
+                else
+                    fputs("n/a", f);
+                fprintf(f, "</td><td class=\"n\">");
+                if (isfinite(p))
+                    fprintf(f, "%.3g", p);
+                else
+                    fputs("n/a", f);
+                fprintf(f, "</td>");
+            }
+            fprintf(f, "</tr>");
+        }
+    }
+    fprintf(f, "</tbody></table>");
+}
+
+/* A gate value in its unit, from the check it belongs to. */
+static void gate_value(FILE *f, const char *check, double v)
+{
+    if (!isfinite(v))
+        fputs("n/a", f);
+    else if (!strcmp(check, "lift"))
+        fprintf(f, "%.2fx", v);
+    else if (!strcmp(check, "test_train_lift_ratio"))
+        fprintf(f, "%.2f", v);
+    else if (!strcmp(check, "volume_count") || !strcmp(check, "tier_size"))
+        fprintf(f, "%.0f", v);
+    else
+        fprintf(f, "%.2f%%", v * 100);
+}
+
+/* The gates that did not pass, first, with their reasons. */
+static void not_passed(FILE *f, const cJSON *gate)
+{
+    int n = 0;
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
+    {
+        const char *st = s_of(g, "status");
+        if (!strcmp(st, "pass"))
+            continue;
+        if (!n++)
+            fprintf(f, "<h2>Not passed</h2><ul>");
+        fprintf(f, "<li class=\"%s\"><strong>%s</strong> ", st, status_sym(st));
+        esc(f, s_of(g, "id"));
+        fputs(" ", f);
+        esc(f, cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
+                                                               : "priority tiers");
+        fputs(": ", f);
+        esc(f, s_of(g, "message"));
+        fputs("</li>", f);
+    }
+    if (n)
+        fputs("</ul>", f);
+    else
+        fputs("<p>Every gate passed.</p>", f);
+}
+
+static void gates_table(FILE *f, const cJSON *gate)
+{
+    fprintf(f, "<table class=\"gates\"><thead><tr><th>Gate</th><th>Check</th>"
+               "<th>Tier</th><th>Split</th><th>Actual [interval]</th>"
+               "<th>Threshold</th><th>Status</th></tr></thead><tbody>");
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
+    {
+        const char *st = s_of(g, "status");
+        fprintf(f, "<tr><td>");
+        esc(f, s_of(g, "id"));
+        fprintf(f, "</td><td>");
+        esc(f, s_of(g, "description"));
+        fprintf(f, "</td><td>");
+        esc(f, cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
+                                                               : "priority tiers");
+        const char *check = s_of(g, "check");
+        fprintf(f, "</td><td>%s</td><td class=\"n\">", s_of(g, "split"));
+        gate_value(f, check, n_of(g, "actual"));
+        if (isfinite(n_of(g, "ci_lower")) && strcmp(check, "ci_separation")) {
+            fputs(" [", f);
+            gate_value(f, check, n_of(g, "ci_lower"));
+            fputs(", ", f);
+            gate_value(f, check, n_of(g, "ci_upper"));
+            fputs("]", f);
+        }
+        fprintf(f, "</td><td class=\"n\">");
+        const cJSON *th = cJSON_GetObjectItem(g, "threshold");
+        if (cJSON_IsArray(th)) {
+            gate_value(f, check, cJSON_GetArrayItem(th, 0)->valuedouble);
+            fputs(" to ", f);
+            gate_value(f, check, cJSON_GetArrayItem(th, 1)->valuedouble);
+        } else if (cJSON_IsNumber(th)) {
+            fputs(!strcmp(check, "rank_order") ? "&lt;= " : "", f);
+            gate_value(f, check, th->valuedouble);
+        } else {
+            fputs("–", f);
+        }
+        fprintf(f, "</td><td class=\"%s\"><strong>%s</strong> (%s)</td></tr>",
+                st, status_sym(st), s_of(g, "severity"));
+    }
+    fprintf(f, "</tbody></table>");
+}
+
+static void calibration_section(FILE *f, const cJSON *gate)
+{
+    /* Expected rates come with the calibration gate's threshold band. */
+    fprintf(f, "<table><thead><tr><th>Tier</th><th>Expected rate</th>"
+               "<th>Observed (TRAIN)</th><th>Interval</th><th>Off by</th>"
+               "<th>Status</th></tr></thead><tbody>");
+    const cJSON *g;
+    int any = 0;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
+    {
+        if (strcmp(s_of(g, "check"), "calibration"))
+            continue;
+        const cJSON *th = cJSON_GetObjectItem(g, "threshold");
+        double exp = NAN;
+        if (cJSON_IsArray(th))
+            exp = (cJSON_GetArrayItem(th, 0)->valuedouble +
+                   cJSON_GetArrayItem(th, 1)->valuedouble) / 2;
+        double a = n_of(g, "actual");
+        fprintf(f, "<tr><td>");
+        esc(f, s_of(g, "tier"));
+        fprintf(f, "</td><td class=\"n\">");
+        pct(f, exp);
+        fprintf(f, "</td><td class=\"n\">");
+        pct(f, a);
+        fprintf(f, "</td><td class=\"n\">");
+        pct(f, n_of(g, "ci_lower"));
+        fputs(" – ", f);
+        pct(f, n_of(g, "ci_upper"));
+        fprintf(f, "</td><td class=\"n\">");
+        if (isfinite(a) && isfinite(exp) && exp > 0)
+            fprintf(f, "%+.1f%%", 100 * (a - exp) / exp);
+        else
+            fputs("n/a", f);
+        fprintf(f, "</td><td class=\"%s\">%s</td></tr>", s_of(g, "status"),
+                status_sym(s_of(g, "status")));
+        any = 1;
+    }
+    if (!any)
+        fprintf(f, "<tr><td colspan=\"6\">The policy has no calibration "
+                   "gate.</td></tr>");
+    fprintf(f, "</tbody></table>");
+}
+
+static void compare_section(FILE *f, const cJSON *c)
+{
+    fprintf(f, "<h2>%s vs %s</h2>", s_of(cJSON_GetObjectItem(c, "from"),
+                                          "model_version"),
+            s_of(cJSON_GetObjectItem(c, "to"), "model_version"));
+    fprintf(f, "<p>Both rule sets evaluated on the same leads (split %s).</p>",
+            s_of(c, "split"));
+    fprintf(f, "<table><thead><tr><th>Metric</th><th>Previous value (brief)"
+               "</th><th>Expected (brief)</th><th>Measured before</th>"
+               "<th>Measured after</th></tr></thead><tbody>");
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "expected_outcomes"))
+    {
+        fprintf(f, "<tr><td>");
+        esc(f, s_of(e, "metric"));
+        fprintf(f, "</td><td>");
+        esc(f, s_of(e, "brief_previous"));
+        fprintf(f, "</td><td>");
+        esc(f, s_of(e, "brief_expected"));
+        fprintf(f, "</td><td class=\"n\">");
+        esc(f, s_of(e, "measured_from"));
+        fprintf(f, "</td><td class=\"n\">");
+        esc(f, s_of(e, "measured_to"));
+        fprintf(f, "</td></tr>");
+    }
+    fprintf(f, "</tbody></table><h3>Migration of leads</h3>"
+               "<table><thead><tr><th>From</th><th>To</th><th>Leads</th>"
+               "<th>Labeled</th><th>Conversions</th></tr></thead><tbody>");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "migration"))
+    {
+        fprintf(f, "<tr><td>");
+        esc(f, s_of(e, "from"));
+        fprintf(f, "</td><td>");
+        esc(f, s_of(e, "to"));
+        fprintf(f, "</td><td class=\"n\">%.0f</td><td class=\"n\">%.0f</td>"
+                   "<td class=\"n\">%.0f</td></tr>", n_of(e, "leads"),
+                n_of(e, "labeled"), n_of(e, "conversions"));
+    }
+    fprintf(f, "</tbody></table>");
+    const cJSON *psi = cJSON_GetObjectItem(c, "psi");
+    fprintf(f, "<p>Population stability index of tier shares, TRAIN to TEST: "
+               "%s %.4f, %s %.4f (below 0.1: stable).</p>",
+            s_of(cJSON_GetObjectItem(c, "from"), "model_version"),
+            n_of(psi, "from"),
+            s_of(cJSON_GetObjectItem(c, "to"), "model_version"), n_of(psi, "to"));
+}
+
+static double lift_gate(const cJSON *gate)
+{
+    double line = NAN;
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
+        if (!strcmp(s_of(g, "check"), "lift") && !strcmp(s_of(g, "split"), "TRAIN")) {
+            const cJSON *th = cJSON_GetObjectItem(g, "threshold");
+            if (cJSON_IsNumber(th))
+                line = th->valuedouble;
+        }
+    return isfinite(line) ? line : 2.0;
+}
+
+void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
+{
+    const char *status = s_of(gate, "status");
+    const cJSON *prov = cJSON_GetObjectItem(gate, "provenance");
+    const cJSON *sum = cJSON_GetObjectItem(gate, "summary");
+    fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+               "<meta name=\"viewport\" content=\"width=device-width\"/>"
+               "<title>tiergate: ");
+    esc(f, s_of(gate, "model_id"));
+    fprintf(f, " %s — %s</title><style>%s</style></head><body>",
+            s_of(gate, "model_version"), status, CSS);
+    fprintf(f, "<h1>Release report: ");
+    esc(f, s_of(gate, "model_id"));
+    fprintf(f, " %s</h1>", s_of(gate, "model_version"));
+    fprintf(f, "<div class=\"banner %s\" role=\"status\">%s %s — %.0f pass, "
+               "%.0f warn, %.0f fail, %.0f insufficient</div>",
+            status, !strcmp(status, "PASSED") ? "✔"
+                    : !strcmp(status, "FAILED") ? "✖" : "▲",
+            status, n_of(sum, "pass"), n_of(sum, "warn"), n_of(sum, "fail"),
+            n_of(sum, "insufficient"));
+    fprintf(f, "<p>Policy <code>");
+    esc(f, s_of(gate, "policy"));
+    fprintf(f, "</code>; %s intervals at %g%%.</p>", s_of(gate, "ci_method"),
+            n_of(gate, "ci_level") * 100);
+
+    not_passed(f, gate);
+
+    fprintf(f, "<h2>Conversion by tier</h2><figure><figcaption>Conversion rate "
+               "per tier with %g%% intervals, TRAIN beside TEST</figcaption>",
+            n_of(gate, "ci_level") * 100);
+    chart_rates(f, gate);
+    fprintf(f, "</figure>");
+    tier_table(f, gate, 0);
+
+    fprintf(f, "<h2>Lift</h2><figure><figcaption>Lift per tier on TRAIN against "
+               "the lift gate</figcaption>");
+    chart_lift(f, gate, lift_gate(gate));
+    fprintf(f, "</figure>");
+    tier_table(f, gate, 1);
+
+    fprintf(f, "<h2>Tier volumes</h2><figure><figcaption>Leads per tier, TRAIN "
+               "and TEST</figcaption>");
+    chart_volume(f, gate);
+    fprintf(f, "</figure><p>The numbers are in the tables above.</p>");
+
+    fprintf(f, "<h2>Calibration: expected vs observed</h2>");
+    calibration_section(f, gate);
+
+    fprintf(f, "<h2>Every gate</h2>");
+    gates_table(f, gate);
+
+    if (compare)
+        compare_section(f, compare);
+
+    fprintf(f, "<h2>Provenance</h2><table class=\"prov\"><tbody>");
+    static const char *keys[] = {"rules_file", "rules_sha256", "policy_file",
+                                 "policy_sha256", "data_sha256"};
+    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
+        fprintf(f, "<tr><td>%s</td><td><code>", keys[k]);
+        esc(f, s_of(prov, keys[k])[0] ? s_of(prov, keys[k]) : "(not recorded)");
+        fprintf(f, "</code></td></tr>");
+    }
+    fprintf(f, "<tr><td>rows</td><td>%.0f (%.0f skipped)</td></tr>",
+            n_of(prov, "rows"), n_of(prov, "skipped_rows"));
+    fprintf(f, "<tr><td>commit</td><td><code>");
+    esc(f, s_of(prov, "commit")[0] ? s_of(prov, "commit") : "(not recorded)");
+    fprintf(f, "</code></td></tr><tr><td>generated</td><td>");
+    esc(f, s_of(gate, "generated_at"));
+    fprintf(f, "</td></tr></tbody></table></body></html>\n");
+}
+
+void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
+{
+    const char *status = s_of(gate, "status");
+    fprintf(f, "# Release report: %s %s\n\n**%s %s**\n\n", s_of(gate, "model_id"),
+            s_of(gate, "model_version"),
+            !strcmp(status, "PASSED") ? "✅" : !strcmp(status, "FAILED") ? "❌"
+                                                                         : "⚠️",
+            status);
+    fprintf(f, "## Gates\n\n| Gate | Check | Tier | Split | Actual | Status | "
+               "Message |\n|---|---|---|---|---:|---|---|\n");
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
+        fprintf(f, "| %s | %s | %s | %s | %.4g | %s | %s |\n", s_of(g, "id"),
+                s_of(g, "description"),
+                cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
+                                                                : "priority tiers",
+                s_of(g, "split"), n_of(g, "actual"), status_sym(s_of(g, "status")),
+                s_of(g, "message"));
+    static const char *splits[2] = {"TRAIN", "TEST"};
+    fprintf(f, "\n## Tiers\n\n| Tier | Split | Leads | Rate | Interval | Lift "
+               "| Lift interval |\n|---|---|---:|---:|---|---:|---|\n");
+    for (int s = 0; s < 2; s++) {
+        const cJSON *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(split_of(gate, splits[s]),
+                                                  "tiers"))
+            fprintf(f, "| %s | %s | %.0f | %.2f%% | %.2f%% – %.2f%% | %.2fx | "
+                       "%.2fx – %.2fx |\n", s_of(t, "tier"), splits[s],
+                    n_of(t, "leads"), n_of(t, "conversion_rate") * 100,
+                    n_of(t, "ci_lower") * 100, n_of(t, "ci_upper") * 100,
+                    n_of(t, "lift"), n_of(t, "lift_ci_lower"),
+                    n_of(t, "lift_ci_upper"));
+    }
+    if (compare) {
+        fprintf(f, "\n## %s vs %s\n\n| Metric | Previous (brief) | Expected "
+                   "(brief) | Measured before | Measured after |\n"
+                   "|---|---|---|---:|---:|\n",
+                s_of(cJSON_GetObjectItem(compare, "from"), "model_version"),
+                s_of(cJSON_GetObjectItem(compare, "to"), "model_version"));
+        const cJSON *e;
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(compare, "expected_outcomes"))
+            fprintf(f, "| %s | %s | %s | %s | %s |\n", s_of(e, "metric"),
+                    s_of(e, "brief_previous"), s_of(e, "brief_expected"),
+                    s_of(e, "measured_from"), s_of(e, "measured_to"));
+    }
+    const cJSON *prov = cJSON_GetObjectItem(gate, "provenance");
+    fprintf(f, "\n## Provenance\n\n- rules: `%s` (sha256 `%s`)\n- policy: `%s` "
+               "(sha256 `%s`)\n- data sha256: `%s`\n- commit: `%s`\n"
+               "- generated: %s\n",
+            s_of(prov, "rules_file"), s_of(prov, "rules_sha256"),
+            s_of(prov, "policy_file"), s_of(prov, "policy_sha256"),
+            s_of(prov, "data_sha256")[0] ? s_of(prov, "data_sha256") : "(not recorded)",
+            s_of(prov, "commit")[0] ? s_of(prov, "commit") : "(not recorded)",
+            s_of(gate, "generated_at"));
+}
+
+void tg_render_compare(FILE *f, const cJSON *c, int md)
+{
+    const cJSON *from = cJSON_GetObjectItem(c, "from"),
+                *to = cJSON_GetObjectItem(c, "to");
+    const char *a = s_of(from, "model_version"), *b = s_of(to, "model_version");
+    if (md)
+        fprintf(f, "## %s vs %s (split %s)\n\n| Metric | %s (brief) | %s "
+                   "expected (brief) | %s measured | %s measured |\n"
+                   "|---|---|---|---:|---:|\n", a, b, s_of(c, "split"), a, b,
+                a, b);
+    else
+        fprintf(f, "%s vs %s on the same leads (split %s)\n\n%-44s %-12s "
+                   "%-18s %-16s %-16s\n", a, b, s_of(c, "split"), "metric",
+                "brief prev", "brief expected", a, b);
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "expected_outcomes"))
+        fprintf(f, md ? "| %s | %s | %s | %s | %s |\n"
+                      : "%-44.44s %-12s %-18s %-16s %-16s\n",
+                s_of(e, "metric"), s_of(e, "brief_previous"),
+                s_of(e, "brief_expected"), s_of(e, "measured_from"),
+                s_of(e, "measured_to"));
+    for (int m = 0; m < 2; m++) {
+        const cJSON *st = cJSON_GetObjectItem(m ? to : from, "stats");
+        fprintf(f, md ? "\n### %s tiers\n\n| Tier | Leads | Rate | Lift |\n"
+                        "|---|---:|---:|---:|\n"
+                      : "\n%s tiers\n%-28s %9s %8s %7s\n",
+                m ? b : a, "tier", "leads", "rate", "lift");
+        const cJSON *t;
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(st, "tiers"))
+            fprintf(f, md ? "| %s | %.0f | %.2f%% | %.2fx |\n"
+                          : "%-28s %9.0f %7.2f%% %6.2fx\n",
+                    s_of(t, "tier"), n_of(t, "leads"),
+                    n_of(t, "conversion_rate") * 100, n_of(t, "lift"));
+    }
+    fprintf(f, md ? "\n### Migration (%s → %s)\n\n| From | To | Leads | "
+                    "Labeled | Conversions |\n|---|---|---:|---:|---:|\n"
+                  : "\nmigration %s -> %s\n%-28s %-28s %9s %9s %7s\n",
+            a, b, "from", "to", "leads", "labeled", "conv");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "migration"))
+        fprintf(f, md ? "| %s | %s | %.0f | %.0f | %.0f |\n"
+                      : "%-28s %-28s %9.0f %9.0f %7.0f\n",
+                s_of(e, "from"), s_of(e, "to"), n_of(e, "leads"),
+                n_of(e, "labeled"), n_of(e, "conversions"));
+    const cJSON *p = cJSON_GetObjectItem(c, "psi");
+    fprintf(f, "\n%sPopulation stability (TRAIN to TEST tier shares): %s "
+               "%.4f, %s %.4f\n", md ? "" : "", a, n_of(p, "from"), b,
+            n_of(p, "to"));
+}

@@ -1,0 +1,96 @@
+/*
+ * tiergate report: the reviewer's HTML page (or Markdown) from a gate
+ * result and, optionally, a V3.1 vs V3.2 comparison.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+#include "cmd.h"
+
+static const char help[] =
+    "usage: tiergate report --from GATE.json [--compare COMPARE.json]\n"
+    "                       [--format html|markdown] [-o FILE]\n\n"
+    "Render a gate result (what `gate --json` writes) for reviewers: one\n"
+    "HTML file that opens offline (inline SVG charts, no scripts, fonts or\n"
+    "network): the overall status as a banner, the gates table, conversion\n"
+    "rate per tier with intervals (TRAIN beside TEST, baselines as lines),\n"
+    "lift per tier with the gate's line, tier volumes, the calibration\n"
+    "(expected vs observed), the comparison when given (what `compare\n"
+    "--format json` writes), and the provenance. Every chart has a title,\n"
+    "axis labels and a table with its numbers; statuses are words and\n"
+    "symbols, not colour alone; it prints on A4. --format markdown gives the\n"
+    "same content without charts, for a pull-request comment.\n\n"
+    "  --from FILE          the gate result (JSON)\n"
+    "  --compare FILE       a comparison (JSON) to include\n"
+    "  --format FMT         html (default) or markdown\n"
+    "  -o FILE              write to FILE (replaced atomically)\n"
+    "  -h, --help           this help\n";
+
+enum { OPT_FROM = 9000, OPT_COMPARE };
+
+int cmd_report(int argc, char **argv)
+{
+    static const struct option opts[] = {
+        {"compare", required_argument, NULL, OPT_COMPARE},
+        {"format", required_argument, NULL, 'f'},
+        {"from", required_argument, NULL, OPT_FROM},
+        {"help", no_argument, NULL, 'h'},
+        {"output", required_argument, NULL, 'o'},
+        {NULL, 0, NULL, 0},
+    };
+    const char *from = NULL, *compare_path = NULL, *out_path = NULL;
+    int fmt = FMT_HTML, c, r = EXIT_OK;
+    cJSON *gate = NULL, *compare = NULL;
+    tg_error err;
+    tg_error_clear(&err);
+    optind = 1;
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+        switch (c) {
+        case 'h': return cli_help(help);
+        case 'o': out_path = optarg; break;
+        case OPT_FROM: from = optarg; break;
+        case OPT_COMPARE: compare_path = optarg; break;
+        case 'f':
+            if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_HTML) |
+                                                    FMT_BIT(FMT_MARKDOWN))) < 0)
+                return cli_usage("report", "--format takes html or markdown, "
+                                           "not '%s'", optarg);
+            break;
+        default: return cli_usage("report", "bad option");
+        }
+    }
+    if (optind < argc)
+        return cli_usage("report", "unexpected argument '%s'", argv[optind]);
+    if (!from)
+        return cli_usage("report", "--from GATE.json is required");
+    if (tg_result_load(&gate, from, NULL, &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    if (compare_path) {
+        if (tg_json_load(&compare, compare_path, &err) != TG_OK) {
+            r = cli_fail(&err);
+            goto done;
+        }
+        if (!cJSON_GetObjectItem(compare, "migration") ||
+            !cJSON_GetObjectItem(compare, "expected_outcomes")) {
+            fprintf(stderr, "tiergate: %s: not a comparison (what `tiergate "
+                            "compare --format json` writes)\n", compare_path);
+            r = EXIT_USAGE;
+            goto done;
+        }
+    }
+    cli_out o;
+    if ((r = cli_out_open(&o, out_path)))
+        goto done;
+    if (fmt == FMT_HTML)
+        tg_report_html(o.f, gate, compare);
+    else
+        tg_report_markdown(o.f, gate, compare);
+    r = cli_out_close(&o);
+done:
+    cJSON_Delete(gate);
+    cJSON_Delete(compare);
+    return cli_flush_stdout(r);
+}
