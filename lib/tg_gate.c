@@ -35,20 +35,6 @@ int tg_overall_exit_code(tg_overall s)
     return s == TG_OVERALL_FAILED ? 1 : 0;
 }
 
-typedef enum { U_PCT, U_LIFT, U_COUNT, U_RATIO } unit;
-
-static const char *fmt(double v, unit u, char buf[32])
-{
-    if (!isfinite(v))
-        return strcpy(buf, "n/a");
-    switch (u) {
-    case U_PCT: snprintf(buf, 32, "%.2f%%", v * 100); break;
-    case U_LIFT: snprintf(buf, 32, "%.2fx", v); break;
-    case U_RATIO: snprintf(buf, 32, "%.2f", v); break;
-    default: tg_fmt_count((unsigned long long)v, buf); break;
-    }
-    return buf;
-}
 
 static const tg_split_stats *stats_of(const tg_gate_result *r, int split)
 {
@@ -102,20 +88,20 @@ static int within(const tg_gate_outcome *o, tg_judge judge)
     return 1;
 }
 
-static void threshold_text(const tg_gate_outcome *o, unit u, char *buf,
+static void threshold_text(const tg_gate_outcome *o, tg_unit u, char *buf,
                            size_t n)
 {
     char a[32], b[32];
     if (!isnan(o->min) && !isnan(o->max))
-        snprintf(buf, n, "%s to %s", fmt(o->min, u, a), fmt(o->max, u, b));
+        snprintf(buf, n, "%s to %s", tg_fmt_unit(o->min, u, a), tg_fmt_unit(o->max, u, b));
     else if (!isnan(o->min))
-        snprintf(buf, n, ">= %s", fmt(o->min, u, a));
+        snprintf(buf, n, ">= %s", tg_fmt_unit(o->min, u, a));
     else
-        snprintf(buf, n, "<= %s", fmt(o->max, u, a));
+        snprintf(buf, n, "<= %s", tg_fmt_unit(o->max, u, a));
 }
 
 /* Set status and a message "VALUE [CI] meets/misses THRESHOLD". */
-static void conclude(tg_gate_outcome *o, int ok, unit u, const char *extra)
+static void conclude(tg_gate_outcome *o, int ok, tg_unit u, const char *extra)
 {
     const tg_gate_def *g = o->gate;
     char a[32], t[80], lo[32], hi[32];
@@ -125,11 +111,11 @@ static void conclude(tg_gate_outcome *o, int ok, unit u, const char *extra)
                                                  : TG_STATUS_WARN;
     if (g->judge == TG_JUDGE_CI_BOUND && !isnan(o->ci_lower))
         say(o, "%s [%s, %s] %s %s (judged on the interval)%s%s",
-            fmt(o->actual, u, a), fmt(o->ci_lower, u, lo),
-            fmt(o->ci_upper, u, hi), ok ? "within" : "outside", t,
+            tg_fmt_unit(o->actual, u, a), tg_fmt_unit(o->ci_lower, u, lo),
+            tg_fmt_unit(o->ci_upper, u, hi), ok ? "within" : "outside", t,
             extra ? "; " : "", extra ? extra : "");
     else
-        say(o, "%s %s %s%s%s", fmt(o->actual, u, a),
+        say(o, "%s %s %s%s%s", tg_fmt_unit(o->actual, u, a),
             ok ? "meets" : "misses", t, extra ? "; " : "",
             extra ? extra : "");
 }
@@ -194,7 +180,7 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
             if (too_small(g, ts))
                 insufficient(o, ts);
             else
-                conclude(o, within(o, g->judge), U_PCT, NULL);
+                conclude(o, within(o, g->judge), TG_UNIT_PCT, NULL);
             break;
         case TG_CHECK_LIFT:
             o->actual = ts->lift;
@@ -206,8 +192,8 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
                 insufficient(o, ts);
             else {
                 snprintf(extra, sizeof extra, "baseline %s",
-                         fmt(s->baseline_rate, U_PCT, a));
-                conclude(o, within(o, g->judge), U_LIFT, extra);
+                         tg_fmt_unit(s->baseline_rate, TG_UNIT_PCT, a));
+                conclude(o, within(o, g->judge), TG_UNIT_LIFT, extra);
             }
             break;
         case TG_CHECK_CI_SEPARATION: {
@@ -225,9 +211,9 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
                 o->status = ok ? TG_STATUS_PASS
                           : g->severity == TG_SEVERITY_BLOCK ? TG_STATUS_FAIL
                                                              : TG_STATUS_WARN;
-                say(o, "lower bound %s %s %s's upper bound %s", fmt(ts->ci_lower,
-                    U_PCT, a), ok ? "is above" : "overlaps",
-                    ref->tier, fmt(ref->ci_upper, U_PCT, b));
+                say(o, "lower bound %s %s %s's upper bound %s", tg_fmt_unit(ts->ci_lower,
+                    TG_UNIT_PCT, a), ok ? "is above" : "overlaps",
+                    ref->tier, tg_fmt_unit(ref->ci_upper, TG_UNIT_PCT, b));
             }
             break;
         }
@@ -248,8 +234,8 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
                 insufficient(o, ts);
             else {
                 snprintf(extra, sizeof extra, "expected %s, off by %.1f%%",
-                         fmt(e, U_PCT, a), 100 * fabs(ts->rate - e) / e);
-                conclude(o, within(o, g->judge), U_PCT, extra);
+                         tg_fmt_unit(e, TG_UNIT_PCT, a), 100 * fabs(ts->rate - e) / e);
+                conclude(o, within(o, g->judge), TG_UNIT_PCT, extra);
             }
             break;
         }
@@ -265,8 +251,8 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
                 insufficient(o, ts);
             else {
                 snprintf(extra, sizeof extra, "TEST lift %s, TRAIN lift %s",
-                         fmt(ts->lift, U_LIFT, a), fmt(tr->lift, U_LIFT, b));
-                conclude(o, within(o, TG_JUDGE_ESTIMATE), U_RATIO, extra);
+                         tg_fmt_unit(ts->lift, TG_UNIT_LIFT, a), tg_fmt_unit(tr->lift, TG_UNIT_LIFT, b));
+                conclude(o, within(o, TG_JUDGE_ESTIMATE), TG_UNIT_RATIO, extra);
             }
             break;
         }
@@ -274,7 +260,7 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
             o->actual = (double)ts->leads;
             o->min = g->min;
             o->max = g->max;
-            conclude(o, within(o, TG_JUDGE_ESTIMATE), U_COUNT,
+            conclude(o, within(o, TG_JUDGE_ESTIMATE), TG_UNIT_COUNT,
                      within(o, TG_JUDGE_ESTIMATE) ? NULL : tp->advice);
             break;
         case TG_CHECK_EXPECTED_RANGE:
@@ -291,7 +277,7 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
                 int ok = isnan(o->min) || within(o, g->judge);
                 int lift_ok = isnan(tp->lift_min) || ts->lift >= tp->lift_min;
                 snprintf(extra, sizeof extra, "lift %s %s %s",
-                         fmt(ts->lift, U_LIFT, a),
+                         tg_fmt_unit(ts->lift, TG_UNIT_LIFT, a),
                          lift_ok ? "meets" : "misses",
                          isnan(tp->lift_min) ? "(no lift range)"
                                              : (snprintf(b, 32, ">= %.1fx",
@@ -302,7 +288,7 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
                                   ? TG_STATUS_FAIL : TG_STATUS_WARN;
                     say(o, "%s", extra);
                 } else {
-                    conclude(o, ok && lift_ok, U_PCT, extra);
+                    conclude(o, ok && lift_ok, TG_UNIT_PCT, extra);
                 }
             }
             break;
@@ -317,7 +303,7 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
             if (prev < 0) {
                 o->status = TG_STATUS_PASS;
                 say(o, "highest rank (%d): %s, the reference for the next",
-                    rules->tiers[t].priority_rank, fmt(ts->rate, U_PCT, a));
+                    rules->tiers[t].priority_rank, tg_fmt_unit(ts->rate, TG_UNIT_PCT, a));
             } else {
                 const tg_tier_stats *ps = &s->tiers[prev];
                 o->max = ps->rate;
@@ -328,9 +314,9 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
                           : g->severity == TG_SEVERITY_BLOCK ? TG_STATUS_FAIL
                                                              : TG_STATUS_WARN;
                 say(o, "rank %d converts at %s, %s %s (rank %d) at %s",
-                    rules->tiers[t].priority_rank, fmt(ts->rate, U_PCT, a),
+                    rules->tiers[t].priority_rank, tg_fmt_unit(ts->rate, TG_UNIT_PCT, a),
                     ok ? "not above" : "above", ps->tier,
-                    rules->tiers[prev].priority_rank, fmt(ps->rate, U_PCT, b));
+                    rules->tiers[prev].priority_rank, tg_fmt_unit(ps->rate, TG_UNIT_PCT, b));
             }
             prev = t;
             break;
@@ -357,13 +343,13 @@ static int run_aggregate(tg_gate_result *r, const tg_gate_def *g)
         o->actual = s->rows ? (double)leads / (double)s->rows : NAN;
         snprintf(extra, sizeof extra, "%s of %s leads in %d tiers",
                  tg_fmt_count(leads, a), tg_fmt_count(s->rows, b), g->ntiers);
-        conclude(o, within(o, TG_JUDGE_ESTIMATE), U_PCT, extra);
+        conclude(o, within(o, TG_JUDGE_ESTIMATE), TG_UNIT_PCT, extra);
     } else {
         o->actual = (double)leads;
         snprintf(extra, sizeof extra, "%.2f%% of %s leads",
                  s->rows ? 100.0 * (double)leads / (double)s->rows : 0.0,
                  tg_fmt_count(s->rows, b));
-        conclude(o, within(o, TG_JUDGE_ESTIMATE), U_COUNT, extra);
+        conclude(o, within(o, TG_JUDGE_ESTIMATE), TG_UNIT_COUNT, extra);
     }
     return TG_OK;
 }

@@ -8,58 +8,44 @@
 #include "tg_gate.h"
 #include "tg_render.h"
 
-typedef enum { U_PCT, U_LIFT, U_COUNT, U_RATIO } unit;
 
-static unit unit_of(const tg_gate_outcome *o)
+static tg_unit unit_of(const tg_gate_outcome *o)
 {
     switch (o->gate->check) {
-    case TG_CHECK_LIFT: return U_LIFT;
+    case TG_CHECK_LIFT: return TG_UNIT_LIFT;
     case TG_CHECK_VOLUME_COUNT:
-    case TG_CHECK_TIER_SIZE: return U_COUNT;
-    case TG_CHECK_TEST_TRAIN_LIFT: return U_RATIO;
-    default: return U_PCT;
+    case TG_CHECK_TIER_SIZE: return TG_UNIT_COUNT;
+    case TG_CHECK_TEST_TRAIN_LIFT: return TG_UNIT_RATIO;
+    default: return TG_UNIT_PCT;
     }
-}
-
-static const char *fmt(double v, unit u, char buf[32])
-{
-    if (!isfinite(v))
-        return strcpy(buf, "n/a");
-    switch (u) {
-    case U_PCT: snprintf(buf, 32, "%.2f%%", v * 100); break;
-    case U_LIFT: snprintf(buf, 32, "%.2fx", v); break;
-    case U_RATIO: snprintf(buf, 32, "%.2f", v); break;
-    default: tg_fmt_count((unsigned long long)v, buf); break;
-    }
-    return buf;
 }
 
 static void actual_text(const tg_gate_outcome *o, char *buf, size_t n)
 {
     char a[32], l[32], h[32];
-    unit u = unit_of(o);
+    tg_unit u = unit_of(o);
     if (isfinite(o->ci_lower) && o->gate->check != TG_CHECK_CI_SEPARATION)
-        snprintf(buf, n, "%s [%s, %s]", fmt(o->actual, u, a),
-                 fmt(o->ci_lower, u, l), fmt(o->ci_upper, u, h));
+        snprintf(buf, n, "%s [%s, %s]", tg_fmt_unit(o->actual, u, a),
+                 tg_fmt_unit(o->ci_lower, u, l), tg_fmt_unit(o->ci_upper, u, h));
     else if (o->gate->check == TG_CHECK_CI_SEPARATION && isfinite(o->ci_lower))
-        snprintf(buf, n, "[%s, %s]", fmt(o->ci_lower, u, l),
-                 fmt(o->ci_upper, u, h));
+        snprintf(buf, n, "[%s, %s]", tg_fmt_unit(o->ci_lower, u, l),
+                 tg_fmt_unit(o->ci_upper, u, h));
     else
-        snprintf(buf, n, "%s", fmt(o->actual, u, a));
+        snprintf(buf, n, "%s", tg_fmt_unit(o->actual, u, a));
 }
 
 static void threshold_text(const tg_gate_outcome *o, char *buf, size_t n)
 {
     char a[32], b[32];
-    unit u = unit_of(o);
+    tg_unit u = unit_of(o);
     if (o->gate->check == TG_CHECK_CI_SEPARATION)
-        snprintf(buf, n, "lower > %s", fmt(o->min, u, a));
+        snprintf(buf, n, "lower > %s", tg_fmt_unit(o->min, u, a));
     else if (!isnan(o->min) && !isnan(o->max))
-        snprintf(buf, n, "%s to %s", fmt(o->min, u, a), fmt(o->max, u, b));
+        snprintf(buf, n, "%s to %s", tg_fmt_unit(o->min, u, a), tg_fmt_unit(o->max, u, b));
     else if (!isnan(o->min))
-        snprintf(buf, n, ">= %s", fmt(o->min, u, a));
+        snprintf(buf, n, ">= %s", tg_fmt_unit(o->min, u, a));
     else if (!isnan(o->max))
-        snprintf(buf, n, "<= %s", fmt(o->max, u, a));
+        snprintf(buf, n, "<= %s", tg_fmt_unit(o->max, u, a));
     else
         snprintf(buf, n, "-");
 }

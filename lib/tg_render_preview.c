@@ -21,6 +21,21 @@ const char *tg_fmt_count(unsigned long long v, char buf[32])
     return buf;
 }
 
+const char *tg_fmt_unit(double v, tg_unit u, char buf[32])
+{
+    if (!isfinite(v)) {
+        snprintf(buf, 32, "n/a");
+        return buf;
+    }
+    switch (u) {
+    case TG_UNIT_PCT: snprintf(buf, 32, "%.2f%%", v * 100); break;
+    case TG_UNIT_LIFT: snprintf(buf, 32, "%.2fx", v); break;
+    case TG_UNIT_RATIO: snprintf(buf, 32, "%.2f", v); break;
+    default: tg_fmt_count((unsigned long long)v, buf); break;
+    }
+    return buf;
+}
+
 const char *tg_fmt_pct(double v, int decimals, char buf[32])
 {
     if (!isfinite(v))

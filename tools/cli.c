@@ -123,6 +123,19 @@ int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)
             return -1;
         }
         return 1;
+    case OPT_CI: {
+        int m = tg_ci_parse(arg);
+        if (m < 0) {
+            cli_usage(cmd,
+                      "--ci takes wilson, exact, jeffreys, agresti-coull "
+                      "or wald, not '%s'",
+                      arg);
+            return -1;
+        }
+        d->ci_method = (tg_ci_method)m;
+        return 1;
+    }
+    case OPT_LEVEL: return cli_parse_level(cmd, arg, &d->ci_level) ? -1 : 1;
     case OPT_THREADS: {
         char *end;
         long n = strtol(arg, &end, 10);
@@ -231,4 +244,17 @@ const char *cli_default_date_config(const cli_data *d)
     return access("registry/date_config.json", R_OK) == 0
                ? "registry/date_config.json"
                : NULL;
+}
+
+int cli_parse_level(const char *cmd, const char *arg, double *out)
+{
+    char *end;
+    double v = strtod(arg, &end);
+    if (*end || !(v > 0 && v < 1))
+        return cli_usage(cmd,
+                         "--level takes a number between 0 and 1, not "
+                         "'%s'",
+                         arg);
+    *out = v;
+    return 0;
 }

@@ -52,7 +52,14 @@ typedef struct {
     const char *date_config;
     tg_bad_row on_bad_row;
     int threads;
+    tg_ci_method ci_method; /* --ci, for commands with intervals */
+    double ci_level;        /* --level */
 } cli_data;
+
+#define CLI_DATA_INIT                                                          \
+    {                                                                          \
+        NULL, NULL, 0, NULL, NULL, TG_BAD_ROW_ERROR, 0, TG_CI_WILSON, 0.95     \
+    }
 
 enum {
     OPT_RULES = 1000,
@@ -60,8 +67,23 @@ enum {
     OPT_SUMMARY,
     OPT_DATE_CONFIG,
     OPT_ON_BAD_ROW,
-    OPT_THREADS
+    OPT_THREADS,
+    OPT_CI,
+    OPT_LEVEL
 };
+
+/* --ci and --level, for the commands that compute intervals. */
+#define CLI_STATS_LONG_OPTIONS                                                 \
+    {"ci", required_argument, NULL, OPT_CI},                                   \
+    {                                                                          \
+        "level", required_argument, NULL, OPT_LEVEL                            \
+    }
+
+#define CLI_STATS_HELP                                                         \
+    "  --ci METHOD          wilson (default), exact, jeffreys, "               \
+    "agresti-coull,\n"                                                         \
+    "                       wald\n"                                            \
+    "  --level L            interval level, 0 < L < 1 (default 0.95)\n"
 
 #define CLI_DATA_LONG_OPTIONS                                                  \
     {"data", required_argument, NULL, OPT_DATA},                               \
@@ -88,8 +110,8 @@ enum {
     "cores)\n"
 
 /**
- * Handle one shared data option; returns 1 if it was one, 0 if not,
- * -1 after printing a usage error.
+ * Handle one shared data or stats option; returns 1 if it was one, 0 if
+ * not, -1 after printing a usage error.
  */
 int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg);
 

@@ -10,14 +10,13 @@
 
 static const char help[] =
     "usage: tiergate calibrate --rules FILE (--data FILE... | --summary FILE)\n"
-    "                          [--ci METHOD] [--level L] [--at TIME] [-o FILE]\n\n"
+    "                          [--ci METHOD] [--level L] [--at TIME] [-o "
+    "FILE]\n\n"
     "Per tier on TRAIN: training volume, calibrated conversion rate and lift\n"
     "(rounded as phase_9_tier_calibration.sql rounds them, and exact), a\n"
     "confidence interval, the expected rate; with calibrated_at, the model\n"
     "version, the rule file's SHA-256 and the data's fingerprint (row count\n"
-    "and the SHA-256 of the input bytes).\n\n" CLI_DATA_HELP
-    "  --ci METHOD          interval method (default wilson)\n"
-    "  --level L            interval level (default 0.95)\n"
+    "and the SHA-256 of the input bytes).\n\n" CLI_DATA_HELP CLI_STATS_HELP
     "  --at TIME            pin calibrated_at (UTC, 2025-12-22T00:00:00Z)\n"
     "  -o FILE              write to FILE, e.g. registry/tier_statistics.json\n"
     "                       (replaced atomically); default standard output\n"
@@ -29,19 +28,18 @@ int cmd_calibrate(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"at", required_argument, NULL, OPT_AT},
-        {"ci", required_argument, NULL, 'c'},
         CLI_DATA_LONG_OPTIONS,
+        CLI_STATS_LONG_OPTIONS,
         {"help", no_argument, NULL, 'h'},
-        {"level", required_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
-    cli_data d = {0};
+    cli_data d = CLI_DATA_INIT;
     tg_calibrate_options co = {NULL, TG_CI_WILSON, 0.95, "rows", NULL, 0};
     const char *out_path = NULL;
     tg_rules *rules = NULL;
     tg_tally t;
-    int have_tally = 0, c, r = EXIT_OK, ci;
+    int have_tally = 0, c, r = EXIT_OK;
     cJSON *doc = NULL;
     tg_error err;
     tg_error_clear(&err);
@@ -66,19 +64,6 @@ int cmd_calibrate(int argc, char **argv)
             }
             co.calibrated_at = optarg;
             break;
-        case 'c':
-            if ((ci = tg_ci_parse(optarg)) < 0) {
-                r = cli_usage("calibrate", "unknown --ci '%s'", optarg);
-                goto done;
-            }
-            co.ci_method = (tg_ci_method)ci;
-            break;
-        case 'l':
-            if (cli_parse_level("calibrate", optarg, &co.ci_level)) {
-                r = EXIT_USAGE;
-                goto done;
-            }
-            break;
         default: r = cli_usage("calibrate", "bad option"); goto done;
         }
     }
@@ -90,6 +75,8 @@ int cmd_calibrate(int argc, char **argv)
         (r = cli_load_tally(&t, rules, &d, 1, "calibrate")))
         goto done;
     have_tally = 1;
+    co.ci_method = d.ci_method;
+    co.ci_level = d.ci_level;
     co.source = d.summary ? "summary" : "rows";
     co.files = d.summary ? &d.summary : d.data;
     co.nfiles = d.summary ? 1 : d.ndata;

@@ -36,7 +36,7 @@ int cmd_check_schema(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
-    cli_data d = {0};
+    cli_data d = CLI_DATA_INIT;
     int fmt = FMT_TEXT, c, r;
     const char *out_path = NULL;
     tg_rules *rules = NULL;

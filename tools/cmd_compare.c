@@ -23,7 +23,8 @@ static const char help[] =
     "  --from FILE          the previous rule set\n"
     "  --to FILE            the new rule set\n"
     "  --data FILE          feature export; repeatable\n"
-    "  --split S            the split the metrics and matrix use (default ALL)\n"
+    "  --split S            the split the metrics and matrix use (default "
+    "ALL)\n"
     "  --format FMT         text (default), json or markdown\n"
     "  -o FILE              write to FILE (replaced atomically)\n"
     "  -h, --help           this help\n";
@@ -42,7 +43,7 @@ int cmd_compare(int argc, char **argv)
         {"to", required_argument, NULL, OPT_TO_C},
         {NULL, 0, NULL, 0},
     };
-    cli_data d = {0};
+    cli_data d = CLI_DATA_INIT;
     const char *from_path = NULL, *to_path = NULL, *out_path = NULL;
     int fmt = FMT_TEXT, split = TG_SPLIT_ALL, c, r = EXIT_OK, have = 0;
     tg_rules *from = NULL, *to = NULL;
@@ -71,9 +72,9 @@ int cmd_compare(int argc, char **argv)
             }
             break;
         case 'f':
-            if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
-                                                    FMT_BIT(FMT_JSON) |
-                                                    FMT_BIT(FMT_MARKDOWN))) < 0) {
+            if ((fmt = cli_format_parse(optarg,
+                                        FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
+                                            FMT_BIT(FMT_MARKDOWN))) < 0) {
                 r = cli_usage("compare", "--format takes text, json or "
                                          "markdown");
                 goto done;

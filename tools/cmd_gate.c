@@ -20,11 +20,10 @@ static const char help[] =
     "FAILED, 2 for bad input or policy, 3 for an internal or I/O error.\n"
     "A tier with fewer labeled leads than the policy's min_labeled is\n"
     "'insufficient', which never passes a blocking gate. When the variable\n"
-    "GITHUB_STEP_SUMMARY names a file, the Markdown summary is appended.\n\n" CLI_DATA_HELP
-    "  --policy FILE        gate policy (JSON), e.g. registry/gates/v3.2.json\n"
-    "  --ci METHOD          wilson (default), exact, jeffreys, agresti-coull,\n"
-    "                       wald\n"
-    "  --level L            interval level, 0 < L < 1 (default 0.95)\n"
+    "GITHUB_STEP_SUMMARY names a file, the Markdown summary is "
+    "appended.\n\n" CLI_DATA_HELP
+    "  --policy FILE        gate policy (JSON), e.g. "
+    "registry/gates/v3.2.json\n" CLI_STATS_HELP
     "  --strict             warnings fail the release too\n"
     "  --format FMT         what goes to stdout: text (default), json or\n"
     "                       markdown\n"
@@ -34,11 +33,18 @@ static const char help[] =
     "  --markdown FILE      also write the Markdown summary\n"
     "  --junit FILE         also write JUnit XML (one testcase per gate and\n"
     "                       tier)\n"
-    "  --html FILE          also write the HTML report (see `tiergate report`)\n"
+    "  --html FILE          also write the HTML report (see `tiergate "
+    "report`)\n"
     "  -h, --help           this help\n";
 
-enum { OPT_POLICY = 2000, OPT_STRICT, OPT_JSON, OPT_MARKDOWN, OPT_JUNIT,
-       OPT_HTML };
+enum {
+    OPT_POLICY = 2000,
+    OPT_STRICT,
+    OPT_JSON,
+    OPT_MARKDOWN,
+    OPT_JUNIT,
+    OPT_HTML
+};
 
 /* Render r in format f into a malloc'd string. */
 static char *render(const tg_gate_result *r, int f, int color, size_t *len)
@@ -101,23 +107,21 @@ static int append_step_summary(const tg_gate_result *r)
 int cmd_gate(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"ci", required_argument, NULL, 'c'},
         CLI_DATA_LONG_OPTIONS,
+        CLI_STATS_LONG_OPTIONS,
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"html", required_argument, NULL, OPT_HTML},
         {"json", required_argument, NULL, OPT_JSON},
         {"junit", required_argument, NULL, OPT_JUNIT},
-        {"level", required_argument, NULL, 'l'},
         {"markdown", required_argument, NULL, OPT_MARKDOWN},
         {"output", required_argument, NULL, 'o'},
         {"policy", required_argument, NULL, OPT_POLICY},
         {"strict", no_argument, NULL, OPT_STRICT},
         {NULL, 0, NULL, 0},
     };
-    cli_data d = {0};
-    int fmt = FMT_TEXT, c, r = EXIT_OK, ci = TG_CI_WILSON, strict = 0;
-    double level = 0.95;
+    cli_data d = CLI_DATA_INIT;
+    int fmt = FMT_TEXT, c, r = EXIT_OK, strict = 0;
     const char *out_path = NULL, *policy_path = NULL, *json_path = NULL,
                *md_path = NULL, *junit_path = NULL, *html_path = NULL;
     tg_rules *rules = NULL;
@@ -147,26 +151,14 @@ int cmd_gate(int argc, char **argv)
         case OPT_JUNIT: junit_path = optarg; break;
         case OPT_HTML: html_path = optarg; break;
         case 'f':
-            fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
-                                               FMT_BIT(FMT_JSON) |
-                                               FMT_BIT(FMT_MARKDOWN));
+            fmt =
+                cli_format_parse(optarg, FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
+                                             FMT_BIT(FMT_MARKDOWN));
             if (fmt < 0) {
-                r = cli_usage("gate", "--format takes text, json or markdown, "
-                                      "not '%s'", optarg);
-                goto done;
-            }
-            break;
-        case 'c':
-            if ((ci = tg_ci_parse(optarg)) < 0) {
-                r = cli_usage("gate", "--ci takes wilson, exact, jeffreys, "
-                                      "agresti-coull or wald, not '%s'",
+                r = cli_usage("gate",
+                              "--format takes text, json or markdown, "
+                              "not '%s'",
                               optarg);
-                goto done;
-            }
-            break;
-        case 'l':
-            if (cli_parse_level("gate", optarg, &level)) {
-                r = EXIT_USAGE;
                 goto done;
             }
             break;
@@ -190,7 +182,7 @@ int cmd_gate(int argc, char **argv)
     if ((r = cli_load_tally(&t, rules, &d, 0, "gate")))
         goto done;
     have_tally = 1;
-    if (tg_gate_run(&res, rules, policy, &t, (tg_ci_method)ci, level, strict,
+    if (tg_gate_run(&res, rules, policy, &t, d.ci_method, d.ci_level, strict,
                     &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;

@@ -27,7 +27,7 @@ int cmd_lint(int argc, char **argv)
         {"rules", required_argument, NULL, OPT_RULES},
         {NULL, 0, NULL, 0},
     };
-    cli_data d = {0};
+    cli_data d = CLI_DATA_INIT;
     int fmt = FMT_TEXT, c, r = EXIT_OK;
     tg_rules *rules = NULL;
     tg_lint_report rep;

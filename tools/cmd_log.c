@@ -48,7 +48,8 @@ int cmd_log(int argc, char **argv)
     tg_rules *rules = NULL;
     tg_error err;
     tg_error_clear(&err);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0)
         return argc < 2 ? cli_usage("log", "append, list or verify?")
                         : cli_help(help);
     const char *sub = argv[1];
@@ -123,12 +124,14 @@ int cmd_log(int argc, char **argv)
             cJSON_AddNumberToObject(m, "line", (double)log.entries[i].line);
             cJSON_AddItemToArray(arr, m);
             if (fmt == FMT_TEXT) {
-                const char *cm = cJSON_GetStringValue(cJSON_GetObjectItem(m, "commit"));
-                printf("%3d  %-20s %-8s %-22s commit %.12s  line %ld\n", i + 1,
-                       cJSON_GetStringValue(cJSON_GetObjectItem(m, "executed_at")),
-                       cJSON_GetStringValue(cJSON_GetObjectItem(m, "version")),
-                       cJSON_GetStringValue(cJSON_GetObjectItem(m, "status")),
-                       cm ? cm : "(none)", log.entries[i].line);
+                const char *cm =
+                    cJSON_GetStringValue(cJSON_GetObjectItem(m, "commit"));
+                printf(
+                    "%3d  %-20s %-8s %-22s commit %.12s  line %ld\n", i + 1,
+                    cJSON_GetStringValue(cJSON_GetObjectItem(m, "executed_at")),
+                    cJSON_GetStringValue(cJSON_GetObjectItem(m, "version")),
+                    cJSON_GetStringValue(cJSON_GetObjectItem(m, "status")),
+                    cm ? cm : "(none)", log.entries[i].line);
             }
         }
         if (fmt == FMT_JSON) {

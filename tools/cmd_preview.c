@@ -19,42 +19,25 @@ static const char help[] =
     "the split's own baseline and a confidence interval. Without --split,\n"
     "TRAIN and TEST are shown (JSON: an array of the two objects). A row is\n"
     "in split S when its split column is S; other rows count in ALL "
-    "only.\n\n" CLI_DATA_HELP "  --split S            TRAIN, TEST or ALL\n"
-    "  --ci METHOD          wilson (default), exact, jeffreys, agresti-coull,\n"
-    "                       wald\n"
-    "  --level L            interval level, 0 < L < 1 (default 0.95)\n"
+    "only.\n\n" CLI_DATA_HELP
+    "  --split S            TRAIN, TEST or ALL\n" CLI_STATS_HELP
     "  --format FMT         text (default), json, markdown or csv\n"
     "  -o FILE              write to FILE (replaced atomically)\n"
     "  -h, --help           this help\n";
 
-int cli_parse_level(const char *cmd, const char *arg, double *out)
-{
-    char *end;
-    double v = strtod(arg, &end);
-    if (*end || !(v > 0 && v < 1))
-        return cli_usage(cmd,
-                         "--level takes a number between 0 and 1, not "
-                         "'%s'",
-                         arg);
-    *out = v;
-    return 0;
-}
-
 int cmd_preview(int argc, char **argv)
 {
     static const struct option opts[] = {
-        {"ci", required_argument, NULL, 'c'},
         CLI_DATA_LONG_OPTIONS,
+        CLI_STATS_LONG_OPTIONS,
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
-        {"level", required_argument, NULL, 'l'},
         {"output", required_argument, NULL, 'o'},
         {"split", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
-    cli_data d = {0};
-    int fmt = FMT_TEXT, c, r, split = -3, ci = TG_CI_WILSON;
-    double level = 0.95;
+    cli_data d = CLI_DATA_INIT;
+    int fmt = FMT_TEXT, c, r, split = -3;
     const char *out_path = NULL;
     tg_rules *rules = NULL;
     tg_tally t;
@@ -98,22 +81,6 @@ int cmd_preview(int argc, char **argv)
                 goto done;
             }
             break;
-        case 'c':
-            if ((ci = tg_ci_parse(optarg)) < 0) {
-                r = cli_usage("preview",
-                              "--ci takes wilson, exact, "
-                              "jeffreys, agresti-coull or wald, "
-                              "not '%s'",
-                              optarg);
-                goto done;
-            }
-            break;
-        case 'l':
-            if (cli_parse_level("preview", optarg, &level)) {
-                r = EXIT_USAGE;
-                goto done;
-            }
-            break;
         default: {
             r = cli_usage("preview", "bad option");
             goto done;
@@ -140,7 +107,7 @@ int cmd_preview(int argc, char **argv)
     }
     for (int i = 0; i < n; i++, nst++)
         if (tg_split_stats_compute(&st[i], &t, splits[i], rules->model_version,
-                                   (tg_ci_method)ci, level, &err) != TG_OK) {
+                                   d.ci_method, d.ci_level, &err) != TG_OK) {
             nst++;
             r = cli_fail(&err);
             goto done;

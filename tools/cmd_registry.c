@@ -30,8 +30,14 @@ static const char help[] =
     "  --dry-run         update: print the new registry, write nothing\n"
     "  -h, --help        this help\n";
 
-enum { OPT_REGISTRY = 6000, OPT_RESULT, OPT_DATE, OPT_FORCE, OPT_REASON,
-       OPT_DRY_RUN };
+enum {
+    OPT_REGISTRY = 6000,
+    OPT_RESULT,
+    OPT_DATE,
+    OPT_FORCE,
+    OPT_REASON,
+    OPT_DRY_RUN
+};
 
 static int show(const cJSON *doc, int json)
 {
@@ -42,7 +48,7 @@ static int show(const cJSON *doc, int json)
         return EXIT_OK;
     }
     static const char *keys[] = {"model_id", "model_version", "model_type",
-                                 "status", "created_date", "updated_date"};
+                                 "status",   "created_date",  "updated_date"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(doc, keys[k]));
         printf("%-14s %s\n", keys[k], v ? v : "-");
@@ -85,7 +91,8 @@ int cmd_registry(int argc, char **argv)
     tg_rules *rules = NULL;
     tg_error err;
     tg_error_clear(&err);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0)
+    if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
+        strcmp(argv[1], "-h") == 0)
         return argc < 2 ? cli_usage("registry", "show, update or verify?")
                         : cli_help(help);
     const char *sub = argv[1];
@@ -115,8 +122,10 @@ int cmd_registry(int argc, char **argv)
         goto done;
     }
     if (strcmp(sub, "show") && strcmp(sub, "update") && strcmp(sub, "verify")) {
-        r = cli_usage("registry", "unknown subcommand '%s' (show, update, "
-                                  "verify)", sub);
+        r = cli_usage("registry",
+                      "unknown subcommand '%s' (show, update, "
+                      "verify)",
+                      sub);
         goto done;
     }
     if (tg_registry_load(&doc, path, &err) != TG_OK) {
@@ -135,8 +144,9 @@ int cmd_registry(int argc, char **argv)
                 goto done;
             }
             if (!exists) {
-                fprintf(stderr, "tiergate: %s: the validation's commit %s "
-                                "does not exist in this repository\n",
+                fprintf(stderr,
+                        "tiergate: %s: the validation's commit %s "
+                        "does not exist in this repository\n",
                         path, commit);
                 r = EXIT_GATE;
                 goto done;
@@ -175,10 +185,11 @@ int cmd_registry(int argc, char **argv)
         } else if (tg_json_write_atomic(updated, path, &err) != TG_OK) {
             r = cli_fail(&err);
         } else {
-            printf("%s: %s, status %s\n", path,
-                   cJSON_GetStringValue(cJSON_GetObjectItem(updated,
-                                                            "model_version")),
-                   cJSON_GetStringValue(cJSON_GetObjectItem(updated, "status")));
+            printf(
+                "%s: %s, status %s\n", path,
+                cJSON_GetStringValue(
+                    cJSON_GetObjectItem(updated, "model_version")),
+                cJSON_GetStringValue(cJSON_GetObjectItem(updated, "status")));
         }
     }
 done:

@@ -12,7 +12,8 @@ static const char help[] =
     "--summary FILE)\n"
     "                        [--dry-run] [--tag] [--reports DIR] [--strict]\n"
     "                        [--ci METHOD] [--level L] [--registry FILE]\n"
-    "                        [--log FILE] [--sql-dir DIR] [--calibration FILE]\n"
+    "                        [--log FILE] [--sql-dir DIR] [--calibration "
+    "FILE]\n"
     "                        [--date YYYY-MM-DD] [--at TIME]\n\n"
     "Check the schema, preview and gate. When the gates pass (perhaps with\n"
     "warnings): write the calibration (step 9), regenerate sql/ (steps\n"
@@ -37,20 +38,30 @@ static const char help[] =
     "  --strict, --ci, --level   as for gate\n"
     "  -h, --help           this help\n";
 
-enum { OPT_POLICY_R = 8000, OPT_DRY, OPT_TAG, OPT_REPORTS, OPT_REGISTRY_R,
-       OPT_LOG_R, OPT_SQL_DIR, OPT_CALIB, OPT_DATE_R, OPT_AT_R, OPT_STRICT_R };
+enum {
+    OPT_POLICY_R = 8000,
+    OPT_DRY,
+    OPT_TAG,
+    OPT_REPORTS,
+    OPT_REGISTRY_R,
+    OPT_LOG_R,
+    OPT_SQL_DIR,
+    OPT_CALIB,
+    OPT_DATE_R,
+    OPT_AT_R,
+    OPT_STRICT_R
+};
 
 int cmd_release(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"at", required_argument, NULL, OPT_AT_R},
         {"calibration", required_argument, NULL, OPT_CALIB},
-        {"ci", required_argument, NULL, 'c'},
         CLI_DATA_LONG_OPTIONS,
+        CLI_STATS_LONG_OPTIONS,
         {"date", required_argument, NULL, OPT_DATE_R},
         {"dry-run", no_argument, NULL, OPT_DRY},
         {"help", no_argument, NULL, 'h'},
-        {"level", required_argument, NULL, 'l'},
         {"log", required_argument, NULL, OPT_LOG_R},
         {"policy", required_argument, NULL, OPT_POLICY_R},
         {"registry", required_argument, NULL, OPT_REGISTRY_R},
@@ -60,14 +71,12 @@ int cmd_release(int argc, char **argv)
         {"tag", no_argument, NULL, OPT_TAG},
         {NULL, 0, NULL, 0},
     };
-    cli_data d = {0};
+    cli_data d = CLI_DATA_INIT;
     tg_release_options ro;
     memset(&ro, 0, sizeof ro);
-    ro.ci_method = TG_CI_WILSON;
-    ro.ci_level = 0.95;
     tg_release_report rep;
     memset(&rep, 0, sizeof rep);
-    int c, r = EXIT_OK, ci;
+    int c, r = EXIT_OK;
     tg_error err;
     tg_error_clear(&err);
     optind = 1;
@@ -100,19 +109,6 @@ int cmd_release(int argc, char **argv)
             }
             ro.at = optarg;
             break;
-        case 'c':
-            if ((ci = tg_ci_parse(optarg)) < 0) {
-                r = cli_usage("release", "unknown --ci '%s'", optarg);
-                goto done;
-            }
-            ro.ci_method = (tg_ci_method)ci;
-            break;
-        case 'l':
-            if (cli_parse_level("release", optarg, &ro.ci_level)) {
-                r = EXIT_USAGE;
-                goto done;
-            }
-            break;
         default: r = cli_usage("release", "bad option"); goto done;
         }
     }
@@ -135,6 +131,8 @@ int cmd_release(int argc, char **argv)
     ro.date_config = cli_default_date_config(&d);
     ro.on_bad_row = d.on_bad_row;
     ro.threads = d.threads;
+    ro.ci_method = d.ci_method;
+    ro.ci_level = d.ci_level;
     int rc = tg_release_run(&rep, &ro, &err);
     if (rep.have_gate)
         tg_render_gate_text(stdout, &rep.gate, cli_color(stdout));

@@ -54,8 +54,10 @@ int cmd_report(int argc, char **argv)
         case 'f':
             if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_HTML) |
                                                     FMT_BIT(FMT_MARKDOWN))) < 0)
-                return cli_usage("report", "--format takes html or markdown, "
-                                           "not '%s'", optarg);
+                return cli_usage("report",
+                                 "--format takes html or markdown, "
+                                 "not '%s'",
+                                 optarg);
             break;
         default: return cli_usage("report", "bad option");
         }
@@ -75,8 +77,10 @@ int cmd_report(int argc, char **argv)
         }
         if (!cJSON_GetObjectItem(compare, "migration") ||
             !cJSON_GetObjectItem(compare, "expected_outcomes")) {
-            fprintf(stderr, "tiergate: %s: not a comparison (what `tiergate "
-                            "compare --format json` writes)\n", compare_path);
+            fprintf(stderr,
+                    "tiergate: %s: not a comparison (what `tiergate "
+                    "compare --format json` writes)\n",
+                    compare_path);
             r = EXIT_USAGE;
             goto done;
         }

@@ -47,7 +47,7 @@ int cmd_score(int argc, char **argv)
         {"view", required_argument, NULL, OPT_VIEW},
         {NULL, 0, NULL, 0},
     };
-    cli_data d = {0};
+    cli_data d = CLI_DATA_INIT;
     tg_score_options so = {TG_VIEW_SCORES, 0, NULL, TG_SCORE_CSV};
     const char *out_path = NULL;
     tg_rules *rules = NULL;
@@ -71,8 +71,10 @@ int cmd_score(int argc, char **argv)
         case OPT_VIEW: {
             int v = tg_view_parse(optarg);
             if (v < 0) {
-                r = cli_usage("score", "--view takes scores, production, "
-                                       "salesforce or sga, not '%s'", optarg);
+                r = cli_usage("score",
+                              "--view takes scores, production, "
+                              "salesforce or sga, not '%s'",
+                              optarg);
                 goto done;
             }
             so.view = (tg_view)v;
@@ -80,8 +82,9 @@ int cmd_score(int argc, char **argv)
         }
         case OPT_SCORED_AT:
             if (!tg_scored_at_valid(optarg)) {
-                r = cli_usage("score", "--scored-at takes a UTC time such as "
-                                       "2025-12-22T00:00:00Z, not '%s'",
+                r = cli_usage("score",
+                              "--scored-at takes a UTC time such as "
+                              "2025-12-22T00:00:00Z, not '%s'",
                               optarg);
                 goto done;
             }
@@ -128,8 +131,7 @@ int cmd_score(int argc, char **argv)
         tg_atomic_file af;
         if (tg_atomic_open(&af, out_path, &err) != TG_OK) {
             r = cli_fail(&err);
-        } else if (tg_score_write(af.f, rules, &o, &so, &rows, &err) !=
-                   TG_OK) {
+        } else if (tg_score_write(af.f, rules, &o, &so, &rows, &err) != TG_OK) {
             tg_atomic_abort(&af);
             r = cli_fail(&err);
         } else if (tg_atomic_commit(&af, &err) != TG_OK) {

@@ -8,10 +8,12 @@
 #include "cmd.h"
 
 static const char help[] =
-    "usage: tiergate sql --rules FILE [--dialect bigquery|sqlite|duckdb|postgres]\n"
+    "usage: tiergate sql --rules FILE [--dialect "
+    "bigquery|sqlite|duckdb|postgres]\n"
     "                    [--emit scoring|production-view|salesforce-sync|\n"
     "                            sga-dashboard|calibration|summary|all]\n"
-    "                    [--project P --dataset D] [--out-dir DIR] [--check]\n\n"
+    "                    [--project P --dataset D] [--out-dir DIR] "
+    "[--check]\n\n"
     "Generate the brief's SQL from the rule set: the scoring table (step 3),\n"
     "the production view (4), the Salesforce sync (5), the SGA dashboard (6),\n"
     "the calibration table (9), and the summary query whose CSV export\n"
@@ -31,8 +33,14 @@ static const char help[] =
     "                   generates\n"
     "  -h, --help       this help\n";
 
-enum { OPT_DIALECT = 4000, OPT_EMIT, OPT_PROJECT, OPT_DATASET, OPT_OUT_DIR,
-       OPT_CHECK };
+enum {
+    OPT_DIALECT = 4000,
+    OPT_EMIT,
+    OPT_PROJECT,
+    OPT_DATASET,
+    OPT_OUT_DIR,
+    OPT_CHECK
+};
 
 int cmd_sql(int argc, char **argv)
 {
@@ -47,7 +55,7 @@ int cmd_sql(int argc, char **argv)
         {"rules", required_argument, NULL, OPT_RULES},
         {NULL, 0, NULL, 0},
     };
-    cli_data d = {0};
+    cli_data d = CLI_DATA_INIT;
     tg_sql_options so = {TG_DIALECT_BIGQUERY, NULL, NULL, NULL};
     int emit = -1, check = 0, c, r = EXIT_OK;
     const char *out_dir = NULL;
@@ -66,8 +74,10 @@ int cmd_sql(int argc, char **argv)
         case OPT_DIALECT: {
             int x = tg_dialect_parse(optarg);
             if (x < 0) {
-                r = cli_usage("sql", "--dialect takes bigquery, sqlite, "
-                                     "duckdb or postgres, not '%s'", optarg);
+                r = cli_usage("sql",
+                              "--dialect takes bigquery, sqlite, "
+                              "duckdb or postgres, not '%s'",
+                              optarg);
                 goto done;
             }
             so.dialect = (tg_dialect)x;
@@ -77,9 +87,10 @@ int cmd_sql(int argc, char **argv)
             if (strcmp(optarg, "all") == 0)
                 emit = -1;
             else if ((emit = tg_emit_parse(optarg)) < 0) {
-                r = cli_usage("sql", "--emit takes scoring, production-view, "
-                                     "salesforce-sync, sga-dashboard, "
-                                     "calibration, summary or all, not '%s'",
+                r = cli_usage("sql",
+                              "--emit takes scoring, production-view, "
+                              "salesforce-sync, sga-dashboard, "
+                              "calibration, summary or all, not '%s'",
                               optarg);
                 goto done;
             }
@@ -151,8 +162,10 @@ int cmd_sql(int argc, char **argv)
     }
     if (check) {
         if (differ)
-            fprintf(stderr, "tiergate: %d of %d files in %s are stale: run\n"
-                            "  %s\n", differ, checked, out_dir, regen);
+            fprintf(stderr,
+                    "tiergate: %d of %d files in %s are stale: run\n"
+                    "  %s\n",
+                    differ, checked, out_dir, regen);
         else
             printf("%d files in %s match %s\n", checked, out_dir, d.rules);
         r = differ ? EXIT_GATE : EXIT_OK;

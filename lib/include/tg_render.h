@@ -24,6 +24,12 @@ void tg_render_gate_markdown(FILE *out, const struct tg_gate_result *r);
 /** JUnit XML: one testcase per gate and tier. */
 void tg_render_gate_junit(FILE *out, const struct tg_gate_result *r);
 
+/** How a gate's values read: 12.34%, 2.50x, 0.93 or 1,234. */
+typedef enum { TG_UNIT_PCT, TG_UNIT_LIFT, TG_UNIT_RATIO, TG_UNIT_COUNT } tg_unit;
+
+/** Format v in unit u into buf (32 bytes); "n/a" when not finite. */
+const char *tg_fmt_unit(double v, tg_unit u, char buf[32]);
+
 /** "1,234,567" into buf (32 bytes). */
 const char *tg_fmt_count(unsigned long long v, char buf[32]);
 /** "12.34%" or "n/a" into buf (32 bytes). */
