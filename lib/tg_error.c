@@ -35,7 +35,11 @@ void tg_error_context(tg_error *err, const char *text, size_t len, long caret)
     size_t n = 0;
     while (n < len && text[n] != '\n' && text[n] != '\r')
         n++;
-    memcpy(err->context, text, n);
+    /* Control bytes (binary input) would garble a terminal. */
+    for (size_t i = 0; i < n; i++) {
+        unsigned char ch = (unsigned char)text[i];
+        err->context[i] = (ch < 0x20 && ch != '\t') || ch == 0x7f ? '?' : (char)ch;
+    }
     err->context[n] = '\0';
     err->caret = caret < 0 || (size_t)caret > n ? -1 : caret;
 }
