@@ -1160,14 +1160,19 @@ static int scan_file(tg_tally *t, const tg_rules *rules,
 static int fingerprint(tg_tally *t, const tg_scan_options *o, tg_error *err)
 {
     tg_sha256 h;
+    /* Standard input cannot be read twice: no fingerprint, rather than
+     * one of the other files that would pass for the whole input. */
+    for (int i = 0; i < o->npaths; i++)
+        if (strcmp(o->paths[i], "-") == 0) {
+            t->input_sha256[0] = '\0';
+            return TG_OK;
+        }
     if (tg_sha256_init(&h))
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
     char *buf = malloc(1u << 20);
     int rc = buf ? TG_OK : tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
                                         "out of memory");
     for (int i = 0; i < o->npaths && rc == TG_OK; i++) {
-        if (strcmp(o->paths[i], "-") == 0)
-            continue; /* standard input cannot be read twice */
         FILE *f = fopen(o->paths[i], "rb");
         if (!f) {
             rc = tg_error_set(err, TG_EIO, o->paths[i], 0, 0,

@@ -179,7 +179,7 @@ int cmd_gate(int argc, char **argv)
         r = cli_fail(&err);
         goto done;
     }
-    if ((r = cli_load_tally(&t, rules, &d, 0, "gate")))
+    if ((r = cli_load_tally(&t, rules, &d, 1, "gate")))
         goto done;
     have_tally = 1;
     if (tg_gate_run(&res, rules, policy, &t, d.ci_method, d.ci_level, strict,
