@@ -70,6 +70,11 @@ static void test_cli_gate_json_shape_and_exit_codes(void **state)
                         "2025-07-03");
     assert_int_equal(cJSON_GetArraySize(key(train, "tiers")), 8);
     key(key(key(j, "splits"), "TEST"), "baseline_rate");
+    /* The fingerprint is the SHA-256 of the file's bytes. */
+    char hex[65];
+    assert_tg_ok(tg_sha256_file(data, hex, NULL));
+    assert_string_equal(key(key(j, "provenance"), "data_sha256")->valuestring,
+                        hex);
     cJSON_Delete(j);
     tt_run_free(&r);
 
