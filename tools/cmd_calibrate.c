@@ -45,14 +45,13 @@ int cmd_calibrate(int argc, char **argv)
     tg_error_clear(&err);
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        if ((r = cli_data_option(&d, "calibrate", c, optarg)) != 0) {
-            if (r < 0) {
-                r = EXIT_USAGE;
-                goto done;
-            }
-            r = EXIT_OK;
-            continue;
+        int used = cli_data_option(&d, "calibrate", c, optarg);
+        if (used < 0) {
+            r = EXIT_USAGE;
+            goto done;
         }
+        if (used)
+            continue;
         switch (c) {
         case 'h': r = cli_help(help); goto done;
         case 'o': out_path = optarg; break;

@@ -45,13 +45,13 @@ int cmd_check_schema(int argc, char **argv)
     memset(&rep, 0, sizeof rep);
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        if ((r = cli_data_option(&d, "check-schema", c, optarg)) != 0) {
-            if (r < 0) {
-                r = EXIT_USAGE;
-                goto done;
-            }
-            continue;
+        int used = cli_data_option(&d, "check-schema", c, optarg);
+        if (used < 0) {
+            r = EXIT_USAGE;
+            goto done;
         }
+        if (used)
+            continue;
         switch (c) {
         case 'h': {
             r = cli_help(help);

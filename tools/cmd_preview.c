@@ -37,7 +37,7 @@ int cmd_preview(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     cli_data d = CLI_DATA_INIT;
-    int fmt = FMT_TEXT, c, r, split = -3;
+    int fmt = FMT_TEXT, c, r = EXIT_OK, split = -3;
     const char *out_path = NULL;
     tg_rules *rules = NULL;
     tg_tally t;
@@ -47,13 +47,13 @@ int cmd_preview(int argc, char **argv)
     tg_error err;
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        if ((r = cli_data_option(&d, "preview", c, optarg)) != 0) {
-            if (r < 0) {
-                r = EXIT_USAGE;
-                goto done;
-            }
-            continue;
+        int used = cli_data_option(&d, "preview", c, optarg);
+        if (used < 0) {
+            r = EXIT_USAGE;
+            goto done;
         }
+        if (used)
+            continue;
         switch (c) {
         case 'h': {
             r = cli_help(help);

@@ -81,14 +81,13 @@ int cmd_release(int argc, char **argv)
     tg_error_clear(&err);
     optind = 1;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        if ((r = cli_data_option(&d, "release", c, optarg)) != 0) {
-            if (r < 0) {
-                r = EXIT_USAGE;
-                goto done;
-            }
-            r = EXIT_OK;
-            continue;
+        int used = cli_data_option(&d, "release", c, optarg);
+        if (used < 0) {
+            r = EXIT_USAGE;
+            goto done;
         }
+        if (used)
+            continue;
         switch (c) {
         case 'h': r = cli_help(help); goto done;
         case OPT_POLICY_R: ro.policy_path = optarg; break;
