@@ -14,6 +14,7 @@ packages=(
   libsqlite3-dev    # tests: the SQLite cross-check of tier assignment
   libxml2-utils     # tests: xmllint checks the JUnit output and the report
   chromium          # tests: the HTML report opened in headless Chromium
+  fonts-dejavu-core # tests: fonts for that rendering
 )
 names=()
 for p in "${packages[@]}"; do names+=("${p%% *}"); done

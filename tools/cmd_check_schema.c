@@ -37,7 +37,7 @@ int cmd_check_schema(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     cli_data d = CLI_DATA_INIT;
-    int fmt = FMT_TEXT, c, r;
+    int fmt = FMT_TEXT, c, r = EXIT_OK;
     const char *out_path = NULL;
     tg_rules *rules = NULL;
     tg_schema_report rep;
