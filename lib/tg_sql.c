@@ -364,10 +364,12 @@ static void create(gen *g, const char *kind, const char *key,
         out(g, "CREATE OR REPLACE %s ", kind);
     } else {
         /* SQLite has no CREATE OR REPLACE; PostgreSQL cannot replace a
-         * view whose columns change. */
+         * view whose columns change, nor drop a table views depend on
+         * (CASCADE drops them; their own files create them again). */
         out(g, "DROP %s IF EXISTS ", kind);
         table(g, key, fallback);
-        out(g, ";\nCREATE %s ", kind);
+        out(g, "%s;\nCREATE %s ", g->d == TG_DIALECT_POSTGRES ? " CASCADE" : "",
+            kind);
     }
     table(g, key, fallback);
     out(g, " AS\n");

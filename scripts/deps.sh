@@ -15,6 +15,7 @@ packages=(
   libxml2-utils     # tests: xmllint checks the JUnit output and the report
   chromium          # tests: the HTML report opened in headless Chromium
   fonts-dejavu-core # tests: fonts for that rendering
+  postgresql        # tests: the generated PostgreSQL SQL on a real server
 )
 names=()
 for p in "${packages[@]}"; do names+=("${p%% *}"); done
