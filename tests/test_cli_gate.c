@@ -1,8 +1,8 @@
 /*
  * `tiergate gate` end to end: exit codes, the JSON document, JUnit
  * checked by xmllint, Markdown and the GitHub step summary, and gates
- * from a warehouse summary (made here by SQLite running the brief's
- * CASE) identical to gates from the rows it summarizes.
+ * from a warehouse summary (made here by SQLite running the generated
+ * summary SQL) identical to gates from the rows it summarizes.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -157,27 +157,29 @@ static void test_cli_gate_junit_markdown_step_summary(void **state)
     free(x);
 }
 
-/* The summary a warehouse would export, computed by SQLite. */
+/* The summary a warehouse would export: the generated sqlite dialect of
+ * gate_summary.sql, run by SQLite over the rows. */
 static void write_summary(const char *data, const char *out)
 {
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
-    tt_sqlite_load(db, data);
-    char sql[4096];
-    snprintf(sql, sizeof sql,
-             "SELECT split, %s AS tier, COUNT(*), COUNT(target), "
-             "TOTAL(target), MIN(contacted_date), MAX(contacted_date) FROM "
-             "leads GROUP BY split, tier", TT_BRIEF_V32_CASE);
+    tt_sqlite_load_table(db, data, "lead_scoring_features_pit");
+    tg_rules *r = tt_rules("registry/tiers/v3.2.json");
+    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL};
+    char *sql = NULL;
+    assert_tg_ok(tg_sql_generate(&sql, r, TG_EMIT_SUMMARY, &o, NULL));
+    tg_rules_free(r);
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
+    free(sql);
     FILE *f = fopen(out, "w");
     fprintf(f, "split,tier,leads,labeled,conversions,first_contacted_date,"
                "last_contacted_date\n");
     while (sqlite3_step(st) == SQLITE_ROW)
-        fprintf(f, "%s,%s,%lld,%lld,%.0f,%s,%s\n",
+        fprintf(f, "%s,%s,%lld,%lld,%lld,%s,%s\n",
                 sqlite3_column_text(st, 0) ? (const char *)sqlite3_column_text(st, 0) : "",
                 sqlite3_column_text(st, 1), sqlite3_column_int64(st, 2),
-                sqlite3_column_int64(st, 3), sqlite3_column_double(st, 4),
+                sqlite3_column_int64(st, 3), sqlite3_column_int64(st, 4),
                 sqlite3_column_text(st, 5), sqlite3_column_text(st, 6));
     fclose(f);
     sqlite3_finalize(st);

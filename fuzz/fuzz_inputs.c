@@ -1,0 +1,76 @@
+/*
+ * libFuzzer harness for the parsers that read untrusted input: the
+ * condition language, rule sets (JSON), gate policies, summaries and the
+ * CSV scan. Not part of the build or CI; run it by hand:
+ *
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L \
+ *     -DTG_VERSION='"fuzz"' \
+ *     -Ilib/include fuzz/fuzz_inputs.c lib/*.c $(pkg-config --cflags --libs \
+ *     gsl libcjson libgit2 zlib libcrypto) -lpthread -lm -o /tmp/fuzz_inputs
+ *   /tmp/fuzz_inputs -max_total_time=120
+ */
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "tiergate.h"
+
+static tg_rules *v32;
+
+static int resolve(void *ctx, const char *name, size_t len)
+{
+    return tg_rules_feature_index(ctx, name, len);
+}
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    if (!v32 && tg_rules_load(&v32, "registry/tiers/v3.2.json", NULL) != TG_OK)
+        abort();
+    char *text = malloc(size + 1);
+    memcpy(text, data, size);
+    text[size] = '\0';
+    tg_error err;
+
+    tg_cond *c = NULL;
+    if (tg_cond_parse(&c, text, resolve, v32, "fuzz", &err) == TG_OK) {
+        double v[8] = {1, 2, 3, 4, 5, 0, 0, 0};
+        tg_cond_eval(c, v);
+    }
+    tg_cond_free(c);
+
+    tg_rules *r = NULL;
+    if (tg_rules_parse(&r, text, size, "fuzz.json", &err) == TG_OK) {
+        tg_lint_report lr;
+        if (tg_lint(&lr, r, &err) == TG_OK)
+            tg_lint_report_release(&lr);
+    }
+    tg_rules_free(r);
+    tg_policy *p = NULL;
+    tg_policy_parse(&p, text, size, "fuzz.json", v32, &err);
+    tg_policy_free(p);
+
+    /* The same bytes as a CSV export and as a summary. */
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/fuzz-%d.csv", (int)getpid());
+    FILE *f = fopen(path, "wb");
+    fwrite(data, 1, size, f);
+    fclose(f);
+    tg_tally t;
+    tg_tally_init(&t, v32, NULL);
+    const char *paths[1] = {path};
+    tg_scan_options o = TG_SCAN_OPTIONS_INIT;
+    o.paths = paths;
+    o.npaths = 1;
+    o.threads = 1;
+    o.on_bad_row = size % 2 ? TG_BAD_ROW_SKIP : TG_BAD_ROW_ERROR;
+    tg_error skip;
+    tg_scan(&t, v32, &o, &skip, &err);
+    tg_tally_release(&t);
+    if (tg_summary_load(&t, v32, path, &err) == TG_OK)
+        tg_tally_release(&t);
+    unlink(path);
+    free(text);
+    return 0;
+}
