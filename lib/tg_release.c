@@ -278,14 +278,10 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     for (int k = 0; k < 4; k++)
         snprintf(files[k], sizeof files[k], "%s/%s", dir, names[k]);
     if (!failed) {
-        tg_git_facts g;
-        if ((rc = tg_git_facts_get(&g, repo, NULL, err)))
-            goto done;
-        tg_registry_update_options uo = {o->date, g.has_head ? g.commit : "",
-                                         0, NULL};
+        /* HEAD was read once, into the gate result, above. */
+        tg_registry_update_options uo = {o->date, rep->gate.commit, 0, NULL};
         rc = tg_registry_update(&updated, reg, rep->rules, result, files[0],
                                 &uo, err);
-        tg_git_facts_release(&g);
         tg_calibrate_options co = {at, o->ci_method, o->ci_level,
                                    o->summary ? "summary" : "rows",
                                    o->summary ? &o->summary : o->data,

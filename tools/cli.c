@@ -258,3 +258,17 @@ int cli_parse_level(const char *cmd, const char *arg, double *out)
     *out = v;
     return 0;
 }
+
+const char *cli_subcommand(int argc, char **argv, const char *cmd,
+                           const char *help, const char *choices, int *rc)
+{
+    if (argc < 2) {
+        *rc = cli_usage(cmd, "which subcommand? (%s)", choices);
+        return NULL;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+        *rc = cli_help(help);
+        return NULL;
+    }
+    return argv[1];
+}

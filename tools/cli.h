@@ -131,6 +131,14 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
 /** Parse --level; prints a usage error and returns 2 when bad. */
 int cli_parse_level(const char *cmd, const char *arg, double *out);
 
+/**
+ * The first argument of a command with subcommands (registry, log):
+ * returns it, or NULL after printing the help (*rc = 0) or a usage error
+ * naming the choices (*rc = 2).
+ */
+const char *cli_subcommand(int argc, char **argv, const char *cmd,
+                           const char *help, const char *choices, int *rc);
+
 /** Print text to stdout and return 0 (for --help). */
 int cli_help(const char *text);
 

@@ -48,11 +48,10 @@ int cmd_log(int argc, char **argv)
     tg_rules *rules = NULL;
     tg_error err;
     tg_error_clear(&err);
-    if (argc < 2 || strcmp(argv[1], "--help") == 0 ||
-        strcmp(argv[1], "-h") == 0)
-        return argc < 2 ? cli_usage("log", "append, list or verify?")
-                        : cli_help(help);
-    const char *sub = argv[1];
+    const char *sub = cli_subcommand(argc, argv, "log", help,
+                                     "append, list, verify", &r);
+    if (!sub)
+        return r;
     optind = 2;
     while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
         switch (c) {
