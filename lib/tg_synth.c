@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE /* fopencookie */
 #include "tg_synth.h"
+#include "tg_util.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -252,46 +253,33 @@ static int gz_cookie_close(void *cookie)
 int tg_synth_write_file(const char *path, int gz,
                         const tg_synth_options *opts, tg_error *err)
 {
-    size_t tl = strlen(path) + 16;
-    char *tmp = malloc(tl);
-    if (!tmp)
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
-    snprintf(tmp, tl, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot create: %s",
-                              strerror(errno));
-        free(tmp);
+    tg_atomic_file a;
+    int rc = tg_atomic_open(&a, path, err);
+    if (rc)
         return rc;
-    }
-    FILE *f = NULL;
+    FILE *f = a.f, *zf = NULL;
     if (gz) {
-        gzFile z = gzdopen(fd, "wb6");
+        /* gzip through its own descriptor of the same file; closing it
+         * flushes the gzip trailer before the commit's fsync. */
+        int fd = dup(fileno(a.f));
+        gzFile z = fd >= 0 ? gzdopen(fd, "wb6") : NULL;
         cookie_io_functions_t io = {NULL, gz_cookie_write, NULL,
                                     gz_cookie_close};
-        f = z ? fopencookie(z, "w", io) : NULL;
-        if (z && !f)
+        zf = z ? fopencookie(z, "w", io) : NULL;
+        if (z && !zf)
             gzclose(z);
-        else if (!z)
+        else if (!z && fd >= 0)
             close(fd);
-    } else {
-        f = fdopen(fd, "w");
-        if (!f)
-            close(fd);
+        f = zf;
     }
-    int rc = f ? tg_synth_write(f, opts, err)
-               : tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
-    if (f && fclose(f) != 0 && rc == TG_OK)
+    rc = f ? tg_synth_write(f, opts, err)
+           : tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+    if (zf && fclose(zf) != 0 && rc == TG_OK)
         rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
                           strerror(errno));
-    if (rc == TG_OK && chmod(tmp, 0644) != 0)
-        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot chmod: %s",
-                          strerror(errno));
-    if (rc == TG_OK && rename(tmp, path) != 0)
-        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot rename: %s",
-                          strerror(errno));
-    if (rc != TG_OK)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    if (rc != TG_OK) {
+        tg_atomic_abort(&a);
+        return rc;
+    }
+    return tg_atomic_commit(&a, err);
 }

@@ -226,6 +226,9 @@ int cli_write_file(const char *path, const char *text, size_t len)
 {
     tg_error err;
     tg_error_clear(&err);
+    if (strcmp(path, "-") == 0)
+        return len && fwrite(text, 1, len, stdout) != len ? EXIT_INTERNAL
+                                                          : EXIT_OK;
     if (tg_write_atomic(path, text, len, &err) != TG_OK)
         return cli_fail(&err);
     return EXIT_OK;

@@ -35,11 +35,19 @@ void tg_sha256_buffer(const void *data, size_t len, char hex[65]);
  * A file written in place of another atomically: written to a temporary
  * file in the same folder, then fsynced and renamed over the target, so
  * readers see the old file or the complete new one, never a part.
+ *
+ * Only a regular file (or a new one) is replaced that way. A device or a
+ * FIFO is opened and written in place (a rename would put a regular file
+ * where the node was). A symbolic link is followed and its target
+ * replaced, the link kept; a link to a missing file is refused
+ * (TG_EINVAL), as is a folder. A replaced file keeps its permission bits
+ * and, where the process may set them, its owner and group.
  */
 typedef struct {
     FILE *f;        /* write here */
-    char *tmp;
-    char *path;
+    char *tmp;      /* NULL when written in place */
+    char *path;     /* the file replaced (a link's target) */
+    int direct;     /* a device or FIFO, written in place */
 } tg_atomic_file;
 
 int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err);

@@ -1,0 +1,244 @@
+/*
+ * Where output goes: a FIFO and a character device (made inside the
+ * test's temporary folder, never the machine's own /dev/null) are
+ * written in place and stay what they are; "-" is standard output for
+ * every output option; a symbolic link keeps being a link and its
+ * target is replaced; a replaced file keeps its permissions; a folder or
+ * a link to nothing is refused with exit 2.
+ */
+#define _DEFAULT_SOURCE /* mknod, usleep */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "testutil.h"
+
+#define GATE "gate --rules registry/tiers/v3.2.json --policy " \
+             "registry/gates/v3.2.json "
+
+static const char *data_file(void)
+{
+    static char path[1024];
+    if (!path[0]) {
+        snprintf(path, sizeof path, "%s", tt_path("data.csv"));
+        tt_run_result r = tt_run("synth --rows 3000 -o '%s'", path);
+        assert_int_equal(r.status, 0);
+        tt_run_free(&r);
+    }
+    return path;
+}
+
+/* Every command option that names an output file, as "ARGS %s". */
+static const char *const OUTPUTS[] = {
+    "preview --rules registry/tiers/v3.2.json --data '%s' -o '%s'",
+    GATE "--data '%s' -o '%s'",
+    GATE "--data '%s' --json '%s'",
+    GATE "--data '%s' --markdown '%s'",
+    GATE "--data '%s' --junit '%s'",
+    GATE "--data '%s' --html '%s'",
+    "score --rules registry/tiers/v3.2.json --data '%s' -o '%s'",
+    "calibrate --rules registry/tiers/v3.2.json --data '%s' -o '%s'",
+    "check-schema --rules registry/tiers/v3.2.json --data '%s' -o '%s'",
+    "compare --from registry/tiers/v3.1.json --to registry/tiers/v3.2.json "
+    "--data '%s' -o '%s'",
+};
+#define NOUTPUTS (sizeof OUTPUTS / sizeof *OUTPUTS)
+
+static int exit_of(int st)
+{
+    return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static void test_output_fifo_is_written_in_place(void **state)
+{
+    (void)state;
+    /* tt_path's buffers are reused: keep copies. */
+    char fifo[1024], got[1024];
+    snprintf(fifo, sizeof fifo, "%s", tt_path("out.fifo"));
+    snprintf(got, sizeof got, "%s", tt_path("fifo.got"));
+    for (size_t i = 0; i < NOUTPUTS; i++) {
+        unlink(fifo);
+        assert_int_equal(mkfifo(fifo, 0600), 0);
+        char args[4096], cmd[8192];
+        snprintf(args, sizeof args, OUTPUTS[i], data_file(), fifo);
+        /* The reader gives up after a while: a tool that replaced the
+         * FIFO with a file would leave it waiting forever. */
+        snprintf(cmd, sizeof cmd,
+                 "cd '%s' && (timeout 60 cat '%s' > '%s' &) && "
+                 "'%s' %s >/dev/null 2>&1; rc=$?; sleep 0.2; exit $rc",
+                 TG_SOURCE_DIR, fifo, got, TIERGATE_BIN, args);
+        int rc = exit_of(system(cmd));
+        if (rc > 1)
+            fail_msg("exit %d: %s", rc, args);
+        struct stat st;
+        assert_int_equal(lstat(fifo, &st), 0);
+        if (!S_ISFIFO(st.st_mode))
+            fail_msg("the FIFO became another kind of file: %s", args);
+        /* The reader got everything (it ends when the writer closes). */
+        for (int tries = 0; tries < 100; tries++) {
+            size_t n = 0;
+            char *text = tt_read(got, &n);
+            int done = text && n > 0;
+            free(text);
+            if (done)
+                break;
+            usleep(100000);
+        }
+        size_t n = 0;
+        char *text = tt_read(got, &n);
+        if (!text || n == 0)
+            fail_msg("nothing came through the FIFO: %s", args);
+        free(text);
+        unlink(got);
+    }
+}
+
+static void test_output_device_stays_a_device(void **state)
+{
+    (void)state;
+    /* A null device of our own, in the temporary folder. */
+    char dev[1024];
+    snprintf(dev, sizeof dev, "%s", tt_path("null.dev"));
+    unlink(dev);
+    if (mknod(dev, S_IFCHR | 0666, makedev(1, 3)) != 0) {
+        print_message("mknod needs root; skipped\n");
+        skip();
+    }
+    for (size_t i = 0; i < NOUTPUTS; i++) {
+        tt_run_result r = tt_run(OUTPUTS[i], data_file(), dev);
+        if (r.status > 1)
+            fail_msg("exit %d: %s\n%s", r.status, OUTPUTS[i], r.err);
+        tt_run_free(&r);
+        struct stat st;
+        assert_int_equal(lstat(dev, &st), 0);
+        if (!S_ISCHR(st.st_mode))
+            fail_msg("the device node was replaced: %s", OUTPUTS[i]);
+        assert_int_equal(major(st.st_rdev), 1);
+        assert_int_equal(minor(st.st_rdev), 3);
+    }
+    /* synth too (its own writer, gzip included). */
+    tt_run_result r = tt_run("synth --rows 10 -o '%s'", dev);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    struct stat st;
+    assert_int_equal(lstat(dev, &st), 0);
+    assert_true(S_ISCHR(st.st_mode));
+    unlink(dev);
+}
+
+static void test_output_dash_is_standard_output(void **state)
+{
+    (void)state;
+    char dir[1024], cmd[4096];
+    snprintf(dir, sizeof dir, "%s", tt_path("dash"));
+    snprintf(cmd, sizeof cmd, "rm -rf '%s' && mkdir '%s' && cp -r '%s/registry' "
+             "'%s/'", dir, dir, TG_SOURCE_DIR, dir);
+    assert_int_equal(system(cmd), 0);
+    static const struct {
+        const char *opt, *expect;
+    } cases[] = {
+        {"--json -", "\"gates\""},
+        {"--markdown -", "| Gate |"},
+        {"--junit -", "<testsuites"},
+        {"--html -", "<!DOCTYPE html>"},
+        {"-o -", "overall:"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tt_run_result r = tt_run_in(dir, GATE "--data '%s' %s", data_file(),
+                                    cases[i].opt);
+        if (r.status > 1)
+            fail_msg("%s: exit %d\n%s", cases[i].opt, r.status, r.err);
+        if (!strstr(r.out, cases[i].expect))
+            fail_msg("%s: standard output lacks %s", cases[i].opt,
+                     cases[i].expect);
+        tt_run_free(&r);
+        char dash[1100];
+        snprintf(dash, sizeof dash, "%s/-", dir);
+        if (access(dash, F_OK) == 0)
+            fail_msg("%s wrote a file named '-'", cases[i].opt);
+    }
+}
+
+static void test_output_symlink_target_replaced_mode_kept(void **state)
+{
+    (void)state;
+    char target[1024], link[1024];
+    snprintf(target, sizeof target, "%s", tt_path("target.txt"));
+    snprintf(link, sizeof link, "%s", tt_path("link.txt"));
+    unlink(target);
+    unlink(link);
+    tt_write("target.txt", "old\n");
+    assert_int_equal(chmod(target, 0640), 0);
+    assert_int_equal(symlink("target.txt", link), 0);
+    for (size_t i = 0; i < NOUTPUTS; i++) {
+        tt_run_result r = tt_run(OUTPUTS[i], data_file(), link);
+        if (r.status > 1)
+            fail_msg("exit %d: %s\n%s", r.status, OUTPUTS[i], r.err);
+        tt_run_free(&r);
+        struct stat st;
+        assert_int_equal(lstat(link, &st), 0);
+        if (!S_ISLNK(st.st_mode))
+            fail_msg("the link was replaced by a file: %s", OUTPUTS[i]);
+        assert_int_equal(stat(target, &st), 0);
+        assert_true(S_ISREG(st.st_mode));
+        if ((st.st_mode & 07777) != 0640)
+            fail_msg("mode %o after %s", st.st_mode & 07777, OUTPUTS[i]);
+        char *text = tt_read(target, NULL);
+        assert_non_null(text);
+        assert_string_not_equal(text, "old\n");
+        free(text);
+        assert_int_equal(chmod(target, 0640), 0);
+        tt_write("target.txt", "old\n");
+    }
+    /* A plain file keeps its mode too (0600: a private report). */
+    char priv[1024];
+    snprintf(priv, sizeof priv, "%s", tt_write("private.md", "old\n"));
+    assert_int_equal(chmod(priv, 0600), 0);
+    tt_run_result r = tt_run(GATE "--data '%s' --markdown '%s'", data_file(),
+                             priv);
+    assert_true(r.status <= 1);
+    tt_run_free(&r);
+    struct stat st;
+    assert_int_equal(stat(priv, &st), 0);
+    assert_int_equal(st.st_mode & 07777, 0600);
+}
+
+static void test_output_folder_and_dangling_link_refused(void **state)
+{
+    (void)state;
+    char dangling[1024], dir[1024];
+    snprintf(dangling, sizeof dangling, "%s", tt_path("dangling.txt"));
+    snprintf(dir, sizeof dir, "%s", tt_path("adir"));
+    unlink(dangling);
+    assert_int_equal(symlink("nowhere/missing.txt", dangling), 0);
+    mkdir(dir, 0755);
+    const char *paths[] = {dangling, dir};
+    for (int k = 0; k < 2; k++) {
+        tt_run_result r = tt_run(GATE "--data '%s' --json '%s'", data_file(),
+                                 paths[k]);
+        if (r.status != 2)
+            fail_msg("%s: exit %d, not 2\n%s", paths[k], r.status, r.err);
+        assert_non_null(strstr(r.err, paths[k]));
+        tt_run_free(&r);
+    }
+    struct stat st;
+    assert_int_equal(lstat(dangling, &st), 0);
+    assert_true(S_ISLNK(st.st_mode));
+    assert_int_equal(stat(dir, &st), 0);
+    assert_true(S_ISDIR(st.st_mode));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_output_fifo_is_written_in_place),
+        cmocka_unit_test(test_output_device_stays_a_device),
+        cmocka_unit_test(test_output_dash_is_standard_output),
+        cmocka_unit_test(test_output_symlink_target_replaced_mode_kept),
+        cmocka_unit_test(test_output_folder_and_dangling_link_refused),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
