@@ -126,9 +126,11 @@ void tg_esc_md(FILE *f, const char *s)
             fputc('\\', f);
             fputc((int)cp, f);
             break;
-        case '&': fputs("&amp;", f); break;
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
+        case '<':
+            /* Only '<' can open raw HTML; '>' and '&' stay readable
+             * (an entity decodes to text, never to a tag). */
+            fputs("&lt;", f);
+            break;
         default:
             if (is_control(cp))
                 fputs(REPLACEMENT, f);

@@ -32,8 +32,9 @@ void tg_esc_xml(FILE *f, const char *s);
 
 /**
  * A Markdown table cell or inline text: newlines become spaces (a cell
- * is one line); | \ ` * [ ] are backslash-escaped; < > & are character
- * references, so raw HTML shows as text; control characters as U+FFFD.
+ * is one line); | \ ` * [ ] are backslash-escaped; < is &lt;, so raw
+ * HTML shows as text (> and & stay: they cannot open a tag); control
+ * characters as U+FFFD.
  */
 void tg_esc_md(FILE *f, const char *s);
 
