@@ -29,5 +29,7 @@
 #include "tg_report.h"
 #include "tg_compare.h"
 #include "tg_lint.h"
+#include "tg_escape.h"
+#include "tg_result_check.h"
 
 #endif
