@@ -292,6 +292,50 @@ void tg_atomic_abort(tg_atomic_file *a)
     memset(a, 0, sizeof *a);
 }
 
+int tg_path_within(const char *path, const char *root, int *inside,
+                   tg_error *err)
+{
+    *inside = 0;
+    char *r = realpath(root, NULL);
+    if (!r)
+        return tg_error_set(err, TG_EIO, root, 0, 0, "cannot resolve: %s",
+                            strerror(errno));
+    /* Walk up to the deepest part that exists; what is below it will be
+     * created as plain folders, so it cannot lead anywhere else. */
+    char *p = strdup(path), *resolved = NULL;
+    if (!p) {
+        free(r);
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    }
+    for (;;) {
+        if ((resolved = realpath(p, NULL)) || errno != ENOENT)
+            break;
+        char *slash = strrchr(p, '/');
+        if (!slash) {
+            resolved = realpath(".", NULL);
+            break;
+        }
+        if (slash == p) {
+            resolved = strdup("/");
+            break;
+        }
+        *slash = '\0';
+    }
+    if (resolved) {
+        size_t n = strlen(r);
+        *inside = strncmp(resolved, r, n) == 0 &&
+                  (resolved[n] == '\0' || resolved[n] == '/' ||
+                   (n == 1 && r[0] == '/'));
+    }
+    int rc = resolved ? TG_OK
+                      : tg_error_set(err, TG_EIO, path, 0, 0,
+                                     "cannot resolve: %s", strerror(errno));
+    free(resolved);
+    free(p);
+    free(r);
+    return rc;
+}
+
 int tg_sha256_file(const char *path, char hex[65], tg_error *err)
 {
     tg_sha256 h;

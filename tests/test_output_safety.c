@@ -14,6 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <git2.h>
+
 #include "testutil.h"
 
 #define GATE "gate --rules registry/tiers/v3.2.json --policy " \
@@ -231,6 +233,168 @@ static void test_output_folder_and_dangling_link_refused(void **state)
     assert_true(S_ISDIR(st.st_mode));
 }
 
+/* ---- release: names that become paths -------------------------------- */
+
+static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void sh(const char *fmt, ...)
+{
+    char cmd[8192];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(cmd, sizeof cmd, fmt, ap);
+    va_end(ap);
+    if (system(cmd) != 0)
+        fail_msg("command failed: %s", cmd);
+}
+
+/* A repository (git, no commit needed) with what release reads; the
+ * rule set's model_version replaced by version (JSON-escaped by the
+ * caller). */
+static const char *release_repo(const char *name, const char *version)
+{
+    static char dir[1024];
+    snprintf(dir, sizeof dir, "%s/%s/repo", tt_tmpdir(), name);
+    sh("rm -rf '%s/..' && mkdir -p '%s/registry/tiers' '%s/registry/gates' "
+       "'%s/data' && cp '%s/registry/gates/v3.2.json' '%s/registry/gates/' && "
+       "cp '%s/registry/model_registry_v3.json' '%s/registry/' && "
+       "printf '# Execution log\\n' > '%s/EXECUTION_LOG.md' && "
+       "cp '%s' '%s/data/leads.csv'",
+       dir, dir, dir, dir, TG_SOURCE_DIR, dir, TG_SOURCE_DIR, dir, dir,
+       data_file(), dir);
+    /* The version as JSON text, in place of "v3.2". */
+    char *rules = tt_read(tt_src("registry/tiers/v3.2.json"), NULL);
+    assert_non_null(rules);
+    char *at = strstr(rules, "\"model_version\": \"v3.2\"");
+    assert_non_null(at);
+    char path[1200];
+    snprintf(path, sizeof path, "%s/registry/tiers/v3.2.json", dir);
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fprintf(f, "%.*s\"model_version\": \"%s\"%s", (int)(at - rules), rules,
+            version, at + strlen("\"model_version\": \"v3.2\""));
+    fclose(f);
+    free(rules);
+    git_repository *repo = NULL;
+    git_libgit2_init();
+    assert_int_equal(git_repository_init(&repo, dir, 0), 0);
+    git_repository_free(repo);
+    return dir;
+}
+
+#define RELEASE "release --rules registry/tiers/v3.2.json --policy " \
+                "registry/gates/v3.2.json --data data/leads.csv "
+
+/* Nothing of a refused release is written: no report, same registry. */
+static void assert_nothing_written(const char *dir)
+{
+    char p[1200];
+    snprintf(p, sizeof p, "%s/reports", dir);
+    struct stat st;
+    if (stat(p, &st) == 0) {
+        snprintf(p, sizeof p, "find '%s/reports' -type f | grep -q .", dir);
+        if (system(p) == 0)
+            fail_msg("a refused release wrote under reports/");
+    }
+    snprintf(p, sizeof p, "%s/registry/tier_statistics.json", dir);
+    assert_int_not_equal(access(p, F_OK), 0);
+    snprintf(p, sizeof p, "cmp -s '%s/registry/model_registry_v3.json' "
+             "'%s/registry/model_registry_v3.json'", dir, TG_SOURCE_DIR);
+    assert_int_equal(system(p), 0);
+}
+
+static void test_release_version_cannot_leave_reports(void **state)
+{
+    (void)state;
+    static const char *bad[] = {
+        "../../../escaped", "../outside", "v3.2/../../outside", "a/b",
+        ".hidden", "..", "-rf", "v3.2\\nx", "v3.2 beta", "v3.2<script>",
+        ""};
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "badversion%zu", i);
+        const char *dir = release_repo(name, bad[i]);
+        for (int dry = 0; dry < 2; dry++) {
+            tt_run_result r = tt_run_in(dir, RELEASE "%s",
+                                        dry ? "--dry-run" : "");
+            if (r.status != 2)
+                fail_msg("model_version '%s'%s: exit %d, not 2\n%s", bad[i],
+                         dry ? " (dry run)" : "", r.status, r.err);
+            assert_non_null(strstr(r.err, "model_version"));
+            tt_run_free(&r);
+        }
+        assert_nothing_written(dir);
+        /* Nothing landed beside the repository either. */
+        char p[1200];
+        snprintf(p, sizeof p, "%s/../outside", dir);
+        assert_int_not_equal(access(p, F_OK), 0);
+        assert_int_not_equal(access(tt_path("escaped"), F_OK), 0);
+    }
+    /* A good one still works: reports/<version>/ inside the repository. */
+    const char *dir = release_repo("goodversion", "v3.2-rc_1");
+    tt_run_result r = tt_run_in(dir, RELEASE);
+    if (r.status > 1)
+        fail_msg("exit %d\n%s", r.status, r.err);
+    tt_run_free(&r);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/reports/v3.2-rc_1/gate.json", dir);
+    assert_int_equal(access(p, F_OK), 0);
+}
+
+static void test_release_links_cannot_leave_reports(void **state)
+{
+    (void)state;
+    /* reports/v3.2 committed as a link out of the repository. */
+    const char *dir = release_repo("linkedversion", "v3.2");
+    sh("mkdir -p '%s/../escape' '%s/reports' && ln -s ../../escape "
+       "'%s/reports/v3.2'", dir, dir, dir);
+    tt_run_result r = tt_run_in(dir, RELEASE);
+    if (r.status != 2)
+        fail_msg("exit %d, not 2\n%s", r.status, r.err);
+    assert_non_null(strstr(r.err, "outside"));
+    tt_run_free(&r);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/../escape/gate.json", dir);
+    assert_int_not_equal(access(p, F_OK), 0);
+
+    /* reports/ itself a link out of the repository. */
+    dir = release_repo("linkedreports", "v3.2");
+    sh("mkdir -p '%s/../escape' && ln -s ../escape '%s/reports'", dir, dir);
+    r = tt_run_in(dir, RELEASE);
+    if (r.status != 2)
+        fail_msg("exit %d, not 2\n%s", r.status, r.err);
+    tt_run_free(&r);
+    snprintf(p, sizeof p, "find '%s/../escape' -type f | grep -q .", dir);
+    assert_int_not_equal(system(p), 0);
+
+    /* --reports outside the repository. */
+    dir = release_repo("reportsoption", "v3.2");
+    r = tt_run_in(dir, RELEASE "--reports ../elsewhere");
+    if (r.status != 2)
+        fail_msg("exit %d, not 2\n%s", r.status, r.err);
+    tt_run_free(&r);
+    snprintf(p, sizeof p, "%s/../elsewhere", dir);
+    assert_int_not_equal(access(p, F_OK), 0);
+    assert_nothing_written(dir);
+}
+
+static void test_release_outside_git_writes_nothing(void **state)
+{
+    (void)state;
+    const char *dir = release_repo("nogit", "v3.2");
+    sh("rm -rf '%s/.git'", dir);
+    tt_run_result r = tt_run_in(dir, RELEASE);
+    if (r.status != 2)
+        fail_msg("exit %d, not 2\n%s", r.status, r.err);
+    assert_non_null(strstr(r.err, "not inside a git repository"));
+    tt_run_free(&r);
+    assert_nothing_written(dir);
+    char *log = tt_read(tt_path("nogit/repo/EXECUTION_LOG.md"), NULL);
+    assert_string_equal(log, "# Execution log\n");
+    free(log);
+    assert_int_not_equal(access(tt_path("nogit/repo/EXECUTION_LOG.md.tiergate.lock"),
+                                F_OK), 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -239,6 +403,9 @@ int main(void)
         cmocka_unit_test(test_output_dash_is_standard_output),
         cmocka_unit_test(test_output_symlink_target_replaced_mode_kept),
         cmocka_unit_test(test_output_folder_and_dangling_link_refused),
+        cmocka_unit_test(test_release_version_cannot_leave_reports),
+        cmocka_unit_test(test_release_links_cannot_leave_reports),
+        cmocka_unit_test(test_release_outside_git_writes_nothing),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

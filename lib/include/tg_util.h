@@ -56,6 +56,15 @@ int tg_atomic_commit(tg_atomic_file *a, tg_error *err);
 /** Close and remove the temporary file; the target is untouched. */
 void tg_atomic_abort(tg_atomic_file *a);
 
+/**
+ * Whether path (which need not exist yet) lies inside folder root, once
+ * symbolic links are resolved: the deepest part of path that exists is
+ * resolved and compared with root's resolved path. *inside is 1 when it
+ * is root or below it. TG_EIO when root cannot be resolved.
+ */
+int tg_path_within(const char *path, const char *root, int *inside,
+                   tg_error *err);
+
 /** Line and column (1-based) of byte offset in text. */
 void tg_text_position(const char *text, size_t offset, long *line,
                       long *column);
