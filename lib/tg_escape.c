@@ -76,12 +76,12 @@ static void markup(FILE *f, const char *s, int xml)
         case '\'': fputs("&#39;", f); break;
         case '\t':
         case '\n':
-        case '\r':
             if (xml)
                 fprintf(f, "&#%u;", cp);
             else
                 fputc((int)cp, f);
             break;
+        case '\r': fputs("&#13;", f); break;
         default:
             if (is_control(cp) || (xml && (cp == 0xfffe || cp == 0xffff)))
                 fputs(REPLACEMENT, f);

@@ -17,9 +17,9 @@
 #include <stdio.h>
 
 /**
- * HTML text, attribute values and <title>: & < > " ' as character
- * references; control characters other than tab, newline and carriage
- * return (C0, DEL, C1) as U+FFFD.
+ * HTML text, attribute values and <title>: & < > " ' and carriage
+ * return as character references; control characters other than tab
+ * and newline (C0, DEL, C1) as U+FFFD.
  */
 void tg_esc_html(FILE *f, const char *s);
 
