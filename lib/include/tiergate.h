@@ -8,6 +8,7 @@
 #include "tg_util.h"
 #include "tg_json.h"
 #include "tg_csv.h"
+#include "tg_stream.h"
 #include "tg_cond.h"
 #include "tg_rules.h"
 #include "tg_tally.h"
