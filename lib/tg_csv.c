@@ -116,13 +116,15 @@ static int csv_fill(tg_csv *c, tg_error *err)
     return 1;
 }
 
-int tg_csv_open(tg_csv **out, const char *path, tg_error *err)
+static int csv_open(tg_csv **out, const char *path, int pipelined,
+                    tg_error *err)
 {
     tg_csv *c = NULL;
     int rc = csv_alloc(&c, path, err);
     if (rc)
         return rc;
-    if ((rc = tg_stream_open(&c->src, path, TG_INFLATE_BEST, err))) {
+    if ((rc = tg_stream_open(&c->src, path, TG_INFLATE_BEST, pipelined,
+                             err))) {
         tg_csv_free(c);
         return rc;
     }
@@ -140,6 +142,16 @@ int tg_csv_open(tg_csv **out, const char *path, tg_error *err)
         c->pos = 3;
     *out = c;
     return TG_OK;
+}
+
+int tg_csv_open(tg_csv **out, const char *path, tg_error *err)
+{
+    return csv_open(out, path, 0, err);
+}
+
+int tg_csv_open_pipelined(tg_csv **out, const char *path, tg_error *err)
+{
+    return csv_open(out, path, 1, err);
 }
 
 int tg_csv_open_range(tg_csv **out, const char *name, int fd, uint64_t start,

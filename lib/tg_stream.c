@@ -11,6 +11,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -29,6 +30,27 @@
 
 enum { KIND_UNKNOWN, KIND_PLAIN, KIND_GZIP };
 
+/* The pipeline: the inflating thread fills blocks of a small ring that
+ * the reader empties. Memory stays fixed (TG_PIPE_BLOCKS blocks). */
+#define TG_PIPE_BLOCKS 4
+#define TG_PIPE_BLOCK (1u << 20)
+
+typedef struct {
+    unsigned char *data;
+    size_t len, pos;
+    int rc;     /* < 0: the error after the bytes of this block */
+    int last;   /* no block after this one */
+    tg_error err;
+} tg_pipe_block;
+
+typedef struct {
+    pthread_t thread;
+    pthread_mutex_t mu;
+    pthread_cond_t filled, emptied;
+    tg_pipe_block ring[TG_PIPE_BLOCKS];
+    int head, count, stop, started;
+} tg_pipe;
+
 struct tg_stream {
     char *name;
     int fd, own_fd;
@@ -39,6 +61,8 @@ struct tg_stream {
     uint64_t in_base;      /* stream offset of in[0] */
     int in_eof;
     int member_done, finished;
+    int pipelined;
+    tg_pipe *pipe;
     z_stream z;
     int z_ready;
 #ifdef TG_HAVE_ISAL
@@ -61,7 +85,7 @@ const char *tg_stream_inflater_name(void)
 }
 
 int tg_stream_open(tg_stream **out, const char *path, tg_inflater which,
-                   tg_error *err)
+                   int pipelined, tg_error *err)
 {
     *out = NULL;
     tg_stream *s = calloc(1, sizeof *s);
@@ -73,6 +97,7 @@ int tg_stream_open(tg_stream **out, const char *path, tg_inflater which,
         return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
     }
     s->which = which;
+    s->pipelined = pipelined;
     if (strcmp(path, "-") == 0) {
         s->fd = 0;
     } else {
@@ -92,10 +117,14 @@ int tg_stream_open(tg_stream **out, const char *path, tg_inflater which,
     return TG_OK;
 }
 
+static void pipe_stop(tg_pipe *p);
+
 void tg_stream_close(tg_stream *s)
 {
     if (!s)
         return;
+    if (s->pipe)
+        pipe_stop(s->pipe);
     if (s->own_fd)
         close(s->fd);
     if (s->z_ready)
@@ -314,6 +343,116 @@ static ssize_t read_gzip(tg_stream *s, unsigned char *out, size_t n,
     }
 }
 
+/* ----- the pipeline ----- */
+
+static void *pipe_main(void *arg)
+{
+    tg_stream *s = arg;
+    tg_pipe *p = s->pipe;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->count == TG_PIPE_BLOCKS && !p->stop)
+            pthread_cond_wait(&p->emptied, &p->mu);
+        int slot = (p->head + p->count) % TG_PIPE_BLOCKS, stop = p->stop;
+        pthread_mutex_unlock(&p->mu);
+        if (stop)
+            return NULL;
+        /* Only this thread touches the inflater and the slot being
+         * filled; the lock guards the ring's head and count. */
+        tg_pipe_block *b = &p->ring[slot];
+        b->len = b->pos = 0;
+        b->rc = 0;
+        b->last = 0;
+        tg_error_clear(&b->err);
+        while (b->len < TG_PIPE_BLOCK) {
+            ssize_t got = read_gzip(s, b->data + b->len, TG_PIPE_BLOCK - b->len,
+                                    &b->err);
+            if (got <= 0) {
+                b->rc = (int)got;
+                b->last = 1;
+                break;
+            }
+            b->len += (size_t)got;
+        }
+        pthread_mutex_lock(&p->mu);
+        p->count++;
+        pthread_cond_signal(&p->filled);
+        pthread_mutex_unlock(&p->mu);
+        if (b->last)
+            return NULL;
+    }
+}
+
+static int pipe_start(tg_stream *s, tg_error *err)
+{
+    tg_pipe *p = calloc(1, sizeof *p);
+    if (!p)
+        return tg_error_set(err, TG_ENOMEM, s->name, 0, 0, "out of memory");
+    for (int k = 0; k < TG_PIPE_BLOCKS; k++)
+        if (!(p->ring[k].data = malloc(TG_PIPE_BLOCK))) {
+            s->pipe = p;
+            return tg_error_set(err, TG_ENOMEM, s->name, 0, 0,
+                                "out of memory");
+        }
+    pthread_mutex_init(&p->mu, NULL);
+    pthread_cond_init(&p->filled, NULL);
+    pthread_cond_init(&p->emptied, NULL);
+    s->pipe = p;
+    if (pthread_create(&p->thread, NULL, pipe_main, s) != 0) {
+        /* No thread: inflate in the reader's thread instead. */
+        s->pipelined = 0;
+        return TG_OK;
+    }
+    p->started = 1;
+    return TG_OK;
+}
+
+static void pipe_stop(tg_pipe *p)
+{
+    if (p->started) {
+        pthread_mutex_lock(&p->mu);
+        p->stop = 1;
+        pthread_cond_signal(&p->emptied);
+        pthread_mutex_unlock(&p->mu);
+        pthread_join(p->thread, NULL);
+        pthread_mutex_destroy(&p->mu);
+        pthread_cond_destroy(&p->filled);
+        pthread_cond_destroy(&p->emptied);
+    }
+    for (int k = 0; k < TG_PIPE_BLOCKS; k++)
+        free(p->ring[k].data);
+    free(p);
+}
+
+static ssize_t pipe_read(tg_stream *s, unsigned char *out, size_t n,
+                         tg_error *err)
+{
+    tg_pipe *p = s->pipe;
+    for (;;) {
+        pthread_mutex_lock(&p->mu);
+        while (p->count == 0)
+            pthread_cond_wait(&p->filled, &p->mu);
+        tg_pipe_block *b = &p->ring[p->head];
+        pthread_mutex_unlock(&p->mu);
+        if (b->pos < b->len) {
+            size_t k = b->len - b->pos < n ? b->len - b->pos : n;
+            memcpy(out, b->data + b->pos, k);
+            b->pos += k;
+            return (ssize_t)k;
+        }
+        if (b->last) {
+            if (b->rc < 0)
+                *err = b->err;
+            return b->rc; /* stays at the end: every later read repeats */
+        }
+        pthread_mutex_lock(&p->mu);
+        p->head = (p->head + 1) % TG_PIPE_BLOCKS;
+        p->count--;
+        pthread_cond_signal(&p->emptied);
+        pthread_mutex_unlock(&p->mu);
+    }
+}
+
 ssize_t tg_stream_read(tg_stream *s, void *buf, size_t n, tg_error *err)
 {
     if (n == 0)
@@ -328,12 +467,15 @@ ssize_t tg_stream_read(tg_stream *s, void *buf, size_t n, tg_error *err)
             s->kind = KIND_GZIP;
             if ((r = member_start(s, err)))
                 return r;
+            if (s->pipelined && (r = pipe_start(s, err)))
+                return r;
         } else {
             s->kind = KIND_PLAIN;
         }
     }
     if (s->kind == KIND_GZIP)
-        return read_gzip(s, buf, n, err);
+        return s->pipelined ? pipe_read(s, buf, n, err)
+                            : read_gzip(s, buf, n, err);
     /* Plain: what the sniffing read first, then straight from the file. */
     if (avail(s)) {
         size_t k = avail(s) < n ? avail(s) : n;

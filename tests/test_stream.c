@@ -52,12 +52,22 @@ static const char *write_bytes(const char *name, const unsigned char *b,
     return p;
 }
 
+/* Every way of reading: both inflaters, each in the reader's thread and
+ * pipelined on a thread of its own. */
+static const struct {
+    tg_inflater which;
+    int pipelined;
+} modes[] = {{TG_INFLATE_BEST, 0}, {TG_INFLATE_ZLIB, 0}, {TG_INFLATE_BEST, 1},
+             {TG_INFLATE_ZLIB, 1}};
+#define NMODES 4
+
 /* Read the whole source with reads of `chunk` bytes; returns rc. */
-static int read_all(const char *path, tg_inflater which, size_t chunk,
+static int read_all(const char *path, int mode, size_t chunk,
                     unsigned char **out, size_t *out_len, tg_error *err)
 {
     tg_stream *s = NULL;
-    int rc = tg_stream_open(&s, path, which, err);
+    int rc = tg_stream_open(&s, path, modes[mode].which, modes[mode].pipelined,
+                            err);
     if (rc)
         return rc;
     size_t cap = 1 << 16, n = 0;
@@ -95,7 +105,6 @@ static unsigned char *sample(size_t len)
     return d;
 }
 
-static const tg_inflater inflaters[] = {TG_INFLATE_BEST, TG_INFLATE_ZLIB};
 
 static void test_stream_round_trip(void **state)
 {
@@ -113,7 +122,7 @@ static void test_stream_round_trip(void **state)
             gzip_members(data, use, shapes[s].piece, shapes[s].level, &gzn);
         const char *p = write_bytes("rt.gz", gz, gzn);
         const size_t chunks[] = {1, 7, 65536, 1u << 20};
-        for (size_t w = 0; w < 2; w++)
+        for (size_t w = 0; w < NMODES; w++)
             for (size_t c = 0; c < sizeof chunks / sizeof *chunks; c++) {
                 if (chunks[c] < 64 && use > 200000)
                     continue; /* byte-sized reads of megabytes: slow */
@@ -121,7 +130,7 @@ static void test_stream_round_trip(void **state)
                 size_t n;
                 tg_error err;
                 tg_error_clear(&err);
-                int rc = read_all(p, inflaters[w], chunks[c], &got, &n, &err);
+                int rc = read_all(p, (int)w, chunks[c], &got, &n, &err);
                 if (rc)
                     fail_msg("shape %zu inflater %zu chunk %zu: %s", s, w,
                              chunks[c], err.msg);
@@ -142,34 +151,34 @@ static void test_stream_plain_and_empty(void **state)
     size_t n;
     tg_error err;
     tg_error_clear(&err);
-    for (size_t w = 0; w < 2; w++) {
-        assert_int_equal(read_all(p, inflaters[w], 3, &got, &n, &err), 0);
+    for (size_t w = 0; w < NMODES; w++) {
+        assert_int_equal(read_all(p, (int)w, 3, &got, &n, &err), 0);
         assert_int_equal(n, 8);
         assert_memory_equal(got, "a,b\n1,2\n", 8);
         free(got);
     }
     p = write_bytes("empty.csv", (const unsigned char *)"", 0);
-    assert_int_equal(read_all(p, TG_INFLATE_BEST, 100, &got, &n, &err), 0);
+    assert_int_equal(read_all(p, 0, 100, &got, &n, &err), 0);
     assert_int_equal(n, 0);
     free(got);
     p = write_bytes("one.csv", (const unsigned char *)"\x1f", 1);
-    assert_int_equal(read_all(p, TG_INFLATE_BEST, 100, &got, &n, &err), 0);
+    assert_int_equal(read_all(p, 0, 100, &got, &n, &err), 0);
     assert_int_equal(n, 1);
     free(got);
     /* An empty gzip member is valid and holds nothing. */
     size_t gzn;
     unsigned char *gz = gzip_members((const unsigned char *)"", 0, 1, 6, &gzn);
     p = write_bytes("empty.gz", gz, gzn);
-    for (size_t w = 0; w < 2; w++) {
-        assert_int_equal(read_all(p, inflaters[w], 100, &got, &n, &err), 0);
+    for (size_t w = 0; w < NMODES; w++) {
+        assert_int_equal(read_all(p, (int)w, 100, &got, &n, &err), 0);
         assert_int_equal(n, 0);
         free(got);
     }
     free(gz);
-    assert_int_equal(read_all(tt_path("no-such-file"), TG_INFLATE_BEST, 10,
+    assert_int_equal(read_all(tt_path("no-such-file"), 0, 10,
                               &got, &n, &err),
                      TG_EINVAL);
-    assert_int_equal(read_all(tt_tmpdir(), TG_INFLATE_BEST, 10, &got, &n, &err),
+    assert_int_equal(read_all(tt_tmpdir(), 0, 10, &got, &n, &err),
                      TG_EINVAL); /* a directory is bad input, not I/O */
     free(got);
 }
@@ -186,12 +195,12 @@ static void test_stream_damage(void **state)
     /* Cut at every position: never a silent success with fewer bytes,
      * except a cut exactly between two members, which leaves a complete
      * (shorter) gzip file that no reader could tell from a whole one. */
-    size_t boundary_cuts[2] = {0, 0};
+    size_t boundary_cuts[NMODES] = {0};
     for (size_t cut = 2; cut < gzn; cut++) { /* 1 byte is a plain file */
         const char *p = write_bytes("cut.gz", gz, cut);
-        for (size_t w = 0; w < 2; w++) {
+        for (size_t w = 0; w < NMODES; w++) {
             tg_error_clear(&err);
-            int rc = read_all(p, inflaters[w], 4096, &got, &n, &err);
+            int rc = read_all(p, (int)w, 4096, &got, &n, &err);
             int boundary = rc == 0 && n % 7000 == 0 && n > 0 && n < len &&
                            memcmp(got, data, n) == 0;
             free(got);
@@ -200,14 +209,14 @@ static void test_stream_damage(void **state)
                 continue;
             }
             if (rc != TG_EINVAL)
-                fail_msg("cut at %zu of %zu (inflater %zu): rc %d, %zu bytes",
+                fail_msg("cut at %zu of %zu (mode %zu): rc %d, %zu bytes",
                          cut, gzn, w, rc, n);
             assert_non_null(strstr(err.file, "cut.gz"));
         }
     }
     /* 20,000 bytes in members of 7,000: two boundaries, seen by both. */
-    assert_int_equal(boundary_cuts[0], 2);
-    assert_int_equal(boundary_cuts[1], 2);
+    for (size_t w = 0; w < NMODES; w++)
+        assert_int_equal(boundary_cuts[w], 2);
     /* Trailing garbage, and trailing zero padding, after the last member. */
     const char *tails[] = {"garbage", "\0\0\0\0", "\x1f"};
     const size_t tail_len[] = {7, 4, 1};
@@ -216,9 +225,9 @@ static void test_stream_damage(void **state)
         memcpy(b, gz, gzn);
         memcpy(b + gzn, tails[t], tail_len[t]);
         const char *p = write_bytes("tail.gz", b, gzn + tail_len[t]);
-        for (size_t w = 0; w < 2; w++) {
+        for (size_t w = 0; w < NMODES; w++) {
             tg_error_clear(&err);
-            assert_int_equal(read_all(p, inflaters[w], 4096, &got, &n, &err),
+            assert_int_equal(read_all(p, (int)w, 4096, &got, &n, &err),
                              TG_EINVAL);
             free(got);
         }
@@ -230,13 +239,13 @@ static void test_stream_damage(void **state)
         memcpy(b, gz, gzn);
         b[pos] ^= 0x10;
         const char *p = write_bytes("flip.gz", b, gzn);
-        for (size_t w = 0; w < 2; w++) {
+        for (size_t w = 0; w < NMODES; w++) {
             tg_error_clear(&err);
-            int rc = read_all(p, inflaters[w], 4096, &got, &n, &err);
+            int rc = read_all(p, (int)w, 4096, &got, &n, &err);
             int same = rc == 0 && n == len && memcmp(got, data, len) == 0;
             free(got);
             if (rc != TG_EINVAL && !same)
-                fail_msg("flip at %zu (inflater %zu): rc %d", pos, w, rc);
+                fail_msg("flip at %zu (mode %zu): rc %d", pos, w, rc);
             assert_int_equal(rc, TG_EINVAL);
         }
         free(b);

@@ -30,9 +30,12 @@ typedef enum {
 /**
  * Open path ("-" is standard input). err names the file on failure; a
  * missing file is TG_EINVAL (bad input), other open failures TG_EIO.
+ * With pipelined set, a gzip stream is inflated by a thread of its own
+ * a few blocks ahead of the reader, so that decompression and parsing
+ * run on two cores; the bytes returned are the same either way.
  */
 int tg_stream_open(tg_stream **out, const char *path, tg_inflater which,
-                   tg_error *err);
+                   int pipelined, tg_error *err);
 
 /**
  * Read up to n bytes into buf: returns the number read (> 0), 0 at the
