@@ -29,5 +29,6 @@
 #include "tg_report.h"
 #include "tg_compare.h"
 #include "tg_lint.h"
+#include "tg_version.h"
 
 #endif
