@@ -9,7 +9,7 @@
  * -10 10.2%, under 1 year 3.9%) without stacking signals into
  * implausible rates. TEST converts 4.16/3.66 times as often as TRAIN.
  */
-#define _GNU_SOURCE /* fopencookie */
+#define _GNU_SOURCE /* fopencookie, where the C library has it (glibc) */
 #include "tg_synth.h"
 
 #include <errno.h>
@@ -237,6 +237,8 @@ int tg_synth_write(FILE *out, const tg_synth_options *opts, tg_error *err)
     return TG_OK;
 }
 
+#if defined(__GLIBC__) && !defined(TG_PORTABLE_ONLY)
+#define TG_HAVE_FOPENCOOKIE 1
 /* zlib behind a FILE, so the same writer serves plain and gzip output. */
 static ssize_t gz_cookie_write(void *cookie, const char *buf, size_t size)
 {
@@ -248,6 +250,55 @@ static int gz_cookie_close(void *cookie)
 {
     return gzclose((gzFile)cookie) == Z_OK ? 0 : EOF;
 }
+#endif
+
+#ifndef TG_HAVE_FOPENCOOKIE
+/*
+ * gzip output on any C library: the rows go to an anonymous temporary
+ * file first, then through zlib into fd. Slower than the glibc path by
+ * one extra copy, same bytes once decompressed.
+ */
+static int synth_gzip_portable(int fd, const tg_synth_options *opts,
+                               const char *path, tg_error *err)
+{
+    FILE *plain = tmpfile();
+    gzFile z = NULL;
+    int rc = TG_OK;
+    if (!plain) {
+        close(fd);
+        return tg_error_set(err, TG_EIO, path, 0, 0,
+                            "cannot create a temporary file: %s",
+                            strerror(errno));
+    }
+    if ((rc = tg_synth_write(plain, opts, err)))
+        goto done;
+    if (fflush(plain) != 0 || fseek(plain, 0, SEEK_SET) != 0) {
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
+                          strerror(errno));
+        goto done;
+    }
+    if (!(z = gzdopen(fd, "wb6"))) {
+        close(fd);
+        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        goto done;
+    }
+    fd = -1;
+    char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, plain)) > 0)
+        if (gzwrite(z, buf, (unsigned)n) != (int)n) {
+            rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+            goto done;
+        }
+    if (ferror(plain))
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot read back");
+done:
+    if (z && gzclose(z) != Z_OK && rc == TG_OK)
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+    fclose(plain);
+    return rc;
+}
+#endif
 
 int tg_synth_write_file(const char *path, int gz,
                         const tg_synth_options *opts, tg_error *err)
@@ -265,7 +316,9 @@ int tg_synth_write_file(const char *path, int gz,
         return rc;
     }
     FILE *f = NULL;
+    int rc = TG_OK;
     if (gz) {
+#ifdef TG_HAVE_FOPENCOOKIE
         gzFile z = gzdopen(fd, "wb6");
         cookie_io_functions_t io = {NULL, gz_cookie_write, NULL,
                                     gz_cookie_close};
@@ -274,13 +327,18 @@ int tg_synth_write_file(const char *path, int gz,
             gzclose(z);
         else if (!z)
             close(fd);
+        rc = f ? tg_synth_write(f, opts, err)
+               : tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+#else
+        rc = synth_gzip_portable(fd, opts, path, err);
+#endif
     } else {
         f = fdopen(fd, "w");
         if (!f)
             close(fd);
-    }
-    int rc = f ? tg_synth_write(f, opts, err)
+        rc = f ? tg_synth_write(f, opts, err)
                : tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+    }
     if (f && fclose(f) != 0 && rc == TG_OK)
         rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
                           strerror(errno));
