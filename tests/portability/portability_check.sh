@@ -17,8 +17,8 @@ pass=0 fail=0
 check() { if eval "$2"; then pass=$((pass+1)); else echo "FAIL $1"; fail=$((fail+1)); fi; }
 "$work/build/tiergate" synth --rows 3000 --seed 7 -o "$work/p.csv.gz"
 "$normal" synth --rows 3000 --seed 7 -o "$work/n.csv.gz"
-check "the portable build calls no fopencookie" '! nm -D --undefined-only "$work/build/tiergate" | grep -q fopencookie'
-check "the normal build does (the check can fail)" 'nm -D --undefined-only "$normal" | grep -q fopencookie'
+check "the portable build calls no fopencookie" '! nm -D --undefined-only "$work/build/tiergate" | grep fopencookie >/dev/null'
+check "the normal build does (the check can fail)" 'nm -D --undefined-only "$normal" | grep fopencookie >/dev/null'
 check "portable gzip synth is gzip" '[ "$(head -c2 "$work/p.csv.gz" | od -An -tx1 | tr -d " ")" = 1f8b ]'
 check "same rows as the glibc path" 'cmp -s <(gzip -dc "$work/p.csv.gz") <(gzip -dc "$work/n.csv.gz")'
 check "clang binary previews" '"$work/build/tiergate" preview --rules "$src/registry/tiers/v3.2.json" --data "$work/p.csv.gz" --format json > "$work/p.json"'
