@@ -103,7 +103,7 @@ static void judge_drift(tg_monitor_result *r, const tg_mgate *g,
                          t->calibrated_rate > 0 ? "" : "; no calibrated rate");
                 continue;
             }
-            tg_verdict v = tg_verdict_band(t->ratio_lower, t->ratio_upper,
+            tg_verdict v = tg_verdict_within(t->ratio_lower, t->ratio_upper,
                                            g->min, g->max);
             run = v == TG_VERDICT_FAIL ? run + 1 : 0;
             o->run = run;
@@ -181,7 +181,7 @@ static void judge_window(tg_monitor_result *r, const tg_mgate *g,
             tg_ci(&o->ci_lower, &o->ci_upper, x, w->leads, s->ci_level,
                   s->ci_method);
         }
-        tg_verdict v = tg_verdict_band(o->ci_lower, o->ci_upper, g->min, g->max);
+        tg_verdict v = tg_verdict_within(o->ci_lower, o->ci_upper, g->min, g->max);
         set_verdict(o, v);
         snprintf(o->message, sizeof o->message, "share %s [%s, %s] %s %s",
                  tg_fmt_unit(o->actual, TG_UNIT_PCT, a),

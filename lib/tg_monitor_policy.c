@@ -43,6 +43,14 @@ static int gerr(tg_error *err, const char *file, const char *id,
                         id, key, msg);
 }
 
+/* "warn" or "block" (the values of gate policies); -1 otherwise. */
+static int inconclusive_parse(const char *s)
+{
+    return strcmp(s, "block") == 0  ? (int)TG_INCONCLUSIVE_BLOCK
+         : strcmp(s, "warn") == 0   ? (int)TG_INCONCLUSIVE_WARN
+                                    : -1;
+}
+
 static int only_keys(const cJSON *o, const char *const *known,
                      const char *file, const char *id, tg_error *err)
 {
@@ -196,7 +204,7 @@ static int load_gate(tg_monitor_policy *p, tg_mgate *g, const cJSON *o,
         return gerr(err, file, id, "severity",
                     "expected \"block\" or \"warn\", not '%s'", sev);
     if (inc) {
-        int v = tg_inconclusive_parse(inc);
+        int v = inconclusive_parse(inc);
         if (v < 0)
             return gerr(err, file, id, "inconclusive",
                         "expected \"warn\" or \"block\", not '%s'", inc);
@@ -283,7 +291,7 @@ int tg_monitor_policy_parse(tg_monitor_policy **out, const char *text,
         goto fail;
     }
     p->window = (tg_window_unit)w;
-    int incv = inc ? tg_inconclusive_parse(inc) : TG_INCONCLUSIVE_WARN;
+    int incv = inc ? inconclusive_parse(inc) : (int)TG_INCONCLUSIVE_BLOCK;
     if (incv < 0) {
         rc = gerr(err, path, NULL, "inconclusive",
                   "expected \"warn\" or \"block\", not '%s'", inc);

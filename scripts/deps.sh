@@ -9,8 +9,11 @@ packages=(
   libcjson-dev      # JSON: rule sets, policies, registry, results
   libgit2-dev       # git facts for the execution log
   libcmocka-dev     # unit tests
-  zlib1g-dev        # gzip-compressed exports
+  zlib1g-dev        # gzip-compressed exports (fallback inflater), writing gzip
+  libisal-dev       # ISA-L igzip: the fast inflater for gzip exports
   libssl-dev        # SHA-256 fingerprints (libcrypto)
+  help2man          # man pages generated from each command's --help
+  zsh               # tests: the zsh completion script parses
   libsqlite3-dev    # tests: the SQLite cross-check of tier assignment
   libxml2-utils     # tests: xmllint checks the JUnit output and the report
   chromium          # tests: the HTML report opened in headless Chromium

@@ -305,12 +305,13 @@ static void test_gate_calibration_drift(void **state)
                     "\"calibration_drift\", \"min\": 0.8, \"max\": 1.2, "
                     "\"severity\": \"block\", \"tiers\": [\"STANDARD\"]}";
     judge(&j, std_summary("100,100,10", "100,100,10", "100,100,10", "100,100,10"),
-          one_gate(g, ""));
+          one_gate(g, ", \"inconclusive\": \"warn\""));
     assert_int_equal(status_of(&j, "2026-W02", std), TG_MSTATUS_INCONCLUSIVE);
     assert_int_equal(j.res.status, TG_OVERALL_PASSED_WITH_WARNINGS);
     unjudge(&j);
+    /* As in gate policies, inconclusive blocks unless the policy says. */
     judge(&j, std_summary("100,100,10", "100,100,10", "100,100,10", "100,100,10"),
-          one_gate(g, ", \"inconclusive\": \"block\""));
+          one_gate(g, ""));
     assert_int_equal(j.res.status, TG_OVERALL_FAILED);
     unjudge(&j);
 }
@@ -318,14 +319,15 @@ static void test_gate_calibration_drift(void **state)
 static void test_verdict_boundaries(void **state)
 {
     (void)state;
-    assert_int_equal(tg_verdict_band(0.8, 1.2, 0.8, 1.2), TG_VERDICT_PASS);
-    assert_int_equal(tg_verdict_band(0.79999, 1.0, 0.8, 1.2),
+    assert_int_equal(tg_verdict_within(0.8, 1.2, 0.8, 1.2), TG_VERDICT_PASS);
+    assert_int_equal(tg_verdict_within(0.79999, 1.0, 0.8, 1.2),
                      TG_VERDICT_INCONCLUSIVE);
-    assert_int_equal(tg_verdict_band(0.5, 0.8, 0.8, 1.2), TG_VERDICT_INCONCLUSIVE);
-    assert_int_equal(tg_verdict_band(0.5, 0.79999, 0.8, 1.2), TG_VERDICT_FAIL);
-    assert_int_equal(tg_verdict_band(1.2, 1.5, 0.8, 1.2), TG_VERDICT_INCONCLUSIVE);
-    assert_int_equal(tg_verdict_band(1.20001, 1.5, 0.8, 1.2), TG_VERDICT_FAIL);
-    assert_int_equal(tg_verdict_band(0.1, 0.2, NAN, 0.25), TG_VERDICT_PASS);
+    assert_int_equal(tg_verdict_within(0.5, 0.8, 0.8, 1.2), TG_VERDICT_INCONCLUSIVE);
+    assert_int_equal(tg_verdict_within(0.5, 0.79999, 0.8, 1.2), TG_VERDICT_FAIL);
+    assert_int_equal(tg_verdict_within(1.2, 1.5, 0.8, 1.2), TG_VERDICT_INCONCLUSIVE);
+    assert_int_equal(tg_verdict_within(1.20001, 1.5, 0.8, 1.2), TG_VERDICT_FAIL);
+    assert_int_equal(tg_verdict_within(0.1, 0.2, NAN, 0.25), TG_VERDICT_PASS);
+    assert_int_equal(tg_verdict_within(0.1, 0.3, NAN, 0.25), TG_VERDICT_INCONCLUSIVE);
     assert_int_equal(tg_verdict_above(0.2, 0.3, 0.1, 0.2), TG_VERDICT_INCONCLUSIVE);
     assert_int_equal(tg_verdict_above(0.20001, 0.3, 0.1, 0.2), TG_VERDICT_PASS);
     assert_int_equal(tg_verdict_above(0.01, 0.09999, 0.1, 0.2), TG_VERDICT_FAIL);

@@ -4,8 +4,9 @@
  * (tg_verdict.h): pass, fail, or inconclusive when the interval
  * straddles the threshold; "insufficient" when a window holds too few
  * mature leads to judge. A fail counts at the gate's severity; an
- * inconclusive verdict counts as a warning, or blocks when the policy
- * says "inconclusive": "block" for a blocking gate.
+ * inconclusive verdict on a blocking gate blocks unless the policy (or
+ * the gate) says "inconclusive": "warn", as in gate policies; on a
+ * warning gate it warns.
  */
 #ifndef TG_MONITOR_POLICY_H
 #define TG_MONITOR_POLICY_H
