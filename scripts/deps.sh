@@ -20,6 +20,7 @@ packages=(
   chromium          # tests: the HTML report opened in headless Chromium
   fonts-dejavu-core # tests: fonts for that rendering
   postgresql        # tests: the generated PostgreSQL SQL on a real server
+  python3-scipy     # regenerating the PSI reference (tests/stats/make_psi_reference.py; brings numpy)
 )
 names=()
 for p in "${packages[@]}"; do names+=("${p%% *}"); done

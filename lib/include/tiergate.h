@@ -31,5 +31,9 @@
 #include "tg_compare.h"
 #include "tg_lint.h"
 #include "tg_version.h"
+#include "tg_verdict.h"
+#include "tg_monitor.h"
+#include "tg_monitor_policy.h"
+#include "tg_render_monitor.h"
 
 #endif
