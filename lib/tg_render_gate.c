@@ -53,20 +53,24 @@ static void threshold_text(const tg_gate_outcome *o, char *buf, size_t n)
 
 static const char *status_word(tg_gate_status s)
 {
-    static const char *w[] = {"PASS", "WARN", "FAIL", "INSUFFICIENT"};
-    return w[s];
+    static const char *w[] = {"PASS", "WARN", "FAIL", "INSUFFICIENT",
+                              "INCONCLUSIVE"};
+    return (unsigned)s < 5 ? w[s] : "?";
 }
 
 void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
 {
-    static const char *col[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m"};
+    static const char *col[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m",
+                                "\033[36m"};
     /* Names and texts from the rule set and policy: control characters
      * (an ESC starts a terminal command) are shown escaped. */
     char e1[160], e2[160], e3[160];
-    fprintf(out, "%s (%s) · policy %s · %s %g%% intervals%s\n",
+    fprintf(out, "%s (%s) · policy %s · judged on %s · %s %g%% intervals%s\n",
             tg_esc_term_buf(r->rules->model_id, e1, sizeof e1),
             tg_esc_term_buf(r->rules->model_version, e2, sizeof e2),
             tg_esc_term_buf(r->policy->policy_id, e3, sizeof e3),
+            r->policy->judge == TG_JUDGE_POINT ? "point estimates"
+                                               : "intervals",
             tg_ci_name(r->ci_method), r->ci_level * 100,
             r->strict ? " · strict" : "");
     fprintf(out, "%-17s %-40s %-26s %-5s %-27s %-18s %s\n", "GATE", "CHECK",
@@ -82,8 +86,8 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "(priority tiers)",
                 tg_split_name(o->split), act, thr, color ? col[o->status] : "",
                 status_word(o->status), color ? "\033[0m" : "",
-                o->gate->severity == TG_SEVERITY_WARN &&
-                        o->status != TG_STATUS_PASS ? " (warning)" : "");
+                o->status != TG_STATUS_PASS && !o->blocks ? " (warning)"
+                                                          : "");
     }
     /* Say why for everything that did not pass. */
     int header = 0;
@@ -101,17 +105,17 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
         fputc('\n', out);
     }
     fprintf(out, "\noverall: %s%s%s (%d pass, %d warn, %d fail, %d "
-                 "insufficient)\n",
+                 "insufficient, %d inconclusive)\n",
             color ? col[r->status == TG_OVERALL_PASSED ? 0
                         : r->status == TG_OVERALL_FAILED ? 2 : 1] : "",
             tg_overall_name(r->status), color ? "\033[0m" : "", r->passed,
-            r->warned, r->failed, r->insufficient);
+            r->warned, r->failed, r->insufficient, r->inconclusive);
 }
 
 void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
 {
     static const char *icon[] = {"✅ pass", "⚠️ warn", "❌ fail",
-                                 "❔ insufficient"};
+                                 "❔ insufficient", "❓ inconclusive"};
     static const char *overall[] = {"✅ PASSED", "⚠️ PASSED_WITH_WARNINGS",
                                     "❌ FAILED"};
     fputs("## tiergate: ", out);
@@ -120,10 +124,12 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
     tg_esc_md(out, r->rules->model_version);
     fprintf(out, " — %s\n\nPolicy ", overall[r->status]);
     tg_esc_md_code(out, r->policy->policy_id);
-    fprintf(out, " · %s %g%% intervals · %d pass, %d warn, %d "
-                 "fail, %d insufficient\n\n",
+    fprintf(out, " · judged on %s · %s %g%% intervals · %d pass, "
+                 "%d warn, %d fail, %d insufficient, %d inconclusive\n\n",
+            r->policy->judge == TG_JUDGE_POINT ? "point estimates"
+                                               : "intervals",
             tg_ci_name(r->ci_method), r->ci_level * 100,
-            r->passed, r->warned, r->failed, r->insufficient);
+            r->passed, r->warned, r->failed, r->insufficient, r->inconclusive);
     fprintf(out, "| Gate | Check | Tier | Split | Actual [CI] | Threshold | "
                  "Status |\n|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < r->noutcomes; i++) {
@@ -153,7 +159,9 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
         fprintf(out, "**%s%s: ", o->tier >= 0 ? " " : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
         tg_esc_md(out, o->message);
-        fprintf(out, " (%s)\n", tg_status_name(o->status));
+        fprintf(out, " (%s%s)\n", tg_status_name(o->status),
+                o->status != TG_STATUS_PASS && !o->blocks ? ", warning"
+                : o->blocks ? ", blocks" : "");
     }
 }
 
@@ -162,10 +170,8 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
     int failures = 0;
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
-        failures += o->status == TG_STATUS_FAIL ||
-                    (o->status == TG_STATUS_INSUFFICIENT &&
-                     o->gate->severity == TG_SEVERITY_BLOCK) ||
-                    (r->strict && o->status == TG_STATUS_WARN);
+        failures += o->blocks ||
+                    (r->strict && o->status != TG_STATUS_PASS);
     }
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(out, "<testsuites name=\"tiergate\" tests=\"%d\" failures=\"%d\" "
@@ -192,10 +198,8 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
         fprintf(out, " [%s %s]\" time=\"0\">\n",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
                 tg_split_name(o->split));
-        int is_failure = o->status == TG_STATUS_FAIL ||
-                         (o->status == TG_STATUS_INSUFFICIENT &&
-                          o->gate->severity == TG_SEVERITY_BLOCK) ||
-                         (r->strict && o->status == TG_STATUS_WARN);
+        int is_failure = o->blocks ||
+                         (r->strict && o->status != TG_STATUS_PASS);
         if (is_failure) {
             fprintf(out, "      <failure type=\"%s\" message=\"",
                     tg_status_name(o->status));

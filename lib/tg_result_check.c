@@ -63,10 +63,15 @@ static const char *check_n(int i) { return tg_check_name((tg_check)i); }
 static const char *ci_n(int i) { return tg_ci_name((tg_ci_method)i); }
 static const char *split_n(int i) { return i < 4 ? tg_split_name(i - 1) : "unknown"; }
 static const char *severity_n(int i) { return i == 0 ? "block" : i == 1 ? "warn" : "unknown"; }
-static const char *judge_n(int i) { return i == 0 ? "estimate" : i == 1 ? "ci_bound" : "unknown"; }
+static const char *judge_n(int i) { return i < 2 ? tg_judge_name((tg_judge)i) : "unknown"; }
+static const char *inconclusive_n(int i)
+{
+    return i < 2 ? tg_inconclusive_name((tg_inconclusive)i) : "unknown";
+}
 
-/* A word from the set that name(0), name(1), ... spell ("unknown" and
- * repeats end it). */
+/* A word from the set that name(0), name(1), ... spell ("unknown", or a
+ * name met before, ends it: name functions map what is out of range to
+ * "unknown" or to one of their names). */
 static int word(ctx *c, const cJSON *v, namer name)
 {
     int rc = string(c, v, 0);
@@ -76,7 +81,10 @@ static int word(ctx *c, const cJSON *v, namer name)
     size_t n = 0;
     for (int i = 0; i < 32; i++) {
         const char *w = name(i);
-        if (!strcmp(w, "unknown") || (i > 0 && !strcmp(w, name(i - 1))))
+        int again = !strcmp(w, "unknown");
+        for (int k = 0; k < i && !again; k++)
+            again = !strcmp(w, name(k));
+        if (again)
             break;
         if (!strcmp(v->valuestring, w))
             return TG_OK;
@@ -184,6 +192,10 @@ static int check_gate(ctx *c, const cJSON *g, int i)
     const cJSON *v = at(c, g, p, "judge");
     if (v && (rc = word(c, v, judge_n)))
         return rc;
+    if ((v = at(c, g, p, "inconclusive")) && (rc = word(c, v, inconclusive_n)))
+        return rc;
+    if ((v = at(c, g, p, "blocks")) && !cJSON_IsBool(v))
+        return bad(c, "expected true or false");
     v = at(c, g, p, "threshold");
     if (cJSON_IsArray(v)) {
         if (cJSON_GetArraySize(v) != 2)
