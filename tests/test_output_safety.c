@@ -672,6 +672,29 @@ static void test_render_tampered_result_refused(void **state)
     free(good);
 }
 
+/* An error or a warning quoting a data row with an ESC in it shows the
+ * ESC escaped on stderr. */
+static void test_messages_escape_data(void **state)
+{
+    (void)state;
+    const char *csv = tt_write(
+        "esc.csv",
+        "lead_id,advisor_crd,contacted_date,current_firm_tenure_months,"
+        "industry_tenure_months,firm_net_change_12mo,"
+        "firm_rep_count_at_contact,num_prior_firms,is_wirehouse,target,split\n"
+        "L1,1,2025-03-04,34,357,2,45,0,false,0,TRAIN\n"
+        "L2,2,2025-03-04,3\x1b]0;pwned\x07\x1b[2J,357,2,45,0,false,0,TRAIN\n");
+    static const char *modes[] = {"", "--on-bad-row skip"};
+    for (int m = 0; m < 2; m++) {
+        tt_run_result r = tt_run("preview --rules registry/tiers/v3.2.json "
+                                 "--data '%s' %s", csv, modes[m]);
+        assert_int_equal(r.status, m ? 0 : 2);
+        assert_non_null(strstr(r.err, "\\x1b"));
+        assert_no_controls("stderr", r.err, strlen(r.err), 0);
+        tt_run_free(&r);
+    }
+}
+
 /* ---- release: names that become paths -------------------------------- */
 
 static void sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
@@ -897,6 +920,7 @@ int main(void)
         cmocka_unit_test(test_render_hostile_text_stays_text),
         cmocka_unit_test(test_render_tampered_result_refused),
         cmocka_unit_test(test_log_hostile_text_stays_text),
+        cmocka_unit_test(test_messages_escape_data),
         cmocka_unit_test(test_release_version_cannot_leave_reports),
         cmocka_unit_test(test_release_links_cannot_leave_reports),
         cmocka_unit_test(test_release_outside_git_writes_nothing),

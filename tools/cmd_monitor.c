@@ -390,8 +390,7 @@ int cmd_monitor(int argc, char **argv)
             r = cli_fail(&err);
             goto done;
         }
-        if (tg_json_write_atomic(j, o.out, &err) != TG_OK)
-            r = cli_fail(&err);
+        r = cli_write_json(o.out, j);
         cJSON_Delete(j);
         goto done;
     }
