@@ -109,6 +109,7 @@ int tg_evidence_write(char *dir, size_t n, const char *reports,
     int rc = mkdirs(parent, err);
     if (rc)
         return rc;
+    tg_remove_stale_temps(parent, NULL); /* dead runs' staging folders */
     snprintf(staging, sizeof staging, "%s/.staging.%ld.XXXXXX", parent,
              (long)getpid());
     if (!mkdtemp(staging))
@@ -127,6 +128,8 @@ int tg_evidence_write(char *dir, size_t n, const char *reports,
         rc = write_synced(p, files[i].data, files[i].len, err);
     }
     sync_dir(staging);
+    if (rc == TG_OK)
+        tg_step("evidence-staged", staging);
     /* rename() replaces only an empty folder; the staging folder is never
      * empty, so a folder another run put in place first makes it fail. */
     for (int k = 1; rc == TG_OK; k++) {

@@ -52,6 +52,7 @@ int tg_journal_run(const char *journal, const tg_journal_file *files, int n,
         cJSON *f = cJSON_CreateObject();
         cJSON_AddStringToObject(f, "path", abs[i]);
         cJSON_AddStringToObject(f, "sha256", hex);
+        cJSON_AddBoolToObject(f, "locked", files[i].locked);
         cJSON_AddItemToObject(f, "content", cJSON_CreateString(text ? text : ""));
         cJSON_AddItemToArray(arr, f);
         free(text);
@@ -136,7 +137,43 @@ int tg_journal_recover(const char *journal, int *completed, tg_error *err)
         goto done;
     }
     *completed = 1;
+    /* The dead run may have left a temporary file beside any of them. */
+    cJSON_ArrayForEach(f, files)
+    {
+        char dir[4096];
+        tg_remove_stale_temps(tg_dirname(cJSON_GetStringValue(
+                                             cJSON_GetObjectItem(f, "path")),
+                                         dir, sizeof dir), NULL);
+    }
 done:
     cJSON_Delete(j);
     return rc;
+}
+
+int tg_journal_locked_files(const char *journal, char ***paths, int *n,
+                            tg_error *err)
+{
+    *paths = NULL;
+    *n = 0;
+    if (access(journal, F_OK) != 0)
+        return TG_OK;
+    cJSON *j = NULL;
+    int rc = tg_json_load(&j, journal, err);
+    if (rc)
+        return rc;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItemCaseSensitive(j, "files"))
+    {
+        const char *path = cJSON_GetStringValue(cJSON_GetObjectItem(f, "path"));
+        if (!path || !cJSON_IsTrue(cJSON_GetObjectItem(f, "locked")))
+            continue;
+        char **x = realloc(*paths, (size_t)(*n + 1) * sizeof *x);
+        if (!x)
+            break;
+        *paths = x;
+        if ((x[*n] = strdup(path)))
+            (*n)++;
+    }
+    cJSON_Delete(j);
+    return TG_OK;
 }

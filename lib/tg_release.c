@@ -399,7 +399,7 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
         }
         caltext = c2;
         memcpy(caltext + cl, "\n", 2);
-        files[nfiles++] = (tg_journal_file){calib, caltext, cl + 1};
+        files[nfiles++] = (tg_journal_file){calib, caltext, cl + 1, 0};
         written[nwritten++] = (char *)calib;
         char regen[4300];
         snprintf(regen, sizeof regen, "tiergate sql --rules %s --out-dir DIR",
@@ -412,7 +412,7 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
                                       err)))
                 goto done;
             files[nfiles++] = (tg_journal_file){sqlpaths[e], sqltext[e],
-                                                strlen(sqltext[e])};
+                                                strlen(sqltext[e]), 0};
             written[nwritten++] = sqlpaths[e];
         }
     }
@@ -475,8 +475,8 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     }
     regtext = r2;
     memcpy(regtext + rl, "\n", 2);
-    files[nfiles++] = (tg_journal_file){registry, regtext, rl + 1};
-    files[nfiles++] = (tg_journal_file){logp, logtext, loglen};
+    files[nfiles++] = (tg_journal_file){registry, regtext, rl + 1, 0};
+    files[nfiles++] = (tg_journal_file){logp, logtext, loglen, 1};
     char journal[4200];
     tg_trail_journal_path(registry, journal, sizeof journal);
     if ((rc = tg_journal_run(journal, files, nfiles, err)))

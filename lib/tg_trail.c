@@ -4,6 +4,7 @@
 #include "tg_trail.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tg_journal.h"
@@ -31,6 +32,25 @@ int tg_trail_open(tg_trail *t, const char *registry, const char *log,
     if (registry) {
         char journal[4200];
         tg_trail_journal_path(registry, journal, sizeof journal);
+        /* A command that does not touch the log still completes a
+         * transaction that covers it, under the log's lock (taken after
+         * the registry's, as everywhere). */
+        char **locked = NULL;
+        int nlocked = 0;
+        if (!log && (rc = tg_journal_locked_files(journal, &locked, &nlocked,
+                                                  err))) {
+            tg_trail_close(t);
+            return rc;
+        }
+        if (nlocked > 0)
+            rc = tg_lock_acquire(&t->log_lock, locked[0], err);
+        for (int i = 0; i < nlocked; i++)
+            free(locked[i]);
+        free(locked);
+        if (rc) {
+            tg_trail_close(t);
+            return rc;
+        }
         if ((rc = tg_journal_recover(journal, &t->recovered, err))) {
             tg_trail_close(t);
             return rc;

@@ -72,7 +72,7 @@ static const tg_cmd *find(const char *name)
 /*
  * The crash tests' seam: TIERGATE_TEST_KILL_AT=STEP[@TEXT] kills this
  * process with SIGKILL when the library announces STEP (and its detail,
- * usually a path, contains TEXT), exactly as a power cut or `kill -9`
+ * usually a path, ends with TEXT), exactly as a power cut or `kill -9`
  * would stop it there. Owned by the tool, not the library: the library
  * only names its steps (tg_step in tg_util.h).
  */
@@ -83,8 +83,9 @@ static void kill_at_step(const char *step, const char *detail)
         return;
     const char *at = strchr(want, '@');
     size_t n = at ? (size_t)(at - want) : strlen(want);
+    size_t dl = strlen(detail), tl = at ? strlen(at + 1) : 0;
     if (strlen(step) == n && strncmp(step, want, n) == 0 &&
-        (!at || strstr(detail, at + 1)))
+        (!at || (dl >= tl && strcmp(detail + dl - tl, at + 1) == 0)))
         raise(SIGKILL);
 }
 

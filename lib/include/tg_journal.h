@@ -21,6 +21,8 @@ typedef struct {
     const char *path;  /* its folder must exist */
     const char *data;
     size_t len;
+    int locked;        /* others write it under its lock (the log): a
+                        * recovery takes that lock too */
 } tg_journal_file;
 
 /**
@@ -38,5 +40,12 @@ int tg_journal_run(const char *journal, const tg_journal_file *files, int n,
  * left in place for a person to inspect.
  */
 int tg_journal_recover(const char *journal, int *completed, tg_error *err);
+
+/**
+ * The files of a pending journal marked locked (absolute paths, malloc'd
+ * array of malloc'd strings); *n is 0 when there is no journal.
+ */
+int tg_journal_locked_files(const char *journal, char ***paths, int *n,
+                            tg_error *err);
 
 #endif
