@@ -500,18 +500,31 @@ static void compare_section(FILE *f, const cJSON *c)
             s_of(cJSON_GetObjectItem(c, "to"), "model_version"));
     fprintf(f, "<p>Both rule sets evaluated on the same leads (split %s).</p>",
             s_of(c, "split"));
-    fprintf(f, "<table><thead><tr><th>Metric</th><th>Previous value (brief)"
-               "</th><th>Expected (brief)</th><th>Measured before</th>"
-               "<th>Measured after</th></tr></thead><tbody>");
+    /* The rule set's expected outcomes when it states them; otherwise
+     * the measured metrics alone. */
+    const cJSON *eo = cJSON_GetObjectItem(c, "expected_outcomes");
+    int quoted = eo != NULL;
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "expected_outcomes"))
+    if (quoted)
+        fprintf(f, "<table><thead><tr><th>Metric</th><th>Previous value "
+                   "(quoted by the rule set)</th><th>Expected (rule set)</th>"
+                   "<th>Measured before</th><th>Measured after</th></tr>"
+                   "</thead><tbody>");
+    else
+        fprintf(f, "<table><thead><tr><th>Metric</th><th>Measured before</th>"
+                   "<th>Measured after</th></tr></thead><tbody>");
+    cJSON_ArrayForEach(e, (quoted ? eo : cJSON_GetObjectItem(c, "metrics")))
     {
         fprintf(f, "<tr><td>");
-        esc(f, s_of(e, "metric"));
-        fprintf(f, "</td><td>");
-        esc(f, s_of(e, "brief_previous"));
-        fprintf(f, "</td><td>");
-        esc(f, s_of(e, "brief_expected"));
+        esc(f, s_of(e, "label"));
+        if (quoted) {
+            fprintf(f, "</td><td>");
+            esc(f, s_of(e, "previous"));
+            fprintf(f, " (");
+            esc(f, s_of(e, "previous_version"));
+            fprintf(f, ")</td><td>");
+            esc(f, s_of(e, "expected"));
+        }
         fprintf(f, "</td><td class=\"n\">");
         esc(f, s_of(e, "measured_from"));
         fprintf(f, "</td><td class=\"n\">");
@@ -657,16 +670,27 @@ void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
                     n_of(t, "lift_ci_upper"));
     }
     if (compare) {
-        fprintf(f, "\n## %s vs %s\n\n| Metric | Previous (brief) | Expected "
-                   "(brief) | Measured before | Measured after |\n"
-                   "|---|---|---|---:|---:|\n",
-                s_of(cJSON_GetObjectItem(compare, "from"), "model_version"),
+        const cJSON *eo = cJSON_GetObjectItem(compare, "expected_outcomes");
+        fprintf(f, "\n## %s vs %s\n\n", s_of(cJSON_GetObjectItem(compare, "from"),
+                                             "model_version"),
                 s_of(cJSON_GetObjectItem(compare, "to"), "model_version"));
+        fprintf(f, eo ? "| Metric | Previous (quoted by the rule set) | Expected "
+                        "(rule set) | Measured before | Measured after |\n"
+                        "|---|---|---|---:|---:|\n"
+                      : "| Metric | Measured before | Measured after |\n"
+                        "|---|---:|---:|\n");
         const cJSON *e;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItem(compare, "expected_outcomes"))
-            fprintf(f, "| %s | %s | %s | %s | %s |\n", s_of(e, "metric"),
-                    s_of(e, "brief_previous"), s_of(e, "brief_expected"),
-                    s_of(e, "measured_from"), s_of(e, "measured_to"));
+        cJSON_ArrayForEach(e, (eo ? eo : cJSON_GetObjectItem(compare, "metrics")))
+        {
+            if (eo)
+                fprintf(f, "| %s | %s (%s) | %s | %s | %s |\n", s_of(e, "label"),
+                        s_of(e, "previous"), s_of(e, "previous_version"),
+                        s_of(e, "expected"), s_of(e, "measured_from"),
+                        s_of(e, "measured_to"));
+            else
+                fprintf(f, "| %s | %s | %s |\n", s_of(e, "label"),
+                        s_of(e, "measured_from"), s_of(e, "measured_to"));
+        }
     }
     const cJSON *prov = cJSON_GetObjectItem(gate, "provenance");
     fprintf(f, "\n## Provenance\n\n- rules: `%s` (sha256 `%s`)\n- policy: `%s` "
@@ -684,22 +708,43 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
     const cJSON *from = cJSON_GetObjectItem(c, "from"),
                 *to = cJSON_GetObjectItem(c, "to");
     const char *a = s_of(from, "model_version"), *b = s_of(to, "model_version");
+    const cJSON *eo = cJSON_GetObjectItem(c, "expected_outcomes");
     if (md)
-        fprintf(f, "## %s vs %s (split %s)\n\n| Metric | %s (brief) | %s "
-                   "expected (brief) | %s measured | %s measured |\n"
-                   "|---|---|---|---:|---:|\n", a, b, s_of(c, "split"), a, b,
-                a, b);
+        fprintf(f, "## %s vs %s (split %s)\n\n", a, b, s_of(c, "split"));
     else
-        fprintf(f, "%s vs %s on the same leads (split %s)\n\n%-44s %-12s "
-                   "%-18s %-16s %-16s\n", a, b, s_of(c, "split"), "metric",
-                "brief prev", "brief expected", a, b);
+        fprintf(f, "%s vs %s on the same leads (split %s)\n\n", a, b,
+                s_of(c, "split"));
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "expected_outcomes"))
-        fprintf(f, md ? "| %s | %s | %s | %s | %s |\n"
-                      : "%-44.44s %-12s %-18s %-16s %-16s\n",
-                s_of(e, "metric"), s_of(e, "brief_previous"),
-                s_of(e, "brief_expected"), s_of(e, "measured_from"),
-                s_of(e, "measured_to"));
+    if (eo) {
+        /* The newer rule set's expected outcomes, beside the measures. */
+        if (md)
+            fprintf(f, "| Metric | Previous (quoted) | %s expected | %s "
+                       "measured | %s measured |\n|---|---|---|---:|---:|\n",
+                    b, a, b);
+        else
+            fprintf(f, "%-44s %-18s %-18s %-16s %-16s\n", "metric",
+                    "previous (quoted)", "expected", a, b);
+        cJSON_ArrayForEach(e, eo)
+        {
+            char q[160];
+            snprintf(q, sizeof q, "%s (%s)", s_of(e, "previous"),
+                     s_of(e, "previous_version"));
+            fprintf(f, md ? "| %s | %s | %s | %s | %s |\n"
+                          : "%-44.44s %-18s %-18s %-16s %-16s\n",
+                    s_of(e, "label"), q, s_of(e, "expected"),
+                    s_of(e, "measured_from"), s_of(e, "measured_to"));
+        }
+    } else {
+        if (md)
+            fprintf(f, "| Metric | %s measured | %s measured |\n"
+                       "|---|---:|---:|\n", a, b);
+        else
+            fprintf(f, "%-44s %-16s %-16s\n", "metric", a, b);
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "metrics"))
+            fprintf(f, md ? "| %s | %s | %s |\n" : "%-44.44s %-16s %-16s\n",
+                    s_of(e, "label"), s_of(e, "measured_from"),
+                    s_of(e, "measured_to"));
+    }
     for (int m = 0; m < 2; m++) {
         const cJSON *st = cJSON_GetObjectItem(m ? to : from, "stats");
         fprintf(f, md ? "\n### %s tiers\n\n| Tier | Leads | Rate | Lift |\n"
