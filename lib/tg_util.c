@@ -321,9 +321,9 @@ static void remove_flat_dir(const char *path)
     while ((e = readdir(d)) != NULL) {
         if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
             continue;
-        char p[4400];
-        snprintf(p, sizeof p, "%s/%s", path, e->d_name);
-        unlink(p);
+        char p[8192];
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", path, e->d_name) < sizeof p)
+            unlink(p);
     }
     closedir(d);
     rmdir(path);
@@ -340,9 +340,10 @@ int tg_remove_stale_temps(const char *dir, int *removed)
         if (pid < 0 || pid_alive(pid))
             continue;
         char p[4400];
-        snprintf(p, sizeof p, "%s/%s", dir && *dir ? dir : ".", e->d_name);
         struct stat st;
-        if (lstat(p, &st) != 0)
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", dir && *dir ? dir : ".",
+                             e->d_name) >= sizeof p ||
+            lstat(p, &st) != 0)
             continue;
         if (S_ISDIR(st.st_mode))
             remove_flat_dir(p);
