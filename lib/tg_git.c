@@ -150,9 +150,11 @@ int tg_git_facts_get(tg_git_facts *f, const char *dir, const char *since,
             goto done;
         }
     }
-    qsort(f->changed, (size_t)f->nchanged, sizeof *f->changed, cmp_str);
-    qsort(f->uncommitted, (size_t)f->nuncommitted, sizeof *f->uncommitted,
-          cmp_str);
+    if (f->nchanged > 1)
+        qsort(f->changed, (size_t)f->nchanged, sizeof *f->changed, cmp_str);
+    if (f->nuncommitted > 1)
+        qsort(f->uncommitted, (size_t)f->nuncommitted, sizeof *f->uncommitted,
+              cmp_str);
 done:
     git_status_list_free(status);
     git_tree_free(base_tree);

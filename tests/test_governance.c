@@ -239,7 +239,8 @@ static void test_entry_numbers_and_evidence_are_its_own(void **state)
      * with the SHA-256 coreutils computes for it. */
     const cJSON *ev = cJSON_GetArrayItem(cJSON_GetObjectItem(
         cJSON_GetObjectItem(e, "validation"), "evidence"), 0);
-    const char *file = s_of(ev, "file");
+    char file[1024];
+    snprintf(file, sizeof file, "%s", s_of(ev, "file"));
     assert_non_null(strstr(file, "reports/v3.2/"));
     assert_non_null(strstr(file, "/gate.json"));
     char *copy = gr_read(dir, file);
