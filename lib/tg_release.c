@@ -1,5 +1,5 @@
 /*
- * The release pipeline. Steps run in the brief's order. Nothing is
+ * The release pipeline. Steps run in the checklist's order. Nothing is
  * written before every input and every file to be updated has been
  * checked, and git has been read (so the log says whether the tree was
  * dirty before this run, not after). The gate report goes into a fresh

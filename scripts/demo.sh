@@ -39,3 +39,6 @@ echo "== release --dry-run (steps 1-10; writes nothing)"
 ./build/tiergate release --rules registry/tiers/v3.2.json \
   --policy registry/gates/v3.2.json --data out/synthetic_leads.csv --dry-run \
   | sed -n '/^dry run/,$p'
+echo
+echo "== registry show (the dry run above changed nothing)"
+./build/tiergate registry show

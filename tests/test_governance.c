@@ -165,7 +165,7 @@ static void test_lifecycle(void **state)
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "production\n  v3.1 "));
     assert_non_null(strstr(r.out, "archived\n"));
-    assert_non_null(strstr(r.out, "rollback v3.1 "));
+    assert_non_null(strstr(r.out, "rollback v3.1: archived -> production"));
     tt_run_free(&r);
     r = tt_run_in(dir, "registry show --format json");
     assert_int_equal(r.status, 0);

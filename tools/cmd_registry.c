@@ -126,13 +126,14 @@ static int show(const cJSON *doc, int json)
     {
         const cJSON *from = cJSON_GetObjectItemCaseSensitive(t, "from");
         const cJSON *reason = cJSON_GetObjectItemCaseSensitive(t, "reason");
-        printf("  %s  %-8s %-28s %s -> %s  by %s at %.12s%s%s%s\n",
-               s_of(t, "at"), s_of(t, "action"), s_of(t, "version"),
+        printf("  %s  %-8s %s: %s -> %s\n", s_of(t, "at"), s_of(t, "action"),
+               s_of(t, "version"),
                cJSON_IsString(from) ? from->valuestring : "(new)",
-               s_of(t, "to"), s_of(t, "author"),
-               *s_of(t, "commit") ? s_of(t, "commit") : "(no commit)",
+               s_of(t, "to"));
+        printf("      by %s, commit %.12s%s%s%s\n", s_of(t, "author"),
+               *s_of(t, "commit") ? s_of(t, "commit") : "(none)",
                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "forced"))
-                   ? "  FORCED" : "",
+                   ? ", FORCED" : "",
                cJSON_IsString(reason) ? ": " : "",
                cJSON_IsString(reason) ? reason->valuestring : "");
     }

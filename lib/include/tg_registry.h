@@ -7,7 +7,7 @@
  *    "versions": [entry, ...],      append-only
  *    "history":  [transition, ...]} append-only
  *
- * Each entry has the brief's step 7 shape (model_id, model_version,
+ * Each entry has the checklist's step 7 shape (model_id, model_version,
  * model_type, status, created_date, updated_date, changes_from_<prev>,
  * expected_performance, training_data, tables) plus its own
  * measured_performance, the validation that cites its evidence (gate
