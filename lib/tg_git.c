@@ -354,3 +354,8 @@ int tg_git_whoami(const char *dir, char *out, size_t n)
     git_repository_free(repo);
     return 0;
 }
+
+void tg_git_library_version(int *major, int *minor, int *rev)
+{
+    git_libgit2_version(major, minor, rev);
+}

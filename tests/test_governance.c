@@ -49,7 +49,7 @@ static const char *repo_with_results(const char *name, char sha[41])
           "config user.email rm@example.com", dir, dir);
     gr_synth(dir, "");
     gr_gate_json(dir, "data/pass.json");
-    gr_synth(dir, "--seed 1");
+    gr_synth(dir, "--seed 1 --rows 6000");
     gr_gate_json(dir, "data/fail.json");
     char *p = gr_read(dir, "data/pass.json"), *f = gr_read(dir, "data/fail.json");
     assert_non_null(strstr(p, "\"status\":\t\"PASSED_WITH_WARNINGS\""));

@@ -498,7 +498,7 @@ static void test_release_evidence_and_tag(void **state)
     /* A failing release afterwards: its own evidence folder; production,
      * its evidence and the calibration stay; both verifies pass. */
     char *cal0 = gr_read(dir, "registry/tier_statistics.json");
-    gr_synth(dir, "--seed 1");
+    gr_synth(dir, "--seed 1 --rows 6000");
     r = tt_run_in(dir, RELEASE "--date 2025-12-23");
     assert_int_equal(r.status, 1);
     tt_run_free(&r);

@@ -64,4 +64,7 @@ int tg_git_read_at(const char *dir, const char *rev, const char *path,
 /** "Name <email>" of whoever runs tiergate (git config), else HEAD's author. */
 int tg_git_whoami(const char *dir, char *out, size_t n);
 
+/** The linked libgit2's version (for --version). */
+void tg_git_library_version(int *major, int *minor, int *rev);
+
 #endif
