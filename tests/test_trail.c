@@ -10,6 +10,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -416,6 +418,78 @@ static void test_release_killed_at_every_step(void **state)
     free(log);
 }
 
+/* Log entries: one per completed release. */
+static int entries_of(const char *dir)
+{
+    char *log = gr_read(dir, "EXECUTION_LOG.md");
+    int n = 0;
+    for (const char *p = log; (p = strstr(p, "### Next Steps")); p++)
+        n++;
+    free(log);
+    return n;
+}
+
+static pid_t spawn_release(const char *dir)
+{
+    pid_t c = fork();
+    if (c == 0) {
+        if (chdir(dir) != 0 || !freopen("/dev/null", "w", stdout) ||
+            !freopen("/dev/null", "w", stderr))
+            _exit(90);
+        execl(TIERGATE_BIN, "tiergate", "release", "--rules",
+              "registry/tiers/v3.2.json", "--policy", "registry/gates/v3.2.json",
+              "--data", "data/leads.csv", (char *)NULL);
+        _exit(91);
+    }
+    return c;
+}
+
+static void test_release_concurrent_and_killed_at_random(void **state)
+{
+    (void)state;
+    char sha[41];
+    const char *dir = gr_make_repo("random", sha);
+    gr_synth(dir, "--rows 3000"); /* FAILED releases: quick, still recorded */
+    /* Three at once: all complete, each its own version, entry, folder. */
+    pid_t p[3];
+    for (int i = 0; i < 3; i++)
+        p[i] = spawn_release(dir);
+    for (int i = 0; i < 3; i++) {
+        int st;
+        waitpid(p[i], &st, 0);
+        assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 1);
+    }
+    cJSON *doc = gr_registry(dir);
+    assert_int_equal(cJSON_GetArraySize(cJSON_GetObjectItem(doc, "versions")), 4);
+    cJSON_Delete(doc);
+    assert_int_equal(entries_of(dir), 3);
+    /* Killed at random moments: after the next command, one registry
+     * version per log entry, and both verify. */
+    srand(20251222);
+    int killed = 0;
+    for (int i = 0; i < 16; i++) {
+        pid_t c = spawn_release(dir);
+        struct timespec ts = {0, (long)(rand() % 120000) * 1000L};
+        nanosleep(&ts, NULL);
+        if (kill(c, SIGKILL) == 0)
+            killed++;
+        int st;
+        waitpid(c, &st, 0);
+        assert_int_equal(run_ok(dir, "registry show"), 0);
+        doc = gr_registry(dir);
+        int versions = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "versions"));
+        cJSON_Delete(doc);
+        assert_int_equal(versions - 1, entries_of(dir));
+        assert_int_equal(run_ok(dir, "registry verify"), 0);
+        assert_int_equal(run_ok(dir, "log verify"), 0);
+    }
+    assert_true(killed > 0);
+    char regdir[2048];
+    snprintf(regdir, sizeof regdir, "%s/registry", dir);
+    assert_int_equal(gr_count(regdir, "*.tmp.*"), 0);
+    assert_int_equal(gr_count(dir, "EXECUTION_LOG.md.tmp.*"), 0);
+}
+
 static void test_release_evidence_and_tag(void **state)
 {
     (void)state;
@@ -538,6 +612,7 @@ int main(void)
         cmocka_unit_test(test_log_eight_concurrent_appends),
         cmocka_unit_test(test_log_tamper_at_the_end),
         cmocka_unit_test(test_release_killed_at_every_step),
+        cmocka_unit_test(test_release_concurrent_and_killed_at_random),
         cmocka_unit_test(test_release_evidence_and_tag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
