@@ -15,8 +15,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "tg_escape.h"
 #include "tg_git.h"
 #include "tg_json.h"
 #include "tg_render.h"
@@ -138,14 +140,26 @@ static const char *badge(const char *overall)
                                       : "⚠️ PASSED WITH WARNINGS";
 }
 
+/* Text from the result, the rule set or git, as Markdown text. */
 static void md_cell(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", f);
+    tg_esc_md(f, s);
+}
+
+/*
+ * The marker is JSON inside an HTML comment: a string holding "-->"
+ * would end the comment. '<' and '>' only occur inside JSON strings, so
+ * writing them as \u003c and \u003e keeps the same JSON value.
+ */
+static void marker_json(FILE *f, const char *json)
+{
+    for (; *json; json++)
+        if (*json == '<')
+            fputs("\\u003c", f);
+        else if (*json == '>')
+            fputs("\\u003e", f);
         else
-            fputc(*s == '\n' ? ' ' : *s, f);
-    }
+            fputc(*json, f);
 }
 
 static void gate_table(FILE *f, const cJSON *gates)
@@ -174,7 +188,9 @@ static void gate_table(FILE *f, const cJSON *gates)
             total++;
             passed += r == 0;
         }
-        fprintf(f, "| %s | ", id);
+        fputs("| ", f);
+        md_cell(f, id);
+        fputs(" | ", f);
         md_cell(f, str_of(g, "description"));
         fprintf(f, " | %s | ", words[worst]);
         if (total == 1) {
@@ -185,7 +201,9 @@ static void gate_table(FILE *f, const cJSON *gates)
                 const cJSON *x = cJSON_GetArrayItem(gates, k);
                 if (strcmp(str_of(x, "id"), id) || !rank(str_of(x, "status")))
                     continue;
-                fprintf(f, "; %s: ", str_of(x, "tier"));
+                fputs("; ", f);
+                md_cell(f, str_of(x, "tier"));
+                fputs(": ", f);
                 md_cell(f, str_of(x, "message"));
             }
         }
@@ -266,16 +284,20 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     FILE *dfp = open_memstream(&dirty_list, &dl);
     const cJSON *di;
     cJSON_ArrayForEach(di, dirty_inputs)
-        if (dfp)
-            fprintf(dfp, "%s`%s`", di == dirty_inputs->child ? "" : ", ",
-                    di->valuestring);
+        if (dfp) {
+            fputs(di == dirty_inputs->child ? "" : ", ", dfp);
+            tg_esc_md_code(dfp, di->valuestring);
+        }
     if (dfp)
         fclose(dfp);
     char *mj = cJSON_PrintUnformatted(m);
     cJSON_Delete(m);
 
-    fprintf(f, ENTRY_START "Phase %s: Tier Logic Update\n\n", title);
-    fprintf(f, MARK "%s -->\n\n", mj);
+    fputs(ENTRY_START "Phase ", f);
+    md_cell(f, title); /* one line whatever the version holds */
+    fputs(": Tier Logic Update\n\n" MARK, f);
+    marker_json(f, mj);
+    fputs(" -->\n\n", f);
     cJSON_free(mj);
     fprintf(f, "**Executed:** %.10s %.8s UTC\n", executed_at, executed_at + 11);
     if (isnan(o->duration_seconds))
@@ -288,15 +310,23 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
                    "to no commit\n");
     else if (!git->has_head)
         fprintf(f, "**Commit:** none yet (the repository has no commit)\n");
-    else
-        fprintf(f, "**Commit:** `%s` on %s by %s%s\n", git->commit,
-                git->branch[0] ? git->branch : "a detached HEAD", git->author,
-                git->dirty ? " (with uncommitted changes)" : "");
-    fprintf(f, "**Policy:** %s · %s %g%% intervals\n", str_of(res, "policy"),
-            str_of(res, "ci_method"), num_of(res, "ci_level") * 100);
+    else {
+        fprintf(f, "**Commit:** `%s` on ", git->commit);
+        md_cell(f, git->branch[0] ? git->branch : "a detached HEAD");
+        fputs(" by ", f);
+        md_cell(f, git->author);
+        fprintf(f, "%s\n", git->dirty ? " (with uncommitted changes)" : "");
+    }
+    fputs("**Policy:** ", f);
+    md_cell(f, str_of(res, "policy"));
+    fputs(" · ", f);
+    md_cell(f, str_of(res, "ci_method"));
+    fprintf(f, " %g%% intervals\n", num_of(res, "ci_level") * 100);
     if (git->in_repo)
         fprintf(f, "**Uncommitted inputs:** %s\n",
-                ndirty ? dirty_list : "none (every input is as committed)");
+                ndirty && dirty_list ? dirty_list
+                                     : "none (every input is as committed)");
+    /* Both hashes are hex this process computed. */
     fprintf(f, "**Provenance:** tiergate %s · rules SHA-256 `%s` · date "
                "config SHA-256 %s%s%s\n", TG_VERSION, r->sha256,
             o->date_config_sha256 ? "`" : "",
@@ -306,18 +336,27 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     free(dirty_list);
 
     fprintf(f, "\n### What We Did\n");
-    if (r->nchanges == 0)
-        fprintf(f, "- Validated the tier logic of %s\n", r->model_version);
-    for (int i = 0; i < r->nchanges; i++)
-        fprintf(f, "- %s\n", r->changes[i]);
+    if (r->nchanges == 0) {
+        fputs("- Validated the tier logic of ", f);
+        md_cell(f, r->model_version);
+        fputc('\n', f);
+    }
+    for (int i = 0; i < r->nchanges; i++) {
+        fputs("- ", f);
+        md_cell(f, r->changes[i]);
+        fputc('\n', f);
+    }
 
     /* What this run wrote, and which of its inputs changed since the
      * previous entry's commit or are uncommitted: not the whole tree. */
     fprintf(f, "\n### Files Modified\n");
     fprintf(f, "| File | Changes |\n|------|---------|\n");
     int rows = 0;
-    for (int i = 0; i < o->nwritten; i++, rows++)
-        fprintf(f, "| `%s` | written by this run |\n", o->written[i]);
+    for (int i = 0; i < o->nwritten; i++, rows++) {
+        fputs("| ", f);
+        tg_esc_md_code(f, o->written[i]);
+        fputs(" | written by this run |\n", f);
+    }
     for (int i = 0; rel && i < o->ninputs; i++) {
         if (!rel[i])
             continue;
@@ -329,7 +368,9 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
         int since = tg_git_listed(git->changed, git->nchanged, rel[i]);
         int unc = tg_git_listed(git->uncommitted, git->nuncommitted, rel[i]);
         if (since || unc) {
-            fprintf(f, "| `%s` | input %s%s%s |\n", rel[i],
+            fputs("| ", f);
+            tg_esc_md_code(f, rel[i]);
+            fprintf(f, " | input %s%s%s |\n",
                     since ? "changed since the previous entry's commit" : "",
                     since && unc ? "; " : "",
                     unc ? "with uncommitted changes" : "");
@@ -353,12 +394,18 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     {
         const char *name = str_of(t, "tier");
         char a[32];
-        fprintf(f, "- **%s - Count:** %s\n", name,
+        fputs("- **", f);
+        md_cell(f, name);
+        fprintf(f, " - Count:** %s\n",
                 tg_fmt_count((unsigned long long)num_of(t, "leads"), a));
         if (isfinite(num_of(t, "conversion_rate"))) {
-            fprintf(f, "- **%s - Conversion Rate:** %.2f%%\n", name,
+            fputs("- **", f);
+            md_cell(f, name);
+            fprintf(f, " - Conversion Rate:** %.2f%%\n",
                     num_of(t, "conversion_rate") * 100);
-            fprintf(f, "- **%s - Lift:** %.2fx\n", name, num_of(t, "lift"));
+            fputs("- **", f);
+            md_cell(f, name);
+            fprintf(f, " - Lift:** %.2fx\n", num_of(t, "lift"));
         }
     }
 
@@ -368,11 +415,16 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     {
         if (!rank(str_of(t, "status")))
             continue;
-        fprintf(f, "- %s %s: ", str_of(t, "id"),
-                cJSON_IsString(cJSON_GetObjectItem(t, "tier"))
-                    ? str_of(t, "tier") : "(priority tiers)");
+        fputs("- ", f);
+        md_cell(f, str_of(t, "id"));
+        fputc(' ', f);
+        md_cell(f, cJSON_IsString(cJSON_GetObjectItem(t, "tier"))
+                       ? str_of(t, "tier") : "(priority tiers)");
+        fputs(": ", f);
         md_cell(f, str_of(t, "message"));
-        fprintf(f, " (%s)\n", str_of(t, "status"));
+        fputs(" (", f);
+        md_cell(f, str_of(t, "status"));
+        fputs(")\n", f);
         learned++;
     }
     if (!learned)
@@ -382,10 +434,12 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     if (!strcmp(status, "FAILED"))
         fprintf(f, "- Fix what failed above; the registry and the calibration "
                    "were left unchanged\n- Re-run the gates before release\n");
-    else
-        fprintf(f, "- Monitor production performance for 2-4 weeks\n"
-                   "- Compare %s vs the previous version's conversion rates\n"
-                   "- Adjust calibration if needed\n", r->model_version);
+    else {
+        fputs("- Monitor production performance for 2-4 weeks\n- Compare ", f);
+        md_cell(f, r->model_version);
+        fputs(" vs the previous version's conversion rates\n"
+              "- Adjust calibration if needed\n", f);
+    }
     return 0;
 }
 
@@ -519,6 +573,21 @@ int tg_log_compose(char **out, size_t *out_len, const char *path,
 int tg_log_append(const char *path, const tg_log_append_options *o,
                   tg_error *err)
 {
+    /* The log links every entry to a commit: outside a repository
+     * there is none, and an entry saying so helps nobody. */
+    tg_git_facts probe;
+    const char *repo = o->repo_dir ? o->repo_dir : ".";
+    int prc = tg_git_facts_get(&probe, repo, NULL, err);
+    if (prc)
+        return prc;
+    int in_repo = probe.in_repo;
+    tg_git_facts_release(&probe);
+    if (!in_repo)
+        return tg_error_set(err, TG_EINVAL, path, 0, 0,
+                            "not inside a git repository (looked from '%s'): "
+                            "the execution log links each entry to a commit; "
+                            "run this in the model's repository",
+                            repo);
     char *all = NULL;
     size_t len = 0;
     int rc = tg_log_compose(&all, &len, path, o, err);

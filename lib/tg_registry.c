@@ -12,6 +12,7 @@
 
 #include "tg_evidence.h"
 #include "tg_json.h"
+#include "tg_result_check.h"
 #include "tg_util.h"
 
 static const char *STAGES[] = {"candidate", "production", "archived",
@@ -35,54 +36,27 @@ int tg_registry_status_passed(const char *s)
 
 /* ---- gate results ------------------------------------------------------ */
 
-int tg_result_check(const cJSON *j, const char *path, const tg_rules *rules,
-                    tg_error *err)
+int tg_result_matches(const cJSON *j, const char *path, const tg_rules *rules,
+                      tg_error *err)
 {
-    static const char *keys[][2] = {
-        {"status", NULL}, {"model_version", NULL}, {"policy", NULL},
-        {"gates", NULL}, {"provenance", "rules_sha256"},
-        {"provenance", "policy_sha256"}, {"splits", "TRAIN"}};
-    if (!cJSON_IsObject(j))
+    /* Every key any reader uses, in full, before anything reads it. */
+    int rc = tg_result_check(j, path, err);
+    if (rc || !rules)
+        return rc;
+    const char *mv = str_at(j, "model_version");
+    const char *sha = cJSON_GetStringValue(path_get(j, "provenance",
+                                                    "rules_sha256"));
+    if (!mv || strcmp(mv, rules->model_version) != 0)
         return tg_error_set(err, TG_EINVAL, path, 0, 0,
-                            "expected a JSON object (what `tiergate gate "
-                            "--json` writes)");
-    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
-        if (!path_get(j, keys[k][0], keys[k][1]))
-            return tg_error_set(err, TG_EINVAL, path, 0, 0,
-                                "key '%s%s%s': missing (is this what "
-                                "`tiergate gate --json` wrote?)", keys[k][0],
-                                keys[k][1] ? "." : "",
-                                keys[k][1] ? keys[k][1] : "");
-    const char *st = str_at(j, "status");
-    if (!st || (strcmp(st, "PASSED") && strcmp(st, "PASSED_WITH_WARNINGS") &&
-                strcmp(st, "FAILED")))
+                            "key 'model_version': the result is for '%s', "
+                            "the rules are '%s'", mv ? mv : "?",
+                            rules->model_version);
+    if (!sha || strcmp(sha, rules->sha256) != 0)
         return tg_error_set(err, TG_EINVAL, path, 0, 0,
-                            "key 'status': expected PASSED, "
-                            "PASSED_WITH_WARNINGS or FAILED");
-    if (!cJSON_IsArray(path_get(j, "gates", NULL)))
-        return tg_error_set(err, TG_EINVAL, path, 0, 0,
-                            "key 'gates': expected an array");
-    if (!cJSON_IsString(path_get(j, "model_version", NULL)) ||
-        !cJSON_IsString(path_get(j, "provenance", "rules_sha256")))
-        return tg_error_set(err, TG_EINVAL, path, 0, 0,
-                            "keys 'model_version' and "
-                            "'provenance.rules_sha256': expected strings");
-    if (rules) {
-        const char *mv = str_at(j, "model_version");
-        const char *sha = cJSON_GetStringValue(path_get(j, "provenance",
-                                                        "rules_sha256"));
-        if (strcmp(mv, rules->model_version) != 0)
-            return tg_error_set(err, TG_EINVAL, path, 0, 0,
-                                "key 'model_version': the result is for "
-                                "'%s', the rules are '%s'", mv,
-                                rules->model_version);
-        if (strcmp(sha, rules->sha256) != 0)
-            return tg_error_set(err, TG_EINVAL, path, 0, 0,
-                                "key 'provenance.rules_sha256': the result "
-                                "was produced from other rules than %s (its "
-                                "SHA-256 is %.12s..., the result records "
-                                "%.12s...)", rules->path, rules->sha256, sha);
-    }
+                            "key 'provenance.rules_sha256': the result was "
+                            "produced from other rules than %s (its SHA-256 "
+                            "is %.12s..., the result records %.12s...)",
+                            rules->path, rules->sha256, sha ? sha : "?");
     return TG_OK;
 }
 
@@ -93,7 +67,7 @@ int tg_result_load(cJSON **out, const char *path, const tg_rules *rules,
     int rc = tg_json_load(&j, path, err);
     if (rc)
         return rc;
-    if ((rc = tg_result_check(j, path, rules, err))) {
+    if ((rc = tg_result_matches(j, path, rules, err))) {
         cJSON_Delete(j);
         return rc;
     }

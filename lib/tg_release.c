@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "tg_calibrate.h"
+#include "tg_escape.h"
 #include "tg_evidence.h"
 #include "tg_git.h"
 #include "tg_journal.h"
@@ -138,6 +139,66 @@ static int check_log(const char *path, const char *repo, const cJSON *reg,
     return rc ? rc : bad ? TG_EINVAL : TG_OK;
 }
 
+/*
+ * The report folder is reports/<model_version>: the version must be a
+ * plain folder name (tg_path_name_ok: no '/', no "..", nothing hidden),
+ * and once links are resolved the folder must lie inside the reports
+ * folder, itself inside the repository, so that a rule set or a link
+ * committed under reports/ cannot send the files anywhere else. Called
+ * before anything is written and again once the folders exist.
+ */
+static int check_reports_dir(const char *reports, const char *repo,
+                             const tg_rules *rules, tg_error *err)
+{
+    if (!tg_path_name_ok(rules->model_version)) {
+        char shown[96];
+        return tg_error_set(err, TG_EINVAL, rules->path, 0, 0,
+                            "key 'model_version': '%s' cannot name the "
+                            "report folder: use 1 to 64 of A-Z a-z 0-9 . _ - "
+                            "(not starting with '.' or '-', no '..')",
+                            tg_esc_term_buf(rules->model_version, shown,
+                                            sizeof shown));
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", reports, rules->model_version);
+    int in_repo = 0, in_reports = 0, rc;
+    if ((rc = tg_path_within(reports, repo, &in_repo, err)))
+        return rc;
+    in_reports = 1; /* a reports folder yet to be made holds no link */
+    if (access(reports, F_OK) == 0 &&
+        (rc = tg_path_within(dir, reports, &in_reports, err)))
+        return rc;
+    if (!in_repo)
+        return tg_error_set(err, TG_EINVAL, reports, 0, 0,
+                            "the reports folder is outside the repository "
+                            "(%s); reports are written inside it",
+                            repo);
+    if (!in_reports)
+        return tg_error_set(err, TG_EINVAL, dir, 0, 0,
+                            "leads outside %s (a symbolic link?); reports are "
+                            "written inside it",
+                            reports);
+    return TG_OK;
+}
+
+/* The log entry links the release to a commit: outside a repository the
+ * append would fail after the reports and the registry were written, so
+ * that is found out first. */
+static int check_in_repository(const char *repo, tg_error *err)
+{
+    tg_git_facts g;
+    int rc = tg_git_facts_get(&g, repo, NULL, err);
+    if (rc)
+        return rc;
+    int in = g.in_repo;
+    tg_git_facts_release(&g);
+    return in ? TG_OK
+              : tg_error_set(err, TG_EINVAL, repo, 0, 0,
+                             "not inside a git repository: a release is "
+                             "logged against a commit; run it in the model's "
+                             "repository");
+}
+
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -191,7 +252,8 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
 
     /* 1. A dead run's transaction completed first; then every input and
      * every file this run will update, before any write. */
-    if ((rc = tg_trail_open(&trail, registry, logp, dirs, 2, err)))
+    if ((rc = check_in_repository(repo, err)) ||
+        (rc = tg_trail_open(&trail, registry, logp, dirs, 2, err)))
         goto done;
     if (trail.recovered)
         act(rep, "completed the transaction of an earlier run that was "
@@ -205,7 +267,8 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
         have_git = 1;
     tg_trail_close(&trail);
     if (rc || (rc = tg_rules_load(&rep->rules, o->rules_path, err)) ||
-        (rc = tg_policy_load(&rep->policy, o->policy_path, rep->rules, err)))
+        (rc = tg_policy_load(&rep->policy, o->policy_path, rep->rules, err)) ||
+        (rc = check_reports_dir(reports, repo, rep->rules, err)))
         goto done;
     char tagname[256];
     snprintf(tagname, sizeof tagname, "%s", rep->rules->model_id);
@@ -225,13 +288,6 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
                               "--tag: tag '%s' already exists", tagname);
         if (rc)
             goto done;
-    }
-    if (!tg_safe_path_component(rep->rules->model_version)) {
-        rc = tg_error_set(err, TG_EINVAL, o->rules_path, 0, 0,
-                          "key 'model_version': '%s' cannot name a reports "
-                          "folder (use letters, digits, '.', '_' and '-')",
-                          rep->rules->model_version);
-        goto done;
     }
     tg_git_whoami(repo, w.author, sizeof w.author);
     if (tg_git_relpath(repo, o->rules_path, w.rules_rel, sizeof w.rules_rel))
@@ -356,13 +412,17 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
         goto done;
     }
 
-    /* 4. The evidence, pass or fail, in a folder no run ever reuses. */
+    /* 4. The evidence, pass or fail, in a folder no run ever reuses,
+     * inside the reports folder (checked again: links may have moved). */
     char evdir[4400];
     tg_evidence_file ev[4];
     for (int k = 0; k < 4; k++)
         ev[k] = (tg_evidence_file){names[k], texts[k], lens[k]};
-    if ((rc = tg_evidence_write(evdir, sizeof evdir, reports,
-                                rep->rules->model_version, run_id, ev, 4, err)))
+    if ((rc = check_reports_dir(reports, repo, rep->rules, err)) ||
+        (rc = tg_evidence_write(evdir, sizeof evdir, reports,
+                                rep->rules->model_version, run_id, ev, 4,
+                                err)) ||
+        (rc = check_reports_dir(reports, repo, rep->rules, err)))
         goto done;
     cite = tg_evidence_cite(evdir, ev, 4);
     const char *run_dir = strrchr(evdir, '/') ? strrchr(evdir, '/') + 1 : evdir;

@@ -69,7 +69,7 @@ static void test_log_entries_say_what_this_run_did(void **state)
     char want[256];
     snprintf(want, sizeof want, "**Commit:** `%s` on ", sha1);
     assert_non_null(strstr(log, want));
-    assert_non_null(strstr(log, " by Test Author <author@example.com> (with "
+    assert_non_null(strstr(log, " by Test Author &lt;author@example.com> (with "
                                 "uncommitted changes)"));
     /* A first entry does not list HEAD's own commit (the whole tree). */
     assert_null(strstr(log, "| `registry/gates/v3.2.json` |"));
@@ -166,15 +166,16 @@ static void test_log_outside_git(void **state)
     tt_run_result r = tt_run_in(dir, "log append --rules "
                                      "registry/tiers/v3.2.json --result "
                                      "data/gate.json --log new-log.md");
-    assert_int_equal(r.status, 0);
+    /* Said on stderr, exit 2, and nothing written: no log, no lock. */
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "not inside a git repository"));
+    assert_string_equal(r.out, "");
     tt_run_free(&r);
-    char *log = gr_read(dir, "new-log.md");
-    assert_non_null(strstr(log, "# Execution log"));
-    assert_non_null(strstr(log, "not a git repository"));
-    free(log);
-    r = tt_run_in(dir, "log verify --log new-log.md");
-    assert_int_equal(r.status, 0);
-    tt_run_free(&r);
+    char p[1200];
+    snprintf(p, sizeof p, "%s/new-log.md", dir);
+    assert_int_not_equal(access(p, F_OK), 0);
+    snprintf(p, sizeof p, "%s/new-log.md.tiergate.lock", dir);
+    assert_int_not_equal(access(p, F_OK), 0);
 }
 
 static void test_log_eight_concurrent_appends(void **state)
@@ -204,6 +205,13 @@ static void test_log_eight_concurrent_appends(void **state)
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "8 entries verified"));
     tt_run_free(&r);
+    /* The locks are gone with their last holders. */
+    char lock[1200];
+    snprintf(lock, sizeof lock, "%s/EXECUTION_LOG.md.tiergate.lock", dir);
+    assert_int_not_equal(access(lock, F_OK), 0);
+    snprintf(lock, sizeof lock, "%s/registry/model_registry_v3.json.tiergate.lock",
+             dir);
+    assert_int_not_equal(access(lock, F_OK), 0);
 }
 
 /* ---- the log's end ------------------------------------------------------ */

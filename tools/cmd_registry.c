@@ -2,6 +2,7 @@
  * tiergate registry show | update | promote | rollback | verify: the
  * model registry as a lifecycle (registry/model_registry_v3.json).
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -57,10 +58,24 @@ static const char *s_of(const cJSON *o, const char *k)
     return s ? s : "-";
 }
 
+/* One line of text from the registry, which may hold anything: control
+ * characters are shown escaped, never sent to the terminal. */
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void out(const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    tg_esc_term(stdout, buf);
+    putchar('\n');
+}
+
 static void show_entry(const cJSON *e)
 {
     const cJSON *val = cJSON_GetObjectItemCaseSensitive(e, "validation");
-    printf("  %-28s %-10s gate %-21s created %s%s\n", s_of(e, "model_version"),
+    out("  %-28s %-10s gate %-21s created %s%s", s_of(e, "model_version"),
            s_of(e, "status"), val ? s_of(val, "gate_status") : "(imported)",
            s_of(e, "created_date"),
            cJSON_GetObjectItemCaseSensitive(e, "imported") ? "  imported" : "");
@@ -92,24 +107,24 @@ static int show(const cJSON *doc, int json)
         cJSON_Delete(o);
         return EXIT_OK;
     }
-    printf("production\n");
+    out("production");
     if (prod) {
         show_entry(prod);
         const cJSON *td = cJSON_GetObjectItemCaseSensitive(prod, "training_data");
         if (td) {
             const cJSON *tl = cJSON_GetObjectItemCaseSensitive(td, "total_leads");
-            printf("    training %s to %s, %.0f leads, baseline %s\n",
-                   s_of(td, "start_date"), s_of(td, "end_date"),
-                   cJSON_IsNumber(tl) ? tl->valuedouble : 0,
-                   s_of(td, "baseline_conversion"));
+            out("    training %s to %s, %.0f leads, baseline %s",
+                s_of(td, "start_date"), s_of(td, "end_date"),
+                cJSON_IsNumber(tl) ? tl->valuedouble : 0,
+                s_of(td, "baseline_conversion"));
         }
     } else {
-        printf("  (none)\n");
+        out("  (none)");
     }
     static const char *stages[] = {"candidate", "rejected", "archived"};
     static const char *titles[] = {"candidates", "rejected", "archived"};
     for (int s = 0; s < 3; s++) {
-        printf("%s\n", titles[s]);
+        out("%s", titles[s]);
         int any = 0;
         const cJSON *e;
         cJSON_ArrayForEach(e, vs)
@@ -118,24 +133,23 @@ static int show(const cJSON *doc, int json)
                 any = 1;
             }
         if (!any)
-            printf("  (none)\n");
+            out("  (none)");
     }
-    printf("history\n");
+    out("history");
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "history"))
     {
         const cJSON *from = cJSON_GetObjectItemCaseSensitive(t, "from");
         const cJSON *reason = cJSON_GetObjectItemCaseSensitive(t, "reason");
-        printf("  %s  %-8s %s: %s -> %s\n", s_of(t, "at"), s_of(t, "action"),
-               s_of(t, "version"),
-               cJSON_IsString(from) ? from->valuestring : "(new)",
-               s_of(t, "to"));
-        printf("      by %s, commit %.12s%s%s%s\n", s_of(t, "author"),
-               *s_of(t, "commit") ? s_of(t, "commit") : "(none)",
-               cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "forced"))
-                   ? ", FORCED" : "",
-               cJSON_IsString(reason) ? ": " : "",
-               cJSON_IsString(reason) ? reason->valuestring : "");
+        out("  %s  %-8s %s: %s -> %s", s_of(t, "at"), s_of(t, "action"),
+            s_of(t, "version"),
+            cJSON_IsString(from) ? from->valuestring : "(new)", s_of(t, "to"));
+        out("      by %s, commit %.12s%s%s%s", s_of(t, "author"),
+            *s_of(t, "commit") ? s_of(t, "commit") : "(none)",
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "forced"))
+                ? ", FORCED" : "",
+            cJSON_IsString(reason) ? ": " : "",
+            cJSON_IsString(reason) ? reason->valuestring : "");
     }
     return EXIT_OK;
 }
@@ -285,7 +299,9 @@ int cmd_registry(int argc, char **argv)
             goto done;
         }
         for (int i = 0; i < n; i++) {
-            fprintf(stderr, "tiergate: %s: %s\n", path, problems[i]);
+            fprintf(stderr, "tiergate: %s: ", path);
+            tg_esc_term(stderr, problems[i]);
+            fputc('\n', stderr);
             free(problems[i]);
         }
         free(problems);
@@ -293,8 +309,8 @@ int cmd_registry(int argc, char **argv)
             r = EXIT_GATE;
         } else {
             const cJSON *p = tg_registry_production(doc);
-            printf("%s: verified (production %s, %d versions, %d transitions)\n",
-                   path, p ? s_of(p, "model_version") : "none",
+            out("%s: verified (production %s, %d versions, %d transitions)",
+                path, p ? s_of(p, "model_version") : "none",
                    cJSON_GetArraySize(cJSON_GetObjectItem(doc, "versions")),
                    cJSON_GetArraySize(cJSON_GetObjectItem(doc, "history")));
         }
@@ -343,10 +359,10 @@ int cmd_registry(int argc, char **argv)
         r = cli_fail(&err);
     } else if (update) {
         const cJSON *e = tg_registry_find(doc, added, NULL);
-        printf("%s: registered %s as %s (production: %s)\n", path, added,
+        out("%s: registered %s as %s (production: %s)", path, added,
                s_of(e, "status"), s_of(doc, "production"));
     } else {
-        printf("%s: production is now %s\n", path, s_of(doc, "production"));
+        out("%s: production is now %s", path, s_of(doc, "production"));
     }
 done:
     if (open)

@@ -4,6 +4,9 @@
  * the file is replaced by rename, so a lock on its descriptor would not
  * exclude the next writer. Locks are flock(2) locks, released by the
  * kernel when a process dies, so a killed run never leaves one held.
+ * The holder removes the lock file before releasing it, so none is left
+ * behind; a waiter that then wakes up holding the removed file sees that
+ * the path no longer names it and takes the new one.
  *
  * Lock order, everywhere: the registry, then the log. Nothing takes the
  * registry's lock while holding the log's, so nothing deadlocks.
@@ -15,6 +18,7 @@
 
 typedef struct {
     int fd; /* -1 when not held */
+    char path[4200];
 } tg_lock;
 
 #define TG_LOCK_INIT {-1}

@@ -42,8 +42,8 @@
 int tg_result_load(cJSON **out, const char *path, const tg_rules *rules,
                    tg_error *err);
 /** The same checks on a result already parsed (path names it). */
-int tg_result_check(const cJSON *j, const char *path, const tg_rules *rules,
-                    tg_error *err);
+int tg_result_matches(const cJSON *j, const char *path, const tg_rules *rules,
+                      tg_error *err);
 
 /** 1 when a gate status lets a version into production unforced. */
 int tg_registry_status_passed(const char *gate_status);

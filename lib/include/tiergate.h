@@ -35,6 +35,8 @@
 #include "tg_report.h"
 #include "tg_compare.h"
 #include "tg_lint.h"
+#include "tg_escape.h"
+#include "tg_result_check.h"
 #include "tg_version.h"
 #include "tg_verdict.h"
 #include "tg_monitor.h"
