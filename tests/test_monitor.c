@@ -717,6 +717,60 @@ static void test_cli_alerts(void **state)
     free(x);
 }
 
+/* report --monitor: one well-formed offline page, a chart per tier and
+ * the shares chart, every name from the document escaped. */
+static void test_report_monitor(void **state)
+{
+    (void)state;
+    const char *data = synth_prod("rep.csv", "--weeks 6 --weekly-rows 1000");
+    char json[1024], html[1024];
+    snprintf(json, sizeof json, "%s", tt_path("m.json"));
+    snprintf(html, sizeof html, "%s", tt_path("m.html"));
+    tt_run_result r = tt_run("monitor --rules " RULES " --data '%s' --since "
+                             "2026-01-05 --compare registry/tiers/v3.1.json "
+                             "--json '%s' >/dev/null", data, json);
+    assert_true(r.status == 0 || r.status == 1);
+    tt_run_free(&r);
+    /* A hostile name in the document must come out as text. */
+    char *text = tt_read(json, NULL);
+    cJSON *m = cJSON_Parse(text);
+    free(text);
+    cJSON_ReplaceItemInObject(m, "model_id",
+                              cJSON_CreateString("<script>alert(1)</script>"));
+    cJSON *tiers = cJSON_GetObjectItem(m, "tiers");
+    cJSON_ReplaceItemInArray(tiers, 0, cJSON_CreateString("T\"><b>x</b>"));
+    char *s = cJSON_Print(m);
+    tt_write("m2.json", s);
+    free(s);
+    cJSON_Delete(m);
+    r = tt_run("report --monitor '%s' -o '%s'", tt_path("m2.json"), html);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", html);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "xmllint --xpath 'count(//*[local-name()=\"svg\"]/"
+             "*[local-name()=\"title\"])' '%s' > '%s'", html, tt_path("count"));
+    assert_int_equal(system(cmd), 0);
+    char *count = tt_read(tt_path("count"), NULL);
+    assert_int_equal(atoi(count), 8 + 1); /* eight tiers and the shares */
+    free(count);
+    char *page = tt_read(html, NULL);
+    assert_null(strstr(page, "<script"));
+    assert_null(strstr(page, "<b>x</b>"));
+    assert_non_null(strstr(page, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_null(strstr(page, "src="));   /* nothing loaded from anywhere */
+    assert_null(strstr(page, "href="));
+    assert_null(strstr(page, "url("));
+    assert_non_null(strstr(page, "Two models on the same leads"));
+    free(page);
+    /* Not a monitor document: exit 2. */
+    r = tt_run("report --monitor registry/monitors/v3.2.json");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "not a monitor result"));
+    tt_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -731,6 +785,7 @@ int main(void)
         cmocka_unit_test(test_summary_equals_rows),
         cmocka_unit_test(test_compare_two_models),
         cmocka_unit_test(test_cli_alerts),
+        cmocka_unit_test(test_report_monitor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
