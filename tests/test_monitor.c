@@ -430,6 +430,101 @@ static void test_policy_errors(void **state)
     tg_rules_free(r);
 }
 
+/* Hostile summaries: every inconsistency is an error naming its line. */
+static void test_summary_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rows, *msg;
+    } cases[] = {
+        {"2026-01-05,P,TIER_9,1,30,5,5,1,2026-01-05,2026-01-05\n",
+         ":2:14: unknown tier 'TIER_9'"},
+        {"2026-01-06,P,STANDARD,1,30,5,5,1,2026-01-06,2026-01-06\n",
+         "'2026-01-06' is not the first day of a week"},
+        {"2026-01-05,P,STANDARD,2,30,5,5,1,2026-01-05,2026-01-05\n",
+         "'mature' needs 0 or 1, found '2'"},
+        {"2026-01-05,P,STANDARD,1,30,5,5,6,2026-01-05,2026-01-05\n",
+         "conversions (6) exceed labeled (5)"},
+        {"2026-01-05,P,STANDARD,1,30,5,-5,1,2026-01-05,2026-01-05\n",
+         "'labeled' needs a whole count >= 0, found '-5'"},
+        {"2026-01-05,P,STANDARD,1,30,5,5,1.5,2026-01-05,2026-01-05\n",
+         "'conversions' needs a whole count >= 0, found '1.5'"},
+        {"2026-01-05,P,STANDARD,1,30,5,5,1,2026-01-05,2026-02-30\n",
+         "'last_contacted_date' needs a date (YYYY-MM-DD), found '2026-02-30'"},
+        {"2026-01-05,P,STANDARD,1,30,5,5,1,2026-01-05,2026-01-20\n",
+         "last_contacted_date is outside the window starting 2026-01-05"},
+        {"2026-03-02,P,STANDARD,1,30,5,5,1,2026-03-02,2026-03-08\n",
+         "a mature row in the window starting 2026-03-02"},
+        {"2026-01-05,P,STAN\033[2JDARD,1,30,5,5,1,2026-01-05,2026-01-05\n",
+         "unknown tier 'STAN?[2JDARD'"},
+        {"2026-01-05,P,STANDARD,1,30,5,5\n", "expected 10 fields, found 7"},
+    };
+    tg_rules *r = tt_rules(RULES);
+    tg_monitor_options mo = {TG_WINDOW_WEEK, 30, 0, 0, NULL};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, SUMMARY_HEADER "%s", cases[i].rows);
+        tg_monitor_data d;
+        tg_error err;
+        tg_error_clear(&err);
+        assert_int_equal(tg_monitor_summary_load(&d, r, tt_write("bad.csv", text),
+                                                 &mo, &err),
+                         TG_EINVAL);
+        char buf[2048];
+        tg_error_format(&err, buf, sizeof buf);
+        if (!strstr(buf, cases[i].msg))
+            fail_msg("case %zu: '%s' lacks '%s'", i, buf, cases[i].msg);
+    }
+    /* A missing column names it; months need the first of the month. */
+    tg_monitor_data d;
+    tg_error err;
+    assert_int_equal(tg_monitor_summary_load(&d, r, tt_write("bad.csv",
+                     "window_start,tier,leads\n"), &mo, &err), TG_EINVAL);
+    assert_non_null(strstr(err.msg, "missing column 'mature'"));
+    tg_monitor_options mm = {TG_WINDOW_MONTH, 30, 0, 0, NULL};
+    assert_int_equal(tg_monitor_summary_load(&d, r, tt_write("bad.csv",
+                     SUMMARY_HEADER "2026-01-05,P,STANDARD,1,30,5,5,1,2026-01-05,"
+                     "2026-01-05\n"), &mm, &err), TG_EINVAL);
+    assert_non_null(strstr(err.msg, "not the first day of a month"));
+    tg_rules_free(r);
+}
+
+/* Usage errors exit 2 with a message; nothing is written. */
+static void test_cli_usage(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args, *msg;
+    } cases[] = {
+        {"--data x.csv --by day", "--by takes week or month"},
+        {"--data x.csv --since 2026-13-01", "--since takes a date"},
+        {"--data x.csv --maturity -1", "--maturity takes a whole number"},
+        {"--data x.csv --recalibrate", "--recalibrate writes a calibration "
+                                       "table: give -o FILE"},
+        {"--summary x.csv --compare registry/tiers/v3.1.json",
+         "--compare scores rows with both rule sets"},
+        {"--data x.csv --summary y.csv", "give --data or --summary, not both"},
+        {"", "give the data with --data FILE"},
+        {"--data tests/fixtures/synthetic_sample.csv --calibration "
+         "registry/tiers/v3.1.json",
+         "key 'model_version': calibrates another model version"},
+        {"--data tests/fixtures/synthetic_sample.csv --policy "
+         "registry/gates/v3.2.json", "key 'judge': unknown key"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tt_run_result r = tt_run("monitor --rules " RULES " %s", cases[i].args);
+        if (r.status != 2 || !strstr(r.err, cases[i].msg))
+            fail_msg("case %zu: exit %d, '%s' lacks '%s'", i, r.status, r.err,
+                     cases[i].msg);
+        assert_string_equal(r.out, "");
+        tt_run_free(&r);
+    }
+    tt_run_result r = tt_run("monitor --help");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "--maturity DAYS"));
+    tt_run_free(&r);
+}
+
 /* ---- recalibration ------------------------------------------------------ */
 
 static void test_recalibrate(void **state)
@@ -781,6 +876,8 @@ int main(void)
         cmocka_unit_test(test_gate_calibration_drift),
         cmocka_unit_test(test_gate_psi_volume_below),
         cmocka_unit_test(test_policy_errors),
+        cmocka_unit_test(test_summary_errors),
+        cmocka_unit_test(test_cli_usage),
         cmocka_unit_test(test_recalibrate),
         cmocka_unit_test(test_summary_equals_rows),
         cmocka_unit_test(test_compare_two_models),
