@@ -475,6 +475,22 @@ static void test_summary_errors(void **state)
         if (!strstr(buf, cases[i].msg))
             fail_msg("case %zu: '%s' lacks '%s'", i, buf, cases[i].msg);
     }
+    /* Columns in any position: the message names the field (a field
+     * past the tenth column once read outside the name table). */
+    char wide[2048];
+    snprintf(wide, sizeof wide,
+             "a,b,c,d,e,f,g,h,i,j,k,l," SUMMARY_HEADER
+             "1,2,3,4,5,6,7,8,9,10,11,12,2026-01-05,P,STANDARD,1,30,x,5,1,"
+             "2026-01-05,2026-01-05\n");
+    assert_int_equal(tg_monitor_summary_load(&d, r, tt_write("wide.csv", wide),
+                                             &mo, &err), TG_EINVAL);
+    assert_non_null(strstr(err.msg, "'leads' needs a whole count >= 0, found 'x'"));
+    tg_tally t;
+    assert_int_equal(tg_summary_load(&t, r, tt_write("wide2.csv",
+                     "a,b,c,d,e,f,g,h,i,j,k,l,split,tier,leads,labeled,"
+                     "conversions\n1,2,3,4,5,6,7,8,9,10,11,12,TRAIN,STANDARD,"
+                     "5,y,1\n"), &err), TG_EINVAL);
+    assert_non_null(strstr(err.msg, "'labeled' needs a whole count >= 0"));
     /* A missing column names it; months need the first of the month. */
     tg_monitor_data d;
     tg_error err;
