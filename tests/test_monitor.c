@@ -477,6 +477,8 @@ static void test_summary_errors(void **state)
     }
     /* Columns in any position: the message names the field (a field
      * past the tenth column once read outside the name table). */
+    tg_monitor_data d;
+    tg_error err;
     char wide[2048];
     snprintf(wide, sizeof wide,
              "a,b,c,d,e,f,g,h,i,j,k,l," SUMMARY_HEADER
@@ -492,8 +494,6 @@ static void test_summary_errors(void **state)
                      "5,y,1\n"), &err), TG_EINVAL);
     assert_non_null(strstr(err.msg, "'labeled' needs a whole count >= 0"));
     /* A missing column names it; months need the first of the month. */
-    tg_monitor_data d;
-    tg_error err;
     assert_int_equal(tg_monitor_summary_load(&d, r, tt_write("bad.csv",
                      "window_start,tier,leads\n"), &mo, &err), TG_EINVAL);
     assert_non_null(strstr(err.msg, "missing column 'mature'"));
