@@ -332,6 +332,7 @@ int tg_monitor_scan(tg_monitor_data *out, const tg_rules *rules,
         goto done;
     rc = TG_OK;
     out->skipped = tg_reader_skipped(rd, NULL);
+    out->rows += out->skipped;
     if (out->last_date)
         out->cutoff = tg_days_to_date(tg_date_to_days(out->last_date) -
                                       mo->maturity_days);

@@ -828,6 +828,50 @@ static void test_cli_alerts(void **state)
     free(x);
 }
 
+/* synth --weeks continues the export: the same bytes first, then the
+ * production weeks, Monday 2026-01-05 onwards, split PRODUCTION. */
+static void test_synth_weeks(void **state)
+{
+    (void)state;
+    const char *plain = synth_prod("plain.csv", "");
+    const char *weeks = synth_prod("weeks.csv", "--weeks 3 --weekly-rows 700");
+    size_t la = 0, lb = 0;
+    char *a = tt_read(plain, &la), *b = tt_read(weeks, &lb);
+    assert_true(lb > la);
+    assert_memory_equal(a, b, la);
+    int rows = 0, bad = 0;
+    for (char *line = strtok(b + la, "\n"); line; line = strtok(NULL, "\n")) {
+        rows++;
+        const char *date = strchr(strchr(line, ',') + 1, ',') + 1;
+        int d = tg_parse_date(date, 10);
+        bad += d < 20260105 || d > 20260125 || !strstr(line, ",PRODUCTION");
+    }
+    assert_int_equal(rows, 3 * 700);
+    assert_int_equal(bad, 0);
+    free(a);
+    free(b);
+    static const struct {
+        const char *spec, *msg;
+    } cases[] = {
+        {"rate:nosuch*0.5", "unknown signal 'nosuch'"},
+        {"feature:num_prior_firms+1@0", "'@' takes a week from 1 to 520"},
+        {"rate:small_firm+0.5", "expected rate:SIGNAL*FACTOR"},
+        {"rate:small_firm*-1", "a factor >= 0"},
+        {"shift:x", "expected rate:SIGNAL*FACTOR"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tt_run_result r = tt_run("synth --weeks 1 --drift '%s' -o '%s'",
+                                 cases[i].spec, tt_path("x.csv"));
+        if (r.status != 2 || !strstr(r.err, cases[i].msg))
+            fail_msg("%s: exit %d, '%s'", cases[i].spec, r.status, r.err);
+        tt_run_free(&r);
+    }
+    tt_run_result r = tt_run("synth --drift rate:base*2");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "need --weeks N"));
+    tt_run_free(&r);
+}
+
 /* report --monitor: one well-formed offline page, a chart per tier and
  * the shares chart, every name from the document escaped. */
 static void test_report_monitor(void **state)
@@ -898,6 +942,7 @@ int main(void)
         cmocka_unit_test(test_summary_equals_rows),
         cmocka_unit_test(test_compare_two_models),
         cmocka_unit_test(test_cli_alerts),
+        cmocka_unit_test(test_synth_weeks),
         cmocka_unit_test(test_report_monitor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
