@@ -23,15 +23,21 @@ static void tty(FILE *f, const char *s, int width)
         fputc(' ', f);
 }
 
+/* Markdown inside a table cell: backslash escapes for the characters
+ * that make markup ('|' ends a cell, '<' starts HTML, '[' a link), '&'
+ * as an entity, control bytes as spaces. */
 static void md(FILE *f, const char *s)
 {
     for (; *s; s++) {
         unsigned char c = (unsigned char)*s;
         if (c < 0x20 || c == 0x7f)
             fputc(' ', f);
-        else if (strchr("|\\`*_[]<>#!~&", c))
-            fprintf(f, "&#%d;", c);
-        else
+        else if (c == '&')
+            fputs("&amp;", f);
+        else if (strchr("|\\`*_[]<>~", c)) {
+            fputc('\\', f);
+            fputc(c, f);
+        } else
             fputc(c, f);
     }
 }
