@@ -9,8 +9,9 @@
  * -10 10.2%, under 1 year 3.9%) without stacking signals into
  * implausible rates. TEST converts 4.16/3.66 times as often as TRAIN.
  */
-#define _GNU_SOURCE /* fopencookie */
+#define _GNU_SOURCE /* fopencookie, where the C library has it (glibc) */
 #include "tg_synth.h"
+#include "tg_util.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -400,6 +401,8 @@ static int synth_write(FILE *out, const tg_synth_options *opts,
     return TG_OK;
 }
 
+#if defined(__GLIBC__) && !defined(TG_PORTABLE_ONLY)
+#define TG_HAVE_FOPENCOOKIE 1
 /* zlib behind a FILE, so the same writer serves plain and gzip output. */
 static ssize_t gz_cookie_write(void *cookie, const char *buf, size_t size)
 {
@@ -411,6 +414,56 @@ static int gz_cookie_close(void *cookie)
 {
     return gzclose((gzFile)cookie) == Z_OK ? 0 : EOF;
 }
+#endif
+
+#ifndef TG_HAVE_FOPENCOOKIE
+/*
+ * gzip output on any C library: the rows go to an anonymous temporary
+ * file first, then through zlib into fd. Slower than the glibc path by
+ * one extra copy, same bytes once decompressed.
+ */
+static int synth_gzip_portable(int fd, const tg_synth_options *opts,
+                               const tg_synth_production *prod,
+                               const char *path, tg_error *err)
+{
+    FILE *plain = tmpfile();
+    gzFile z = NULL;
+    int rc = TG_OK;
+    if (!plain) {
+        close(fd);
+        return tg_error_set(err, TG_EIO, path, 0, 0,
+                            "cannot create a temporary file: %s",
+                            strerror(errno));
+    }
+    if ((rc = synth_write(plain, opts, prod, err)))
+        goto done;
+    if (fflush(plain) != 0 || fseek(plain, 0, SEEK_SET) != 0) {
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
+                          strerror(errno));
+        goto done;
+    }
+    if (!(z = gzdopen(fd, "wb6"))) {
+        close(fd);
+        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        goto done;
+    }
+    fd = -1;
+    char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, plain)) > 0)
+        if (gzwrite(z, buf, (unsigned)n) != (int)n) {
+            rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+            goto done;
+        }
+    if (ferror(plain))
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot read back");
+done:
+    if (z && gzclose(z) != Z_OK && rc == TG_OK)
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+    fclose(plain);
+    return rc;
+}
+#endif
 
 int tg_synth_write_file(const char *path, int gz,
                         const tg_synth_options *opts, tg_error *err)
@@ -423,46 +476,44 @@ int tg_synth_write_file_production(const char *path, int gz,
                                    const tg_synth_production *prod,
                                    tg_error *err)
 {
-    size_t tl = strlen(path) + 16;
-    char *tmp = malloc(tl);
-    if (!tmp)
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
-    snprintf(tmp, tl, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot create: %s",
+    /* The shared writer: atomic for a file, in place for a device or a
+     * FIFO, a link's target replaced, the mode kept (tg_util.h). */
+    tg_atomic_file a;
+    int rc = tg_atomic_open(&a, path, err);
+    if (rc)
+        return rc;
+    if (!gz) {
+        rc = synth_write(a.f, opts, prod, err);
+    } else {
+        /* gzip through a descriptor of its own on the same file; closing
+         * it writes the gzip trailer before the commit's fsync. */
+        int fd = dup(fileno(a.f));
+        if (fd < 0) {
+            rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
                               strerror(errno));
-        free(tmp);
+        } else {
+#ifdef TG_HAVE_FOPENCOOKIE
+            gzFile z = gzdopen(fd, "wb6");
+            cookie_io_functions_t io = {NULL, gz_cookie_write, NULL,
+                                        gz_cookie_close};
+            FILE *zf = z ? fopencookie(z, "w", io) : NULL;
+            if (z && !zf)
+                gzclose(z);
+            else if (!z)
+                close(fd);
+            rc = zf ? synth_write(zf, opts, prod, err)
+                    : tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+            if (zf && fclose(zf) != 0 && rc == TG_OK)
+                rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
+                                  strerror(errno));
+#else
+            rc = synth_gzip_portable(fd, opts, prod, path, err);
+#endif
+        }
+    }
+    if (rc != TG_OK) {
+        tg_atomic_abort(&a);
         return rc;
     }
-    FILE *f = NULL;
-    if (gz) {
-        gzFile z = gzdopen(fd, "wb6");
-        cookie_io_functions_t io = {NULL, gz_cookie_write, NULL,
-                                    gz_cookie_close};
-        f = z ? fopencookie(z, "w", io) : NULL;
-        if (z && !f)
-            gzclose(z);
-        else if (!z)
-            close(fd);
-    } else {
-        f = fdopen(fd, "w");
-        if (!f)
-            close(fd);
-    }
-    int rc = f ? synth_write(f, opts, prod, err)
-               : tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
-    if (f && fclose(f) != 0 && rc == TG_OK)
-        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
-                          strerror(errno));
-    if (rc == TG_OK && chmod(tmp, 0644) != 0)
-        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot chmod: %s",
-                          strerror(errno));
-    if (rc == TG_OK && rename(tmp, path) != 0)
-        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot rename: %s",
-                          strerror(errno));
-    if (rc != TG_OK)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    return tg_atomic_commit(&a, err);
 }

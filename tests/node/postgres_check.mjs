@@ -11,7 +11,8 @@ import fs from 'node:fs';
 import os from 'node:os';
 
 const [bin, ...files] = process.argv.slice(2);
-const rules = 'registry/tiers/v3.2.json';
+// TG_RULES: another rule set (the hostile-text fixture runs through here).
+const rules = process.env.TG_RULES || 'registry/tiers/v3.2.json';
 const tg = (...args) => execFileSync(bin, args, { maxBuffer: 1 << 30 }).toString();
 let passed = 0, failed = 0;
 const check = (ok, what) => {
@@ -55,8 +56,12 @@ try {
     // CSV mode reads an unquoted empty field as NULL.
     psql('\\copy lead_scoring_features_pit FROM STDIN WITH (FORMAT csv, HEADER true)',
          fs.readFileSync(file));
+    // Canaries: tables a rule set's text may try to drop.
+    psql('DROP TABLE IF EXISTS important, z; CREATE TABLE important (x INT); CREATE TABLE z (x INT)');
     for (const piece of ['scoring', 'production-view', 'sga-dashboard', 'calibration'])
       psqlFile(tg('sql', '--rules', rules, '--dialect', 'postgres', '--emit', piece));
+    check(json("SELECT tablename FROM pg_tables WHERE tablename IN ('important', 'z')").length === 2,
+          `${file}: the generated SQL dropped a table it does not own`);
 
     const pg = new Map(json('SELECT lead_id, score_tier FROM lead_scores_v3')
       .map((r) => [r.lead_id, r.score_tier]));
@@ -64,6 +69,13 @@ try {
     const diff = ours.filter((r) => pg.get(r.lead_id) !== r.score_tier);
     check(ours.length === pg.size && diff.length === 0,
           `${file}: ${diff.length} of ${ours.length} leads with another tier (${pg.size} in PostgreSQL)`);
+    // The texts of each tier arrive as the rule set spells them.
+    const texts = ['tier_display', 'action_recommended', 'tier_explanation', 'model_version'];
+    const pgText = new Map(json(`SELECT lead_id, ${texts.join(', ')} FROM lead_scores_v3`)
+      .map((r) => [r.lead_id, r]));
+    const badText = ours.filter((r) => texts.some((k) => pgText.get(r.lead_id)?.[k] !== r[k]));
+    check(badText.length === 0,
+          `${file}: ${badText.length} leads with other tier texts${badText.length ? ': ' + JSON.stringify(badText[0]) : ''}`);
 
     const sf = new Map(json(tg('sql', '--rules', rules, '--dialect', 'postgres',
       '--emit', 'salesforce-sync').replace(/;\s*$/, '').replace(/^--.*$/gm, ''))
@@ -114,9 +126,15 @@ try {
         r[c] === null ? '' : String(r[c])).join(','))).join('\n') + '\n';
       const sumPath = `${os.tmpdir()}/tg-monitor-pg-${process.pid}.csv`;
       fs.writeFileSync(sumPath, csv);
+      // A policy that fits any rule set (the hostile one included).
+      const polPath = `${os.tmpdir()}/tg-monitor-pg-${process.pid}.json`;
+      fs.writeFileSync(polPath, JSON.stringify({ policy_id: 'pg-check', inconclusive: 'warn',
+        gates: [{ id: 'psi', description: 'psi', check: 'psi', max: 0.25, severity: 'warn' },
+                { id: 'cal', description: 'calibration', check: 'calibration_drift',
+                  tiers: 'all', min: 0.8, max: 1.2, severity: 'block' }] }));
       const mon = (...args) => {
         try {
-          return execFileSync(bin, ['monitor', '--rules', rules, '--by', by,
+          return execFileSync(bin, ['monitor', '--rules', rules, '--policy', polPath, '--by', by,
             '--maturity', maturity, '--format', 'json', ...args],
           { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
         } catch (e) { return e.status === 1 ? e.stdout.toString() : `exit ${e.status}`; }
@@ -127,6 +145,7 @@ try {
       };
       const a = strip(mon('--data', file)), b = strip(mon('--summary', sumPath));
       fs.unlinkSync(sumPath);
+      fs.unlinkSync(polPath);
       check(a.startsWith('{') && a === b,
             `${file}: monitor by ${by}: the summary's result differs from the rows' (${a.slice(0, 60)} / ${b.slice(0, 60)})`);
     }
