@@ -585,6 +585,11 @@ static double lift_gate(const cJSON *gate)
     return isfinite(line) ? line : 2.0;
 }
 
+const char *tg_report_css(void)
+{
+    return CSS;
+}
+
 void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
 {
     const char *status = s_of(gate, "status");
