@@ -539,7 +539,9 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     files[nfiles++] = (tg_journal_file){logp, logtext, loglen, 1};
     char journal[4200];
     tg_trail_journal_path(registry, journal, sizeof journal);
-    if ((rc = tg_journal_run(journal, files, nfiles, err)))
+    char root[4096];
+    if ((rc = tg_journal_run(journal, tg_trail_root(registry, root, sizeof root),
+                             files, nfiles, err)))
         goto done;
     tg_trail_close(&trail);
     locked = 0;
