@@ -11,17 +11,12 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "tg_escape.h"
 #include "tg_util.h"
 
 int tg_safe_path_component(const char *s)
 {
-    if (!s || !*s || *s == '.' || strlen(s) > 128)
-        return 0;
-    for (; *s; s++)
-        if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
-              (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' || *s == '-'))
-            return 0;
-    return 1;
+    return s && tg_path_name_ok(s); /* the one rule for names of folders */
 }
 
 char *tg_run_id(char out[96], const char *at, const char *data_sha)
