@@ -212,7 +212,8 @@ static const char *str_at(const cJSON *o, const char *k)
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
 
-/* Registry-relative facts every transition records. */
+/* Who runs the release (every transition records it) and the rule file
+ * as a path in the work tree (what verify reads back at the commit). */
 typedef struct {
     char author[512];
     char rules_rel[4096];
