@@ -160,9 +160,22 @@ static void check_rules_parts(const cJSON *e, int k, const char *text,
     tg_rules_free(r);
 }
 
+/* A cited file: relative paths are relative to the work tree. */
+static const char *resolve(const char *file, const char *workdir, char *buf,
+                           size_t n)
+{
+    if (file[0] == '/' || !workdir[0])
+        return file;
+    snprintf(buf, n, "%s%s", workdir, file);
+    return buf;
+}
+
 static void check_entry(const cJSON *doc, const cJSON *e, int k,
                         const char *repo, int in_repo, char ***p, int *n)
 {
+    char workdir[4096], where[8500];
+    if (!in_repo || tg_git_workdir(repo, workdir, sizeof workdir) != 0)
+        workdir[0] = '\0';
     const char *version = or_q(str_at(e, "model_version"));
     if (cJSON_GetObjectItemCaseSensitive(e, "imported"))
         return; /* recorded before tiergate kept the registry: no evidence;
@@ -189,7 +202,8 @@ static void check_entry(const cJSON *doc, const cJSON *e, int k,
             problem(p, n, "versions[%d].validation.evidence[%d]: expected "
                           "file and sha256", k, j);
             intact = 0;
-        } else if (tg_sha256_file(file, hex, &ignored) != TG_OK) {
+        } else if (tg_sha256_file(resolve(file, workdir, where, sizeof where),
+                                  hex, &ignored) != TG_OK) {
             problem(p, n, "versions[%d].validation.evidence[%d]: %s is "
                           "missing", k, j, file);
             intact = 0;
@@ -204,7 +218,9 @@ static void check_entry(const cJSON *doc, const cJSON *e, int k,
     const char *gate_path = str_at(cJSON_GetArrayItem(ev, 0), "file");
     cJSON *result = NULL;
     tg_error lerr;
-    if (intact && tg_result_load(&result, gate_path, NULL, &lerr) != TG_OK) {
+    if (intact && tg_result_load(&result, resolve(gate_path, workdir, where,
+                                                  sizeof where),
+                                 NULL, &lerr) != TG_OK) {
         problem(p, n, "versions[%d].validation.evidence[0]: not a gate "
                       "result: %s", k, lerr.msg);
         intact = 0;

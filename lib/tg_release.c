@@ -425,7 +425,7 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
                                 err)) ||
         (rc = check_reports_dir(reports, repo, rep->rules, err)))
         goto done;
-    cite = tg_evidence_cite(evdir, ev, 4);
+    cite = tg_evidence_cite(evdir, ev, 4, repo);
     const char *run_dir = strrchr(evdir, '/') ? strrchr(evdir, '/') + 1 : evdir;
     act(rep, "wrote the gate report into %s/", evdir);
 
@@ -507,7 +507,10 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     char logsha[65];
     tg_sha256_buffer(logtext, loglen, logsha);
     cJSON *anchor = cJSON_CreateObject();
-    cJSON_AddStringToObject(anchor, "file", logp);
+    char logrel[4096];
+    cJSON_AddStringToObject(anchor, "file",
+                            tg_git_relpath(repo, logp, logrel, sizeof logrel)
+                                ? logp : logrel);
     cJSON_AddNumberToObject(anchor, "bytes", (double)loglen);
     cJSON_AddStringToObject(anchor, "sha256", logsha);
     tg_entry_options eo = {o->date, git.commit, w.rules_rel, run_dir, cite,

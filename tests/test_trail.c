@@ -652,6 +652,26 @@ static void test_release_evidence_and_tag(void **state)
     free(log);
     assert_int_equal(run_ok(dir, "log verify"), 0);
     assert_int_equal(run_ok(dir, "registry verify"), 0);
+    /* Cited paths are relative to the work tree: checked from a subfolder
+     * too, and the log's anchor is still found (a cut log still shows). */
+    char sub[2048];
+    snprintf(sub, sizeof sub, "%s/registry", dir);
+    assert_int_equal(run_ok(sub, "registry verify --registry "
+                                 "model_registry_v3.json"), 0);
+    assert_int_equal(run_ok(sub, "log verify --log ../EXECUTION_LOG.md "
+                                 "--registry model_registry_v3.json"), 0);
+    char *full = gr_read(dir, "EXECUTION_LOG.md");
+    const char *second = nth_entry(full, 1);
+    assert_non_null(second);
+    gr_sh("cd '%s' && cp EXECUTION_LOG.md full.md && head -c %ld full.md > "
+          "EXECUTION_LOG.md", dir, (long)(second - full));
+    free(full);
+    r = tt_run_in(sub, "log verify --log ../EXECUTION_LOG.md --registry "
+                       "model_registry_v3.json");
+    if (r.status != 1 || !strstr(r.err, "cut off the end"))
+        fail_msg("exit %d: %s", r.status, r.err);
+    tt_run_free(&r);
+    gr_sh("cd '%s' && mv full.md EXECUTION_LOG.md", dir);
     char reports[2048];
     snprintf(reports, sizeof reports, "%s/reports/v3.2", dir);
     assert_int_equal(gr_count(reports, "gate.json"), 2);
