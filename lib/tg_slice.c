@@ -436,7 +436,11 @@ static const char *kind_name(tg_slice_kind k)
 void tg_slice_label(const tg_slicing *s, int i, char *buf, size_t n)
 {
     const char *v = s->values[i].value;
-    snprintf(buf, n, "%s = %s", s->spec.column, v ? v : "NULL");
+    if (v && s->spec.kind == TG_SLICE_BINS)
+        snprintf(buf, n, "%s %s%s", s->spec.column, v[0] == '[' ? "in " : "",
+                 v);
+    else
+        snprintf(buf, n, "%s = %s", s->spec.column, v ? v : "NULL");
 }
 
 cJSON *tg_slicing_json(const tg_slicing *s, const int *splits, int nsplits,
