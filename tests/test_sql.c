@@ -157,7 +157,7 @@ static void assert_same_table(table *a, table *b, const char *what)
 static char *sql_of(tg_emit e)
 {
     tg_rules *r = tt_rules("registry/tiers/v3.2.json");
-    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL};
+    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL, NULL, NULL, 0};
     char *text = NULL;
     assert_tg_ok(tg_sql_generate(&text, r, e, &o, NULL));
     tg_rules_free(r);
@@ -346,7 +346,7 @@ static void test_sql_conditions_keep_precedence(void **state)
         " \"default_tier\": {\"name\": \"D\"}}";
     tg_rules *r = NULL;
     assert_tg_ok(tg_rules_parse(&r, json, strlen(json), "m.json", NULL));
-    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL};
+    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL, NULL, NULL, 0};
     char *sql = NULL;
     assert_tg_ok(tg_sql_generate(&sql, r, TG_EMIT_SCORING, &o, NULL));
     assert_non_null(strstr(sql, "(a = 1 OR b = 1)"));
