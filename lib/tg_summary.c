@@ -205,10 +205,10 @@ int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
                          f);
                 snprintf(expr, sizeof expr, "%.40s", sl[q].spec.expr);
                 rc = field_error(c, scol[q], err,
-                                 "'%s' is not a value of this slicing "
+                                 "'%s' is not a value of --slice %s "
                                  "(regenerate the summary with the same "
-                                 "--slice), found '%s'",
-                                 expr, val);
+                                 "--slice)",
+                                 val, expr);
                 goto fail;
             }
             snprintf(key, sizeof key, "%.*s", (int)len, f);
