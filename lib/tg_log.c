@@ -13,8 +13,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "tg_escape.h"
 #include "tg_git.h"
 #include "tg_json.h"
 #include "tg_render.h"
@@ -132,14 +134,26 @@ static const char *badge(const char *overall)
                                       : "⚠️ PASSED WITH WARNINGS";
 }
 
+/* Text from the result, the rule set or git, as Markdown text. */
 static void md_cell(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", f);
+    tg_esc_md(f, s);
+}
+
+/*
+ * The marker is JSON inside an HTML comment: a string holding "-->"
+ * would end the comment. '<' and '>' only occur inside JSON strings, so
+ * writing them as \u003c and \u003e keeps the same JSON value.
+ */
+static void marker_json(FILE *f, const char *json)
+{
+    for (; *json; json++)
+        if (*json == '<')
+            fputs("\\u003c", f);
+        else if (*json == '>')
+            fputs("\\u003e", f);
         else
-            fputc(*s == '\n' ? ' ' : *s, f);
-    }
+            fputc(*json, f);
 }
 
 static void gate_table(FILE *f, const cJSON *gates)
@@ -168,7 +182,9 @@ static void gate_table(FILE *f, const cJSON *gates)
             total++;
             passed += r == 0;
         }
-        fprintf(f, "| %s | ", id);
+        fputs("| ", f);
+        md_cell(f, id);
+        fputs(" | ", f);
         md_cell(f, str_of(g, "description"));
         fprintf(f, " | %s | ", words[worst]);
         if (total == 1) {
@@ -179,7 +195,9 @@ static void gate_table(FILE *f, const cJSON *gates)
                 const cJSON *x = cJSON_GetArrayItem(gates, k);
                 if (strcmp(str_of(x, "id"), id) || !rank(str_of(x, "status")))
                     continue;
-                fprintf(f, "; %s: ", str_of(x, "tier"));
+                fputs("; ", f);
+                md_cell(f, str_of(x, "tier"));
+                fputs(": ", f);
                 md_cell(f, str_of(x, "message"));
             }
         }
@@ -226,8 +244,11 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     char *mj = cJSON_PrintUnformatted(m);
     cJSON_Delete(m);
 
-    fprintf(f, ENTRY_START "Phase %s: Tier Logic Update\n\n", title);
-    fprintf(f, MARK "%s -->\n\n", mj);
+    fputs(ENTRY_START "Phase ", f);
+    md_cell(f, title); /* one line whatever the version holds */
+    fputs(": Tier Logic Update\n\n" MARK, f);
+    marker_json(f, mj);
+    fputs(" -->\n\n", f);
     cJSON_free(mj);
     fprintf(f, "**Executed:** %.10s %.8s UTC\n", executed_at, executed_at + 11);
     if (isnan(o->duration_seconds))
@@ -240,33 +261,50 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
                    "to no commit\n");
     else if (!git->has_head)
         fprintf(f, "**Commit:** none yet (the repository has no commit)\n");
-    else
-        fprintf(f, "**Commit:** `%s` on %s by %s%s\n", git->commit,
-                git->branch[0] ? git->branch : "a detached HEAD", git->author,
-                git->dirty ? " (with uncommitted changes)" : "");
-    fprintf(f, "**Policy:** %s · %s %g%% intervals\n", str_of(res, "policy"),
-            str_of(res, "ci_method"), num_of(res, "ci_level") * 100);
+    else {
+        fprintf(f, "**Commit:** `%s` on ", git->commit);
+        md_cell(f, git->branch[0] ? git->branch : "a detached HEAD");
+        fputs(" by ", f);
+        md_cell(f, git->author);
+        fprintf(f, "%s\n", git->dirty ? " (with uncommitted changes)" : "");
+    }
+    fputs("**Policy:** ", f);
+    md_cell(f, str_of(res, "policy"));
+    fputs(" · ", f);
+    md_cell(f, str_of(res, "ci_method"));
+    fprintf(f, " %g%% intervals\n", num_of(res, "ci_level") * 100);
 
     fprintf(f, "\n### What We Did\n");
-    if (r->nchanges == 0)
-        fprintf(f, "- Validated the tier logic of %s\n", r->model_version);
-    for (int i = 0; i < r->nchanges; i++)
-        fprintf(f, "- %s\n", r->changes[i]);
+    if (r->nchanges == 0) {
+        fputs("- Validated the tier logic of ", f);
+        md_cell(f, r->model_version);
+        fputc('\n', f);
+    }
+    for (int i = 0; i < r->nchanges; i++) {
+        fputs("- ", f);
+        md_cell(f, r->changes[i]);
+        fputc('\n', f);
+    }
 
     fprintf(f, "\n### Files Modified\n");
     if (!git->in_repo && o->nextra == 0) {
         fprintf(f, "Not recorded: not inside a git repository.\n");
     } else {
         fprintf(f, "| File | Changes |\n|------|---------|\n");
-        for (int i = 0; i < o->nextra; i++)
-            fprintf(f, "| `%s` | written by this release |\n", o->extra_files[i]);
+        for (int i = 0; i < o->nextra; i++) {
+            fputs("| ", f);
+            tg_esc_md_code(f, o->extra_files[i]);
+            fputs(" | written by this release |\n", f);
+        }
         for (int i = 0; i < git->nchanged; i++) {
             int dup = 0;
             for (int k = 0; k < o->nextra; k++)
                 dup |= strcmp(git->changed[i], o->extra_files[k]) == 0;
-            if (!dup)
-                fprintf(f, "| `%s` | changed since the previous entry |\n",
-                        git->changed[i]);
+            if (!dup) {
+                fputs("| ", f);
+                tg_esc_md_code(f, git->changed[i]);
+                fputs(" | changed since the previous entry |\n", f);
+            }
         }
         if (o->nextra == 0 && git->nchanged == 0)
             fprintf(f, "| (none) | |\n");
@@ -283,12 +321,18 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     {
         const char *name = str_of(t, "tier");
         char a[32];
-        fprintf(f, "- **%s - Count:** %s\n", name,
+        fputs("- **", f);
+        md_cell(f, name);
+        fprintf(f, " - Count:** %s\n",
                 tg_fmt_count((unsigned long long)num_of(t, "leads"), a));
         if (isfinite(num_of(t, "conversion_rate"))) {
-            fprintf(f, "- **%s - Conversion Rate:** %.2f%%\n", name,
+            fputs("- **", f);
+            md_cell(f, name);
+            fprintf(f, " - Conversion Rate:** %.2f%%\n",
                     num_of(t, "conversion_rate") * 100);
-            fprintf(f, "- **%s - Lift:** %.2fx\n", name, num_of(t, "lift"));
+            fputs("- **", f);
+            md_cell(f, name);
+            fprintf(f, " - Lift:** %.2fx\n", num_of(t, "lift"));
         }
     }
 
@@ -298,11 +342,16 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     {
         if (!rank(str_of(t, "status")))
             continue;
-        fprintf(f, "- %s %s: ", str_of(t, "id"),
-                cJSON_IsString(cJSON_GetObjectItem(t, "tier"))
-                    ? str_of(t, "tier") : "(priority tiers)");
+        fputs("- ", f);
+        md_cell(f, str_of(t, "id"));
+        fputc(' ', f);
+        md_cell(f, cJSON_IsString(cJSON_GetObjectItem(t, "tier"))
+                       ? str_of(t, "tier") : "(priority tiers)");
+        fputs(": ", f);
         md_cell(f, str_of(t, "message"));
-        fprintf(f, " (%s)\n", str_of(t, "status"));
+        fputs(" (", f);
+        md_cell(f, str_of(t, "status"));
+        fputs(")\n", f);
         learned++;
     }
     if (!learned)
@@ -312,10 +361,12 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     if (!strcmp(status, "FAILED"))
         fprintf(f, "- Fix what failed above; the registry and the calibration "
                    "were left unchanged\n- Re-run the gates before release\n");
-    else
-        fprintf(f, "- Monitor production performance for 2-4 weeks\n"
-                   "- Compare %s vs the previous version's conversion rates\n"
-                   "- Adjust calibration if needed\n", r->model_version);
+    else {
+        fputs("- Monitor production performance for 2-4 weeks\n- Compare ", f);
+        md_cell(f, r->model_version);
+        fputs(" vs the previous version's conversion rates\n"
+              "- Adjust calibration if needed\n", f);
+    }
     return 0;
 }
 
@@ -390,23 +441,66 @@ int tg_log_render(char **out, const char *text, size_t len,
     return rc;
 }
 
+/*
+ * Take the lock file beside the log. It is removed by its holder before
+ * release, so a waiter may wake up holding a file no longer at the path:
+ * it checks that the path still names what it locked, and else tries
+ * again. Returns the descriptor, or -1 with err set.
+ */
+static int lock_beside(const char *lock, tg_error *err)
+{
+    for (;;) {
+        int fd = open(lock, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+        if (fd < 0)
+            return tg_error_set(err, TG_EIO, lock, 0, 0, "cannot open: %s",
+                                strerror(errno)), -1;
+        while (flock(fd, LOCK_EX) != 0)
+            if (errno != EINTR) {
+                tg_error_set(err, TG_EIO, lock, 0, 0, "cannot lock: %s",
+                             strerror(errno));
+                close(fd);
+                return -1;
+            }
+        struct stat held, named;
+        if (fstat(fd, &held) == 0 && stat(lock, &named) == 0 &&
+            held.st_dev == named.st_dev && held.st_ino == named.st_ino)
+            return fd;
+        close(fd); /* removed by the previous holder: take the new one */
+    }
+}
+
+static void unlock_beside(const char *lock, int fd)
+{
+    unlink(lock); /* still held: nobody can be between open and flock */
+    flock(fd, LOCK_UN);
+    close(fd);
+}
+
 int tg_log_append(const char *path, const tg_log_append_options *o,
                   tg_error *err)
 {
+    /* The log links every entry to a commit: outside a repository
+     * there is none, and an entry saying so helps nobody. */
+    tg_git_facts probe;
+    const char *repo = o->repo_dir ? o->repo_dir : ".";
+    int prc = tg_git_facts_get(&probe, repo, NULL, err);
+    if (prc)
+        return prc;
+    int in_repo = probe.in_repo;
+    tg_git_facts_release(&probe);
+    if (!in_repo)
+        return tg_error_set(err, TG_EINVAL, path, 0, 0,
+                            "not inside a git repository (looked from '%s'): "
+                            "the execution log links each entry to a commit; "
+                            "run this in the model's repository",
+                            repo);
     /* A lock file beside the log: the log itself is replaced by rename,
      * so a lock on its descriptor would not exclude the next writer. */
     char lock[4200];
     snprintf(lock, sizeof lock, "%s.tiergate.lock", path);
-    int fd = open(lock, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
+    int fd = lock_beside(lock, err);
     if (fd < 0)
-        return tg_error_set(err, TG_EIO, lock, 0, 0, "cannot open: %s",
-                            strerror(errno));
-    while (flock(fd, LOCK_EX) != 0)
-        if (errno != EINTR) {
-            close(fd);
-            return tg_error_set(err, TG_EIO, lock, 0, 0, "cannot lock: %s",
-                                strerror(errno));
-        }
+        return err ? err->code : TG_EIO;
     char *text = NULL, *entry = NULL;
     size_t len = 0;
     int rc;
@@ -434,8 +528,7 @@ int tg_log_append(const char *path, const tg_log_append_options *o,
     }
     free(entry);
     free(text);
-    flock(fd, LOCK_UN);
-    close(fd);
+    unlock_beside(lock, fd);
     return rc;
 }
 

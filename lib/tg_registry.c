@@ -15,6 +15,7 @@
 #include <time.h>
 
 #include "tg_json.h"
+#include "tg_result_check.h"
 #include "tg_util.h"
 
 static const char *REQUIRED[] = {"model_id", "model_version", "model_type",
@@ -35,26 +36,9 @@ int tg_result_load(cJSON **out, const char *path, const tg_rules *rules,
     int rc = tg_json_load(&j, path, err);
     if (rc)
         return rc;
-    static const char *keys[][2] = {
-        {"status", NULL}, {"model_version", NULL}, {"policy", NULL},
-        {"gates", NULL}, {"provenance", "rules_sha256"},
-        {"provenance", "policy_sha256"}, {"splits", "TRAIN"}};
-    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++)
-        if (!path_get(j, keys[k][0], keys[k][1])) {
-            rc = tg_error_set(err, TG_EINVAL, path, 0, 0,
-                              "key '%s%s%s': missing (is this what `tiergate "
-                              "gate --json` wrote?)", keys[k][0],
-                              keys[k][1] ? "." : "", keys[k][1] ? keys[k][1] : "");
-            goto fail;
-        }
-    const char *st = cJSON_GetStringValue(path_get(j, "status", NULL));
-    if (!st || (strcmp(st, "PASSED") && strcmp(st, "PASSED_WITH_WARNINGS") &&
-                strcmp(st, "FAILED"))) {
-        rc = tg_error_set(err, TG_EINVAL, path, 0, 0,
-                          "key 'status': expected PASSED, "
-                          "PASSED_WITH_WARNINGS or FAILED");
+    /* Every key any reader uses, in full, before anything reads it. */
+    if ((rc = tg_result_check(j, path, err)))
         goto fail;
-    }
     if (rules) {
         const char *mv = cJSON_GetStringValue(path_get(j, "model_version", NULL));
         const char *sha = cJSON_GetStringValue(path_get(j, "provenance",

@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "tg_calibrate.h"
+#include "tg_escape.h"
 #include "tg_git.h"
 #include "tg_json.h"
 #include "tg_log.h"
@@ -140,6 +141,66 @@ static int check_log(const char *path, tg_error *err)
     return rc ? rc : bad ? TG_EINVAL : TG_OK;
 }
 
+/*
+ * The report folder is reports/<model_version>: the version must be a
+ * plain folder name (tg_path_name_ok: no '/', no "..", nothing hidden),
+ * and once links are resolved the folder must lie inside the reports
+ * folder, itself inside the repository, so that a rule set or a link
+ * committed under reports/ cannot send the files anywhere else. Called
+ * before anything is written and again once the folders exist.
+ */
+static int check_reports_dir(const char *reports, const char *repo,
+                             const tg_rules *rules, tg_error *err)
+{
+    if (!tg_path_name_ok(rules->model_version)) {
+        char shown[96];
+        return tg_error_set(err, TG_EINVAL, rules->path, 0, 0,
+                            "key 'model_version': '%s' cannot name the "
+                            "report folder: use 1 to 64 of A-Z a-z 0-9 . _ - "
+                            "(not starting with '.' or '-', no '..')",
+                            tg_esc_term_buf(rules->model_version, shown,
+                                            sizeof shown));
+    }
+    char dir[4096];
+    snprintf(dir, sizeof dir, "%s/%s", reports, rules->model_version);
+    int in_repo = 0, in_reports = 0, rc;
+    if ((rc = tg_path_within(reports, repo, &in_repo, err)))
+        return rc;
+    in_reports = 1; /* a reports folder yet to be made holds no link */
+    if (access(reports, F_OK) == 0 &&
+        (rc = tg_path_within(dir, reports, &in_reports, err)))
+        return rc;
+    if (!in_repo)
+        return tg_error_set(err, TG_EINVAL, reports, 0, 0,
+                            "the reports folder is outside the repository "
+                            "(%s); reports are written inside it",
+                            repo);
+    if (!in_reports)
+        return tg_error_set(err, TG_EINVAL, dir, 0, 0,
+                            "leads outside %s (a symbolic link?); reports are "
+                            "written inside it",
+                            reports);
+    return TG_OK;
+}
+
+/* The log entry links the release to a commit: outside a repository the
+ * append would fail after the reports and the registry were written, so
+ * that is found out first. */
+static int check_in_repository(const char *repo, tg_error *err)
+{
+    tg_git_facts g;
+    int rc = tg_git_facts_get(&g, repo, NULL, err);
+    if (rc)
+        return rc;
+    int in = g.in_repo;
+    tg_git_facts_release(&g);
+    return in ? TG_OK
+              : tg_error_set(err, TG_EINVAL, repo, 0, 0,
+                             "not inside a git repository: a release is "
+                             "logged against a commit; run it in the model's "
+                             "repository");
+}
+
 static double seconds_since(const struct timespec *t0)
 {
     struct timespec t1;
@@ -172,7 +233,9 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     if ((rc = tg_rules_load(&rep->rules, o->rules_path, err)) ||
         (rc = tg_policy_load(&rep->policy, o->policy_path, rep->rules, err)) ||
         (rc = tg_registry_load(&reg, registry, err)) ||
-        (rc = check_log(logp, err)))
+        (rc = check_log(logp, err)) ||
+        (rc = check_reports_dir(reports, repo, rep->rules, err)) ||
+        (rc = check_in_repository(repo, err)))
         goto done;
     char tagname[256];
     snprintf(tagname, sizeof tagname, "%s", rep->rules->model_id);
@@ -316,7 +379,9 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
 
     /* 4. The gate report, pass or fail. */
     written = calloc(16, sizeof *written);
-    if ((rc = mkdirs(dir, err)))
+    if ((rc = check_reports_dir(reports, repo, rep->rules, err)) ||
+        (rc = mkdirs(dir, err)) ||
+        (rc = check_reports_dir(reports, repo, rep->rules, err)))
         goto done;
     for (int k = 0; k < 4; k++) {
         size_t len;

@@ -2,6 +2,7 @@
  * Shared helpers: whole-file reads with a size cap, SHA-256 through
  * libcrypto, text positions and ISO dates.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "tg_util.h"
 
 #include <errno.h>
@@ -157,18 +158,63 @@ char *tg_format_date(int v, char buf[11])
     return buf;
 }
 
+/* The permissions a new file gets: 0666 less the process's umask. */
+static mode_t new_file_mode(void)
+{
+    mode_t m = umask(0);
+    umask(m);
+    return 0666 & ~m;
+}
+
 int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err)
 {
     memset(a, 0, sizeof *a);
-    size_t n = strlen(path) + 16;
-    a->path = strdup(path);
-    a->tmp = malloc(n);
-    if (!a->path || !a->tmp) {
+    struct stat st;
+    char *resolved = NULL;
+    const char *target = path;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        /* The link stays a link: what it points to is what gets
+         * replaced. A link to nothing is refused rather than guessed. */
+        if (!(resolved = realpath(path, NULL)))
+            return tg_error_set(err, errno == ENOENT ? TG_EINVAL : TG_EIO,
+                                path, 0, 0,
+                                "a symbolic link to %s: give the path of the "
+                                "file itself",
+                                errno == ENOENT ? "a missing file"
+                                                : strerror(errno));
+        target = resolved;
+    }
+    int exists = stat(target, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
+        free(resolved);
+        return tg_error_set(err, TG_EINVAL, path, 0, 0,
+                            "is a folder, not a file");
+    }
+    a->path = resolved ? resolved : strdup(path);
+    if (!a->path)
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    if (exists && !S_ISREG(st.st_mode)) {
+        /* A device, a FIFO: written in place. Renaming over it would
+         * put a regular file where the device node was. */
+        int fd = open(a->path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0 || !(a->f = fdopen(fd, "w"))) {
+            int rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
+                                  strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            tg_atomic_abort(a);
+            return rc;
+        }
+        a->direct = 1;
+        return TG_OK;
+    }
+    size_t n = strlen(a->path) + 16;
+    if (!(a->tmp = malloc(n))) {
         tg_atomic_abort(a);
         return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
     }
     /* Beside the target, so that rename() is atomic. */
-    snprintf(a->tmp, n, "%s.tmp.XXXXXX", path);
+    snprintf(a->tmp, n, "%s.tmp.XXXXXX", a->path);
     int fd = mkstemp(a->tmp);
     if (fd < 0) {
         int rc = tg_error_set(err, TG_EIO, path, 0, 0,
@@ -179,7 +225,16 @@ int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err)
         tg_atomic_abort(a);
         return rc;
     }
-    fchmod(fd, 0644);
+    /* A replaced file keeps its permissions (and, when we may, its
+     * owner); a new one gets what open() would have given it. */
+    if (exists) {
+        fchmod(fd, st.st_mode & 07777);
+        if (st.st_uid != geteuid() || st.st_gid != getegid())
+            if (fchown(fd, st.st_uid, st.st_gid) != 0)
+                fchmod(fd, st.st_mode & 0777); /* no set-id bits then */
+    } else {
+        fchmod(fd, new_file_mode());
+    }
     if (!(a->f = fdopen(fd, "w"))) {
         close(fd);
         tg_atomic_abort(a);
@@ -192,13 +247,19 @@ int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err)
 int tg_atomic_commit(tg_atomic_file *a, tg_error *err)
 {
     int rc = TG_OK;
-    if (fflush(a->f) != 0 || ferror(a->f) || fsync(fileno(a->f)) != 0)
+    /* fsync is for files; a FIFO or a terminal does not support it. */
+    if (fflush(a->f) != 0 || ferror(a->f) ||
+        (!a->direct && fsync(fileno(a->f)) != 0))
         rc = tg_error_set(err, TG_EIO, a->path, 0, 0, "cannot write: %s",
                           strerror(errno));
     if (fclose(a->f) != 0 && rc == TG_OK)
         rc = tg_error_set(err, TG_EIO, a->path, 0, 0, "cannot write: %s",
                           strerror(errno));
     a->f = NULL;
+    if (a->direct) {
+        tg_atomic_abort(a);
+        return rc;
+    }
     if (rc == TG_OK && getenv("TIERGATE_TEST_CRASH_BEFORE_RENAME"))
         _exit(99); /* test hook: a process killed between write and rename */
     if (rc == TG_OK && rename(a->tmp, a->path) != 0)
@@ -229,6 +290,50 @@ void tg_atomic_abort(tg_atomic_file *a)
     free(a->tmp);
     free(a->path);
     memset(a, 0, sizeof *a);
+}
+
+int tg_path_within(const char *path, const char *root, int *inside,
+                   tg_error *err)
+{
+    *inside = 0;
+    char *r = realpath(root, NULL);
+    if (!r)
+        return tg_error_set(err, TG_EIO, root, 0, 0, "cannot resolve: %s",
+                            strerror(errno));
+    /* Walk up to the deepest part that exists; what is below it will be
+     * created as plain folders, so it cannot lead anywhere else. */
+    char *p = strdup(path), *resolved = NULL;
+    if (!p) {
+        free(r);
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    }
+    for (;;) {
+        if ((resolved = realpath(p, NULL)) || errno != ENOENT)
+            break;
+        char *slash = strrchr(p, '/');
+        if (!slash) {
+            resolved = realpath(".", NULL);
+            break;
+        }
+        if (slash == p) {
+            resolved = strdup("/");
+            break;
+        }
+        *slash = '\0';
+    }
+    if (resolved) {
+        size_t n = strlen(r);
+        *inside = strncmp(resolved, r, n) == 0 &&
+                  (resolved[n] == '\0' || resolved[n] == '/' ||
+                   (n == 1 && r[0] == '/'));
+    }
+    int rc = resolved ? TG_OK
+                      : tg_error_set(err, TG_EIO, path, 0, 0,
+                                     "cannot resolve: %s", strerror(errno));
+    free(resolved);
+    free(p);
+    free(r);
+    return rc;
 }
 
 int tg_sha256_file(const char *path, char hex[65], tg_error *err)

@@ -10,10 +10,27 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Text that may come from input, on a terminal: each line escaped
+ * (tg_esc_term), the line breaks and tabs of the message kept. */
+static void term_lines(FILE *f, const char *s)
+{
+    while (*s) {
+        size_t n = strcspn(s, "\n\t");
+        char *part = strndup(s, n);
+        tg_esc_term(f, part ? part : "");
+        free(part);
+        s += n;
+        if (*s)
+            fputc(*s++, f);
+    }
+}
+
 int cli_fail(const tg_error *err)
 {
     char buf[2048];
-    fprintf(stderr, "tiergate: %s\n", tg_error_format(err, buf, sizeof buf));
+    fputs("tiergate: ", stderr);
+    term_lines(stderr, tg_error_format(err, buf, sizeof buf));
+    fputc('\n', stderr);
     return tg_error_exit_code(err->code ? err->code : TG_EINTERNAL);
 }
 
@@ -237,6 +254,9 @@ int cli_write_file(const char *path, const char *text, size_t len)
 {
     tg_error err;
     tg_error_clear(&err);
+    if (strcmp(path, "-") == 0)
+        return len && fwrite(text, 1, len, stdout) != len ? EXIT_INTERNAL
+                                                          : EXIT_OK;
     if (tg_write_atomic(path, text, len, &err) != TG_OK)
         return cli_fail(&err);
     return EXIT_OK;

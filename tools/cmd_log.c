@@ -105,8 +105,12 @@ int cmd_log(int argc, char **argv)
         if (tg_log_append(path, &lo, &err) != TG_OK)
             r = cli_fail(&err);
         else
-            printf("%s: appended %s (%s)\n", path, rules->model_version,
+        {
+            char v[160];
+            printf("%s: appended %s (%s)\n", path,
+                   tg_esc_term_buf(rules->model_version, v, sizeof v),
                    cJSON_GetStringValue(cJSON_GetObjectItem(result, "status")));
+        }
     } else if (!strcmp(sub, "list")) {
         char *text = NULL;
         size_t len;
@@ -123,14 +127,22 @@ int cmd_log(int argc, char **argv)
             cJSON_AddNumberToObject(m, "line", (double)log.entries[i].line);
             cJSON_AddItemToArray(arr, m);
             if (fmt == FMT_TEXT) {
+                /* The log is a file anyone may have edited. */
                 const char *cm =
                     cJSON_GetStringValue(cJSON_GetObjectItem(m, "commit"));
+                char a[64], b[160], st[64], e[64];
                 printf(
                     "%3d  %-20s %-8s %-22s commit %.12s  line %ld\n", i + 1,
-                    cJSON_GetStringValue(cJSON_GetObjectItem(m, "executed_at")),
-                    cJSON_GetStringValue(cJSON_GetObjectItem(m, "version")),
-                    cJSON_GetStringValue(cJSON_GetObjectItem(m, "status")),
-                    cm ? cm : "(none)", log.entries[i].line);
+                    tg_esc_term_buf(cJSON_GetStringValue(cJSON_GetObjectItem(
+                                        m, "executed_at")), a, sizeof a),
+                    tg_esc_term_buf(cJSON_GetStringValue(
+                                        cJSON_GetObjectItem(m, "version")),
+                                    b, sizeof b),
+                    tg_esc_term_buf(cJSON_GetStringValue(
+                                        cJSON_GetObjectItem(m, "status")),
+                                    st, sizeof st),
+                    tg_esc_term_buf(cm ? cm : "(none)", e, sizeof e),
+                    log.entries[i].line);
             }
         }
         if (fmt == FMT_JSON) {

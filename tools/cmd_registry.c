@@ -51,19 +51,29 @@ static int show(const cJSON *doc, int json)
                                  "status",   "created_date",  "updated_date"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(doc, keys[k]));
-        printf("%-14s %s\n", keys[k], v ? v : "-");
+        printf("%-14s ", keys[k]);
+        tg_esc_term(stdout, v ? v : "-");
+        putchar('\n');
     }
     const cJSON *td = cJSON_GetObjectItem(doc, "training_data");
     if (td) {
         char *s = cJSON_PrintUnformatted(td);
-        printf("%-14s %s\n", "training_data", s);
+        printf("%-14s ", "training_data");
+        tg_esc_term(stdout, s);
+        putchar('\n');
         cJSON_free(s);
     }
     const cJSON *v = cJSON_GetObjectItem(doc, "validation");
-    if (v)
+    if (v) {
+        char a[128], b[128];
         printf("%-14s %s (commit %s)\n", "validation",
-               cJSON_GetStringValue(cJSON_GetObjectItem(v, "gate_status")),
-               cJSON_GetStringValue(cJSON_GetObjectItem(v, "commit")));
+               tg_esc_term_buf(cJSON_GetStringValue(
+                                   cJSON_GetObjectItem(v, "gate_status")),
+                               a, sizeof a),
+               tg_esc_term_buf(cJSON_GetStringValue(
+                                   cJSON_GetObjectItem(v, "commit")),
+                               b, sizeof b));
+    }
     printf("%-14s %d earlier version(s)\n", "history",
            cJSON_GetArraySize(cJSON_GetObjectItem(doc, "history")));
     return EXIT_OK;
@@ -184,11 +194,14 @@ int cmd_registry(int argc, char **argv)
         } else if (tg_json_write_atomic(updated, path, &err) != TG_OK) {
             r = cli_fail(&err);
         } else {
-            printf(
-                "%s: %s, status %s\n", path,
-                cJSON_GetStringValue(
-                    cJSON_GetObjectItem(updated, "model_version")),
-                cJSON_GetStringValue(cJSON_GetObjectItem(updated, "status")));
+            char a[128], b[64];
+            printf("%s: %s, status %s\n", path,
+                   tg_esc_term_buf(cJSON_GetStringValue(cJSON_GetObjectItem(
+                                       updated, "model_version")),
+                                   a, sizeof a),
+                   tg_esc_term_buf(cJSON_GetStringValue(
+                                       cJSON_GetObjectItem(updated, "status")),
+                                   b, sizeof b));
         }
     }
 done:

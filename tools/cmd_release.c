@@ -136,8 +136,11 @@ int cmd_release(int argc, char **argv)
     if (rep.have_gate)
         tg_render_gate_text(stdout, &rep.gate, cli_color(stdout));
     printf("\n%s:\n", ro.dry_run ? "dry run, nothing written" : "release");
-    for (int i = 0; i < rep.nactions; i++)
-        printf("  %s\n", rep.actions[i]);
+    for (int i = 0; i < rep.nactions; i++) {
+        fputs("  ", stdout);
+        tg_esc_term(stdout, rep.actions[i]);
+        putchar('\n');
+    }
     if (rc != TG_OK)
         r = cli_fail(&err);
     else

@@ -12,7 +12,8 @@ static const char help[] =
     "bigquery|sqlite|duckdb|postgres]\n"
     "                    [--emit scoring|production-view|salesforce-sync|\n"
     "                            sga-dashboard|calibration|summary|\n"
-    "                            schema-check|all]\n"
+    "                            monitor-summary|schema-check|all]\n"
+    "                    [--by week|month] [--maturity DAYS]\n"
     "                    [--columns FILE] [--alias FEATURE=COLUMN]...\n"
     "                    [--slice EXPR]... [--project P --dataset D]\n"
     "                    [--out-dir DIR] [--check]\n\n"
@@ -44,6 +45,8 @@ static const char help[] =
     "  --dataset D      BigQuery dataset\n"
     "  --out-dir DIR    write each piece to DIR/<brief's file name>\n"
     "                   (replaced atomically); default: standard output\n"
+    "  --by week|month  monitor-summary windows (default week)\n"
+    "  --maturity DAYS  monitor-summary maturity (default 30)\n"
     "  --check          write nothing: exit 1 and list the files in DIR\n"
     "                   (default sql) that differ from what the rule set\n"
     "                   generates\n"
@@ -56,6 +59,8 @@ enum {
     OPT_DATASET,
     OPT_OUT_DIR,
     OPT_CHECK,
+    OPT_BY,
+    OPT_MATURITY,
     OPT_COLUMNS,
     OPT_ALIAS,
     OPT_SQL_SLICE
@@ -142,8 +147,10 @@ int cmd_sql(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"alias", required_argument, NULL, OPT_ALIAS},
+        {"by", required_argument, NULL, OPT_BY},
         {"check", no_argument, NULL, OPT_CHECK},
         {"columns", required_argument, NULL, OPT_COLUMNS},
+        {"maturity", required_argument, NULL, OPT_MATURITY},
         {"slice", required_argument, NULL, OPT_SQL_SLICE},
         {"dataset", required_argument, NULL, OPT_DATASET},
         {"dialect", required_argument, NULL, OPT_DIALECT},
@@ -156,7 +163,7 @@ int cmd_sql(int argc, char **argv)
     };
     cli_data d = CLI_DATA_INIT;
     tg_sql_options so = {TG_DIALECT_BIGQUERY, NULL, NULL, NULL, NULL, NULL, 0};
-    int emit = -1, check = 0, c, r = EXIT_OK;
+    int emit = -1, check = 0, c, r = EXIT_OK, by_month = 0, maturity = 30;
     const char *out_dir = NULL;
     tg_rules *rules = NULL;
     tg_error err;
@@ -199,6 +206,25 @@ int cmd_sql(int argc, char **argv)
             }
             slice_expr[nslice++] = optarg;
             break;
+        case OPT_BY:
+            if (strcmp(optarg, "week") && strcmp(optarg, "month")) {
+                r = cli_usage("sql", "--by takes week or month, not '%s'",
+                              optarg);
+                goto done;
+            }
+            by_month = strcmp(optarg, "month") == 0;
+            break;
+        case OPT_MATURITY: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 0 || v > 3650) {
+                r = cli_usage("sql", "--maturity takes 0 to 3650 days, not "
+                                     "'%s'", optarg);
+                goto done;
+            }
+            maturity = (int)v;
+            break;
+        }
         case OPT_DIALECT: {
             int x = tg_dialect_parse(optarg);
             if (x < 0) {
@@ -218,7 +244,8 @@ int cmd_sql(int argc, char **argv)
                 r = cli_usage("sql",
                               "--emit takes scoring, production-view, "
                               "salesforce-sync, sga-dashboard, "
-                              "calibration, summary, schema-check or all, "
+                              "calibration, summary, monitor-summary, "
+                              "schema-check or all, "
                               "not '%s'",
                               optarg);
                 goto done;
@@ -269,6 +296,11 @@ int cmd_sql(int argc, char **argv)
     if (so.dataset)
         n += snprintf(regen + n, sizeof regen - (size_t)n, " --dataset %s",
                       so.dataset);
+    if (by_month)
+        n += snprintf(regen + n, sizeof regen - (size_t)n, " --by month");
+    if (maturity != 30)
+        n += snprintf(regen + n, sizeof regen - (size_t)n, " --maturity %d",
+                      maturity);
     if (columns_path && n < (int)sizeof regen)
         n += snprintf(regen + n, sizeof regen - (size_t)n, " --columns %s",
                       columns_path);
@@ -290,7 +322,11 @@ int cmd_sql(int argc, char **argv)
         if (emit >= 0 && e != emit)
             continue;
         char *text = NULL;
-        if (tg_sql_generate(&text, rules, (tg_emit)e, &so, &err) != TG_OK) {
+        int grc = e == TG_EMIT_MONITOR_SUMMARY
+                      ? tg_sql_generate_monitor(&text, rules, &so, by_month,
+                                                maturity, &err)
+                      : tg_sql_generate(&text, rules, (tg_emit)e, &so, &err);
+        if (grc != TG_OK) {
             r = cli_fail(&err);
             goto done;
         }

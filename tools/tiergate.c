@@ -23,6 +23,9 @@ const tg_cmd tg_commands[] = {
      "conflicts"},
     {"log", cmd_log,
      "the commit-linked execution log: append, list, verify (step 10)"},
+    {"monitor", cmd_monitor,
+     "after a release: calibration, tier drift and alerts per week or "
+     "month"},
     {"preview", cmd_preview,
      "tier distribution, rates, lift and intervals per split (step 2)"},
     {"registry", cmd_registry,

@@ -32,6 +32,12 @@
 #include "tg_report.h"
 #include "tg_compare.h"
 #include "tg_lint.h"
+#include "tg_escape.h"
+#include "tg_result_check.h"
 #include "tg_version.h"
+#include "tg_verdict.h"
+#include "tg_monitor.h"
+#include "tg_monitor_policy.h"
+#include "tg_render_monitor.h"
 
 #endif

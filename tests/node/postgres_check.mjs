@@ -10,7 +10,8 @@ import fs from 'node:fs';
 import { aliasSliceChecks } from './alias_slice.mjs';
 
 const [bin, ...files] = process.argv.slice(2);
-const rules = 'registry/tiers/v3.2.json';
+// TG_RULES: another rule set (the hostile-text fixture runs through here).
+const rules = process.env.TG_RULES || 'registry/tiers/v3.2.json';
 const tg = (...args) => execFileSync(bin, args, { maxBuffer: 1 << 30 }).toString();
 let passed = 0, failed = 0;
 const check = (ok, what) => {
@@ -54,8 +55,12 @@ try {
     // CSV mode reads an unquoted empty field as NULL.
     psql('\\copy lead_scoring_features_pit FROM STDIN WITH (FORMAT csv, HEADER true)',
          fs.readFileSync(file));
+    // Canaries: tables a rule set's text may try to drop.
+    psql('DROP TABLE IF EXISTS important, z; CREATE TABLE important (x INT); CREATE TABLE z (x INT)');
     for (const piece of ['scoring', 'production-view', 'sga-dashboard', 'calibration'])
       psqlFile(tg('sql', '--rules', rules, '--dialect', 'postgres', '--emit', piece));
+    check(json("SELECT tablename FROM pg_tables WHERE tablename IN ('important', 'z')").length === 2,
+          `${file}: the generated SQL dropped a table it does not own`);
 
     const pg = new Map(json('SELECT lead_id, score_tier FROM lead_scores_v3')
       .map((r) => [r.lead_id, r.score_tier]));
@@ -63,6 +68,13 @@ try {
     const diff = ours.filter((r) => pg.get(r.lead_id) !== r.score_tier);
     check(ours.length === pg.size && diff.length === 0,
           `${file}: ${diff.length} of ${ours.length} leads with another tier (${pg.size} in PostgreSQL)`);
+    // The texts of each tier arrive as the rule set spells them.
+    const texts = ['tier_display', 'action_recommended', 'tier_explanation', 'model_version'];
+    const pgText = new Map(json(`SELECT lead_id, ${texts.join(', ')} FROM lead_scores_v3`)
+      .map((r) => [r.lead_id, r]));
+    const badText = ours.filter((r) => texts.some((k) => pgText.get(r.lead_id)?.[k] !== r[k]));
+    check(badText.length === 0,
+          `${file}: ${badText.length} leads with other tier texts${badText.length ? ': ' + JSON.stringify(badText[0]) : ''}`);
 
     const sf = new Map(json(tg('sql', '--rules', rules, '--dialect', 'postgres',
       '--emit', 'salesforce-sync').replace(/;\s*$/, '').replace(/^--.*$/gm, ''))
