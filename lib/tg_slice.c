@@ -90,6 +90,15 @@ int tg_slice_parse(tg_slice_spec *s, const char *expr, const tg_rules *rules,
                  (rc = parse_edges(s, colon + 1, err)))
             goto fail;
     }
+    if (s->kind == TG_SLICE_BINS) {
+        /* The labels once, not per row. */
+        if (!(s->labels = malloc((size_t)(s->nedges + 1) * sizeof *s->labels))) {
+            rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            goto fail;
+        }
+        for (int i = 0; i <= s->nedges; i++)
+            tg_slice_bin_label(s, i, s->labels[i]);
+    }
     if (rules) {
         s->feature = tg_rules_feature_index(rules, s->column, n);
         if (s->feature >= 0)
@@ -115,6 +124,7 @@ void tg_slice_spec_release(tg_slice_spec *s)
     free(s->expr);
     free(s->column);
     free(s->edges);
+    free(s->labels);
     memset(s, 0, sizeof *s);
     s->feature = -1;
 }
@@ -159,11 +169,12 @@ int tg_slice_key(const tg_slice_spec *s, const char *f, size_t len, char *buf)
     if (len > TG_SLICE_MAX_KEY)
         return -1;
     if (s->kind == TG_SLICE_MONTH) {
-        int d = tg_parse_date(f, len);
-        if (!d)
+        /* A valid date starts YYYY-MM-DD (tg_parse_date reads those ten
+         * bytes), so its month is its first seven. */
+        if (!tg_parse_date(f, len))
             return -1;
-        snprintf(buf, TG_SLICE_MAX_KEY + 1, "%04d-%02d", d / 10000,
-                 d / 100 % 100);
+        memcpy(buf, f, 7);
+        buf[7] = '\0';
         return 1;
     }
     char tmp[TG_SLICE_MAX_KEY + 1];
@@ -195,7 +206,7 @@ int tg_slice_key(const tg_slice_spec *s, const char *f, size_t len, char *buf)
     int i = 0;
     while (i < s->nedges && v >= s->edges[i])
         i++;
-    tg_slice_bin_label(s, i, buf);
+    memcpy(buf, s->labels[i], strlen(s->labels[i]) + 1);
     return 1;
 }
 

@@ -52,6 +52,7 @@ typedef struct {
     tg_slice_kind kind;
     int nedges;
     double *edges;       /* strictly increasing */
+    char (*labels)[64];  /* bins: the label of each bin, nedges + 1 */
     int feature;         /* the rule feature it names, or -1 */
     int is_boolean;      /* a boolean feature: keys "true"/"false" */
 } tg_slice_spec;
