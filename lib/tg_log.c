@@ -3,10 +3,12 @@
  * from the gate result, the rule set and git), appending under an
  * exclusive lock with an atomic replace, parsing and verifying.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "tg_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -95,18 +97,22 @@ int tg_log_parse(tg_log *out, const char *text, size_t len, const char *path,
     return TG_OK;
 }
 
-/* SHA-256 of an entry's text with its marker line left out (the marker
- * cannot hold a hash of itself). */
+/* SHA-256 of an entry's text, its marker included, with the marker's
+ * own body_sha256 value read as "BODY" (a hash cannot hold itself): an
+ * edit anywhere in the entry, the marker's status included, shows. */
 static void body_sha(const char *text, const tg_log_entry *e, char hex[65])
 {
+    static const char KEY[] = "\"body_sha256\":\"";
     const char *s = text + e->start, *t = text + e->end;
     const char *m = strstr(s, MARK);
-    const char *nl = m ? strchr(m, '\n') : NULL;
+    const char *slot = m && m < t ? strstr(m, KEY) : NULL;
     tg_sha256 h;
     tg_sha256_init(&h);
-    if (m && m < t && nl && nl < t) {
-        tg_sha256_update(&h, s, (size_t)(m - s));
-        tg_sha256_update(&h, nl + 1, (size_t)(t - (nl + 1)));
+    if (slot && slot + strlen(KEY) + 64 < t) {
+        const char *v = slot + strlen(KEY);
+        tg_sha256_update(&h, s, (size_t)(v - s));
+        tg_sha256_update(&h, "BODY", 4);
+        tg_sha256_update(&h, v + 64, (size_t)(t - (v + 64)));
     } else {
         tg_sha256_update(&h, s, (size_t)(t - s));
     }
@@ -211,9 +217,31 @@ static double num_of(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* The inputs as paths relative to the work tree, for matching git. */
+static char **input_paths(const tg_log_append_options *o, const tg_git_facts *git)
+{
+    char **rel = calloc((size_t)o->ninputs + 1, sizeof *rel);
+    for (int i = 0; rel && i < o->ninputs; i++) {
+        char buf[4096];
+        if (git->in_repo && o->inputs[i] &&
+            tg_git_relpath(o->repo_dir ? o->repo_dir : ".", o->inputs[i], buf,
+                           sizeof buf) == 0)
+            rel[i] = strdup(buf);
+    }
+    return rel;
+}
+
+static void free_paths(char **p, int n)
+{
+    for (int i = 0; p && i < n; i++)
+        free(p[i]);
+    free(p);
+}
+
 static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
                   const tg_log_append_options *o, const char *executed_at)
 {
+    char **rel = input_paths(o, git);
     const cJSON *res = o->result;
     const tg_rules *r = o->rules;
     const char *status = str_of(res, "status");
@@ -239,8 +267,29 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     cJSON_AddStringToObject(m, "policy_sha256",
                             str_of(cJSON_GetObjectItem(res, "provenance"),
                                    "policy_sha256"));
+    cJSON *dirty_inputs = cJSON_AddArrayToObject(m, "dirty_inputs");
+    for (int i = 0; rel && i < o->ninputs; i++)
+        if (rel[i] && tg_git_listed(git->uncommitted, git->nuncommitted, rel[i]))
+            cJSON_AddItemToArray(dirty_inputs, cJSON_CreateString(rel[i]));
+    cJSON_AddStringToObject(m, "tiergate_version", TG_VERSION);
+    if (o->date_config_sha256)
+        cJSON_AddStringToObject(m, "date_config_sha256", o->date_config_sha256);
+    else
+        cJSON_AddNullToObject(m, "date_config_sha256");
     cJSON_AddStringToObject(m, "prev_sha256", prev_sha);
     cJSON_AddStringToObject(m, "body_sha256", "BODY");
+    int ndirty = cJSON_GetArraySize(dirty_inputs);
+    char *dirty_list = NULL;
+    size_t dl = 0;
+    FILE *dfp = open_memstream(&dirty_list, &dl);
+    const cJSON *di;
+    cJSON_ArrayForEach(di, dirty_inputs)
+        if (dfp) {
+            fputs(di == dirty_inputs->child ? "" : ", ", dfp);
+            tg_esc_md_code(dfp, di->valuestring);
+        }
+    if (dfp)
+        fclose(dfp);
     char *mj = cJSON_PrintUnformatted(m);
     cJSON_Delete(m);
 
@@ -273,6 +322,18 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     fputs(" · ", f);
     md_cell(f, str_of(res, "ci_method"));
     fprintf(f, " %g%% intervals\n", num_of(res, "ci_level") * 100);
+    if (git->in_repo)
+        fprintf(f, "**Uncommitted inputs:** %s\n",
+                ndirty && dirty_list ? dirty_list
+                                     : "none (every input is as committed)");
+    /* Both hashes are hex this process computed. */
+    fprintf(f, "**Provenance:** tiergate %s · rules SHA-256 `%s` · date "
+               "config SHA-256 %s%s%s\n", TG_VERSION, r->sha256,
+            o->date_config_sha256 ? "`" : "",
+            o->date_config_sha256 ? o->date_config_sha256
+                                  : "(none: the export has a split column)",
+            o->date_config_sha256 ? "`" : "");
+    free(dirty_list);
 
     fprintf(f, "\n### What We Did\n");
     if (r->nchanges == 0) {
@@ -286,29 +347,41 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
         fputc('\n', f);
     }
 
+    /* What this run wrote, and which of its inputs changed since the
+     * previous entry's commit or are uncommitted: not the whole tree. */
     fprintf(f, "\n### Files Modified\n");
-    if (!git->in_repo && o->nextra == 0) {
-        fprintf(f, "Not recorded: not inside a git repository.\n");
-    } else {
-        fprintf(f, "| File | Changes |\n|------|---------|\n");
-        for (int i = 0; i < o->nextra; i++) {
-            fputs("| ", f);
-            tg_esc_md_code(f, o->extra_files[i]);
-            fputs(" | written by this release |\n", f);
-        }
-        for (int i = 0; i < git->nchanged; i++) {
-            int dup = 0;
-            for (int k = 0; k < o->nextra; k++)
-                dup |= strcmp(git->changed[i], o->extra_files[k]) == 0;
-            if (!dup) {
-                fputs("| ", f);
-                tg_esc_md_code(f, git->changed[i]);
-                fputs(" | changed since the previous entry |\n", f);
-            }
-        }
-        if (o->nextra == 0 && git->nchanged == 0)
-            fprintf(f, "| (none) | |\n");
+    fprintf(f, "| File | Changes |\n|------|---------|\n");
+    int rows = 0;
+    for (int i = 0; i < o->nwritten; i++, rows++) {
+        fputs("| ", f);
+        tg_esc_md_code(f, o->written[i]);
+        fputs(" | written by this run |\n", f);
     }
+    for (int i = 0; rel && i < o->ninputs; i++) {
+        if (!rel[i])
+            continue;
+        int dup = 0;
+        for (int k = 0; k < i; k++)
+            dup |= rel[k] && !strcmp(rel[k], rel[i]);
+        if (dup)
+            continue;
+        int since = tg_git_listed(git->changed, git->nchanged, rel[i]);
+        int unc = tg_git_listed(git->uncommitted, git->nuncommitted, rel[i]);
+        if (since || unc) {
+            fputs("| ", f);
+            tg_esc_md_code(f, rel[i]);
+            fprintf(f, " | input %s%s%s |\n",
+                    since ? "changed since the previous entry's commit" : "",
+                    since && unc ? "; " : "",
+                    unc ? "with uncommitted changes" : "");
+            rows++;
+        }
+    }
+    if (!rows)
+        fprintf(f, "| (none) | |\n");
+    if (!git->in_repo)
+        fprintf(f, "\nInputs not checked: not inside a git repository.\n");
+    free_paths(rel, o->ninputs);
 
     fprintf(f, "\n### Validation Gates\n");
     gate_table(f, cJSON_GetObjectItem(res, "gates"));
@@ -388,9 +461,8 @@ static int render_entry(char **out, const char *log_text, size_t log_len,
         free(buf);
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    tg_log_entry e = {0, len, 0, NULL};
     char hex[65];
-    body_sha(buf, &e, hex);
+    tg_sha256_buffer(buf, len, hex); /* the placeholder is still "BODY" */
     char *slot = strstr(buf, "\"body_sha256\":\"BODY\"");
     if (!slot) {
         free(buf);
@@ -426,6 +498,8 @@ static const char *last_commit(const tg_log *log)
 int tg_log_render(char **out, const char *text, size_t len,
                   const tg_log_append_options *o, tg_error *err)
 {
+    if (o->git)
+        return render_entry(out, text, len, o->git, o, err);
     tg_log log;
     tg_git_facts git;
     int rc = tg_log_parse(&log, text, len, "log", err);
@@ -441,39 +515,59 @@ int tg_log_render(char **out, const char *text, size_t len,
     return rc;
 }
 
-/*
- * Take the lock file beside the log. It is removed by its holder before
- * release, so a waiter may wake up holding a file no longer at the path:
- * it checks that the path still names what it locked, and else tries
- * again. Returns the descriptor, or -1 with err set.
- */
-static int lock_beside(const char *lock, tg_error *err)
+int tg_log_git_facts(tg_git_facts *out, const char *path, const char *repo,
+                     tg_error *err)
 {
-    for (;;) {
-        int fd = open(lock, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-        if (fd < 0)
-            return tg_error_set(err, TG_EIO, lock, 0, 0, "cannot open: %s",
-                                strerror(errno)), -1;
-        while (flock(fd, LOCK_EX) != 0)
-            if (errno != EINTR) {
-                tg_error_set(err, TG_EIO, lock, 0, 0, "cannot lock: %s",
-                             strerror(errno));
-                close(fd);
-                return -1;
-            }
-        struct stat held, named;
-        if (fstat(fd, &held) == 0 && stat(lock, &named) == 0 &&
-            held.st_dev == named.st_dev && held.st_ino == named.st_ino)
-            return fd;
-        close(fd); /* removed by the previous holder: take the new one */
+    char *text = NULL;
+    size_t len = 0;
+    tg_log log;
+    memset(&log, 0, sizeof log);
+    int rc = TG_OK;
+    if (access(path, F_OK) == 0 &&
+        ((rc = tg_read_file(&text, &len, path, 256u << 20, err)) ||
+         (rc = tg_log_parse(&log, text, len, path, err)))) {
+        free(text);
+        return rc;
     }
+    rc = tg_git_facts_get(out, repo ? repo : ".", last_commit(&log), err);
+    tg_log_release(&log);
+    free(text);
+    return rc;
 }
 
-static void unlock_beside(const char *lock, int fd)
+int tg_log_compose(char **out, size_t *out_len, const char *path,
+                   const tg_log_append_options *o, tg_error *err)
 {
-    unlink(lock); /* still held: nobody can be between open and flock */
-    flock(fd, LOCK_UN);
-    close(fd);
+    char *text = NULL, *entry = NULL;
+    size_t len = 0;
+    int rc;
+    *out = NULL;
+    if (access(path, F_OK) != 0) {
+        text = strdup(HEADER);
+        len = strlen(HEADER);
+        rc = text ? TG_OK : tg_error_set(err, TG_ENOMEM, path, 0, 0,
+                                         "out of memory");
+    } else {
+        rc = tg_read_file(&text, &len, path, 256u << 20, err);
+    }
+    if (rc == TG_OK)
+        rc = tg_log_render(&entry, text, len, o, err);
+    if (rc == TG_OK) {
+        size_t el = strlen(entry);
+        char *all = malloc(len + el + 1);
+        if (!all) {
+            rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        } else {
+            memcpy(all, text, len);
+            memcpy(all + len, entry, el);
+            all[len + el] = '\0';
+            *out = all;
+            *out_len = len + el;
+        }
+    }
+    free(entry);
+    free(text);
+    return rc;
 }
 
 int tg_log_append(const char *path, const tg_log_append_options *o,
@@ -494,41 +588,12 @@ int tg_log_append(const char *path, const tg_log_append_options *o,
                             "the execution log links each entry to a commit; "
                             "run this in the model's repository",
                             repo);
-    /* A lock file beside the log: the log itself is replaced by rename,
-     * so a lock on its descriptor would not exclude the next writer. */
-    char lock[4200];
-    snprintf(lock, sizeof lock, "%s.tiergate.lock", path);
-    int fd = lock_beside(lock, err);
-    if (fd < 0)
-        return err ? err->code : TG_EIO;
-    char *text = NULL, *entry = NULL;
+    char *all = NULL;
     size_t len = 0;
-    int rc;
-    if (access(path, F_OK) != 0) {
-        text = strdup(HEADER);
-        len = strlen(HEADER);
-        rc = text ? TG_OK : tg_error_set(err, TG_ENOMEM, path, 0, 0,
-                                         "out of memory");
-    } else {
-        rc = tg_read_file(&text, &len, path, 256u << 20, err);
-    }
+    int rc = tg_log_compose(&all, &len, path, o, err);
     if (rc == TG_OK)
-        rc = tg_log_render(&entry, text, len, o, err);
-    if (rc == TG_OK) {
-        size_t el = strlen(entry);
-        char *all = malloc(len + el + 2);
-        if (!all) {
-            rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
-        } else {
-            memcpy(all, text, len);
-            memcpy(all + len, entry, el);
-            rc = tg_write_atomic(path, all, len + el, err);
-            free(all);
-        }
-    }
-    free(entry);
-    free(text);
-    unlock_beside(lock, fd);
+        rc = tg_write_atomic(path, all, len, err);
+    free(all);
     return rc;
 }
 
@@ -549,8 +614,56 @@ static int problem(char ***p, int *n, const char *fmt, ...)
     return 0;
 }
 
-int tg_log_verify(const char *path, const char *repo_dir, char ***problems,
-                  int *n, int *entries, tg_error *err)
+/* The prefixes registry entries recorded must still be the log's. */
+static void check_anchors(const char *path, const char *text, size_t len,
+                          const cJSON *registry, char ***problems, int *n)
+{
+    char real[PATH_MAX], other[PATH_MAX];
+    if (!registry || !realpath(path, real))
+        return;
+    int k = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(registry, "versions"))
+    {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "log");
+        const char *file = cJSON_GetStringValue(cJSON_GetObjectItem(a, "file"));
+        const char *sha = cJSON_GetStringValue(cJSON_GetObjectItem(a, "sha256"));
+        const cJSON *bytes = cJSON_GetObjectItem(a, "bytes");
+        const char *ver = cJSON_GetStringValue(cJSON_GetObjectItem(e, "model_version"));
+        k++;
+        if (!a)
+            continue;
+        if (!file || !sha || !cJSON_IsNumber(bytes) || bytes->valuedouble < 0) {
+            problem(problems, n, "%s: registry versions[%d].log: expected "
+                                 "file, bytes and sha256", path, k - 1);
+            continue;
+        }
+        if (!realpath(file, other) || strcmp(real, other))
+            continue; /* another log */
+        size_t want = (size_t)bytes->valuedouble;
+        char hex[65];
+        if (want > len) {
+            problem(problems, n, "%s: the log is %zu bytes, but the registry's "
+                                 "%s (versions[%d].log) recorded it through "
+                                 "its entry as %zu bytes: entries were cut off "
+                                 "the end", path, len, ver ? ver : "?", k - 1,
+                    want);
+            continue;
+        }
+        tg_sha256_buffer(text, want, hex);
+        if (strcmp(hex, sha))
+            problem(problems, n, "%s: the first %zu bytes (the log through the "
+                                 "entry of %s, versions[%d].log) no longer "
+                                 "have the SHA-256 the registry recorded: an "
+                                 "entry up to it was edited, removed or "
+                                 "reordered", path, want, ver ? ver : "?",
+                    k - 1);
+    }
+}
+
+int tg_log_verify(const char *path, const char *repo_dir,
+                  const cJSON *registry, char ***problems, int *n,
+                  int *entries, tg_error *err)
 {
     char *text = NULL;
     size_t len = 0;
@@ -601,6 +714,7 @@ int tg_log_verify(const char *path, const char *repo_dir, char ***problems,
                         e->line, i + 1, ver ? ver : "?", commit);
         }
     }
+    check_anchors(path, text, len, registry, problems, n);
     tg_log_release(&log);
     free(text);
     return TG_OK;

@@ -1,56 +1,40 @@
 /*
  * Monitor writers: a terminal summary, Markdown and JUnit XML. They
  * format a tg_monitor_result and compute nothing. Names from input
- * (tiers, gate ids, descriptions) are escaped for each medium: control
- * bytes never reach a terminal, '|' and markup never break a Markdown
- * table, '<&"' never break the XML.
+ * (tiers, gate ids, descriptions) are escaped for each medium through
+ * tg_escape.h: control bytes never reach a terminal, '|' and markup never
+ * break a Markdown table, '<&"' never break the XML.
  */
 #include "tg_render_monitor.h"
 
 #include <math.h>
 #include <string.h>
 
+#include "tg_escape.h"
 #include "tg_render.h"
 #include "tg_util.h"
 
-/* Terminal: control bytes (ESC included) shown as '?'. */
+/* The escapes every writer shares (tg_escape.h). Terminal: control
+ * characters shown escaped, then cut or padded to width (-1: as is). */
 static void tty(FILE *f, const char *s, int width)
 {
-    int n = 0;
-    for (; *s && (width < 0 || n < width); s++, n++)
-        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-    for (; n < width; n++)
-        fputc(' ', f);
+    char buf[512];
+    tg_esc_term_buf(s, buf, sizeof buf);
+    if (width < 0) {
+        fputs(buf, f);
+        return;
+    }
+    fprintf(f, "%-*.*s", width, width, buf);
 }
 
 static void md(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            fputc(' ', f);
-        else if (strchr("|\\`*_[]<>#!~&", c))
-            fprintf(f, "&#%d;", c);
-        else
-            fputc(c, f);
-    }
+    tg_esc_md(f, s);
 }
 
 static void xml(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        switch (c) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        default:
-            /* XML 1.0 forbids most control characters even escaped. */
-            fputc(c < 0x20 && c != '\t' && c != '\n' ? '?' : c, f);
-        }
-    }
+    tg_esc_xml(f, s);
 }
 
 /* "TIER_1A_PRIME_MOVER_SMALL" -> "1A"; other names up to 8 bytes. */
@@ -240,9 +224,9 @@ void tg_render_monitor_markdown(FILE *out, const tg_monitor_result *r)
     fprintf(out, "## %s Monitor: ", sym[r->status]);
     md(out, s->rules->model_id);
     fprintf(out, " — %s\n\n", tg_overall_name(r->status));
-    fprintf(out, "Policy `");
-    md(out, r->policy->policy_id);
-    fprintf(out, "`, %s windows, maturity %d days; data %s to %s. "
+    fprintf(out, "Policy ");
+    tg_esc_md_code(out, r->policy->policy_id);
+    fprintf(out, ", %s windows, maturity %d days; data %s to %s. "
                  "%d pass, %d inconclusive, %d fail, %d insufficient.\n\n",
             tg_window_unit_name(d->unit), d->maturity_days,
             tg_format_date(d->first_date, d1), tg_format_date(d->last_date, d2),

@@ -529,18 +529,31 @@ static void compare_section(FILE *f, const cJSON *c)
     fputs("</h2><p>Both rule sets evaluated on the same leads (split ", f);
     esc(f, s_of(c, "split"));
     fputs(").</p>", f);
-    fprintf(f, "<table><thead><tr><th>Metric</th><th>Previous value (brief)"
-               "</th><th>Expected (brief)</th><th>Measured before</th>"
-               "<th>Measured after</th></tr></thead><tbody>");
+    /* The rule set's expected outcomes when it states them; otherwise
+     * the measured metrics alone. */
+    const cJSON *eo = cJSON_GetObjectItem(c, "expected_outcomes");
+    int quoted = eo != NULL;
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "expected_outcomes"))
+    if (quoted)
+        fprintf(f, "<table><thead><tr><th>Metric</th><th>Previous value "
+                   "(quoted by the rule set)</th><th>Expected (rule set)</th>"
+                   "<th>Measured before</th><th>Measured after</th></tr>"
+                   "</thead><tbody>");
+    else
+        fprintf(f, "<table><thead><tr><th>Metric</th><th>Measured before</th>"
+                   "<th>Measured after</th></tr></thead><tbody>");
+    cJSON_ArrayForEach(e, (quoted ? eo : cJSON_GetObjectItem(c, "metrics")))
     {
         fprintf(f, "<tr><td>");
-        esc(f, s_of(e, "metric"));
-        fprintf(f, "</td><td>");
-        esc(f, s_of(e, "brief_previous"));
-        fprintf(f, "</td><td>");
-        esc(f, s_of(e, "brief_expected"));
+        esc(f, s_of(e, "label"));
+        if (quoted) {
+            fprintf(f, "</td><td>");
+            esc(f, s_of(e, "previous"));
+            fprintf(f, " (");
+            esc(f, s_of(e, "previous_version"));
+            fprintf(f, ")</td><td>");
+            esc(f, s_of(e, "expected"));
+        }
         fprintf(f, "</td><td class=\"n\">");
         esc(f, s_of(e, "measured_from"));
         fprintf(f, "</td><td class=\"n\">");
@@ -876,25 +889,34 @@ void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
         }
     }
     if (compare) {
+        const cJSON *eo = cJSON_GetObjectItem(compare, "expected_outcomes");
         fputs("\n## ", f);
         md(f, s_of(cJSON_GetObjectItem(compare, "from"), "model_version"));
         fputs(" vs ", f);
         md(f, s_of(cJSON_GetObjectItem(compare, "to"), "model_version"));
-        fprintf(f, "\n\n| Metric | Previous (brief) | Expected "
-                   "(brief) | Measured before | Measured after |\n"
-                   "|---|---|---|---:|---:|\n");
+        fputs(eo ? "\n\n| Metric | Previous (quoted by the rule set) | Expected "
+                   "(rule set) | Measured before | Measured after |\n"
+                   "|---|---|---|---:|---:|\n"
+                 : "\n\n| Metric | Measured before | Measured after |\n"
+                   "|---|---:|---:|\n", f);
         const cJSON *e;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItem(compare, "expected_outcomes"))
+        cJSON_ArrayForEach(e, (eo ? eo : cJSON_GetObjectItem(compare, "metrics")))
         {
-            static const char *keys[] = {"metric", "brief_previous",
-                                         "brief_expected", "measured_from",
-                                         "measured_to"};
-            for (int k = 0; k < 5; k++) {
-                fputs("| ", f);
-                md(f, s_of(e, keys[k]));
-                fputc(' ', f);
+            fputs("| ", f);
+            md(f, s_of(e, "label"));
+            if (eo) {
+                fputs(" | ", f);
+                md(f, s_of(e, "previous"));
+                fputs(" (", f);
+                md(f, s_of(e, "previous_version"));
+                fputs(") | ", f);
+                md(f, s_of(e, "expected"));
             }
-            fputs("|\n", f);
+            fputs(" | ", f);
+            md(f, s_of(e, "measured_from"));
+            fputs(" | ", f);
+            md(f, s_of(e, "measured_to"));
+            fputs(" |\n", f);
         }
     }
     const cJSON *prov = cJSON_GetObjectItem(gate, "provenance");
@@ -937,28 +959,52 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
 {
     const cJSON *from = cJSON_GetObjectItem(c, "from"),
                 *to = cJSON_GetObjectItem(c, "to");
-    char ab[160], bb[160], sb[64], e0[200], e1[200], e2[200], e3[200], e4[200];
+    char ab[160], bb[160], sb[64], e0[200], e1[200], e2[200], e3[200], e4[200],
+        e5[200];
     const char *a = cmp_text(s_of(from, "model_version"), md, ab, sizeof ab),
                *b = cmp_text(s_of(to, "model_version"), md, bb, sizeof bb),
                *sp = cmp_text(s_of(c, "split"), md, sb, sizeof sb);
+    const cJSON *eo = cJSON_GetObjectItem(c, "expected_outcomes");
     if (md)
-        fprintf(f, "## %s vs %s (split %s)\n\n| Metric | %s (brief) | %s "
-                   "expected (brief) | %s measured | %s measured |\n"
-                   "|---|---|---|---:|---:|\n", a, b, sp, a, b,
-                a, b);
+        fprintf(f, "## %s vs %s (split %s)\n\n", a, b, sp);
     else
-        fprintf(f, "%s vs %s on the same leads (split %s)\n\n%-44s %-12s "
-                   "%-18s %-16s %-16s\n", a, b, sp, "metric",
-                "brief prev", "brief expected", a, b);
+        fprintf(f, "%s vs %s on the same leads (split %s)\n\n", a, b, sp);
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "expected_outcomes"))
-        fprintf(f, md ? "| %s | %s | %s | %s | %s |\n"
-                      : "%-44.44s %-12s %-18s %-16s %-16s\n",
-                cmp_text(s_of(e, "metric"), md, e0, sizeof e0),
-                cmp_text(s_of(e, "brief_previous"), md, e1, sizeof e1),
-                cmp_text(s_of(e, "brief_expected"), md, e2, sizeof e2),
-                cmp_text(s_of(e, "measured_from"), md, e3, sizeof e3),
-                cmp_text(s_of(e, "measured_to"), md, e4, sizeof e4));
+    if (eo) {
+        /* The newer rule set's expected outcomes, beside the measures;
+         * they come from the rule set, so they are escaped like it. */
+        if (md)
+            fprintf(f, "| Metric | Previous (quoted) | %s expected | %s "
+                       "measured | %s measured |\n|---|---|---|---:|---:|\n",
+                    b, a, b);
+        else
+            fprintf(f, "%-44s %-18s %-18s %-16s %-16s\n", "metric",
+                    "previous (quoted)", "expected", a, b);
+        cJSON_ArrayForEach(e, eo)
+        {
+            char q[420];
+            snprintf(q, sizeof q, "%s (%s)",
+                     cmp_text(s_of(e, "previous"), md, e1, sizeof e1),
+                     cmp_text(s_of(e, "previous_version"), md, e5, sizeof e5));
+            fprintf(f, md ? "| %s | %s | %s | %s | %s |\n"
+                          : "%-44.44s %-18s %-18s %-16s %-16s\n",
+                    cmp_text(s_of(e, "label"), md, e0, sizeof e0), q,
+                    cmp_text(s_of(e, "expected"), md, e2, sizeof e2),
+                    cmp_text(s_of(e, "measured_from"), md, e3, sizeof e3),
+                    cmp_text(s_of(e, "measured_to"), md, e4, sizeof e4));
+        }
+    } else {
+        if (md)
+            fprintf(f, "| Metric | %s measured | %s measured |\n"
+                       "|---|---:|---:|\n", a, b);
+        else
+            fprintf(f, "%-44s %-16s %-16s\n", "metric", a, b);
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "metrics"))
+            fprintf(f, md ? "| %s | %s | %s |\n" : "%-44.44s %-16s %-16s\n",
+                    cmp_text(s_of(e, "label"), md, e0, sizeof e0),
+                    cmp_text(s_of(e, "measured_from"), md, e3, sizeof e3),
+                    cmp_text(s_of(e, "measured_to"), md, e4, sizeof e4));
+    }
     for (int m = 0; m < 2; m++) {
         const cJSON *st = cJSON_GetObjectItem(m ? to : from, "stats");
         fprintf(f, md ? "\n### %s tiers\n\n| Tier | Leads | Rate | Lift |\n"

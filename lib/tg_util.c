@@ -7,7 +7,9 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <libgen.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -208,13 +210,15 @@ int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err)
         a->direct = 1;
         return TG_OK;
     }
-    size_t n = strlen(a->path) + 16;
+    size_t n = strlen(a->path) + 40;
     if (!(a->tmp = malloc(n))) {
         tg_atomic_abort(a);
         return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
     }
-    /* Beside the target, so that rename() is atomic. */
-    snprintf(a->tmp, n, "%s.tmp.XXXXXX", a->path);
+    /* Beside the target, so that rename() is atomic; the writer's pid
+     * in the name lets a later run tell a dead run's leftover from a
+     * live run's file (tg_remove_stale_temps). */
+    snprintf(a->tmp, n, "%s.tmp.%ld.XXXXXX", a->path, (long)getpid());
     int fd = mkstemp(a->tmp);
     if (fd < 0) {
         int rc = tg_error_set(err, TG_EIO, path, 0, 0,
@@ -260,8 +264,8 @@ int tg_atomic_commit(tg_atomic_file *a, tg_error *err)
         tg_atomic_abort(a);
         return rc;
     }
-    if (rc == TG_OK && getenv("TIERGATE_TEST_CRASH_BEFORE_RENAME"))
-        _exit(99); /* test hook: a process killed between write and rename */
+    if (rc == TG_OK)
+        tg_step("before-rename", a->path);
     if (rc == TG_OK && rename(a->tmp, a->path) != 0)
         rc = tg_error_set(err, TG_EIO, a->path, 0, 0, "cannot replace: %s",
                           strerror(errno));
@@ -368,5 +372,105 @@ char *tg_now_iso(char buf[32])
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/* ---- named steps ------------------------------------------------------- */
+
+static tg_step_hook step_hook;
+
+void tg_set_step_hook(tg_step_hook hook)
+{
+    step_hook = hook;
+}
+
+void tg_step(const char *step, const char *detail)
+{
+    if (step_hook)
+        step_hook(step, detail ? detail : "");
+}
+
+/* ---- leftovers of dead runs -------------------------------------------- */
+
+/* "<anything>.tmp.<pid>.XXXXXX" or ".staging.<pid>.XXXXXX": the pid. */
+static long temp_owner(const char *name)
+{
+    const char *p = strstr(name, ".tmp.");
+    size_t skip = 5;
+    if (!p) {
+        p = strncmp(name, ".staging.", 9) == 0 ? name : NULL;
+        skip = 9;
+    }
+    if (!p)
+        return -1;
+    p += skip;
+    char *end;
+    long pid = strtol(p, &end, 10);
+    if (end == p || *end != '.' || strlen(end + 1) != 6 || pid <= 0)
+        return -1;
+    return pid;
+}
+
+static int pid_alive(long pid)
+{
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* Remove a directory of regular files (a staging folder). */
+static void remove_flat_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char p[8192];
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", path, e->d_name) < sizeof p)
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+int tg_remove_stale_temps(const char *dir, int *removed)
+{
+    DIR *d = opendir(dir && *dir ? dir : ".");
+    if (!d)
+        return TG_OK; /* nothing there yet */
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long pid = temp_owner(e->d_name);
+        if (pid < 0 || pid_alive(pid))
+            continue;
+        char p[4400];
+        struct stat st;
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", dir && *dir ? dir : ".",
+                             e->d_name) >= sizeof p ||
+            lstat(p, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            remove_flat_dir(p);
+        else if (S_ISREG(st.st_mode))
+            unlink(p);
+        else
+            continue;
+        if (removed)
+            (*removed)++;
+    }
+    closedir(d);
+    return TG_OK;
+}
+
+char *tg_dirname(const char *path, char *buf, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(buf, n, ".");
+    else if (slash == path)
+        snprintf(buf, n, "/");
+    else
+        snprintf(buf, n, "%.*s", (int)(slash - path), path);
     return buf;
 }

@@ -45,6 +45,9 @@ echo "== release --dry-run (steps 1-10; writes nothing)"
   --policy registry/gates/v3.2.json --data out/synthetic_leads.csv --dry-run \
   | sed -n '/^dry run/,$p'
 echo
+echo "== registry show (the dry run above changed nothing)"
+./build/tiergate registry show
+echo
 echo "== monitor: twelve production weeks after the release"
 # The calibration the monitor compares with (the release writes it to
 # registry/tier_statistics.json; here it goes to out/).

@@ -177,6 +177,9 @@ int cli_help(const char *text);
  */
 int cli_write_file(const char *path, const char *text, size_t len);
 
+/** A JSON document, indented, to path ("-": standard output). */
+int cli_write_json(const char *path, const cJSON *doc);
+
 /** Whether to colour output on stream (a terminal, NO_COLOR unset). */
 int cli_color(FILE *stream);
 

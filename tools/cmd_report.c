@@ -124,7 +124,7 @@ int cmd_report(int argc, char **argv)
             goto done;
         }
         if (!cJSON_GetObjectItem(compare, "migration") ||
-            !cJSON_GetObjectItem(compare, "expected_outcomes")) {
+            !cJSON_GetObjectItem(compare, "metrics")) {
             fprintf(stderr,
                     "tiergate: %s: not a comparison (what `tiergate "
                     "compare --format json` writes)\n",

@@ -56,6 +56,26 @@ int tg_atomic_commit(tg_atomic_file *a, tg_error *err);
 /** Close and remove the temporary file; the target is untouched. */
 void tg_atomic_abort(tg_atomic_file *a);
 
+/*
+ * Named steps. Long operations (a release, a journal, an atomic
+ * replace) announce each step; a program may install one hook that is
+ * called at each, which is how the crash tests stop a run at a chosen
+ * point. The library itself never stops or prints.
+ */
+typedef void (*tg_step_hook)(const char *step, const char *detail);
+void tg_set_step_hook(tg_step_hook hook);
+void tg_step(const char *step, const char *detail);
+
+/**
+ * Remove what dead runs left in dir: temporary files of atomic writes
+ * ("<name>.tmp.<pid>.XXXXXX") and staging folders (".staging.<pid>.
+ * XXXXXX") whose process no longer exists. removed counts them.
+ */
+int tg_remove_stale_temps(const char *dir, int *removed);
+
+/** The folder part of path ("." when none) into buf. */
+char *tg_dirname(const char *path, char *buf, size_t n);
+
 /**
  * Whether path (which need not exist yet) lies inside folder root, once
  * symbolic links are resolved: the deepest part of path that exists is
