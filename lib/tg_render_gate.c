@@ -216,9 +216,9 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
         fprintf(out, "**%s%s", o->tier >= 0 ? " " : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
         if (o->slice[0]) {
-            fputs(" [", out);
+            fputs(" \\[", out);
             tg_esc_md(out, o->slice);
-            fputs("]", out);
+            fputs("\\]", out);
         }
         fputs(": ", out);
         tg_esc_md(out, o->message);

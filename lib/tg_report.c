@@ -859,6 +859,11 @@ void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
         fputs("| ", f);
         md(f, s_of(g, "id"));
         fputs(" | ", f);
+        if (s_of(g, "slice")[0]) {
+            fputs("\\[", f);
+            md(f, s_of(g, "slice"));
+            fputs("\\] ", f);
+        }
         md(f, s_of(g, "description"));
         fputs(" | ", f);
         md(f, cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
