@@ -60,10 +60,12 @@ echo "== monitor: twelve production weeks after the release"
 ./build/tiergate synth --weeks 12 --drift feature:num_prior_firms+1@7 \
   -o out/production.csv
 echo "-- V3.1 vs V3.2 on the same production leads (priority tiers, mature leads)"
-./build/tiergate monitor --rules registry/tiers/v3.2.json \
+# (Its exit code is the monitor's alerts, shown by the run below: keep
+# the pipeline going when it is 1.)
+{ ./build/tiergate monitor --rules registry/tiers/v3.2.json \
   --calibration out/tier_statistics.json --data out/production.csv \
   --since 2026-01-05 --compare registry/tiers/v3.1.json --by month \
-  | sed -n '/^priority tiers/,/^$/p'
+  || [ $? -le 1 ]; } | sed -n '/^priority tiers/,/^$/p'
 echo "-- the 12-week monitor run (exit 1 means a blocking alert)"
 rc=0
 ./build/tiergate monitor --rules registry/tiers/v3.2.json \
