@@ -760,6 +760,11 @@ static void slices_section(FILE *f, const cJSON *gate)
     }
 }
 
+const char *tg_report_css(void)
+{
+    return CSS;
+}
+
 void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
 {
     const char *status = s_of(gate, "status");

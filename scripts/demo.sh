@@ -60,12 +60,17 @@ echo "== monitor: twelve production weeks after the release"
 ./build/tiergate synth --weeks 12 --drift feature:num_prior_firms+1@7 \
   -o out/production.csv
 echo "-- V3.1 vs V3.2 on the same production leads (priority tiers, mature leads)"
-# (Its exit code is the monitor's alerts, shown by the run below: keep
-# the pipeline going when it is 1.)
-{ ./build/tiergate monitor --rules registry/tiers/v3.2.json \
+./build/tiergate monitor --rules registry/tiers/v3.2.json \
   --calibration out/tier_statistics.json --data out/production.csv \
   --since 2026-01-05 --compare registry/tiers/v3.1.json --by month \
-  || [ $? -le 1 ]; } | sed -n '/^priority tiers/,/^$/p'
+  -o out/monitor-compare.txt || [ $? -le 1 ]
+sed -n '/^priority tiers/,/^$/p' out/monitor-compare.txt
+./build/tiergate monitor --rules registry/tiers/v3.2.json \
+  --calibration out/tier_statistics.json --data out/production.csv \
+  --since 2026-01-05 --compare registry/tiers/v3.1.json --format json \
+  -o out/monitor.json || [ $? -le 1 ]
+./build/tiergate report --monitor out/monitor.json -o out/monitor.html
+echo "Monitor page (open it in a browser): $(pwd)/out/monitor.html"
 echo "-- the 12-week monitor run (exit 1 means a blocking alert)"
 rc=0
 ./build/tiergate monitor --rules registry/tiers/v3.2.json \
