@@ -17,7 +17,8 @@
 
 int tg_safe_path_component(const char *s)
 {
-    return s && tg_path_name_ok(s); /* the one rule for names of folders */
+    /* One definition of the names allowed in paths (tg_escape.h). */
+    return s && tg_path_name_ok(s);
 }
 
 char *tg_run_id(char out[96], const char *at, const char *data_sha)

@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include <git2.h>
+#include <sqlite3.h>
 
 #include "testutil.h"
 
@@ -233,6 +234,120 @@ static void test_output_folder_and_dangling_link_refused(void **state)
     assert_true(S_ISDIR(st.st_mode));
 }
 
+/* ---- the escapes themselves ------------------------------------------- */
+
+static char *escaped(void (*fn)(FILE *, const char *), const char *in)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    fn(m, in);
+    fclose(m);
+    return buf;
+}
+
+static void assert_escape(void (*fn)(FILE *, const char *), const char *in,
+                          const char *want)
+{
+    char *got = escaped(fn, in);
+    if (strcmp(got, want) != 0)
+        fail_msg("escaping '%s': got '%s', want '%s'", in, got, want);
+    free(got);
+}
+
+static void test_escape_cases(void **state)
+{
+    (void)state;
+    /* Invalid UTF-8 (a lone continuation, an overlong '<', a surrogate,
+     * a truncated sequence) never passes through. */
+    assert_escape(tg_esc_html, "a\x80" "b\xc0\xbc\xed\xa0\x80\xe2\x82",
+                  "a\xef\xbf\xbd" "b\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"
+                  "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd");
+    assert_escape(tg_esc_html, "<a href='x'>\"&\"</a>\x1b\xc2\x9b\t\n\r",
+                  "&lt;a href=&#39;x&#39;&gt;&quot;&amp;&quot;&lt;/a&gt;"
+                  "\xef\xbf\xbd\xef\xbf\xbd\t\n&#13;");
+    assert_escape(tg_esc_xml, "a\tb\nc\x01\xef\xbf\xbe<",
+                  "a&#9;b&#10;c\xef\xbf\xbd\xef\xbf\xbd&lt;");
+    assert_escape(tg_esc_md, "a|b\nc<d>`e`*[x](y)\\",
+                  "a\\|b c&lt;d>\\`e\\`\\*\\[x\\](y)\\\\");
+    assert_escape(tg_esc_md_code, "a`b``c", "```a`b``c```");
+    assert_escape(tg_esc_md_code, "`x", "`` `x ``");
+    assert_escape(tg_esc_term, "ok \x1b[31m\xc2\x9b\x80\n\t\x7f é",
+                  "ok \\x1b[31m\\u009b\\x80\\n\\t\\x7f é");
+    assert_escape(tg_esc_sql_comment, "a\nb*/c/*\xc2\x85",
+                  "a\\x0ab* /c/ *\\xc2\\x85");
+    /* Names that may become paths. */
+    static const char *ok[] = {"v3.2", "v3.2-updated-20251222", "V_3", "a"};
+    static const char *bad[] = {"", "..", "../x", "a/b", ".x", "-x", "a..b",
+                                "a b", "a\nb", "a\\b",
+                                "0123456789012345678901234567890123456789"
+                                "01234567890123456789012345"};
+    for (size_t i = 0; i < sizeof ok / sizeof *ok; i++)
+        assert_true(tg_path_name_ok(ok[i]));
+    for (size_t i = 0; i < sizeof bad / sizeof *bad; i++)
+        if (tg_path_name_ok(bad[i]))
+            fail_msg("'%s' accepted as a path name", bad[i]);
+}
+
+/* Random strings as SQLite literals read back as themselves (SQLite is
+ * the oracle), and random bytes as XML text and attributes make a
+ * document xmllint accepts. */
+static void test_escape_random_against_engines(void **state)
+{
+    (void)state;
+    sqlite3 *db = NULL;
+    assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
+    char xml_path[1024];
+    snprintf(xml_path, sizeof xml_path, "%s", tt_path("random.xml"));
+    FILE *x = fopen(xml_path, "wb");
+    assert_non_null(x);
+    fputs("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<r>", x);
+    unsigned seed = 12345;
+    static const char pool[] = "'\"\\`;-*/\n\r\t<>&|aZ0 ";
+    for (int i = 0; i < 2000; i++) {
+        char in[40];
+        int n = 1 + (int)((seed = seed * 1103515245u + 12345u) >> 16) % 38;
+        for (int k = 0; k < n; k++) {
+            seed = seed * 1103515245u + 12345u;
+            unsigned v = (seed >> 16) & 0xff;
+            /* Mostly the characters that matter, some raw bytes too. */
+            in[k] = v < 200 ? pool[v % (sizeof pool - 1)] : (char)(v | 1);
+        }
+        in[n] = '\0';
+        /* SQLite: the literal's value is the input. */
+        char *lit = NULL, *sql = NULL;
+        size_t len = 0;
+        FILE *m = open_memstream(&lit, &len);
+        tg_esc_sql_string(m, in, TG_SQL_LITERAL_STANDARD);
+        fclose(m);
+        m = open_memstream(&sql, &len);
+        fprintf(m, "SELECT %s", lit);
+        fclose(m);
+        sqlite3_stmt *st = NULL;
+        if (sqlite3_prepare_v2(db, sql, -1, &st, NULL) != SQLITE_OK)
+            fail_msg("%s: %s", sql, sqlite3_errmsg(db));
+        assert_int_equal(sqlite3_step(st), SQLITE_ROW);
+        const unsigned char *got = sqlite3_column_text(st, 0);
+        if (strcmp((const char *)got, in) != 0)
+            fail_msg("SQLite read %s back as '%s'", lit, got);
+        sqlite3_finalize(st);
+        free(lit);
+        free(sql);
+        /* XML: as an attribute and as text. */
+        fputs("<e a=\"", x);
+        tg_esc_xml(x, in);
+        fputs("\">", x);
+        tg_esc_xml(x, in);
+        fputs("</e>\n", x);
+    }
+    fputs("</r>\n", x);
+    fclose(x);
+    sqlite3_close(db);
+    char cmd[2048];
+    snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", xml_path);
+    assert_int_equal(system(cmd), 0);
+}
+
 /* ---- renderers: text from input stays text ----------------------------- */
 
 #define HOSTILE "--rules tests/fixtures/hostile/hostile_rules.json --policy " \
@@ -424,7 +539,9 @@ static void test_render_hostile_text_stays_text(void **state)
         fail_msg("exit %d\n%s", r.status, r.err);
     char *text = strdup(r.out);
     tt_run_free(&r);
-    cJSON *doc = cJSON_Parse(slurp(json, NULL)); /* leaked text: test only */
+    char *jtext = slurp(json, NULL);
+    cJSON *doc = cJSON_Parse(jtext);
+    free(jtext);
     assert_non_null(doc);
     int outcomes = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "gates"));
     cJSON_Delete(doc);
@@ -464,6 +581,22 @@ static void test_render_hostile_text_stays_text(void **state)
         if (i == 1)
             check_markdown("preview --format markdown", r.out, -1);
         tt_run_free(&r);
+    }
+    /* The monitor's writers share the same escapes. */
+    char mjunit[1024];
+    snprintf(mjunit, sizeof mjunit, "%s", tt_path("monitor.xml"));
+    for (int i = 0; i < 2; i++) {
+        r = tt_run("monitor --rules tests/fixtures/hostile/hostile_rules.json "
+                   "--policy registry/monitors/v3.2.json --data '%s' "
+                   "--format %s --junit '%s'", data_file(), forms[i], mjunit);
+        if (r.status > 1)
+            fail_msg("monitor: exit %d\n%s", r.status, r.err);
+        assert_no_controls("monitor", r.out, strlen(r.out), 0);
+        if (i == 1)
+            check_markdown("monitor --format markdown", r.out, -1);
+        tt_run_free(&r);
+        snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", mjunit);
+        assert_int_equal(system(cmd), 0);
     }
     for (int i = 0; i < 2; i++) {
         r = tt_run("compare --from registry/tiers/v3.1.json --to "
@@ -539,6 +672,29 @@ static void test_render_tampered_result_refused(void **state)
         }
     }
     free(good);
+}
+
+/* An error or a warning quoting a data row with an ESC in it shows the
+ * ESC escaped on stderr. */
+static void test_messages_escape_data(void **state)
+{
+    (void)state;
+    const char *csv = tt_write(
+        "esc.csv",
+        "lead_id,advisor_crd,contacted_date,current_firm_tenure_months,"
+        "industry_tenure_months,firm_net_change_12mo,"
+        "firm_rep_count_at_contact,num_prior_firms,is_wirehouse,target,split\n"
+        "L1,1,2025-03-04,34,357,2,45,0,false,0,TRAIN\n"
+        "L2,2,2025-03-04,3\x1b]0;pwned\x07\x1b[2J,357,2,45,0,false,0,TRAIN\n");
+    static const char *modes[] = {"", "--on-bad-row skip"};
+    for (int m = 0; m < 2; m++) {
+        tt_run_result r = tt_run("preview --rules registry/tiers/v3.2.json "
+                                 "--data '%s' %s", csv, modes[m]);
+        assert_int_equal(r.status, m ? 0 : 2);
+        assert_non_null(strstr(r.err, "\\x1b"));
+        assert_no_controls("stderr", r.err, strlen(r.err), 0);
+        tt_run_free(&r);
+    }
 }
 
 /* ---- release: names that become paths -------------------------------- */
@@ -763,9 +919,12 @@ int main(void)
         cmocka_unit_test(test_output_dash_is_standard_output),
         cmocka_unit_test(test_output_symlink_target_replaced_mode_kept),
         cmocka_unit_test(test_output_folder_and_dangling_link_refused),
+        cmocka_unit_test(test_escape_cases),
+        cmocka_unit_test(test_escape_random_against_engines),
         cmocka_unit_test(test_render_hostile_text_stays_text),
         cmocka_unit_test(test_render_tampered_result_refused),
         cmocka_unit_test(test_log_hostile_text_stays_text),
+        cmocka_unit_test(test_messages_escape_data),
         cmocka_unit_test(test_release_version_cannot_leave_reports),
         cmocka_unit_test(test_release_links_cannot_leave_reports),
         cmocka_unit_test(test_release_outside_git_writes_nothing),

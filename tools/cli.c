@@ -48,12 +48,14 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 
 void cli_warn(const char *fmt, ...)
 {
+    char buf[4096];
     va_list ap;
-    fprintf(stderr, "tiergate: warning: ");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n");
+    fputs("tiergate: warning: ", stderr);
+    term_lines(stderr, buf); /* may quote a data row */
+    fputc('\n', stderr);
 }
 
 int cli_out_open(cli_out *o, const char *path)
@@ -128,6 +130,17 @@ int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)
         return 1;
     }
     case OPT_SUMMARY: d->summary = arg; return 1;
+    case OPT_SLICE: {
+        const char **ns =
+            realloc(d->slices, (size_t)(d->nslices + 1) * sizeof *ns);
+        if (!ns) {
+            fprintf(stderr, "tiergate: out of memory\n");
+            return -1;
+        }
+        d->slices = ns;
+        d->slices[d->nslices++] = arg;
+        return 1;
+    }
     case OPT_DATE_CONFIG: d->date_config = arg; return 1;
     case OPT_ON_BAD_ROW:
         if (strcmp(arg, "error") == 0)
@@ -249,6 +262,20 @@ int cli_write_file(const char *path, const char *text, size_t len)
     if (tg_write_atomic(path, text, len, &err) != TG_OK)
         return cli_fail(&err);
     return EXIT_OK;
+}
+
+int cli_write_json(const char *path, const cJSON *doc)
+{
+    char *s = cJSON_Print(doc);
+    if (!s) {
+        fprintf(stderr, "tiergate: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    size_t n = strlen(s);
+    s[n] = '\n'; /* cJSON_Print's buffer ends in one NUL: write n + 1 */
+    int rc = cli_write_file(path, s, n + 1);
+    cJSON_free(s);
+    return rc;
 }
 
 int cli_color(FILE *stream)

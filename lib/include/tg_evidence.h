@@ -17,7 +17,10 @@
 
 #include "tg_error.h"
 
-/** 1 when s may name a folder (tg_path_name_ok: 1-64 of A-Z a-z 0-9 . _ -). */
+/**
+ * 1 when s may be one component of a path: tg_path_name_ok (1 to 64 of
+ * A-Z a-z 0-9 . _ -, not '.' or '-' first, no "..").
+ */
 int tg_safe_path_component(const char *s);
 
 /** Run id from a UTC ISO time and a data SHA-256 (NULL: "nodata"). */
