@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -271,4 +272,40 @@ const char *cli_subcommand(int argc, char **argv, const char *cmd,
         return NULL;
     }
     return argv[1];
+}
+
+void cli_baseline_init(cli_baseline *b)
+{
+    b->train = b->test = b->all = NAN;
+}
+
+int cli_parse_baseline(const char *cmd, const char *arg, cli_baseline *b)
+{
+    const char *eq = strchr(arg, '=');
+    const char *num = eq ? eq + 1 : arg;
+    int split = TG_SPLIT_ALL;
+    if (eq) {
+        char name[16];
+        size_t len = (size_t)(eq - arg);
+        if (len >= sizeof name ||
+            (snprintf(name, sizeof name, "%.*s", (int)len, arg),
+             (split = tg_split_parse(name)) == -2) ||
+            split == TG_SPLIT_OTHER)
+            return cli_usage(cmd, "--baseline takes RATE or TRAIN=, TEST= or "
+                                  "ALL=RATE, not '%s'", arg);
+    }
+    char *end;
+    double v = strtod(num, &end);
+    if (end == num || *end || !(v > 0 && v <= 1))
+        return cli_usage(cmd, "--baseline needs a rate in (0, 1], not '%s'",
+                         arg);
+    if (!eq)
+        b->train = b->test = b->all = v;
+    else if (split == TG_SPLIT_TRAIN)
+        b->train = v;
+    else if (split == TG_SPLIT_TEST)
+        b->test = v;
+    else
+        b->all = v;
+    return 0;
 }

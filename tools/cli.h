@@ -128,6 +128,22 @@ int cli_load_rules(tg_rules **out, const cli_data *d, const char *cmd);
 int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
                    int fingerprint, const char *cmd);
 
+/*
+ * --baseline RATE (every split) or --baseline SPLIT=RATE (repeatable):
+ * pinned baselines, for reproducing published lifts. NAN = measured.
+ */
+typedef struct {
+    double train, test, all;
+} cli_baseline;
+void cli_baseline_init(cli_baseline *b);
+/** Parse one --baseline; prints a usage error and returns 2 when bad. */
+int cli_parse_baseline(const char *cmd, const char *arg, cli_baseline *b);
+#define CLI_BASELINE_HELP                                                      \
+    "  --baseline R         pin the baseline of every split to R (0 < R <= 1)"  \
+    "\n"                                                                       \
+    "                       instead of measuring it; SPLIT=R pins one split\n" \
+    "                       (TRAIN=0.0366 TEST=0.0416); lifts are then R-based\n"
+
 /** Parse --level; prints a usage error and returns 2 when bad. */
 int cli_parse_level(const char *cmd, const char *arg, double *out);
 

@@ -24,6 +24,7 @@ static const char help[] =
     "appended.\n\n" CLI_DATA_HELP
     "  --policy FILE        gate policy (JSON), e.g. "
     "registry/gates/v3.2.json\n" CLI_STATS_HELP
+    CLI_BASELINE_HELP
     "  --strict             warnings fail the release too\n"
     "  --format FMT         what goes to stdout: text (default), json or\n"
     "                       markdown\n"
@@ -109,6 +110,7 @@ int cmd_gate(int argc, char **argv)
     static const struct option opts[] = {
         CLI_DATA_LONG_OPTIONS,
         CLI_STATS_LONG_OPTIONS,
+        {"baseline", required_argument, NULL, 'b'},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"html", required_argument, NULL, OPT_HTML},
@@ -131,6 +133,8 @@ int cmd_gate(int argc, char **argv)
     tg_gate_result res;
     tg_error err;
     tg_error_clear(&err);
+    cli_baseline base;
+    cli_baseline_init(&base);
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         int used = cli_data_option(&d, "gate", c, optarg);
@@ -144,6 +148,10 @@ int cmd_gate(int argc, char **argv)
         case 'h': r = cli_help(help); goto done;
         case 'o': out_path = optarg; break;
         case OPT_POLICY: policy_path = optarg; break;
+        case 'b':
+            if ((r = cli_parse_baseline("gate", optarg, &base)))
+                goto done;
+            break;
         case OPT_STRICT: strict = 1; break;
         case OPT_JSON: json_path = optarg; break;
         case OPT_MARKDOWN: md_path = optarg; break;
@@ -181,8 +189,14 @@ int cmd_gate(int argc, char **argv)
     if ((r = cli_load_tally(&t, rules, &d, 1, "gate")))
         goto done;
     have_tally = 1;
-    if (tg_gate_run(&res, rules, policy, &t, d.ci_method, d.ci_level, strict,
-                    &err) != TG_OK) {
+    tg_gate_options gopt = tg_gate_options_default();
+    gopt.ci_method = d.ci_method;
+    gopt.ci_level = d.ci_level;
+    gopt.strict = strict;
+    gopt.baseline_train = base.train;
+    gopt.baseline_test = base.test;
+    gopt.baseline_all = base.all;
+    if (tg_gate_run_with(&res, rules, policy, &t, &gopt, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
     }

@@ -3,6 +3,7 @@
  * labeled, conversions, rate, lift against the split's own baseline and
  * a confidence interval.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -21,6 +22,7 @@ static const char help[] =
     "in split S when its split column is S; other rows count in ALL "
     "only.\n\n" CLI_DATA_HELP
     "  --split S            TRAIN, TEST or ALL\n" CLI_STATS_HELP
+    CLI_BASELINE_HELP
     "  --format FMT         text (default), json, markdown or csv\n"
     "  -o FILE              write to FILE (replaced atomically)\n"
     "  -h, --help           this help\n";
@@ -30,6 +32,7 @@ int cmd_preview(int argc, char **argv)
     static const struct option opts[] = {
         CLI_DATA_LONG_OPTIONS,
         CLI_STATS_LONG_OPTIONS,
+        {"baseline", required_argument, NULL, 'b'},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"output", required_argument, NULL, 'o'},
@@ -45,6 +48,8 @@ int cmd_preview(int argc, char **argv)
     tg_split_stats st[2];
     int nst = 0;
     tg_error err;
+    cli_baseline base;
+    cli_baseline_init(&base);
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         int used = cli_data_option(&d, "preview", c, optarg);
@@ -60,6 +65,10 @@ int cmd_preview(int argc, char **argv)
             goto done;
         }
         case 'o': out_path = optarg; break;
+        case 'b':
+            if ((r = cli_parse_baseline("preview", optarg, &base)))
+                goto done;
+            break;
         case 'f':
             fmt = cli_format_parse(
                 optarg, FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
@@ -111,6 +120,12 @@ int cmd_preview(int argc, char **argv)
             nst++;
             r = cli_fail(&err);
             goto done;
+        } else {
+            double pin = splits[i] == TG_SPLIT_TRAIN  ? base.train
+                       : splits[i] == TG_SPLIT_TEST ? base.test
+                                                    : base.all;
+            if (!isnan(pin))
+                tg_split_stats_pin_baseline(&st[i], pin);
         }
     cli_out o;
     if ((r = cli_out_open(&o, out_path)))
