@@ -23,6 +23,8 @@ const tg_cmd tg_commands[] = {
      "conflicts"},
     {"log", cmd_log,
      "the commit-linked execution log: append, list, verify (step 10)"},
+    {"plan", cmd_plan,
+     "how reliable the gates' verdict is: pass chances, leads needed"},
     {"preview", cmd_preview,
      "tier distribution, rates, lift and intervals per split (step 2)"},
     {"registry", cmd_registry,
