@@ -663,12 +663,15 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
     strftime(out->generated_at, sizeof out->generated_at, "%Y-%m-%dT%H:%M:%SZ",
              &tm);
     int rc;
-    if ((rc = tg_split_stats_compute(&out->train, t, TG_SPLIT_TRAIN,
-                                     rules->model_version, m, level, err)) ||
-        (rc = tg_split_stats_compute(&out->test, t, TG_SPLIT_TEST,
-                                     rules->model_version, m, level, err)) ||
-        (rc = tg_split_stats_compute(&out->all, t, TG_SPLIT_ALL,
-                                     rules->model_version, m, level, err)) ||
+    if ((rc = tg_split_stats_compute_with(&out->train, t, TG_SPLIT_TRAIN,
+                                          rules->model_version, m, level,
+                                          !opt->verdicts_only, err)) ||
+        (rc = tg_split_stats_compute_with(&out->test, t, TG_SPLIT_TEST,
+                                          rules->model_version, m, level,
+                                          !opt->verdicts_only, err)) ||
+        (rc = tg_split_stats_compute_with(&out->all, t, TG_SPLIT_ALL,
+                                          rules->model_version, m, level,
+                                          !opt->verdicts_only, err)) ||
         (rc = pin(&out->train, opt->baseline_train, err)) ||
         (rc = pin(&out->test, opt->baseline_test, err)) ||
         (rc = pin(&out->all, opt->baseline_all, err)))

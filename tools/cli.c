@@ -309,3 +309,49 @@ int cli_parse_baseline(const char *cmd, const char *arg, cli_baseline *b)
         b->all = v;
     return 0;
 }
+
+/* A number in [lo, hi], the whole string. */
+static int number_in(const char *arg, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (end == arg || *end || errno || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_plan_option(tg_plan_options *o, const char *cmd, int opt,
+                    const char *arg)
+{
+    double v;
+    switch (opt) {
+    case OPT_POWER:
+        if (number_in(arg, 1e-9, 1 - 1e-9, &v)) {
+            cli_usage(cmd, "--power takes a number between 0 and 1, not "
+                           "'%s'", arg);
+            return -1;
+        }
+        o->power = v;
+        return 1;
+    case OPT_DRAWS:
+        if (number_in(arg, 1000, 1000000, &v) || v != floor(v)) {
+            cli_usage(cmd, "--draws takes a whole number from 1000 to "
+                           "1000000, not '%s'", arg);
+            return -1;
+        }
+        o->draws = (int)v;
+        return 1;
+    case OPT_SEED:
+        if (number_in(arg, 0, 4294967295.0, &v) || v != floor(v)) {
+            cli_usage(cmd, "--seed takes a whole number from 0 to "
+                           "4294967295, not '%s'", arg);
+            return -1;
+        }
+        o->seed = (unsigned long)v;
+        return 1;
+    default:
+        return 0;
+    }
+}

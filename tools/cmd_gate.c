@@ -26,6 +26,10 @@ static const char help[] =
     "registry/gates/v3.2.json\n" CLI_STATS_HELP
     CLI_BASELINE_HELP
     "  --strict             warnings fail the release too\n"
+    "The verdict comes with its reliability (the chance each blocking gate\n"
+    "passes at the expected rates, the chance the policy passes a correct\n"
+    "model and blocks one without signal; see `tiergate plan`), tuned by:\n"
+    CLI_PLAN_HELP
     "  --format FMT         what goes to stdout: text (default), json or\n"
     "                       markdown\n"
     "  -o FILE              write that to FILE instead of stdout\n"
@@ -47,29 +51,45 @@ enum {
     OPT_HTML
 };
 
+/* The gate JSON with the reliability section. */
+static cJSON *gate_json(const tg_gate_result *r, const tg_plan *plan)
+{
+    cJSON *j = tg_gate_result_json(r);
+    cJSON_AddItemToObject(j, "reliability", tg_plan_json(plan, r));
+    return j;
+}
+
 /* Render r in format f into a malloc'd string. */
-static char *render(const tg_gate_result *r, int f, int color, size_t *len)
+static char *render(const tg_gate_result *r, const tg_plan *plan, int f,
+                    int color, size_t *len)
 {
     char *buf = NULL;
     FILE *m = open_memstream(&buf, len);
     if (!m)
         return NULL;
     if (f == FMT_JSON) {
-        cJSON *j = tg_gate_result_json(r);
+        cJSON *j = gate_json(r, plan);
         char *s = cJSON_Print(j);
         fprintf(m, "%s\n", s);
         cJSON_free(s);
         cJSON_Delete(j);
     } else if (f == FMT_MARKDOWN) {
         tg_render_gate_markdown(m, r);
+        fprintf(m, "\n");
+        tg_render_plan_markdown(m, plan, r);
     } else if (f == FMT_CSV) {
         tg_render_gate_junit(m, r); /* FMT_CSV stands for JUnit here */
     } else if (f == FMT_HTML) {
-        cJSON *j = tg_gate_result_json(r);
+        cJSON *j = gate_json(r, plan);
         tg_report_html(m, j, NULL);
         cJSON_Delete(j);
     } else {
         tg_render_gate_text(m, r, color);
+        fprintf(m, "reliability: a model converting at its expected rates "
+                   "passes %.1f%% of %d\nsimulated releases; one without "
+                   "signal is blocked in %.1f%% (details: tiergate plan)\n",
+                100 * plan->pass_at_expected, plan->opt.draws,
+                100 * plan->block_at_no_signal);
     }
     if (fclose(m) != 0) {
         free(buf);
@@ -78,10 +98,11 @@ static char *render(const tg_gate_result *r, int f, int color, size_t *len)
     return buf;
 }
 
-static int write_rendered(const tg_gate_result *r, int f, const char *path)
+static int write_rendered(const tg_gate_result *r, const tg_plan *plan, int f,
+                          const char *path)
 {
     size_t len;
-    char *s = render(r, f, 0, &len);
+    char *s = render(r, plan, f, 0, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
         return EXIT_INTERNAL;
@@ -91,7 +112,7 @@ static int write_rendered(const tg_gate_result *r, int f, const char *path)
     return rc;
 }
 
-static int append_step_summary(const tg_gate_result *r)
+static int append_step_summary(const tg_gate_result *r, const tg_plan *plan)
 {
     const char *p = getenv("GITHUB_STEP_SUMMARY");
     if (!p || !*p)
@@ -102,6 +123,8 @@ static int append_step_summary(const tg_gate_result *r)
         return EXIT_INTERNAL;
     }
     tg_render_gate_markdown(f, r);
+    fprintf(f, "\n");
+    tg_render_plan_markdown(f, plan, r);
     return fclose(f) == 0 ? EXIT_OK : EXIT_INTERNAL;
 }
 
@@ -110,6 +133,7 @@ int cmd_gate(int argc, char **argv)
     static const struct option opts[] = {
         CLI_DATA_LONG_OPTIONS,
         CLI_STATS_LONG_OPTIONS,
+        CLI_PLAN_LONG_OPTIONS,
         {"baseline", required_argument, NULL, 'b'},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
@@ -135,9 +159,14 @@ int cmd_gate(int argc, char **argv)
     tg_error_clear(&err);
     cli_baseline base;
     cli_baseline_init(&base);
+    tg_plan_options popt = tg_plan_options_default();
+    tg_plan plan;
+    int have_plan = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         int used = cli_data_option(&d, "gate", c, optarg);
+        if (!used)
+            used = cli_plan_option(&popt, "gate", c, optarg);
         if (used < 0) {
             r = EXIT_USAGE;
             goto done;
@@ -201,6 +230,11 @@ int cmd_gate(int argc, char **argv)
         goto done;
     }
     have_result = 1;
+    if (tg_plan_compute(&plan, &res, &t, &gopt, &popt, &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    have_plan = 1;
     {
         /* The commit the report names, when run inside a repository. */
         tg_git_facts gf;
@@ -211,15 +245,15 @@ int cmd_gate(int argc, char **argv)
         }
     }
     /* Side files first: when one cannot be written, exit 3, not 0/1. */
-    if ((json_path && (r = write_rendered(&res, FMT_JSON, json_path))) ||
-        (md_path && (r = write_rendered(&res, FMT_MARKDOWN, md_path))) ||
-        (junit_path && (r = write_rendered(&res, FMT_CSV, junit_path))) ||
-        (html_path && (r = write_rendered(&res, FMT_HTML, html_path))) ||
-        (r = append_step_summary(&res)))
+    if ((json_path && (r = write_rendered(&res, &plan, FMT_JSON, json_path))) ||
+        (md_path && (r = write_rendered(&res, &plan, FMT_MARKDOWN, md_path))) ||
+        (junit_path && (r = write_rendered(&res, &plan, FMT_CSV, junit_path))) ||
+        (html_path && (r = write_rendered(&res, &plan, FMT_HTML, html_path))) ||
+        (r = append_step_summary(&res, &plan)))
         goto done;
     size_t len;
     int color = fmt == FMT_TEXT && !out_path && cli_color(stdout);
-    char *s = render(&res, fmt, color, &len);
+    char *s = render(&res, &plan, fmt, color, &len);
     if (!s) {
         r = EXIT_INTERNAL;
         goto done;
@@ -232,6 +266,8 @@ int cmd_gate(int argc, char **argv)
     if (r == EXIT_OK)
         r = tg_overall_exit_code(res.status);
 done:
+    if (have_plan)
+        tg_plan_release(&plan);
     if (have_result)
         tg_gate_result_release(&res);
     if (have_tally)

@@ -5,7 +5,6 @@
  * and blocks one without signal, and the labeled leads (and weeks) each
  * tier needs for a decisive verdict. Exit 0 whatever the verdict.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,43 +33,25 @@ static const char help[] =
     CLI_DATA_HELP
     "  --policy FILE        gate policy (JSON), e.g. "
     "registry/gates/v3.2.json\n"
-    "  --power P            chance of a decisive pass to plan for, 0 < P < 1\n"
-    "                       (default 0.8)\n"
-    "  --draws N            simulated releases per world, 1000 to 1000000\n"
-    "                       (default 10000)\n"
-    "  --seed S             the simulation's seed (default 1): the same seed\n"
-    "                       gives the same figures\n" CLI_STATS_HELP
+    CLI_PLAN_HELP CLI_STATS_HELP
     CLI_BASELINE_HELP
     "  --format FMT         text (default), json or markdown\n"
     "  -o FILE              write to FILE (replaced atomically)\n"
     "  -h, --help           this help\n";
 
-enum { OPT_POLICY = 2000, OPT_POWER, OPT_DRAWS, OPT_SEED };
-
-static int parse_number(const char *arg, double lo, double hi, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (end == arg || *end || errno || !(v >= lo && v <= hi))
-        return -1;
-    *out = v;
-    return 0;
-}
+enum { OPT_POLICY = 2000 };
 
 int cmd_plan(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_DATA_LONG_OPTIONS,
         CLI_STATS_LONG_OPTIONS,
+        CLI_PLAN_LONG_OPTIONS,
         {"baseline", required_argument, NULL, 'b'},
-        {"draws", required_argument, NULL, OPT_DRAWS},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"output", required_argument, NULL, 'o'},
         {"policy", required_argument, NULL, OPT_POLICY},
-        {"power", required_argument, NULL, OPT_POWER},
-        {"seed", required_argument, NULL, OPT_SEED},
         {NULL, 0, NULL, 0},
     };
     cli_data d = CLI_DATA_INIT;
@@ -87,10 +68,11 @@ int cmd_plan(int argc, char **argv)
     int have_tally = 0, have_result = 0, have_plan = 0;
     tg_error err;
     tg_error_clear(&err);
-    double v;
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         int used = cli_data_option(&d, "plan", c, optarg);
+        if (!used)
+            used = cli_plan_option(&popt, "plan", c, optarg);
         if (used < 0) {
             r = EXIT_USAGE;
             goto done;
@@ -104,30 +86,6 @@ int cmd_plan(int argc, char **argv)
         case 'b':
             if ((r = cli_parse_baseline("plan", optarg, &base)))
                 goto done;
-            break;
-        case OPT_POWER:
-            if (parse_number(optarg, 1e-9, 1 - 1e-9, &v)) {
-                r = cli_usage("plan", "--power takes a number between 0 and "
-                                      "1, not '%s'", optarg);
-                goto done;
-            }
-            popt.power = v;
-            break;
-        case OPT_DRAWS:
-            if (parse_number(optarg, 1000, 1000000, &v) || v != (int)v) {
-                r = cli_usage("plan", "--draws takes a whole number from "
-                                      "1000 to 1000000, not '%s'", optarg);
-                goto done;
-            }
-            popt.draws = (int)v;
-            break;
-        case OPT_SEED:
-            if (parse_number(optarg, 0, 4294967295.0, &v) || v != (double)(unsigned long)v) {
-                r = cli_usage("plan", "--seed takes a whole number from 0 to "
-                                      "4294967295, not '%s'", optarg);
-                goto done;
-            }
-            popt.seed = (unsigned long)v;
             break;
         case 'f':
             fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
