@@ -396,6 +396,31 @@ static double katz_log_se(double x, double n, double rx, double rn)
     return sqrt(1.0 / x - 1.0 / n + 1.0 / rx - 1.0 / rn);
 }
 
+/*
+ * The 2x2 table of a tier (x of n) against the rest (rx of rn) as
+ * statsmodels' Table2x2 uses it: when a cell is empty, every empty cell
+ * becomes 0.5 so that the logs exist. Returns whether it shifted; the
+ * tier's and the rest's (possibly shifted) totals and conversions.
+ */
+static int shifted_table(uint64_t x, uint64_t n, uint64_t rx, uint64_t rn,
+                         double *cx, double *cn, double *crx, double *crn)
+{
+    double a = (double)x, b = (double)(n - x), c = (double)rx,
+           d = (double)(rn - rx);
+    int shift = a == 0 || b == 0 || c == 0 || d == 0;
+    if (shift) {
+        a = a == 0 ? 0.5 : a;
+        b = b == 0 ? 0.5 : b;
+        c = c == 0 ? 0.5 : c;
+        d = d == 0 ? 0.5 : d;
+    }
+    *cx = a;
+    *cn = a + b;
+    *crx = c;
+    *crn = c + d;
+    return shift;
+}
+
 /* L = RR / (w RR + 1 - w), the lift against the whole split. */
 static double lift_of_rr(double rr, double w)
 {
@@ -418,16 +443,10 @@ int tg_lift_interval(double *lift, double *lo, double *hi, uint64_t x,
     }
     double z = tg_normal_quantile(1 - (1 - level) / 2);
     double dn = (double)n, drn = (double)rn, w = dn / (dn + drn);
-    double cx = (double)x, cn = dn, crx = (double)rx, crn = drn;
-    int corrected = x == 0 || rx == 0 || x == n || rx == rn;
-    if (corrected) {
-        /* An empty cell has no log: add 0.5 to every cell, as
-         * statsmodels' Table2x2 does, for the interval only. */
-        cx += 0.5;
-        cn += 1.0;
-        crx += 0.5;
-        crn += 1.0;
-    }
+    /* An empty cell has no log: it counts as 0.5, as in statsmodels'
+     * Table2x2, for the interval only. */
+    double cx, cn, crx, crn;
+    shifted_table(x, n, rx, rn, &cx, &cn, &crx, &crn);
     double rr_c = (cx / cn) / (crx / crn);
     double se = katz_log_se(cx, cn, crx, crn);
     double rr_lo = exp(log(rr_c) - z * se), rr_hi = exp(log(rr_c) + z * se);
@@ -454,9 +473,9 @@ double tg_lift_log_se(uint64_t x, uint64_t n, uint64_t rx, uint64_t rn,
         return NAN;
     double cx = (double)x, cn = (double)n;
     if (pinned > 0) {
-        if (x == 0 || x == n) {
-            cx += 0.5;
-            cn += 1.0;
+        if (x == 0 || x == n) { /* the empty cell counts 0.5 */
+            cx += x == 0 ? 0.5 : 0;
+            cn += 0.5;
         }
         return sqrt(1.0 / cx - 1.0 / cn);
     }
@@ -464,14 +483,9 @@ double tg_lift_log_se(uint64_t x, uint64_t n, uint64_t rx, uint64_t rn,
         return NAN;
     if (rn == 0)
         return 0;
-    double crx = (double)rx, crn = (double)rn;
+    double crx, crn;
     double w = (double)n / ((double)n + (double)rn);
-    if (x == 0 || rx == 0 || x == n || rx == rn) {
-        cx += 0.5;
-        cn += 1.0;
-        crx += 0.5;
-        crn += 1.0;
-    }
+    shifted_table(x, n, rx, rn, &cx, &cn, &crx, &crn);
     double rr = (cx / cn) / (crx / crn);
     return katz_log_se(cx, cn, crx, crn) * (1 - w) / (w * rr + 1 - w);
 }
@@ -487,9 +501,9 @@ static int lift_and_centre(double *lift, double *centre, uint64_t x,
     double cx = (double)x, cn = (double)n;
     if (pinned > 0) {
         *lift = cx / cn / pinned;
-        if (x == 0 || x == n) {
-            cx += 0.5;
-            cn += 1.0;
+        if (x == 0 || x == n) { /* the empty cell counts 0.5 */
+            cx += x == 0 ? 0.5 : 0;
+            cn += 0.5;
         }
         *centre = cx / cn / pinned;
         return TG_OK;
@@ -500,9 +514,8 @@ static int lift_and_centre(double *lift, double *centre, uint64_t x,
         return rc;
     *centre = *lift;
     if (x == 0 && rx > 0 && rn > 0) {
-        double crx = (double)rx + 0.5, crn = (double)rn + 1.0;
-        cx += 0.5;
-        cn += 1.0;
+        double crx, crn;
+        shifted_table(x, n, rx, rn, &cx, &cn, &crx, &crn);
         *centre = lift_of_rr((cx / cn) / (crx / crn),
                              (double)n / ((double)n + (double)rn));
     }
