@@ -219,8 +219,58 @@ static int beta_upper_quantile(double *out, double q, double a, double b)
     return beta_solve(out, q, a, b, 1);
 }
 
+/*
+ * The beta-quantile intervals cost a root search each; simulations and
+ * sample-size searches ask for the same (x, n) again and again, so the
+ * last answers are kept in a small per-thread table (the function stays
+ * pure: the same arguments always give the same bounds).
+ */
+typedef struct {
+    uint64_t x, n;
+    double level, lo, hi;
+    int method; /* -1: empty */
+} ci_memo;
+
+enum { CI_MEMO_SIZE = 4096 };
+static _Thread_local ci_memo ci_cache[CI_MEMO_SIZE];
+static _Thread_local int ci_cache_ready;
+
+static ci_memo *memo_slot(uint64_t x, uint64_t n, double level, int m)
+{
+    if (!ci_cache_ready) {
+        for (int i = 0; i < CI_MEMO_SIZE; i++)
+            ci_cache[i].method = -1;
+        ci_cache_ready = 1;
+    }
+    uint64_t h = x * 0x9E3779B97F4A7C15ull ^ (n + 0x632BE59BD9B4E019ull) *
+                                                0xC2B2AE3D27D4EB4Full;
+    h ^= (uint64_t)(level * 1e6) + (uint64_t)m * 0x165667B19E3779F9ull;
+    return &ci_cache[(h >> 17) % CI_MEMO_SIZE];
+}
+
+static int ci_compute(double *lo, double *hi, uint64_t x, uint64_t n,
+                      double level, tg_ci_method m);
+
 int tg_ci(double *lo, double *hi, uint64_t x, uint64_t n, double level,
           tg_ci_method m)
+{
+    if ((m != TG_CI_EXACT && m != TG_CI_JEFFREYS) || n == 0 || x > n ||
+        !(level > 0 && level < 1))
+        return ci_compute(lo, hi, x, n, level, m);
+    ci_memo *e = memo_slot(x, n, level, (int)m);
+    if (e->method == (int)m && e->x == x && e->n == n && e->level == level) {
+        *lo = e->lo;
+        *hi = e->hi;
+        return TG_OK;
+    }
+    int rc = ci_compute(lo, hi, x, n, level, m);
+    if (rc == TG_OK)
+        *e = (ci_memo){x, n, level, *lo, *hi, (int)m};
+    return rc;
+}
+
+static int ci_compute(double *lo, double *hi, uint64_t x, uint64_t n,
+                      double level, tg_ci_method m)
 {
     *lo = *hi = NAN;
     if (n == 0 || x > n || !(level > 0 && level < 1))
