@@ -1,7 +1,8 @@
 /*
  * Statistics on counts. Conventions follow statsmodels and scipy so the
  * committed reference table can hold us to 1e-9:
- *  - Clopper-Pearson is 0 at x = 0 and 1 at x = n; Jeffreys is not fixed.
+ *  - Clopper-Pearson is 0 at x = 0 and 1 at x = n; so is Jeffreys here
+ *    (statsmodels' is not: the tests expect exactly that difference).
  *  - Agresti-Coull adds z^2 to n and z^2/2 to x and is clipped to [0, 1].
  *  - Wald is the brief's p +- z sqrt(p(1-p)/n), not clipped.
  *  - Fisher's two-sided p sums the tables no more probable than the
@@ -314,9 +315,20 @@ static int ci_compute(double *lo, double *hi, uint64_t x, uint64_t n,
         }
         break;
     case TG_CI_JEFFREYS:
-        rc = tg_beta_quantile(lo, alpha / 2, dx + 0.5, dn - dx + 0.5);
-        if (rc == TG_OK)
-            rc = beta_upper_quantile(hi, alpha / 2, dx + 0.5, dn - dx + 0.5);
+        /* With Brown, Cai and DasGupta's boundary modification: 0 at
+         * x = 0 and 1 at x = n, where the plain Jeffreys interval would
+         * exclude the observed rate itself. */
+        if (x == 0)
+            *lo = 0;
+        else
+            rc = tg_beta_quantile(lo, alpha / 2, dx + 0.5, dn - dx + 0.5);
+        if (rc == TG_OK) {
+            if (x == n)
+                *hi = 1;
+            else
+                rc = beta_upper_quantile(hi, alpha / 2, dx + 0.5,
+                                         dn - dx + 0.5);
+        }
         break;
     default:
         return TG_EINVAL;

@@ -70,8 +70,16 @@ static void test_stats_intervals_match_statsmodels(void **state)
                  (unsigned long long)x, (unsigned long long)n);
         if (rc != TG_OK)
             fail_msg("%s: rc %d", what, rc);
-        close_enough(lo, atof(r.f[4]), what);
-        close_enough(hi, atof(r.f[5]), what);
+        /* Jeffreys takes the boundary modification statsmodels lacks:
+         * 0 at x = 0, 1 at x = n; elsewhere they agree. */
+        if (m == TG_CI_JEFFREYS && x == 0)
+            assert_true(lo == 0.0);
+        else
+            close_enough(lo, atof(r.f[4]), what);
+        if (m == TG_CI_JEFFREYS && x == n)
+            assert_true(hi == 1.0);
+        else
+            close_enough(hi, atof(r.f[5]), what);
         methods_seen[m]++;
         rows++;
     }
@@ -92,9 +100,17 @@ static void test_stats_interval_edges(void **state)
     assert_true(lo == 0.0);
     assert_tg_ok(tg_ci(&lo, &hi, 40, 40, 0.95, TG_CI_EXACT));
     assert_true(hi == 1.0);
-    /* Jeffreys has no such fix. */
+    /* So is Jeffreys (statsmodels' excludes the observed 0 there). */
     assert_tg_ok(tg_ci(&lo, &hi, 0, 40, 0.95, TG_CI_JEFFREYS));
-    assert_true(lo > 0);
+    assert_true(lo == 0.0 && hi > 0);
+    assert_tg_ok(tg_ci(&lo, &hi, 40, 40, 0.95, TG_CI_JEFFREYS));
+    assert_true(hi == 1.0 && lo < 1);
+    /* Every method holds the observed rate, at every count. */
+    for (int m = 0; m < 5; m++)
+        for (uint64_t x = 0; x <= 25; x++) {
+            assert_tg_ok(tg_ci(&lo, &hi, x, 25, 0.95, (tg_ci_method)m));
+            assert_true(lo <= x / 25.0 && x / 25.0 <= hi);
+        }
     /* Agresti-Coull is clipped; Wald is not. */
     assert_tg_ok(tg_ci(&lo, &hi, 0, 5, 0.95, TG_CI_AGRESTI_COULL));
     assert_true(lo == 0.0);
@@ -340,7 +356,32 @@ static void test_stats_lift_interval_coverage(void **state)
         double cov = (double)hit / draws;
         if (cov < 0.93 || cov > 0.975)
             fail_msg("case %zu: coverage %.3f", c, cov);
+        print_message("coverage at 95%%: lift case %zu %.3f\n", c, cov);
     }
+    /* The TEST/TRAIN lift ratio (true ratio 1) and Newcombe's difference
+     * at the synthetic export's sizes. */
+    int hit_r = 0, hit_d = 0, draws = 4000;
+    for (int d = 0; d < draws; d++) {
+        uint64_t x1 = gsl_ran_binomial(g, 0.12, 122), r1 = gsl_ran_binomial(g, 0.035, 17364);
+        uint64_t x2 = gsl_ran_binomial(g, 0.12, 204), r2 = gsl_ran_binomial(g, 0.035, 30062);
+        double v, lo, hi;
+        double w1 = 122.0 / (122 + 17364), w2 = 204.0 / (204 + 30062);
+        double truth = (1 / (w1 * 0.12 + (1 - w1) * 0.035)) /
+                       (1 / (w2 * 0.12 + (1 - w2) * 0.035));
+        assert_tg_ok(tg_lift_ratio_interval(&v, &lo, &hi, x1, 122, r1, 17364,
+                                            NAN, x2, 204, r2, 30062, NAN,
+                                            0.95));
+        hit_r += lo <= truth && truth <= hi;
+        uint64_t a = gsl_ran_binomial(g, 0.15, 204), b = gsl_ran_binomial(g, 0.13, 93);
+        assert_tg_ok(tg_newcombe_diff(&v, &lo, &hi, a, 204, b, 93, 0.95));
+        hit_d += lo <= 0.02 && 0.02 <= hi;
+    }
+    if ((double)hit_r / draws < 0.93 || (double)hit_r / draws > 0.975)
+        fail_msg("lift ratio coverage %.3f", (double)hit_r / draws);
+    if ((double)hit_d / draws < 0.93 || (double)hit_d / draws > 0.975)
+        fail_msg("Newcombe coverage %.3f", (double)hit_d / draws);
+    print_message("coverage at 95%%: lift ratio %.3f, Newcombe %.3f\n",
+                  (double)hit_r / draws, (double)hit_d / draws);
     gsl_rng_free(g);
 }
 
