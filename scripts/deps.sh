@@ -19,6 +19,9 @@ packages=(
   fonts-dejavu-core # tests: fonts for that rendering
   postgresql        # tests: the generated PostgreSQL SQL on a real server
 )
+# Not installed here (neither the build nor the tests need them):
+# python3-statsmodels and python3-scipy regenerate the committed statistics
+# reference values (/usr/bin/python3 tests/stats/make_reference.py).
 names=()
 for p in "${packages[@]}"; do names+=("${p%% *}"); done
 
