@@ -178,7 +178,7 @@ int tg_plan_compute(tg_plan *out, const tg_gate_result *r, const tg_tally *t,
         double e = tg_gate_expected_rate(r, o->tier, o->split);
         double etr = tg_gate_expected_rate(r, o->tier, TG_SPLIT_TRAIN);
         tg_oc_case c;
-        pg->outcome = o;
+        pg->outcome = i;
         pg->rate_expected = e;
         pg->pass_expected = pg->rate_threshold = pg->pass_threshold = NAN;
         if (tg_gate_oc_case(r, o, e, etr, &c) != 0) {
@@ -283,7 +283,7 @@ cJSON *tg_plan_json(const tg_plan *p, const tg_gate_result *r)
     cJSON *gates = cJSON_AddArrayToObject(j, "gates");
     for (int i = 0; i < p->ngates; i++) {
         const tg_plan_gate *g = &p->gates[i];
-        const tg_gate_outcome *o = g->outcome;
+        const tg_gate_outcome *o = &r->outcomes[g->outcome];
         cJSON *x = cJSON_CreateObject();
         cJSON_AddStringToObject(x, "id", o->gate->id);
         cJSON_AddStringToObject(x, "check", tg_check_name(o->gate->check));

@@ -3,8 +3,10 @@
  * format a tg_gate_result and compute nothing.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
+#include "tg_escape.h"
 #include "tg_gate.h"
 #include "tg_render.h"
 
@@ -57,12 +59,65 @@ static const char *status_word(tg_gate_status s)
     return (unsigned)s < 5 ? w[s] : "?";
 }
 
+/* The check column: the description, after the slice for a per-slice
+ * outcome. */
+static const char *check_text(const tg_gate_outcome *o, char *buf, size_t n)
+{
+    if (o->slice[0])
+        snprintf(buf, n, "[%s] %s", o->slice, o->gate->description);
+    else
+        snprintf(buf, n, "%s", o->gate->description);
+    return buf;
+}
+
+/*
+ * The slices that did not pass, each once, with the worst status seen:
+ * the line a reviewer reads first when a segment breaks.
+ */
+static void slices_not_passed(FILE *out, const tg_gate_result *r,
+                              const char *pre, const char *post)
+{
+    int any = 0;
+    for (int i = 0; i < r->noutcomes; i++) {
+        const tg_gate_outcome *o = &r->outcomes[i];
+        if (!o->slice[0] || o->status == TG_STATUS_PASS)
+            continue;
+        int seen = 0, worst = o->status;
+        for (int j = 0; j < r->noutcomes; j++) {
+            const tg_gate_outcome *p = &r->outcomes[j];
+            if (strcmp(p->slice, o->slice) != 0 || p->status == TG_STATUS_PASS)
+                continue;
+            if (j < i) {
+                seen = 1;
+                break;
+            }
+            if (p->status == TG_STATUS_FAIL)
+                worst = TG_STATUS_FAIL;
+            else if (worst != TG_STATUS_FAIL &&
+                     p->status == TG_STATUS_INCONCLUSIVE)
+                worst = TG_STATUS_INCONCLUSIVE;
+        }
+        if (seen)
+            continue;
+        fputs(any++ ? ", " : pre, out);
+        tg_esc_term(out, o->slice);
+        fprintf(out, " (%s)", tg_status_name((tg_gate_status)worst));
+    }
+    if (any)
+        fputs(post, out);
+}
+
 void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
 {
     static const char *col[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m",
                                 "\033[36m"};
+    /* Names and texts from the rule set and policy: control characters
+     * (an ESC starts a terminal command) are shown escaped. */
+    char e1[160], e2[160], e3[160];
     fprintf(out, "%s (%s) · policy %s · judged on %s · %s %g%% intervals%s\n",
-            r->rules->model_id, r->rules->model_version, r->policy->policy_id,
+            tg_esc_term_buf(r->rules->model_id, e1, sizeof e1),
+            tg_esc_term_buf(r->rules->model_version, e2, sizeof e2),
+            tg_esc_term_buf(r->policy->policy_id, e3, sizeof e3),
             r->policy->judge == TG_JUDGE_POINT ? "point estimates"
                                                : "intervals",
             tg_ci_name(r->ci_method), r->ci_level * 100,
@@ -71,11 +126,12 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
             "TIER", "SPLIT", "ACTUAL [CI]", "THRESHOLD", "STATUS");
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
-        char act[96], thr[64];
+        char act[96], thr[64], chk[320];
         actual_text(o, act, sizeof act);
         threshold_text(o, thr, sizeof thr);
         fprintf(out, "%-17.17s %-40.40s %-26.26s %-5s %-27s %-18s %s%s%s%s\n",
-                o->gate->id, o->gate->description,
+                tg_esc_term_buf(o->gate->id, e1, sizeof e1),
+                tg_esc_term_buf(check_text(o, chk, sizeof chk), e2, sizeof e2),
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "(priority tiers)",
                 tg_split_name(o->split), act, thr, color ? col[o->status] : "",
                 status_word(o->status), color ? "\033[0m" : "",
@@ -90,10 +146,20 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
             continue;
         if (!header++)
             fprintf(out, "\n");
-        fprintf(out, "%s %s%s%s: %s\n", status_word(o->status), o->gate->id,
+        fprintf(out, "%s %s%s%s", status_word(o->status),
+                tg_esc_term_buf(o->gate->id, e1, sizeof e1),
                 o->tier >= 0 ? " " : "",
-                o->tier >= 0 ? r->rules->tiers[o->tier].name : "", o->message);
+                o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
+        if (o->slice[0]) {
+            fputs(" [", out);
+            tg_esc_term(out, o->slice);
+            fputs("]", out);
+        }
+        fputs(": ", out);
+        tg_esc_term(out, o->message);
+        fputc('\n', out);
     }
+    slices_not_passed(out, r, "\nslices not passing: ", "\n");
     fprintf(out, "\noverall: %s%s%s (%d pass, %d warn, %d fail, %d "
                  "insufficient, %d inconclusive)\n",
             color ? col[r->status == TG_OVERALL_PASSED ? 0
@@ -102,29 +168,20 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
             r->warned, r->failed, r->insufficient, r->inconclusive);
 }
 
-static void md_escape(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", out);
-        else if (*s == '\n')
-            fputc(' ', out);
-        else
-            fputc(*s, out);
-    }
-}
-
 void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
 {
     static const char *icon[] = {"✅ pass", "⚠️ warn", "❌ fail",
                                  "❔ insufficient", "❓ inconclusive"};
     static const char *overall[] = {"✅ PASSED", "⚠️ PASSED_WITH_WARNINGS",
                                     "❌ FAILED"};
-    fprintf(out, "## tiergate: %s %s — %s\n\n", r->rules->model_id,
-            r->rules->model_version, overall[r->status]);
-    fprintf(out, "Policy `%s` · judged on %s · %s %g%% intervals · %d pass, "
+    fputs("## tiergate: ", out);
+    tg_esc_md(out, r->rules->model_id);
+    fputc(' ', out);
+    tg_esc_md(out, r->rules->model_version);
+    fprintf(out, " — %s\n\nPolicy ", overall[r->status]);
+    tg_esc_md_code(out, r->policy->policy_id);
+    fprintf(out, " · judged on %s · %s %g%% intervals · %d pass, "
                  "%d warn, %d fail, %d insufficient, %d inconclusive\n\n",
-            r->policy->policy_id,
             r->policy->judge == TG_JUDGE_POINT ? "point estimates"
                                                : "intervals",
             tg_ci_name(r->ci_method), r->ci_level * 100,
@@ -136,8 +193,11 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
         char act[96], thr[64];
         actual_text(o, act, sizeof act);
         threshold_text(o, thr, sizeof thr);
-        fprintf(out, "| %s | ", o->gate->id);
-        md_escape(out, o->gate->description);
+        fputs("| ", out);
+        tg_esc_md(out, o->gate->id);
+        fputs(" | ", out);
+        char chk[320];
+        tg_esc_md(out, check_text(o, chk, sizeof chk));
         fprintf(out, " | %s%s%s | %s | %s | %s | %s |\n",
                 o->tier >= 0 ? "`" : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
@@ -151,29 +211,20 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
             continue;
         if (!header++)
             fprintf(out, "\n**Not passed**\n\n");
-        fprintf(out, "- **%s**%s%s: ", o->gate->id, o->tier >= 0 ? " " : "",
+        fputs("- **", out);
+        tg_esc_md(out, o->gate->id);
+        fprintf(out, "**%s%s", o->tier >= 0 ? " " : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
-        md_escape(out, o->message);
+        if (o->slice[0]) {
+            fputs(" \\[", out);
+            tg_esc_md(out, o->slice);
+            fputs("\\]", out);
+        }
+        fputs(": ", out);
+        tg_esc_md(out, o->message);
         fprintf(out, " (%s%s)\n", tg_status_name(o->status),
                 o->status != TG_STATUS_PASS && !o->blocks ? ", warning"
                 : o->blocks ? ", blocks" : "");
-    }
-}
-
-static void xml_escape(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
-        default:
-            /* Control characters other than tab/newline are not XML. */
-            if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
-                fputc(*s, out);
-        }
     }
 }
 
@@ -189,9 +240,9 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
     fprintf(out, "<testsuites name=\"tiergate\" tests=\"%d\" failures=\"%d\" "
                  "errors=\"0\">\n", r->noutcomes, failures);
     fprintf(out, "  <testsuite name=\"");
-    xml_escape(out, r->rules->model_id);
+    tg_esc_xml(out, r->rules->model_id);
     fprintf(out, " / ");
-    xml_escape(out, r->policy->policy_id);
+    tg_esc_xml(out, r->policy->policy_id);
     fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" "
                  "timestamp=\"%.19s\">\n", r->noutcomes, failures,
             r->generated_at);
@@ -204,25 +255,30 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
         fprintf(out, "    <testcase classname=\"");
-        xml_escape(out, o->gate->id);
+        tg_esc_xml(out, o->gate->id);
         fprintf(out, "\" name=\"");
-        xml_escape(out, o->gate->description);
-        fprintf(out, " [%s %s]\" time=\"0\">\n",
+        tg_esc_xml(out, o->gate->description);
+        fprintf(out, " [%s %s",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
                 tg_split_name(o->split));
+        if (o->slice[0]) {
+            fputs(" ", out);
+            tg_esc_xml(out, o->slice);
+        }
+        fprintf(out, "]\" time=\"0\">\n");
         int is_failure = o->blocks ||
                          (r->strict && o->status != TG_STATUS_PASS);
         if (is_failure) {
             fprintf(out, "      <failure type=\"%s\" message=\"",
                     tg_status_name(o->status));
-            xml_escape(out, o->message);
+            tg_esc_xml(out, o->message);
             fprintf(out, "\">");
-            xml_escape(out, o->message);
+            tg_esc_xml(out, o->message);
             fprintf(out, "</failure>\n");
         }
         fprintf(out, "      <system-out>%s: ",
                 o->status == TG_STATUS_PASS ? "PASS" : status_word(o->status));
-        xml_escape(out, o->message);
+        tg_esc_xml(out, o->message);
         fprintf(out, "</system-out>\n    </testcase>\n");
     }
     fprintf(out, "  </testsuite>\n</testsuites>\n");

@@ -1,9 +1,11 @@
 /*
  * Writers of the reliability section (tg_plan): a terminal table and
- * Markdown. They format a tg_plan and compute nothing.
+ * Markdown. They format a tg_plan and compute nothing; names from the
+ * rule set and the policy go through tg_escape.
  */
 #include <math.h>
 
+#include "tg_escape.h"
 #include "tg_plan.h"
 #include "tg_render.h"
 
@@ -43,12 +45,16 @@ static void header(FILE *out, const tg_plan *p, const tg_gate_result *r,
                    int md)
 {
     char a[32], b[32], c[32];
+    void (*esc)(FILE *, const char *) = md ? tg_esc_md : tg_esc_term;
     fprintf(out, md ? "## How reliable is this verdict?\n\n"
-                    : "How reliable is this verdict?\n");
-    fprintf(out, "%s%s (%s) · policy %s · %s %g%% intervals\n%s",
-            md ? "" : "  ", r->rules->model_id, r->rules->model_version,
-            r->policy->policy_id, tg_ci_name(r->ci_method), r->ci_level * 100,
-            md ? "\n" : "");
+                    : "How reliable is this verdict?\n  ");
+    esc(out, r->rules->model_id);
+    fputs(" (", out);
+    esc(out, r->rules->model_version);
+    fputs(") · policy ", out);
+    esc(out, r->policy->policy_id);
+    fprintf(out, " · %s %g%% intervals\n%s", tg_ci_name(r->ci_method),
+            r->ci_level * 100, md ? "\n" : "");
     fprintf(out, "%sWhole policy, %s simulated releases per line (seed %lu):\n",
             md ? "" : "\n", tg_fmt_count((unsigned long long)p->opt.draws, a),
             p->opt.seed);
@@ -72,7 +78,7 @@ void tg_render_plan_text(FILE *out, const tg_plan *p, const tg_gate_result *r)
             "SPLIT", "LABELED", "AT EXPECTED", "ON THRESHOLD");
     for (int i = 0; i < p->ngates; i++) {
         const tg_plan_gate *pg = &p->gates[i];
-        const tg_gate_outcome *o = pg->outcome;
+        const tg_gate_outcome *o = &r->outcomes[pg->outcome];
         char ex[48], th[48];
         if (isnan(pg->pass_expected))
             snprintf(ex, sizeof ex, "-");
@@ -86,8 +92,12 @@ void tg_render_plan_text(FILE *out, const tg_plan *p, const tg_gate_result *r)
             snprintf(th, sizeof th, "%s: %s",
                      tg_fmt_unit(pg->rate_threshold, TG_UNIT_PCT, c),
                      pct1(pg->pass_threshold, d));
-        fprintf(out, "  %-16.16s %-26.26s %-5s %7s %16s %16s\n", o->gate->id,
-                r->rules->tiers[o->tier].name, tg_split_name(o->split),
+        char id[64], tier[64];
+        fprintf(out, "  %-16.16s %-26.26s %-5s %7s %16s %16s\n",
+                tg_esc_term_buf(o->gate->id, id, sizeof id),
+                tg_esc_term_buf(r->rules->tiers[o->tier].name, tier,
+                                sizeof tier),
+                tg_split_name(o->split),
                 tg_fmt_count(tg_gate_split(r, o->split)->tiers[o->tier].labeled,
                              e),
                 ex, th);
@@ -104,8 +114,11 @@ void tg_render_plan_text(FILE *out, const tg_plan *p, const tg_gate_result *r)
             const tg_plan_split *ps = s ? &t->test : &t->train;
             if (!ps->gates)
                 continue;
+            char tier[64];
             fprintf(out, "  %-26.26s %-5s %8s %7s %9s %6s %9s %6s\n",
-                    r->rules->tiers[t->tier].name, s ? "TEST" : "TRAIN",
+                    tg_esc_term_buf(r->rules->tiers[t->tier].name, tier,
+                                    sizeof tier),
+                    s ? "TEST" : "TRAIN",
                     tg_fmt_unit(t->expected, TG_UNIT_PCT, a),
                     tg_fmt_count(ps->labeled, b), needed_text(ps, 0, c),
                     weeks_text(ps, 0, d), needed_text(ps, 1, e),
@@ -128,9 +141,12 @@ void tg_render_plan_markdown(FILE *out, const tg_plan *p,
                  "Pass on the threshold |\n|---|---|---|---:|---:|---:|\n");
     for (int i = 0; i < p->ngates; i++) {
         const tg_plan_gate *pg = &p->gates[i];
-        const tg_gate_outcome *o = pg->outcome;
-        fprintf(out, "| %s | `%s` | %s | %s | %s (%s) | %s (%s) |\n",
-                o->gate->id, r->rules->tiers[o->tier].name,
+        const tg_gate_outcome *o = &r->outcomes[pg->outcome];
+        fputs("| ", out);
+        tg_esc_md(out, o->gate->id);
+        fputs(" | ", out);
+        tg_esc_md_code(out, r->rules->tiers[o->tier].name);
+        fprintf(out, " | %s | %s | %s (%s) | %s (%s) |\n",
                 tg_split_name(o->split),
                 tg_fmt_count(tg_gate_split(r, o->split)->tiers[o->tier].labeled,
                              a),
@@ -139,6 +155,10 @@ void tg_render_plan_markdown(FILE *out, const tg_plan *p,
                 pct1(pg->pass_threshold, d),
                 tg_fmt_unit(pg->rate_threshold, TG_UNIT_PCT, e));
     }
+    fprintf(out, "\nLabeled leads each tier needs for a %.0f%% (and 95%%) "
+                 "chance that all its blocking gates pass decisively at its "
+                 "expected rate, and the weeks of leads beyond today's:\n",
+            100 * p->opt.power);
     fprintf(out, "\n| Tier | Split | Expected | Labeled | Needed (%.0f%%) | "
                  "Weeks | Needed (95%%) | Weeks |\n"
                  "|---|---|---:|---:|---:|---:|---:|---:|\n",
@@ -150,8 +170,10 @@ void tg_render_plan_markdown(FILE *out, const tg_plan *p,
             char w1[32], w2[32];
             if (!ps->gates)
                 continue;
-            fprintf(out, "| `%s` | %s | %s | %s | %s | %s | %s | %s |\n",
-                    r->rules->tiers[t->tier].name, s ? "TEST" : "TRAIN",
+            fputs("| ", out);
+            tg_esc_md_code(out, r->rules->tiers[t->tier].name);
+            fprintf(out, " | %s | %s | %s | %s | %s | %s | %s |\n",
+                    s ? "TEST" : "TRAIN",
                     tg_fmt_unit(t->expected, TG_UNIT_PCT, a),
                     tg_fmt_count(ps->labeled, b), needed_text(ps, 0, c),
                     weeks_text(ps, 0, w1), needed_text(ps, 1, d),

@@ -6,6 +6,7 @@
 #include "tg_version.h"
 
 #include "tg_git.h"
+#include "tg_stream.h"
 
 #include <cjson/cJSON.h>
 #include <gsl/gsl_version.h>
@@ -24,8 +25,9 @@ char *tg_library_versions(char *buf, size_t size)
              "cJSON %s\n"
              "libgit2 %d.%d.%d\n"
              "zlib %s\n"
-             "libcrypto %s\n",
+             "libcrypto %s\n"
+             "gzip inflater: %s\n",
              gsl_version, cJSON_Version(), major, minor, rev, zlibVersion(),
-             OpenSSL_version(OPENSSL_VERSION));
+             OpenSSL_version(OPENSSL_VERSION), tg_stream_inflater_name());
     return buf;
 }

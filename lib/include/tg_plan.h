@@ -36,7 +36,8 @@ typedef struct {
 tg_plan_options tg_plan_options_default(void);
 
 typedef struct {
-    const tg_gate_outcome *outcome;  /* borrowed from the gate result */
+    int outcome;             /* index in the gate result's outcomes (an
+                                index: outcomes may be added later) */
     double rate_expected;    /* the tier's assumed true rate */
     double pass_expected;    /* P(pass) at that rate; NAN when n/a */
     double rate_threshold;   /* the true rate that sits on the threshold */
