@@ -39,7 +39,7 @@ int tg_overall_exit_code(tg_overall s)
 
 tg_gate_options tg_gate_options_default(void)
 {
-    tg_gate_options o = {TG_CI_WILSON, 0.95, 0, NAN, NAN, NAN};
+    tg_gate_options o = {TG_CI_WILSON, 0.95, 0, NAN, NAN, NAN, 0, 0};
     return o;
 }
 
@@ -169,15 +169,26 @@ double tg_gate_expected_rate(const tg_gate_result *r, int tier, int split)
     return tg_gate_split(r, split)->tiers[tier].rate;
 }
 
-/* The rest of a split around tier: its rate and size per tier lead. */
-static void rest_of(const tg_split_stats *s, int tier, double *p,
-                    double *share)
+/*
+ * The rest of a split around tier, as a model converting at its expected
+ * rates would have it: each other tier at its expected rate (observed
+ * when the rule set gives none), weighted by its labeled leads; and the
+ * rest's size per labeled lead of the tier.
+ */
+static void rest_of(const tg_gate_result *r, const tg_split_stats *s,
+                    int tier, double *p, double *share)
 {
     const tg_tier_stats *ts = &s->tiers[tier];
-    uint64_t rn = s->labeled - ts->labeled;
-    uint64_t rx = s->conversions - ts->conversions;
-    *p = rn ? (double)rx / (double)rn : 0;
-    *share = ts->labeled ? (double)rn / (double)ts->labeled : 0;
+    double conv = 0, n = 0;
+    for (int k = 0; k < s->ntiers; k++) {
+        if (k == tier || s->tiers[k].labeled == 0)
+            continue;
+        double e = tg_gate_expected_rate(r, k, s->split);
+        conv += e * (double)s->tiers[k].labeled;
+        n += (double)s->tiers[k].labeled;
+    }
+    *p = n > 0 ? conv / n : 0;
+    *share = ts->labeled ? n / (double)ts->labeled : 0;
 }
 
 int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
@@ -202,7 +213,7 @@ int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
     c->n = ts->labeled;
     c->pinned = s->baseline_pinned ? s->baseline_rate : NAN;
     c->train_pinned = NAN;
-    rest_of(s, o->tier, &c->rest_p, &c->rest_share);
+    rest_of(r, s, o->tier, &c->rest_p, &c->rest_share);
     switch (g->check) {
     case TG_CHECK_CONVERSION_RATE:
     case TG_CHECK_LIFT:
@@ -215,7 +226,7 @@ int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
         const tg_tier_stats *ref = &s->tiers[g->against];
         if (ref->labeled == 0)
             return -1;
-        c->ref_p = ref->rate;
+        c->ref_p = tg_gate_expected_rate(r, g->against, o->split);
         c->ref_share = (double)ref->labeled / (double)ts->labeled;
         return 0;
     }
@@ -226,7 +237,7 @@ int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
         c->train_p = train_p;
         c->train_share = (double)tr->labeled / (double)ts->labeled;
         double rs;
-        rest_of(&r->train, o->tier, &c->train_rest_p, &rs);
+        rest_of(r, &r->train, o->tier, &c->train_rest_p, &rs);
         c->train_rest_share = rs * c->train_share;
         c->train_pinned = r->train.baseline_pinned ? r->train.baseline_rate
                                                    : NAN;
@@ -559,7 +570,8 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
         default:
             break;
         }
-        add_leads_needed(r, o);
+        if (!r->verdicts_only)
+            add_leads_needed(r, o);
     }
     return TG_OK;
 }
@@ -617,6 +629,8 @@ int tg_gate_run(tg_gate_result *out, const tg_rules *rules,
     return tg_gate_run_with(out, rules, policy, t, &o, err);
 }
 
+static void count_statuses(tg_gate_result *out);
+
 static int pin(tg_split_stats *s, double rate, tg_error *err)
 {
     if (isnan(rate))
@@ -640,6 +654,7 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
     out->ci_method = m;
     out->ci_level = level;
     out->strict = opt->strict;
+    out->verdicts_only = opt->verdicts_only;
     out->rows = t->rows;
     out->skipped = t->skipped;
     snprintf(out->input_sha256, sizeof out->input_sha256, "%s",
@@ -650,18 +665,27 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
     strftime(out->generated_at, sizeof out->generated_at, "%Y-%m-%dT%H:%M:%SZ",
              &tm);
     int rc;
-    if ((rc = tg_split_stats_compute(&out->train, t, TG_SPLIT_TRAIN,
-                                     rules->model_version, m, level, err)) ||
-        (rc = tg_split_stats_compute(&out->test, t, TG_SPLIT_TEST,
-                                     rules->model_version, m, level, err)) ||
-        (rc = tg_split_stats_compute(&out->all, t, TG_SPLIT_ALL,
-                                     rules->model_version, m, level, err)) ||
+    if ((rc = tg_split_stats_compute_with(&out->train, t, TG_SPLIT_TRAIN,
+                                          rules->model_version, m, level,
+                                          !opt->verdicts_only, err)) ||
+        (rc = tg_split_stats_compute_with(&out->test, t, TG_SPLIT_TEST,
+                                          rules->model_version, m, level,
+                                          !opt->verdicts_only, err)) ||
+        (rc = tg_split_stats_compute_with(&out->all, t, TG_SPLIT_ALL,
+                                          rules->model_version, m, level,
+                                          !opt->verdicts_only, err)) ||
         (rc = pin(&out->train, opt->baseline_train, err)) ||
         (rc = pin(&out->test, opt->baseline_test, err)) ||
         (rc = pin(&out->all, opt->baseline_all, err)))
         goto fail;
     for (int i = 0; i < policy->ngates; i++) {
         const tg_gate_def *g = &policy->gates[i];
+        /* A slice's run judges only the per-slice gates for which the
+         * slice has enough labeled leads in the gate's split. */
+        if (opt->slice_only &&
+            (!g->per_slice ||
+             tg_tally_total(t, g->split).labeled < (uint64_t)g->min_slice_size))
+            continue;
         rc = (g->check == TG_CHECK_VOLUME_SHARE ||
               g->check == TG_CHECK_VOLUME_COUNT)
                  ? run_aggregate(out, g)
@@ -671,7 +695,19 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
             goto fail;
         }
     }
+    count_statuses(out);
+    return TG_OK;
+fail:
+    tg_gate_result_release(out);
+    return rc;
+}
+
+/* The summary counts and the overall status from the outcomes. */
+static void count_statuses(tg_gate_result *out)
+{
     int blocking_bad = 0, warnings = 0;
+    out->passed = out->warned = out->failed = out->insufficient =
+        out->inconclusive = 0;
     for (int i = 0; i < out->noutcomes; i++) {
         tg_gate_outcome *o = &out->outcomes[i];
         switch (o->status) {
@@ -688,13 +724,39 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
             warnings++;
     }
     out->status = blocking_bad ? TG_OVERALL_FAILED
-                : warnings ? (opt->strict ? TG_OVERALL_FAILED
+                : warnings ? (out->strict ? TG_OVERALL_FAILED
                                           : TG_OVERALL_PASSED_WITH_WARNINGS)
                            : TG_OVERALL_PASSED;
+}
+
+int tg_gate_add_slice(tg_gate_result *r, const tg_tally *t, const char *label,
+                      const tg_gate_options *opt, int *judged, tg_error *err)
+{
+    tg_gate_options o = *opt;
+    o.slice_only = 1;
+    tg_gate_result sr;
+    int rc = tg_gate_run_with(&sr, r->rules, r->policy, t, &o, err);
+    if (rc)
+        return rc;
+    *judged = sr.noutcomes;
+    if (sr.noutcomes) {
+        tg_gate_outcome *n = realloc(r->outcomes,
+                                     (size_t)(r->noutcomes + sr.noutcomes) *
+                                         sizeof *n);
+        if (!n) {
+            tg_gate_result_release(&sr);
+            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        r->outcomes = n;
+        for (int i = 0; i < sr.noutcomes; i++) {
+            tg_gate_outcome *x = &n[r->noutcomes++];
+            *x = sr.outcomes[i];
+            snprintf(x->slice, sizeof x->slice, "%s", label);
+        }
+        count_statuses(r);
+    }
+    tg_gate_result_release(&sr);
     return TG_OK;
-fail:
-    tg_gate_result_release(out);
-    return rc;
 }
 
 void tg_gate_result_release(tg_gate_result *r)
@@ -707,6 +769,8 @@ void tg_gate_result_release(tg_gate_result *r)
     free(r->outcomes);
     r->outcomes = NULL;
     r->noutcomes = 0;
+    cJSON_Delete(r->slices);
+    r->slices = NULL;
 }
 
 static cJSON *num_or_null(double v)
@@ -765,6 +829,8 @@ cJSON *tg_gate_result_json(const tg_gate_result *r)
         else
             cJSON_AddNullToObject(x, "tier");
         cJSON_AddStringToObject(x, "split", tg_split_name(o->split));
+        if (o->slice[0])
+            cJSON_AddStringToObject(x, "slice", o->slice);
         cJSON_AddItemToObject(x, "actual", num_or_null(o->actual));
         if (!isnan(o->min) && !isnan(o->max)) {
             cJSON *th = cJSON_AddArrayToObject(x, "threshold");
@@ -787,5 +853,7 @@ cJSON *tg_gate_result_json(const tg_gate_result *r)
     cJSON *splits = cJSON_AddObjectToObject(j, "splits");
     cJSON_AddItemToObject(splits, "TRAIN", tg_split_stats_json(&r->train, 1));
     cJSON_AddItemToObject(splits, "TEST", tg_split_stats_json(&r->test, 1));
+    if (r->slices)
+        cJSON_AddItemToObject(j, "slices", cJSON_Duplicate(r->slices, 1));
     return j;
 }

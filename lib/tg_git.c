@@ -260,8 +260,20 @@ int tg_git_relpath(const char *dir, const char *file, char *out, size_t n)
     git_repository *repo = NULL;
     char real[PATH_MAX], wd[PATH_MAX];
     out[0] = '\0';
-    if (!realpath(file, real))
-        return -1;
+    if (!realpath(file, real)) {
+        /* A file yet to be written: its folder must exist. */
+        char parent[PATH_MAX];
+        const char *slash = strrchr(file, '/');
+        snprintf(parent, sizeof parent, "%.*s",
+                 slash ? (int)(slash - file) : 1, slash ? file : ".");
+        if (slash == file)
+            snprintf(parent, sizeof parent, "/");
+        char rp[PATH_MAX];
+        if (!realpath(parent, rp) ||
+            (size_t)snprintf(real, sizeof real, "%s/%s", rp,
+                             slash ? slash + 1 : file) >= sizeof real)
+            return -1;
+    }
     if (open_repo(&repo, dir) != 0)
         return -1;
     const char *w = git_repository_workdir(repo);
@@ -273,6 +285,20 @@ int tg_git_relpath(const char *dir, const char *file, char *out, size_t n)
             rc = 0;
         }
     }
+    git_repository_free(repo);
+    return rc;
+}
+
+int tg_git_workdir(const char *dir, char *out, size_t n)
+{
+    git_repository *repo = NULL;
+    out[0] = '\0';
+    if (open_repo(&repo, dir) != 0)
+        return -1;
+    const char *w = git_repository_workdir(repo);
+    int rc = w ? 0 : -1;
+    if (w)
+        snprintf(out, n, "%s", w);
     git_repository_free(repo);
     return rc;
 }

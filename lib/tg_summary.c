@@ -10,6 +10,7 @@
 #include <strings.h>
 
 #include "tg_csv.h"
+#include "tg_slice.h"
 #include "tg_util.h"
 
 enum { C_SPLIT, C_TIER, C_LEADS, C_LABELED, C_CONV, C_FIRST, C_LAST, C_N };
@@ -57,11 +58,55 @@ static int count_of(tg_csv *c, const int *cl, int k, uint64_t *out,
     return TG_OK;
 }
 
+/* Is the summary's value v (len bytes) a key the slicing can produce? */
+static int slice_value_ok(const tg_slice_spec *s, const char *v, size_t len)
+{
+    char buf[64];
+    if (len > TG_SLICE_MAX_KEY)
+        return 0;
+    if (s->is_boolean)
+        return (len == 4 && !memcmp(v, "true", 4)) ||
+               (len == 5 && !memcmp(v, "false", 5));
+    if (s->kind == TG_SLICE_MONTH)
+        return len == 7 && v[4] == '-' &&
+               tg_parse_date((snprintf(buf, sizeof buf, "%.7s-01", v), buf),
+                             10) != 0;
+    if (s->kind == TG_SLICE_BINS) {
+        for (int i = 0; i <= s->nedges; i++)
+            if (strlen(tg_slice_bin_label(s, i, buf)) == len &&
+                !memcmp(buf, v, len))
+                return 1;
+        return 0;
+    }
+    return 1;
+}
+
+static void add_counts(tg_tally *t, int split, int tier, uint64_t leads,
+                       uint64_t labeled, uint64_t conv)
+{
+    tg_count *cell = &t->cells[split * t->ntiers + tier];
+    cell->leads += leads;
+    cell->labeled += labeled;
+    cell->conversions += conv;
+    t->rows += leads;
+}
+
 int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                     tg_error *err)
 {
+    return tg_summary_load_sliced(t, NULL, 0, rules, path, err);
+}
+
+int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
+                           const tg_rules *rules, const char *path,
+                           tg_error *err)
+{
     tg_csv *c = NULL;
     int col[C_N], rc;
+    int scol[TG_SUMMARY_MAX_SLICINGS];
+    if (nsl > TG_SUMMARY_MAX_SLICINGS)
+        return tg_error_set(err, TG_EINVAL, path, 0, 0,
+                            "at most %d slicings", TG_SUMMARY_MAX_SLICINGS);
     for (int k = 0; k < C_N; k++)
         col[k] = -1;
     if ((rc = tg_tally_init(t, rules, err)))
@@ -92,6 +137,26 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
     int maxcol = 0;
     for (int k = 0; k < C_N; k++)
         maxcol = col[k] > maxcol ? col[k] : maxcol;
+    for (int k = 0; k < nsl; k++) {
+        char want[TG_SLICE_MAX_NAME + 16];
+        tg_slice_summary_column(&sl[k].spec, want, sizeof want);
+        scol[k] = -1;
+        for (size_t i = 0; i < tg_csv_nfields(c); i++) {
+            size_t len;
+            const char *f = tg_csv_field(c, i, &len);
+            if (strlen(want) == len && strncasecmp(f, want, len) == 0)
+                scol[k] = (int)i;
+        }
+        if (scol[k] < 0) {
+            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
+                              "--slice '%s': no column '%s' (generate the "
+                              "summary with `tiergate sql --emit summary "
+                              "--slice %s`)",
+                              sl[k].spec.expr, want, sl[k].spec.expr);
+            goto fail;
+        }
+        maxcol = scol[k] > maxcol ? scol[k] : maxcol;
+    }
     while ((rc = tg_csv_next(c, err)) == 1) {
         if ((int)tg_csv_nfields(c) <= maxcol) {
             rc = tg_error_set(err, TG_EINVAL, path, tg_csv_record_line(c), 0,
@@ -133,11 +198,34 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                              "conversions (%s) exceed labeled (%s)", a, b);
             goto fail;
         }
-        tg_count *cell = &t->cells[split * t->ntiers + k];
-        cell->leads += leads;
-        cell->labeled += labeled;
-        cell->conversions += conv;
-        t->rows += leads;
+        add_counts(t, split, k, leads, labeled, conv);
+        tg_tally *slice_t[TG_SUMMARY_MAX_SLICINGS];
+        for (int q = 0; q < nsl; q++) {
+            char key[TG_SLICE_MAX_KEY + 1];
+            f = tg_csv_field(c, (size_t)scol[q], &len);
+            if (len && !slice_value_ok(&sl[q].spec, f, len)) {
+                char expr[48], val[48];
+                snprintf(val, sizeof val, "%.*s", (int)(len < 40 ? len : 40),
+                         f);
+                snprintf(expr, sizeof expr, "%.40s", sl[q].spec.expr);
+                rc = field_error(c, scol[q], err,
+                                 "'%s' is not a value of --slice %s "
+                                 "(regenerate the summary with the same "
+                                 "--slice)",
+                                 val, expr);
+                goto fail;
+            }
+            snprintf(key, sizeof key, "%.*s", (int)len, f);
+            if ((rc = tg_slicing_cell(&sl[q], rules, len ? key : NULL,
+                                      &slice_t[q], err))) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                tg_error_set(err, rc, path, tg_csv_record_line(c), 0, "%s",
+                             msg);
+                goto fail;
+            }
+            add_counts(slice_t[q], split, k, leads, labeled, conv);
+        }
         for (int d = C_FIRST; d <= C_LAST; d++) {
             if (col[d] < 0)
                 continue;
@@ -152,11 +240,15 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                 goto fail;
             }
             tg_tally_see_date(t, split, v);
+            for (int q = 0; q < nsl; q++)
+                tg_tally_see_date(slice_t[q], split, v);
         }
     }
     if (rc < 0)
         goto fail;
     tg_csv_free(c);
+    for (int q = 0; q < nsl; q++)
+        tg_slicing_sort(&sl[q]);
     return TG_OK;
 fail:
     tg_csv_free(c);
