@@ -384,6 +384,118 @@ static void test_per_slice_gates(void **state)
     tt_run_free(&r);
 }
 
+/* Count of needle in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/*
+ * Slice values come from the data: markup, pipes, quotes and ampersands
+ * reach every writer escaped, control bytes are refused at their line,
+ * and the report draws one panel per value.
+ */
+static void test_slice_values_are_text(void **state)
+{
+    (void)state;
+    const char *rules = strdup(tt_write("r.json", RULES));
+    const char *p = tt_path("hostile_segments.csv");
+    FILE *f = fopen(p, "w");
+    fprintf(f, "x,segment,target,split\n");
+    rows(f, "\"<script>alert(1)</script>\"", 1, 200, 60);
+    rows(f, "\"a|b & c\"\"d\"", 1, 200, 10);
+    rows(f, "plain", 1, 200, 60);
+    rows(f, "plain", 0, 500, 20);
+    fclose(f);
+    const char *data = strdup(p);
+    const char *pol = tt_strdup_write(
+        "hp.json",
+        "{\"policy_id\": \"hp\", \"gates\": ["
+        " {\"id\": \"rate\", \"description\": \"Tier 1A >= 15%\","
+        "  \"check\": \"conversion_rate\", \"tiers\": [\"TIER_1A\"],"
+        "  \"min\": 0.15, \"severity\": \"block\", \"per_slice\": true,"
+        "  \"min_slice_size\": 100}]}");
+    const char *html = strdup(tt_path("h.html")), *md = strdup(tt_path("h.md")),
+               *junit = strdup(tt_path("h.xml")), *js = strdup(tt_path("h.json"));
+    tt_run_result r = tt_run("gate --rules '%s' --policy '%s' --data '%s' "
+                             "--slice segment --html '%s' --markdown '%s' "
+                             "--junit '%s' --json '%s'",
+                             rules, pol, data, html, md, junit, js);
+    assert_int_equal(r.status, 1); /* 'a|b...' converts at 5% */
+    assert_non_null(strstr(r.out, "segment = a|b & c\"d (fail)"));
+    assert_null(strchr(r.out, '\033'));
+    tt_run_free(&r);
+    char *h = tt_read(html, NULL);
+    assert_null(strstr(h, "<script>"));
+    assert_non_null(strstr(h, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    /* One panel per value: three values, each with a title. */
+    assert_int_equal(count_of(h, "class=\"chart\" id=\"slice-0-"), 3);
+    assert_int_equal(count_of(h, "<title id=\"slice-0-"), 3);
+    free(h);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "xmllint --noout '%s' '%s'", html, junit);
+    assert_int_equal(system(cmd), 0);
+    /* Markdown: every row of the gates table keeps its 7 cells. */
+    char *m = tt_read(md, NULL);
+    for (char *line = strtok(m, "\n"); line; line = strtok(NULL, "\n")) {
+        if (line[0] != '|')
+            continue;
+        int cells = 0;
+        for (char *c = line; *c; c++)
+            cells += *c == '|' && (c == line || c[-1] != '\\');
+        assert_int_equal(cells, 8);
+    }
+    free(m);
+    /* A control byte in a value stops the run at its line and column. */
+    f = fopen(p, "a");
+    fprintf(f, "1,bad\033[31m,0,TRAIN\n");
+    fclose(f);
+    r = tt_run("preview --rules '%s' --data '%s' --slice segment", rules, data);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "hostile_segments.csv:1102:3"));
+    assert_non_null(strstr(r.err, "control bytes"));
+    tt_run_free(&r);
+}
+
+/* check-schema --columns on a header gives the verdict of --data. */
+static void test_columns_same_verdict(void **state)
+{
+    (void)state;
+    const char *data = tt_src("tests/fixtures/aliases.csv");
+    tt_run_result a = tt_run("check-schema --rules %s --data '%s' --format json",
+                             V32, data);
+    tt_run_result b = tt_run("check-schema --rules %s --columns '%s' --format "
+                             "json",
+                             V32, data);
+    assert_int_equal(a.status, b.status);
+    cJSON *ja = cJSON_Parse(a.out), *jb = cJSON_Parse(b.out);
+    const cJSON *fa = cJSON_GetObjectItem(ja, "features");
+    const cJSON *fb = cJSON_GetObjectItem(jb, "features");
+    assert_int_equal(cJSON_GetArraySize(fa), cJSON_GetArraySize(fb));
+    for (int i = 0; i < cJSON_GetArraySize(fa); i++) {
+        const cJSON *x = cJSON_GetArrayItem(fa, i), *y = cJSON_GetArrayItem(fb, i);
+        const char *cx = cJSON_GetStringValue(cJSON_GetObjectItem(x, "column"));
+        const char *cy = cJSON_GetStringValue(cJSON_GetObjectItem(y, "column"));
+        assert_true((!cx && !cy) || (cx && cy && !strcmp(cx, cy)));
+    }
+    static const char *keys[] = {"status", "has_target", "has_split",
+                                 "has_contacted_date"};
+    for (size_t k = 0; k < 4; k++) {
+        char *x = cJSON_PrintUnformatted(cJSON_GetObjectItem(ja, keys[k]));
+        char *y = cJSON_PrintUnformatted(cJSON_GetObjectItem(jb, keys[k]));
+        assert_string_equal(x, y);
+        free(x);
+        free(y);
+    }
+    cJSON_Delete(ja);
+    cJSON_Delete(jb);
+    tt_run_free(&a);
+    tt_run_free(&b);
+}
+
 /* ---- the warehouse's own names, on SQLite ------------------------------ */
 
 /* A copy of the export whose header calls two features by aliases. */
@@ -623,6 +735,8 @@ int main(void)
         cmocka_unit_test(test_sliced_scan_equals_sqlite),
         cmocka_unit_test(test_slice_value_cap),
         cmocka_unit_test(test_per_slice_gates),
+        cmocka_unit_test(test_slice_values_are_text),
+        cmocka_unit_test(test_columns_same_verdict),
         cmocka_unit_test(test_sqlite_aliased_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
