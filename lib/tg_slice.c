@@ -456,7 +456,7 @@ void tg_slice_label(const tg_slicing *s, int i, char *buf, size_t n)
 
 cJSON *tg_slicing_json(const tg_slicing *s, const int *splits, int nsplits,
                        const char *model_version, tg_ci_method m,
-                       double level, tg_error *err)
+                       double level, int extended, tg_error *err)
 {
     cJSON *j = cJSON_CreateObject();
     char col[TG_SLICE_MAX_NAME + 16];
@@ -486,7 +486,7 @@ cJSON *tg_slicing_json(const tg_slicing *s, const int *splits, int nsplits,
                 return NULL;
             }
             cJSON_AddItemToObject(sp, tg_split_name(splits[k]),
-                                  tg_split_stats_json(&st, 0));
+                                  tg_split_stats_json(&st, extended));
             tg_split_stats_release(&st);
         }
         cJSON_AddItemToArray(vals, v);

@@ -438,6 +438,30 @@ static void test_slice_values_are_text(void **state)
     char cmd[4096];
     snprintf(cmd, sizeof cmd, "xmllint --noout '%s' '%s'", html, junit);
     assert_int_equal(system(cmd), 0);
+    /* report reads the sliced result back (its schema check included). */
+    r = tt_run("report --from '%s' --slice segment -o '%s'", js, html);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    h = tt_read(html, NULL);
+    assert_int_equal(count_of(h, "class=\"chart\" id=\"slice-0-"), 3);
+    free(h);
+    r = tt_run("report --from '%s' --format markdown", js);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\\[segment = plain\\]"));
+    tt_run_free(&r);
+    /* A tampered slice table is refused. */
+    char *doc = tt_read(js, NULL);
+    char *at = strstr(doc, "\"slices\"");
+    assert_non_null(at);
+    at = strstr(at, "\"leads\":");
+    assert_non_null(at);
+    memcpy(at, "\"leadz\"", 7);
+    const char *bad = tt_write("tampered.json", doc);
+    free(doc);
+    r = tt_run("report --from '%s'", bad);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "slices[0].values[0].leads"));
+    tt_run_free(&r);
     /* Markdown: every row of the gates table keeps its 7 cells. */
     char *m = tt_read(md, NULL);
     for (char *line = strtok(m, "\n"); line; line = strtok(NULL, "\n")) {

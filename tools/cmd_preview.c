@@ -90,7 +90,7 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
         for (int k = 0; k < sl->n; k++) {
             cJSON *x = tg_slicing_json(&sl->s[k], splits, n,
                                        rules->model_version, d->ci_method,
-                                       d->ci_level, &err);
+                                       d->ci_level, 0, &err);
             if (!x) {
                 cJSON_Delete(j);
                 return cli_fail(&err);

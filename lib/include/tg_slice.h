@@ -122,10 +122,11 @@ void tg_slice_label(const tg_slicing *s, int i, char *buf, size_t n);
 /**
  * The slicing as JSON: {"slice", "column", "by", "summary_column",
  * "values": [{"value" (null for NULL), "leads", "labeled", "splits":
- * {SPLIT: preview object}}]} for the given splits. NULL on error.
+ * {SPLIT: preview object}}]} for the given splits (extended: with the
+ * lift intervals and Fisher tests, as in a gate result). NULL on error.
  */
 cJSON *tg_slicing_json(const tg_slicing *s, const int *splits, int nsplits,
                        const char *model_version, tg_ci_method m,
-                       double level, tg_error *err);
+                       double level, int extended, tg_error *err);
 
 #endif
