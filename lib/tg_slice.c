@@ -182,9 +182,10 @@ int tg_slice_key(const tg_slice_spec *s, const char *f, size_t len, char *buf)
     tmp[len] = '\0';
     if (s->is_boolean) {
         /* Exports write booleans as true/false or 1/0: one key each. */
-        if (!strcasecmp(tmp, "true") || !strcmp(tmp, "1"))
+        if ((len == 1 && tmp[0] == '1') || (len == 4 && !strcasecmp(tmp, "true")))
             strcpy(buf, "true");
-        else if (!strcasecmp(tmp, "false") || !strcmp(tmp, "0"))
+        else if ((len == 1 && tmp[0] == '0') ||
+                 (len == 5 && !strcasecmp(tmp, "false")))
             strcpy(buf, "false");
         else
             return -1;
@@ -233,15 +234,45 @@ void tg_slicing_release(tg_slicing *s)
     memset(s, 0, sizeof *s);
 }
 
+/* FNV-1a of a key; NULL (the NULL slice) has its own value. */
+static unsigned key_hash(const char *key)
+{
+    uint32_t h = 2166136261u;
+    if (!key)
+        return 7;
+    for (; *key; key++)
+        h = (h ^ (unsigned char)*key) * 16777619u;
+    return h;
+}
+
+/* The index slot of key: where it is, or the free slot it would take. */
+static int slot_of(const tg_slicing *s, const char *key)
+{
+    unsigned i = key_hash(key) & (TG_SLICE_INDEX - 1);
+    for (;; i = (i + 1) & (TG_SLICE_INDEX - 1)) {
+        int k = s->index[i];
+        if (!k)
+            return (int)i;
+        const char *v = s->values[k - 1].value;
+        if (key ? v && strcmp(v, key) == 0 : !v)
+            return (int)i;
+    }
+}
+
+static void reindex(tg_slicing *s)
+{
+    memset(s->index, 0, sizeof s->index);
+    for (int i = 0; i < s->nvalues; i++)
+        s->index[slot_of(s, s->values[i].value)] = (short)(i + 1);
+}
+
 int tg_slicing_cell(tg_slicing *s, const tg_rules *rules, const char *key,
                     tg_tally **out, tg_error *err)
 {
-    for (int i = 0; i < s->nvalues; i++) {
-        const char *v = s->values[i].value;
-        if (key ? v && strcmp(v, key) == 0 : !v) {
-            *out = &s->values[i].tally;
-            return TG_OK;
-        }
+    int slot = slot_of(s, key);
+    if (s->index[slot]) {
+        *out = &s->values[s->index[slot] - 1].tally;
+        return TG_OK;
     }
     if (s->nvalues == TG_SLICE_MAX_VALUES)
         return tg_error_set(err, TG_EINVAL, NULL, 0, 0,
@@ -263,6 +294,7 @@ int tg_slicing_cell(tg_slicing *s, const tg_rules *rules, const char *key,
         return rc;
     }
     s->nvalues++;
+    s->index[slot] = (short)s->nvalues;
     *out = &c->tally;
     return TG_OK;
 }
@@ -299,6 +331,7 @@ void tg_slicing_sort(tg_slicing *s)
     sort_spec = &s->spec;
     if (s->nvalues > 1)
         qsort(s->values, (size_t)s->nvalues, sizeof *s->values, cell_cmp);
+    reindex(s);
 }
 
 /* ---- the sliced scan --------------------------------------------------- */
@@ -414,8 +447,9 @@ int tg_scan_sliced(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
                                  tg_csv_record_line(csv), 0, "%s", msg);
                     goto done;
                 }
-                snprintf(last[k], sizeof last[k], "%c%s", got ? 'V' : 'N',
-                         got ? key : "");
+                last[k][0] = got ? 'V' : 'N';
+                size_t kl = got ? strlen(key) : 0;
+                memcpy(last[k] + 1, got ? key : "", kl + 1);
             }
             add_row(cache[k], row);
         }

@@ -86,10 +86,15 @@ typedef struct {
     tg_tally tally;
 } tg_slice_cell;
 
+/* Open-addressing index of the values: a power of two above twice the
+ * value cap, so a probe ends quickly. */
+#define TG_SLICE_INDEX 512
+
 typedef struct {
     tg_slice_spec spec;
     int nvalues;
     tg_slice_cell *values;  /* in display order after tg_slicing_sort */
+    short index[TG_SLICE_INDEX]; /* value position + 1 by key hash, 0 free */
 } tg_slicing;
 
 /** Take spec (moved in) and prepare an empty slicing. */
