@@ -10,10 +10,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "tg_preview.h"
 #include "tg_score.h"
@@ -386,9 +388,12 @@ static void add_row(tg_tally *t, const tg_row *row)
     t->rows++;
 }
 
-int tg_scan_sliced(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
-                   const tg_scan_options *opts, tg_error *first_skip,
-                   tg_error *err)
+/* The rows of the files of opts into t and sl, in file order; skipped
+ * rows are added to t->skipped (and t->rows), the first kept in
+ * first_skip when it is the first. */
+static int scan_rows(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
+                     const tg_scan_options *opts, tg_error *first_skip,
+                     tg_error *err)
 {
     tg_reader *rd = NULL;
     int rc = tg_reader_open(&rd, rules, opts, err);
@@ -456,19 +461,192 @@ int tg_scan_sliced(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
     }
     if (rc < 0)
         goto done;
-    t->skipped = tg_reader_skipped(rd, first_skip);
-    t->rows += t->skipped;
-    for (int k = 0; k < n; k++)
-        tg_slicing_sort(&sl[k]);
+    tg_error skip;
+    tg_error_clear(&skip);
+    uint64_t skipped = tg_reader_skipped(rd, &skip);
+    if (skipped && !t->skipped && first_skip)
+        *first_skip = skip;
+    t->skipped += skipped;
+    t->rows += skipped;
     rc = TG_OK;
-    if (opts->fingerprint)
-        rc = tg_scan_fingerprint(t, opts, err);
 done:
     free(cols);
     free(cache);
     free(last);
     tg_reader_free(rd);
     return rc;
+}
+
+static int spec_copy(tg_slice_spec *d, const tg_slice_spec *s)
+{
+    *d = *s;
+    d->expr = strdup(s->expr);
+    d->column = strdup(s->column);
+    d->edges = NULL;
+    d->labels = NULL;
+    if (s->nedges) {
+        d->edges = malloc((size_t)s->nedges * sizeof *d->edges);
+        d->labels = malloc((size_t)(s->nedges + 1) * sizeof *d->labels);
+        if (d->edges && d->labels) {
+            memcpy(d->edges, s->edges, (size_t)s->nedges * sizeof *d->edges);
+            memcpy(d->labels, s->labels,
+                   (size_t)(s->nedges + 1) * sizeof *d->labels);
+        }
+    }
+    if (!d->expr || !d->column || (s->nedges && (!d->edges || !d->labels))) {
+        tg_slice_spec_release(d);
+        return TG_ENOMEM;
+    }
+    return TG_OK;
+}
+
+/* Add every value of src into dst (same slicing). */
+static int slicing_merge(tg_slicing *dst, const tg_slicing *src,
+                         const tg_rules *rules, tg_error *err)
+{
+    for (int i = 0; i < src->nvalues; i++) {
+        tg_tally *t;
+        int rc = tg_slicing_cell(dst, rules, src->values[i].value, &t, err);
+        if (rc)
+            return rc;
+        tg_tally_merge(t, &src->values[i].tally);
+    }
+    return TG_OK;
+}
+
+/*
+ * Sharded exports: one worker per thread takes files w, w + T, ... into
+ * its own tallies; the error reported is that of the first failing file
+ * and the first skipped row that of the first file with one, as a scan
+ * file after file would report them.
+ */
+typedef struct {
+    const tg_rules *rules;
+    const tg_scan_options *opts;
+    const tg_slicing *proto;
+    int n, worker, nworkers;
+    tg_tally t;
+    tg_slicing *sl;
+    int err_file, skip_file, rc;
+    tg_error err, skip;
+} shard_worker;
+
+static void *shard_main(void *arg)
+{
+    shard_worker *w = arg;
+    for (int f = w->worker; f < w->opts->npaths; f += w->nworkers) {
+        tg_scan_options o = *w->opts;
+        o.paths = &w->opts->paths[f];
+        o.npaths = 1;
+        tg_error skip;
+        tg_error_clear(&skip);
+        uint64_t before = w->t.skipped;
+        int rc = scan_rows(&w->t, w->sl, w->n, w->rules, &o, &skip, &w->err);
+        if (w->t.skipped > before && w->skip_file < 0) {
+            w->skip_file = f;
+            w->skip = skip;
+        }
+        if (rc) {
+            w->rc = rc;
+            w->err_file = f;
+            break;
+        }
+    }
+    return NULL;
+}
+
+static int scan_shards(tg_tally *t, tg_slicing *sl, int n,
+                       const tg_rules *rules, const tg_scan_options *opts,
+                       int nworkers, tg_error *first_skip, tg_error *err)
+{
+    shard_worker *w = calloc((size_t)nworkers, sizeof *w);
+    pthread_t *tid = calloc((size_t)nworkers, sizeof *tid);
+    int rc = w && tid ? TG_OK
+                      : tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
+                                     "out of memory");
+    int started = 0, prepared = 0;
+    for (; rc == TG_OK && prepared < nworkers; prepared++) {
+        shard_worker *x = &w[prepared];
+        *x = (shard_worker){rules, opts, sl, n, prepared, nworkers,
+                            {0}, NULL, -1, -1, TG_OK, {0}, {0}};
+        if ((rc = tg_tally_init(&x->t, rules, err)))
+            break;
+        if (!(x->sl = calloc((size_t)n, sizeof *x->sl))) {
+            rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            break;
+        }
+        for (int k = 0; k < n && rc == TG_OK; k++) {
+            tg_slice_spec copy;
+            if (spec_copy(&copy, &sl[k].spec))
+                rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            else
+                tg_slicing_init(&x->sl[k], &copy);
+        }
+    }
+    for (; rc == TG_OK && started < nworkers; started++)
+        if (pthread_create(&tid[started], NULL, shard_main, &w[started])) {
+            rc = tg_error_set(err, TG_EINTERNAL, NULL, 0, 0,
+                              "cannot start a scan thread");
+            break;
+        }
+    for (int i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    if (rc == TG_OK) {
+        /* The first failing file's error, as a sequential scan reports. */
+        int bad = -1, skipper = -1;
+        for (int i = 0; i < nworkers; i++) {
+            if (w[i].rc && (bad < 0 || w[i].err_file < w[bad].err_file))
+                bad = i;
+            if (w[i].skip_file >= 0 &&
+                (skipper < 0 || w[i].skip_file < w[skipper].skip_file))
+                skipper = i;
+        }
+        if (bad >= 0) {
+            *err = w[bad].err;
+            rc = w[bad].rc;
+        }
+        if (skipper >= 0 && first_skip)
+            *first_skip = w[skipper].skip;
+        for (int i = 0; i < nworkers && rc == TG_OK; i++) {
+            tg_tally_merge(t, &w[i].t);
+            for (int k = 0; k < n && rc == TG_OK; k++)
+                rc = slicing_merge(&sl[k], &w[i].sl[k], rules, err);
+        }
+    }
+    for (int i = 0; i < prepared && w; i++) {
+        tg_tally_release(&w[i].t);
+        for (int k = 0; w[i].sl && k < n; k++)
+            tg_slicing_release(&w[i].sl[k]);
+        free(w[i].sl);
+    }
+    free(w);
+    free(tid);
+    return rc;
+}
+
+int tg_scan_sliced(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
+                   const tg_scan_options *opts, tg_error *first_skip,
+                   tg_error *err)
+{
+    if (first_skip)
+        tg_error_clear(first_skip);
+    int threads = opts->threads;
+    if (threads <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cpus > 0 ? (int)cpus : 1;
+    }
+    if (threads > opts->npaths)
+        threads = opts->npaths;
+    if (threads > 16)
+        threads = 16;
+    int rc = threads > 1
+                 ? scan_shards(t, sl, n, rules, opts, threads, first_skip, err)
+                 : scan_rows(t, sl, n, rules, opts, first_skip, err);
+    if (rc)
+        return rc;
+    for (int k = 0; k < n; k++)
+        tg_slicing_sort(&sl[k]);
+    return opts->fingerprint ? tg_scan_fingerprint(t, opts, err) : TG_OK;
 }
 
 /* ---- JSON -------------------------------------------------------------- */

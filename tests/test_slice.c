@@ -219,6 +219,96 @@ static void test_sliced_scan_equals_sqlite(void **state)
     tg_rules_free(r);
 }
 
+/* Shards: 1 to 4 threads give the one-file scan's slices, and the error
+ * and first skipped row of the first bad file. */
+static void test_sliced_shards(void **state)
+{
+    (void)state;
+    const char *whole = strdup(synth_file("whole.csv", 9000));
+    size_t len;
+    char *text = tt_read(whole, &len);
+    char *body = strchr(text, '\n') + 1;
+    const char *paths[3];
+    char *cut = body;
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "shard%d.csv", i);
+        /* Every third of the rows, each shard with the header. */
+        char *end = cut;
+        for (int k = 0; k < 3000 && *end; k++)
+            end = strchr(end, '\n') + 1;
+        FILE *f = fopen(tt_path(name), "wb");
+        fwrite(text, 1, (size_t)(body - text), f);
+        fwrite(cut, 1, (size_t)(end - cut), f);
+        fclose(f);
+        paths[i] = strdup(tt_path(name));
+        cut = end;
+    }
+    tg_rules *r = tt_rules(V32);
+    static const char *exprs[] = {"is_wirehouse", "contacted_date:month",
+                                  "firm_rep_count_at_contact:0,10,50,200"};
+    tg_tally ref;
+    tg_slicing refsl[3];
+    for (int threads = 0; threads <= 4; threads++) {
+        tg_tally t;
+        tg_slicing sl[3];
+        tg_error err, skip;
+        tg_error_clear(&err);
+        for (int k = 0; k < 3; k++) {
+            tg_slice_spec sp;
+            spec(&sp, exprs[k], r);
+            tg_slicing_init(threads ? &sl[k] : &refsl[k], &sp);
+        }
+        assert_tg_ok(tg_tally_init(threads ? &t : &ref, r, &err));
+        tg_scan_options o = TG_SCAN_OPTIONS_INIT;
+        o.paths = threads ? paths : &whole;
+        o.npaths = threads ? 3 : 1;
+        o.threads = threads;
+        assert_tg_ok(tg_scan_sliced(threads ? &t : &ref, threads ? sl : refsl,
+                                    3, r, &o, &skip, &err));
+        if (!threads)
+            continue;
+        assert_int_equal(t.rows, ref.rows);
+        assert_memory_equal(t.cells, ref.cells,
+                            sizeof *t.cells * (size_t)(TG_NSPLITS * t.ntiers));
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(sl[k].nvalues, refsl[k].nvalues);
+            for (int v = 0; v < sl[k].nvalues; v++) {
+                const char *a = sl[k].values[v].value, *b = refsl[k].values[v].value;
+                assert_true((!a && !b) || (a && b && !strcmp(a, b)));
+                assert_memory_equal(sl[k].values[v].tally.cells,
+                                    refsl[k].values[v].tally.cells,
+                                    sizeof *t.cells *
+                                        (size_t)(TG_NSPLITS * t.ntiers));
+                assert_memory_equal(sl[k].values[v].tally.first_date,
+                                    refsl[k].values[v].tally.first_date,
+                                    sizeof t.first_date);
+            }
+            tg_slicing_release(&sl[k]);
+        }
+        tg_tally_release(&t);
+    }
+    for (int k = 0; k < 3; k++)
+        tg_slicing_release(&refsl[k]);
+    tg_tally_release(&ref);
+    /* Bad values in shards 1 and 2: the error named is shard 1's. */
+    for (int i = 1; i < 3; i++) {
+        FILE *f = fopen(paths[i], "ab");
+        fprintf(f, "X,1,2024-03-01,1,1,1,1,1,maybe,0,TRAIN\n");
+        fclose(f);
+    }
+    for (int threads = 1; threads <= 3; threads++) {
+        tt_run_result rr = tt_run("preview --rules %s --data '%s' --data '%s' "
+                                  "--data '%s' --slice is_wirehouse --threads %d",
+                                  V32, paths[0], paths[1], paths[2], threads);
+        assert_int_equal(rr.status, 2);
+        assert_non_null(strstr(rr.err, "shard1.csv:3002"));
+        tt_run_free(&rr);
+    }
+    free(text);
+    tg_rules_free(r);
+}
+
 /* ---- a small rule set and crafted segments ----------------------------- */
 
 static const char *RULES =
@@ -757,6 +847,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_slice_keys),
         cmocka_unit_test(test_sliced_scan_equals_sqlite),
+        cmocka_unit_test(test_sliced_shards),
         cmocka_unit_test(test_slice_value_cap),
         cmocka_unit_test(test_per_slice_gates),
         cmocka_unit_test(test_slice_values_are_text),
