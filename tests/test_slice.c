@@ -24,10 +24,21 @@
 
 static const char *V32 = "registry/tiers/v3.2.json";
 
+/* A copy of a path that outlives tt_path's ring of buffers (no heap:
+ * the sanitizer build checks for leaks). */
+static const char *keep(const char *path)
+{
+    static char pool[64][1024];
+    static int next;
+    char *p = pool[next++ % 64];
+    snprintf(p, sizeof pool[0], "%s", path);
+    return p;
+}
+
 /* tt_write, with a copy of the path that outlives tt_path's ring. */
 static const char *tt_strdup_write(const char *name, const char *text)
 {
-    return strdup(tt_write(name, text));
+    return keep(tt_write(name, text));
 }
 
 static void spec(tg_slice_spec *s, const char *expr, const tg_rules *r)
@@ -224,7 +235,7 @@ static void test_sliced_scan_equals_sqlite(void **state)
 static void test_sliced_shards(void **state)
 {
     (void)state;
-    const char *whole = strdup(synth_file("whole.csv", 9000));
+    const char *whole = keep(synth_file("whole.csv", 9000));
     size_t len;
     char *text = tt_read(whole, &len);
     char *body = strchr(text, '\n') + 1;
@@ -241,7 +252,7 @@ static void test_sliced_shards(void **state)
         fwrite(text, 1, (size_t)(body - text), f);
         fwrite(cut, 1, (size_t)(end - cut), f);
         fclose(f);
-        paths[i] = strdup(tt_path(name));
+        paths[i] = keep(tt_path(name));
         cut = end;
     }
     tg_rules *r = tt_rules(V32);
@@ -365,8 +376,8 @@ static const char *segments_csv(void)
 static void test_per_slice_gates(void **state)
 {
     (void)state;
-    const char *rules = strdup(tt_write("r.json", RULES));
-    const char *data = strdup(segments_csv());
+    const char *rules = keep(tt_write("r.json", RULES));
+    const char *data = keep(segments_csv());
     const char *pol = tt_strdup_write(
         "p.json",
         "{\"policy_id\": \"p\", \"gates\": ["
@@ -491,7 +502,7 @@ static int count_of(const char *hay, const char *needle)
 static void test_slice_values_are_text(void **state)
 {
     (void)state;
-    const char *rules = strdup(tt_write("r.json", RULES));
+    const char *rules = keep(tt_write("r.json", RULES));
     const char *p = tt_path("hostile_segments.csv");
     FILE *f = fopen(p, "w");
     fprintf(f, "x,segment,target,split\n");
@@ -500,7 +511,7 @@ static void test_slice_values_are_text(void **state)
     rows(f, "plain", 1, 200, 60);
     rows(f, "plain", 0, 500, 20);
     fclose(f);
-    const char *data = strdup(p);
+    const char *data = keep(p);
     const char *pol = tt_strdup_write(
         "hp.json",
         "{\"policy_id\": \"hp\", \"gates\": ["
@@ -508,8 +519,8 @@ static void test_slice_values_are_text(void **state)
         "  \"check\": \"conversion_rate\", \"tiers\": [\"TIER_1A\"],"
         "  \"min\": 0.15, \"severity\": \"block\", \"per_slice\": true,"
         "  \"min_slice_size\": 100}]}");
-    const char *html = strdup(tt_path("h.html")), *md = strdup(tt_path("h.md")),
-               *junit = strdup(tt_path("h.xml")), *js = strdup(tt_path("h.json"));
+    const char *html = keep(tt_path("h.html")), *md = keep(tt_path("h.md")),
+               *junit = keep(tt_path("h.xml")), *js = keep(tt_path("h.json"));
     tt_run_result r = tt_run("gate --rules '%s' --policy '%s' --data '%s' "
                              "--slice segment --html '%s' --markdown '%s' "
                              "--junit '%s' --json '%s'",
@@ -681,8 +692,8 @@ static void test_sqlite_aliased_table(void **state)
 {
     (void)state;
     /* tt_path's buffers are a ring: keep copies of the paths used late. */
-    const char *data = strdup(synth_file("sample2.csv", 20000));
-    const char *aliased = strdup(aliased_copy(data));
+    const char *data = keep(synth_file("sample2.csv", 20000));
+    const char *aliased = keep(aliased_copy(data));
     tg_rules *r = tt_rules(V32);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
@@ -690,7 +701,7 @@ static void test_sqlite_aliased_table(void **state)
 
     /* Step 1 in the warehouse. */
     char *sc = gen_sql(r, TG_EMIT_SCHEMA_CHECK, NULL, NULL, 0);
-    const char *colcsv = strdup(export_csv(db, sc, "columns.csv"));
+    const char *colcsv = keep(export_csv(db, sc, "columns.csv"));
     free(sc);
     tg_columns cols;
     tg_error err;
@@ -718,7 +729,7 @@ static void test_sqlite_aliased_table(void **state)
     assert_true(asprintf(&sc2, "%.*spragma_table_info('lead_scoring_features_pit2')%s",
                          (int)(at - sc), sc,
                          at + strlen("pragma_table_info('lead_scoring_features_pit')")) > 0);
-    const char *missing = strdup(export_csv(db, sc2, "columns2.csv"));
+    const char *missing = keep(export_csv(db, sc2, "columns2.csv"));
     free(sc);
     free(sc2);
     run = tt_run("check-schema --rules %s --columns '%s'", V32, missing);
@@ -778,7 +789,7 @@ static void test_sqlite_aliased_table(void **state)
     for (int k = 0; k < 3; k++)
         spec(&specs[k], exprs[k], r);
     char *sum = gen_sql(r, TG_EMIT_SUMMARY, map, specs, 3);
-    const char *sumcsv = strdup(export_csv(db, sum, "summary.csv"));
+    const char *sumcsv = keep(export_csv(db, sum, "summary.csv"));
     free(sum);
     const char *pol = tt_strdup_write(
         "slicepol.json",
