@@ -544,13 +544,25 @@ static void test_render_hostile_text_stays_text(void **state)
     free(jtext);
     assert_non_null(doc);
     int outcomes = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "gates"));
+    /* The reliability section's two tables: a row per blocking gate and
+     * tier, and a row per tier and split with blocking gates. */
+    const cJSON *rel = cJSON_GetObjectItem(doc, "reliability"), *tier;
+    int rel_rows = cJSON_GetArraySize(cJSON_GetObjectItem(rel, "gates")) + 4;
+    cJSON_ArrayForEach(tier, cJSON_GetObjectItem(rel, "tiers"))
+    {
+        static const char *sp[2] = {"TRAIN", "TEST"};
+        for (int k = 0; k < 2; k++)
+            rel_rows += cJSON_GetObjectItem(cJSON_GetObjectItem(tier, sp[k]),
+                                            "blocking_gates")
+                            ->valuedouble > 0;
+    }
     cJSON_Delete(doc);
 
     char *n = slurp(normal, NULL), *h = slurp(html, NULL);
     check_html("gate --html", h, n);
     free(h);
     char *m = slurp(md, NULL);
-    check_markdown("gate --markdown", m, outcomes + 2);
+    check_markdown("gate --markdown", m, outcomes + 2 + rel_rows);
     free(m);
     char cmd[2048];
     snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", junit);

@@ -473,6 +473,33 @@ static void test_per_slice_gates(void **state)
     assert_int_equal(judged, 4);
     cJSON_Delete(j);
     tt_run_free(&r);
+    /* plan --slice: the per-slice gates' reliability in every slice they
+     * judge, none for the slice too small for them. */
+    r = tt_run("plan --rules '%s' --policy '%s' --data '%s' --slice segment "
+               "--draws 1000 --format json",
+               rules, pol, data);
+    assert_int_equal(r.status, 0);
+    j = cJSON_Parse(r.out);
+    assert_non_null(j);
+    int planned = 0, unplanned = 0;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(
+                              cJSON_GetArrayItem(cJSON_GetObjectItem(j, "slices"), 0),
+                              "values"))
+    {
+        const cJSON *rel = cJSON_GetObjectItem(v, "reliability");
+        const char *val = cJSON_GetStringValue(cJSON_GetObjectItem(v, "value"));
+        if (cJSON_IsNull(rel)) {
+            unplanned++;
+            assert_string_equal(val, "tiny");
+        } else {
+            assert_true(cJSON_IsObject(rel));
+            planned++;
+        }
+    }
+    assert_int_equal(planned, 4);
+    assert_int_equal(unplanned, 1);
+    cJSON_Delete(j);
+    tt_run_free(&r);
     /* Policy errors name the gate and the key. */
     const char *bad = tt_strdup_write(
         "p3.json",
@@ -563,10 +590,10 @@ static void test_slice_values_are_text(void **state)
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "slices[0].values[0].leads"));
     tt_run_free(&r);
-    /* Markdown: every row of the gates table keeps its 7 cells. */
+    /* Markdown: every row of the gates table keeps its 7 cells (3 rows). */
     char *m = tt_read(md, NULL);
     for (char *line = strtok(m, "\n"); line; line = strtok(NULL, "\n")) {
-        if (line[0] != '|')
+        if (strncmp(line, "| rate |", 8) != 0 || !strstr(line, "Tier 1A >= 15%"))
             continue;
         int cells = 0;
         for (char *c = line; *c; c++)
