@@ -12,10 +12,11 @@
 #include "tg_csv.h"
 #include "tg_util.h"
 
-enum { C_SPLIT, C_TIER, C_LEADS, C_LABELED, C_CONV, C_FIRST, C_LAST, C_N };
+enum { C_SPLIT, C_TIER, C_LEADS, C_LABELED, C_CONV, C_FIRST, C_LAST,
+       C_VARIANT, C_N };
 static const char *names[C_N] = {"split", "tier", "leads", "labeled",
                                  "conversions", "first_contacted_date",
-                                 "last_contacted_date"};
+                                 "last_contacted_date", "variant"};
 
 static int field_error(tg_csv *c, int col, tg_error *err, const char *fmt,
                        const char *a, const char *b)
@@ -53,22 +54,29 @@ static int count_of(tg_csv *c, int col, uint64_t *out, tg_error *err)
     return TG_OK;
 }
 
-int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
-                    tg_error *err)
+/*
+ * The reader behind both summaries: with variant names (n of them), the
+ * CSV has a variant column and each row goes to its variant's tally;
+ * without (n = 1, vnames NULL), every row is the one rule set's.
+ */
+static int load(tg_tally *ts, tg_rules *const *rs, const char *const *vnames,
+                int n, const char *path, tg_error *err)
 {
     tg_csv *c = NULL;
-    int col[C_N], rc;
+    int col[C_N], rc, ninit = 0;
     for (int k = 0; k < C_N; k++)
         col[k] = -1;
-    if ((rc = tg_tally_init(t, rules, err)))
-        return rc;
+    for (; ninit < n; ninit++)
+        if ((rc = tg_tally_init(&ts[ninit], rs[ninit], err)))
+            goto fail;
     if ((rc = tg_csv_open(&c, path, err)))
         goto fail;
     if ((rc = tg_csv_next(c, err)) <= 0) {
         if (rc == 0)
             rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
-                              "empty file: expected the header split,tier,"
-                              "leads,labeled,conversions");
+                              "empty file: expected the header %ssplit,tier,"
+                              "leads,labeled,conversions",
+                              vnames ? "variant," : "");
         goto fail;
     }
     for (size_t i = 0; i < tg_csv_nfields(c); i++) {
@@ -78,13 +86,16 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
             if (strlen(names[k]) == len && strncasecmp(f, names[k], len) == 0)
                 col[k] = (int)i;
     }
-    for (int k = 0; k <= C_CONV; k++)
-        if (col[k] < 0) {
+    for (int k = 0; k <= C_VARIANT; k++)
+        if (col[k] < 0 && (k <= C_CONV || (k == C_VARIANT && vnames))) {
             rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
-                              "missing column '%s' (a summary has split,tier,"
-                              "leads,labeled,conversions)", names[k]);
+                              "missing column '%s' (a summary has %ssplit,tier,"
+                              "leads,labeled,conversions)", names[k],
+                              vnames ? "variant," : "");
             goto fail;
         }
+    if (!vnames)
+        col[C_VARIANT] = -1;
     int maxcol = 0;
     for (int k = 0; k < C_N; k++)
         maxcol = col[k] > maxcol ? col[k] : maxcol;
@@ -96,8 +107,24 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
             goto fail;
         }
         size_t len;
-        const char *f = tg_csv_field(c, (size_t)col[C_TIER], &len);
+        const char *f;
+        int v = 0;
         char tier[256];
+        if (vnames) {
+            f = tg_csv_field(c, (size_t)col[C_VARIANT], &len);
+            for (v = 0; v < n; v++)
+                if (strlen(vnames[v]) == len && memcmp(vnames[v], f, len) == 0)
+                    break;
+            if (v == n) {
+                snprintf(tier, sizeof tier, "%.*s", (int)(len > 100 ? 100 : len), f);
+                rc = field_error(c, col[C_VARIANT], err, "unknown variant "
+                                 "'%s'%s", tier, " (not in the sweep)");
+                goto fail;
+            }
+        }
+        tg_tally *t = &ts[v];
+        const tg_rules *rules = rs[v];
+        f = tg_csv_field(c, (size_t)col[C_TIER], &len);
         snprintf(tier, sizeof tier, "%.*s", (int)len, f);
         int k = tg_rules_tier_index(rules, tier);
         if (k < 0) {
@@ -140,14 +167,14 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
             f = tg_csv_field(c, (size_t)col[d], &len);
             if (len == 0)
                 continue;
-            int v = tg_parse_date(f, len);
-            if (!v) {
+            int day = tg_parse_date(f, len);
+            if (!day) {
                 snprintf(tier, sizeof tier, "%.*s", (int)(len < 40 ? len : 40), f);
                 rc = field_error(c, col[d], err, "'%s' needs a date "
                                  "(YYYY-MM-DD), found '%s'", names[d], tier);
                 goto fail;
             }
-            tg_tally_see_date(t, split, v);
+            tg_tally_see_date(t, split, day);
         }
     }
     if (rc < 0)
@@ -156,6 +183,21 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
     return TG_OK;
 fail:
     tg_csv_free(c);
-    tg_tally_release(t);
+    for (int k = 0; k < ninit; k++)
+        tg_tally_release(&ts[k]);
     return rc;
+}
+
+int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
+                    tg_error *err)
+{
+    tg_rules *r = (tg_rules *)rules; /* read only */
+    return load(t, &r, NULL, 1, path, err);
+}
+
+int tg_summary_load_variants(tg_tally *tallies, tg_rules *const *rules,
+                             const char *const *variants, int n,
+                             const char *path, tg_error *err)
+{
+    return load(tallies, rules, variants, n, path, err);
 }

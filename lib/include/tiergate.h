@@ -29,5 +29,9 @@
 #include "tg_report.h"
 #include "tg_compare.h"
 #include "tg_lint.h"
+#include "tg_multiscan.h"
+#include "tg_sweep.h"
+#include "tg_sweep_run.h"
+#include "tg_sweep_report.h"
 
 #endif
