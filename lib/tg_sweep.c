@@ -417,6 +417,28 @@ static int edit_when(edit_ctx *x, const cJSON *e, const char *kp,
     return TG_OK;
 }
 
+/*
+ * Insert item into the doc's tiers before index idx by rebuilding the
+ * array: cJSON_InsertItemInArray of the packaged cJSON (1.7.15) drops
+ * an item inserted in the middle of an array.
+ */
+static int insert_tier(cJSON *doc, int idx, cJSON *item)
+{
+    cJSON *old = tiers_of(doc), *arr = cJSON_CreateArray();
+    if (!arr)
+        return TG_ENOMEM;
+    int i = 0;
+    while (cJSON_GetArraySize(old) > 0) {
+        if (i++ == idx)
+            cJSON_AddItemToArray(arr, item);
+        cJSON_AddItemToArray(arr, cJSON_DetachItemFromArray(old, 0));
+    }
+    if (i <= idx)
+        cJSON_AddItemToArray(arr, item);
+    cJSON_ReplaceItemInObjectCaseSensitive(doc, "tiers", arr);
+    return TG_OK;
+}
+
 static int edit_add(edit_ctx *x, const cJSON *e, const char *kp,
                     tg_error *err)
 {
@@ -437,7 +459,10 @@ static int edit_add(edit_ctx *x, const cJSON *e, const char *kp,
             snprintf(k, sizeof k, "%s.before", kp);
             return verr(err, x->s, x->variant, k, "no tier '%s'", before);
         }
-        cJSON_InsertItemInArray(arr, idx, copy);
+        if (insert_tier(x->doc, idx, copy) != TG_OK) {
+            cJSON_Delete(copy);
+            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        }
         change(x, "added %s before %s", str_key(t, "name"), before);
     } else {
         cJSON_AddItemToArray(arr, copy);

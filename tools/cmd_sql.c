@@ -13,7 +13,9 @@ static const char help[] =
     "                    [--emit scoring|production-view|salesforce-sync|\n"
     "                            sga-dashboard|calibration|summary|all]\n"
     "                    [--project P --dataset D] [--out-dir DIR] "
-    "[--check]\n\n"
+    "[--check]\n"
+    "       tiergate sql --emit sweep --sweep FILE [--rules FILE] [--dialect D]\n"
+    "                    [--project P --dataset D] [-o FILE]\n\n"
     "Generate the brief's SQL from the rule set: the scoring table (step 3),\n"
     "the production view (4), the Salesforce sync (5), the SGA dashboard (6),\n"
     "the calibration table (9), and the summary query whose CSV export\n"
@@ -28,6 +30,12 @@ static const char help[] =
     "  --dataset D      BigQuery dataset\n"
     "  --out-dir DIR    write each piece to DIR/<brief's file name>\n"
     "                   (replaced atomically); default: standard output\n"
+    "  --sweep FILE     with --emit sweep: one query counting every variant\n"
+    "                   of the sweep per split and tier (one CASE per\n"
+    "                   variant, the table read once), whose CSV export\n"
+    "                   `tiergate sweep --summary` reads; --rules replaces\n"
+    "                   the sweep's base\n"
+    "  -o FILE          with --emit sweep: write there (atomically)\n"
     "  --check          write nothing: exit 1 and list the files in DIR\n"
     "                   (default sql) that differ from what the rule set\n"
     "                   generates\n"
@@ -39,8 +47,52 @@ enum {
     OPT_PROJECT,
     OPT_DATASET,
     OPT_OUT_DIR,
-    OPT_CHECK
+    OPT_CHECK,
+    OPT_SWEEP
 };
+
+/* sql --emit sweep: the sweep's summary query. */
+static int emit_sweep(const char *sweep_path, const char *rules_path,
+                      tg_sql_options *so, const char *out_path)
+{
+    tg_sweep *sw = NULL;
+    tg_error err;
+    tg_error_clear(&err);
+    if (tg_sweep_load(&sw, sweep_path, rules_path, &err) != TG_OK)
+        return cli_fail(&err);
+    tg_rules **rs = malloc((size_t)sw->nvariants * sizeof *rs);
+    const char **names = malloc((size_t)sw->nvariants * sizeof *names);
+    char *text = NULL, regen[2048];
+    int r = EXIT_INTERNAL;
+    if (!rs || !names)
+        goto done;
+    for (int i = 0; i < sw->nvariants; i++) {
+        rs[i] = sw->variants[i].rules;
+        names[i] = sw->variants[i].name;
+    }
+    snprintf(regen, sizeof regen, "tiergate sql --emit sweep --sweep %s%s%s%s%s",
+             sweep_path, rules_path ? " --rules " : "",
+             rules_path ? rules_path : "",
+             so->dialect != TG_DIALECT_BIGQUERY ? " --dialect " : "",
+             so->dialect != TG_DIALECT_BIGQUERY ? tg_dialect_name(so->dialect)
+                                                 : "");
+    so->regen = regen;
+    if (tg_sql_generate_sweep(&text, rs, names, sw->nvariants, so, sweep_path,
+                              sw->sha256, &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    if (out_path && strcmp(out_path, "-") != 0)
+        r = cli_write_file(out_path, text, strlen(text));
+    else
+        r = fputs(text, stdout) < 0 ? EXIT_INTERNAL : EXIT_OK;
+done:
+    free(text);
+    free(rs);
+    free(names);
+    tg_sweep_free(sw);
+    return r;
+}
 
 int cmd_sql(int argc, char **argv)
 {
@@ -51,21 +103,25 @@ int cmd_sql(int argc, char **argv)
         {"emit", required_argument, NULL, OPT_EMIT},
         {"help", no_argument, NULL, 'h'},
         {"out-dir", required_argument, NULL, OPT_OUT_DIR},
+        {"output", required_argument, NULL, 'o'},
         {"project", required_argument, NULL, OPT_PROJECT},
         {"rules", required_argument, NULL, OPT_RULES},
+        {"sweep", required_argument, NULL, OPT_SWEEP},
         {NULL, 0, NULL, 0},
     };
     cli_data d = CLI_DATA_INIT;
     tg_sql_options so = {TG_DIALECT_BIGQUERY, NULL, NULL, NULL};
-    int emit = -1, check = 0, c, r = EXIT_OK;
-    const char *out_dir = NULL;
+    int emit = -1, check = 0, c, r = EXIT_OK, sweep_emit = 0;
+    const char *out_dir = NULL, *sweep_path = NULL, *out_path = NULL;
     tg_rules *rules = NULL;
     tg_error err;
     tg_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
         case 'h': r = cli_help(help); goto done;
+        case 'o': out_path = optarg; break;
+        case OPT_SWEEP: sweep_path = optarg; break;
         case OPT_RULES: d.rules = optarg; break;
         case OPT_CHECK: check = 1; break;
         case OPT_PROJECT: so.project = optarg; break;
@@ -86,11 +142,13 @@ int cmd_sql(int argc, char **argv)
         case OPT_EMIT:
             if (strcmp(optarg, "all") == 0)
                 emit = -1;
+            else if (strcmp(optarg, "sweep") == 0)
+                sweep_emit = 1;
             else if ((emit = tg_emit_parse(optarg)) < 0) {
                 r = cli_usage("sql",
                               "--emit takes scoring, production-view, "
                               "salesforce-sync, sga-dashboard, "
-                              "calibration, summary or all, not '%s'",
+                              "calibration, summary, sweep or all, not '%s'",
                               optarg);
                 goto done;
             }
@@ -100,6 +158,18 @@ int cmd_sql(int argc, char **argv)
     }
     if (optind < argc) {
         r = cli_usage("sql", "unexpected argument '%s'", argv[optind]);
+        goto done;
+    }
+    if (sweep_emit || sweep_path) {
+        if (!sweep_emit || !sweep_path || check || out_dir)
+            r = cli_usage("sql", "--sweep FILE goes with --emit sweep (and "
+                                 "-o FILE, not --out-dir or --check)");
+        else
+            r = emit_sweep(sweep_path, d.rules, &so, out_path);
+        goto done;
+    }
+    if (out_path) {
+        r = cli_usage("sql", "-o FILE is for --emit sweep; use --out-dir DIR");
         goto done;
     }
     if (check && !out_dir)
