@@ -84,11 +84,11 @@ static void test_cli_gate_json_shape_and_exit_codes(void **state)
     assert_non_null(strstr(r.out, "overall: FAILED"));
     tt_run_free(&r);
 
-    /* A release whose Tier 1C misses its gates exits 1. */
+    /* A release whose Tier 2A misses its gates exits 1. */
     const char *bad = synth("seed1.csv", "--seed 1");
     r = tt_run(GATE "--data '%s'", bad);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.out, "FAIL 8b.tier1 TIER_1C_PRIME_MOVER"));
+    assert_non_null(strstr(r.out, "FAIL 8b.tier2 TIER_2A_PROVEN_MOVER"));
     tt_run_free(&r);
 
     /* A broken policy exits 2 naming the gate and key. */
