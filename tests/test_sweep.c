@@ -727,25 +727,76 @@ static void test_sweep_summary_sql_on_sqlite(void **state)
     tt_run_free(&r);
 }
 
-/* The HTML section: one point per variant, the chosen one ringed, the
- * frontier drawn, input escaped. */
+/* xmllint over a file: 0 when well-formed and expr counts want. */
+static void xml_count(const char *file, const char *expr, int want)
+{
+    char cmd[4096];
+    char outp[1100];
+    snprintf(outp, sizeof outp, "%s", tt_path("xpath.out"));
+    snprintf(cmd, sizeof cmd, "xmllint --xpath \"count(%s)\" '%s' > '%s' 2>&1",
+             expr, file, outp);
+    if (system(cmd) != 0)
+        fail_msg("xmllint failed on %s in %s", expr, file);
+    char *out = tt_read(outp, NULL);
+    if (atoi(out) != want)
+        fail_msg("%s: count(%s) is %s, want %d", file, expr, out, want);
+    free(out);
+}
+
+/* The HTML: one point per variant, the chosen one ringed, the frontier
+ * drawn, well-formed alone and as a section of the release report;
+ * names from the sweep file escaped. */
 static void test_sweep_html(void **state)
 {
     (void)state;
-    const char *html = tt_path("sweep.html");
-    tt_run_result r = tt_run("sweep --policy " POLICY " --sweep " LOOSEN
-                             " --data tests/fixtures/synthetic_sample.csv "
-                             "--format html -o '%s'", html);
+    char html[1100], json[1100], gate[1100], report[1100];
+    snprintf(html, sizeof html, "%s", tt_path("sweep.html"));
+    snprintf(json, sizeof json, "%s", tt_path("sweep.json"));
+    snprintf(gate, sizeof gate, "%s", tt_path("gate.json"));
+    snprintf(report, sizeof report, "%s", tt_path("report.html"));
+    /* A variant name with markup characters the name alphabet allows. */
+    const char *p = tt_write("markup.json",
+        "{\"sweep_id\":\"<b>x</b>\",\"base\":\"" TG_SOURCE_DIR "/" V32 "\","
+        "\"variants\":[{\"name\":\"a<b>c\",\"edits\":[{\"op\":\"set\","
+        "\"tier\":\"TIER_2A_PROVEN_MOVER\",\"at\":\"num_prior_firms >=\","
+        "\"value\":4}]}]}");
+    tt_run_result r = tt_run("sweep --policy " POLICY " --sweep '%s' --data '%s' "
+                             "--format html -o '%s' --json '%s'", p,
+                             default_export(), html, json);
     assert_true(r.status == 0 || r.status == 1);
     tt_run_free(&r);
     size_t len;
     char *t = tt_read(html, &len);
     assert_non_null(t);
-    assert_non_null(strstr(t, "id=\"chart-sweep\""));
-    assert_non_null(strstr(t, "<polyline"));
-    assert_non_null(strstr(t, "stroke=\"#b3261e\" stroke-width=\"2.5\"/>"));
-    assert_null(strstr(t, "<script"));
+    assert_null(strstr(t, "a<b>c"));
+    assert_null(strstr(t, "<b>x</b>"));
+    assert_non_null(strstr(t, "a&lt;b&gt;c"));
     free(t);
+    xml_count(html, "//*[local-name()='svg']", 1);
+    xml_count(html, "//*[local-name()='svg']/*[local-name()='title']", 1);
+    xml_count(html, "//*[local-name()='script']", 0);
+    r = tt_run("sweep --policy " POLICY " --sweep " LOOSEN " --data '%s' "
+               "--json '%s' -o /dev/null", default_export(), json);
+    assert_true(r.status == 0 || r.status == 1);
+    tt_run_free(&r);
+    r = tt_run("gate --rules " V32 " --policy " POLICY " --data '%s' --json '%s'",
+               default_export(), gate);
+    tt_run_free(&r);
+    r = tt_run("report --from '%s' --sweep '%s' -o '%s'", gate, json, report);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    /* The report's three charts and the sweep's. */
+    xml_count(report, "//*[local-name()='svg']", 4);
+    xml_count(report, "//*[@id='chart-sweep']/*[local-name()='desc']", 1);
+    /* One point group per variant, one ringed (chosen) point. */
+    xml_count(report, "//*[@id='chart-sweep']/*[local-name()='g']", 10);
+    xml_count(report, "//*[@id='chart-sweep']/*[local-name()='g']/"
+                      "*[local-name()='circle'][@r='10']", 1);
+    xml_count(report, "//*[@id='chart-sweep']/*[local-name()='polyline']", 1);
+    r = tt_run("report --from '%s' --sweep '%s'", gate, gate);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "not a sweep result"));
+    tt_run_free(&r);
 }
 
 int main(void)

@@ -10,7 +10,8 @@
 
 static const char help[] =
     "usage: tiergate report --from GATE.json [--compare COMPARE.json]\n"
-    "                       [--format html|markdown] [-o FILE]\n\n"
+    "                       [--sweep SWEEP.json] [--format html|markdown]\n"
+    "                       [-o FILE]\n\n"
     "Render a gate result (what `gate --json` writes) for reviewers: one\n"
     "HTML file that opens offline (inline SVG charts, no scripts, fonts or\n"
     "network): the overall status as a banner, the gates table, conversion\n"
@@ -23,11 +24,13 @@ static const char help[] =
     "same content without charts, for a pull-request comment.\n\n"
     "  --from FILE          the gate result (JSON)\n"
     "  --compare FILE       a comparison (JSON) to include\n"
+    "  --sweep FILE         a sweep result (`sweep --json`) to include: its\n"
+    "                       volume-vs-rate chart and table\n"
     "  --format FMT         html (default) or markdown\n"
     "  -o FILE              write to FILE (replaced atomically)\n"
     "  -h, --help           this help\n";
 
-enum { OPT_FROM = 9000, OPT_COMPARE };
+enum { OPT_FROM = 9000, OPT_COMPARE, OPT_SWEEP };
 
 int cmd_report(int argc, char **argv)
 {
@@ -37,11 +40,13 @@ int cmd_report(int argc, char **argv)
         {"from", required_argument, NULL, OPT_FROM},
         {"help", no_argument, NULL, 'h'},
         {"output", required_argument, NULL, 'o'},
+        {"sweep", required_argument, NULL, OPT_SWEEP},
         {NULL, 0, NULL, 0},
     };
-    const char *from = NULL, *compare_path = NULL, *out_path = NULL;
+    const char *from = NULL, *compare_path = NULL, *out_path = NULL,
+               *sweep_path = NULL;
     int fmt = FMT_HTML, c, r = EXIT_OK;
-    cJSON *gate = NULL, *compare = NULL;
+    cJSON *gate = NULL, *compare = NULL, *sweep = NULL;
     tg_error err;
     tg_error_clear(&err);
     optind = 1;
@@ -51,6 +56,7 @@ int cmd_report(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case OPT_FROM: from = optarg; break;
         case OPT_COMPARE: compare_path = optarg; break;
+        case OPT_SWEEP: sweep_path = optarg; break;
         case 'f':
             if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_HTML) |
                                                     FMT_BIT(FMT_MARKDOWN))) < 0)
@@ -85,16 +91,33 @@ int cmd_report(int argc, char **argv)
             goto done;
         }
     }
+    if (sweep_path) {
+        if (tg_json_load(&sweep, sweep_path, &err) != TG_OK) {
+            r = cli_fail(&err);
+            goto done;
+        }
+        if (!cJSON_IsArray(cJSON_GetObjectItem(sweep, "variants")) ||
+            !cJSON_GetObjectItem(sweep, "variants_tried")) {
+            fprintf(stderr, "tiergate: %s: not a sweep result (what `tiergate "
+                            "sweep --format json` writes)\n", sweep_path);
+            r = EXIT_USAGE;
+            goto done;
+        }
+    }
     cli_out o;
     if ((r = cli_out_open(&o, out_path)))
         goto done;
     if (fmt == FMT_HTML)
-        tg_report_html(o.f, gate, compare);
-    else
+        tg_report_html_with(o.f, gate, compare, sweep);
+    else {
         tg_report_markdown(o.f, gate, compare);
+        if (sweep)
+            tg_sweep_render_markdown(o.f, sweep);
+    }
     r = cli_out_close(&o);
 done:
     cJSON_Delete(gate);
     cJSON_Delete(compare);
+    cJSON_Delete(sweep);
     return cli_flush_stdout(r);
 }
