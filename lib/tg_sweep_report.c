@@ -37,6 +37,17 @@ static void term(FILE *f, const char *s, int width)
         fputc(' ', f);
 }
 
+/* A name in a column of width w: cut with '~' when longer. */
+static void term_name(FILE *f, const char *s, int w)
+{
+    if ((int)strlen(s) <= w) {
+        term(f, s, w);
+        return;
+    }
+    term(f, s, w - 1);
+    fputc('~', f);
+}
+
 static void md(FILE *f, const char *s)
 {
     for (; *s; s++) {
@@ -166,10 +177,12 @@ void tg_sweep_render_text(FILE *f, const cJSON *s)
     const cJSON *vars = o_of(s, "variants"), *v;
     char h[64];
     headline(f, s, 0);
-    snprintf(h, sizeof h, "Tier 1 lift [%g%% CI]", n_of(s, "ci_level") * 100);
-    fprintf(f, "\nTRAIN\n %-4s %-34s %9s %7s %6s %-24s %-22s %s\n", "rank",
-            "variant", "prio vol", "rate", "T1 vol", h, "TRAIN gates p/w/f/i",
+    snprintf(h, sizeof h, "T1 lift [%g%% CI]", n_of(s, "ci_level") * 100);
+    fprintf(f, "\nTRAIN (gates p/w/f/i: pass, warn, fail, insufficient)\n"
+               " %3s %-4s %-22s %8s %7s %6s %-18s %-13s %s\n", "#", "rank",
+            "variant", "prio vol", "rate", "T1 vol", h, "gates p/w/f/i",
             "objective");
+    int idx = 0;
     cJSON_ArrayForEach(v, vars)
     {
         const cJSON *t = o_of(v, "train"), *g = o_of(t, "gates");
@@ -178,37 +191,45 @@ void tg_sweep_render_text(FILE *f, const cJSON *s)
             snprintf(rank, sizeof rank, "%d", (int)n_of(v, "rank"));
         else
             snprintf(rank, sizeof rank, "-");
-        fprintf(f, "%s%-4s ", cJSON_IsTrue(o_of(v, "chosen")) ? ">" : " ",
-                rank);
-        term(f, s_of(v, "name"), 34);
+        fprintf(f, "%s%3d %-4s ", cJSON_IsTrue(o_of(v, "chosen")) ? ">" : " ",
+                idx++, rank);
+        term_name(f, s_of(v, "name"), 22);
         fputc(' ', f);
         char buf[64];
         snprintf(buf, sizeof buf, "%.0f", n_of(t, "priority_volume"));
-        fprintf(f, "%9s ", buf);
+        fprintf(f, "%8s ", buf);
         if (isfinite(n_of(t, "priority_rate")))
             fprintf(f, "%6.2f%% ", n_of(t, "priority_rate") * 100);
         else
             fprintf(f, "%7s ", "n/a");
         fprintf(f, "%6.0f ", n_of(t, "tier1_volume"));
         if (isfinite(n_of(t, "tier1_lift")))
-            snprintf(buf, sizeof buf, "%.2fx [%.2f, %.2f]", n_of(t, "tier1_lift"),
+            snprintf(buf, sizeof buf, "%.2f [%.2f,%.2f]", n_of(t, "tier1_lift"),
                      n_of(t, "tier1_lift_ci_lower"),
                      n_of(t, "tier1_lift_ci_upper"));
         else
             snprintf(buf, sizeof buf, "n/a");
-        fprintf(f, "%-24s ", buf);
+        fprintf(f, "%-18s ", buf);
         snprintf(buf, sizeof buf, "%s %.0f/%.0f/%.0f/%.0f",
                  strcmp(gate_word(g), "FAILED") == 0 ? "FAIL" : "ok",
                  n_of(g, "pass"), n_of(g, "warn"), n_of(g, "fail"),
                  n_of(g, "insufficient"));
-        fprintf(f, "%-22s ", buf);
-        if (cJSON_IsTrue(o_of(v, "feasible"))) {
+        fprintf(f, "%-13s ", buf);
+        if (cJSON_IsTrue(o_of(v, "feasible")))
             fprintf(f, "%g\n", n_of(v, "objective"));
-        } else {
-            fputs("- (", f);
+        else
+            fputs("- (below)\n", f);
+    }
+    idx = 0;
+    int nwhy = 0;
+    cJSON_ArrayForEach(v, vars)
+    {
+        if (!cJSON_IsTrue(o_of(v, "feasible"))) {
+            fprintf(f, "%s %3d: ", nwhy++ ? "" : "not eligible:\n", idx);
             term(f, s_of(v, "why_not"), 0);
-            fputs(")\n", f);
+            fputc('\n', f);
         }
+        idx++;
     }
     /* Conversion per tier: columns are the base's tiers and any tier a
      * variant adds, in first-seen order. */
@@ -227,17 +248,17 @@ void tg_sweep_render_text(FILE *f, const cJSON *s)
                 cols[ncols++] = name;
         }
     }
-    fprintf(f, "\nTRAIN conversion rate per tier (%%)\n %-34s", "variant");
+    fprintf(f, "\nTRAIN conversion rate per tier (%%)\n %3s", "#");
     for (int k = 0; k < ncols; k++) {
         char lab[16];
         tier_label(lab, sizeof lab, cols[k]);
-        fprintf(f, " %6s", lab);
+        fprintf(f, " %6.6s", lab);
     }
     fputc('\n', f);
+    idx = 0;
     cJSON_ArrayForEach(v, vars)
     {
-        fputc(' ', f);
-        term(f, s_of(v, "name"), 34);
+        fprintf(f, " %3d", idx++);
         for (int k = 0; k < ncols; k++) {
             const cJSON *t, *hit = NULL;
             cJSON_ArrayForEach(t, o_of(o_of(v, "train"), "tiers"))
@@ -252,18 +273,29 @@ void tg_sweep_render_text(FILE *f, const cJSON *s)
         fputc('\n', f);
     }
     fputs("\nwhat changed\n", f);
+    idx = 0;
     cJSON_ArrayForEach(v, vars)
     {
-        fputc(' ', f);
-        term(f, s_of(v, "name"), 34);
-        fputc(' ', f);
-        term(f, *s_of(v, "changes") ? s_of(v, "changes") : "(unchanged)", 0);
-        if (*s_of(v, "gates_not_applicable")) {
-            fputs(" [gates without a tier here: ", f);
-            term(f, s_of(v, "gates_not_applicable"), 0);
-            fputc(']', f);
-        }
+        fprintf(f, " %3d ", idx++);
+        term(f, s_of(v, "name"), 0);
         fputc('\n', f);
+        /* One change a line: combinations stay readable. */
+        const char *c = *s_of(v, "changes") ? s_of(v, "changes") : "(unchanged)";
+        while (*c) {
+            const char *e = strstr(c, "; ");
+            size_t n = e ? (size_t)(e - c) : strlen(c);
+            char line[600];
+            snprintf(line, sizeof line, "%.*s", (int)(n < 599 ? n : 599), c);
+            fputs("       ", f);
+            term(f, line, 0);
+            fputc('\n', f);
+            c += n + (e ? 2 : 0);
+        }
+        if (*s_of(v, "gates_not_applicable")) {
+            fputs("       gates naming no tier of this variant (left out): ", f);
+            term(f, s_of(v, "gates_not_applicable"), 0);
+            fputc('\n', f);
+        }
     }
     const cJSON *sel = o_of(s, "selection");
     const char *chosen = s_of(s, "chosen");
@@ -273,41 +305,43 @@ void tg_sweep_render_text(FILE *f, const cJSON *s)
     } else {
         fputs("\nchosen: ", f);
         term(f, chosen, 0);
-        fputs("\n  ", f);
-        term(f, s_of(sel, "note"), 0);
-        fprintf(f, "\n  Tier 1 lift on TRAIN %.2fx, adjusted interval "
-                   "[%.2f, %.2f]; priority lift %.2fx, adjusted [%.2f, %.2f]\n",
-                n_of(sel, "tier1_lift"), n_of(sel, "tier1_lift_ci_lower_adjusted"),
+        fprintf(f, "\n  Its TRAIN figures are optimistic: it is the best of %d on these "
+                   "rows.\n  Intervals holding for all %d at once (Bonferroni, "
+                   "%.4g%%):\n  Tier 1 lift %.2fx [%.2f, %.2f], priority lift "
+                   "%.2fx [%.2f, %.2f]\n",
+                (int)n_of(s, "variants_tried"), (int)n_of(s, "variants_tried"),
+                n_of(sel, "adjusted_level") * 100, n_of(sel, "tier1_lift"),
+                n_of(sel, "tier1_lift_ci_lower_adjusted"),
                 n_of(sel, "tier1_lift_ci_upper_adjusted"),
                 n_of(sel, "priority_lift"),
                 n_of(sel, "priority_lift_ci_lower_adjusted"),
                 n_of(sel, "priority_lift_ci_upper_adjusted"));
     }
-    fprintf(f, "\nTEST (looked at after the choice)\n %-34s %9s %7s %6s %-24s "
+    fprintf(f, "\nTEST (looked at after the choice)\n %-22s %8s %7s %6s %-18s "
                "%s\n", "variant", "prio vol", "rate", "T1 vol", h,
-            "gate (every gate, TEST included)");
+            "gate (TEST included)");
     cJSON_ArrayForEach(v, vars)
     {
         const cJSON *t = o_of(v, "test");
         if (!t)
             continue;
         fputc(' ', f);
-        term(f, s_of(v, "name"), 34);
+        term_name(f, s_of(v, "name"), 22);
         char buf[64];
         snprintf(buf, sizeof buf, "%.0f", n_of(t, "priority_volume"));
-        fprintf(f, " %9s ", buf);
+        fprintf(f, " %8s ", buf);
         if (isfinite(n_of(t, "priority_rate")))
             fprintf(f, "%6.2f%% ", n_of(t, "priority_rate") * 100);
         else
             fprintf(f, "%7s ", "n/a");
         fprintf(f, "%6.0f ", n_of(t, "tier1_volume"));
         if (isfinite(n_of(t, "tier1_lift")))
-            snprintf(buf, sizeof buf, "%.2fx [%.2f, %.2f]", n_of(t, "tier1_lift"),
+            snprintf(buf, sizeof buf, "%.2f [%.2f,%.2f]", n_of(t, "tier1_lift"),
                      n_of(t, "tier1_lift_ci_lower"),
                      n_of(t, "tier1_lift_ci_upper"));
         else
             snprintf(buf, sizeof buf, "n/a");
-        fprintf(f, "%-24s %s\n", buf, gate_word(o_of(t, "gate")));
+        fprintf(f, "%-18s %s\n", buf, gate_word(o_of(t, "gate")));
     }
     cJSON_ArrayForEach(v, vars)
     {
@@ -319,8 +353,12 @@ void tg_sweep_render_text(FILE *f, const cJSON *s)
         fputc('\n', f);
         cJSON_ArrayForEach(x, o_of(t, "test_gates"))
         {
+            char lab[16];
+            tier_label(lab, sizeof lab, s_of(x, "tier"));
             fputs("  ", f);
-            term(f, s_of(x, "id"), 18);
+            term(f, s_of(x, "id"), 14);
+            fputc(' ', f);
+            term(f, *s_of(x, "tier") ? lab : "-", 8);
             fprintf(f, " %-12s ", s_of(x, "status"));
             term(f, s_of(x, "message"), 0);
             fputc('\n', f);
