@@ -14,7 +14,7 @@
 #include "tg_util.h"
 
 #define TG_JOINED_MAX_CELLS (1u << 22)
-#define TG_JOINED_MAX_ATOMS 255 /* a tier table cell is one byte */
+#define TG_JOINED_MAX_ATOMS 65535 /* a tier table cell is two bytes */
 
 static int same_features(const tg_rules *a, const tg_rules *b)
 {
@@ -135,10 +135,91 @@ static double representative(const double *c, int n, int region)
     return c[k - 1] + (c[k] - c[k - 1]) / 2;
 }
 
+/* Tier combinations seen so far: open addressing, grown at half full. */
+typedef struct {
+    unsigned char *keys;  /* natoms x n */
+    int natoms, cap;
+    int *slot;            /* nslot entries, -1 for empty */
+    size_t nslot;
+    int n;
+} atom_set;
+
+static uint32_t hash_key(const unsigned char *k, int n)
+{
+    uint32_t h = 2166136261u;
+    for (int i = 0; i < n; i++)
+        h = (h ^ k[i]) * 16777619u;
+    return h;
+}
+
+static int atom_rehash(atom_set *a, size_t nslot)
+{
+    int *slot = malloc(nslot * sizeof *slot);
+    if (!slot)
+        return -1;
+    for (size_t i = 0; i < nslot; i++)
+        slot[i] = -1;
+    for (int k = 0; k < a->natoms; k++) {
+        size_t s = hash_key(a->keys + (size_t)k * (size_t)a->n, a->n) % nslot;
+        while (slot[s] >= 0)
+            s = (s + 1) % nslot;
+        slot[s] = k;
+    }
+    free(a->slot);
+    a->slot = slot;
+    a->nslot = nslot;
+    return 0;
+}
+
+/* The atom of key, added when new; -1 on no memory or too many. */
+static int atom_of(atom_set *a, const unsigned char *key)
+{
+    size_t s = hash_key(key, a->n) % a->nslot;
+    while (a->slot[s] >= 0) {
+        if (memcmp(a->keys + (size_t)a->slot[s] * (size_t)a->n, key,
+                   (size_t)a->n) == 0)
+            return a->slot[s];
+        s = (s + 1) % a->nslot;
+    }
+    if (a->natoms == TG_JOINED_MAX_ATOMS)
+        return -1;
+    if (a->natoms == a->cap) {
+        int ncap = a->cap ? 2 * a->cap : 256;
+        unsigned char *nk = realloc(a->keys, (size_t)ncap * (size_t)a->n);
+        if (!nk)
+            return -1;
+        a->keys = nk;
+        a->cap = ncap;
+    }
+    int id = a->natoms++;
+    memcpy(a->keys + (size_t)id * (size_t)a->n, key, (size_t)a->n);
+    a->slot[s] = id;
+    if ((size_t)a->natoms * 2 > a->nslot && atom_rehash(a, a->nslot * 2) < 0)
+        return -1;
+    return id;
+}
+
+/* Region of v among the cuts c[0..n-1] (as tg_rules_assign numbers it). */
+static int region_of(const double *c, int n, double v)
+{
+    if (v != v)
+        return 0;
+    int k = 0;
+    while (k < n && c[k] < v)
+        k++;
+    return (k < n && c[k] == v) ? 2 + 2 * k : 1 + 2 * k;
+}
+
 /*
  * Build the joined table of rules[0..n-1] into *map and the atoms'
  * tiers into *atoms (natoms x n). Returns 1 when built, 0 when these
  * rule sets cannot be joined, <0 on no memory.
+ *
+ * Each rule set's own table is indexed by its own regions; a region of
+ * the joined table lies inside exactly one region of each rule set, so
+ * per rule set and feature a small array maps joined regions to the
+ * rule set's index offset, and walking the cells in order updates every
+ * rule set's index by one difference per step.
  */
 static int build_joined(tg_tiermap **out_map, unsigned char **out_atoms,
                         int *out_natoms, unsigned char *used,
@@ -149,18 +230,20 @@ static int build_joined(tg_tiermap **out_map, unsigned char **out_atoms,
     double **cuts = calloc((size_t)nf, sizeof *cuts);
     int *ncuts = calloc((size_t)nf, sizeof *ncuts);
     tg_tiermap *m = calloc(1, sizeof *m);
-    double *vals = malloc((size_t)nf * sizeof *vals);
     int *region = calloc((size_t)nf, sizeof *region);
-    unsigned char *atoms = NULL, *key = malloc((size_t)n);
-    int *slots = NULL, natoms = 0;
-    if (!cuts || !ncuts || !m || !vals || !region || !key) {
+    unsigned char *key = malloc((size_t)n);
+    size_t *vidx = calloc((size_t)n, sizeof *vidx);
+    size_t **off = NULL; /* [v * nfeat + i]: offset per joined region */
+    atom_set a = {NULL, 0, 0, NULL, 0, n};
+    if (!cuts || !ncuts || !m || !region || !key || !vidx ||
+        atom_rehash(&a, 1024) < 0) {
         built = -1;
         goto done;
     }
     /* The union of every rule set's constants, per feature. */
     for (int v = 0; v < n; v++) {
         const tg_tiermap *vm = rules[v]->map;
-        if (!vm)
+        if (!vm || rules[v]->ntiers > 255)
             goto done;
         for (int i = 0; i < vm->nfeat; i++) {
             int f = vm->feat[i];
@@ -206,63 +289,103 @@ static int build_joined(tg_tiermap **out_map, unsigned char **out_atoms,
             goto done;
     }
     m->size = size;
-    m->tier = malloc(size);
-    atoms = malloc((size_t)TG_JOINED_MAX_ATOMS * (size_t)n);
-    /* Open addressing over the tier combinations seen so far. */
-    enum { NSLOTS = 1024 };
-    slots = malloc(NSLOTS * sizeof *slots);
-    if (!m->tier || !atoms || !slots) {
+    m->tier = malloc(size * sizeof *m->tier);
+    off = calloc((size_t)n * (size_t)m->nfeat + 1, sizeof *off);
+    if (!m->tier || !off) {
         built = -1;
         goto done;
     }
-    for (int k = 0; k < NSLOTS; k++)
-        slots[k] = -1;
-    for (int f = 0; f < nf; f++)
-        vals[f] = NAN;
-    for (size_t idx = 0; idx < size; idx++) {
-        for (int i = 0; i < m->nfeat; i++)
-            vals[m->feat[i]] = representative(m->cut[i], m->ncut[i], region[i]);
-        uint32_t h = 2166136261u;
-        for (int v = 0; v < n; v++) {
-            key[v] = (unsigned char)tg_rules_assign(rules[v], vals);
-            h = (h ^ key[v]) * 16777619u;
-        }
-        int s = (int)(h % NSLOTS);
-        while (slots[s] >= 0 &&
-               memcmp(atoms + (size_t)slots[s] * (size_t)n, key, (size_t)n) != 0)
-            s = (s + 1) % NSLOTS;
-        if (slots[s] < 0) {
-            if (natoms == TG_JOINED_MAX_ATOMS)
+    for (int v = 0; v < n; v++) {
+        const tg_tiermap *vm = rules[v]->map;
+        for (int i = 0; i < m->nfeat; i++) {
+            int nreg = 2 * m->ncut[i] + 2, vi = -1;
+            size_t *o = calloc((size_t)nreg, sizeof *o);
+            if (!(off[(size_t)v * (size_t)m->nfeat + (size_t)i] = o)) {
+                built = -1;
                 goto done;
-            memcpy(atoms + (size_t)natoms * (size_t)n, key, (size_t)n);
-            slots[s] = natoms++;
+            }
+            for (int k = 0; k < vm->nfeat; k++)
+                if (vm->feat[k] == m->feat[i])
+                    vi = k;
+            if (vi < 0)
+                continue; /* the rule set does not read this feature */
+            for (int g = 0; g < nreg; g++)
+                o[g] = (size_t)region_of(vm->cut[vi], vm->ncut[vi],
+                                         representative(m->cut[i], m->ncut[i], g)) *
+                       vm->stride[vi];
         }
-        m->tier[idx] = (unsigned char)slots[s];
-        /* Next combination of regions (the first feature fastest, as
-         * its stride is 1). */
+    }
+    /* Every cell in index order: region[] is an odometer whose first
+     * digit (stride 1) turns fastest. */
+    const uint16_t **vt = malloc((size_t)n * sizeof *vt);
+    const size_t **o0 = malloc((size_t)n * sizeof *o0);
+    if (!vt || !o0) {
+        free(vt);
+        free(o0);
+        built = -1;
+        goto done;
+    }
+    for (int v = 0; v < n; v++) {
+        vt[v] = rules[v]->map->tier;
+        o0[v] = off[(size_t)v * (size_t)m->nfeat];
+    }
+    for (size_t idx = 0; idx < size; idx++) {
+        if (region[0] == 0) {
+            for (int v = 0; v < n; v++) {
+                size_t x = 0;
+                for (int i = 0; i < m->nfeat; i++)
+                    x += off[(size_t)v * (size_t)m->nfeat + (size_t)i][region[i]];
+                vidx[v] = x;
+                key[v] = (unsigned char)vt[v][x];
+            }
+        } else {
+            int g = region[0];
+            for (int v = 0; v < n; v++) {
+                vidx[v] += o0[v][g] - o0[v][g - 1];
+                key[v] = (unsigned char)vt[v][vidx[v]];
+            }
+        }
+        /* Neighbouring cells mostly hold the same combination. */
+        int id = idx > 0 && memcmp(key, a.keys + (size_t)m->tier[idx - 1] *
+                                                     (size_t)n,
+                                   (size_t)n) == 0
+                     ? m->tier[idx - 1]
+                     : atom_of(&a, key);
+        if (id < 0) {
+            built = a.natoms == TG_JOINED_MAX_ATOMS ? 0 : -1;
+            free(vt);
+            free(o0);
+            goto done;
+        }
+        m->tier[idx] = (uint16_t)id;
         for (int i = 0; i < m->nfeat; i++) {
             if (++region[i] < 2 * m->ncut[i] + 2)
                 break;
             region[i] = 0;
         }
     }
+    free(vt);
+    free(o0);
     built = 1;
 done:
     for (int f = 0; f < nf && cuts; f++)
         free(cuts[f]);
+    for (size_t k = 0; off && k < (size_t)n * (size_t)m->nfeat; k++)
+        free(off[k]);
+    free(off);
     free(cuts);
     free(ncuts);
-    free(vals);
     free(region);
     free(key);
-    free(slots);
+    free(vidx);
+    free(a.slot);
     if (built == 1) {
         *out_map = m;
-        *out_atoms = atoms;
-        *out_natoms = natoms;
+        *out_atoms = a.keys;
+        *out_natoms = a.natoms;
     } else {
         tg_tiermap_free(m);
-        free(atoms);
+        free(a.keys);
     }
     return built;
 }
@@ -321,8 +444,8 @@ static int scan_joined(tg_tally *tallies, tg_rules *const *rules, int n,
     return rc;
 }
 
-static int fingerprint_files(char hex[65], const tg_scan_options *o,
-                             tg_error *err)
+int tg_scan_fingerprint(char hex[65], const tg_scan_options *o,
+                        tg_error *err)
 {
     tg_sha256 h;
     hex[0] = '\0';
@@ -389,7 +512,7 @@ static int scan_rows(tg_tally *tallies, tg_rules *const *rules, int n,
     if (first_skip)
         *first_skip = fs;
     char hex[65] = "";
-    if (opts->fingerprint && (rc = fingerprint_files(hex, opts, err)))
+    if (opts->fingerprint && (rc = tg_scan_fingerprint(hex, opts, err)))
         goto fail;
     for (int v = 0; v < n; v++) {
         tallies[v].rows = rows + skipped;

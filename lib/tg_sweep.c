@@ -8,11 +8,13 @@
 
 #include <ctype.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "tg_cond_internal.h"
 #include "tg_json.h"
@@ -666,15 +668,88 @@ static int finish_variant(tg_sweep *s, const char *name, const char *desc,
     cJSON_AddStringToObject(from, "sweep", s->sweep_id ? s->sweep_id : "");
     cJSON_AddStringToObject(from, "sweep_sha256", s->sha256);
     cJSON_AddStringToObject(from, "variant", name);
-    char *text = cJSON_Print(doc);
-    char path[700];
-    snprintf(path, sizeof path, "%s#%s", *s->path ? s->path : "--vary", name);
-    if (!v->name || !v->description || !text) {
-        free(text);
+    /* Compiled later, all pending variants at once (compile_pending). */
+    v->pending = cJSON_Print(doc);
+    if (!v->name || !v->description || !v->pending)
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    return TG_OK;
+}
+
+/* Compiling variants k, k + step, ... of the pending ones. */
+typedef struct {
+    tg_sweep *s;
+    int *which, nwhich;
+    int *rcs;
+    tg_error *errs;
+    int k, step;
+} compile_job;
+
+static void *compile_worker(void *arg)
+{
+    compile_job *j = arg;
+    for (int w = j->k; w < j->nwhich; w += j->step) {
+        tg_variant *v = &j->s->variants[j->which[w]];
+        char path[700];
+        snprintf(path, sizeof path, "%s#%s", *j->s->path ? j->s->path : "--vary",
+                 v->name);
+        tg_error_clear(&j->errs[w]);
+        j->rcs[w] = tg_rules_parse(&v->rules, v->pending, strlen(v->pending),
+                                   path, &j->errs[w]);
+    }
+    return NULL;
+}
+
+/*
+ * Load every pending variant as a rule set file would be, under the
+ * name "SWEEP#variant". Compiling builds each variant's tier table, the
+ * costly part of a large sweep, so it is spread over the cores; the
+ * first error in variant order is reported.
+ */
+static int compile_pending(tg_sweep *s, tg_error *err)
+{
+    int *which = malloc((size_t)s->nvariants * sizeof *which), nwhich = 0;
+    if (!which)
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    for (int i = 0; i < s->nvariants; i++)
+        if (s->variants[i].pending && !s->variants[i].rules)
+            which[nwhich++] = i;
+    int *rcs = calloc((size_t)nwhich + 1, sizeof *rcs);
+    tg_error *errs = calloc((size_t)nwhich + 1, sizeof *errs);
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    int threads = cores < 1 ? 1 : cores > 8 ? 8 : (int)cores, rc = TG_OK;
+    compile_job jobs[8];
+    pthread_t th[8];
+    int started[8] = {0};
+    if (!rcs || !errs) {
+        free(which);
+        free(rcs);
+        free(errs);
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    rc = tg_rules_parse(&v->rules, text, strlen(text), path, err);
-    free(text);
+    for (int k = 0; k < threads; k++) {
+        jobs[k] = (compile_job){s, which, nwhich, rcs, errs, k, threads};
+        started[k] = k > 0 && pthread_create(&th[k], NULL, compile_worker,
+                                             &jobs[k]) == 0;
+        if (k > 0 && !started[k])
+            compile_worker(&jobs[k]);
+    }
+    compile_worker(&jobs[0]);
+    for (int k = 1; k < threads; k++)
+        if (started[k])
+            pthread_join(th[k], NULL);
+    for (int w = 0; w < nwhich; w++) {
+        tg_variant *v = &s->variants[which[w]];
+        free(v->pending);
+        v->pending = NULL;
+        if (rcs[w] != TG_OK && rc == TG_OK) {
+            rc = rcs[w];
+            if (err)
+                *err = errs[w];
+        }
+    }
+    free(which);
+    free(rcs);
+    free(errs);
     return rc;
 }
 
@@ -928,6 +1003,7 @@ int tg_sweep_load(tg_sweep **out, const char *path, const char *base_path,
     cJSON_ArrayForEach(it, vars)
         if ((rc = build_variant(s, it, i++, err)))
             goto done;
+    rc = compile_pending(s, err);
 done:
     if (s)
         s->json_variants = NULL;
@@ -1038,7 +1114,7 @@ int tg_sweep_add_vary(tg_sweep *s, const char *spec, tg_error *err)
             break;
         p++;
     }
-    return TG_OK;
+    return compile_pending(s, err);
 }
 
 void tg_sweep_free(tg_sweep *s)
@@ -1052,6 +1128,7 @@ void tg_sweep_free(tg_sweep *s)
         free(v->description);
         tg_rules_free(v->rules);
         cJSON_Delete(v->doc);
+        free(v->pending);
     }
     free(s->variants);
     free(s->path);

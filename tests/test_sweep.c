@@ -417,6 +417,37 @@ static void test_sweep_one_pass_equals_separate_scans(void **state)
     fclose(f);
     check_one_pass(s, &p, 1, 2, 4096, TG_MULTI_AUTO, 1);
     tg_sweep_free(s);
+
+    /* The benchmark's 32 variants: more tier combinations than a byte
+     * holds (the joined table's cells are two bytes). */
+    tg_error err;
+    tg_error_clear(&err);
+    assert_tg_ok(tg_sweep_load(&s, tt_src(LOOSEN), NULL, &err));
+    static const char *grids[] = {
+        "TIER_1B_SMALL_FIRM:firm_rep_count_at_contact<=3,5,7,15,20,30,40,50,75,100,150",
+        "TIER_4_HEAVY_BLEEDER:firm_net_change_12mo<-5,-15,-20,-30,-50",
+        "TIER_3_EXPERIENCED_MOVER:industry_tenure_months>=180,200,220,260,300",
+        "TIER_2A_PROVEN_MOVER:num_prior_firms>=4"};
+    for (int g = 0; g < 4; g++)
+        assert_tg_ok(tg_sweep_add_vary(s, grids[g], &err));
+    assert_int_equal(s->nvariants, 32);
+    tg_rules *rs[32];
+    tg_tally ts[32];
+    for (int i = 0; i < 32; i++)
+        rs[i] = s->variants[i].rules;
+    tg_scan_options o = TG_SCAN_OPTIONS_INIT;
+    o.paths = both;
+    o.npaths = 2;
+    o.date_config = tt_src("registry/date_config.json");
+    tg_multi_info info;
+    tg_error skip;
+    assert_tg_ok(tg_multi_scan(ts, rs, 32, &o, TG_MULTI_AUTO, &info, &skip, &err));
+    assert_int_equal(info.joined, 1);
+    assert_true(info.atoms > 255);
+    for (int i = 0; i < 32; i++)
+        tg_tally_release(&ts[i]);
+    check_one_pass(s, both, 2, 1, 0, TG_MULTI_AUTO, 1);
+    tg_sweep_free(s);
 }
 
 /* A variant with arithmetic cannot be joined into one table: the pass

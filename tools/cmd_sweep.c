@@ -3,8 +3,10 @@
  * TRAIN, one chosen, and only then confirmed on TEST.
  */
 #include <math.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd.h"
@@ -97,37 +99,118 @@ static int write_form(const cJSON *doc, int fmt, const char *path)
     return rc;
 }
 
-/* Lint every variant like a rule set; errors stop the sweep (exit 2). */
-static int lint_variants(const tg_sweep *s, cJSON *doc)
+/* Linting variants k, k + step, ... (independent, so on several cores). */
+typedef struct {
+    const tg_sweep *s;
+    tg_lint_report *reports;
+    int *rcs;
+    tg_error *errs;
+    int k, step;
+} lint_job;
+
+static void *lint_worker(void *arg)
 {
-    int errors = 0;
-    cJSON *vars = cJSON_GetObjectItem(doc, "variants");
-    for (int i = 0; i < s->nvariants; i++) {
-        tg_lint_report lr;
-        tg_error err;
-        tg_error_clear(&err);
-        if (tg_lint(&lr, s->variants[i].rules, &err) != TG_OK)
-            return cli_fail(&err);
-        for (int k = 0; k < lr.n; k++)
-            if (lr.findings[k].severity == TG_LINT_ERROR) {
+    lint_job *j = arg;
+    for (int i = j->k; i < j->s->nvariants; i += j->step) {
+        tg_error_clear(&j->errs[i]);
+        j->rcs[i] = tg_lint(&j->reports[i], j->s->variants[i].rules,
+                            &j->errs[i]);
+    }
+    return NULL;
+}
+
+/*
+ * Lint every variant like a rule set; errors stop the sweep (exit 2).
+ * counts[3 * i ..] keeps variant i's errors, warnings and infos.
+ */
+static int lint_variants(const tg_sweep *s, int *counts, int threads)
+{
+    int n = s->nvariants, errors = 0, r = EXIT_OK;
+    tg_lint_report *reports = calloc((size_t)n, sizeof *reports);
+    int *rcs = calloc((size_t)n, sizeof *rcs);
+    tg_error *errs = calloc((size_t)n, sizeof *errs);
+    if (threads < 1)
+        threads = 1;
+    if (threads > 8)
+        threads = 8;
+    lint_job jobs[8];
+    pthread_t th[8];
+    int started[8] = {0};
+    if (!reports || !rcs || !errs) {
+        free(reports);
+        free(rcs);
+        free(errs);
+        return EXIT_INTERNAL;
+    }
+    for (int k = 0; k < threads; k++) {
+        jobs[k] = (lint_job){s, reports, rcs, errs, k, threads};
+        started[k] = k > 0 && pthread_create(&th[k], NULL, lint_worker,
+                                             &jobs[k]) == 0;
+        if (k > 0 && !started[k])
+            lint_worker(&jobs[k]);
+    }
+    lint_worker(&jobs[0]);
+    for (int k = 1; k < threads; k++)
+        if (started[k])
+            pthread_join(th[k], NULL);
+    for (int i = 0; i < n; i++) {
+        if (rcs[i] != TG_OK) {
+            if (r == EXIT_OK)
+                r = cli_fail(&errs[i]);
+            continue;
+        }
+        const tg_lint_report *lr = &reports[i];
+        for (int k = 0; k < lr->n; k++)
+            if (lr->findings[k].severity == TG_LINT_ERROR) {
                 fprintf(stderr, "tiergate: %s: variant '%s': lint %s: %s\n",
                         *s->path ? s->path : "--vary", s->variants[i].name,
-                        lr.findings[k].code, lr.findings[k].message);
+                        lr->findings[k].code, lr->findings[k].message);
                 errors++;
             }
-        cJSON *v = doc ? cJSON_GetArrayItem(vars, i) : NULL;
-        if (v) {
-            cJSON *l = cJSON_AddObjectToObject(v, "lint");
-            cJSON_AddNumberToObject(l, "errors", lr.errors);
-            cJSON_AddNumberToObject(l, "warnings", lr.warnings);
-            cJSON_AddNumberToObject(l, "infos", lr.infos);
-        }
-        tg_lint_report_release(&lr);
+        counts[3 * i] = lr->errors;
+        counts[3 * i + 1] = lr->warnings;
+        counts[3 * i + 2] = lr->infos;
+        tg_lint_report_release(&reports[i]);
     }
+    free(reports);
+    free(rcs);
+    free(errs);
+    if (r != EXIT_OK)
+        return r;
     if (errors)
         fprintf(stderr, "tiergate: sweep: %d lint error%s in the variants; "
                         "nothing was scanned\n", errors, errors == 1 ? "" : "s");
     return errors ? EXIT_USAGE : EXIT_OK;
+}
+
+/* The data's fingerprint, computed while the variants are linted. */
+typedef struct {
+    const tg_scan_options *opts;
+    char hex[65];
+    int rc;
+    tg_error err;
+} fingerprint_job;
+
+static void *fingerprint_worker(void *arg)
+{
+    fingerprint_job *j = arg;
+    tg_error_clear(&j->err);
+    j->rc = tg_scan_fingerprint(j->hex, j->opts, &j->err);
+    return NULL;
+}
+
+static void add_lint(cJSON *doc, const int *counts, int n)
+{
+    cJSON *vars = cJSON_GetObjectItem(doc, "variants");
+    for (int i = 0; i < n; i++) {
+        cJSON *v = cJSON_GetArrayItem(vars, i);
+        if (!v)
+            continue;
+        cJSON *l = cJSON_AddObjectToObject(v, "lint");
+        cJSON_AddNumberToObject(l, "errors", counts[3 * i]);
+        cJSON_AddNumberToObject(l, "warnings", counts[3 * i + 1]);
+        cJSON_AddNumberToObject(l, "infos", counts[3 * i + 2]);
+    }
 }
 
 int cmd_sweep(int argc, char **argv)
@@ -158,7 +241,7 @@ int cmd_sweep(int argc, char **argv)
     int nvary = 0;
     tg_sweep *sw = NULL;
     tg_tally *tallies = NULL;
-    int ntallies = 0, have_result = 0;
+    int ntallies = 0, have_result = 0, *lint_counts = NULL;
     tg_sweep_result res;
     cJSON *doc = NULL;
     tg_error err, first_skip;
@@ -237,8 +320,35 @@ int cmd_sweep(int argc, char **argv)
             r = cli_fail(&err);
             goto done;
         }
-    if ((r = lint_variants(sw, NULL)))
+    if (!(lint_counts = calloc((size_t)sw->nvariants * 3, sizeof *lint_counts))) {
+        r = EXIT_INTERNAL;
         goto done;
+    }
+    tg_scan_options o = TG_SCAN_OPTIONS_INIT;
+    o.paths = d.data;
+    o.npaths = d.ndata;
+    o.on_bad_row = d.on_bad_row;
+    o.threads = d.threads;
+    o.date_config = cli_default_date_config(&d);
+    /* Reading the data for its SHA-256 and linting are independent: on
+     * two cores they overlap. */
+    fingerprint_job fj = {&o, "", 0, {0}};
+    pthread_t fth;
+    int fstarted = d.ndata && pthread_create(&fth, NULL, fingerprint_worker,
+                                             &fj) == 0;
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    r = lint_variants(sw, lint_counts, d.threads > 0 ? d.threads
+                                       : cores > 0 ? (int)cores : 1);
+    if (fstarted)
+        pthread_join(fth, NULL);
+    else if (d.ndata)
+        fingerprint_worker(&fj);
+    if (r)
+        goto done;
+    if (d.ndata && fj.rc != TG_OK) {
+        r = cli_fail(&fj.err);
+        goto done;
+    }
 
     tallies = calloc((size_t)sw->nvariants, sizeof *tallies);
     if (!tallies) {
@@ -267,13 +377,6 @@ int cmd_sweep(int argc, char **argv)
         }
         for (int i = 0; i < sw->nvariants; i++)
             rs[i] = sw->variants[i].rules;
-        tg_scan_options o = TG_SCAN_OPTIONS_INIT;
-        o.paths = d.data;
-        o.npaths = d.ndata;
-        o.on_bad_row = d.on_bad_row;
-        o.threads = d.threads;
-        o.fingerprint = 1;
-        o.date_config = cli_default_date_config(&d);
         int rc = tg_multi_scan(tallies, rs, sw->nvariants, &o,
                                rows_mode ? TG_MULTI_ROWS : TG_MULTI_AUTO, &info,
                                &first_skip, &err);
@@ -283,6 +386,8 @@ int cmd_sweep(int argc, char **argv)
             goto done;
         }
         ntallies = sw->nvariants;
+        for (int i = 0; i < ntallies; i++)
+            memcpy(tallies[i].input_sha256, fj.hex, sizeof fj.hex);
         if (tallies[0].skipped) {
             char buf[2048];
             cli_warn("skipped %llu bad row%s of %llu; the first: %s",
@@ -308,8 +413,7 @@ int cmd_sweep(int argc, char **argv)
     cJSON_AddBoolToObject(scan, "joined_table", info.joined);
     cJSON_AddNumberToObject(scan, "atoms", info.atoms);
     cJSON_AddNumberToObject(scan, "cells", (double)info.cells);
-    if ((r = lint_variants(sw, doc)))
-        goto done;
+    add_lint(doc, lint_counts, sw->nvariants);
     if ((json_path && (r = write_form(doc, FMT_JSON, json_path))) ||
         (md_path && (r = write_form(doc, FMT_MARKDOWN, md_path))) ||
         (html_path && (r = write_form(doc, FMT_HTML, html_path))))
@@ -354,6 +458,7 @@ done:
         tg_tally_release(&tallies[i]);
     free(tallies);
     tg_sweep_free(sw);
+    free(lint_counts);
     free(vary);
     free(d.data);
     return cli_flush_stdout(r);

@@ -7,7 +7,7 @@
  * atoms exactly as it tallies tiers for `preview` (same fast path, same
  * threads), and each rule set's tally is summed from the atoms. Rule
  * sets that cannot be joined so (arithmetic in a condition, more than
- * 255 atoms) are assigned row by row, each row to every rule set, in
+ * 65,535 atoms) are assigned row by row, each row to every rule set, in
  * the same single pass.
  */
 #ifndef TG_MULTISCAN_H
@@ -38,5 +38,13 @@ typedef struct {
 int tg_multi_scan(tg_tally *tallies, tg_rules *const *rules, int n,
                   const tg_scan_options *opts, tg_multi_mode mode,
                   tg_multi_info *info, tg_error *first_skip, tg_error *err);
+
+/**
+ * The SHA-256 of the bytes of every file of opts, in order, as tg_scan
+ * records it ("" when one of them is standard input, which cannot be
+ * read twice). For callers that fingerprint while doing something else.
+ */
+int tg_scan_fingerprint(char hex[65], const tg_scan_options *opts,
+                        tg_error *err);
 
 #endif

@@ -51,6 +51,7 @@ typedef struct {
     char *description;   /* from the sweep file, "" if none */
     tg_rules *rules;     /* compiled; path is "SWEEP#name" */
     cJSON *doc;          /* the complete rule set document */
+    char *pending;       /* its text until compiled (internal) */
 } tg_variant;
 
 typedef struct tg_sweep {
