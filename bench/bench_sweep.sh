@@ -3,9 +3,10 @@
 # registry/sweeps/v3.2-loosen.json, 10 with the base, plus 22 one-constant
 # grid values) against one `preview` of the base, on the same synthetic
 # file with the same threads, alternating the two. Reports the median
-# wall time, the ratio (the target is at most 2.5x) and the peak resident
-# memory as a Markdown table, and checks that the sweep's counts of the
-# base equal preview's.
+# wall time, the ratio (the target is at most 2.5x), the median CPU time
+# (user + system: on a shared machine wall time also measures the other
+# tenants) and the peak resident memory as a Markdown table, and checks
+# that the sweep's counts of the base equal preview's.
 #
 #   bash bench/bench_sweep.sh [ROWS...]     (default: 1000000 10000000)
 set -euo pipefail
@@ -26,24 +27,26 @@ vary=(--vary 'TIER_1B_SMALL_FIRM:firm_rep_count_at_contact<=3,5,7,15,20,30,40,50
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
-echo "| rows | variants | preview s | sweep s | sweep / preview | preview peak RSS | sweep peak RSS | joined table |"
-echo "|---:|---:|---:|---:|---:|---:|---:|---|"
+echo "| rows | variants | preview s | sweep s | sweep / preview | preview CPU s | sweep CPU s | CPU ratio | preview peak RSS | sweep peak RSS | joined table |"
+echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"
 for n in "${sizes[@]}"; do
   f="$work/synth-$n.csv"
   [ -f "$f" ] || ./build/tiergate synth --rows "$n" -o "$f"
-  pv=(); pvm=(); sw=(); swm=()
+  pv=(); pvm=(); pvc=(); sw=(); swm=(); swc=()
   for i in $(seq "$REPEAT"); do
-    /usr/bin/time -f "%e %M" -o "$work/t" ./build/tiergate preview \
+    /usr/bin/time -f "%e %M %U %S" -o "$work/t" ./build/tiergate preview \
       --rules registry/tiers/v3.2.json --data "$f" --format json \
       --threads "$THREADS" > "$work/preview.json"
-    read -r s m < "$work/t"; pv+=("$s"); pvm+=("$m")
+    read -r s m u y < "$work/t"; pv+=("$s"); pvm+=("$m")
+    pvc+=("$(awk -v u="$u" -v y="$y" 'BEGIN { print u + y }')")
     rc=0
-    /usr/bin/time -f "%e %M" -o "$work/t" ./build/tiergate sweep \
+    /usr/bin/time -f "%e %M %U %S" -o "$work/t" ./build/tiergate sweep \
       --policy registry/gates/v3.2.json --sweep registry/sweeps/v3.2-loosen.json \
       "${vary[@]}" --data "$f" --threads "$THREADS" --show-test-all \
       --format json > "$work/sweep.json" || rc=$?
     [ "$rc" -le 1 ] || { echo "sweep failed ($rc)" >&2; exit 1; }
-    read -r s m < "$work/t"; sw+=("$s"); swm+=("$m")
+    read -r s m u y < "$work/t"; sw+=("$s"); swm+=("$m")
+    swc+=("$(awk -v u="$u" -v y="$y" 'BEGIN { print u + y }')")
   done
   # The base's counts from the sweep equal preview's, split by split.
   node -e '
@@ -61,8 +64,10 @@ for n in "${sizes[@]}"; do
     fs.writeFileSync(process.argv[3], String(s.scan.joined_table) + " (" + s.scan.atoms + " atoms)");' \
     "$work/preview.json" "$work/sweep.json" "$work/joined"
   ps=$(printf '%s\n' "${pv[@]}" | median); ss=$(printf '%s\n' "${sw[@]}" | median)
+  pc=$(printf '%s\n' "${pvc[@]}" | median); sc=$(printf '%s\n' "${swc[@]}" | median)
   pm=$(printf '%s\n' "${pvm[@]}" | sort -g | tail -1); sm=$(printf '%s\n' "${swm[@]}" | sort -g | tail -1)
-  awk -v n="$n" -v ps="$ps" -v ss="$ss" -v pm="$pm" -v sm="$sm" -v j="$(cat "$work/joined")" \
-    'BEGIN { printf "| %\047d | 32 | %.2f | %.2f | %.2fx | %.1f MB | %.1f MB | %s |\n",
-             n, ps, ss, ss / ps, pm / 1024, sm / 1024, j }'
+  awk -v n="$n" -v ps="$ps" -v ss="$ss" -v pc="$pc" -v sc="$sc" -v pm="$pm" -v sm="$sm" \
+    -v j="$(cat "$work/joined")" \
+    'BEGIN { printf "| %\047d | 32 | %.2f | %.2f | %.2fx | %.2f | %.2f | %.2fx | %.1f MB | %.1f MB | %s |\n",
+             n, ps, ss, ss / ps, pc, sc, sc / pc, pm / 1024, sm / 1024, j }'
 done
