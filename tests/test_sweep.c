@@ -758,6 +758,26 @@ static void test_sweep_summary_sql_on_sqlite(void **state)
     tt_run_free(&r);
 }
 
+/* The committed BigQuery query of the shipped sweep (which the BigQuery
+ * grammar check parses with every file in sql/) is what the sweep
+ * generates. */
+static void test_sweep_committed_sql_is_current(void **state)
+{
+    (void)state;
+    tt_run_result r = tt_run("sql --emit sweep --sweep " LOOSEN);
+    assert_int_equal(r.status, 0);
+    size_t len;
+    char *have = tt_read(tt_src("sql/sweep_summary_v3.2-loosen.sql"), &len);
+    assert_non_null(have);
+    if (strcmp(have, r.out) != 0)
+        fail_msg("sql/sweep_summary_v3.2-loosen.sql is stale: run tiergate sql "
+                 "--emit sweep --sweep " LOOSEN " -o sql/sweep_summary_v3.2-loosen.sql");
+    assert_non_null(strstr(have, "CROSS JOIN variants AS v"));
+    assert_non_null(strstr(have, "`savvy-gtm-analytics.ml_features.lead_scoring_features_pit`"));
+    free(have);
+    tt_run_free(&r);
+}
+
 /* xmllint over a file: 0 when well-formed and expr counts want. */
 static void xml_count(const char *file, const char *expr, int want)
 {
@@ -846,6 +866,7 @@ int main(void)
         cmocka_unit_test(test_sweep_emit_rules_matches_preview),
         cmocka_unit_test(test_sweep_summary_sql_on_sqlite),
         cmocka_unit_test(test_sweep_html),
+        cmocka_unit_test(test_sweep_committed_sql_is_current),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

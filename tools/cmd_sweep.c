@@ -42,6 +42,8 @@ static const char help[] =
     "                       TIER:feature BETWEEN.high=36,48 (repeatable)\n"
     "  --show-test-all      also show TEST for every variant (exploratory)\n"
     "  --emit-rules FILE    write the chosen variant as a complete rule set\n"
+    "  --no-fingerprint     do not read the data a second time for its SHA-256\n"
+    "                       (data_sha256 is then null)\n"
     "  --row-by-row         assign every row to every variant without the\n"
     "                       joined tier table (slower; the same counts)\n" CLI_STATS_HELP
     "  --format FMT         text (default), json, markdown or html\n"
@@ -56,6 +58,7 @@ enum {
     OPT_SHOW_TEST_ALL,
     OPT_EMIT_RULES,
     OPT_ROW_BY_ROW,
+    OPT_NO_FINGERPRINT,
     OPT_JSON,
     OPT_MARKDOWN,
     OPT_HTML
@@ -224,6 +227,7 @@ int cmd_sweep(int argc, char **argv)
         {"html", required_argument, NULL, OPT_HTML},
         {"json", required_argument, NULL, OPT_JSON},
         {"markdown", required_argument, NULL, OPT_MARKDOWN},
+        {"no-fingerprint", no_argument, NULL, OPT_NO_FINGERPRINT},
         {"output", required_argument, NULL, 'o'},
         {"policy", required_argument, NULL, OPT_POLICY},
         {"row-by-row", no_argument, NULL, OPT_ROW_BY_ROW},
@@ -233,7 +237,8 @@ int cmd_sweep(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     cli_data d = CLI_DATA_INIT;
-    int fmt = FMT_TEXT, c, r = EXIT_OK, show_all = 0, rows_mode = 0;
+    int fmt = FMT_TEXT, c, r = EXIT_OK, show_all = 0, rows_mode = 0,
+        fingerprint = 1;
     const char *out_path = NULL, *policy_path = NULL, *sweep_path = NULL,
                *emit_path = NULL, *json_path = NULL, *md_path = NULL,
                *html_path = NULL;
@@ -267,6 +272,7 @@ int cmd_sweep(int argc, char **argv)
         case OPT_SHOW_TEST_ALL: show_all = 1; break;
         case OPT_EMIT_RULES: emit_path = optarg; break;
         case OPT_ROW_BY_ROW: rows_mode = 1; break;
+        case OPT_NO_FINGERPRINT: fingerprint = 0; break;
         case OPT_JSON: json_path = optarg; break;
         case OPT_MARKDOWN: md_path = optarg; break;
         case OPT_HTML: html_path = optarg; break;
@@ -334,18 +340,19 @@ int cmd_sweep(int argc, char **argv)
      * two cores they overlap. */
     fingerprint_job fj = {&o, "", 0, {0}};
     pthread_t fth;
-    int fstarted = d.ndata && pthread_create(&fth, NULL, fingerprint_worker,
-                                             &fj) == 0;
+    int want = d.ndata && fingerprint;
+    int fstarted = want && pthread_create(&fth, NULL, fingerprint_worker,
+                                          &fj) == 0;
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     r = lint_variants(sw, lint_counts, d.threads > 0 ? d.threads
                                        : cores > 0 ? (int)cores : 1);
     if (fstarted)
         pthread_join(fth, NULL);
-    else if (d.ndata)
+    else if (want)
         fingerprint_worker(&fj);
     if (r)
         goto done;
-    if (d.ndata && fj.rc != TG_OK) {
+    if (want && fj.rc != TG_OK) {
         r = cli_fail(&fj.err);
         goto done;
     }
