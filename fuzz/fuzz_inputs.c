@@ -1,7 +1,8 @@
 /*
  * libFuzzer harness for the parsers that read untrusted input: the
- * condition language, rule sets (JSON), gate policies, summaries and the
- * CSV scan. Not part of the build or CI; run it by hand:
+ * condition language, rule sets (JSON), gate policies, summaries, the
+ * CSV scan, and the monitor's inputs (rows, monitor summaries, monitor
+ * policies, calibration tables, synth drift specs). Not part of the build or CI; run it by hand:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L \
  *     -DTG_VERSION='"fuzz"' \
@@ -70,6 +71,34 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tg_tally_release(&t);
     if (tg_summary_load(&t, v32, path, &err) == TG_OK)
         tg_tally_release(&t);
+
+    /* Monitor: the rows, the warehouse summary, the policy, the
+     * calibration table, the drift spec of synth. */
+    tg_monitor_options mo = {(tg_window_unit)(size % 2), (int)(size % 40), 0,
+                             0, size % 3 ? NULL : v32};
+    tg_monitor_data md;
+    if (tg_monitor_scan(&md, v32, &o, &mo, &err) == TG_OK)
+        tg_monitor_data_release(&md);
+    if (tg_monitor_summary_load(&md, v32, path, &mo, &err) == TG_OK) {
+        tg_monitor_baseline b;
+        if (tg_monitor_baseline_load(&b, NULL, v32, &err) == TG_OK) {
+            tg_monitor_stats ms;
+            if (tg_monitor_stats_compute(&ms, v32, NULL, &md, &b, TG_CI_WILSON,
+                                         0.95, &err) == TG_OK)
+                tg_monitor_stats_release(&ms);
+            tg_monitor_baseline_release(&b);
+        }
+        tg_monitor_data_release(&md);
+    }
+    tg_monitor_policy *mp = NULL;
+    tg_monitor_policy_parse(&mp, text, size, "fuzz.json", v32, &err);
+    tg_monitor_policy_free(mp);
+    tg_monitor_baseline mb;
+    if (tg_monitor_baseline_load(&mb, path, v32, &err) == TG_OK)
+        tg_monitor_baseline_release(&mb);
+    tg_synth_production sp;
+    memset(&sp, 0, sizeof sp);
+    tg_synth_drift_parse(&sp, text, &err);
     unlink(path);
     free(text);
     return 0;

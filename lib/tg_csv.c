@@ -6,23 +6,24 @@
  */
 #include "tg_csv.h"
 
+#include "tg_stream.h"
+
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <zlib.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
-#define TG_CSV_CHUNK (256u << 10)          /* bytes asked of zlib per read */
+#define TG_CSV_CHUNK (256u << 10)        /* bytes asked of the source per read */
 #define TG_CSV_MAX_RECORD (256u << 20)   /* cap on one record's size */
 #define TG_CSV_SLACK 64                  /* readable bytes past the data */
 
 
 struct tg_csv {
     char *name;
-    gzFile gz;          /* NULL for a range reader */
+    tg_stream *src;     /* NULL for a range reader */
     int fd;             /* range reader: file, next offset, end */
     uint64_t roff, rend;
     uint64_t quotes;    /* '"' bytes seen by a range reader */
@@ -85,8 +86,7 @@ static int csv_fill(tg_csv *c, tg_error *err)
     size_t want = c->cap - c->len;
     if (want > TG_CSV_CHUNK)
         want = TG_CSV_CHUNK;
-    int got;
-    if (!c->gz) {
+    if (!c->src) {
         if (want > c->rend - c->roff)
             want = (size_t)(c->rend - c->roff);
         ssize_t r;
@@ -107,45 +107,27 @@ static int csv_fill(tg_csv *c, tg_error *err)
         c->len += (size_t)r;
         return 1;
     }
-    got = gzread(c->gz, c->buf + c->len, (unsigned)want);
-    if (got < 0) {
-        int zerr;
-        const char *m = gzerror(c->gz, &zerr);
-        return tg_error_set(err, zerr == Z_ERRNO ? TG_EIO : TG_EINVAL,
-                            c->name, c->line, 0, "cannot read: %s",
-                            zerr == Z_ERRNO ? strerror(errno) : m);
-    }
-    if (got == 0) {
-        /* gzread returns 0 at a clean end; a truncated gzip stream is
-         * an error that only gzerror reveals. */
-        int zerr;
-        const char *m = gzerror(c->gz, &zerr);
-        if (zerr != Z_OK && zerr != Z_STREAM_END)
-            return tg_error_set(err, TG_EINVAL, c->name, c->line, 0,
-                                "cannot read: %s", m);
+    ssize_t got = tg_stream_read(c->src, c->buf + c->len, want, err);
+    if (got < 0)
+        return (int)got;
+    if (got == 0)
         c->eof = 1;
-    }
     c->len += (size_t)got;
     return 1;
 }
 
-int tg_csv_open(tg_csv **out, const char *path, tg_error *err)
+static int csv_open(tg_csv **out, const char *path, int pipelined,
+                    tg_error *err)
 {
     tg_csv *c = NULL;
     int rc = csv_alloc(&c, path, err);
     if (rc)
         return rc;
-    errno = 0;
-    c->gz = strcmp(path, "-") == 0 ? gzdopen(0, "rb") : gzopen(path, "rb");
-    if (!c->gz) {
-        rc = tg_error_set(err, errno == ENOMEM ? TG_ENOMEM
-                               : errno == ENOENT ? TG_EINVAL : TG_EIO, path,
-                          0, 0, "cannot open: %s",
-                          errno ? strerror(errno) : "out of memory");
+    if ((rc = tg_stream_open(&c->src, path, TG_INFLATE_BEST, pipelined,
+                             err))) {
         tg_csv_free(c);
         return rc;
     }
-    gzbuffer(c->gz, 1u << 20);
     c->cap = TG_CSV_CHUNK * 2;
     c->buf = calloc(1, c->cap + TG_CSV_SLACK);
     if (!c->buf) {
@@ -160,6 +142,16 @@ int tg_csv_open(tg_csv **out, const char *path, tg_error *err)
         c->pos = 3;
     *out = c;
     return TG_OK;
+}
+
+int tg_csv_open(tg_csv **out, const char *path, tg_error *err)
+{
+    return csv_open(out, path, 0, err);
+}
+
+int tg_csv_open_pipelined(tg_csv **out, const char *path, tg_error *err)
+{
+    return csv_open(out, path, 1, err);
 }
 
 int tg_csv_open_range(tg_csv **out, const char *name, int fd, uint64_t start,
@@ -192,8 +184,7 @@ void tg_csv_free(tg_csv *c)
 {
     if (!c)
         return;
-    if (c->gz)
-        gzclose(c->gz);
+    tg_stream_close(c->src);
     free(c->buf);
     free(c->f);
     free(c->name);

@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tg_escape.h"
 #include "tg_gate.h"
 #include "tg_render.h"
 
@@ -52,15 +53,24 @@ static void threshold_text(const tg_gate_outcome *o, char *buf, size_t n)
 
 static const char *status_word(tg_gate_status s)
 {
-    static const char *w[] = {"PASS", "WARN", "FAIL", "INSUFFICIENT"};
-    return w[s];
+    static const char *w[] = {"PASS", "WARN", "FAIL", "INSUFFICIENT",
+                              "INCONCLUSIVE"};
+    return (unsigned)s < 5 ? w[s] : "?";
 }
 
 void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
 {
-    static const char *col[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m"};
-    fprintf(out, "%s (%s) · policy %s · %s %g%% intervals%s\n",
-            r->rules->model_id, r->rules->model_version, r->policy->policy_id,
+    static const char *col[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m",
+                                "\033[36m"};
+    /* Names and texts from the rule set and policy: control characters
+     * (an ESC starts a terminal command) are shown escaped. */
+    char e1[160], e2[160], e3[160];
+    fprintf(out, "%s (%s) · policy %s · judged on %s · %s %g%% intervals%s\n",
+            tg_esc_term_buf(r->rules->model_id, e1, sizeof e1),
+            tg_esc_term_buf(r->rules->model_version, e2, sizeof e2),
+            tg_esc_term_buf(r->policy->policy_id, e3, sizeof e3),
+            r->policy->judge == TG_JUDGE_POINT ? "point estimates"
+                                               : "intervals",
             tg_ci_name(r->ci_method), r->ci_level * 100,
             r->strict ? " · strict" : "");
     fprintf(out, "%-17s %-40s %-26s %-5s %-27s %-18s %s\n", "GATE", "CHECK",
@@ -71,12 +81,13 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
         actual_text(o, act, sizeof act);
         threshold_text(o, thr, sizeof thr);
         fprintf(out, "%-17.17s %-40.40s %-26.26s %-5s %-27s %-18s %s%s%s%s\n",
-                o->gate->id, o->gate->description,
+                tg_esc_term_buf(o->gate->id, e1, sizeof e1),
+                tg_esc_term_buf(o->gate->description, e2, sizeof e2),
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "(priority tiers)",
                 tg_split_name(o->split), act, thr, color ? col[o->status] : "",
                 status_word(o->status), color ? "\033[0m" : "",
-                o->gate->severity == TG_SEVERITY_WARN &&
-                        o->status != TG_STATUS_PASS ? " (warning)" : "");
+                o->status != TG_STATUS_PASS && !o->blocks ? " (warning)"
+                                                          : "");
     }
     /* Say why for everything that did not pass. */
     int header = 0;
@@ -86,42 +97,39 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
             continue;
         if (!header++)
             fprintf(out, "\n");
-        fprintf(out, "%s %s%s%s: %s\n", status_word(o->status), o->gate->id,
+        fprintf(out, "%s %s%s%s: ", status_word(o->status),
+                tg_esc_term_buf(o->gate->id, e1, sizeof e1),
                 o->tier >= 0 ? " " : "",
-                o->tier >= 0 ? r->rules->tiers[o->tier].name : "", o->message);
+                o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
+        tg_esc_term(out, o->message);
+        fputc('\n', out);
     }
     fprintf(out, "\noverall: %s%s%s (%d pass, %d warn, %d fail, %d "
-                 "insufficient)\n",
+                 "insufficient, %d inconclusive)\n",
             color ? col[r->status == TG_OVERALL_PASSED ? 0
                         : r->status == TG_OVERALL_FAILED ? 2 : 1] : "",
             tg_overall_name(r->status), color ? "\033[0m" : "", r->passed,
-            r->warned, r->failed, r->insufficient);
-}
-
-static void md_escape(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", out);
-        else if (*s == '\n')
-            fputc(' ', out);
-        else
-            fputc(*s, out);
-    }
+            r->warned, r->failed, r->insufficient, r->inconclusive);
 }
 
 void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
 {
     static const char *icon[] = {"✅ pass", "⚠️ warn", "❌ fail",
-                                 "❔ insufficient"};
+                                 "❔ insufficient", "❓ inconclusive"};
     static const char *overall[] = {"✅ PASSED", "⚠️ PASSED_WITH_WARNINGS",
                                     "❌ FAILED"};
-    fprintf(out, "## tiergate: %s %s — %s\n\n", r->rules->model_id,
-            r->rules->model_version, overall[r->status]);
-    fprintf(out, "Policy `%s` · %s %g%% intervals · %d pass, %d warn, %d "
-                 "fail, %d insufficient\n\n",
-            r->policy->policy_id, tg_ci_name(r->ci_method), r->ci_level * 100,
-            r->passed, r->warned, r->failed, r->insufficient);
+    fputs("## tiergate: ", out);
+    tg_esc_md(out, r->rules->model_id);
+    fputc(' ', out);
+    tg_esc_md(out, r->rules->model_version);
+    fprintf(out, " — %s\n\nPolicy ", overall[r->status]);
+    tg_esc_md_code(out, r->policy->policy_id);
+    fprintf(out, " · judged on %s · %s %g%% intervals · %d pass, "
+                 "%d warn, %d fail, %d insufficient, %d inconclusive\n\n",
+            r->policy->judge == TG_JUDGE_POINT ? "point estimates"
+                                               : "intervals",
+            tg_ci_name(r->ci_method), r->ci_level * 100,
+            r->passed, r->warned, r->failed, r->insufficient, r->inconclusive);
     fprintf(out, "| Gate | Check | Tier | Split | Actual [CI] | Threshold | "
                  "Status |\n|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < r->noutcomes; i++) {
@@ -129,8 +137,10 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
         char act[96], thr[64];
         actual_text(o, act, sizeof act);
         threshold_text(o, thr, sizeof thr);
-        fprintf(out, "| %s | ", o->gate->id);
-        md_escape(out, o->gate->description);
+        fputs("| ", out);
+        tg_esc_md(out, o->gate->id);
+        fputs(" | ", out);
+        tg_esc_md(out, o->gate->description);
         fprintf(out, " | %s%s%s | %s | %s | %s | %s |\n",
                 o->tier >= 0 ? "`" : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
@@ -144,27 +154,14 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
             continue;
         if (!header++)
             fprintf(out, "\n**Not passed**\n\n");
-        fprintf(out, "- **%s**%s%s: ", o->gate->id, o->tier >= 0 ? " " : "",
+        fputs("- **", out);
+        tg_esc_md(out, o->gate->id);
+        fprintf(out, "**%s%s: ", o->tier >= 0 ? " " : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
-        md_escape(out, o->message);
-        fprintf(out, " (%s)\n", tg_status_name(o->status));
-    }
-}
-
-static void xml_escape(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
-        default:
-            /* Control characters other than tab/newline are not XML. */
-            if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
-                fputc(*s, out);
-        }
+        tg_esc_md(out, o->message);
+        fprintf(out, " (%s%s)\n", tg_status_name(o->status),
+                o->status != TG_STATUS_PASS && !o->blocks ? ", warning"
+                : o->blocks ? ", blocks" : "");
     }
 }
 
@@ -173,18 +170,16 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
     int failures = 0;
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
-        failures += o->status == TG_STATUS_FAIL ||
-                    (o->status == TG_STATUS_INSUFFICIENT &&
-                     o->gate->severity == TG_SEVERITY_BLOCK) ||
-                    (r->strict && o->status == TG_STATUS_WARN);
+        failures += o->blocks ||
+                    (r->strict && o->status != TG_STATUS_PASS);
     }
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(out, "<testsuites name=\"tiergate\" tests=\"%d\" failures=\"%d\" "
                  "errors=\"0\">\n", r->noutcomes, failures);
     fprintf(out, "  <testsuite name=\"");
-    xml_escape(out, r->rules->model_id);
+    tg_esc_xml(out, r->rules->model_id);
     fprintf(out, " / ");
-    xml_escape(out, r->policy->policy_id);
+    tg_esc_xml(out, r->policy->policy_id);
     fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" "
                  "timestamp=\"%.19s\">\n", r->noutcomes, failures,
             r->generated_at);
@@ -197,27 +192,25 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
         fprintf(out, "    <testcase classname=\"");
-        xml_escape(out, o->gate->id);
+        tg_esc_xml(out, o->gate->id);
         fprintf(out, "\" name=\"");
-        xml_escape(out, o->gate->description);
+        tg_esc_xml(out, o->gate->description);
         fprintf(out, " [%s %s]\" time=\"0\">\n",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
                 tg_split_name(o->split));
-        int is_failure = o->status == TG_STATUS_FAIL ||
-                         (o->status == TG_STATUS_INSUFFICIENT &&
-                          o->gate->severity == TG_SEVERITY_BLOCK) ||
-                         (r->strict && o->status == TG_STATUS_WARN);
+        int is_failure = o->blocks ||
+                         (r->strict && o->status != TG_STATUS_PASS);
         if (is_failure) {
             fprintf(out, "      <failure type=\"%s\" message=\"",
                     tg_status_name(o->status));
-            xml_escape(out, o->message);
+            tg_esc_xml(out, o->message);
             fprintf(out, "\">");
-            xml_escape(out, o->message);
+            tg_esc_xml(out, o->message);
             fprintf(out, "</failure>\n");
         }
         fprintf(out, "      <system-out>%s: ",
                 o->status == TG_STATUS_PASS ? "PASS" : status_word(o->status));
-        xml_escape(out, o->message);
+        tg_esc_xml(out, o->message);
         fprintf(out, "</system-out>\n    </testcase>\n");
     }
     fprintf(out, "  </testsuite>\n</testsuites>\n");

@@ -16,26 +16,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tg_cond_internal.h"
+#include "tg_escape.h"
 #include "tg_score.h"
 
 static const char *dialects[TG_DIALECT_COUNT] = {"bigquery", "sqlite",
                                                  "duckdb", "postgres"};
 static const char *emits[TG_EMIT_COUNT] = {
     "scoring", "production-view", "salesforce-sync", "sga-dashboard",
-    "calibration", "summary"};
+    "calibration", "summary", "monitor-summary"};
 static const char *purposes[TG_EMIT_COUNT] = {
     "scores every lead (the brief's step 3)",
     "priority leads for production (step 4)",
     "the Salesforce sync query (step 5)",
     "the SGA dashboard view (step 6)",
     "the tier calibration table (step 9)",
-    "counts per split and tier for `tiergate gate --summary`"};
+    "counts per split and tier for `tiergate gate --summary`",
+    "counts per window, split, tier and maturity for `tiergate monitor --summary`"};
 static const char *files[TG_EMIT_COUNT] = {
     "phase_4_v3_tiered_scoring.sql", "phase_7_production_view.sql",
     "phase_7_salesforce_sync.sql", "phase_7_sga_dashboard.sql",
-    "phase_9_tier_calibration.sql", "gate_summary.sql"};
+    "phase_9_tier_calibration.sql", "gate_summary.sql",
+    "monitor_summary.sql"};
 
 int tg_dialect_parse(const char *name)
 {
@@ -75,6 +79,8 @@ typedef struct {
     const tg_rules *r;
     const tg_sql_options *o;
     tg_dialect d;
+    int window_month;      /* monitor summary: months, else ISO weeks */
+    int maturity_days;
 } gen;
 
 static void out(gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -86,22 +92,13 @@ static void out(gen *g, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A string literal: BigQuery escapes with backslashes, the others double
- * the quote. */
+/* A string literal in the dialect's own escaping (tg_escape.h). */
 static void str(gen *g, const char *s)
 {
-    fputc('\'', g->f);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputs(g->d == TG_DIALECT_BIGQUERY ? "\\'" : "''", g->f);
-        else if (*s == '\\' && g->d == TG_DIALECT_BIGQUERY)
-            fputs("\\\\", g->f);
-        else if (*s == '\n')
-            fputs(g->d == TG_DIALECT_BIGQUERY ? "\\n" : "\n", g->f);
-        else
-            fputc(*s, g->f);
-    }
-    fputc('\'', g->f);
+    tg_esc_sql_string(g->f, s,
+                      g->d == TG_DIALECT_BIGQUERY ? TG_SQL_LITERAL_BACKSLASH
+                      : g->d == TG_DIALECT_POSTGRES ? TG_SQL_LITERAL_POSTGRES
+                                                    : TG_SQL_LITERAL_STANDARD);
 }
 
 static void num(gen *g, double v)
@@ -301,7 +298,11 @@ static void tier_case(gen *g, const char *pad)
     for (int t = 0; t < r->ntiers - 1; t++) {
         const tg_tier *x = &r->tiers[t];
         const tg_cond *c = x->cond;
-        out(g, "%s  -- %s\n%s  WHEN ", pad, x->display, pad);
+        /* The display is text from the rule set: escaped, so that no
+         * character of it can end the comment. */
+        out(g, "%s  -- ", pad);
+        tg_esc_sql_comment(g->f, x->display);
+        out(g, "\n%s  WHEN ", pad);
         /* A top-level OR keeps its lines but must not be split into
          * separate WHENs; conjunction lines align under WHEN. */
         int indent = (int)strlen(pad) + 7;
@@ -528,28 +529,272 @@ static void gen_summary(gen *g)
            "ORDER BY t.split, t.score_tier;\n");
 }
 
+/* ---- identifiers ------------------------------------------------------- */
+
+/*
+ * Words that are reserved (or mean a value, like NULL and CURRENT_DATE)
+ * in at least one of the four dialects. As a bare column or table name
+ * they would be a syntax error at best and, for the value words, a
+ * silently different condition at worst.
+ */
+static const char *const RESERVED[] = {
+    "all", "alter", "analyse", "analyze", "and", "any", "array", "as",
+    "asc", "assert_rows_modified", "asymmetric", "at", "authorization",
+    "between", "binary", "both", "by", "case", "cast", "check", "collate",
+    "column", "concurrently", "constraint", "contains", "create", "cross",
+    "cube", "current", "current_catalog", "current_date", "current_role",
+    "current_schema", "current_time", "current_timestamp", "current_user",
+    "default", "deferrable", "define", "delete", "desc", "distinct", "do",
+    "drop", "else", "end", "enum", "escape", "except", "exclude", "exists",
+    "extract", "false", "fetch", "following", "for", "foreign", "freeze",
+    "from", "full", "grant", "group", "grouping", "groups", "having", "if",
+    "ignore", "ilike", "in", "initially", "inner", "insert", "intersect",
+    "interval", "into", "is", "isnull", "join", "lateral", "leading",
+    "left", "like", "limit", "localtime", "localtimestamp", "lookup",
+    "merge", "natural", "new", "no", "not", "notnull", "null", "nulls",
+    "of", "offset", "on", "only", "or", "order", "outer", "over",
+    "overlaps", "partition", "placing", "preceding", "primary", "proto",
+    "qualify", "range", "recursive", "references", "regexp", "rename",
+    "respect", "returning", "right", "rollup", "rows", "select",
+    "session_user", "set", "similar", "some", "struct", "symmetric",
+    "table", "tablesample", "then", "to", "trailing", "treat", "true",
+    "unbounded", "union", "unique", "unnest", "update", "user", "using",
+    "variadic", "verbose", "when", "where", "window", "with", "within"};
+
+static int reserved_word(const char *s)
+{
+    for (size_t i = 0; i < sizeof RESERVED / sizeof *RESERVED; i++)
+        if (strcasecmp(s, RESERVED[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A bare name every dialect reads as one identifier: a letter or _,
+ * then letters, digits and _, at most 128 bytes, not a reserved word. */
+static int plain_identifier(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128 || (s[0] >= '0' && s[0] <= '9'))
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+              (*p >= '0' && *p <= '9') || *p == '_'))
+            return 0;
+    return !reserved_word(s);
+}
+
+/* BigQuery project id: 6 to 30 lowercase letters, digits and hyphens,
+ * starting with a letter, not ending with a hyphen. */
+static int bigquery_project(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 6 || n > 30 || !(s[0] >= 'a' && s[0] <= 'z') || s[n - 1] == '-')
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '-'))
+            return 0;
+    return 1;
+}
+
+/* BigQuery dataset: letters, digits and _, at most 1024 bytes. */
+static int bigquery_dataset(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 1024)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+              (*p >= '0' && *p <= '9') || *p == '_'))
+            return 0;
+    return 1;
+}
+
+/*
+ * Every name that the generated SQL writes as an identifier comes from
+ * the rule set or the command line; each is checked here, before any
+ * SQL is written, and a bad one is an error naming its key, not
+ * something quoted into a different meaning.
+ */
+static int check_identifiers(const tg_rules *r, const tg_sql_options *o,
+                             tg_error *err)
+{
+    static const char *tables[] = {"features", "scores", "calibration",
+                                   "production_view", "sga_view"};
+    char shown[64];
+    for (size_t k = 0; k < sizeof tables / sizeof *tables; k++) {
+        const char *v = tg_rules_table(r, tables[k], "lead_scores_v3");
+        if (!plain_identifier(v))
+            return tg_error_set(err, TG_EINVAL, r->path, 0, 0,
+                                "key 'tables.%s': '%s' is not a table name "
+                                "(a letter or _, then letters, digits and _; "
+                                "not an SQL keyword)",
+                                tables[k], tg_esc_term_buf(v, shown, sizeof shown));
+    }
+    for (int f = 0; f < r->nfeatures; f++)
+        if (!plain_identifier(r->features[f].name))
+            return tg_error_set(err, TG_EINVAL, r->path, 0, 0,
+                                "key 'features[%d].name': '%s' is an SQL "
+                                "keyword in at least one dialect; rename the "
+                                "feature (or use an alias for the export)",
+                                f, tg_esc_term_buf(r->features[f].name, shown,
+                                                   sizeof shown));
+    if (o->dialect != TG_DIALECT_BIGQUERY)
+        return TG_OK;
+    const char *p = o->project ? o->project
+                               : tg_rules_table(r, "project", "savvy-gtm-analytics");
+    if (!bigquery_project(p))
+        return tg_error_set(err, TG_EINVAL, o->project ? "--project" : r->path,
+                            0, 0,
+                            "%s'%s' is not a BigQuery project id (6 to 30 "
+                            "lowercase letters, digits and -, starting with a "
+                            "letter)",
+                            o->project ? "" : "key 'tables.project': ",
+                            tg_esc_term_buf(p, shown, sizeof shown));
+    const char *ds = o->dataset ? o->dataset
+                                : tg_rules_table(r, "dataset", "ml_features");
+    if (!bigquery_dataset(ds))
+        return tg_error_set(err, TG_EINVAL, o->dataset ? "--dataset" : r->path,
+                            0, 0,
+                            "%s'%s' is not a BigQuery dataset name (letters, "
+                            "digits and _)",
+                            o->dataset ? "" : "key 'tables.dataset': ",
+                            tg_esc_term_buf(ds, shown, sizeof shown));
+    return TG_OK;
+}
+
+/*
+ * The monitor summary: leads per (window, split, tier, mature). A lead
+ * is mature when it was contacted at least maturity_days before the
+ * table's last contacted date, exactly as `tiergate monitor` decides
+ * from rows; windows are ISO weeks from Monday or calendar months.
+ */
+static void gen_monitor_summary(gen *g)
+{
+    int m = g->maturity_days;
+    const char *day = g->d == TG_DIALECT_SQLITE ? "DATE(f.contacted_date)"
+                                                 : "CAST(f.contacted_date AS DATE)";
+    out(g, "-- Export the result as CSV and run:\n"
+           "--   tiergate monitor --rules R --summary monitor_summary.csv "
+           "--by %s --maturity %d\n"
+           "WITH tiered AS (\n  SELECT\n    f.split,\n    f.target,\n"
+           "    %s AS contacted_day,\n",
+        g->window_month ? "month" : "week", m, day);
+    tier_case(g, "    ");
+    out(g, " AS score_tier\n  FROM ");
+    table(g, "features", "lead_scoring_features_pit");
+    out(g, " AS f\n),\nlast_day AS (\n"
+           "  SELECT MAX(t.contacted_day) AS d FROM tiered AS t\n)\nSELECT\n  ");
+    const char *w = NULL;
+    switch (g->d) {
+    case TG_DIALECT_BIGQUERY:
+        w = g->window_month ? "DATE_TRUNC(t.contacted_day, MONTH)"
+                            : "DATE_TRUNC(t.contacted_day, ISOWEEK)";
+        break;
+    case TG_DIALECT_SQLITE:
+        w = g->window_month
+                ? "DATE(t.contacted_day, 'start of month')"
+                : "DATE(t.contacted_day, '-' || ((CAST(STRFTIME('%w', "
+                  "t.contacted_day) AS INTEGER) + 6) % 7) || ' days')";
+        break;
+    default:
+        w = g->window_month
+                ? "CAST(DATE_TRUNC('month', t.contacted_day) AS DATE)"
+                : "CAST(DATE_TRUNC('week', t.contacted_day) AS DATE)";
+        break;
+    }
+    out(g, "%s AS window_start,\n  t.split,\n  t.score_tier AS tier,\n  ", w);
+    switch (g->d) {
+    case TG_DIALECT_BIGQUERY:
+        out(g, "CASE WHEN DATE_DIFF(l.d, t.contacted_day, DAY) >= %d", m);
+        break;
+    case TG_DIALECT_SQLITE:
+        out(g, "CASE WHEN JULIANDAY(l.d) - JULIANDAY(t.contacted_day) >= %d", m);
+        break;
+    case TG_DIALECT_DUCKDB:
+        out(g, "CASE WHEN DATE_DIFF('day', t.contacted_day, l.d) >= %d", m);
+        break;
+    default:
+        out(g, "CASE WHEN l.d - t.contacted_day >= %d", m);
+        break;
+    }
+    out(g, " THEN 1 ELSE 0 END AS mature,\n"
+           "  %d AS maturity_days,\n"
+           "  COUNT(*) AS leads,\n"
+           "  COUNT(t.target) AS labeled,\n"
+           "  COALESCE(SUM(t.target), 0) AS conversions,\n"
+           "  MIN(t.contacted_day) AS first_contacted_date,\n"
+           "  MAX(t.contacted_day) AS last_contacted_date\n"
+           "FROM tiered AS t\nCROSS JOIN last_day AS l\n"
+           "GROUP BY 1, 2, 3, 4\n"
+           "ORDER BY 1, 2, 3, 4;\n", m);
+}
+
+int tg_sql_generate_monitor(char **text, const tg_rules *rules,
+                            const tg_sql_options *o, int by_month,
+                            int maturity_days, tg_error *err);
+
+/* The file's header: what it is, from which rules, how to regenerate it.
+ * The version, file name and command are input: comment-escaped. */
+static void header(gen *g, tg_emit what)
+{
+    out(g, "-- %s: %s, ", tg_emit_file(what), purposes[what]);
+    tg_esc_sql_comment(g->f, g->r->model_version);
+    out(g, ", %s SQL.\n-- Generated by tiergate from ",
+        tg_dialect_name(g->d));
+    tg_esc_sql_comment(g->f, g->r->path);
+    out(g, "\n-- (sha256 %s).\n-- Do not edit: change the rule set and run\n"
+           "--   ", g->r->sha256);
+    tg_esc_sql_comment(g->f, g->o->regen ? g->o->regen : "tiergate sql");
+    out(g, "\n\n");
+}
+
 int tg_sql_generate(char **text, const tg_rules *rules, tg_emit what,
                     const tg_sql_options *o, tg_error *err)
 {
+    if (what == TG_EMIT_MONITOR_SUMMARY)
+        return tg_sql_generate_monitor(text, rules, o, 0, 30, err);
     size_t len;
     *text = NULL;
-    gen g = {open_memstream(text, &len), rules, o, o->dialect};
+    int rc = check_identifiers(rules, o, err);
+    if (rc)
+        return rc;
+    gen g = {open_memstream(text, &len), rules, o, o->dialect, 0, 30};
     if (!g.f)
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
-    out(&g, "-- %s: %s, %s, %s SQL.\n", tg_emit_file(what), purposes[what],
-        rules->model_version, tg_dialect_name(o->dialect));
-    out(&g, "-- Generated by tiergate from %s\n-- (sha256 %s).\n", rules->path,
-        rules->sha256);
-    out(&g, "-- Do not edit: change the rule set and run\n--   %s\n\n",
-        o->regen ? o->regen : "tiergate sql");
+    header(&g, what);
     switch (what) {
     case TG_EMIT_SCORING: gen_scoring(&g); break;
     case TG_EMIT_PRODUCTION_VIEW: gen_production(&g); break;
     case TG_EMIT_SALESFORCE_SYNC: gen_salesforce(&g); break;
     case TG_EMIT_SGA_DASHBOARD: gen_sga(&g); break;
     case TG_EMIT_CALIBRATION: gen_calibration(&g); break;
+    case TG_EMIT_MONITOR_SUMMARY: gen_monitor_summary(&g); break;
     default: gen_summary(&g); break;
     }
+    if (fclose(g.f) != 0) {
+        free(*text);
+        *text = NULL;
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    return TG_OK;
+}
+
+int tg_sql_generate_monitor(char **text, const tg_rules *rules,
+                            const tg_sql_options *o, int by_month,
+                            int maturity_days, tg_error *err)
+{
+    size_t len;
+    *text = NULL;
+    int rc = check_identifiers(rules, o, err);
+    if (rc)
+        return rc;
+    gen g = {open_memstream(text, &len), rules, o, o->dialect, by_month != 0,
+             maturity_days};
+    if (!g.f)
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    header(&g, TG_EMIT_MONITOR_SUMMARY);
+    gen_monitor_summary(&g);
     if (fclose(g.f) != 0) {
         free(*text);
         *text = NULL;
@@ -573,17 +818,26 @@ int tg_sql_generate_sweep(char **text, tg_rules *const *variants,
     *text = NULL;
     if (n < 1)
         return tg_error_set(err, TG_EINVAL, NULL, 0, 0, "no variant");
-    gen g = {open_memstream(text, &len), variants[0], o, o->dialect};
+    /* The variants share the base's features and tables. */
+    int rc = check_identifiers(variants[0], o, err);
+    if (rc)
+        return rc;
+    gen g = {open_memstream(text, &len), variants[0], o, o->dialect, 0, 30};
     if (!g.f)
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    /* Versions, paths and the command are input: comment-escaped. */
     out(&g, "-- sweep_summary.sql: counts per variant, split and tier for "
-            "`tiergate sweep --summary`, %s, %s SQL.\n",
-        variants[0]->model_version, tg_dialect_name(o->dialect));
-    out(&g, "-- Generated by tiergate from the sweep %s (sha256 %s)\n"
-            "-- over the rule set %s (sha256 %s): %d variants.\n",
-        sweep_path, sweep_sha256, variants[0]->path, variants[0]->sha256, n);
-    out(&g, "-- Do not edit: change the sweep and run\n--   %s\n",
-        o->regen ? o->regen : "tiergate sql --emit sweep");
+            "`tiergate sweep --summary`, ");
+    tg_esc_sql_comment(g.f, variants[0]->model_version);
+    out(&g, ", %s SQL.\n-- Generated by tiergate from the sweep ",
+        tg_dialect_name(o->dialect));
+    tg_esc_sql_comment(g.f, sweep_path);
+    out(&g, " (sha256 %s)\n-- over the rule set ", sweep_sha256);
+    tg_esc_sql_comment(g.f, variants[0]->path);
+    out(&g, " (sha256 %s): %d variants.\n-- Do not edit: change the sweep "
+            "and run\n--   ", variants[0]->sha256, n);
+    tg_esc_sql_comment(g.f, o->regen ? o->regen : "tiergate sql --emit sweep");
+    out(&g, "\n");
     out(&g, "-- Export the result as CSV and run:\n"
             "--   tiergate sweep --policy P --sweep S --summary "
             "sweep_summary.csv\n\n");

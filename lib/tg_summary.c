@@ -34,14 +34,18 @@ static int field_error(tg_csv *c, int col, tg_error *err, const char *fmt,
     return TG_EINVAL;
 }
 
-static int count_of(tg_csv *c, int col, uint64_t *out, tg_error *err)
+/* Field k (C_*) of the record, at column col[k]: names[] is indexed by
+ * the field, not by the column, which may be any. */
+static int count_of(tg_csv *c, const int *cl, int k, uint64_t *out,
+                    tg_error *err)
 {
+    int col = cl[k];
     size_t len;
     const char *f = tg_csv_field(c, (size_t)col, &len);
     char buf[32];
     if (len == 0 || len >= sizeof buf)
         return field_error(c, col, err, "'%s' needs a count, found '%s'",
-                           names[col], len ? "(too long)" : "");
+                           names[k], len ? "(too long)" : "");
     memcpy(buf, f, len);
     buf[len] = '\0';
     /* Exports may write counts as "12" or "12.0"; nothing else. */
@@ -49,7 +53,7 @@ static int count_of(tg_csv *c, int col, uint64_t *out, tg_error *err)
     double v = strtod(buf, &end);
     if (*end || v < 0 || v != (double)(uint64_t)v || v > 9e15)
         return field_error(c, col, err, "'%s' needs a whole count >= 0, "
-                                        "found '%s'", names[col], buf);
+                                        "found '%s'", names[k], buf);
     *out = (uint64_t)v;
     return TG_OK;
 }
@@ -137,9 +141,9 @@ static int load(tg_tally *ts, tg_rules *const *rs, const char *const *vnames,
                   : len == 4 && strncasecmp(f, "TEST", 4) == 0  ? TG_SPLIT_TEST
                                                                 : TG_SPLIT_OTHER;
         uint64_t leads, labeled, conv;
-        if ((rc = count_of(c, col[C_LEADS], &leads, err)) ||
-            (rc = count_of(c, col[C_LABELED], &labeled, err)) ||
-            (rc = count_of(c, col[C_CONV], &conv, err)))
+        if ((rc = count_of(c, col, C_LEADS, &leads, err)) ||
+            (rc = count_of(c, col, C_LABELED, &labeled, err)) ||
+            (rc = count_of(c, col, C_CONV, &conv, err)))
             goto fail;
         char a[24], b[24];
         if (labeled > leads) {

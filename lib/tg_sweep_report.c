@@ -178,9 +178,10 @@ void tg_sweep_render_text(FILE *f, const cJSON *s)
     char h[64];
     headline(f, s, 0);
     snprintf(h, sizeof h, "T1 lift [%g%% CI]", n_of(s, "ci_level") * 100);
-    fprintf(f, "\nTRAIN (gates p/w/f/i: pass, warn, fail, insufficient)\n"
-               " %3s %-4s %-22s %8s %7s %6s %-18s %-13s %s\n", "#", "rank",
-            "variant", "prio vol", "rate", "T1 vol", h, "gates p/w/f/i",
+    fprintf(f, "\nTRAIN (gates p/w/f/?/i: pass, warn, fail, inconclusive, "
+               "insufficient)\n"
+               " %3s %-4s %-22s %8s %7s %6s %-18s %-16s %s\n", "#", "rank",
+            "variant", "prio vol", "rate", "T1 vol", h, "gates p/w/f/?/i",
             "objective");
     int idx = 0;
     cJSON_ArrayForEach(v, vars)
@@ -210,11 +211,11 @@ void tg_sweep_render_text(FILE *f, const cJSON *s)
         else
             snprintf(buf, sizeof buf, "n/a");
         fprintf(f, "%-18s ", buf);
-        snprintf(buf, sizeof buf, "%s %.0f/%.0f/%.0f/%.0f",
+        snprintf(buf, sizeof buf, "%s %.0f/%.0f/%.0f/%.0f/%.0f",
                  strcmp(gate_word(g), "FAILED") == 0 ? "FAIL" : "ok",
                  n_of(g, "pass"), n_of(g, "warn"), n_of(g, "fail"),
-                 n_of(g, "insufficient"));
-        fprintf(f, "%-13s ", buf);
+                 n_of(g, "inconclusive"), n_of(g, "insufficient"));
+        fprintf(f, "%-16s ", buf);
         if (cJSON_IsTrue(o_of(v, "feasible")))
             fprintf(f, "%g\n", n_of(v, "objective"));
         else
@@ -396,7 +397,7 @@ void tg_sweep_render_markdown(FILE *f, const cJSON *s)
     headline(f, s, 1);
     fprintf(f, "| rank | variant | what changed | priority volume | priority "
                "rate | Tier 1 volume | Tier 1 lift [%g%% CI] | TRAIN gates "
-               "(pass/warn/fail/insufficient) | objective |\n"
+               "(pass/warn/fail/inconclusive/insufficient) | objective |\n"
                "|---:|---|---|---:|---:|---:|---|---|---:|\n",
             n_of(s, "ci_level") * 100);
     cJSON_ArrayForEach(v, vars)
@@ -424,9 +425,9 @@ void tg_sweep_render_markdown(FILE *f, const cJSON *s)
         lift(f, n_of(t, "tier1_lift_ci_lower"));
         fputs(", ", f);
         lift(f, n_of(t, "tier1_lift_ci_upper"));
-        fprintf(f, "] | %s %.0f/%.0f/%.0f/%.0f | ", gate_word(g),
+        fprintf(f, "] | %s %.0f/%.0f/%.0f/%.0f/%.0f | ", gate_word(g),
                 n_of(g, "pass"), n_of(g, "warn"), n_of(g, "fail"),
-                n_of(g, "insufficient"));
+                n_of(g, "inconclusive"), n_of(g, "insufficient"));
         if (cJSON_IsTrue(o_of(v, "feasible")))
             fprintf(f, "%g |\n", n_of(v, "objective"));
         else {
@@ -632,7 +633,7 @@ void tg_sweep_render_html_section(FILE *f, const cJSON *s)
     fprintf(f, "</figure><table><thead><tr><th>#</th><th>variant</th><th>what "
                "changed</th><th>priority volume</th><th>priority rate</th>"
                "<th>Tier 1 volume</th><th>Tier 1 lift [%g%% CI]</th><th>TRAIN "
-               "gates</th><th>objective</th><th>frontier</th></tr></thead><tbody>",
+               "gates (pass/warn/fail/inconclusive/insufficient)</th><th>objective</th><th>frontier</th></tr></thead><tbody>",
             n_of(s, "ci_level") * 100);
     int i = 0;
     cJSON_ArrayForEach(v, vars)
@@ -657,9 +658,9 @@ void tg_sweep_render_html_section(FILE *f, const cJSON *s)
         lift(f, n_of(t, "tier1_lift_ci_lower"));
         fputs(", ", f);
         lift(f, n_of(t, "tier1_lift_ci_upper"));
-        fprintf(f, "]</td><td>%s %.0f/%.0f/%.0f/%.0f</td><td>",
+        fprintf(f, "]</td><td>%s %.0f/%.0f/%.0f/%.0f/%.0f</td><td>",
                 gate_word(g), n_of(g, "pass"), n_of(g, "warn"), n_of(g, "fail"),
-                n_of(g, "insufficient"));
+                n_of(g, "inconclusive"), n_of(g, "insufficient"));
         if (cJSON_IsTrue(o_of(v, "feasible")))
             fprintf(f, "%g", n_of(v, "objective"));
         else {

@@ -202,15 +202,12 @@ static void measure(tg_sweep_metrics *o, const tg_tally *t, int split,
 
 /* ---- judging ----------------------------------------------------------------- */
 
-/* The first blocking gate that did not pass, for the reason line. */
-static const char *first_blocking_failure(const tg_gate_result *g)
+/* The first outcome that fails the release, for the reason line. */
+static const tg_gate_outcome *first_blocking_failure(const tg_gate_result *g)
 {
-    for (int i = 0; i < g->noutcomes; i++) {
-        const tg_gate_outcome *o = &g->outcomes[i];
-        if (o->gate->severity == TG_SEVERITY_BLOCK &&
-            o->status != TG_STATUS_PASS && o->status != TG_STATUS_WARN)
-            return o->gate->id;
-    }
+    for (int i = 0; i < g->noutcomes; i++)
+        if (g->outcomes[i].blocks)
+            return &g->outcomes[i];
     return NULL;
 }
 
@@ -219,9 +216,13 @@ static void judge(tg_variant_result *v, const tg_objective *o)
     char num[32], lim[32];
     v->feasible = 1;
     if (o->require_blocking && v->train_gates.status == TG_OVERALL_FAILED) {
-        const char *id = first_blocking_failure(&v->train_gates);
-        snprintf(v->why, sizeof v->why, "blocking gate %s does not pass on "
-                 "TRAIN", id ? id : "?");
+        const tg_gate_outcome *x = first_blocking_failure(&v->train_gates);
+        const char *tier = x && x->tier >= 0
+                               ? v->train_gates.rules->tiers[x->tier].name
+                               : "";
+        snprintf(v->why, sizeof v->why, "blocking gate %s%s%s: %s on TRAIN",
+                 x ? x->gate->id : "?", *tier ? " " : "", tier,
+                 x ? tg_status_name(x->status) : "not passed");
         v->feasible = 0;
         return;
     }
@@ -449,15 +450,17 @@ static cJSON *gate_summary_json(const tg_gate_result *g)
     cJSON_AddNumberToObject(o, "pass", g->passed);
     cJSON_AddNumberToObject(o, "warn", g->warned);
     cJSON_AddNumberToObject(o, "fail", g->failed);
+    cJSON_AddNumberToObject(o, "inconclusive", g->inconclusive);
     cJSON_AddNumberToObject(o, "insufficient", g->insufficient);
     cJSON *f = cJSON_AddArrayToObject(o, "not_passed_blocking");
     for (int i = 0; i < g->noutcomes; i++) {
         const tg_gate_outcome *x = &g->outcomes[i];
-        if (x->gate->severity != TG_SEVERITY_BLOCK ||
-            x->status == TG_STATUS_PASS || x->status == TG_STATUS_WARN)
+        if (!x->blocks)
             continue;
         cJSON *e = cJSON_CreateObject();
         cJSON_AddStringToObject(e, "id", x->gate->id);
+        cJSON_AddStringToObject(e, "tier", x->tier >= 0
+                                ? g->rules->tiers[x->tier].name : "");
         cJSON_AddStringToObject(e, "status", tg_status_name(x->status));
         cJSON_AddStringToObject(e, "message", x->message);
         cJSON_AddItemToArray(f, e);
