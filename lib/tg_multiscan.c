@@ -444,37 +444,6 @@ static int scan_joined(tg_tally *tallies, tg_rules *const *rules, int n,
     return rc;
 }
 
-int tg_scan_fingerprint(char hex[65], const tg_scan_options *o,
-                        tg_error *err)
-{
-    tg_sha256 h;
-    hex[0] = '\0';
-    for (int i = 0; i < o->npaths; i++)
-        if (strcmp(o->paths[i], "-") == 0)
-            return TG_OK; /* standard input cannot be read twice */
-    if (tg_sha256_init(&h))
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
-    char *buf = malloc(1u << 20);
-    int rc = buf ? TG_OK
-                 : tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
-    for (int i = 0; i < o->npaths && rc == TG_OK; i++) {
-        FILE *f = fopen(o->paths[i], "rb");
-        if (!f) {
-            rc = tg_error_set(err, TG_EIO, o->paths[i], 0, 0, "cannot open");
-            break;
-        }
-        size_t k;
-        while ((k = fread(buf, 1, 1u << 20, f)) > 0)
-            tg_sha256_update(&h, buf, k);
-        if (ferror(f))
-            rc = tg_error_set(err, TG_EIO, o->paths[i], 0, 0, "cannot read");
-        fclose(f);
-    }
-    free(buf);
-    tg_sha256_hex(&h, hex);
-    return rc;
-}
-
 static int scan_rows(tg_tally *tallies, tg_rules *const *rules, int n,
                      tg_rules *j, const tg_scan_options *opts,
                      tg_error *first_skip, tg_error *err)
@@ -511,13 +480,13 @@ static int scan_rows(tg_tally *tallies, tg_rules *const *rules, int n,
     uint64_t skipped = tg_reader_skipped(rd, &fs);
     if (first_skip)
         *first_skip = fs;
-    char hex[65] = "";
-    if (opts->fingerprint && (rc = tg_scan_fingerprint(hex, opts, err)))
+    if (opts->fingerprint && (rc = tg_scan_fingerprint(&tallies[0], opts, err)))
         goto fail;
     for (int v = 0; v < n; v++) {
         tallies[v].rows = rows + skipped;
         tallies[v].skipped = skipped;
-        memcpy(tallies[v].input_sha256, hex, sizeof hex);
+        memcpy(tallies[v].input_sha256, tallies[0].input_sha256,
+               sizeof tallies[v].input_sha256);
     }
     tg_reader_free(rd);
     return TG_OK;

@@ -1300,6 +1300,12 @@ static int fingerprint(tg_tally *t, const tg_scan_options *o, tg_error *err)
     return rc;
 }
 
+int tg_scan_fingerprint(tg_tally *t, const tg_scan_options *opts,
+                        tg_error *err)
+{
+    return fingerprint(t, opts, err);
+}
+
 int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
             tg_error *first_skip, tg_error *err)
 {

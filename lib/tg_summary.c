@@ -10,13 +10,13 @@
 #include <strings.h>
 
 #include "tg_csv.h"
+#include "tg_slice.h"
 #include "tg_util.h"
 
-enum { C_SPLIT, C_TIER, C_LEADS, C_LABELED, C_CONV, C_FIRST, C_LAST,
-       C_VARIANT, C_N };
+enum { C_SPLIT, C_TIER, C_LEADS, C_LABELED, C_CONV, C_FIRST, C_LAST, C_N };
 static const char *names[C_N] = {"split", "tier", "leads", "labeled",
                                  "conversions", "first_contacted_date",
-                                 "last_contacted_date", "variant"};
+                                 "last_contacted_date"};
 
 static int field_error(tg_csv *c, int col, tg_error *err, const char *fmt,
                        const char *a, const char *b)
@@ -58,29 +58,66 @@ static int count_of(tg_csv *c, const int *cl, int k, uint64_t *out,
     return TG_OK;
 }
 
-/*
- * The reader behind both summaries: with variant names (n of them), the
- * CSV has a variant column and each row goes to its variant's tally;
- * without (n = 1, vnames NULL), every row is the one rule set's.
- */
-static int load(tg_tally *ts, tg_rules *const *rs, const char *const *vnames,
-                int n, const char *path, tg_error *err)
+/* Is the summary's value v (len bytes) a key the slicing can produce? */
+static int slice_value_ok(const tg_slice_spec *s, const char *v, size_t len)
+{
+    char buf[64];
+    if (len > TG_SLICE_MAX_KEY)
+        return 0;
+    if (s->is_boolean)
+        return (len == 4 && !memcmp(v, "true", 4)) ||
+               (len == 5 && !memcmp(v, "false", 5));
+    if (s->kind == TG_SLICE_MONTH)
+        return len == 7 && v[4] == '-' &&
+               tg_parse_date((snprintf(buf, sizeof buf, "%.7s-01", v), buf),
+                             10) != 0;
+    if (s->kind == TG_SLICE_BINS) {
+        for (int i = 0; i <= s->nedges; i++)
+            if (strlen(tg_slice_bin_label(s, i, buf)) == len &&
+                !memcmp(buf, v, len))
+                return 1;
+        return 0;
+    }
+    return 1;
+}
+
+static void add_counts(tg_tally *t, int split, int tier, uint64_t leads,
+                       uint64_t labeled, uint64_t conv)
+{
+    tg_count *cell = &t->cells[split * t->ntiers + tier];
+    cell->leads += leads;
+    cell->labeled += labeled;
+    cell->conversions += conv;
+    t->rows += leads;
+}
+
+int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
+                    tg_error *err)
+{
+    return tg_summary_load_sliced(t, NULL, 0, rules, path, err);
+}
+
+int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
+                           const tg_rules *rules, const char *path,
+                           tg_error *err)
 {
     tg_csv *c = NULL;
-    int col[C_N], rc, ninit = 0;
+    int col[C_N], rc;
+    int scol[TG_SUMMARY_MAX_SLICINGS];
+    if (nsl > TG_SUMMARY_MAX_SLICINGS)
+        return tg_error_set(err, TG_EINVAL, path, 0, 0,
+                            "at most %d slicings", TG_SUMMARY_MAX_SLICINGS);
     for (int k = 0; k < C_N; k++)
         col[k] = -1;
-    for (; ninit < n; ninit++)
-        if ((rc = tg_tally_init(&ts[ninit], rs[ninit], err)))
-            goto fail;
+    if ((rc = tg_tally_init(t, rules, err)))
+        return rc;
     if ((rc = tg_csv_open(&c, path, err)))
         goto fail;
     if ((rc = tg_csv_next(c, err)) <= 0) {
         if (rc == 0)
             rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
-                              "empty file: expected the header %ssplit,tier,"
-                              "leads,labeled,conversions",
-                              vnames ? "variant," : "");
+                              "empty file: expected the header split,tier,"
+                              "leads,labeled,conversions");
         goto fail;
     }
     for (size_t i = 0; i < tg_csv_nfields(c); i++) {
@@ -90,19 +127,36 @@ static int load(tg_tally *ts, tg_rules *const *rs, const char *const *vnames,
             if (strlen(names[k]) == len && strncasecmp(f, names[k], len) == 0)
                 col[k] = (int)i;
     }
-    for (int k = 0; k <= C_VARIANT; k++)
-        if (col[k] < 0 && (k <= C_CONV || (k == C_VARIANT && vnames))) {
+    for (int k = 0; k <= C_CONV; k++)
+        if (col[k] < 0) {
             rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
-                              "missing column '%s' (a summary has %ssplit,tier,"
-                              "leads,labeled,conversions)", names[k],
-                              vnames ? "variant," : "");
+                              "missing column '%s' (a summary has split,tier,"
+                              "leads,labeled,conversions)", names[k]);
             goto fail;
         }
-    if (!vnames)
-        col[C_VARIANT] = -1;
     int maxcol = 0;
     for (int k = 0; k < C_N; k++)
         maxcol = col[k] > maxcol ? col[k] : maxcol;
+    for (int k = 0; k < nsl; k++) {
+        char want[TG_SLICE_MAX_NAME + 16];
+        tg_slice_summary_column(&sl[k].spec, want, sizeof want);
+        scol[k] = -1;
+        for (size_t i = 0; i < tg_csv_nfields(c); i++) {
+            size_t len;
+            const char *f = tg_csv_field(c, i, &len);
+            if (strlen(want) == len && strncasecmp(f, want, len) == 0)
+                scol[k] = (int)i;
+        }
+        if (scol[k] < 0) {
+            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
+                              "--slice '%s': no column '%s' (generate the "
+                              "summary with `tiergate sql --emit summary "
+                              "--slice %s`)",
+                              sl[k].spec.expr, want, sl[k].spec.expr);
+            goto fail;
+        }
+        maxcol = scol[k] > maxcol ? scol[k] : maxcol;
+    }
     while ((rc = tg_csv_next(c, err)) == 1) {
         if ((int)tg_csv_nfields(c) <= maxcol) {
             rc = tg_error_set(err, TG_EINVAL, path, tg_csv_record_line(c), 0,
@@ -111,24 +165,8 @@ static int load(tg_tally *ts, tg_rules *const *rs, const char *const *vnames,
             goto fail;
         }
         size_t len;
-        const char *f;
-        int v = 0;
+        const char *f = tg_csv_field(c, (size_t)col[C_TIER], &len);
         char tier[256];
-        if (vnames) {
-            f = tg_csv_field(c, (size_t)col[C_VARIANT], &len);
-            for (v = 0; v < n; v++)
-                if (strlen(vnames[v]) == len && memcmp(vnames[v], f, len) == 0)
-                    break;
-            if (v == n) {
-                snprintf(tier, sizeof tier, "%.*s", (int)(len > 100 ? 100 : len), f);
-                rc = field_error(c, col[C_VARIANT], err, "unknown variant "
-                                 "'%s'%s", tier, " (not in the sweep)");
-                goto fail;
-            }
-        }
-        tg_tally *t = &ts[v];
-        const tg_rules *rules = rs[v];
-        f = tg_csv_field(c, (size_t)col[C_TIER], &len);
         snprintf(tier, sizeof tier, "%.*s", (int)len, f);
         int k = tg_rules_tier_index(rules, tier);
         if (k < 0) {
@@ -160,11 +198,160 @@ static int load(tg_tally *ts, tg_rules *const *rs, const char *const *vnames,
                              "conversions (%s) exceed labeled (%s)", a, b);
             goto fail;
         }
-        tg_count *cell = &t->cells[split * t->ntiers + k];
-        cell->leads += leads;
-        cell->labeled += labeled;
-        cell->conversions += conv;
-        t->rows += leads;
+        add_counts(t, split, k, leads, labeled, conv);
+        tg_tally *slice_t[TG_SUMMARY_MAX_SLICINGS];
+        for (int q = 0; q < nsl; q++) {
+            char key[TG_SLICE_MAX_KEY + 1];
+            f = tg_csv_field(c, (size_t)scol[q], &len);
+            if (len && !slice_value_ok(&sl[q].spec, f, len)) {
+                char expr[48], val[48];
+                snprintf(val, sizeof val, "%.*s", (int)(len < 40 ? len : 40),
+                         f);
+                snprintf(expr, sizeof expr, "%.40s", sl[q].spec.expr);
+                rc = field_error(c, scol[q], err,
+                                 "'%s' is not a value of --slice %s "
+                                 "(regenerate the summary with the same "
+                                 "--slice)",
+                                 val, expr);
+                goto fail;
+            }
+            snprintf(key, sizeof key, "%.*s", (int)len, f);
+            if ((rc = tg_slicing_cell(&sl[q], rules, len ? key : NULL,
+                                      &slice_t[q], err))) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                tg_error_set(err, rc, path, tg_csv_record_line(c), 0, "%s",
+                             msg);
+                goto fail;
+            }
+            add_counts(slice_t[q], split, k, leads, labeled, conv);
+        }
+        for (int d = C_FIRST; d <= C_LAST; d++) {
+            if (col[d] < 0)
+                continue;
+            f = tg_csv_field(c, (size_t)col[d], &len);
+            if (len == 0)
+                continue;
+            int v = tg_parse_date(f, len);
+            if (!v) {
+                snprintf(tier, sizeof tier, "%.*s", (int)(len < 40 ? len : 40), f);
+                rc = field_error(c, col[d], err, "'%s' needs a date "
+                                 "(YYYY-MM-DD), found '%s'", names[d], tier);
+                goto fail;
+            }
+            tg_tally_see_date(t, split, v);
+            for (int q = 0; q < nsl; q++)
+                tg_tally_see_date(slice_t[q], split, v);
+        }
+    }
+    if (rc < 0)
+        goto fail;
+    tg_csv_free(c);
+    for (int q = 0; q < nsl; q++)
+        tg_slicing_sort(&sl[q]);
+    return TG_OK;
+fail:
+    tg_csv_free(c);
+    tg_tally_release(t);
+    return rc;
+}
+
+/*
+ * The sweep's summary (`sql --emit sweep`): the same columns and checks
+ * plus `variant`, whose value sends the row to that variant's tally.
+ */
+int tg_summary_load_variants(tg_tally *ts, tg_rules *const *rs,
+                             const char *const *vnames, int n,
+                             const char *path, tg_error *err)
+{
+    tg_csv *c = NULL;
+    int col[C_N], vcol = -1, rc = TG_OK, ninit = 0;
+    for (int k = 0; k < C_N; k++)
+        col[k] = -1;
+    for (; ninit < n; ninit++)
+        if ((rc = tg_tally_init(&ts[ninit], rs[ninit], err)))
+            goto fail;
+    if ((rc = tg_csv_open(&c, path, err)))
+        goto fail;
+    if ((rc = tg_csv_next(c, err)) <= 0) {
+        if (rc == 0)
+            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
+                              "empty file: expected the header variant,split,"
+                              "tier,leads,labeled,conversions");
+        goto fail;
+    }
+    for (size_t i = 0; i < tg_csv_nfields(c); i++) {
+        size_t len;
+        const char *f = tg_csv_field(c, i, &len);
+        for (int k = 0; k < C_N; k++)
+            if (strlen(names[k]) == len && strncasecmp(f, names[k], len) == 0)
+                col[k] = (int)i;
+        if (len == 7 && strncasecmp(f, "variant", 7) == 0)
+            vcol = (int)i;
+    }
+    for (int k = 0; k <= C_CONV; k++)
+        if (col[k] < 0 || vcol < 0) {
+            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
+                              "missing column '%s' (a sweep summary has "
+                              "variant,split,tier,leads,labeled,conversions)",
+                              vcol < 0 ? "variant" : names[k]);
+            goto fail;
+        }
+    int maxcol = vcol;
+    for (int k = 0; k < C_N; k++)
+        maxcol = col[k] > maxcol ? col[k] : maxcol;
+    while ((rc = tg_csv_next(c, err)) == 1) {
+        if ((int)tg_csv_nfields(c) <= maxcol) {
+            rc = tg_error_set(err, TG_EINVAL, path, tg_csv_record_line(c), 0,
+                              "expected %d fields, found %zu", maxcol + 1,
+                              tg_csv_nfields(c));
+            goto fail;
+        }
+        size_t len;
+        char text[256];
+        const char *f = tg_csv_field(c, (size_t)vcol, &len);
+        int v = 0;
+        while (v < n && !(strlen(vnames[v]) == len &&
+                          memcmp(vnames[v], f, len) == 0))
+            v++;
+        if (v == n) {
+            snprintf(text, sizeof text, "%.*s", (int)(len > 100 ? 100 : len), f);
+            rc = field_error(c, vcol, err, "unknown variant '%s'%s", text,
+                             " (not in the sweep)");
+            goto fail;
+        }
+        const tg_rules *rules = rs[v];
+        f = tg_csv_field(c, (size_t)col[C_TIER], &len);
+        snprintf(text, sizeof text, "%.*s", (int)len, f);
+        int k = tg_rules_tier_index(rules, text);
+        if (k < 0) {
+            rc = field_error(c, col[C_TIER], err, "unknown tier '%s' (not in "
+                             "%s)", text, rules->model_id);
+            goto fail;
+        }
+        f = tg_csv_field(c, (size_t)col[C_SPLIT], &len);
+        int split = len == 5 && strncasecmp(f, "TRAIN", 5) == 0 ? TG_SPLIT_TRAIN
+                  : len == 4 && strncasecmp(f, "TEST", 4) == 0  ? TG_SPLIT_TEST
+                                                                : TG_SPLIT_OTHER;
+        uint64_t leads, labeled, conv;
+        if ((rc = count_of(c, col, C_LEADS, &leads, err)) ||
+            (rc = count_of(c, col, C_LABELED, &labeled, err)) ||
+            (rc = count_of(c, col, C_CONV, &conv, err)))
+            goto fail;
+        char a[24], b[24];
+        if (labeled > leads || conv > labeled) {
+            int over = labeled > leads;
+            snprintf(a, sizeof a, "%llu",
+                     (unsigned long long)(over ? labeled : conv));
+            snprintf(b, sizeof b, "%llu",
+                     (unsigned long long)(over ? leads : labeled));
+            rc = field_error(c, col[over ? C_LABELED : C_CONV], err,
+                             over ? "labeled (%s) exceeds leads (%s)"
+                                  : "conversions (%s) exceed labeled (%s)",
+                             a, b);
+            goto fail;
+        }
+        add_counts(&ts[v], split, k, leads, labeled, conv);
         for (int d = C_FIRST; d <= C_LAST; d++) {
             if (col[d] < 0)
                 continue;
@@ -173,12 +360,12 @@ static int load(tg_tally *ts, tg_rules *const *rs, const char *const *vnames,
                 continue;
             int day = tg_parse_date(f, len);
             if (!day) {
-                snprintf(tier, sizeof tier, "%.*s", (int)(len < 40 ? len : 40), f);
+                snprintf(text, sizeof text, "%.*s", (int)(len < 40 ? len : 40), f);
                 rc = field_error(c, col[d], err, "'%s' needs a date "
-                                 "(YYYY-MM-DD), found '%s'", names[d], tier);
+                                 "(YYYY-MM-DD), found '%s'", names[d], text);
                 goto fail;
             }
-            tg_tally_see_date(t, split, day);
+            tg_tally_see_date(&ts[v], split, day);
         }
     }
     if (rc < 0)
@@ -190,18 +377,4 @@ fail:
     for (int k = 0; k < ninit; k++)
         tg_tally_release(&ts[k]);
     return rc;
-}
-
-int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
-                    tg_error *err)
-{
-    tg_rules *r = (tg_rules *)rules; /* read only */
-    return load(t, &r, NULL, 1, path, err);
-}
-
-int tg_summary_load_variants(tg_tally *tallies, tg_rules *const *rules,
-                             const char *const *variants, int n,
-                             const char *path, tg_error *err)
-{
-    return load(tallies, rules, variants, n, path, err);
 }

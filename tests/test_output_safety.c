@@ -539,7 +539,9 @@ static void test_render_hostile_text_stays_text(void **state)
         fail_msg("exit %d\n%s", r.status, r.err);
     char *text = strdup(r.out);
     tt_run_free(&r);
-    cJSON *doc = cJSON_Parse(slurp(json, NULL)); /* leaked text: test only */
+    char *jtext = slurp(json, NULL);
+    cJSON *doc = cJSON_Parse(jtext);
+    free(jtext);
     assert_non_null(doc);
     int outcomes = cJSON_GetArraySize(cJSON_GetObjectItem(doc, "gates"));
     cJSON_Delete(doc);

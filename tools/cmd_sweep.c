@@ -189,7 +189,7 @@ static int lint_variants(const tg_sweep *s, int *counts, int threads)
 /* The data's fingerprint, computed while the variants are linted. */
 typedef struct {
     const tg_scan_options *opts;
-    char hex[65];
+    tg_tally t;              /* only its input_sha256 is used */
     int rc;
     tg_error err;
 } fingerprint_job;
@@ -198,7 +198,7 @@ static void *fingerprint_worker(void *arg)
 {
     fingerprint_job *j = arg;
     tg_error_clear(&j->err);
-    j->rc = tg_scan_fingerprint(j->hex, j->opts, &j->err);
+    j->rc = tg_scan_fingerprint(&j->t, j->opts, &j->err);
     return NULL;
 }
 
@@ -338,7 +338,9 @@ int cmd_sweep(int argc, char **argv)
     o.date_config = cli_default_date_config(&d);
     /* Reading the data for its SHA-256 and linting are independent: on
      * two cores they overlap. */
-    fingerprint_job fj = {&o, "", 0, {0}};
+    fingerprint_job fj;
+    memset(&fj, 0, sizeof fj);
+    fj.opts = &o;
     pthread_t fth;
     int want = d.ndata && fingerprint;
     int fstarted = want && pthread_create(&fth, NULL, fingerprint_worker,
@@ -394,7 +396,8 @@ int cmd_sweep(int argc, char **argv)
         }
         ntallies = sw->nvariants;
         for (int i = 0; i < ntallies; i++)
-            memcpy(tallies[i].input_sha256, fj.hex, sizeof fj.hex);
+            memcpy(tallies[i].input_sha256, fj.t.input_sha256,
+                   sizeof fj.t.input_sha256);
         if (tallies[0].skipped) {
             char buf[2048];
             cli_warn("skipped %llu bad row%s of %llu; the first: %s",

@@ -39,12 +39,4 @@ int tg_multi_scan(tg_tally *tallies, tg_rules *const *rules, int n,
                   const tg_scan_options *opts, tg_multi_mode mode,
                   tg_multi_info *info, tg_error *first_skip, tg_error *err);
 
-/**
- * The SHA-256 of the bytes of every file of opts, in order, as tg_scan
- * records it ("" when one of them is standard input, which cannot be
- * read twice). For callers that fingerprint while doing something else.
- */
-int tg_scan_fingerprint(char hex[65], const tg_scan_options *opts,
-                        tg_error *err);
-
 #endif

@@ -103,6 +103,9 @@ void tg_reader_free(tg_reader *rd);
 int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
             tg_error *first_skip, tg_error *err);
 
+/** Set t->input_sha256 to the SHA-256 of the files' bytes ("" for stdin). */
+int tg_scan_fingerprint(tg_tally *t, const tg_scan_options *opts,
+                        tg_error *err);
 
 /** What `check-schema` reports: where each feature was found. */
 typedef struct {

@@ -9,6 +9,7 @@
 #include "tg_error.h"
 #include "tg_rules.h"
 #include "tg_tally.h"
+#include "tg_slice.h"
 
 /**
  * Read path, with the header split,tier,leads,labeled,conversions and
@@ -28,5 +29,17 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
 int tg_summary_load_variants(tg_tally *tallies, tg_rules *const *rules,
                              const char *const *variants, int n,
                              const char *path, tg_error *err);
+#define TG_SUMMARY_MAX_SLICINGS 8
+
+/**
+ * The same, and per slicing (tg_slice.h) the tallies of its values: the
+ * summary then has one column per slicing, named as
+ * tg_slice_summary_column says (what `sql --emit summary --slice`
+ * writes); an empty field is the NULL slice, and a value the slicing
+ * cannot produce (another binning's label) is an error.
+ */
+int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
+                           const tg_rules *rules, const char *path,
+                           tg_error *err);
 
 #endif
