@@ -29,6 +29,10 @@ rc=0
 echo "(gate exit code $rc; JSON, JUnit and Markdown in out/)"
 [ "$rc" -le 1 ]
 echo
+echo "== plan: how reliable is this verdict? (operating characteristics)"
+./build/tiergate plan --rules registry/tiers/v3.2.json \
+  --policy registry/gates/v3.2.json --data out/synthetic_leads.csv
+echo
 echo "== sweep: the brief's loosenings and merges, chosen on TRAIN, confirmed on TEST"
 # Exit 1 means no variant meets the objective or the chosen one fails the
 # gate: the output says which and why; do not abort the demo.

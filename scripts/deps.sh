@@ -22,6 +22,9 @@ packages=(
   postgresql        # tests: the generated PostgreSQL SQL on a real server
   python3-scipy     # regenerating the PSI reference (tests/stats/make_psi_reference.py; brings numpy)
 )
+# Not installed here (neither the build nor the tests need them):
+# python3-statsmodels and python3-scipy regenerate the committed statistics
+# reference values (/usr/bin/python3 tests/stats/make_reference.py).
 names=()
 for p in "${packages[@]}"; do names+=("${p%% *}"); done
 

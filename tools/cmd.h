@@ -26,6 +26,7 @@ int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
 int cmd_sweep(int argc, char **argv);
 
 /** The dispatch table, ending with a NULL name. */

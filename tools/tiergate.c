@@ -28,6 +28,8 @@ const tg_cmd tg_commands[] = {
     {"monitor", cmd_monitor,
      "after a release: calibration, tier drift and alerts per week or "
      "month"},
+    {"plan", cmd_plan,
+     "how reliable the gates' verdict is: pass chances, leads needed"},
     {"preview", cmd_preview,
      "tier distribution, rates, lift and intervals per split (step 2)"},
     {"registry", cmd_registry,
