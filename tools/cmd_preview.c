@@ -85,7 +85,7 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
     tg_error err;
     tg_error_clear(&err);
     if (fmt == FMT_JSON) {
-        cJSON *j = cJSON_CreateObject();
+        cJSON *j = tg_json_stamp(cJSON_CreateObject());
         cJSON *a = cJSON_AddArrayToObject(j, "splits");
         for (int i = 0; i < n; i++)
             cJSON_AddItemToArray(a, tg_split_stats_json(&st[i], 0));
@@ -277,7 +277,7 @@ int cmd_preview(int argc, char **argv)
     case FMT_JSON: {
         cJSON *j;
         if (n == 1) {
-            j = tg_split_stats_json(&st[0], 0);
+            j = tg_json_stamp(tg_split_stats_json(&st[0], 0));
         } else {
             j = cJSON_CreateArray();
             for (int i = 0; i < n; i++)
