@@ -279,9 +279,12 @@ int cmd_preview(int argc, char **argv)
         if (n == 1) {
             j = tg_json_stamp(tg_split_stats_json(&st[0], 0));
         } else {
-            j = cJSON_CreateArray();
+            /* Several splits: {"splits": [...]}, as a sliced preview
+             * writes them, so the document has its format_version. */
+            j = tg_json_stamp(cJSON_CreateObject());
+            cJSON *a = cJSON_AddArrayToObject(j, "splits");
             for (int i = 0; i < n; i++)
-                cJSON_AddItemToArray(j, tg_split_stats_json(&st[i], 0));
+                cJSON_AddItemToArray(a, tg_split_stats_json(&st[i], 0));
         }
         char *s = cJSON_Print(j);
         fprintf(o.f, "%s\n", s);

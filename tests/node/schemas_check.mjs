@@ -94,6 +94,7 @@ for (const a of gateRuns) {
 
 // 3. Every other JSON object tiergate prints carries format_version.
 const outputs = {
+  preview: ['preview', '--rules', 'registry/tiers/v3.2.json', '--data', sample, '--format', 'json'],
   'preview --split ALL': ['preview', '--rules', 'registry/tiers/v3.2.json', '--data', sample,
     '--split', 'ALL', '--format', 'json'],
   'preview --slice': ['preview', '--rules', 'registry/tiers/v3.2.json', '--data', sample,
@@ -109,6 +110,7 @@ const outputs = {
     '--data', sample, '--format', 'json'],
   'check-schema': ['check-schema', '--rules', 'registry/tiers/v3.2.json', '--data', sample,
     '--format', 'json'],
+  'log list': ['log', 'list', '--format', 'json'],
   'registry show': ['registry', 'show', '--registry', 'registry/model_registry_v3.json',
     '--format', 'json'],
 };
