@@ -68,6 +68,7 @@ static int add_outcome(tg_gate_result *r, const tg_gate_def *g, int tier,
     o->gate = g;
     o->tier = tier;
     o->split = split;
+    o->other_tier = -1;
     o->actual = o->ci_lower = o->ci_upper = o->min = o->max = NAN;
     *out = o;
     return TG_OK;
@@ -228,6 +229,16 @@ int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
             return -1;
         c->ref_p = tg_gate_expected_rate(r, g->against, o->split);
         c->ref_share = (double)ref->labeled / (double)ts->labeled;
+        return 0;
+    }
+    case TG_CHECK_RANK_ORDER: {
+        /* The rank above, held at its expected rate and its leads. */
+        if (o->other_tier < 0 || s->tiers[o->other_tier].labeled == 0)
+            return -1;
+        c->min = c->max = NAN;
+        c->ref_p = tg_gate_expected_rate(r, o->other_tier, o->split);
+        c->ref_share = (double)s->tiers[o->other_tier].labeled /
+                       (double)ts->labeled;
         return 0;
     }
     case TG_CHECK_TEST_TRAIN_LIFT: {
@@ -397,6 +408,7 @@ static void judge_rank_order(tg_gate_result *r, tg_gate_outcome *o,
     }
     const tg_tier_stats *ps = &s->tiers[prev];
     o->max = ps->rate;
+    o->other_tier = prev;
     /* The difference "rank above minus this one" should not be negative;
      * only an inversion the data show fails. */
     double d, dlo, dhi;
