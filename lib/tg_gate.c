@@ -286,7 +286,8 @@ static void add_leads_needed(const tg_gate_result *r, tg_gate_outcome *o)
                  tg_fmt_unit(e, TG_UNIT_PCT, pe));
     } else {
         snprintf(o->message + len, sizeof o->message - len,
-                 "; at the expected %s no number of labeled leads makes a "
+                 "; at the expected %s no number of labeled leads (up to "
+                 "1,000,000) makes a "
                  "decisive pass likely (it has %s)",
                  tg_fmt_unit(e, TG_UNIT_PCT, pe),
                  tg_fmt_count(o->leads_now, b));

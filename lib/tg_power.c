@@ -10,7 +10,7 @@
 #include <math.h>
 
 /* Sizes above this are reported as out of reach. */
-#define MAX_LEADS 10000000ull
+#define MAX_LEADS 1000000ull
 
 static uint64_t scaled(double share, uint64_t n)
 {

@@ -53,8 +53,9 @@ double tg_oc_pass_probability(const tg_oc_case *c);
 /**
  * The labeled leads (in the gate's split; the other counts grow in
  * proportion) for a chance of at least power (0 < power < 1) that the
- * gate passes. Sets *n; returns 0, or -1 when no size up to ten million
- * reaches it (the true rate is on the failing side or on the threshold).
+ * gate passes. Sets *n; returns 0, or -1 when no size up to a million
+ * reaches it (the true rate is on the failing side or on the threshold,
+ * or too close to it for any realistic sample).
  * Pass probabilities rise in a saw-tooth with n, so this is the first
  * size found by doubling and bisection: "about".
  */
