@@ -5,6 +5,7 @@
  * rows do not split across pages).
  */
 #include "tg_report.h"
+#include "tg_sweep_report.h"
 
 #include <math.h>
 #include <string.h>
@@ -850,6 +851,12 @@ const char *tg_report_css(void)
 
 void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
 {
+    tg_report_html_with(f, gate, compare, NULL);
+}
+
+void tg_report_html_with(FILE *f, const cJSON *gate, const cJSON *compare,
+                         const cJSON *sweep)
+{
     const char *status = s_of(gate, "status");
     const cJSON *prov = cJSON_GetObjectItem(gate, "provenance");
     const cJSON *sum = cJSON_GetObjectItem(gate, "summary");
@@ -913,6 +920,8 @@ void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
 
     if (compare)
         compare_section(f, compare);
+    if (sweep)
+        tg_sweep_render_html_section(f, sweep);
 
     fprintf(f, "<h2>Provenance</h2><table class=\"prov\"><tbody>");
     static const char *keys[] = {"rules_file", "rules_sha256", "policy_file",
@@ -1073,7 +1082,7 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
                        "measured | %s measured |\n|---|---|---|---:|---:|\n",
                     b, a, b);
         else
-            fprintf(f, "%-44s %-18s %-18s %-16s %-16s\n", "metric",
+            fprintf(f, "%-25s %-18s %-17s %-11s %-11s\n", "metric",
                     "previous (quoted)", "expected", a, b);
         cJSON_ArrayForEach(e, eo)
         {
@@ -1082,7 +1091,7 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
                      cmp_text(s_of(e, "previous"), md, e1, sizeof e1),
                      cmp_text(s_of(e, "previous_version"), md, e5, sizeof e5));
             fprintf(f, md ? "| %s | %s | %s | %s | %s |\n"
-                          : "%-44.44s %-18s %-18s %-16s %-16s\n",
+                          : "%-25.25s %-18s %-17s %-11s %-11s\n",
                     cmp_text(s_of(e, "label"), md, e0, sizeof e0), q,
                     cmp_text(s_of(e, "expected"), md, e2, sizeof e2),
                     cmp_text(s_of(e, "measured_from"), md, e3, sizeof e3),
@@ -1093,9 +1102,9 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
             fprintf(f, "| Metric | %s measured | %s measured |\n"
                        "|---|---:|---:|\n", a, b);
         else
-            fprintf(f, "%-44s %-16s %-16s\n", "metric", a, b);
+            fprintf(f, "%-25s %-11s %-11s\n", "metric", a, b);
         cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "metrics"))
-            fprintf(f, md ? "| %s | %s | %s |\n" : "%-44.44s %-16s %-16s\n",
+            fprintf(f, md ? "| %s | %s | %s |\n" : "%-25.25s %-11s %-11s\n",
                     cmp_text(s_of(e, "label"), md, e0, sizeof e0),
                     cmp_text(s_of(e, "measured_from"), md, e3, sizeof e3),
                     cmp_text(s_of(e, "measured_to"), md, e4, sizeof e4));
