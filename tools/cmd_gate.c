@@ -99,10 +99,12 @@ static char *render(const tg_gate_result *r, const tg_plan *plan, int f,
         cJSON_Delete(j);
     } else {
         tg_render_gate_text(m, r, color);
+        char n[32];
         fprintf(m, "reliability: a model converting at its expected rates "
-                   "passes %.1f%% of %d\nsimulated releases; one without "
+                   "passes %.1f%% of %s\nsimulated releases; one without "
                    "signal is blocked in %.1f%% (details: tiergate plan)\n",
-                100 * plan->pass_at_expected, plan->opt.draws,
+                100 * plan->pass_at_expected,
+                tg_fmt_count((unsigned long long)plan->opt.draws, n),
                 100 * plan->block_at_no_signal);
     }
     if (fclose(m) != 0) {
