@@ -510,7 +510,6 @@ static int slicing_merge(tg_slicing *dst, const tg_slicing *src,
 typedef struct {
     const tg_rules *rules;
     const tg_scan_options *opts;
-    const tg_slicing *proto;
     int n, worker, nworkers;
     tg_tally t;
     tg_slicing *sl;
@@ -554,7 +553,7 @@ static int scan_shards(tg_tally *t, tg_slicing *sl, int n,
     int started = 0, prepared = 0;
     for (; rc == TG_OK && prepared < nworkers; prepared++) {
         shard_worker *x = &w[prepared];
-        *x = (shard_worker){rules, opts, sl, n, prepared, nworkers,
+        *x = (shard_worker){rules, opts, n, prepared, nworkers,
                             {0}, NULL, -1, -1, TG_OK, {0}, {0}};
         if ((rc = tg_tally_init(&x->t, rules, err)))
             break;
