@@ -144,7 +144,10 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
     int prev = -1; /* rank_order: the last judged tier above this one */
 
     /* rank_order walks the covered tiers by priority rank. */
-    int order[256], n = g->ntiers < 256 ? g->ntiers : 256;
+    int n = g->ntiers;
+    int *order = malloc((size_t)(n > 0 ? n : 1) * sizeof *order);
+    if (!order)
+        return TG_ENOMEM;
     for (int i = 0; i < n; i++)
         order[i] = g->tiers[i];
     if (g->check == TG_CHECK_RANK_ORDER)
@@ -167,8 +170,10 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
         if (g->check == TG_CHECK_EXPECTED_RANGE && isnan(tp->rate_min) &&
             isnan(tp->lift_min))
             continue;
-        if (add_outcome(r, g, t, split, &o))
+        if (add_outcome(r, g, t, split, &o)) {
+            free(order);
             return TG_ENOMEM;
+        }
         char a[32], b[32], extra[300];
         switch (g->check) {
         case TG_CHECK_CONVERSION_RATE:
@@ -324,6 +329,7 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
             break;
         }
     }
+    free(order);
     return TG_OK;
 }
 

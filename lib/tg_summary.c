@@ -4,6 +4,7 @@
  */
 #include "tg_summary.h"
 
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -33,22 +34,26 @@ static int field_error(tg_csv *c, int col, tg_error *err, const char *fmt,
     return TG_EINVAL;
 }
 
-static int count_of(tg_csv *c, int col, uint64_t *out, tg_error *err)
+/* The count in column k (one of C_LEADS..C_CONV) of the current row. */
+static int count_of(tg_csv *c, const int *cols, int k, uint64_t *out,
+                    tg_error *err)
 {
     size_t len;
+    int col = cols[k];
     const char *f = tg_csv_field(c, (size_t)col, &len);
     char buf[32];
     if (len == 0 || len >= sizeof buf)
         return field_error(c, col, err, "'%s' needs a count, found '%s'",
-                           names[col], len ? "(too long)" : "");
+                           names[k], len ? "(too long)" : "");
     memcpy(buf, f, len);
     buf[len] = '\0';
     /* Exports may write counts as "12" or "12.0"; nothing else. */
     char *end;
     double v = strtod(buf, &end);
-    if (*end || v < 0 || v != (double)(uint64_t)v || v > 9e15)
-        return field_error(c, col, err, "'%s' needs a whole count >= 0, "
-                                        "found '%s'", names[col], buf);
+    /* Range first: the cast of anything outside it is undefined. */
+    if (*end || !(v >= 0 && v <= 9e15) || v != floor(v))
+        return field_error(c, col, err, "'%s' needs a whole count between 0 "
+                                        "and 9e15, found '%s'", names[k], buf);
     *out = (uint64_t)v;
     return TG_OK;
 }
@@ -57,6 +62,7 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                     tg_error *err)
 {
     tg_csv *c = NULL;
+    unsigned char *seen = NULL;
     int col[C_N], rc;
     for (int k = 0; k < C_N; k++)
         col[k] = -1;
@@ -85,14 +91,32 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                               "leads,labeled,conversions)", names[k]);
             goto fail;
         }
-    int maxcol = 0;
-    for (int k = 0; k < C_N; k++)
-        maxcol = col[k] > maxcol ? col[k] : maxcol;
+    size_t nheader = tg_csv_nfields(c);
+    /* Which (split, tier) rows were seen: a second one is an error (a
+     * summary that double counts must not pass a gate). */
+    seen = calloc((size_t)TG_NSPLITS * (size_t)t->ntiers, 1);
+    if (!seen) {
+        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        goto fail;
+    }
     while ((rc = tg_csv_next(c, err)) == 1) {
-        if ((int)tg_csv_nfields(c) <= maxcol) {
-            rc = tg_error_set(err, TG_EINVAL, path, tg_csv_record_line(c), 0,
-                              "expected %d fields, found %zu", maxcol + 1,
-                              tg_csv_nfields(c));
+        if (tg_csv_nfields(c) != nheader) {
+            /* At the first extra field, or just past the last one. */
+            size_t at = tg_csv_nfields(c) > nheader ? nheader
+                                                    : tg_csv_nfields(c) - 1;
+            long line, column;
+            tg_csv_field_position(c, at, &line, &column);
+            if (tg_csv_nfields(c) < nheader) {
+                size_t flen;
+                tg_csv_field(c, at, &flen);
+                column += (long)flen;
+            }
+            rc = tg_error_set(err, TG_EINVAL, path, line, column,
+                              "expected %zu fields as in the header, found %zu",
+                              nheader, tg_csv_nfields(c));
+            tg_csv_error_context(c, at, err);
+            if (err && err->caret >= 0 && tg_csv_nfields(c) < nheader)
+                err->caret = column - 1;
             goto fail;
         }
         size_t len;
@@ -110,9 +134,9 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                   : len == 4 && strncasecmp(f, "TEST", 4) == 0  ? TG_SPLIT_TEST
                                                                 : TG_SPLIT_OTHER;
         uint64_t leads, labeled, conv;
-        if ((rc = count_of(c, col[C_LEADS], &leads, err)) ||
-            (rc = count_of(c, col[C_LABELED], &labeled, err)) ||
-            (rc = count_of(c, col[C_CONV], &conv, err)))
+        if ((rc = count_of(c, col, C_LEADS, &leads, err)) ||
+            (rc = count_of(c, col, C_LABELED, &labeled, err)) ||
+            (rc = count_of(c, col, C_CONV, &conv, err)))
             goto fail;
         char a[24], b[24];
         if (labeled > leads) {
@@ -129,11 +153,20 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                              "conversions (%s) exceed labeled (%s)", a, b);
             goto fail;
         }
+        /* Other split values (several may map to OTHER) add up. */
+        if (split != TG_SPLIT_OTHER && seen[split * t->ntiers + k]++) {
+            f = tg_csv_field(c, (size_t)col[C_SPLIT], &len);
+            rc = field_error(c, col[C_TIER], err, "a second row for split "
+                             "'%s' and tier '%.100s'", tg_split_name(split),
+                             tier);
+            goto fail;
+        }
         tg_count *cell = &t->cells[split * t->ntiers + k];
         cell->leads += leads;
         cell->labeled += labeled;
         cell->conversions += conv;
         t->rows += leads;
+        int dates[2] = {0, 0};
         for (int d = C_FIRST; d <= C_LAST; d++) {
             if (col[d] < 0)
                 continue;
@@ -147,14 +180,26 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                                  "(YYYY-MM-DD), found '%s'", names[d], tier);
                 goto fail;
             }
-            tg_tally_see_date(t, split, v);
+            dates[d - C_FIRST] = v;
         }
+        if (dates[0] && dates[1] && dates[0] > dates[1]) {
+            char d0[11], d1[11];
+            rc = field_error(c, col[C_LAST], err, "last_contacted_date %s is "
+                             "before first_contacted_date %s",
+                             tg_format_date(dates[1], d1),
+                             tg_format_date(dates[0], d0));
+            goto fail;
+        }
+        tg_tally_see_date(t, split, dates[0]);
+        tg_tally_see_date(t, split, dates[1]);
     }
     if (rc < 0)
         goto fail;
+    free(seen);
     tg_csv_free(c);
     return TG_OK;
 fail:
+    free(seen);
     tg_csv_free(c);
     tg_tally_release(t);
     return rc;

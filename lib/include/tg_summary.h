@@ -15,7 +15,9 @@
  * optionally first_contacted_date,last_contacted_date (any order), into
  * t (initialised here for rules). Unknown tiers, negative or fractional
  * counts, conversions above labeled or labeled above leads are errors
- * naming the line. Rows of the same (split, tier) add up.
+ * naming the line, and so are rows with more or fewer fields than the
+ * header, a second row for the same TRAIN or TEST tier, and a first
+ * date after the last. Rows of other split values add up.
  */
 int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                     tg_error *err);
