@@ -120,6 +120,9 @@ static tok_kind lex(parser *p)
                 p->len++;
             return p->k = T_BAD;
         }
+        /* 1e999 would be infinity, which no column holds. */
+        if (!isfinite(p->num))
+            return p->k = T_BAD;
         return p->k = T_NUM;
     }
     if (isalpha(ch) || ch == '_') {

@@ -54,9 +54,11 @@ int tg_log_parse(tg_log *out, const char *text, size_t len, const char *path,
         const char *close = strstr(m, " -->");
         long line, col;
         tg_text_position(text, (size_t)(m - text), &line, &col);
-        if (!close)
+        if (!close) {
+            tg_log_release(out);
             return tg_error_set(err, TG_EINVAL, path, line, col,
                                 "unterminated tiergate-log marker");
+        }
         size_t jl = (size_t)(close - (m + strlen(MARK)));
         char *json = strndup(m + strlen(MARK), jl);
         cJSON *j = json ? cJSON_Parse(json) : NULL;
@@ -283,8 +285,13 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     {
         const char *name = str_of(t, "tier");
         char a[32];
+        double leads = num_of(t, "leads");
+        /* A count outside 0..9e15 (or not whole) is not cast: the cast
+         * of an out-of-range double is undefined. */
         fprintf(f, "- **%s - Count:** %s\n", name,
-                tg_fmt_count((unsigned long long)num_of(t, "leads"), a));
+                leads >= 0 && leads <= 9e15 && leads == floor(leads)
+                    ? tg_fmt_count((unsigned long long)leads, a)
+                    : "(invalid)");
         if (isfinite(num_of(t, "conversion_rate"))) {
             fprintf(f, "- **%s - Conversion Rate:** %.2f%%\n", name,
                     num_of(t, "conversion_rate") * 100);

@@ -42,6 +42,13 @@ static int gate_error(tg_error *err, const char *file, const char *id,
                         id, key, msg);
 }
 
+/* A lead count a policy may ask for: whole, 0 .. 1e12 (so it fits a
+ * long exactly; the cast of anything else would be undefined). */
+static int whole_count(double v)
+{
+    return v >= 0 && v <= 1e12 && v == floor(v);
+}
+
 static int get_number(const cJSON *g, const char *key, double *out,
                       const char *file, const char *id, tg_error *err)
 {
@@ -150,6 +157,7 @@ static int load_params(tg_gate_def *g, const cJSON *obj, const tg_rules *r,
                               r->model_id);
         if (!cJSON_IsString(it))
             return gate_error(err, file, g->id, key, "expected a string");
+        free(g->params[t].advice); /* a key given twice: the last wins */
         g->params[t].advice = strdup(it->valuestring);
     }
     cJSON_ArrayForEach(it, ranges)
@@ -279,13 +287,19 @@ static int load_gate(tg_policy *p, tg_gate_def *g, const cJSON *obj,
     if (against && (g->against = tg_rules_tier_index(r, against)) < 0)
         return gate_error(err, file, id, "against", "no tier '%s' in %s",
                           against, r->model_id);
-    double ml = (double)-1, mc = (double)-1;
+    double ml = NAN, mc = NAN;
     if ((rc = get_number(obj, "min_labeled", &ml, file, id, err)) ||
         (rc = get_number(obj, "min_conversions", &mc, file, id, err)))
         return rc;
-    if (ml >= 0)
+    if (!isnan(ml) && !whole_count(ml))
+        return gate_error(err, file, id, "min_labeled",
+                          "expected a whole number from 0 to 1e12, not %g", ml);
+    if (!isnan(mc) && !whole_count(mc))
+        return gate_error(err, file, id, "min_conversions",
+                          "expected a whole number from 0 to 1e12, not %g", mc);
+    if (!isnan(ml))
         g->min_labeled = (long)ml;
-    if (mc >= 0)
+    if (!isnan(mc))
         g->min_conversions = (long)mc;
     if ((rc = resolve_tiers(g, cJSON_GetObjectItemCaseSensitive(obj, "tiers"),
                             r, file, err)) ||
@@ -320,6 +334,14 @@ int tg_policy_parse(tg_policy **out, const char *text, size_t len,
         (rc = tg_json_get_number(root, "min_conversions", 0, path, "", &mc,
                                  err)))
         goto fail;
+    if (!whole_count(ml) || !whole_count(mc)) {
+        rc = tg_error_set(err, TG_EINVAL, path, 0, 0,
+                          "key '%s': expected a whole number from 0 to 1e12, "
+                          "not %g", whole_count(ml) ? "min_conversions"
+                                                    : "min_labeled",
+                          whole_count(ml) ? mc : ml);
+        goto fail;
+    }
     const cJSON *gates = cJSON_GetObjectItemCaseSensitive(root, "gates");
     if (!cJSON_IsArray(gates) || cJSON_GetArraySize(gates) == 0) {
         rc = tg_error_set(err, TG_EINVAL, path, 0, 0,

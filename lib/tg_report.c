@@ -277,7 +277,7 @@ static void chart_volume(FILE *f, const cJSON *gate)
                "<rect width=\"6\" height=\"6\" fill=\"#f3c9a8\"/>"
                "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#c2571a\" "
                "stroke-width=\"2\"/></pattern></defs>");
-    for (int k = 0; k <= (int)lmax; k++) {
+    for (int k = 0; k <= (int)fmin(lmax, 19); k++) { /* leads < 1e19 */
         double y = ypos(k, lmax);
         fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
                    "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" font-size=\"11\" "

@@ -588,7 +588,8 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
         if (n == 0)
             continue;
         double lo = floor(m->cut[i][0]) - 1, hi = ceil(m->cut[i][n - 1]) + 1;
-        if (hi - lo + 1 > TG_LUT_MAX)
+        /* Far from zero the cast to an integer would be undefined. */
+        if (!(lo >= -9e15 && hi <= 9e15) || hi - lo + 1 > TG_LUT_MAX)
             continue;
         fp->lut_lo[i] = (int64_t)lo;
         fp->lut_n[i] = (int)(hi - lo + 1);
