@@ -52,8 +52,9 @@ static int count_of(tg_csv *c, const int *cols, int k, uint64_t *out,
     double v = strtod(buf, &end);
     /* Range first: the cast of anything outside it is undefined. */
     if (*end || !(v >= 0 && v <= 9e15) || v != floor(v))
-        return field_error(c, col, err, "'%s' needs a whole count between 0 "
-                                        "and 9e15, found '%s'", names[k], buf);
+        return field_error(c, col, err, "'%s' needs a whole count >= 0, "
+                                        "found '%s' (counts stop at 9e15)",
+                           names[k], buf);
     *out = (uint64_t)v;
     return TG_OK;
 }

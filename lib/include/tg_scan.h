@@ -74,6 +74,8 @@ typedef struct {
     int split;           /* TG_SPLIT_TRAIN, _TEST or _OTHER */
     int date;            /* yyyymmdd, 0 when NULL or absent */
     int tier;            /* assigned tier */
+    const char *split_value; /* the split column's bytes (NULL without one) */
+    size_t split_len;
 } tg_row;
 
 typedef struct tg_reader tg_reader;
@@ -93,6 +95,8 @@ const tg_schema *tg_reader_schema(const tg_reader *rd);
 int tg_reader_file_index(const tg_reader *rd);
 /** Rows skipped as bad so far, and the first such error. */
 uint64_t tg_reader_skipped(const tg_reader *rd, tg_error *first);
+/** Rows skipped so far for one tg_skip_reason. */
+uint64_t tg_reader_skipped_by(const tg_reader *rd, int reason);
 void tg_reader_free(tg_reader *rd);
 
 /**
