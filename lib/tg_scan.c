@@ -984,6 +984,39 @@ struct tg_reader {
     tg_error first_skip;
 };
 
+/*
+ * The files of one table must be distinct: the same file given twice
+ * (by another name, a link, or "-" twice) would be counted twice.
+ */
+static int check_inputs(const tg_scan_options *o, tg_error *err)
+{
+    int stdin_seen = 0;
+    struct stat *st = calloc((size_t)o->npaths, sizeof *st);
+    if (!st)
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    int rc = TG_OK;
+    for (int i = 0; i < o->npaths && rc == TG_OK; i++) {
+        if (strcmp(o->paths[i], "-") == 0) {
+            if (stdin_seen++)
+                rc = tg_error_set(err, TG_EINVAL, o->paths[i], 0, 0,
+                                  "standard input given twice as data");
+            continue;
+        }
+        if (stat(o->paths[i], &st[i]) != 0)
+            continue; /* reported when it is opened */
+        for (int j = 0; j < i; j++)
+            if (strcmp(o->paths[j], "-") != 0 && st[j].st_ino == st[i].st_ino &&
+                st[j].st_dev == st[i].st_dev && st[i].st_ino != 0) {
+                rc = tg_error_set(err, TG_EINVAL, o->paths[i], 0, 0,
+                                  "the same file as '%s', given twice: its "
+                                  "rows would be counted twice", o->paths[j]);
+                break;
+            }
+    }
+    free(st);
+    return rc;
+}
+
 static int load_dates(const tg_scan_options *o, tg_date_config *d,
                       int *have, tg_error *err)
 {
@@ -1008,7 +1041,9 @@ int tg_reader_open(tg_reader **out, const tg_rules *rules,
     rd->rules = rules;
     rd->opts = *opts;
     tg_error_clear(&rd->first_skip);
-    int rc = load_dates(opts, &rd->dates, &rd->have_dates, err);
+    int rc = check_inputs(opts, err);
+    if (rc == TG_OK)
+        rc = load_dates(opts, &rd->dates, &rd->have_dates, err);
     if (rc) {
         free(rd);
         return rc;
@@ -1329,7 +1364,9 @@ int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
     int have_dates = 0;
     if (opts->npaths < 1)
         return tg_error_set(err, TG_EINVAL, NULL, 0, 0, "no data file given");
-    int rc = load_dates(opts, &dates, &have_dates, err);
+    int rc = check_inputs(opts, err);
+    if (rc == TG_OK)
+        rc = load_dates(opts, &dates, &have_dates, err);
     if (rc)
         return rc;
     int threads = opts->threads;

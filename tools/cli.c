@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -239,11 +240,41 @@ int cli_color(FILE *stream)
 
 const char *cli_default_date_config(const cli_data *d)
 {
+    return cli_date_config_for(d, d->rules);
+}
+
+const char *cli_date_config_for(const cli_data *d, const char *rules_path)
+{
+    static char found[PATH_MAX + 32];
     if (d->date_config)
         return d->date_config;
-    return access("registry/date_config.json", R_OK) == 0
-               ? "registry/date_config.json"
-               : NULL;
+    /* The repository the rule set belongs to, not the current folder:
+     * the nearest folder above the rule set holding
+     * registry/date_config.json. */
+    if (!rules_path || strcmp(rules_path, "-") == 0)
+        return NULL;
+    char cwd[PATH_MAX];
+    size_t n = strlen(rules_path) + sizeof cwd + 2;
+    char *abs = malloc(n);
+    if (!abs)
+        return NULL;
+    if (rules_path[0] == '/')
+        snprintf(abs, n, "%s", rules_path);
+    else if (getcwd(cwd, sizeof cwd))
+        snprintf(abs, n, "%s/%s", cwd, rules_path);
+    else
+        snprintf(abs, n, "./%s", rules_path);
+    char *slash;
+    while ((slash = strrchr(abs, '/')) != NULL) {
+        *slash = '\0';
+        snprintf(found, sizeof found, "%s/registry/date_config.json", abs);
+        if (access(found, R_OK) == 0) {
+            free(abs);
+            return found;
+        }
+    }
+    free(abs);
+    return NULL;
 }
 
 int cli_parse_level(const char *cmd, const char *arg, double *out)

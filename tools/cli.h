@@ -103,8 +103,8 @@ enum {
     "                       the warehouse exports them "                       \
     "(sql/gate_summary.sql)\n"                                                 \
     "  --date-config FILE   train/test windows used when the export has no\n"  \
-    "                       split column (default "                            \
-    "registry/date_config.json)\n"                                             \
+    "                       split column (default: registry/date_config.json\n" \
+    "                       of the rule set's repository)\n"                    \
     "  --on-bad-row MODE    error (default) or skip rows with bad values\n"    \
     "  --threads N          scan threads for large plain files (default: "     \
     "cores)\n"
@@ -115,8 +115,13 @@ enum {
  */
 int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg);
 
-/** --date-config, else registry/date_config.json when it exists. */
+/**
+ * --date-config, else registry/date_config.json of the rule set's
+ * repository (the nearest folder above --rules that has one), or NULL.
+ */
 const char *cli_default_date_config(const cli_data *d);
+/** The same for a rule set given another way (compare's --to). */
+const char *cli_date_config_for(const cli_data *d, const char *rules_path);
 
 /** Load the rule set named by --rules (required). */
 int cli_load_rules(tg_rules **out, const cli_data *d, const char *cmd);
