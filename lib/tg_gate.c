@@ -360,6 +360,38 @@ static int run_aggregate(tg_gate_result *r, const tg_gate_def *g)
     return TG_OK;
 }
 
+/*
+ * data_quality: rows skipped as bad (--on-bad-row skip) may not exceed
+ * max_skipped_share of the rows read, exactly at the boundary; skipped
+ * rows could be anything (all converters, all of one tier), so the
+ * rates the other gates judge are only trusted when few were dropped.
+ */
+static int run_data_quality(tg_gate_result *r, const tg_gate_def *g)
+{
+    tg_gate_outcome *o;
+    if (add_outcome(r, g, -1, TG_SPLIT_ALL, &o))
+        return TG_ENOMEM;
+    o->actual = r->rows ? (double)r->skipped / (double)r->rows : 0;
+    o->max = g->max_skipped_share;
+    /* skipped <= share * rows without rounding the share of rows. */
+    int ok = (double)r->skipped <= g->max_skipped_share * (double)r->rows;
+    o->status = ok ? TG_STATUS_PASS
+              : g->severity == TG_SEVERITY_BLOCK ? TG_STATUS_FAIL
+                                                 : TG_STATUS_WARN;
+    char a[32], b[32], reasons[200] = "";
+    size_t off = 0;
+    for (int k = 0; k < TG_SKIP_NREASONS && off < sizeof reasons; k++)
+        if (r->skipped_by[k])
+            off += (size_t)snprintf(reasons + off, sizeof reasons - off,
+                                    "%s%s %llu", off ? ", " : "; ",
+                                    tg_skip_reason_name(k),
+                                    (unsigned long long)r->skipped_by[k]);
+    say(o, "%s of %s rows skipped as bad (%.4g%%, at most %.4g%% allowed)%s",
+        tg_fmt_count(r->skipped, a), tg_fmt_count(r->rows, b),
+        100 * o->actual, 100 * g->max_skipped_share, reasons);
+    return TG_OK;
+}
+
 int tg_gate_run(tg_gate_result *out, const tg_rules *rules,
                 const tg_policy *policy, const tg_tally *t, tg_ci_method m,
                 double level, int strict, tg_error *err)
@@ -372,6 +404,12 @@ int tg_gate_run(tg_gate_result *out, const tg_rules *rules,
     out->strict = strict;
     out->rows = t->rows;
     out->skipped = t->skipped;
+    memcpy(out->skipped_by, t->skipped_by, sizeof out->skipped_by);
+    memcpy(out->other, t->other, sizeof out->other);
+    out->nother = t->nother;
+    out->other_more = t->other_more;
+    for (int f = 0; f < t->nfeatures && t->out_of_range; f++)
+        out->out_of_range += t->out_of_range[f];
     snprintf(out->input_sha256, sizeof out->input_sha256, "%s",
              t->input_sha256);
     time_t now = time(NULL);
@@ -389,7 +427,8 @@ int tg_gate_run(tg_gate_result *out, const tg_rules *rules,
         goto fail;
     for (int i = 0; i < policy->ngates; i++) {
         const tg_gate_def *g = &policy->gates[i];
-        rc = (g->check == TG_CHECK_VOLUME_SHARE ||
+        rc = g->check == TG_CHECK_DATA_QUALITY ? run_data_quality(out, g)
+           : (g->check == TG_CHECK_VOLUME_SHARE ||
               g->check == TG_CHECK_VOLUME_COUNT)
                  ? run_aggregate(out, g)
                  : run_per_tier(out, g);
@@ -458,6 +497,8 @@ cJSON *tg_gate_result_json(const tg_gate_result *r)
     cJSON_AddStringToObject(prov, "policy_sha256", r->policy->sha256);
     cJSON_AddNumberToObject(prov, "rows", (double)r->rows);
     cJSON_AddNumberToObject(prov, "skipped_rows", (double)r->skipped);
+    tg_input_quality_json(prov, r->skipped_by, r->other, r->nother,
+                          r->other_more, r->out_of_range);
     if (r->input_sha256[0])
         cJSON_AddStringToObject(prov, "data_sha256", r->input_sha256);
     else

@@ -18,7 +18,7 @@
 static const char *check_names[TG_CHECK_COUNT] = {
     "conversion_rate", "lift", "volume_share", "volume_count",
     "ci_separation", "calibration", "test_train_lift_ratio", "tier_size",
-    "expected_range", "rank_order",
+    "expected_range", "rank_order", "data_quality",
 };
 
 const char *tg_check_name(tg_check c)
@@ -252,6 +252,14 @@ static int load_gate(tg_policy *p, tg_gate_def *g, const cJSON *obj,
         (rc = get_number(obj, "max_relative_error", &g->max_relative_error,
                          file, id, err)))
         return rc;
+    g->max_skipped_share = 0;
+    if ((rc = get_number(obj, "max_skipped_share", &g->max_skipped_share, file,
+                         id, err)))
+        return rc;
+    if (!(g->max_skipped_share >= 0 && g->max_skipped_share <= 1))
+        return gate_error(err, file, id, "max_skipped_share",
+                          "expected a share from 0 to 1, not %g",
+                          g->max_skipped_share);
     g->description = strdup(desc);
     g->check = TG_CHECK_COUNT;
     for (int c = 0; c < TG_CHECK_COUNT; c++)

@@ -639,6 +639,11 @@ int tg_score_write(FILE *out, const tg_rules *r, const tg_scan_options *scan,
         fputs(rows ? "\n]\n" : "]\n", out);
     rc = TG_OK;
     *rows_out = rows;
+    if (o->skips) {
+        o->skips->skipped = tg_reader_skipped(rd, &o->skips->first);
+        for (int k = 0; k < TG_SKIP_NREASONS; k++)
+            o->skips->skipped_by[k] = tg_reader_skipped_by(rd, k);
+    }
 done:
     if (parts)
         for (int t = 0; t < nparts; t++)

@@ -4,6 +4,7 @@
  */
 #include "tg_tally.h"
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,6 +43,22 @@ void tg_tally_release(tg_tally *t)
     t->tier_names = NULL;
     t->cells = NULL;
     t->out_of_range = NULL;
+}
+
+void tg_input_quality_json(cJSON *obj, const uint64_t *skipped_by,
+                           const tg_other_split *other, int nother,
+                           uint64_t other_more, uint64_t out_of_range)
+{
+    cJSON *by = cJSON_AddObjectToObject(obj, "skipped_by_reason");
+    for (int k = 0; k < TG_SKIP_NREASONS; k++)
+        cJSON_AddNumberToObject(by, tg_skip_reason_name(k),
+                                (double)skipped_by[k]);
+    cJSON *ov = cJSON_AddObjectToObject(obj, "other_split_values");
+    for (int i = 0; i < nother; i++)
+        cJSON_AddNumberToObject(ov, other[i].value, (double)other[i].rows);
+    if (other_more)
+        cJSON_AddNumberToObject(ov, "(more values)", (double)other_more);
+    cJSON_AddNumberToObject(obj, "out_of_range_warnings", (double)out_of_range);
 }
 
 const char *tg_skip_reason_name(int reason)

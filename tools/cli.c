@@ -197,14 +197,28 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
         tg_tally_release(t);
         return cli_fail(&err);
     }
-    if (t->skipped) {
-        char buf[2048];
-        cli_warn("skipped %llu bad row%s of %llu; the first: %s",
-                 (unsigned long long)t->skipped, t->skipped == 1 ? "" : "s",
-                 (unsigned long long)t->rows,
-                 tg_error_format(&first_skip, buf, sizeof buf));
-    }
+    if (t->skipped)
+        cli_warn_skipped(t->skipped, t->rows, t->skipped_by, &first_skip);
     return EXIT_OK;
+}
+
+void cli_warn_skipped(uint64_t skipped, uint64_t rows,
+                      const uint64_t *skipped_by, const tg_error *first)
+{
+    char buf[2048], reasons[256] = "";
+    size_t off = 0;
+    for (int k = 0; k < TG_SKIP_NREASONS && off < sizeof reasons; k++)
+        if (skipped_by[k])
+            off += (size_t)snprintf(reasons + off, sizeof reasons - off,
+                                    "%s%s %llu", off ? ", " : " (",
+                                    tg_skip_reason_name(k),
+                                    (unsigned long long)skipped_by[k]);
+    if (off && off < sizeof reasons - 1)
+        strcat(reasons, ")");
+    cli_warn("skipped %llu bad row%s of %llu%s; the first: %s",
+             (unsigned long long)skipped, skipped == 1 ? "" : "s",
+             (unsigned long long)rows, reasons,
+             tg_error_format(first, buf, sizeof buf));
 }
 
 int cli_help(const char *text)

@@ -136,6 +136,10 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
 /** Parse --level; prints a usage error and returns 2 when bad. */
 int cli_parse_level(const char *cmd, const char *arg, double *out);
 
+/** Warn on stderr about rows skipped as bad: counts per reason, the first. */
+void cli_warn_skipped(uint64_t skipped, uint64_t rows,
+                      const uint64_t *skipped_by, const tg_error *first);
+
 /**
  * The first argument of a command with subcommands (registry, log):
  * returns it, or NULL after printing the help (*rc = 0) or a usage error

@@ -25,6 +25,16 @@ static const char help[] =
     "  -o FILE              write to FILE (replaced atomically)\n"
     "  -h, --help           this help\n";
 
+static void preview_quality(cJSON *j, const tg_tally *t)
+{
+    uint64_t oor = 0;
+    for (int f = 0; f < t->nfeatures && t->out_of_range; f++)
+        oor += t->out_of_range[f];
+    cJSON_AddNumberToObject(j, "skipped_rows", (double)t->skipped);
+    tg_input_quality_json(j, t->skipped_by, t->other, t->nother,
+                          t->other_more, oor);
+}
+
 int cmd_preview(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -118,12 +128,17 @@ int cmd_preview(int argc, char **argv)
     switch (fmt) {
     case FMT_JSON: {
         cJSON *j;
+        /* Each split object also says what was not counted. */
         if (n == 1) {
             j = tg_split_stats_json(&st[0], 0);
+            preview_quality(j, &t);
         } else {
             j = cJSON_CreateArray();
-            for (int i = 0; i < n; i++)
-                cJSON_AddItemToArray(j, tg_split_stats_json(&st[i], 0));
+            for (int i = 0; i < n; i++) {
+                cJSON *x = tg_split_stats_json(&st[i], 0);
+                preview_quality(x, &t);
+                cJSON_AddItemToArray(j, x);
+            }
         }
         char *s = cJSON_Print(j);
         fprintf(o.f, "%s\n", s);

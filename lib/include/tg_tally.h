@@ -64,6 +64,16 @@ typedef struct tg_tally {
     uint64_t *out_of_range;  /* per feature: values kept as warnings */
 } tg_tally;
 
+struct cJSON;
+/**
+ * Add to obj what was read but not counted as TRAIN/TEST rows:
+ * "skipped_by_reason" {reason: n}, "other_split_values" {value: n}
+ * (with "(more values)" past the kept ones) and "out_of_range_warnings".
+ */
+void tg_input_quality_json(struct cJSON *obj, const uint64_t *skipped_by,
+                           const tg_other_split *other, int nother,
+                           uint64_t other_more, uint64_t out_of_range);
+
 /** Count one row whose split column holds the len bytes at value. */
 void tg_tally_other_split(tg_tally *t, const char *value, size_t len,
                           uint64_t rows);
