@@ -6,43 +6,24 @@
  */
 #include "tg_csv.h"
 
+#include "tg_stream.h"
+
 #include <errno.h>
-#include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <unistd.h>
-#include <zlib.h>
 #ifdef __SSE2__
 #include <emmintrin.h>
 #endif
 
-#define TG_CSV_CHUNK (256u << 10)          /* bytes asked of zlib per read */
+#define TG_CSV_CHUNK (256u << 10)        /* bytes asked of the source per read */
 #define TG_CSV_MAX_RECORD (256u << 20)   /* cap on one record's size */
 #define TG_CSV_SLACK 64                  /* readable bytes past the data */
 
 
-/*
- * A whole-file reader decompresses itself with zlib's inflate rather
- * than gzread, which silently ignores bytes after the gzip data: here a
- * member may only be followed by another member or the end.
- */
-typedef struct {
-    int fd;             /* -1 when closed */
-    int own;            /* close fd at the end (not standard input) */
-    int gzip;           /* 1 gzip, 0 plain (known after the first read) */
-    int member_open;    /* inside a gzip member */
-    int zinit;
-    z_stream zs;
-    unsigned char *in;  /* raw bytes read, zs.next_in points into it */
-    size_t in_len, in_pos;
-    uint64_t in_total;  /* raw bytes consumed before in[0] */
-    int in_eof;
-} tg_stream;
-
 struct tg_csv {
     char *name;
-    tg_stream *st;      /* NULL for a range reader */
+    tg_stream *src;     /* NULL for a range reader */
     int fd;             /* range reader: file, next offset, end */
     uint64_t roff, rend;
     uint64_t quotes;    /* '"' bytes seen by a range reader */
@@ -77,149 +58,6 @@ static int csv_alloc(tg_csv **out, const char *name, tg_error *err)
     return TG_OK;
 }
 
-/* Raw bytes into st->in when it is used up; 0 at the end, <0 error. */
-static int stream_refill(tg_csv *c, tg_error *err)
-{
-    tg_stream *st = c->st;
-    if (st->in_pos < st->in_len || st->in_eof)
-        return 0;
-    ssize_t r;
-    do
-        r = read(st->fd, st->in, TG_CSV_CHUNK);
-    while (r < 0 && errno == EINTR);
-    if (r < 0)
-        return tg_error_set(err, errno == EISDIR ? TG_EINVAL : TG_EIO,
-                            c->name, c->line, 0, "cannot read: %s",
-                            strerror(errno));
-    st->in_total += st->in_len;
-    st->in_len = (size_t)r;
-    st->in_pos = 0;
-    if (r == 0)
-        st->in_eof = 1;
-    return 0;
-}
-
-static int gzip_error(tg_csv *c, const char *what, tg_error *err)
-{
-    tg_stream *st = c->st;
-    return tg_error_set(err, TG_EINVAL, c->name, c->line, 1,
-                        "cannot read: %s (compressed byte %llu)", what,
-                        (unsigned long long)(st->in_total + st->in_pos));
-}
-
-/* Up to want decompressed (or plain) bytes into dst: >0 bytes, 0 at a
- * clean end, <0 on error. */
-static int stream_read(tg_csv *c, char *dst, size_t want, tg_error *err)
-{
-    tg_stream *st = c->st;
-    int rc;
-    for (;;) {
-        if ((rc = stream_refill(c, err)) < 0)
-            return rc;
-        size_t avail = st->in_len - st->in_pos;
-        if (!st->gzip) {
-            if (avail == 0)
-                return 0;
-            size_t n = avail < want ? avail : want;
-            memcpy(dst, st->in + st->in_pos, n);
-            st->in_pos += n;
-            return (int)n;
-        }
-        if (!st->member_open) {
-            /* Between members: the end, or the next member's magic. */
-            if (avail == 0)
-                return 0;
-            if (avail < 2 && !st->in_eof) {
-                /* The magic straddles two reads: keep the byte. */
-                memmove(st->in, st->in + st->in_pos, avail);
-                ssize_t r;
-                do
-                    r = read(st->fd, st->in + avail, TG_CSV_CHUNK - avail);
-                while (r < 0 && errno == EINTR);
-                if (r < 0)
-                    return tg_error_set(err, TG_EIO, c->name, c->line, 0,
-                                        "cannot read: %s", strerror(errno));
-                st->in_total += st->in_pos;
-                st->in_pos = 0;
-                st->in_len = avail + (size_t)r;
-                if (r == 0)
-                    st->in_eof = 1;
-                continue;
-            }
-            if (avail < 2 || st->in[st->in_pos] != 0x1f ||
-                st->in[st->in_pos + 1] != 0x8b)
-                return gzip_error(c, "bytes after the end of the gzip data",
-                                  err);
-            if (inflateReset(&st->zs) != Z_OK)
-                return gzip_error(c, "cannot restart inflate", err);
-            st->member_open = 1;
-        }
-        if (avail == 0)
-            return gzip_error(c, "truncated gzip data", err);
-        st->zs.next_in = st->in + st->in_pos;
-        st->zs.avail_in = (uInt)avail;
-        st->zs.next_out = (Bytef *)dst;
-        st->zs.avail_out = (uInt)want;
-        int z = inflate(&st->zs, Z_NO_FLUSH);
-        st->in_pos = st->in_len - st->zs.avail_in;
-        size_t got = want - st->zs.avail_out;
-        if (z == Z_STREAM_END)
-            st->member_open = 0;
-        else if (z != Z_OK && z != Z_BUF_ERROR)
-            return gzip_error(c, st->zs.msg ? st->zs.msg : "corrupt gzip data",
-                              err);
-        if (got > 0)
-            return (int)got;
-    }
-}
-
-static int stream_open(tg_csv *c, const char *path, tg_error *err)
-{
-    tg_stream *st = calloc(1, sizeof *st);
-    if (!st || !(st->in = malloc(TG_CSV_CHUNK))) {
-        free(st);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
-    }
-    c->st = st;
-    if (strcmp(path, "-") == 0) {
-        st->fd = 0;
-    } else {
-        st->fd = open(path, O_RDONLY);
-        st->own = st->fd >= 0;
-        if (st->fd < 0)
-            return tg_error_set(err, errno == ENOENT || errno == ENOTDIR
-                                         ? TG_EINVAL : TG_EIO,
-                                path, 0, 0, "cannot open: %s", strerror(errno));
-    }
-    struct stat sb;
-    if (fstat(st->fd, &sb) == 0 && S_ISDIR(sb.st_mode))
-        return tg_error_set(err, TG_EINVAL, path, 0, 0,
-                            "is a directory, not a data file");
-    int rc = stream_refill(c, err);
-    if (rc < 0)
-        return rc;
-    if (st->in_len >= 2 && st->in[0] == 0x1f && st->in[1] == 0x8b) {
-        st->gzip = 1;
-        st->member_open = 1;
-        if (inflateInit2(&st->zs, 15 + 16) != Z_OK)
-            return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
-        st->zinit = 1;
-    }
-    return TG_OK;
-}
-
-static void stream_close(tg_stream *st)
-{
-    if (!st)
-        return;
-    if (st->zinit)
-        inflateEnd(&st->zs);
-    if (st->own)
-        close(st->fd);
-    free(st->in);
-    free(st);
-}
-
 static int csv_fill(tg_csv *c, tg_error *err)
 {
     if (c->eof)
@@ -248,8 +86,7 @@ static int csv_fill(tg_csv *c, tg_error *err)
     size_t want = c->cap - c->len;
     if (want > TG_CSV_CHUNK)
         want = TG_CSV_CHUNK;
-    int got;
-    if (!c->st) {
+    if (!c->src) {
         if (want > c->rend - c->roff)
             want = (size_t)(c->rend - c->roff);
         ssize_t r;
@@ -270,22 +107,24 @@ static int csv_fill(tg_csv *c, tg_error *err)
         c->len += (size_t)r;
         return 1;
     }
-    got = stream_read(c, c->buf + c->len, want, err);
+    ssize_t got = tg_stream_read(c->src, c->buf + c->len, want, err);
     if (got < 0)
-        return got;
+        return (int)got;
     if (got == 0)
         c->eof = 1;
     c->len += (size_t)got;
     return 1;
 }
 
-int tg_csv_open(tg_csv **out, const char *path, tg_error *err)
+static int csv_open(tg_csv **out, const char *path, int pipelined,
+                    tg_error *err)
 {
     tg_csv *c = NULL;
     int rc = csv_alloc(&c, path, err);
     if (rc)
         return rc;
-    if ((rc = stream_open(c, path, err)) < 0) {
+    if ((rc = tg_stream_open(&c->src, path, TG_INFLATE_BEST, pipelined,
+                             err))) {
         tg_csv_free(c);
         return rc;
     }
@@ -303,6 +142,16 @@ int tg_csv_open(tg_csv **out, const char *path, tg_error *err)
         c->pos = 3;
     *out = c;
     return TG_OK;
+}
+
+int tg_csv_open(tg_csv **out, const char *path, tg_error *err)
+{
+    return csv_open(out, path, 0, err);
+}
+
+int tg_csv_open_pipelined(tg_csv **out, const char *path, tg_error *err)
+{
+    return csv_open(out, path, 1, err);
 }
 
 int tg_csv_open_range(tg_csv **out, const char *name, int fd, uint64_t start,
@@ -335,7 +184,7 @@ void tg_csv_free(tg_csv *c)
 {
     if (!c)
         return;
-    stream_close(c->st);
+    tg_stream_close(c->src);
     free(c->buf);
     free(c->f);
     free(c->name);

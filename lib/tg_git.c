@@ -232,3 +232,8 @@ int tg_git_tag_exists(const char *dir, const char *name, int *exists,
     git_repository_free(repo);
     return TG_OK;
 }
+
+void tg_git_library_version(int *major, int *minor, int *rev)
+{
+    git_libgit2_version(major, minor, rev);
+}

@@ -26,6 +26,55 @@ const char *tg_check_name(tg_check c)
     return (unsigned)c < TG_CHECK_COUNT ? check_names[c] : "unknown";
 }
 
+const char *tg_judge_name(tg_judge j)
+{
+    return j == TG_JUDGE_POINT ? "point" : "interval";
+}
+
+const char *tg_inconclusive_name(tg_inconclusive i)
+{
+    return i == TG_INCONCLUSIVE_WARN ? "warn" : "block";
+}
+
+/*
+ * "judge" and "inconclusive", at policy or gate level. Older policies
+ * said "estimate" (now "point") or "ci_bound", which was removed: a
+ * bound against a threshold is two-way and flips its sense with the side
+ * of the threshold, so its users must choose the three-way judging.
+ */
+static int parse_judge(const char *v, tg_judge *out, char *why, size_t n)
+{
+    if (strcmp(v, "interval") == 0)
+        *out = TG_JUDGE_INTERVAL;
+    else if (strcmp(v, "point") == 0)
+        *out = TG_JUDGE_POINT;
+    else if (strcmp(v, "ci_bound") == 0)
+        snprintf(why, n, "\"ci_bound\" was removed: use \"judge\": "
+                 "\"interval\" (pass, fail or inconclusive from the "
+                 "interval) with \"inconclusive\": \"block\" or \"warn\"");
+    else if (strcmp(v, "estimate") == 0)
+        snprintf(why, n, "\"estimate\" was renamed: use \"judge\": "
+                 "\"point\"");
+    else
+        snprintf(why, n, "expected \"interval\" or \"point\", not '%s'", v);
+    return strcmp(v, "interval") == 0 || strcmp(v, "point") == 0 ? TG_OK
+                                                                   : TG_EINVAL;
+}
+
+static int parse_inconclusive(const char *v, tg_inconclusive *out, char *why,
+                              size_t n)
+{
+    if (strcmp(v, "block") == 0)
+        *out = TG_INCONCLUSIVE_BLOCK;
+    else if (strcmp(v, "warn") == 0)
+        *out = TG_INCONCLUSIVE_WARN;
+    else {
+        snprintf(why, n, "expected \"block\" or \"warn\", not '%s'", v);
+        return TG_EINVAL;
+    }
+    return TG_OK;
+}
+
 static int gate_error(tg_error *err, const char *file, const char *id,
                       const char *key, const char *fmt, ...)
     __attribute__((format(printf, 5, 6)));
@@ -230,7 +279,8 @@ static int load_gate(tg_policy *p, tg_gate_def *g, const cJSON *obj,
         return tg_error_set(err, TG_EINVAL, file, 0, 0,
                             "key 'gates[%d]': expected an object", index);
     const char *id = NULL, *desc = NULL, *check = NULL, *sev = NULL,
-               *judge = NULL, *split = NULL, *against = NULL;
+               *judge = NULL, *incon = NULL, *split = NULL, *against = NULL;
+    char why[300];
     int rc;
     if ((rc = get_string(obj, "id", &id, 1, file, idbuf, err)))
         return rc;
@@ -245,6 +295,7 @@ static int load_gate(tg_policy *p, tg_gate_def *g, const cJSON *obj,
         (rc = get_string(obj, "check", &check, 1, file, id, err)) ||
         (rc = get_string(obj, "severity", &sev, 1, file, id, err)) ||
         (rc = get_string(obj, "judge", &judge, 0, file, id, err)) ||
+        (rc = get_string(obj, "inconclusive", &incon, 0, file, id, err)) ||
         (rc = get_string(obj, "split", &split, 0, file, id, err)) ||
         (rc = get_string(obj, "against", &against, 0, file, id, err)) ||
         (rc = get_number(obj, "min", &g->min, file, id, err)) ||
@@ -281,14 +332,12 @@ static int load_gate(tg_policy *p, tg_gate_def *g, const cJSON *obj,
     else
         return gate_error(err, file, id, "severity",
                           "expected \"block\" or \"warn\", not '%s'", sev);
-    if (!judge || strcmp(judge, "estimate") == 0)
-        g->judge = TG_JUDGE_ESTIMATE;
-    else if (strcmp(judge, "ci_bound") == 0)
-        g->judge = TG_JUDGE_CI_BOUND;
-    else
-        return gate_error(err, file, id, "judge",
-                          "expected \"estimate\" or \"ci_bound\", not '%s'",
-                          judge);
+    g->judge = p->judge;
+    g->inconclusive = p->inconclusive;
+    if (judge && parse_judge(judge, &g->judge, why, sizeof why))
+        return gate_error(err, file, id, "judge", "%s", why);
+    if (incon && parse_inconclusive(incon, &g->inconclusive, why, sizeof why))
+        return gate_error(err, file, id, "inconclusive", "%s", why);
     if (split && (g->split = tg_split_parse(split)) == -2)
         return gate_error(err, file, id, "split",
                           "expected TRAIN, TEST or ALL, not '%s'", split);
@@ -338,8 +387,13 @@ int tg_policy_parse(tg_policy **out, const char *text, size_t len,
     p->policy_id = strdup(pid);
     p->description = strdup(desc ? desc : "");
     double ml = 30, mc = 0;
+    const char *judge = NULL, *incon = NULL;
+    char why[300];
     if ((rc = tg_json_get_number(root, "min_labeled", 0, path, "", &ml, err)) ||
         (rc = tg_json_get_number(root, "min_conversions", 0, path, "", &mc,
+                                 err)) ||
+        (rc = tg_json_get_string(root, "judge", 0, path, "", &judge, err)) ||
+        (rc = tg_json_get_string(root, "inconclusive", 0, path, "", &incon,
                                  err)))
         goto fail;
     if (!whole_count(ml) || !whole_count(mc)) {
@@ -348,6 +402,15 @@ int tg_policy_parse(tg_policy **out, const char *text, size_t len,
                           "not %g", whole_count(ml) ? "min_conversions"
                                                     : "min_labeled",
                           whole_count(ml) ? mc : ml);
+        goto fail;
+    }
+    if (judge && parse_judge(judge, &p->judge, why, sizeof why)) {
+        rc = tg_error_set(err, TG_EINVAL, path, 0, 0, "key 'judge': %s", why);
+        goto fail;
+    }
+    if (incon && parse_inconclusive(incon, &p->inconclusive, why, sizeof why)) {
+        rc = tg_error_set(err, TG_EINVAL, path, 0, 0, "key 'inconclusive': %s",
+                          why);
         goto fail;
     }
     const cJSON *gates = cJSON_GetObjectItemCaseSensitive(root, "gates");

@@ -53,13 +53,11 @@ int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
             continue;
         uint64_t rx = total.conversions - c.conversions;
         uint64_t rn = total.labeled - c.labeled;
-        double rr;
-        tg_lift_katz(&rr, &ts->lift_ci_lower, &ts->lift_ci_upper,
-                     c.conversions, c.labeled, rx, rn, level);
+        tg_lift_interval(&ts->lift, &ts->lift_ci_lower, &ts->lift_ci_upper,
+                         c.conversions, c.labeled, rx, rn, level);
         tg_fisher_exact(&ts->fisher_p, c.conversions,
                         c.labeled - c.conversions, rx, rn - rx);
         ts->rate = (double)c.conversions / (double)c.labeled;
-        ts->lift = out->baseline_rate > 0 ? ts->rate / out->baseline_rate : NAN;
         int rc = tg_ci(&ts->ci_lower, &ts->ci_upper, c.conversions, c.labeled,
                        level, m);
         if (rc != TG_OK)
@@ -93,6 +91,23 @@ int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
     return TG_OK;
 }
 
+int tg_split_stats_pin_baseline(tg_split_stats *s, double rate)
+{
+    if (!(rate > 0 && rate <= 1))
+        return TG_EINVAL;
+    s->baseline_rate = rate;
+    s->baseline_pinned = 1;
+    for (int k = 0; k < s->ntiers; k++) {
+        tg_tier_stats *t = &s->tiers[k];
+        if (t->labeled == 0)
+            continue;
+        t->lift = t->rate / rate;
+        t->lift_ci_lower = t->ci_lower / rate;
+        t->lift_ci_upper = t->ci_upper / rate;
+    }
+    return TG_OK;
+}
+
 void tg_split_stats_release(tg_split_stats *s)
 {
     if (!s)
@@ -116,6 +131,7 @@ cJSON *tg_split_stats_json(const tg_split_stats *s, int extended)
     cJSON_AddNumberToObject(o, "labeled", (double)s->labeled);
     cJSON_AddNumberToObject(o, "conversions", (double)s->conversions);
     cJSON_AddItemToObject(o, "baseline_rate", num_or_null(s->baseline_rate));
+    cJSON_AddBoolToObject(o, "baseline_pinned", s->baseline_pinned);
     cJSON_AddStringToObject(o, "ci_method", tg_ci_name(s->ci_method));
     cJSON_AddNumberToObject(o, "ci_level", s->ci_level);
     if (s->first_date)

@@ -52,15 +52,19 @@ static void threshold_text(const tg_gate_outcome *o, char *buf, size_t n)
 
 static const char *status_word(tg_gate_status s)
 {
-    static const char *w[] = {"PASS", "WARN", "FAIL", "INSUFFICIENT"};
-    return w[s];
+    static const char *w[] = {"PASS", "WARN", "FAIL", "INSUFFICIENT",
+                              "INCONCLUSIVE"};
+    return (unsigned)s < 5 ? w[s] : "?";
 }
 
 void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
 {
-    static const char *col[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m"};
-    fprintf(out, "%s (%s) · policy %s · %s %g%% intervals%s\n",
+    static const char *col[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m",
+                                "\033[36m"};
+    fprintf(out, "%s (%s) · policy %s · judged on %s · %s %g%% intervals%s\n",
             r->rules->model_id, r->rules->model_version, r->policy->policy_id,
+            r->policy->judge == TG_JUDGE_POINT ? "point estimates"
+                                               : "intervals",
             tg_ci_name(r->ci_method), r->ci_level * 100,
             r->strict ? " · strict" : "");
     fprintf(out, "%-17s %-40s %-26s %-5s %-27s %-18s %s\n", "GATE", "CHECK",
@@ -75,8 +79,8 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "(priority tiers)",
                 tg_split_name(o->split), act, thr, color ? col[o->status] : "",
                 status_word(o->status), color ? "\033[0m" : "",
-                o->gate->severity == TG_SEVERITY_WARN &&
-                        o->status != TG_STATUS_PASS ? " (warning)" : "");
+                o->status != TG_STATUS_PASS && !o->blocks ? " (warning)"
+                                                          : "");
     }
     /* Say why for everything that did not pass. */
     int header = 0;
@@ -91,11 +95,11 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "", o->message);
     }
     fprintf(out, "\noverall: %s%s%s (%d pass, %d warn, %d fail, %d "
-                 "insufficient)\n",
+                 "insufficient, %d inconclusive)\n",
             color ? col[r->status == TG_OVERALL_PASSED ? 0
                         : r->status == TG_OVERALL_FAILED ? 2 : 1] : "",
             tg_overall_name(r->status), color ? "\033[0m" : "", r->passed,
-            r->warned, r->failed, r->insufficient);
+            r->warned, r->failed, r->insufficient, r->inconclusive);
 }
 
 static void md_escape(FILE *out, const char *s)
@@ -113,15 +117,18 @@ static void md_escape(FILE *out, const char *s)
 void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
 {
     static const char *icon[] = {"✅ pass", "⚠️ warn", "❌ fail",
-                                 "❔ insufficient"};
+                                 "❔ insufficient", "❓ inconclusive"};
     static const char *overall[] = {"✅ PASSED", "⚠️ PASSED_WITH_WARNINGS",
                                     "❌ FAILED"};
     fprintf(out, "## tiergate: %s %s — %s\n\n", r->rules->model_id,
             r->rules->model_version, overall[r->status]);
-    fprintf(out, "Policy `%s` · %s %g%% intervals · %d pass, %d warn, %d "
-                 "fail, %d insufficient\n\n",
-            r->policy->policy_id, tg_ci_name(r->ci_method), r->ci_level * 100,
-            r->passed, r->warned, r->failed, r->insufficient);
+    fprintf(out, "Policy `%s` · judged on %s · %s %g%% intervals · %d pass, "
+                 "%d warn, %d fail, %d insufficient, %d inconclusive\n\n",
+            r->policy->policy_id,
+            r->policy->judge == TG_JUDGE_POINT ? "point estimates"
+                                               : "intervals",
+            tg_ci_name(r->ci_method), r->ci_level * 100,
+            r->passed, r->warned, r->failed, r->insufficient, r->inconclusive);
     fprintf(out, "| Gate | Check | Tier | Split | Actual [CI] | Threshold | "
                  "Status |\n|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < r->noutcomes; i++) {
@@ -147,7 +154,9 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
         fprintf(out, "- **%s**%s%s: ", o->gate->id, o->tier >= 0 ? " " : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
         md_escape(out, o->message);
-        fprintf(out, " (%s)\n", tg_status_name(o->status));
+        fprintf(out, " (%s%s)\n", tg_status_name(o->status),
+                o->status != TG_STATUS_PASS && !o->blocks ? ", warning"
+                : o->blocks ? ", blocks" : "");
     }
 }
 
@@ -173,10 +182,8 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
     int failures = 0;
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
-        failures += o->status == TG_STATUS_FAIL ||
-                    (o->status == TG_STATUS_INSUFFICIENT &&
-                     o->gate->severity == TG_SEVERITY_BLOCK) ||
-                    (r->strict && o->status == TG_STATUS_WARN);
+        failures += o->blocks ||
+                    (r->strict && o->status != TG_STATUS_PASS);
     }
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(out, "<testsuites name=\"tiergate\" tests=\"%d\" failures=\"%d\" "
@@ -203,10 +210,8 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
         fprintf(out, " [%s %s]\" time=\"0\">\n",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
                 tg_split_name(o->split));
-        int is_failure = o->status == TG_STATUS_FAIL ||
-                         (o->status == TG_STATUS_INSUFFICIENT &&
-                          o->gate->severity == TG_SEVERITY_BLOCK) ||
-                         (r->strict && o->status == TG_STATUS_WARN);
+        int is_failure = o->blocks ||
+                         (r->strict && o->status != TG_STATUS_PASS);
         if (is_failure) {
             fprintf(out, "      <failure type=\"%s\" message=\"",
                     tg_status_name(o->status));

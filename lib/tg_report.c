@@ -49,7 +49,8 @@ static const cJSON *split_of(const cJSON *gate, const char *name)
 static const char *status_sym(const char *s)
 {
     return !strcmp(s, "pass") ? "✔ pass" : !strcmp(s, "warn") ? "▲ warn"
-         : !strcmp(s, "fail") ? "✖ fail" : "? insufficient";
+         : !strcmp(s, "fail") ? "✖ fail"
+         : !strcmp(s, "inconclusive") ? "◐ inconclusive" : "? insufficient";
 }
 
 static const char CSS[] =
@@ -67,7 +68,7 @@ static const char CSS[] =
     "vertical-align:top}td.n{text-align:right;white-space:nowrap}"
     "tr{page-break-inside:avoid}"
     ".pass{color:#1e7e34}.warn{color:#8a5300}.fail{color:#b3261e}"
-    ".insufficient{color:#6a3d9a}"
+    ".insufficient{color:#6a3d9a}.inconclusive{color:#1f6f8b}"
     "figure{margin:1em 0}figcaption{font-weight:bold;margin-bottom:.3em}"
     "svg{max-width:100%;height:auto}"
     ".prov td:first-child{white-space:nowrap}code{font-size:.9em}"
@@ -568,11 +569,12 @@ void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
     esc(f, s_of(gate, "model_id"));
     fprintf(f, " %s</h1>", s_of(gate, "model_version"));
     fprintf(f, "<div class=\"banner %s\" role=\"status\">%s %s — %.0f pass, "
-               "%.0f warn, %.0f fail, %.0f insufficient</div>",
+               "%.0f warn, %.0f fail, %.0f insufficient, %.0f inconclusive"
+               "</div>",
             status, !strcmp(status, "PASSED") ? "✔"
                     : !strcmp(status, "FAILED") ? "✖" : "▲",
             status, n_of(sum, "pass"), n_of(sum, "warn"), n_of(sum, "fail"),
-            n_of(sum, "insufficient"));
+            n_of(sum, "insufficient"), n_of(sum, "inconclusive"));
     fprintf(f, "<p>Policy <code>");
     esc(f, s_of(gate, "policy"));
     fprintf(f, "</code>; %s intervals at %g%%.</p>", s_of(gate, "ci_method"),

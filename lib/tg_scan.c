@@ -1313,12 +1313,120 @@ static int scan_file(tg_tally *t, const tg_rules *rules,
     }
     tg_source s;
     memset(&s, 0, sizeof s);
-    int rc = tg_csv_open(&s.csv, path, err);
+    /* With a core to spare, a gzip file inflates on one and parses on
+     * the other. */
+    int rc = threads > 1 ? tg_csv_open_pipelined(&s.csv, path, err)
+                         : tg_csv_open(&s.csv, path, err);
     if (rc == TG_OK)
         rc = source_open_header(&s, rules, dates, err);
     if (rc == TG_OK)
         rc = tally_source(&s, t, skip, first_skip, err);
     source_close(&s);
+    return rc;
+}
+
+/*
+ * Several files (a sharded export): one file per thread, each into its
+ * own tally, merged in file order. The result, the error reported (that
+ * of the first failing file) and the first skipped row are those of a
+ * scan of the files one after the other: files are handed out in order
+ * and none is started after a failure, so every file before a failing
+ * one has been scanned.
+ */
+typedef struct {
+    const tg_rules *rules;
+    const tg_date_config *dates;
+    const char *const *paths;
+    int npaths, skip;
+    uint64_t min_range;
+    pthread_mutex_t lock;
+    int next, failed;
+    tg_tally *tallies;
+    int *rcs, *done;
+    tg_error *errs, *skips;
+} tg_shard_pool;
+
+static void *shard_worker(void *arg)
+{
+    tg_shard_pool *p = arg;
+    for (;;) {
+        pthread_mutex_lock(&p->lock);
+        int i = p->failed || p->next >= p->npaths ? -1 : p->next++;
+        pthread_mutex_unlock(&p->lock);
+        if (i < 0)
+            return NULL;
+        tg_error_clear(&p->errs[i]);
+        tg_error_clear(&p->skips[i]);
+        int rc = tg_tally_init(&p->tallies[i], p->rules, &p->errs[i]);
+        if (rc == TG_OK)
+            rc = scan_file(&p->tallies[i], p->rules, p->dates, p->paths[i], 1,
+                           p->min_range, p->skip, &p->skips[i], &p->errs[i]);
+        pthread_mutex_lock(&p->lock);
+        p->rcs[i] = rc;
+        p->done[i] = 1;
+        if (rc != TG_OK)
+            p->failed = 1;
+        pthread_mutex_unlock(&p->lock);
+    }
+}
+
+static int scan_shards(tg_tally *t, const tg_rules *rules,
+                       const tg_date_config *dates, const char *const *paths,
+                       int npaths, int threads, uint64_t min_range, int skip,
+                       tg_error *first_skip, tg_error *err)
+{
+    tg_shard_pool p;
+    memset(&p, 0, sizeof p);
+    p.rules = rules;
+    p.dates = dates;
+    p.paths = paths;
+    p.npaths = npaths;
+    p.skip = skip;
+    p.min_range = min_range;
+    size_t n = (size_t)npaths;
+    p.tallies = calloc(n, sizeof *p.tallies);
+    p.rcs = calloc(n, sizeof *p.rcs);
+    p.done = calloc(n, sizeof *p.done);
+    p.errs = calloc(n, sizeof *p.errs);
+    p.skips = calloc(n, sizeof *p.skips);
+    pthread_t th[TG_SCAN_MAX_THREADS];
+    int nth = 0, rc = TG_OK;
+    if (!p.tallies || !p.rcs || !p.done || !p.errs || !p.skips ||
+        pthread_mutex_init(&p.lock, NULL) != 0) {
+        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        goto out;
+    }
+    if (threads > npaths)
+        threads = npaths;
+    for (; nth < threads; nth++)
+        if (pthread_create(&th[nth], NULL, shard_worker, &p) != 0)
+            break;
+    if (nth == 0) /* no thread could start: scan here */
+        shard_worker(&p);
+    for (int k = 0; k < nth; k++)
+        pthread_join(th[k], NULL);
+    for (int i = 0; i < npaths; i++) {
+        if (!p.done[i])
+            break; /* never started: a file before it failed */
+        if (p.rcs[i] != TG_OK) {
+            *err = p.errs[i];
+            rc = p.rcs[i];
+            break;
+        }
+        if (first_skip && !first_skip->msg[0] && p.skips[i].msg[0])
+            *first_skip = p.skips[i];
+        tg_tally_merge(t, &p.tallies[i]);
+    }
+    pthread_mutex_destroy(&p.lock);
+out:
+    for (int i = 0; p.tallies && p.done && i < npaths; i++)
+        if (p.done[i])
+            tg_tally_release(&p.tallies[i]);
+    free(p.tallies);
+    free(p.rcs);
+    free(p.done);
+    free(p.errs);
+    free(p.skips);
     return rc;
 }
 
@@ -1378,11 +1486,16 @@ int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
         threads = TG_SCAN_MAX_THREADS;
     if (first_skip)
         tg_error_clear(first_skip);
-    for (int i = 0; i < opts->npaths && rc == TG_OK; i++)
-        rc = scan_file(t, rules, have_dates ? &dates : NULL, opts->paths[i],
-                       threads, opts->min_range ? opts->min_range
-                                                : TG_SCAN_MIN_RANGE,
-                       opts->on_bad_row == TG_BAD_ROW_SKIP, first_skip, err);
+    uint64_t min_range = opts->min_range ? opts->min_range : TG_SCAN_MIN_RANGE;
+    int skip = opts->on_bad_row == TG_BAD_ROW_SKIP;
+    const tg_date_config *dp = have_dates ? &dates : NULL;
+    if (opts->npaths > 1 && threads > 1)
+        rc = scan_shards(t, rules, dp, opts->paths, opts->npaths, threads,
+                         min_range, skip, first_skip, err);
+    else
+        for (int i = 0; i < opts->npaths && rc == TG_OK; i++)
+            rc = scan_file(t, rules, dp, opts->paths[i], threads, min_range,
+                           skip, first_skip, err);
     if (rc == TG_OK && opts->fingerprint)
         rc = fingerprint(t, opts, err);
     return rc;

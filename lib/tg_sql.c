@@ -24,18 +24,20 @@ static const char *dialects[TG_DIALECT_COUNT] = {"bigquery", "sqlite",
                                                  "duckdb", "postgres"};
 static const char *emits[TG_EMIT_COUNT] = {
     "scoring", "production-view", "salesforce-sync", "sga-dashboard",
-    "calibration", "summary"};
+    "calibration", "summary", "monitor-summary"};
 static const char *purposes[TG_EMIT_COUNT] = {
     "scores every lead (the brief's step 3)",
     "priority leads for production (step 4)",
     "the Salesforce sync query (step 5)",
     "the SGA dashboard view (step 6)",
     "the tier calibration table (step 9)",
-    "counts per split and tier for `tiergate gate --summary`"};
+    "counts per split and tier for `tiergate gate --summary`",
+    "counts per window, split, tier and maturity for `tiergate monitor --summary`"};
 static const char *files[TG_EMIT_COUNT] = {
     "phase_4_v3_tiered_scoring.sql", "phase_7_production_view.sql",
     "phase_7_salesforce_sync.sql", "phase_7_sga_dashboard.sql",
-    "phase_9_tier_calibration.sql", "gate_summary.sql"};
+    "phase_9_tier_calibration.sql", "gate_summary.sql",
+    "monitor_summary.sql"};
 
 int tg_dialect_parse(const char *name)
 {
@@ -75,6 +77,8 @@ typedef struct {
     const tg_rules *r;
     const tg_sql_options *o;
     tg_dialect d;
+    int window_month;      /* monitor summary: months, else ISO weeks */
+    int maturity_days;
 } gen;
 
 static void out(gen *g, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -549,12 +553,85 @@ static void gen_summary(gen *g)
            "ORDER BY t.split, t.score_tier;\n");
 }
 
+/*
+ * The monitor summary: leads per (window, split, tier, mature). A lead
+ * is mature when it was contacted at least maturity_days before the
+ * table's last contacted date, exactly as `tiergate monitor` decides
+ * from rows; windows are ISO weeks from Monday or calendar months.
+ */
+static void gen_monitor_summary(gen *g)
+{
+    int m = g->maturity_days;
+    const char *day = g->d == TG_DIALECT_SQLITE ? "DATE(f.contacted_date)"
+                                                 : "CAST(f.contacted_date AS DATE)";
+    out(g, "-- Export the result as CSV and run:\n"
+           "--   tiergate monitor --rules R --summary monitor_summary.csv "
+           "--by %s --maturity %d\n"
+           "WITH tiered AS (\n  SELECT\n    f.split,\n    f.target,\n"
+           "    %s AS contacted_day,\n",
+        g->window_month ? "month" : "week", m, day);
+    tier_case(g, "    ");
+    out(g, " AS score_tier\n  FROM ");
+    table(g, "features", "lead_scoring_features_pit");
+    out(g, " AS f\n),\nlast_day AS (\n"
+           "  SELECT MAX(t.contacted_day) AS d FROM tiered AS t\n)\nSELECT\n  ");
+    const char *w = NULL;
+    switch (g->d) {
+    case TG_DIALECT_BIGQUERY:
+        w = g->window_month ? "DATE_TRUNC(t.contacted_day, MONTH)"
+                            : "DATE_TRUNC(t.contacted_day, ISOWEEK)";
+        break;
+    case TG_DIALECT_SQLITE:
+        w = g->window_month
+                ? "DATE(t.contacted_day, 'start of month')"
+                : "DATE(t.contacted_day, '-' || ((CAST(STRFTIME('%w', "
+                  "t.contacted_day) AS INTEGER) + 6) % 7) || ' days')";
+        break;
+    default:
+        w = g->window_month
+                ? "CAST(DATE_TRUNC('month', t.contacted_day) AS DATE)"
+                : "CAST(DATE_TRUNC('week', t.contacted_day) AS DATE)";
+        break;
+    }
+    out(g, "%s AS window_start,\n  t.split,\n  t.score_tier AS tier,\n  ", w);
+    switch (g->d) {
+    case TG_DIALECT_BIGQUERY:
+        out(g, "CASE WHEN DATE_DIFF(l.d, t.contacted_day, DAY) >= %d", m);
+        break;
+    case TG_DIALECT_SQLITE:
+        out(g, "CASE WHEN JULIANDAY(l.d) - JULIANDAY(t.contacted_day) >= %d", m);
+        break;
+    case TG_DIALECT_DUCKDB:
+        out(g, "CASE WHEN DATE_DIFF('day', t.contacted_day, l.d) >= %d", m);
+        break;
+    default:
+        out(g, "CASE WHEN l.d - t.contacted_day >= %d", m);
+        break;
+    }
+    out(g, " THEN 1 ELSE 0 END AS mature,\n"
+           "  %d AS maturity_days,\n"
+           "  COUNT(*) AS leads,\n"
+           "  COUNT(t.target) AS labeled,\n"
+           "  COALESCE(SUM(t.target), 0) AS conversions,\n"
+           "  MIN(t.contacted_day) AS first_contacted_date,\n"
+           "  MAX(t.contacted_day) AS last_contacted_date\n"
+           "FROM tiered AS t\nCROSS JOIN last_day AS l\n"
+           "GROUP BY 1, 2, 3, 4\n"
+           "ORDER BY 1, 2, 3, 4;\n", m);
+}
+
+int tg_sql_generate_monitor(char **text, const tg_rules *rules,
+                            const tg_sql_options *o, int by_month,
+                            int maturity_days, tg_error *err);
+
 int tg_sql_generate(char **text, const tg_rules *rules, tg_emit what,
                     const tg_sql_options *o, tg_error *err)
 {
+    if (what == TG_EMIT_MONITOR_SUMMARY)
+        return tg_sql_generate_monitor(text, rules, o, 0, 30, err);
     size_t len;
     *text = NULL;
-    gen g = {open_memstream(text, &len), rules, o, o->dialect};
+    gen g = {open_memstream(text, &len), rules, o, o->dialect, 0, 30};
     if (!g.f)
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
     out(&g, "-- %s: %s, %s, %s SQL.\n", tg_emit_file(what), purposes[what],
@@ -569,8 +646,35 @@ int tg_sql_generate(char **text, const tg_rules *rules, tg_emit what,
     case TG_EMIT_SALESFORCE_SYNC: gen_salesforce(&g); break;
     case TG_EMIT_SGA_DASHBOARD: gen_sga(&g); break;
     case TG_EMIT_CALIBRATION: gen_calibration(&g); break;
+    case TG_EMIT_MONITOR_SUMMARY: gen_monitor_summary(&g); break;
     default: gen_summary(&g); break;
     }
+    if (fclose(g.f) != 0) {
+        free(*text);
+        *text = NULL;
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    return TG_OK;
+}
+
+int tg_sql_generate_monitor(char **text, const tg_rules *rules,
+                            const tg_sql_options *o, int by_month,
+                            int maturity_days, tg_error *err)
+{
+    size_t len;
+    *text = NULL;
+    gen g = {open_memstream(text, &len), rules, o, o->dialect, by_month != 0,
+             maturity_days};
+    if (!g.f)
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    tg_emit what = TG_EMIT_MONITOR_SUMMARY;
+    out(&g, "-- %s: %s, %s, %s SQL.\n", tg_emit_file(what), purposes[what],
+        rules->model_version, tg_dialect_name(o->dialect));
+    out(&g, "-- Generated by tiergate from %s\n-- (sha256 %s).\n", rules->path,
+        rules->sha256);
+    out(&g, "-- Do not edit: change the rule set and run\n--   %s\n\n",
+        o->regen ? o->regen : "tiergate sql");
+    gen_monitor_summary(&g);
     if (fclose(g.f) != 0) {
         free(*text);
         *text = NULL;

@@ -389,3 +389,169 @@ void tg_holm(double *adjusted, const double *p, int k)
     }
     free(it);
 }
+
+/* Katz: log RR +- z se(log RR); se from the cells as given. */
+static double katz_log_se(double x, double n, double rx, double rn)
+{
+    return sqrt(1.0 / x - 1.0 / n + 1.0 / rx - 1.0 / rn);
+}
+
+/* L = RR / (w RR + 1 - w), the lift against the whole split. */
+static double lift_of_rr(double rr, double w)
+{
+    if (isinf(rr))
+        return 1.0 / w;
+    return rr / (w * rr + 1 - w);
+}
+
+int tg_lift_interval(double *lift, double *lo, double *hi, uint64_t x,
+                     uint64_t n, uint64_t rx, uint64_t rn, double level)
+{
+    *lift = *lo = *hi = NAN;
+    if (n == 0 || x > n || rx > rn || !(level > 0 && level < 1))
+        return TG_EINVAL;
+    if (x + rx == 0)
+        return TG_OK; /* baseline 0: no lift */
+    if (rn == 0) {
+        *lift = *lo = *hi = 1.0; /* the tier is its own baseline */
+        return TG_OK;
+    }
+    double z = tg_normal_quantile(1 - (1 - level) / 2);
+    double dn = (double)n, drn = (double)rn, w = dn / (dn + drn);
+    double cx = (double)x, cn = dn, crx = (double)rx, crn = drn;
+    int corrected = x == 0 || rx == 0 || x == n || rx == rn;
+    if (corrected) {
+        /* An empty cell has no log: add 0.5 to every cell, as
+         * statsmodels' Table2x2 does, for the interval only. */
+        cx += 0.5;
+        cn += 1.0;
+        crx += 0.5;
+        crn += 1.0;
+    }
+    double rr_c = (cx / cn) / (crx / crn);
+    double se = katz_log_se(cx, cn, crx, crn);
+    double rr_lo = exp(log(rr_c) - z * se), rr_hi = exp(log(rr_c) + z * se);
+    *lift = (double)x / dn / (((double)x + (double)rx) / (dn + drn));
+    *lo = lift_of_rr(rr_lo, w);
+    *hi = lift_of_rr(rr_hi, w);
+    /* The corrected table can move the interval off the point at the
+     * extremes; the point is certain there, so the bound is the point. */
+    if (x == 0)
+        *lo = 0;
+    if (rx == 0)
+        *hi = 1.0 / w;
+    if (*lo > *lift)
+        *lo = *lift;
+    if (*hi < *lift)
+        *hi = *lift;
+    return TG_OK;
+}
+
+double tg_lift_log_se(uint64_t x, uint64_t n, uint64_t rx, uint64_t rn,
+                      double pinned)
+{
+    if (n == 0 || x > n || rx > rn)
+        return NAN;
+    double cx = (double)x, cn = (double)n;
+    if (pinned > 0) {
+        if (x == 0 || x == n) {
+            cx += 0.5;
+            cn += 1.0;
+        }
+        return sqrt(1.0 / cx - 1.0 / cn);
+    }
+    if (x + rx == 0)
+        return NAN;
+    if (rn == 0)
+        return 0;
+    double crx = (double)rx, crn = (double)rn;
+    double w = (double)n / ((double)n + (double)rn);
+    if (x == 0 || rx == 0 || x == n || rx == rn) {
+        cx += 0.5;
+        cn += 1.0;
+        crx += 0.5;
+        crn += 1.0;
+    }
+    double rr = (cx / cn) / (crx / crn);
+    return katz_log_se(cx, cn, crx, crn) * (1 - w) / (w * rr + 1 - w);
+}
+
+/* The lift (pinned or against the split) and the lift the log interval
+ * is centred on: the same, except that an empty cell takes half a
+ * conversion so that log L exists. */
+static int lift_and_centre(double *lift, double *centre, uint64_t x,
+                           uint64_t n, uint64_t rx, uint64_t rn, double pinned)
+{
+    if (n == 0 || x > n || rx > rn)
+        return TG_EINVAL;
+    double cx = (double)x, cn = (double)n;
+    if (pinned > 0) {
+        *lift = cx / cn / pinned;
+        if (x == 0 || x == n) {
+            cx += 0.5;
+            cn += 1.0;
+        }
+        *centre = cx / cn / pinned;
+        return TG_OK;
+    }
+    double lo, hi;
+    int rc = tg_lift_interval(lift, &lo, &hi, x, n, rx, rn, 0.95);
+    if (rc)
+        return rc;
+    *centre = *lift;
+    if (x == 0 && rx > 0 && rn > 0) {
+        double crx = (double)rx + 0.5, crn = (double)rn + 1.0;
+        cx += 0.5;
+        cn += 1.0;
+        *centre = lift_of_rr((cx / cn) / (crx / crn),
+                             (double)n / ((double)n + (double)rn));
+    }
+    return TG_OK;
+}
+
+int tg_lift_ratio_interval(double *ratio, double *lo, double *hi,
+                           uint64_t x1, uint64_t n1, uint64_t rx1,
+                           uint64_t rn1, double pinned1, uint64_t x2,
+                           uint64_t n2, uint64_t rx2, uint64_t rn2,
+                           double pinned2, double level)
+{
+    *ratio = *lo = *hi = NAN;
+    if (!(level > 0 && level < 1))
+        return TG_EINVAL;
+    double l1, c1, l2, c2;
+    int rc;
+    if ((rc = lift_and_centre(&l1, &c1, x1, n1, rx1, rn1, pinned1)) ||
+        (rc = lift_and_centre(&l2, &c2, x2, n2, rx2, rn2, pinned2)))
+        return rc;
+    double se1 = tg_lift_log_se(x1, n1, rx1, rn1, pinned1);
+    double se2 = tg_lift_log_se(x2, n2, rx2, rn2, pinned2);
+    if (!(l2 > 0) || isnan(l1) || isnan(se1) || isnan(se2))
+        return TG_OK;
+    double z = tg_normal_quantile(1 - (1 - level) / 2);
+    double se = sqrt(se1 * se1 + se2 * se2);
+    *ratio = l1 / l2;
+    double centre = log(c1 / l2);
+    *lo = l1 == 0 ? 0 : exp(centre - z * se);
+    *hi = exp(centre + z * se);
+    if (*lo > *ratio)
+        *lo = *ratio;
+    if (*hi < *ratio)
+        *hi = *ratio;
+    return TG_OK;
+}
+
+int tg_newcombe_diff(double *diff, double *lo, double *hi, uint64_t x1,
+                     uint64_t n1, uint64_t x2, uint64_t n2, double level)
+{
+    *diff = *lo = *hi = NAN;
+    double l1, u1, l2, u2;
+    int rc;
+    if ((rc = tg_ci(&l1, &u1, x1, n1, level, TG_CI_WILSON)) ||
+        (rc = tg_ci(&l2, &u2, x2, n2, level, TG_CI_WILSON)))
+        return rc;
+    double p1 = (double)x1 / (double)n1, p2 = (double)x2 / (double)n2;
+    *diff = p1 - p2;
+    *lo = *diff - sqrt((p1 - l1) * (p1 - l1) + (u2 - p2) * (u2 - p2));
+    *hi = *diff + sqrt((u1 - p1) * (u1 - p1) + (p2 - l2) * (p2 - l2));
+    return TG_OK;
+}

@@ -9,7 +9,7 @@
  * -10 10.2%, under 1 year 3.9%) without stacking signals into
  * implausible rates. TEST converts 4.16/3.66 times as often as TRAIN.
  */
-#define _GNU_SOURCE /* fopencookie */
+#define _GNU_SOURCE /* fopencookie, where the C library has it (glibc) */
 #include "tg_synth.h"
 
 #include <errno.h>
@@ -19,6 +19,8 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -120,7 +122,143 @@ static void ob_feature(out_buf *o, gsl_rng *r, long v)
     ob_str(o, ",", 1);
 }
 
+/* Production weeks start on the Monday after the TEST window. */
+#define PROD_START_Y 2026
+#define PROD_START_M 1
+#define PROD_START_D 5
+#define CONVERSION_DELAY_MEAN 14.0
+
+int tg_synth_production_start(void)
+{
+    return PROD_START_Y * 10000 + PROD_START_M * 100 + PROD_START_D;
+}
+
+uint64_t tg_synth_weekly_rows(const tg_synth_options *o,
+                              const tg_synth_production *p)
+{
+    if (p && p->weekly_rows)
+        return p->weekly_rows;
+    long span = days_from_civil(2025, 12, 31) - days_from_civil(2024, 2, 1) + 1;
+    uint64_t w = (o->rows * 7 + (uint64_t)span / 2) / (uint64_t)span;
+    return w ? w : 1;
+}
+
+static const char *signal_names[TG_NSIGNALS] = {
+    "tenure_1_3y", "short_bleed", "small_firm", "prior_3", "moderate_bleed",
+    "heavy_bleed", "under_1y", "base"};
+static const char *feature_names[TG_SYNTH_NFEATURES] = {
+    "current_firm_tenure_months", "industry_tenure_months",
+    "firm_net_change_12mo", "firm_rep_count_at_contact", "num_prior_firms"};
+
+int tg_synth_drift_parse(tg_synth_production *p, const char *spec,
+                         tg_error *err)
+{
+    const char *s = spec;
+    while (*s) {
+        size_t len = strcspn(s, ",");
+        char item[128];
+        if (len == 0 || len >= sizeof item)
+            return tg_error_set(err, TG_EINVAL, "--drift", 1, (long)(s - spec) + 1,
+                                "expected rate:SIGNAL*FACTOR[@WEEK] or "
+                                "feature:NAME(+|-|*)AMOUNT[@WEEK]");
+        if (p->ndrifts == TG_SYNTH_MAX_DRIFTS)
+            return tg_error_set(err, TG_EINVAL, "--drift", 1, (long)(s - spec) + 1,
+                                "at most %d drifts", TG_SYNTH_MAX_DRIFTS);
+        memcpy(item, s, len);
+        item[len] = '\0';
+        tg_synth_drift *d = &p->drifts[p->ndrifts];
+        d->from_week = 1;
+        char *at = strchr(item, '@');
+        if (at) {
+            char *end;
+            long w = strtol(at + 1, &end, 10);
+            if (at[1] == '\0' || *end || w < 1 || w > 520)
+                return tg_error_set(err, TG_EINVAL, "--drift", 1,
+                                    (long)(s - spec + (at - item)) + 2,
+                                    "'@' takes a week from 1 to 520");
+            d->from_week = (int)w;
+            *at = '\0';
+        }
+        int is_rate = strncmp(item, "rate:", 5) == 0;
+        int is_feat = strncmp(item, "feature:", 8) == 0;
+        char *name = item + (is_rate ? 5 : 8);
+        size_t nlen = strcspn(name, "+-*");
+        char op = name[nlen];
+        if ((!is_rate && !is_feat) || !op || (is_rate && op != '*'))
+            return tg_error_set(err, TG_EINVAL, "--drift", 1, (long)(s - spec) + 1,
+                                "'%s': expected rate:SIGNAL*FACTOR[@WEEK] or "
+                                "feature:NAME(+|-|*)AMOUNT[@WEEK]", item);
+        char *end;
+        double v = strtod(name + nlen + 1, &end);
+        if (name[nlen + 1] == '\0' || *end || !(v > -1e6 && v < 1e6) ||
+            (op == '*' && v < 0))
+            return tg_error_set(err, TG_EINVAL, "--drift", 1, (long)(s - spec) + 1,
+                                "'%s': the amount must be a number (a factor "
+                                ">= 0)", item);
+        name[nlen] = '\0';
+        d->target = -1;
+        const char **names = is_rate ? signal_names : feature_names;
+        int n = is_rate ? TG_NSIGNALS : TG_SYNTH_NFEATURES;
+        for (int k = 0; k < n; k++)
+            if (strcmp(name, names[k]) == 0)
+                d->target = k;
+        if (d->target < 0) {
+            char known[256];
+            size_t off = 0;
+            for (int k = 0; k < n; k++)
+                off += (size_t)snprintf(known + off, sizeof known - off, "%s%s",
+                                        k ? ", " : "", names[k]);
+            return tg_error_set(err, TG_EINVAL, "--drift", 1, (long)(s - spec) + 1,
+                                "unknown %s '%s' (known: %s)",
+                                is_rate ? "signal" : "feature", name, known);
+        }
+        d->kind = is_rate ? TG_DRIFT_RATE
+                : op == '*' ? TG_DRIFT_FEATURE_MUL
+                            : TG_DRIFT_FEATURE_ADD;
+        d->amount = op == '-' ? -v : v;
+        p->ndrifts++;
+        s += len;
+        if (*s == ',')
+            s++;
+    }
+    return TG_OK;
+}
+
+/* The drifts in force in production week (0-based). */
+static void drift_apply(const tg_synth_production *p, int week, long *feat,
+                        double *factor)
+{
+    for (int k = 0; k < TG_NSIGNALS; k++)
+        factor[k] = 1.0;
+    for (int i = 0; p && i < p->ndrifts; i++) {
+        const tg_synth_drift *d = &p->drifts[i];
+        if (week + 1 < d->from_week)
+            continue;
+        if (d->kind == TG_DRIFT_RATE)
+            factor[d->target] *= d->amount;
+        else if (d->kind == TG_DRIFT_FEATURE_ADD)
+            feat[d->target] += (long)lround(d->amount);
+        else
+            feat[d->target] = lround((double)feat[d->target] * d->amount);
+    }
+}
+
+static int synth_write(FILE *out, const tg_synth_options *opts,
+                       const tg_synth_production *prod, tg_error *err);
+
 int tg_synth_write(FILE *out, const tg_synth_options *opts, tg_error *err)
+{
+    return synth_write(out, opts, NULL, err);
+}
+
+int tg_synth_write_production(FILE *out, const tg_synth_options *opts,
+                              const tg_synth_production *p, tg_error *err)
+{
+    return synth_write(out, opts, p, err);
+}
+
+static int synth_write(FILE *out, const tg_synth_options *opts,
+                       const tg_synth_production *prod, tg_error *err)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
     out_buf *ob = calloc(1, sizeof *ob);
@@ -141,9 +279,16 @@ int tg_synth_write(FILE *out, const tg_synth_options *opts, tg_error *err)
     uint64_t ntrain = tg_synth_train_rows(opts->rows);
     long train0 = days_from_civil(2024, 2, 1), train1 = days_from_civil(2025, 7, 3);
     long test0 = days_from_civil(2025, 7, 4), test1 = days_from_civil(2025, 12, 31);
+    uint64_t weekly = tg_synth_weekly_rows(opts, prod);
+    uint64_t nprod = prod ? (uint64_t)prod->weeks * weekly : 0;
+    long prod0 = days_from_civil(PROD_START_Y, PROD_START_M, PROD_START_D);
+    long prod1 = prod0 + 7L * (prod ? prod->weeks : 0) - 1;
 
-    for (uint64_t i = 0; i < opts->rows; i++) {
+    for (uint64_t i = 0; i < opts->rows + nprod; i++) {
         int train = i < ntrain;
+        int production = i >= opts->rows;
+        int week = production ? (int)((i - opts->rows) / weekly) : -1;
+        double factor[TG_NSIGNALS];
         int wh = gsl_rng_uniform(r) < 0.20;
         long reps, change, tenure, industry, prior;
         double u = gsl_rng_uniform(r);
@@ -182,25 +327,40 @@ int tg_synth_write(FILE *out, const tg_synth_options *opts, tg_error *err)
             industry = tenure;
         u = gsl_rng_uniform(r);
         prior = u < 0.30 ? 0 : u < 0.58 ? 1 : u < 0.97 ? 2 : uniform_int(r, 3, 7);
+        {
+            long feat[TG_SYNTH_NFEATURES] = {tenure, industry, change, reps, prior};
+            drift_apply(production ? prod : NULL, week, feat, factor);
+            tenure = feat[TG_SYNTH_TENURE];
+            industry = feat[TG_SYNTH_INDUSTRY];
+            change = feat[TG_SYNTH_NET_CHANGE];
+            reps = feat[TG_SYNTH_REPS];
+            prior = feat[TG_SYNTH_PRIOR];
+        }
 
-        double p = R_BASE;
+        double p = R_BASE * factor[TG_SIGNAL_BASE];
 #define SIGNAL(cond, rate)                                                    \
     if ((cond) && (rate) > p)                                                  \
     p = (rate)
-        SIGNAL(tenure >= 12 && tenure <= 36, R_TENURE_1_3Y);
-        SIGNAL(tenure >= 12 && tenure <= 48 && change < 0, R_SHORT_BLEED);
-        SIGNAL(reps <= 10, R_SMALL_FIRM);
-        SIGNAL(prior >= 3, R_PRIOR_3);
-        SIGNAL(change >= -10 && change <= -1, R_MODERATE_BLEED);
-        SIGNAL(change < -10, R_HEAVY_BLEED);
-        SIGNAL(tenure < 12, R_UNDER_1Y);
+        SIGNAL(tenure >= 12 && tenure <= 36, R_TENURE_1_3Y * factor[TG_SIGNAL_TENURE_1_3Y]);
+        SIGNAL(tenure >= 12 && tenure <= 48 && change < 0, R_SHORT_BLEED * factor[TG_SIGNAL_SHORT_BLEED]);
+        SIGNAL(reps <= 10, R_SMALL_FIRM * factor[TG_SIGNAL_SMALL_FIRM]);
+        SIGNAL(prior >= 3, R_PRIOR_3 * factor[TG_SIGNAL_PRIOR_3]);
+        SIGNAL(change >= -10 && change <= -1, R_MODERATE_BLEED * factor[TG_SIGNAL_MODERATE_BLEED]);
+        SIGNAL(change < -10, R_HEAVY_BLEED * factor[TG_SIGNAL_HEAVY_BLEED]);
+        SIGNAL(tenure < 12, R_UNDER_1Y * factor[TG_SIGNAL_UNDER_1Y]);
 #undef SIGNAL
-        if (!train)
+        if (!train && !production)
             p *= TEST_FACTOR;
         int converted = gsl_rng_uniform(r) < p;
         int labeled = gsl_rng_uniform(r) >= UNLABELED_RATE;
 
-        long day = train ? uniform_int(r, train0, train1) : uniform_int(r, test0, test1);
+        long day = production ? prod0 + 7L * week + uniform_int(r, 0, 6)
+                 : train      ? uniform_int(r, train0, train1)
+                              : uniform_int(r, test0, test1);
+        /* A production conversion shows once its delay has passed. */
+        if (production && converted)
+            converted = gsl_ran_exponential(r, CONVERSION_DELAY_MEAN) <=
+                        (double)(prod1 - day);
         int y, m, d;
         civil_from_days(day, &y, &m, &d);
         char date[16];
@@ -223,7 +383,10 @@ int tg_synth_write(FILE *out, const tg_synth_options *opts, tg_error *err)
         ob_str(&o, ",", 1);
         if (labeled)
             ob_str(&o, converted ? "1" : "0", 1);
-        ob_str(&o, train ? ",TRAIN\n" : ",TEST\n", train ? 7 : 6);
+        if (production)
+            ob_str(&o, ",PRODUCTION\n", 12);
+        else
+            ob_str(&o, train ? ",TRAIN\n" : ",TEST\n", train ? 7 : 6);
         if (o.failed)
             break;
     }
@@ -237,6 +400,8 @@ int tg_synth_write(FILE *out, const tg_synth_options *opts, tg_error *err)
     return TG_OK;
 }
 
+#if defined(__GLIBC__) && !defined(TG_PORTABLE_ONLY)
+#define TG_HAVE_FOPENCOOKIE 1
 /* zlib behind a FILE, so the same writer serves plain and gzip output. */
 static ssize_t gz_cookie_write(void *cookie, const char *buf, size_t size)
 {
@@ -248,9 +413,67 @@ static int gz_cookie_close(void *cookie)
 {
     return gzclose((gzFile)cookie) == Z_OK ? 0 : EOF;
 }
+#endif
+
+#ifndef TG_HAVE_FOPENCOOKIE
+/*
+ * gzip output on any C library: the rows go to an anonymous temporary
+ * file first, then through zlib into fd. Slower than the glibc path by
+ * one extra copy, same bytes once decompressed.
+ */
+static int synth_gzip_portable(int fd, const tg_synth_options *opts,
+                               const tg_synth_production *prod,
+                               const char *path, tg_error *err)
+{
+    FILE *plain = tmpfile();
+    gzFile z = NULL;
+    int rc = TG_OK;
+    if (!plain) {
+        close(fd);
+        return tg_error_set(err, TG_EIO, path, 0, 0,
+                            "cannot create a temporary file: %s",
+                            strerror(errno));
+    }
+    if ((rc = synth_write(plain, opts, prod, err)))
+        goto done;
+    if (fflush(plain) != 0 || fseek(plain, 0, SEEK_SET) != 0) {
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
+                          strerror(errno));
+        goto done;
+    }
+    if (!(z = gzdopen(fd, "wb6"))) {
+        close(fd);
+        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        goto done;
+    }
+    fd = -1;
+    char buf[1 << 16];
+    size_t n;
+    while ((n = fread(buf, 1, sizeof buf, plain)) > 0)
+        if (gzwrite(z, buf, (unsigned)n) != (int)n) {
+            rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+            goto done;
+        }
+    if (ferror(plain))
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot read back");
+done:
+    if (z && gzclose(z) != Z_OK && rc == TG_OK)
+        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+    fclose(plain);
+    return rc;
+}
+#endif
 
 int tg_synth_write_file(const char *path, int gz,
                         const tg_synth_options *opts, tg_error *err)
+{
+    return tg_synth_write_file_production(path, gz, opts, NULL, err);
+}
+
+int tg_synth_write_file_production(const char *path, int gz,
+                                   const tg_synth_options *opts,
+                                   const tg_synth_production *prod,
+                                   tg_error *err)
 {
     size_t tl = strlen(path) + 16;
     char *tmp = malloc(tl);
@@ -265,7 +488,9 @@ int tg_synth_write_file(const char *path, int gz,
         return rc;
     }
     FILE *f = NULL;
+    int rc = TG_OK;
     if (gz) {
+#ifdef TG_HAVE_FOPENCOOKIE
         gzFile z = gzdopen(fd, "wb6");
         cookie_io_functions_t io = {NULL, gz_cookie_write, NULL,
                                     gz_cookie_close};
@@ -274,13 +499,18 @@ int tg_synth_write_file(const char *path, int gz,
             gzclose(z);
         else if (!z)
             close(fd);
+        rc = f ? synth_write(f, opts, prod, err)
+               : tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+#else
+        rc = synth_gzip_portable(fd, opts, prod, path, err);
+#endif
     } else {
         f = fdopen(fd, "w");
         if (!f)
             close(fd);
-    }
-    int rc = f ? tg_synth_write(f, opts, err)
+        rc = f ? synth_write(f, opts, prod, err)
                : tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+    }
     if (f && fclose(f) != 0 && rc == TG_OK)
         rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
                           strerror(errno));

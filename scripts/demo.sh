@@ -39,3 +39,28 @@ echo "== release --dry-run (steps 1-10; writes nothing)"
 ./build/tiergate release --rules registry/tiers/v3.2.json \
   --policy registry/gates/v3.2.json --data out/synthetic_leads.csv --dry-run \
   | sed -n '/^dry run/,$p'
+echo
+echo "== monitor: twelve production weeks after the release"
+# The calibration the monitor compares with (the release writes it to
+# registry/tier_statistics.json; here it goes to out/).
+./build/tiergate calibrate --rules registry/tiers/v3.2.json \
+  --data out/synthetic_leads.csv -o out/tier_statistics.json
+# Twelve production weeks at the export's own volume (485 leads a week).
+# One drift is injected: from week 7 every advisor's num_prior_firms is
+# one higher (as when a feed starts counting the current firm), which
+# moves leads into the priority tiers. Nothing else changes.
+./build/tiergate synth --weeks 12 --drift feature:num_prior_firms+1@7 \
+  -o out/production.csv
+echo "-- V3.1 vs V3.2 on the same production leads (priority tiers, mature leads)"
+./build/tiergate monitor --rules registry/tiers/v3.2.json \
+  --calibration out/tier_statistics.json --data out/production.csv \
+  --since 2026-01-05 --compare registry/tiers/v3.1.json --by month \
+  | sed -n '/^priority tiers/,/^$/p'
+echo "-- the 12-week monitor run (exit 1 means a blocking alert)"
+rc=0
+./build/tiergate monitor --rules registry/tiers/v3.2.json \
+  --calibration out/tier_statistics.json --data out/production.csv \
+  --since 2026-01-05 --json out/monitor.json --junit out/monitor-junit.xml \
+  || rc=$?
+echo "(monitor exit code $rc; JSON and JUnit in out/)"
+[ "$rc" -le 1 ]

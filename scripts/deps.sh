@@ -9,13 +9,18 @@ packages=(
   libcjson-dev      # JSON: rule sets, policies, registry, results
   libgit2-dev       # git facts for the execution log
   libcmocka-dev     # unit tests
-  zlib1g-dev        # gzip-compressed exports
+  zlib1g-dev        # gzip-compressed exports (fallback inflater), writing gzip
+  libisal-dev       # ISA-L igzip: the fast inflater for gzip exports
   libssl-dev        # SHA-256 fingerprints (libcrypto)
+  help2man          # man pages generated from each command's --help
+  zsh               # tests: the zsh completion script parses
+  clang             # tests: the build with clang and no C library extensions
   libsqlite3-dev    # tests: the SQLite cross-check of tier assignment
   libxml2-utils     # tests: xmllint checks the JUnit output and the report
   chromium          # tests: the HTML report opened in headless Chromium
   fonts-dejavu-core # tests: fonts for that rendering
   postgresql        # tests: the generated PostgreSQL SQL on a real server
+  python3-scipy     # regenerating the PSI reference (tests/stats/make_psi_reference.py; brings numpy)
 )
 names=()
 for p in "${packages[@]}"; do names+=("${p%% *}"); done

@@ -169,8 +169,9 @@ static void test_registry_update_history_status_force(void **state)
                 "measured_performance"), "tier_1_volume")->valuedouble == 163);
     cJSON_Delete(j);
 
-    /* A failed gate: rejected, unless forced with a recorded reason. */
-    synth_into(dir, "--seed 1");
+    /* A failed gate (too few leads to decide): rejected, unless forced
+     * with a recorded reason. */
+    synth_into(dir, "--seed 1 --rows 6000");
     gate_json(dir, "data/failed.json");
     r = tt_run_in(dir, "registry update --rules registry/tiers/v3.2.json "
                        "--result data/failed.json --date 2025-12-23");
@@ -438,7 +439,7 @@ static void test_release_dry_run_failure_and_tag(void **state)
     sh("rm '%s/dirty.txt'", dir);
 
     /* A failing release: report and FAILED entry; registry untouched. */
-    synth_into(dir, "--seed 1");
+    synth_into(dir, "--seed 1 --rows 6000");
     r = tt_run_in(dir, RELEASE);
     assert_int_equal(r.status, 1);
     tt_run_free(&r);

@@ -607,7 +607,7 @@ static void test_gzip_trailing_garbage(void **state)
     expect_exit(&r, 0, NULL);
     tt_run_free(&r);
     r = tt_run("preview " RULES "--data '%s'", tt_path("trail2.csv.gz"));
-    expect_exit(&r, 2, "bytes after the end of the gzip data");
+    expect_exit(&r, 2, "unexpected bytes after the gzip data");
     tt_run_free(&r);
     /* Two members one after the other are one stream (gzip -c a b). */
     f = fopen(tt_path("two.csv.gz"), "wb");
@@ -643,10 +643,10 @@ static void test_same_file_twice_and_directories(void **state)
     expect_exit(&r, 2, "given twice");
     tt_run_free(&r);
     r = tt_run("preview " RULES "--data '%s'", tt_tmpdir());
-    expect_exit(&r, 2, "is a directory");
+    expect_exit(&r, 2, "s a directory");
     tt_run_free(&r);
     r = tt_run("check-schema " RULES "--data '%s'", tt_tmpdir());
-    expect_exit(&r, 2, "is a directory");
+    expect_exit(&r, 2, "s a directory");
     tt_run_free(&r);
 }
 

@@ -401,7 +401,7 @@ static void test_sql_check_on_repository(void **state)
     (void)state;
     tt_run_result r = tt_run("sql --rules registry/tiers/v3.2.json --check");
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "6 files in sql match"));
+    assert_non_null(strstr(r.out, "7 files in sql match"));
     tt_run_free(&r);
     /* A stale copy is caught and named. */
     char cmd[2048];

@@ -11,7 +11,9 @@ static const char help[] =
     "usage: tiergate sql --rules FILE [--dialect "
     "bigquery|sqlite|duckdb|postgres]\n"
     "                    [--emit scoring|production-view|salesforce-sync|\n"
-    "                            sga-dashboard|calibration|summary|all]\n"
+    "                            sga-dashboard|calibration|summary|\n"
+    "                            monitor-summary|all]\n"
+    "                    [--by week|month] [--maturity DAYS]\n"
     "                    [--project P --dataset D] [--out-dir DIR] "
     "[--check]\n\n"
     "Generate the brief's SQL from the rule set: the scoring table (step 3),\n"
@@ -28,6 +30,8 @@ static const char help[] =
     "  --dataset D      BigQuery dataset\n"
     "  --out-dir DIR    write each piece to DIR/<brief's file name>\n"
     "                   (replaced atomically); default: standard output\n"
+    "  --by week|month  monitor-summary windows (default week)\n"
+    "  --maturity DAYS  monitor-summary maturity (default 30)\n"
     "  --check          write nothing: exit 1 and list the files in DIR\n"
     "                   (default sql) that differ from what the rule set\n"
     "                   generates\n"
@@ -39,13 +43,17 @@ enum {
     OPT_PROJECT,
     OPT_DATASET,
     OPT_OUT_DIR,
-    OPT_CHECK
+    OPT_CHECK,
+    OPT_BY,
+    OPT_MATURITY
 };
 
 int cmd_sql(int argc, char **argv)
 {
     static const struct option opts[] = {
+        {"by", required_argument, NULL, OPT_BY},
         {"check", no_argument, NULL, OPT_CHECK},
+        {"maturity", required_argument, NULL, OPT_MATURITY},
         {"dataset", required_argument, NULL, OPT_DATASET},
         {"dialect", required_argument, NULL, OPT_DIALECT},
         {"emit", required_argument, NULL, OPT_EMIT},
@@ -57,7 +65,7 @@ int cmd_sql(int argc, char **argv)
     };
     cli_data d = CLI_DATA_INIT;
     tg_sql_options so = {TG_DIALECT_BIGQUERY, NULL, NULL, NULL};
-    int emit = -1, check = 0, c, r = EXIT_OK;
+    int emit = -1, check = 0, c, r = EXIT_OK, by_month = 0, maturity = 30;
     const char *out_dir = NULL;
     tg_rules *rules = NULL;
     tg_error err;
@@ -71,6 +79,25 @@ int cmd_sql(int argc, char **argv)
         case OPT_PROJECT: so.project = optarg; break;
         case OPT_DATASET: so.dataset = optarg; break;
         case OPT_OUT_DIR: out_dir = optarg; break;
+        case OPT_BY:
+            if (strcmp(optarg, "week") && strcmp(optarg, "month")) {
+                r = cli_usage("sql", "--by takes week or month, not '%s'",
+                              optarg);
+                goto done;
+            }
+            by_month = strcmp(optarg, "month") == 0;
+            break;
+        case OPT_MATURITY: {
+            char *end;
+            long v = strtol(optarg, &end, 10);
+            if (!*optarg || *end || v < 0 || v > 3650) {
+                r = cli_usage("sql", "--maturity takes 0 to 3650 days, not "
+                                     "'%s'", optarg);
+                goto done;
+            }
+            maturity = (int)v;
+            break;
+        }
         case OPT_DIALECT: {
             int x = tg_dialect_parse(optarg);
             if (x < 0) {
@@ -90,7 +117,8 @@ int cmd_sql(int argc, char **argv)
                 r = cli_usage("sql",
                               "--emit takes scoring, production-view, "
                               "salesforce-sync, sga-dashboard, "
-                              "calibration, summary or all, not '%s'",
+                              "calibration, summary, monitor-summary or all, "
+                              "not '%s'",
                               optarg);
                 goto done;
             }
@@ -121,6 +149,11 @@ int cmd_sql(int argc, char **argv)
     if (so.dataset)
         n += snprintf(regen + n, sizeof regen - (size_t)n, " --dataset %s",
                       so.dataset);
+    if (by_month)
+        n += snprintf(regen + n, sizeof regen - (size_t)n, " --by month");
+    if (maturity != 30)
+        n += snprintf(regen + n, sizeof regen - (size_t)n, " --maturity %d",
+                      maturity);
     /* The folder is left out: the same files may be checked anywhere. */
     snprintf(regen + n, sizeof regen - (size_t)n, " --out-dir DIR");
     so.regen = regen;
@@ -129,7 +162,11 @@ int cmd_sql(int argc, char **argv)
         if (emit >= 0 && e != emit)
             continue;
         char *text = NULL;
-        if (tg_sql_generate(&text, rules, (tg_emit)e, &so, &err) != TG_OK) {
+        int grc = e == TG_EMIT_MONITOR_SUMMARY
+                      ? tg_sql_generate_monitor(&text, rules, &so, by_month,
+                                                maturity, &err)
+                      : tg_sql_generate(&text, rules, (tg_emit)e, &so, &err);
+        if (grc != TG_OK) {
             r = cli_fail(&err);
             goto done;
         }

@@ -23,6 +23,9 @@ const tg_cmd tg_commands[] = {
      "conflicts"},
     {"log", cmd_log,
      "the commit-linked execution log: append, list, verify (step 10)"},
+    {"monitor", cmd_monitor,
+     "after a release: calibration, tier drift and alerts per week or "
+     "month"},
     {"preview", cmd_preview,
      "tier distribution, rates, lift and intervals per split (step 2)"},
     {"registry", cmd_registry,
@@ -77,7 +80,9 @@ int main(int argc, char **argv)
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
         return cli_flush_stdout(usage(stdout));
     if (strcmp(a, "--version") == 0 || strcmp(a, "version") == 0) {
-        printf("tiergate %s\n", TG_VERSION);
+        char libs[512];
+        printf("tiergate %s\n%s", tg_version(),
+               tg_library_versions(libs, sizeof libs));
         return cli_flush_stdout(EXIT_OK);
     }
     if (strcmp(a, "help") == 0) {

@@ -21,6 +21,12 @@ typedef struct tg_csv tg_csv;
 int tg_csv_open(tg_csv **out, const char *path, tg_error *err);
 
 /**
+ * As tg_csv_open, but a gzip file is inflated on a thread of its own
+ * while the caller parses (two cores for one file; see tg_stream.h).
+ */
+int tg_csv_open_pipelined(tg_csv **out, const char *path, tg_error *err);
+
+/**
  * Read records from bytes [start, end) of the plain (not compressed)
  * file open on fd, which stays the caller's. Used to scan parts of one
  * file in parallel: start must be the beginning of a line. name is used

@@ -1,7 +1,13 @@
 /*
  * Release gates: a policy judged on a tally. The result holds one
  * outcome per (gate, tier) -- or per gate for checks over several
- * tiers -- and the overall status the brief's log uses.
+ * tiers -- and the overall status.
+ *
+ * Statistical gates decide three ways from their interval (tg_verdict.h)
+ * unless the gate says "judge": "point". An inconclusive outcome blocks
+ * the release when its gate blocks and says "inconclusive": "block";
+ * otherwise it is a warning. Gates over counts (tier_size, volume_count,
+ * volume_share) have no sampling error and are judged on the count.
  */
 #ifndef TG_GATE_H
 #define TG_GATE_H
@@ -9,13 +15,16 @@
 #include <cjson/cJSON.h>
 
 #include "tg_policy.h"
+#include "tg_power.h"
 #include "tg_preview.h"
+#include "tg_verdict.h"
 
 typedef enum {
     TG_STATUS_PASS = 0,
     TG_STATUS_WARN,
     TG_STATUS_FAIL,
-    TG_STATUS_INSUFFICIENT  /* too few leads to judge: never a pass */
+    TG_STATUS_INSUFFICIENT, /* too few leads to judge: never a pass */
+    TG_STATUS_INCONCLUSIVE  /* the interval straddles the threshold */
 } tg_gate_status;
 
 typedef enum {
@@ -29,11 +38,29 @@ typedef struct {
     int tier;                /* -1 for a check over several tiers */
     int split;
     tg_gate_status status;
+    tg_verdict verdict;      /* before severity: pass, fail, inconclusive */
+    int blocks;              /* this outcome alone fails the release */
     double actual;           /* NAN when it cannot be computed */
-    double ci_lower, ci_upper;
+    double ci_lower, ci_upper;  /* the interval judged, NAN for counts */
     double min, max;         /* the threshold; NAN where none */
-    char message[400];
+    /* Inconclusive outcomes: labeled leads the tier has in the gate's
+     * split and about how many would give an 80% chance of a decisive
+     * pass at its expected rate (0 when no size would). */
+    uint64_t leads_now, leads_needed;
+    char message[480];
 } tg_gate_outcome;
+
+/* How to run: interval method and level, strict, pinned baselines. */
+typedef struct {
+    tg_ci_method ci_method;
+    double ci_level;
+    int strict;              /* warnings fail the release too */
+    /* Pinned baselines of TRAIN, TEST and ALL (NAN: measured). */
+    double baseline_train, baseline_test, baseline_all;
+} tg_gate_options;
+
+/** Wilson 95%, not strict, baselines measured. */
+tg_gate_options tg_gate_options_default(void);
 
 typedef struct tg_gate_result {
     const tg_rules *rules;
@@ -44,7 +71,7 @@ typedef struct tg_gate_result {
     tg_split_stats train, test, all;
     tg_gate_outcome *outcomes;
     int noutcomes;
-    int passed, warned, failed, insufficient;
+    int passed, warned, failed, insufficient, inconclusive;
     tg_overall status;
     uint64_t rows, skipped;
     uint64_t skipped_by[TG_SKIP_NREASONS];   /* per tg_skip_reason */
@@ -61,7 +88,28 @@ typedef struct tg_gate_result {
 int tg_gate_run(tg_gate_result *out, const tg_rules *rules,
                 const tg_policy *policy, const tg_tally *t, tg_ci_method m,
                 double level, int strict, tg_error *err);
+/** The same with options (pinned baselines). */
+int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
+                     const tg_policy *policy, const tg_tally *t,
+                     const tg_gate_options *opt, tg_error *err);
 void tg_gate_result_release(tg_gate_result *r);
+
+/** The statistics of split (TG_SPLIT_TRAIN, _TEST or _ALL) in r. */
+const tg_split_stats *tg_gate_split(const tg_gate_result *r, int split);
+
+/**
+ * The operating-characteristics case of a per-tier outcome of r (see
+ * tg_power.h) when the tier's true rate is p (and, for
+ * test_train_lift_ratio, its TRAIN rate train_p): the other counts of
+ * the split as observed. Returns 0, or -1 for kinds without one (counts,
+ * rank_order, insufficient tiers).
+ */
+int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
+                    double p, double train_p, tg_oc_case *c);
+
+/** The tier's expected rate from the rule set, else its observed rate
+ *  in split; NAN when neither exists. */
+double tg_gate_expected_rate(const tg_gate_result *r, int tier, int split);
 
 const char *tg_status_name(tg_gate_status s);
 const char *tg_overall_name(tg_overall s);

@@ -42,4 +42,7 @@ int tg_git_tag_exists(const char *dir, const char *name, int *exists,
 int tg_git_tag_head(const char *dir, const char *name, const char *message,
                     tg_error *err);
 
+/** The linked libgit2's version (for --version). */
+void tg_git_library_version(int *major, int *minor, int *rev);
+
 #endif

@@ -25,7 +25,14 @@ typedef enum {
     TG_CHECK_COUNT
 } tg_check;
 
-typedef enum { TG_JUDGE_ESTIMATE = 0, TG_JUDGE_CI_BOUND = 1 } tg_judge;
+/*
+ * How a statistical gate decides (tg_verdict.h): from its interval, three
+ * ways (pass, fail, inconclusive), or from the point estimate alone, two
+ * ways, the literal reading of a threshold.
+ */
+typedef enum { TG_JUDGE_INTERVAL = 0, TG_JUDGE_POINT = 1 } tg_judge;
+/* What an inconclusive verdict does to the release. */
+typedef enum { TG_INCONCLUSIVE_BLOCK = 0, TG_INCONCLUSIVE_WARN = 1 } tg_inconclusive;
 typedef enum { TG_SEVERITY_BLOCK = 0, TG_SEVERITY_WARN = 1 } tg_severity;
 
 typedef struct {
@@ -38,7 +45,8 @@ typedef struct {
     char *description;
     tg_check check;
     tg_severity severity;
-    tg_judge judge;
+    tg_judge judge;          /* the policy's unless the gate says */
+    tg_inconclusive inconclusive;
     int split;               /* TG_SPLIT_TRAIN, _TEST or _ALL */
     double min, max;         /* NAN when not given */
     double max_relative_error;
@@ -57,6 +65,8 @@ typedef struct tg_policy {
     char sha256[65];
     char *policy_id;
     char *description;
+    tg_judge judge;          /* policy level "judge", default interval */
+    tg_inconclusive inconclusive; /* policy level, default block */
     int ngates;
     tg_gate_def *gates;
 } tg_policy;
@@ -69,5 +79,9 @@ int tg_policy_parse(tg_policy **out, const char *text, size_t len,
 void tg_policy_free(tg_policy *p);
 
 const char *tg_check_name(tg_check c);
+/** "interval" or "point". */
+const char *tg_judge_name(tg_judge j);
+/** "block" or "warn". */
+const char *tg_inconclusive_name(tg_inconclusive i);
 
 #endif

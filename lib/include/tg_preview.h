@@ -17,9 +17,12 @@ typedef struct {
     uint64_t leads, labeled, conversions;
     double rate, lift;       /* NAN when labeled is 0 */
     double ci_lower, ci_upper;
-    /* Against the rest of the split (labeled leads): the Katz interval
-     * of the risk ratio at the same level, and Fisher's exact test with
-     * Holm's adjustment across the split's tiers. NAN when undefined. */
+    /* The interval of the lift above (tg_lift_interval: the Katz
+     * interval of the risk ratio against the rest of the split, mapped to
+     * the lift against the whole split; with a pinned baseline, the rate
+     * interval over that baseline), and Fisher's exact test against the
+     * rest with Holm's adjustment across the split's tiers. NAN when
+     * undefined. */
     double lift_ci_lower, lift_ci_upper;
     double fisher_p, fisher_p_holm;
 } tg_tier_stats;
@@ -29,6 +32,7 @@ typedef struct {
     const char *model_version;
     uint64_t rows, labeled, conversions;
     double baseline_rate;    /* NAN when nothing is labeled */
+    int baseline_pinned;     /* 1: baseline_rate was given, not measured */
     tg_ci_method ci_method;
     double ci_level;
     int first_date, last_date;  /* yyyymmdd, 0 unknown */
@@ -40,6 +44,14 @@ int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
                            const char *model_version, tg_ci_method m,
                            double level, tg_error *err);
 void tg_split_stats_release(tg_split_stats *s);
+
+/**
+ * Pin the baseline of s to rate (0 < rate <= 1), where fixed published
+ * numbers must be reproduced: every lift becomes rate / baseline and its
+ * interval the rate interval over the baseline (the baseline carries no
+ * sampling error then, so the coverage is the rate interval's).
+ */
+int tg_split_stats_pin_baseline(tg_split_stats *s, double rate);
 
 /**
  * The preview JSON object of one split (caller deletes). With extended,

@@ -25,6 +25,7 @@ typedef enum {
     TG_EMIT_SGA_DASHBOARD,    /* step 6 */
     TG_EMIT_CALIBRATION,      /* step 9 */
     TG_EMIT_SUMMARY,          /* GROUP BY split, tier for gate --summary */
+    TG_EMIT_MONITOR_SUMMARY,  /* GROUP BY window, split, tier, mature */
     TG_EMIT_COUNT
 } tg_emit;
 
@@ -45,5 +46,14 @@ const char *tg_emit_file(tg_emit e);
 /** Generate one piece; *out is malloc'd SQL text the caller frees. */
 int tg_sql_generate(char **out, const tg_rules *rules, tg_emit what,
                     const tg_sql_options *o, tg_error *err);
+
+/**
+ * The monitor summary for `monitor --summary`, with its windows (ISO
+ * weeks, or months when by_month) and maturity; tg_sql_generate gives
+ * weeks and 30 days.
+ */
+int tg_sql_generate_monitor(char **out, const tg_rules *rules,
+                            const tg_sql_options *o, int by_month,
+                            int maturity_days, tg_error *err);
 
 #endif

@@ -40,6 +40,59 @@ int tg_lift_katz(double *rr, double *lo, double *hi, uint64_t x, uint64_t n,
                  uint64_t rx, uint64_t rn, double level);
 
 /**
+ * Lift of a tier against its whole split, the tier included: the number
+ * reported beside it everywhere, L = p_tier / p_split. With the tier's
+ * share w = n / (n + rn) of the split's labeled leads and the risk ratio
+ * RR = p_tier / p_rest, L = RR / (w RR + 1 - w), which increases with
+ * RR; the Katz interval of RR mapped through it is an interval for L
+ * with the Katz coverage (w taken as fixed), and it always holds L.
+ * Edge cases:
+ *  - no conversion anywhere (x + rx == 0): baseline 0, L and its bounds
+ *    NAN (TG_OK);
+ *  - the tier is the whole split (rn == 0): L = 1, interval [1, 1];
+ *  - x == 0: L = 0, lower 0, upper from the Katz interval of the table
+ *    with 0.5 added to every cell;
+ *  - rx == 0: L = 1 / w (its largest possible value), upper 1 / w, lower
+ *    from that corrected table.
+ * TG_EINVAL when n == 0, x > n, rx > rn or the level is not in (0, 1).
+ */
+int tg_lift_interval(double *lift, double *lo, double *hi, uint64_t x,
+                     uint64_t n, uint64_t rx, uint64_t rn, double level);
+
+/**
+ * The standard error of log L (L as in tg_lift_interval) by the delta
+ * method: se(log RR) (1 - w) / (w RR + 1 - w), from the table with 0.5
+ * added to every cell when a cell is empty; 0 when the tier is the
+ * whole split; NAN when nothing converted. With a pinned baseline
+ * (pinned > 0) L = p / pinned and this is se(log p) = sqrt(1/x - 1/n).
+ */
+double tg_lift_log_se(uint64_t x, uint64_t n, uint64_t rx, uint64_t rn,
+                      double pinned);
+
+/**
+ * The ratio R = L1 / L2 of two lifts from independent samples (TEST lift
+ * over TRAIN lift), each from the counts of its tier (x of n) and of the
+ * rest of its split (rx of rn), or against a pinned baseline (pinned > 0,
+ * else NAN): exp(log R +- z sqrt(se1^2 + se2^2)) with tg_lift_log_se.
+ * When L1 = 0, R = 0, the lower bound is 0 and the upper bound uses the
+ * table with 0.5 added to every cell. R and its bounds are NAN when L2
+ * is 0 or undefined.
+ */
+int tg_lift_ratio_interval(double *ratio, double *lo, double *hi,
+                           uint64_t x1, uint64_t n1, uint64_t rx1,
+                           uint64_t rn1, double pinned1, uint64_t x2,
+                           uint64_t n2, uint64_t rx2, uint64_t rn2,
+                           double pinned2, double level);
+
+/**
+ * Newcombe's hybrid score interval (method 10, from Wilson intervals) for
+ * the difference of two independent proportions p1 - p2, as
+ * statsmodels' confint_proportions_2indep(method="newcomb").
+ */
+int tg_newcombe_diff(double *diff, double *lo, double *hi, uint64_t x1,
+                     uint64_t n1, uint64_t x2, uint64_t n2, double level);
+
+/**
  * Two-sided Fisher exact test of the 2x2 table [[a, b], [c, d]], as
  * scipy.stats.fisher_exact computes it.
  */

@@ -8,6 +8,7 @@
 #include "tg_util.h"
 #include "tg_json.h"
 #include "tg_csv.h"
+#include "tg_stream.h"
 #include "tg_cond.h"
 #include "tg_rules.h"
 #include "tg_tally.h"
@@ -29,5 +30,10 @@
 #include "tg_report.h"
 #include "tg_compare.h"
 #include "tg_lint.h"
+#include "tg_version.h"
+#include "tg_verdict.h"
+#include "tg_monitor.h"
+#include "tg_monitor_policy.h"
+#include "tg_render_monitor.h"
 
 #endif

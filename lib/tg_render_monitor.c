@@ -1,0 +1,342 @@
+/*
+ * Monitor writers: a terminal summary, Markdown and JUnit XML. They
+ * format a tg_monitor_result and compute nothing. Names from input
+ * (tiers, gate ids, descriptions) are escaped for each medium: control
+ * bytes never reach a terminal, '|' and markup never break a Markdown
+ * table, '<&"' never break the XML.
+ */
+#include "tg_render_monitor.h"
+
+#include <math.h>
+#include <string.h>
+
+#include "tg_render.h"
+#include "tg_util.h"
+
+/* Terminal: control bytes (ESC included) shown as '?'. */
+static void tty(FILE *f, const char *s, int width)
+{
+    int n = 0;
+    for (; *s && (width < 0 || n < width); s++, n++)
+        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
+    for (; n < width; n++)
+        fputc(' ', f);
+}
+
+static void md(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c < 0x20 || c == 0x7f)
+            fputc(' ', f);
+        else if (strchr("|\\`*_[]<>#!~&", c))
+            fprintf(f, "&#%d;", c);
+        else
+            fputc(c, f);
+    }
+}
+
+static void xml(FILE *f, const char *s)
+{
+    for (; *s; s++) {
+        unsigned char c = (unsigned char)*s;
+        switch (c) {
+        case '<': fputs("&lt;", f); break;
+        case '>': fputs("&gt;", f); break;
+        case '&': fputs("&amp;", f); break;
+        case '"': fputs("&quot;", f); break;
+        case '\'': fputs("&apos;", f); break;
+        default:
+            /* XML 1.0 forbids most control characters even escaped. */
+            fputc(c < 0x20 && c != '\t' && c != '\n' ? '?' : c, f);
+        }
+    }
+}
+
+/* "TIER_1A_PRIME_MOVER_SMALL" -> "1A"; other names up to 8 bytes. */
+static void short_name(const char *name, char out[10])
+{
+    const char *s = strncmp(name, "TIER_", 5) == 0 ? name + 5 : name;
+    size_t n = strcspn(s, "_");
+    if (s == name || n > 8)
+        n = strlen(s) > 8 ? 8 : strlen(s);
+    memcpy(out, s, n);
+    out[n] = '\0';
+}
+
+static const tg_moutcome *find(const tg_monitor_result *r, tg_mcheck c,
+                               int window, int tier, int worst)
+{
+    const tg_moutcome *best = NULL;
+    for (int i = 0; i < r->noutcomes; i++) {
+        const tg_moutcome *o = &r->outcomes[i];
+        if (o->gate->check != c || o->window != window || o->tier != tier)
+            continue;
+        if (!best || (worst && o->status == TG_MSTATUS_FAIL))
+            best = o;
+    }
+    return best;
+}
+
+static const char *mark(const tg_moutcome *o)
+{
+    if (!o)
+        return " ";
+    switch (o->status) {
+    case TG_MSTATUS_FAIL: return "!";
+    case TG_MSTATUS_INCONCLUSIVE: return "?";
+    default: return " ";
+    }
+}
+
+void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color)
+{
+    const tg_monitor_stats *s = r->stats;
+    const tg_monitor_data *d = s->data;
+    char a[32], b[32], c[32], e[32], d1[11], d2[11], d3[11];
+    fputs("monitor ", out);
+    tty(out, s->rules->model_id, -1);
+    fprintf(out, " (");
+    tty(out, s->rules->model_version, -1);
+    fprintf(out, ") · policy ");
+    tty(out, r->policy->policy_id, -1);
+    fprintf(out, " · %s windows · maturity %d days\n",
+            tg_window_unit_name(d->unit), d->maturity_days);
+    fprintf(out, "data %s to %s, %s rows; rates use leads contacted by %s\n",
+            tg_format_date(d->first_date, d1), tg_format_date(d->last_date, d2),
+            tg_fmt_count(d->rows, a), d->cutoff ? tg_format_date(d->cutoff, d3) : "-");
+    fputs("calibrated rates: ", out);
+    tty(out, s->baseline->source ? s->baseline->source
+                                 : "the rule set's expected rates (no PSI)", -1);
+    fputc('\n', out);
+    if (d->undated || d->outside)
+        fprintf(out, "not windowed: %llu rows without contacted_date, %llu "
+                     "outside --since/--until\n",
+                (unsigned long long)d->undated, (unsigned long long)d->outside);
+    fputs("\nobserved / calibrated rate per tier (mature leads; '-' too few "
+          "to judge; ! drift, ? inconclusive)\n", out);
+    fprintf(out, "%-9s %7s %6s %6s %6s", "WINDOW", "LEADS", "HELD", "PSI",
+            "PRIO%");
+    for (int k = 0; k < s->ntiers; k++) {
+        char sn[10];
+        short_name(s->rules->tiers[k].name, sn);
+        fputc(' ', out);
+        fprintf(out, "%*s", 6 - (int)(strlen(sn) > 6 ? 6 : strlen(sn)), "");
+        tty(out, sn, strlen(sn) > 6 ? 6 : (int)strlen(sn));
+    }
+    fputc('\n', out);
+    for (int i = 0; i < s->nwindows; i++) {
+        const tg_window_stats *w = &s->w[i];
+        const tg_moutcome *po = find(r, TG_MCHECK_PSI, i, -1, 1);
+        fprintf(out, "%-9s %7s %6s %5s%s %6s", w->label, tg_fmt_count(w->leads, a),
+                tg_fmt_count(w->held_back, b),
+                isfinite(w->psi) ? (snprintf(c, sizeof c, "%.3f", w->psi), c) : "-",
+                mark(po), isfinite(w->priority_share)
+                              ? (snprintf(e, sizeof e, "%.1f", w->priority_share * 100), e)
+                              : "-");
+        for (int k = 0; k < s->ntiers; k++) {
+            const tg_moutcome *o = find(r, TG_MCHECK_CALIBRATION_DRIFT, i, k, 1);
+            const tg_window_tier *t = &w->tiers[k];
+            int judged = o ? o->status != TG_MSTATUS_INSUFFICIENT
+                           : t->labeled > 0 && isfinite(t->ratio);
+            if (judged && isfinite(t->ratio))
+                snprintf(c, sizeof c, "%.2f", t->ratio);
+            else
+                snprintf(c, sizeof c, "-");
+            const char *m = mark(o);
+            if (color && *m == '!')
+                fprintf(out, " \033[31m%5s%s\033[0m", c, m);
+            else
+                fprintf(out, " %5s%s", c, m);
+        }
+        fputc('\n', out);
+    }
+    if (s->old_rules) {
+        fputs("\npriority tiers, mature leads: ", out);
+        tty(out, s->old_rules->model_version, -1);
+        fputs(" vs ", out);
+        tty(out, s->rules->model_version, -1);
+        fputc('\n', out);
+        fprintf(out, "%-9s %-24s %-24s %s\n", "WINDOW", "OLD RATE [CI]",
+                "NEW RATE [CI]", "NEW - OLD [CI]");
+        for (int i = 0; i < s->nwindows; i++) {
+            const tg_window_stats *w = &s->w[i];
+            char x[64], y[64], z[64];
+            snprintf(x, sizeof x, "%s [%s, %s]",
+                     tg_fmt_unit(w->old_priority.rate, TG_UNIT_PCT, a),
+                     tg_fmt_unit(w->old_priority.ci_lower, TG_UNIT_PCT, b),
+                     tg_fmt_unit(w->old_priority.ci_upper, TG_UNIT_PCT, c));
+            snprintf(y, sizeof y, "%s [%s, %s]",
+                     tg_fmt_unit(w->new_priority.rate, TG_UNIT_PCT, a),
+                     tg_fmt_unit(w->new_priority.ci_lower, TG_UNIT_PCT, b),
+                     tg_fmt_unit(w->new_priority.ci_upper, TG_UNIT_PCT, c));
+            if (isfinite(w->diff))
+                snprintf(z, sizeof z, "%+.2f pt [%+.2f, %+.2f]", w->diff * 100,
+                         w->diff_lower * 100, w->diff_upper * 100);
+            else
+                snprintf(z, sizeof z, "n/a");
+            fprintf(out, "%-9s %-24s %-24s %s\n", w->label, x, y, z);
+        }
+    }
+    fprintf(out, "\n%d pass, %d inconclusive, %d fail, %d insufficient\n",
+            r->pass, r->inconclusive, r->fail, r->insufficient);
+    if (r->fail) {
+        fputs("\nALERTS\n", out);
+        for (int i = 0; i < r->noutcomes; i++) {
+            const tg_moutcome *o = &r->outcomes[i];
+            if (o->status != TG_MSTATUS_FAIL)
+                continue;
+            fprintf(out, "  %s[%s]%s ", color ? "\033[31m" : "",
+                    tg_level_name(o->level), color ? "\033[0m" : "");
+            tty(out, o->gate->id, -1);
+            fprintf(out, " %s ", s->w[o->window].label);
+            tty(out, o->tier >= 0 ? s->rules->tiers[o->tier].name : "(window)", -1);
+            fputs(": ", out);
+            tty(out, o->message, -1);
+            fputc('\n', out);
+        }
+    }
+    /* Inconclusive verdicts, counted per gate and tier: one line each. */
+    if (r->inconclusive) {
+        fputs("\ninconclusive (intervals straddle the threshold)\n", out);
+        for (int gi = 0; gi < r->policy->ngates; gi++) {
+            const tg_mgate *g = &r->policy->gates[gi];
+            for (int k = -1; k < s->ntiers; k++) {
+                int n = 0, judged = 0;
+                for (int i = 0; i < r->noutcomes; i++) {
+                    const tg_moutcome *o = &r->outcomes[i];
+                    if (o->gate != g || o->tier != k)
+                        continue;
+                    n += o->status == TG_MSTATUS_INCONCLUSIVE;
+                    judged += o->status != TG_MSTATUS_INSUFFICIENT;
+                }
+                if (!n)
+                    continue;
+                fputs("  [", out);
+                fputs(g->block && g->inconclusive == TG_INCONCLUSIVE_BLOCK
+                          ? "block"
+                          : "warn",
+                      out);
+                fputs("] ", out);
+                tty(out, g->id, -1);
+                fputc(' ', out);
+                tty(out, k >= 0 ? s->rules->tiers[k].name : "(window)", -1);
+                fprintf(out, ": %d of %d judged windows\n", n, judged);
+            }
+        }
+    }
+    static const char *col[] = {"\033[32m", "\033[33m", "\033[31m"};
+    fprintf(out, "\nstatus: %s%s%s (%d blocking, %d warnings)\n",
+            color ? col[r->status] : "", tg_overall_name(r->status),
+            color ? "\033[0m" : "", r->blocking, r->warnings);
+}
+
+void tg_render_monitor_markdown(FILE *out, const tg_monitor_result *r)
+{
+    const tg_monitor_stats *s = r->stats;
+    const tg_monitor_data *d = s->data;
+    char a[32], b[32], c[32], pc[32], d1[11], d2[11];
+    static const char *sym[] = {"✅", "⚠️", "❌"};
+    fprintf(out, "## %s Monitor: ", sym[r->status]);
+    md(out, s->rules->model_id);
+    fprintf(out, " — %s\n\n", tg_overall_name(r->status));
+    fprintf(out, "Policy `");
+    md(out, r->policy->policy_id);
+    fprintf(out, "`, %s windows, maturity %d days; data %s to %s. "
+                 "%d pass, %d inconclusive, %d fail, %d insufficient.\n\n",
+            tg_window_unit_name(d->unit), d->maturity_days,
+            tg_format_date(d->first_date, d1), tg_format_date(d->last_date, d2),
+            r->pass, r->inconclusive, r->fail, r->insufficient);
+    if (r->fail) {
+        fputs("### Alerts\n\n| level | gate | window | tier | message |\n"
+              "|---|---|---|---|---|\n", out);
+        for (int i = 0; i < r->noutcomes; i++) {
+            const tg_moutcome *o = &r->outcomes[i];
+            if (o->status != TG_MSTATUS_FAIL)
+                continue;
+            fprintf(out, "| %s | ", tg_level_name(o->level));
+            md(out, o->gate->id);
+            fprintf(out, " | %s | ", s->w[o->window].label);
+            md(out, o->tier >= 0 ? s->rules->tiers[o->tier].name : "(window)");
+            fputs(" | ", out);
+            md(out, o->message);
+            fputs(" |\n", out);
+        }
+        fputc('\n', out);
+    }
+    fputs("### Windows\n\n| window | leads | held back | PSI | priority share "
+          "|\n|---|---:|---:|---:|---:|\n", out);
+    for (int i = 0; i < s->nwindows; i++) {
+        const tg_window_stats *w = &s->w[i];
+        fprintf(out, "| %s | %s | %s | %s | %s [%s, %s] |\n", w->label,
+                tg_fmt_count(w->leads, a), tg_fmt_count(w->held_back, b),
+                isfinite(w->psi) ? (snprintf(c, sizeof c, "%.4f", w->psi), c) : "n/a",
+                tg_fmt_unit(w->priority_share, TG_UNIT_PCT, pc),
+                tg_fmt_unit(w->priority_share_lower, TG_UNIT_PCT, a),
+                tg_fmt_unit(w->priority_share_upper, TG_UNIT_PCT, b));
+    }
+    fputs("\n### Observed / calibrated rate (mature leads)\n\n| window |", out);
+    for (int k = 0; k < s->ntiers; k++) {
+        fputc(' ', out);
+        md(out, s->rules->tiers[k].name);
+        fputs(" |", out);
+    }
+    fputs("\n|---|", out);
+    for (int k = 0; k < s->ntiers; k++)
+        fputs("---:|", out);
+    fputc('\n', out);
+    for (int i = 0; i < s->nwindows; i++) {
+        fprintf(out, "| %s |", s->w[i].label);
+        for (int k = 0; k < s->ntiers; k++) {
+            const tg_window_tier *t = &s->w[i].tiers[k];
+            if (isfinite(t->ratio))
+                fprintf(out, " %.2f [%.2f, %.2f] |", t->ratio, t->ratio_lower,
+                        t->ratio_upper);
+            else
+                fputs(" n/a |", out);
+        }
+        fputc('\n', out);
+    }
+}
+
+void tg_render_monitor_junit(FILE *out, const tg_monitor_result *r)
+{
+    const tg_monitor_stats *s = r->stats;
+    int failures = 0;
+    for (int i = 0; i < r->noutcomes; i++)
+        failures += r->outcomes[i].level == TG_LEVEL_BLOCK;
+    fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
+    fprintf(out, "<testsuites name=\"tiergate monitor\" tests=\"%d\" "
+                 "failures=\"%d\" errors=\"0\">\n", r->noutcomes, failures);
+    fputs("  <testsuite name=\"", out);
+    xml(out, s->rules->model_id);
+    fputs(" / ", out);
+    xml(out, r->policy->policy_id);
+    fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" "
+                 "timestamp=\"%.19s\">\n", r->noutcomes, failures,
+            r->insufficient, r->generated_at);
+    for (int i = 0; i < r->noutcomes; i++) {
+        const tg_moutcome *o = &r->outcomes[i];
+        fputs("    <testcase classname=\"", out);
+        xml(out, o->gate->id);
+        fputs("\" name=\"", out);
+        xml(out, o->gate->description);
+        fprintf(out, " [%s ", s->w[o->window].label);
+        xml(out, o->tier >= 0 ? s->rules->tiers[o->tier].name : "window");
+        fputs("]\" time=\"0\">\n", out);
+        if (o->level == TG_LEVEL_BLOCK) {
+            fprintf(out, "      <failure type=\"%s\" message=\"",
+                    tg_mstatus_name(o->status));
+            xml(out, o->message);
+            fputs("\"/>\n", out);
+        } else if (o->status == TG_MSTATUS_INSUFFICIENT) {
+            fputs("      <skipped message=\"", out);
+            xml(out, o->message);
+            fputs("\"/>\n", out);
+        }
+        fprintf(out, "      <system-out>%s: ", tg_mstatus_name(o->status));
+        xml(out, o->message);
+        fputs("</system-out>\n    </testcase>\n", out);
+    }
+    fputs("  </testsuite>\n</testsuites>\n", out);
+}
