@@ -158,6 +158,7 @@ typedef struct {
     double *values;
     tg_row row;
     int reason;                   /* tg_skip_reason of the last bad row */
+    int bad_col;                  /* and its column (not for field counts) */
     uint64_t *oor;                /* per feature: out-of-range warnings */
 } tg_source;
 
@@ -173,6 +174,7 @@ static int bad_value(tg_source *s, int col, const char *f, size_t len,
                  expected ? expected : "");
     tg_csv_error_context(s->csv, (size_t)col, err);
     s->reason = reason;
+    s->bad_col = col;
     return TG_EINVAL;
 }
 
@@ -192,6 +194,7 @@ static int out_of_range(tg_source *s, int col, const tg_feature *ft, double v,
                  "such values instead)", v, ft->name, lo, hi);
     tg_csv_error_context(s->csv, (size_t)col, err);
     s->reason = TG_SKIP_RANGE;
+    s->bad_col = col;
     return TG_EINVAL;
 }
 
@@ -1503,10 +1506,61 @@ int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
 
 /* ---- check-schema ------------------------------------------------------ */
 
+/* Count one bad row under its problem (reason and column). */
+static int add_problem(tg_schema_report *out, const tg_source *s,
+                       const tg_rules *rules, const tg_error *bad)
+{
+    int column = s->reason == TG_SKIP_FIELDS ? -1 : s->bad_col;
+    for (int i = 0; i < out->nproblems; i++)
+        if (out->problems[i].reason == s->reason &&
+            out->problems[i].column == column) {
+            out->problems[i].count++;
+            return TG_OK;
+        }
+    tg_schema_problem *n = realloc(out->problems, (size_t)(out->nproblems + 1) *
+                                                      sizeof *n);
+    if (!n)
+        return TG_ENOMEM;
+    out->problems = n;
+    tg_schema_problem *p = &n[out->nproblems++];
+    memset(p, 0, sizeof *p);
+    p->reason = s->reason;
+    p->column = column;
+    p->count = 1;
+    p->first = *bad;
+    const char *name = column >= 0 && s->schema.header
+                           ? s->schema.header[column] : "";
+    (void)rules;
+    switch (s->reason) {
+    case TG_SKIP_FIELDS:
+        snprintf(p->what, sizeof p->what,
+                 "a field count unlike the header's");
+        break;
+    case TG_SKIP_RANGE:
+        snprintf(p->what, sizeof p->what,
+                 "values outside the declared range in column '%.100s'", name);
+        break;
+    default:
+        snprintf(p->what, sizeof p->what, "bad values in column '%.100s'",
+                 name);
+        break;
+    }
+    return TG_OK;
+}
+
 int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
-                    const char *const *paths, int npaths, tg_error *err)
+                    const char *const *paths, int npaths,
+                    const char *date_config, tg_error *err)
 {
     memset(out, 0, sizeof *out);
+    {
+        tg_scan_options o = TG_SCAN_OPTIONS_INIT;
+        o.paths = paths;
+        o.npaths = npaths;
+        int rc0 = check_inputs(&o, err);
+        if (rc0)
+            return rc0;
+    }
     out->nfeatures = rules->nfeatures;
     out->features = calloc((size_t)rules->nfeatures, sizeof *out->features);
     unsigned char *used = malloc((size_t)rules->nfeatures);
@@ -1554,14 +1608,27 @@ int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
     }
     if (rc != TG_OK || out->missing)
         return rc;
-    /* Pass 2: NULL counts. */
+    /* Pass 2: NULL counts, and every row through the scan's validator. */
+    tg_date_config dates;
+    int have_dates = 0;
+    if (out->has_target)
+        rc = load_dates(&(tg_scan_options){.date_config = date_config},
+                        &dates, &have_dates, err);
     for (int i = 0; i < npaths && rc == TG_OK; i++) {
         tg_csv *csv = NULL;
         tg_schema sc;
+        tg_source src;
         memset(&sc, 0, sizeof sc);
+        memset(&src, 0, sizeof src);
+        int validate = 0;
         rc = tg_csv_open(&csv, paths[i], err);
         if (rc == TG_OK && (rc = tg_csv_next(csv, err)) == 1)
             rc = tg_schema_bind(&sc, rules, csv, err);
+        if (rc == TG_OK && out->has_target) {
+            src.csv = csv;
+            rc = source_setup(&src, rules, have_dates ? &dates : NULL, &sc, err);
+            validate = rc == TG_OK;
+        }
         while (rc == TG_OK && (rc = tg_csv_next(csv, err)) == 1) {
             rc = TG_OK;
             out->rows++;
@@ -1574,7 +1641,16 @@ int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
             if (sc.target_col >= 0 &&
                 (!tg_csv_field(csv, (size_t)sc.target_col, &len) || !len))
                 out->target_nulls++;
+            tg_error bad;
+            if (validate && source_parse_row(&src, &bad) != TG_OK) {
+                out->bad_rows++;
+                if (add_problem(out, &src, rules, &bad) != TG_OK)
+                    rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
+                                      "out of memory");
+            }
         }
+        src.csv = NULL; /* csv is freed below */
+        source_close(&src);
         tg_schema_release(&sc);
         tg_csv_free(csv);
     }
@@ -1589,6 +1665,9 @@ void tg_schema_report_release(tg_schema_report *r)
         free(r->features[f].column);
     free(r->features);
     free(r->missing_file);
+    free(r->problems);
+    r->problems = NULL;
+    r->nproblems = 0;
     r->features = NULL;
 }
 

@@ -467,6 +467,13 @@ static void test_bad_values_are_errors_at_their_column(void **state)
             fail_msg("case %zu: stderr lacks '%s': %s", i, cases[i].where,
                      r.err);
         tt_run_free(&r);
+        /* check-schema fails whenever preview does, at the same place. */
+        r = tt_run("check-schema " RULES "--data '%s'", p);
+        expect_exit(&r, 2, cases[i].msg);
+        if (!strstr(r.err, cases[i].where))
+            fail_msg("case %zu: check-schema lacks '%s': %s", i,
+                     cases[i].where, r.err);
+        tt_run_free(&r);
     }
     /* The same rows in a large file go through the fast path first. */
     sb s;
@@ -480,6 +487,55 @@ static void test_bad_values_are_errors_at_their_column(void **state)
     free(text);
     tt_run_result r = tt_run("preview " RULES "--data '%s'", p);
     expect_exit(&r, 2, ":5002:34: more fields than the 9 of the header");
+    tt_run_free(&r);
+}
+
+static void test_check_schema_counts_each_problem(void **state)
+{
+    (void)state;
+    /* Rows written here: 3 with is_wirehouse = 2, 2 with target 2, one
+     * with an extra field, 44 good ones. */
+    sb s;
+    sb_open(&s);
+    fputs(HDR, s.f);
+    for (int i = 0; i < 50; i++) {
+        if (i == 7 || i == 20 || i == 33)
+            fprintf(s.f, "%d,24,100,-3,5,0,2,0,TRAIN\n", i);
+        else if (i == 11 || i == 40)
+            fprintf(s.f, "%d,24,100,-3,5,0,false,2,TEST\n", i);
+        else if (i == 45)
+            fprintf(s.f, "%d,24,100,-3,5,0,false,0,TEST,x\n", i);
+        else
+            fprintf(s.f, "%d,24,100,-3,5,0,false,1,TRAIN\n", i);
+    }
+    char *text = sb_close(&s);
+    const char *p = tt_write("schema-bad.csv", text);
+    free(text);
+    tt_run_result r = tt_run("check-schema " RULES "--data '%s' --format json",
+                             p);
+    expect_exit(&r, 2, ":9:17: bad value '2' in column 'is_wirehouse'");
+    cJSON *j = cJSON_Parse(r.out);
+    assert_non_null(j);
+    assert_string_equal(cJSON_GetObjectItem(j, "status")->valuestring,
+                        "bad_values");
+    assert_true(num(j, "bad_rows") == 6);
+    const cJSON *probs = cJSON_GetObjectItem(j, "problems");
+    assert_int_equal(cJSON_GetArraySize(probs), 3);
+    static const struct {
+        const char *reason;
+        double rows, line, column;
+    } want[] = {{"bad_value", 3, 9, 17}, {"bad_target", 2, 13, 24},
+                {"field_count", 1, 47, 31}};
+    for (int i = 0; i < 3; i++) {
+        const cJSON *x = cJSON_GetArrayItem(probs, i);
+        assert_string_equal(cJSON_GetObjectItem(x, "reason")->valuestring,
+                            want[i].reason);
+        assert_true(num(x, "rows") == want[i].rows);
+        const cJSON *f = cJSON_GetObjectItem(x, "first");
+        assert_true(num(f, "line") == want[i].line);
+        assert_true(num(f, "column") == want[i].column);
+    }
+    cJSON_Delete(j);
     tt_run_free(&r);
 }
 
@@ -854,6 +910,7 @@ int main(void)
         cmocka_unit_test(test_condition_size_limit),
         cmocka_unit_test(test_thousand_tiers_every_command),
         cmocka_unit_test(test_bad_values_are_errors_at_their_column),
+        cmocka_unit_test(test_check_schema_counts_each_problem),
         cmocka_unit_test(test_booleans_any_case),
         cmocka_unit_test(test_out_of_range_warn_is_counted),
         cmocka_unit_test(test_other_split_values_are_reported),
