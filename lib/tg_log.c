@@ -248,6 +248,10 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
                 git->dirty ? " (with uncommitted changes)" : "");
     fprintf(f, "**Policy:** %s · %s %g%% intervals\n", str_of(res, "policy"),
             str_of(res, "ci_method"), num_of(res, "ci_level") * 100);
+    char skipped[300];
+    fprintf(f, "**Data:** %s\n",
+            tg_skipped_text(cJSON_GetObjectItem(res, "provenance"), skipped,
+                            sizeof skipped));
 
     fprintf(f, "\n### What We Did\n");
     if (r->nchanges == 0)

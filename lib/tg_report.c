@@ -9,6 +9,8 @@
 #include <math.h>
 #include <string.h>
 
+#include "tg_tally.h"
+
 static const char *s_of(const cJSON *o, const char *k)
 {
     const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
@@ -617,8 +619,9 @@ void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
         esc(f, s_of(prov, keys[k])[0] ? s_of(prov, keys[k]) : "(not recorded)");
         fprintf(f, "</code></td></tr>");
     }
-    fprintf(f, "<tr><td>rows</td><td>%.0f (%.0f skipped)</td></tr>",
-            n_of(prov, "rows"), n_of(prov, "skipped_rows"));
+    char skipped[300];
+    fprintf(f, "<tr><td>rows</td><td>%s</td></tr>",
+            tg_skipped_text(prov, skipped, sizeof skipped));
     fprintf(f, "<tr><td>commit</td><td><code>");
     esc(f, s_of(prov, "commit")[0] ? s_of(prov, "commit") : "(not recorded)");
     fprintf(f, "</code></td></tr><tr><td>generated</td><td>");
@@ -679,6 +682,8 @@ void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
             s_of(prov, "data_sha256")[0] ? s_of(prov, "data_sha256") : "(not recorded)",
             s_of(prov, "commit")[0] ? s_of(prov, "commit") : "(not recorded)",
             s_of(gate, "generated_at"));
+    char skipped[300];
+    fprintf(f, "- data: %s\n", tg_skipped_text(prov, skipped, sizeof skipped));
 }
 
 void tg_render_compare(FILE *f, const cJSON *c, int md)

@@ -61,6 +61,38 @@ void tg_input_quality_json(cJSON *obj, const uint64_t *skipped_by,
     cJSON_AddNumberToObject(obj, "out_of_range_warnings", (double)out_of_range);
 }
 
+static int count_in(const cJSON *o, const char *key, unsigned long long *out)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, key);
+    if (!cJSON_IsNumber(v) || !(v->valuedouble >= 0 && v->valuedouble <= 9e15) ||
+        v->valuedouble != (double)(unsigned long long)v->valuedouble)
+        return 0;
+    *out = (unsigned long long)v->valuedouble;
+    return 1;
+}
+
+char *tg_skipped_text(const cJSON *prov, char *buf, size_t size)
+{
+    unsigned long long rows = 0, skipped = 0, n;
+    size_t off = 0;
+    int have_rows = count_in(prov, "rows", &rows);
+    count_in(prov, "skipped_rows", &skipped);
+    off += (size_t)snprintf(buf, size, "%llu%s rows read, %llu skipped as bad",
+                            rows, have_rows ? "" : " (unknown)", skipped);
+    const cJSON *by = cJSON_GetObjectItemCaseSensitive(prov, "skipped_by_reason");
+    int first = 1;
+    for (int k = 0; k < TG_SKIP_NREASONS && off < size; k++)
+        if (count_in(by, tg_skip_reason_name(k), &n) && n > 0) {
+            off += (size_t)snprintf(buf + off, size - off, "%s%s %llu",
+                                    first ? " (" : ", ",
+                                    tg_skip_reason_name(k), n);
+            first = 0;
+        }
+    if (!first && off + 1 < size)
+        snprintf(buf + off, size - off, ")");
+    return buf;
+}
+
 const char *tg_skip_reason_name(int reason)
 {
     static const char *names[TG_SKIP_NREASONS] = {

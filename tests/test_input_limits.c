@@ -738,11 +738,14 @@ static void test_skipped_rows_fail_the_data_quality_gate(void **state)
     }
     free(text);
     char *out = sb_close(&s);
-    const char *p = tt_write("dq-bad.csv", out);
+    char p[1024]; /* tt_path's buffers are reused: keep a copy */
+    snprintf(p, sizeof p, "%s", tt_write("dq-bad.csv", out));
     free(out);
     assert_true(bad == 200);
+    char gate_json[1024];
+    snprintf(gate_json, sizeof gate_json, "%s", tt_path("dq-gate.json"));
     r = tt_run("gate " RULES "--policy registry/gates/v3.2.json --data '%s' "
-               "--on-bad-row skip --format json", p);
+               "--on-bad-row skip --format json --json '%s'", p, gate_json);
     expect_exit(&r, 1, "skipped 200 bad rows");
     assert_non_null(strstr(r.err, "field_count 200"));
     cJSON *j = cJSON_Parse(r.out);
@@ -760,6 +763,25 @@ static void test_skipped_rows_fail_the_data_quality_gate(void **state)
     assert_true(num(prov, "rows") == (double)rows);
     cJSON_Delete(j);
     tt_run_free(&r);
+    /* The report and the log say it too. */
+    r = tt_run("report --from '%s' --format markdown", gate_json);
+    expect_exit(&r, 0, NULL);
+    assert_non_null(strstr(r.out, "200 skipped as bad (field_count 200)"));
+    tt_run_free(&r);
+    r = tt_run("report --from '%s'", gate_json);
+    expect_exit(&r, 0, NULL);
+    assert_non_null(strstr(r.out, "200 skipped as bad (field_count 200)"));
+    tt_run_free(&r);
+    char log[1024];
+    snprintf(log, sizeof log, "%s", tt_path("DQ_LOG.md"));
+    r = tt_run("log append " RULES "--result '%s' --log '%s'", gate_json, log);
+    expect_exit(&r, 0, NULL);
+    tt_run_free(&r);
+    char *logtext = tt_read(log, NULL);
+    assert_non_null(logtext);
+    assert_non_null(strstr(logtext, "**Data:** "));
+    assert_non_null(strstr(logtext, "200 skipped as bad (field_count 200)"));
+    free(logtext);
 
     /* A policy may allow a share; exactly at it, the gate passes. */
     char policy[600];

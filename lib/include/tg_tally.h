@@ -74,6 +74,14 @@ void tg_input_quality_json(struct cJSON *obj, const uint64_t *skipped_by,
                            const tg_other_split *other, int nother,
                            uint64_t other_more, uint64_t out_of_range);
 
+/**
+ * "N rows read, M skipped (field_count 3, bad_value 2)" from a gate
+ * result's provenance (rows, skipped_rows, skipped_by_reason). Only the
+ * known reason names are read, and only whole non-negative counts are
+ * shown, so the text is safe in any output. Returns buf.
+ */
+char *tg_skipped_text(const struct cJSON *prov, char *buf, size_t size);
+
 /** Count one row whose split column holds the len bytes at value. */
 void tg_tally_other_split(tg_tally *t, const char *value, size_t len,
                           uint64_t rows);
