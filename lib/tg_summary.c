@@ -162,6 +162,13 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                              tier);
             goto fail;
         }
+        /* Each count is at most 9e15; so is their total, so that no sum
+         * wraps around (counts are 64-bit). */
+        if (t->rows + leads > (uint64_t)9e15) {
+            rc = field_error(c, col[C_LEADS], err, "the summary's leads add "
+                             "up to more than %s%s", "9e15", "");
+            goto fail;
+        }
         tg_count *cell = &t->cells[split * t->ntiers + k];
         cell->leads += leads;
         cell->labeled += labeled;
