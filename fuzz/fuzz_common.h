@@ -7,6 +7,7 @@
 #ifndef TG_FUZZ_COMMON_H
 #define TG_FUZZ_COMMON_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
