@@ -427,6 +427,59 @@ static void test_thousand_tiers_every_command(void **state)
     tt_run_free(&r);
 }
 
+static void test_lint_findings_stay_bounded(void **state)
+{
+    (void)state;
+    /* 999 tiers whose expected rates rise with rank: every pair
+     * conflicts (about 500,000 pairs). lint reports each tier's first
+     * ten and counts the rest, in linear memory. */
+    sb s;
+    sb_open(&s);
+    fprintf(s.f, "{\"model_id\": \"rev\", \"model_version\": \"v9\", "
+                 "\"model_type\": \"rules-based-tiers\", ");
+    fprintf(s.f, FEATURES, "");
+    fprintf(s.f, ", \"tiers\": [");
+    for (int k = 0; k < NT; k++)
+        fprintf(s.f, "{\"name\": \"T%04d\", \"when\": "
+                     "\"firm_rep_count_at_contact = %d\", "
+                     "\"expected_conversion_rate\": %.6f, "
+                     "\"expected_lift\": 1, \"priority_rank\": %d}%s",
+                k, k + 1, 0.01 + k * 0.0004, k + 1, k + 1 < NT ? "," : "");
+    fprintf(s.f, "], \"default_tier\": {\"name\": \"STANDARD\", "
+                 "\"expected_conversion_rate\": 0.001, \"expected_lift\": 1, "
+                 "\"priority_rank\": 5000}}\n");
+    char *text = sb_close(&s);
+    const char *rules = tt_write("reversed.json", text);
+    free(text);
+    tt_run_result r = tt_run("lint --rules '%s' --format json", rules);
+    assert_true(r.status == 0 || r.status == 1);
+    cJSON *j = cJSON_Parse(r.out);
+    assert_non_null(j);
+    int rank_vs_rate = 0, summaries = 0;
+    const cJSON *f;
+    cJSON_ArrayForEach(f, cJSON_GetObjectItem(j, "findings"))
+    {
+        if (strcmp(cJSON_GetObjectItem(f, "code")->valuestring,
+                   "rank-vs-rate") != 0)
+            continue;
+        rank_vs_rate++;
+        summaries += strstr(cJSON_GetObjectItem(f, "message")->valuestring,
+                            "more tiers") != NULL;
+    }
+    /* Tier k ranks above the 998 - k tiers after it, all conflicting:
+     * min(10, 998 - k) findings, plus one summary when more. */
+    int want = 0, want_summaries = 0;
+    for (int k = 0; k < NT; k++) {
+        int conflicts = NT - 1 - k;
+        want += conflicts < 10 ? conflicts : 10;
+        want_summaries += conflicts > 10;
+    }
+    assert_int_equal(summaries, want_summaries);
+    assert_int_equal(rank_vs_rate, want + want_summaries);
+    cJSON_Delete(j);
+    tt_run_free(&r);
+}
+
 /* ---- rows and values --------------------------------------------------- */
 
 static void test_bad_values_are_errors_at_their_column(void **state)
@@ -931,6 +984,7 @@ int main(void)
         cmocka_unit_test(test_long_conjunction_loads_and_counts),
         cmocka_unit_test(test_condition_size_limit),
         cmocka_unit_test(test_thousand_tiers_every_command),
+        cmocka_unit_test(test_lint_findings_stay_bounded),
         cmocka_unit_test(test_bad_values_are_errors_at_their_column),
         cmocka_unit_test(test_check_schema_counts_each_problem),
         cmocka_unit_test(test_booleans_any_case),
