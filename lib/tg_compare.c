@@ -182,16 +182,70 @@ static cJSON *model_json(const tg_tally *t, const tg_rules *r, int split,
     return o;
 }
 
-static void outcome(cJSON *arr, const char *metric, const char *prev,
-                    const char *expected, const char *a, const char *b)
+/* The metrics compare measures, by the ids an expected_outcomes block
+ * of a rule set uses. */
+static const struct {
+    const char *id, *label;
+} METRICS[] = {
+    {"tier1_lift", "Tier 1 Lift"},
+    {"tier1_volume", "Tier 1 Volume"},
+    {"priority_volume", "Total Priority Volume"},
+    {"priority_rate", "Priority Conversion Rate"},
+    {"coverage", "Coverage of Best Signals (share of conversions in "
+                 "priority tiers)"},
+};
+#define NMETRICS (int)(sizeof METRICS / sizeof *METRICS)
+
+static int metric_index(const char *id)
 {
-    cJSON *x = cJSON_CreateObject();
-    cJSON_AddStringToObject(x, "metric", metric);
-    cJSON_AddStringToObject(x, "brief_previous", prev);
-    cJSON_AddStringToObject(x, "brief_expected", expected);
-    cJSON_AddStringToObject(x, "measured_from", a);
-    cJSON_AddStringToObject(x, "measured_to", b);
-    cJSON_AddItemToArray(arr, x);
+    for (int k = 0; id && k < NMETRICS; k++)
+        if (!strcmp(id, METRICS[k].id))
+            return k;
+    return -1;
+}
+
+static void measured(char *buf, size_t n, int k, const summary *s)
+{
+    switch (k) {
+    case 0: snprintf(buf, n, "%.2fx", s->t1_lift); break;
+    case 1: snprintf(buf, n, "%llu leads", (unsigned long long)s->t1_leads); break;
+    case 2: snprintf(buf, n, "%llu leads", (unsigned long long)s->pri_leads); break;
+    case 3: snprintf(buf, n, "%.2f%%", s->pri_rate * 100); break;
+    default: snprintf(buf, n, "%.1f%%", s->coverage * 100); break;
+    }
+}
+
+int tg_expected_outcomes_check(const tg_rules *r, tg_error *err)
+{
+    const cJSON *eo = cJSON_GetObjectItemCaseSensitive(r->json,
+                                                      "expected_outcomes");
+    if (!eo)
+        return TG_OK;
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(eo, "rows");
+    if (!cJSON_IsObject(eo) || !cJSON_IsArray(rows))
+        return tg_error_set(err, TG_EINVAL, r->path, 0, 0,
+                            "key 'expected_outcomes.rows': expected an array "
+                            "of {metric, previous_version, previous, "
+                            "expected}");
+    int i = 0;
+    const cJSON *row;
+    cJSON_ArrayForEach(row, rows)
+    {
+        static const char *keys[] = {"metric", "previous_version", "previous",
+                                     "expected"};
+        for (int k = 0; k < 4; k++)
+            if (!cJSON_IsString(cJSON_GetObjectItemCaseSensitive(row, keys[k])))
+                return tg_error_set(err, TG_EINVAL, r->path, 0, 0,
+                                    "key 'expected_outcomes.rows[%d].%s': "
+                                    "expected a string", i, keys[k]);
+        if (metric_index(cJSON_GetStringValue(cJSON_GetObjectItem(row, "metric"))) < 0)
+            return tg_error_set(err, TG_EINVAL, r->path, 0, 0,
+                                "key 'expected_outcomes.rows[%d].metric': "
+                                "not one of tier1_lift, tier1_volume, "
+                                "priority_volume, priority_rate, coverage", i);
+        i++;
+    }
+    return TG_OK;
 }
 
 cJSON *tg_comparison_json(const tg_comparison *c, const tg_rules *from,
@@ -203,24 +257,49 @@ cJSON *tg_comparison_json(const tg_comparison *c, const tg_rules *from,
     cJSON_AddItemToObject(j, "to", model_json(&c->to, to, c->split, m, level));
     summary a = summarize(&c->from, from, c->split),
             b = summarize(&c->to, to, c->split);
-    cJSON *eo = cJSON_AddArrayToObject(j, "expected_outcomes");
     char x[64], y[64];
-    snprintf(x, sizeof x, "%.2fx", a.t1_lift);
-    snprintf(y, sizeof y, "%.2fx", b.t1_lift);
-    outcome(eo, "Tier 1 Lift", "3.69x", "4.0x+", x, y);
-    snprintf(x, sizeof x, "%llu leads", (unsigned long long)a.t1_leads);
-    snprintf(y, sizeof y, "%llu leads", (unsigned long long)b.t1_leads);
-    outcome(eo, "Tier 1 Volume", "163 leads", "300-500 leads", x, y);
-    snprintf(x, sizeof x, "%llu leads", (unsigned long long)a.pri_leads);
-    snprintf(y, sizeof y, "%llu leads", (unsigned long long)b.pri_leads);
-    outcome(eo, "Total Priority Volume", "1,804 leads", "2,500-4,000 leads", x, y);
-    snprintf(x, sizeof x, "%.2f%%", a.pri_rate * 100);
-    snprintf(y, sizeof y, "%.2f%%", b.pri_rate * 100);
-    outcome(eo, "Priority Conversion Rate", "", "", x, y);
-    snprintf(x, sizeof x, "%.1f%%", a.coverage * 100);
-    snprintf(y, sizeof y, "%.1f%%", b.coverage * 100);
-    outcome(eo, "Coverage of Best Signals (share of conversions in priority "
-                "tiers)", "~60%", "~90%", x, y);
+    cJSON *metrics = cJSON_AddArrayToObject(j, "metrics");
+    for (int k = 0; k < NMETRICS; k++) {
+        cJSON *o = cJSON_CreateObject();
+        measured(x, sizeof x, k, &a);
+        measured(y, sizeof y, k, &b);
+        cJSON_AddStringToObject(o, "metric", METRICS[k].id);
+        cJSON_AddStringToObject(o, "label", METRICS[k].label);
+        cJSON_AddStringToObject(o, "measured_from", x);
+        cJSON_AddStringToObject(o, "measured_to", y);
+        cJSON_AddItemToArray(metrics, o);
+    }
+    /* What the newer rule set says it expects, beside what is measured;
+     * a rule set without an expected_outcomes block gets no such rows. */
+    const cJSON *rows = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(to->json, "expected_outcomes"), "rows");
+    if (cJSON_IsArray(rows)) {
+        cJSON *eo = cJSON_AddArrayToObject(j, "expected_outcomes");
+        const cJSON *row;
+        cJSON_ArrayForEach(row, rows)
+        {
+            int k = metric_index(cJSON_GetStringValue(
+                cJSON_GetObjectItemCaseSensitive(row, "metric")));
+            if (k < 0)
+                continue; /* tg_expected_outcomes_check refuses these */
+            cJSON *o = cJSON_CreateObject();
+            measured(x, sizeof x, k, &a);
+            measured(y, sizeof y, k, &b);
+            cJSON_AddStringToObject(o, "metric", METRICS[k].id);
+            cJSON_AddStringToObject(o, "label", METRICS[k].label);
+            static const char *keep[] = {"previous_version", "previous",
+                                         "expected"};
+            for (int q = 0; q < 3; q++) {
+                const char *v = cJSON_GetStringValue(
+                    cJSON_GetObjectItemCaseSensitive(row, keep[q]));
+                cJSON_AddStringToObject(o, keep[q], v ? v : "");
+            }
+            cJSON_AddStringToObject(o, "expected_version", to->model_version);
+            cJSON_AddStringToObject(o, "measured_from", x);
+            cJSON_AddStringToObject(o, "measured_to", y);
+            cJSON_AddItemToArray(eo, o);
+        }
+    }
     cJSON *mig = cJSON_AddArrayToObject(j, "migration");
     for (int f = 0; f < from->ntiers; f++)
         for (int t = 0; t < to->ntiers; t++) {

@@ -2,9 +2,11 @@
  * libgit2 behind a small interface. Errors are copied from
  * git_error_last() into tg_error; no libgit2 type leaves this file.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "tg_git.h"
 
 #include <git2.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,18 +24,31 @@ static int open_repo(git_repository **repo, const char *dir)
     return git_repository_open_ext(repo, dir, 0, NULL);
 }
 
+static int add_path(char ***list, int *n, const char *path)
+{
+    for (int i = 0; i < *n; i++)
+        if (strcmp((*list)[i], path) == 0)
+            return 0;
+    char **x = realloc(*list, (size_t)(*n + 1) * sizeof *x);
+    if (!x)
+        return -1;
+    *list = x;
+    if (!(x[*n] = strdup(path)))
+        return -1;
+    (*n)++;
+    return 0;
+}
+
 static int add_changed(tg_git_facts *f, const char *path)
 {
-    for (int i = 0; i < f->nchanged; i++)
-        if (strcmp(f->changed[i], path) == 0)
-            return 0;
-    char **n = realloc(f->changed, (size_t)(f->nchanged + 1) * sizeof *n);
-    if (!n)
-        return -1;
-    f->changed = n;
-    if (!(f->changed[f->nchanged] = strdup(path)))
-        return -1;
-    f->nchanged++;
+    return add_path(&f->changed, &f->nchanged, path);
+}
+
+int tg_git_listed(char *const *list, int n, const char *path)
+{
+    for (int i = 0; i < n; i++)
+        if (strcmp(list[i], path) == 0)
+            return 1;
     return 0;
 }
 
@@ -94,16 +109,13 @@ int tg_git_facts_get(tg_git_facts *f, const char *dir, const char *since,
             rc = git_fail(err, "cannot read HEAD's tree");
             goto done;
         }
-        /* Changed since the given commit, else HEAD's own changes. */
+        /* Changed since the given commit (a first entry has none: HEAD's
+         * own last commit says nothing about this run). */
         git_oid oid;
         if (since && *since && git_oid_fromstrp(&oid, since) == 0 &&
-            git_commit_lookup(&base, repo, &oid) == 0) {
-            git_commit_tree(&base_tree, base);
-        } else if (git_commit_parentcount(commit) > 0 &&
-                   git_commit_parent(&parent, commit, 0) == 0) {
-            git_commit_tree(&base_tree, parent);
-        }
-        if (diff_trees(f, repo, base_tree, tree) != 0) {
+            git_commit_lookup(&base, repo, &oid) == 0 &&
+            git_commit_tree(&base_tree, base) == 0 &&
+            diff_trees(f, repo, base_tree, tree) != 0) {
             rc = git_fail(err, "cannot diff");
             goto done;
         }
@@ -131,13 +143,18 @@ int tg_git_facts_get(tg_git_facts *f, const char *dir, const char *since,
         if (!d)
             continue;
         f->dirty = 1;
-        if (add_changed(f, d->new_file.path ? d->new_file.path
-                                            : d->old_file.path) != 0) {
+        if (add_path(&f->uncommitted, &f->nuncommitted,
+                     d->new_file.path ? d->new_file.path
+                                      : d->old_file.path) != 0) {
             rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
             goto done;
         }
     }
-    qsort(f->changed, (size_t)f->nchanged, sizeof *f->changed, cmp_str);
+    if (f->nchanged > 1)
+        qsort(f->changed, (size_t)f->nchanged, sizeof *f->changed, cmp_str);
+    if (f->nuncommitted > 1)
+        qsort(f->uncommitted, (size_t)f->nuncommitted, sizeof *f->uncommitted,
+              cmp_str);
 done:
     git_status_list_free(status);
     git_tree_free(base_tree);
@@ -161,6 +178,11 @@ void tg_git_facts_release(tg_git_facts *f)
     free(f->changed);
     f->changed = NULL;
     f->nchanged = 0;
+    for (int i = 0; i < f->nuncommitted; i++)
+        free(f->uncommitted[i]);
+    free(f->uncommitted);
+    f->uncommitted = NULL;
+    f->nuncommitted = 0;
 }
 
 int tg_git_commit_exists(const char *dir, const char *sha, int *exists,
@@ -231,6 +253,106 @@ int tg_git_tag_exists(const char *dir, const char *name, int *exists,
     git_reference_free(ref);
     git_repository_free(repo);
     return TG_OK;
+}
+
+int tg_git_relpath(const char *dir, const char *file, char *out, size_t n)
+{
+    git_repository *repo = NULL;
+    char real[PATH_MAX], wd[PATH_MAX];
+    out[0] = '\0';
+    if (!realpath(file, real))
+        return -1;
+    if (open_repo(&repo, dir) != 0)
+        return -1;
+    const char *w = git_repository_workdir(repo);
+    int rc = -1;
+    if (w && realpath(w, wd)) {
+        size_t l = strlen(wd);
+        if (strncmp(real, wd, l) == 0 && real[l] == '/') {
+            snprintf(out, n, "%s", real + l + 1);
+            rc = 0;
+        }
+    }
+    git_repository_free(repo);
+    return rc;
+}
+
+int tg_git_read_at(const char *dir, const char *rev, const char *path,
+                   char **text, size_t *len, int *found, tg_error *err)
+{
+    git_repository *repo = NULL;
+    git_object *obj = NULL;
+    git_commit *commit = NULL;
+    git_tree *tree = NULL;
+    git_tree_entry *entry = NULL;
+    git_blob *blob = NULL;
+    int rc = TG_OK;
+    *text = NULL;
+    *found = 0;
+    if (len)
+        *len = 0;
+    if (open_repo(&repo, dir) != 0)
+        return tg_error_set(err, TG_EINVAL, dir, 0, 0,
+                            "not inside a git repository");
+    if (git_revparse_single(&obj, repo, rev) != 0 ||
+        git_object_peel((git_object **)&commit, obj, GIT_OBJECT_COMMIT) != 0)
+        goto done; /* no such revision: not found */
+    if (git_commit_tree(&tree, commit) != 0) {
+        rc = git_fail(err, "cannot read a tree");
+        goto done;
+    }
+    if (git_tree_entry_bypath(&entry, tree, path) != 0 ||
+        git_tree_entry_type(entry) != GIT_OBJECT_BLOB)
+        goto done;
+    if (git_blob_lookup(&blob, repo, git_tree_entry_id(entry)) != 0) {
+        rc = git_fail(err, "cannot read a blob");
+        goto done;
+    }
+    size_t n = (size_t)git_blob_rawsize(blob);
+    char *buf = malloc(n + 1);
+    if (!buf) {
+        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    memcpy(buf, git_blob_rawcontent(blob), n);
+    buf[n] = '\0';
+    *text = buf;
+    if (len)
+        *len = n;
+    *found = 1;
+done:
+    git_blob_free(blob);
+    git_tree_entry_free(entry);
+    git_tree_free(tree);
+    git_commit_free(commit);
+    git_object_free(obj);
+    git_repository_free(repo);
+    return rc;
+}
+
+int tg_git_whoami(const char *dir, char *out, size_t n)
+{
+    git_repository *repo = NULL;
+    git_signature *sig = NULL;
+    snprintf(out, n, "unknown");
+    if (open_repo(&repo, dir) != 0)
+        return -1;
+    if (git_signature_default(&sig, repo) == 0) {
+        snprintf(out, n, "%s <%s>", sig->name, sig->email);
+    } else {
+        git_object *o = NULL;
+        git_commit *c = NULL;
+        if (git_revparse_single(&o, repo, "HEAD") == 0 &&
+            git_object_peel((git_object **)&c, o, GIT_OBJECT_COMMIT) == 0) {
+            const git_signature *a = git_commit_author(c);
+            snprintf(out, n, "%s <%s>", a->name, a->email);
+        }
+        git_commit_free(c);
+        git_object_free(o);
+    }
+    git_signature_free(sig);
+    git_repository_free(repo);
+    return 0;
 }
 
 void tg_git_library_version(int *major, int *minor, int *rev)

@@ -3,18 +3,22 @@
  * from the gate result, the rule set and git), appending under an
  * exclusive lock with an atomic replace, parsing and verifying.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "tg_log.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/file.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include "tg_escape.h"
 #include "tg_git.h"
 #include "tg_json.h"
 #include "tg_render.h"
@@ -95,18 +99,22 @@ int tg_log_parse(tg_log *out, const char *text, size_t len, const char *path,
     return TG_OK;
 }
 
-/* SHA-256 of an entry's text with its marker line left out (the marker
- * cannot hold a hash of itself). */
+/* SHA-256 of an entry's text, its marker included, with the marker's
+ * own body_sha256 value read as "BODY" (a hash cannot hold itself): an
+ * edit anywhere in the entry, the marker's status included, shows. */
 static void body_sha(const char *text, const tg_log_entry *e, char hex[65])
 {
+    static const char KEY[] = "\"body_sha256\":\"";
     const char *s = text + e->start, *t = text + e->end;
     const char *m = strstr(s, MARK);
-    const char *nl = m ? strchr(m, '\n') : NULL;
+    const char *slot = m && m < t ? strstr(m, KEY) : NULL;
     tg_sha256 h;
     tg_sha256_init(&h);
-    if (m && m < t && nl && nl < t) {
-        tg_sha256_update(&h, s, (size_t)(m - s));
-        tg_sha256_update(&h, nl + 1, (size_t)(t - (nl + 1)));
+    if (slot && slot + strlen(KEY) + 64 < t) {
+        const char *v = slot + strlen(KEY);
+        tg_sha256_update(&h, s, (size_t)(v - s));
+        tg_sha256_update(&h, "BODY", 4);
+        tg_sha256_update(&h, v + 64, (size_t)(t - (v + 64)));
     } else {
         tg_sha256_update(&h, s, (size_t)(t - s));
     }
@@ -134,14 +142,26 @@ static const char *badge(const char *overall)
                                       : "⚠️ PASSED WITH WARNINGS";
 }
 
+/* Text from the result, the rule set or git, as Markdown text. */
 static void md_cell(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", f);
+    tg_esc_md(f, s);
+}
+
+/*
+ * The marker is JSON inside an HTML comment: a string holding "-->"
+ * would end the comment. '<' and '>' only occur inside JSON strings, so
+ * writing them as \u003c and \u003e keeps the same JSON value.
+ */
+static void marker_json(FILE *f, const char *json)
+{
+    for (; *json; json++)
+        if (*json == '<')
+            fputs("\\u003c", f);
+        else if (*json == '>')
+            fputs("\\u003e", f);
         else
-            fputc(*s == '\n' ? ' ' : *s, f);
-    }
+            fputc(*json, f);
 }
 
 static void gate_table(FILE *f, const cJSON *gates)
@@ -170,7 +190,9 @@ static void gate_table(FILE *f, const cJSON *gates)
             total++;
             passed += r == 0;
         }
-        fprintf(f, "| %s | ", id);
+        fputs("| ", f);
+        md_cell(f, id);
+        fputs(" | ", f);
         md_cell(f, str_of(g, "description"));
         fprintf(f, " | %s | ", words[worst]);
         if (total == 1) {
@@ -181,7 +203,9 @@ static void gate_table(FILE *f, const cJSON *gates)
                 const cJSON *x = cJSON_GetArrayItem(gates, k);
                 if (strcmp(str_of(x, "id"), id) || !rank(str_of(x, "status")))
                     continue;
-                fprintf(f, "; %s: ", str_of(x, "tier"));
+                fputs("; ", f);
+                md_cell(f, str_of(x, "tier"));
+                fputs(": ", f);
                 md_cell(f, str_of(x, "message"));
             }
         }
@@ -195,9 +219,31 @@ static double num_of(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* The inputs as paths relative to the work tree, for matching git. */
+static char **input_paths(const tg_log_append_options *o, const tg_git_facts *git)
+{
+    char **rel = calloc((size_t)o->ninputs + 1, sizeof *rel);
+    for (int i = 0; rel && i < o->ninputs; i++) {
+        char buf[4096];
+        if (git->in_repo && o->inputs[i] &&
+            tg_git_relpath(o->repo_dir ? o->repo_dir : ".", o->inputs[i], buf,
+                           sizeof buf) == 0)
+            rel[i] = strdup(buf);
+    }
+    return rel;
+}
+
+static void free_paths(char **p, int n)
+{
+    for (int i = 0; p && i < n; i++)
+        free(p[i]);
+    free(p);
+}
+
 static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
                   const tg_log_append_options *o, const char *executed_at)
 {
+    char **rel = input_paths(o, git);
     const cJSON *res = o->result;
     const tg_rules *r = o->rules;
     const char *status = str_of(res, "status");
@@ -223,13 +269,37 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     cJSON_AddStringToObject(m, "policy_sha256",
                             str_of(cJSON_GetObjectItem(res, "provenance"),
                                    "policy_sha256"));
+    cJSON *dirty_inputs = cJSON_AddArrayToObject(m, "dirty_inputs");
+    for (int i = 0; rel && i < o->ninputs; i++)
+        if (rel[i] && tg_git_listed(git->uncommitted, git->nuncommitted, rel[i]))
+            cJSON_AddItemToArray(dirty_inputs, cJSON_CreateString(rel[i]));
+    cJSON_AddStringToObject(m, "tiergate_version", TG_VERSION);
+    if (o->date_config_sha256)
+        cJSON_AddStringToObject(m, "date_config_sha256", o->date_config_sha256);
+    else
+        cJSON_AddNullToObject(m, "date_config_sha256");
     cJSON_AddStringToObject(m, "prev_sha256", prev_sha);
     cJSON_AddStringToObject(m, "body_sha256", "BODY");
+    int ndirty = cJSON_GetArraySize(dirty_inputs);
+    char *dirty_list = NULL;
+    size_t dl = 0;
+    FILE *dfp = open_memstream(&dirty_list, &dl);
+    const cJSON *di;
+    cJSON_ArrayForEach(di, dirty_inputs)
+        if (dfp) {
+            fputs(di == dirty_inputs->child ? "" : ", ", dfp);
+            tg_esc_md_code(dfp, di->valuestring);
+        }
+    if (dfp)
+        fclose(dfp);
     char *mj = cJSON_PrintUnformatted(m);
     cJSON_Delete(m);
 
-    fprintf(f, ENTRY_START "Phase %s: Tier Logic Update\n\n", title);
-    fprintf(f, MARK "%s -->\n\n", mj);
+    fputs(ENTRY_START "Phase ", f);
+    md_cell(f, title); /* one line whatever the version holds */
+    fputs(": Tier Logic Update\n\n" MARK, f);
+    marker_json(f, mj);
+    fputs(" -->\n\n", f);
     cJSON_free(mj);
     fprintf(f, "**Executed:** %.10s %.8s UTC\n", executed_at, executed_at + 11);
     if (isnan(o->duration_seconds))
@@ -242,41 +312,82 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
                    "to no commit\n");
     else if (!git->has_head)
         fprintf(f, "**Commit:** none yet (the repository has no commit)\n");
-    else
-        fprintf(f, "**Commit:** `%s` on %s by %s%s\n", git->commit,
-                git->branch[0] ? git->branch : "a detached HEAD", git->author,
-                git->dirty ? " (with uncommitted changes)" : "");
-    fprintf(f, "**Policy:** %s · %s %g%% intervals\n", str_of(res, "policy"),
-            str_of(res, "ci_method"), num_of(res, "ci_level") * 100);
+    else {
+        fprintf(f, "**Commit:** `%s` on ", git->commit);
+        md_cell(f, git->branch[0] ? git->branch : "a detached HEAD");
+        fputs(" by ", f);
+        md_cell(f, git->author);
+        fprintf(f, "%s\n", git->dirty ? " (with uncommitted changes)" : "");
+    }
+    fputs("**Policy:** ", f);
+    md_cell(f, str_of(res, "policy"));
+    fputs(" · ", f);
+    md_cell(f, str_of(res, "ci_method"));
+    fprintf(f, " %g%% intervals\n", num_of(res, "ci_level") * 100);
+    if (git->in_repo)
+        fprintf(f, "**Uncommitted inputs:** %s\n",
+                ndirty && dirty_list ? dirty_list
+                                     : "none (every input is as committed)");
+    /* Both hashes are hex this process computed. */
+    fprintf(f, "**Provenance:** tiergate %s · rules SHA-256 `%s` · date "
+               "config SHA-256 %s%s%s\n", TG_VERSION, r->sha256,
+            o->date_config_sha256 ? "`" : "",
+            o->date_config_sha256 ? o->date_config_sha256
+                                  : "(none: the export has a split column)",
+            o->date_config_sha256 ? "`" : "");
+    free(dirty_list);
     char skipped[300];
     fprintf(f, "**Data:** %s\n",
             tg_skipped_text(cJSON_GetObjectItem(res, "provenance"), skipped,
                             sizeof skipped));
 
     fprintf(f, "\n### What We Did\n");
-    if (r->nchanges == 0)
-        fprintf(f, "- Validated the tier logic of %s\n", r->model_version);
-    for (int i = 0; i < r->nchanges; i++)
-        fprintf(f, "- %s\n", r->changes[i]);
-
-    fprintf(f, "\n### Files Modified\n");
-    if (!git->in_repo && o->nextra == 0) {
-        fprintf(f, "Not recorded: not inside a git repository.\n");
-    } else {
-        fprintf(f, "| File | Changes |\n|------|---------|\n");
-        for (int i = 0; i < o->nextra; i++)
-            fprintf(f, "| `%s` | written by this release |\n", o->extra_files[i]);
-        for (int i = 0; i < git->nchanged; i++) {
-            int dup = 0;
-            for (int k = 0; k < o->nextra; k++)
-                dup |= strcmp(git->changed[i], o->extra_files[k]) == 0;
-            if (!dup)
-                fprintf(f, "| `%s` | changed since the previous entry |\n",
-                        git->changed[i]);
-        }
-        if (o->nextra == 0 && git->nchanged == 0)
-            fprintf(f, "| (none) | |\n");
+    if (r->nchanges == 0) {
+        fputs("- Validated the tier logic of ", f);
+        md_cell(f, r->model_version);
+        fputc('\n', f);
     }
+    for (int i = 0; i < r->nchanges; i++) {
+        fputs("- ", f);
+        md_cell(f, r->changes[i]);
+        fputc('\n', f);
+    }
+
+    /* What this run wrote, and which of its inputs changed since the
+     * previous entry's commit or are uncommitted: not the whole tree. */
+    fprintf(f, "\n### Files Modified\n");
+    fprintf(f, "| File | Changes |\n|------|---------|\n");
+    int rows = 0;
+    for (int i = 0; i < o->nwritten; i++, rows++) {
+        fputs("| ", f);
+        tg_esc_md_code(f, o->written[i]);
+        fputs(" | written by this run |\n", f);
+    }
+    for (int i = 0; rel && i < o->ninputs; i++) {
+        if (!rel[i])
+            continue;
+        int dup = 0;
+        for (int k = 0; k < i; k++)
+            dup |= rel[k] && !strcmp(rel[k], rel[i]);
+        if (dup)
+            continue;
+        int since = tg_git_listed(git->changed, git->nchanged, rel[i]);
+        int unc = tg_git_listed(git->uncommitted, git->nuncommitted, rel[i]);
+        if (since || unc) {
+            fputs("| ", f);
+            tg_esc_md_code(f, rel[i]);
+            fprintf(f, " | input %s%s%s |\n",
+                    since ? "changed since the previous entry's commit" : "",
+                    since && unc ? "; " : "",
+                    unc ? "with uncommitted changes" : "");
+            rows++;
+        }
+    }
+    if (!rows)
+        fprintf(f, "| (none) | |\n");
+    if (!git->in_repo)
+        fprintf(f, "\nInputs not checked: not inside a git repository.\n");
+    free_paths(rel, o->ninputs);
 
     fprintf(f, "\n### Validation Gates\n");
     gate_table(f, cJSON_GetObjectItem(res, "gates"));
@@ -290,16 +401,22 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
         const char *name = str_of(t, "tier");
         char a[32];
         double leads = num_of(t, "leads");
+        fputs("- **", f);
+        md_cell(f, name);
         /* A count outside 0..9e15 (or not whole) is not cast: the cast
          * of an out-of-range double is undefined. */
-        fprintf(f, "- **%s - Count:** %s\n", name,
+        fprintf(f, " - Count:** %s\n",
                 leads >= 0 && leads <= 9e15 && leads == floor(leads)
                     ? tg_fmt_count((unsigned long long)leads, a)
                     : "(invalid)");
         if (isfinite(num_of(t, "conversion_rate"))) {
-            fprintf(f, "- **%s - Conversion Rate:** %.2f%%\n", name,
+            fputs("- **", f);
+            md_cell(f, name);
+            fprintf(f, " - Conversion Rate:** %.2f%%\n",
                     num_of(t, "conversion_rate") * 100);
-            fprintf(f, "- **%s - Lift:** %.2fx\n", name, num_of(t, "lift"));
+            fputs("- **", f);
+            md_cell(f, name);
+            fprintf(f, " - Lift:** %.2fx\n", num_of(t, "lift"));
         }
     }
 
@@ -309,11 +426,16 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     {
         if (!rank(str_of(t, "status")))
             continue;
-        fprintf(f, "- %s %s: ", str_of(t, "id"),
-                cJSON_IsString(cJSON_GetObjectItem(t, "tier"))
-                    ? str_of(t, "tier") : "(priority tiers)");
+        fputs("- ", f);
+        md_cell(f, str_of(t, "id"));
+        fputc(' ', f);
+        md_cell(f, cJSON_IsString(cJSON_GetObjectItem(t, "tier"))
+                       ? str_of(t, "tier") : "(priority tiers)");
+        fputs(": ", f);
         md_cell(f, str_of(t, "message"));
-        fprintf(f, " (%s)\n", str_of(t, "status"));
+        fputs(" (", f);
+        md_cell(f, str_of(t, "status"));
+        fputs(")\n", f);
         learned++;
     }
     if (!learned)
@@ -323,10 +445,12 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     if (!strcmp(status, "FAILED"))
         fprintf(f, "- Fix what failed above; the registry and the calibration "
                    "were left unchanged\n- Re-run the gates before release\n");
-    else
-        fprintf(f, "- Monitor production performance for 2-4 weeks\n"
-                   "- Compare %s vs the previous version's conversion rates\n"
-                   "- Adjust calibration if needed\n", r->model_version);
+    else {
+        fputs("- Monitor production performance for 2-4 weeks\n- Compare ", f);
+        md_cell(f, r->model_version);
+        fputs(" vs the previous version's conversion rates\n"
+              "- Adjust calibration if needed\n", f);
+    }
     return 0;
 }
 
@@ -348,9 +472,8 @@ static int render_entry(char **out, const char *log_text, size_t log_len,
         free(buf);
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
     }
-    tg_log_entry e = {0, len, 0, NULL};
     char hex[65];
-    body_sha(buf, &e, hex);
+    tg_sha256_buffer(buf, len, hex); /* the placeholder is still "BODY" */
     char *slot = strstr(buf, "\"body_sha256\":\"BODY\"");
     if (!slot) {
         free(buf);
@@ -386,6 +509,8 @@ static const char *last_commit(const tg_log *log)
 int tg_log_render(char **out, const char *text, size_t len,
                   const tg_log_append_options *o, tg_error *err)
 {
+    if (o->git)
+        return render_entry(out, text, len, o->git, o, err);
     tg_log log;
     tg_git_facts git;
     int rc = tg_log_parse(&log, text, len, "log", err);
@@ -401,26 +526,33 @@ int tg_log_render(char **out, const char *text, size_t len,
     return rc;
 }
 
-int tg_log_append(const char *path, const tg_log_append_options *o,
-                  tg_error *err)
+int tg_log_git_facts(tg_git_facts *out, const char *path, const char *repo,
+                     tg_error *err)
 {
-    /* A lock file beside the log: the log itself is replaced by rename,
-     * so a lock on its descriptor would not exclude the next writer. */
-    char lock[4200];
-    snprintf(lock, sizeof lock, "%s.tiergate.lock", path);
-    int fd = open(lock, O_CREAT | O_RDWR | O_CLOEXEC, 0644);
-    if (fd < 0)
-        return tg_error_set(err, TG_EIO, lock, 0, 0, "cannot open: %s",
-                            strerror(errno));
-    while (flock(fd, LOCK_EX) != 0)
-        if (errno != EINTR) {
-            close(fd);
-            return tg_error_set(err, TG_EIO, lock, 0, 0, "cannot lock: %s",
-                                strerror(errno));
-        }
+    char *text = NULL;
+    size_t len = 0;
+    tg_log log;
+    memset(&log, 0, sizeof log);
+    int rc = TG_OK;
+    if (access(path, F_OK) == 0 &&
+        ((rc = tg_read_file(&text, &len, path, 256u << 20, err)) ||
+         (rc = tg_log_parse(&log, text, len, path, err)))) {
+        free(text);
+        return rc;
+    }
+    rc = tg_git_facts_get(out, repo ? repo : ".", last_commit(&log), err);
+    tg_log_release(&log);
+    free(text);
+    return rc;
+}
+
+int tg_log_compose(char **out, size_t *out_len, const char *path,
+                   const tg_log_append_options *o, tg_error *err)
+{
     char *text = NULL, *entry = NULL;
     size_t len = 0;
     int rc;
+    *out = NULL;
     if (access(path, F_OK) != 0) {
         text = strdup(HEADER);
         len = strlen(HEADER);
@@ -433,20 +565,46 @@ int tg_log_append(const char *path, const tg_log_append_options *o,
         rc = tg_log_render(&entry, text, len, o, err);
     if (rc == TG_OK) {
         size_t el = strlen(entry);
-        char *all = malloc(len + el + 2);
+        char *all = malloc(len + el + 1);
         if (!all) {
             rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
         } else {
             memcpy(all, text, len);
             memcpy(all + len, entry, el);
-            rc = tg_write_atomic(path, all, len + el, err);
-            free(all);
+            all[len + el] = '\0';
+            *out = all;
+            *out_len = len + el;
         }
     }
     free(entry);
     free(text);
-    flock(fd, LOCK_UN);
-    close(fd);
+    return rc;
+}
+
+int tg_log_append(const char *path, const tg_log_append_options *o,
+                  tg_error *err)
+{
+    /* The log links every entry to a commit: outside a repository
+     * there is none, and an entry saying so helps nobody. */
+    tg_git_facts probe;
+    const char *repo = o->repo_dir ? o->repo_dir : ".";
+    int prc = tg_git_facts_get(&probe, repo, NULL, err);
+    if (prc)
+        return prc;
+    int in_repo = probe.in_repo;
+    tg_git_facts_release(&probe);
+    if (!in_repo)
+        return tg_error_set(err, TG_EINVAL, path, 0, 0,
+                            "not inside a git repository (looked from '%s'): "
+                            "the execution log links each entry to a commit; "
+                            "run this in the model's repository",
+                            repo);
+    char *all = NULL;
+    size_t len = 0;
+    int rc = tg_log_compose(&all, &len, path, o, err);
+    if (rc == TG_OK)
+        rc = tg_write_atomic(path, all, len, err);
+    free(all);
     return rc;
 }
 
@@ -467,8 +625,56 @@ static int problem(char ***p, int *n, const char *fmt, ...)
     return 0;
 }
 
-int tg_log_verify(const char *path, const char *repo_dir, char ***problems,
-                  int *n, int *entries, tg_error *err)
+/* The prefixes registry entries recorded must still be the log's. */
+static void check_anchors(const char *path, const char *text, size_t len,
+                          const cJSON *registry, char ***problems, int *n)
+{
+    char real[PATH_MAX], other[PATH_MAX];
+    if (!registry || !realpath(path, real))
+        return;
+    int k = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(registry, "versions"))
+    {
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "log");
+        const char *file = cJSON_GetStringValue(cJSON_GetObjectItem(a, "file"));
+        const char *sha = cJSON_GetStringValue(cJSON_GetObjectItem(a, "sha256"));
+        const cJSON *bytes = cJSON_GetObjectItem(a, "bytes");
+        const char *ver = cJSON_GetStringValue(cJSON_GetObjectItem(e, "model_version"));
+        k++;
+        if (!a)
+            continue;
+        if (!file || !sha || !cJSON_IsNumber(bytes) || bytes->valuedouble < 0) {
+            problem(problems, n, "%s: registry versions[%d].log: expected "
+                                 "file, bytes and sha256", path, k - 1);
+            continue;
+        }
+        if (!realpath(file, other) || strcmp(real, other))
+            continue; /* another log */
+        size_t want = (size_t)bytes->valuedouble;
+        char hex[65];
+        if (want > len) {
+            problem(problems, n, "%s: the log is %zu bytes, but the registry's "
+                                 "%s (versions[%d].log) recorded it through "
+                                 "its entry as %zu bytes: entries were cut off "
+                                 "the end", path, len, ver ? ver : "?", k - 1,
+                    want);
+            continue;
+        }
+        tg_sha256_buffer(text, want, hex);
+        if (strcmp(hex, sha))
+            problem(problems, n, "%s: the first %zu bytes (the log through the "
+                                 "entry of %s, versions[%d].log) no longer "
+                                 "have the SHA-256 the registry recorded: an "
+                                 "entry up to it was edited, removed or "
+                                 "reordered", path, want, ver ? ver : "?",
+                    k - 1);
+    }
+}
+
+int tg_log_verify(const char *path, const char *repo_dir,
+                  const cJSON *registry, char ***problems, int *n,
+                  int *entries, tg_error *err)
 {
     char *text = NULL;
     size_t len = 0;
@@ -519,6 +725,7 @@ int tg_log_verify(const char *path, const char *repo_dir, char ***problems,
                         e->line, i + 1, ver ? ver : "?", commit);
         }
     }
+    check_anchors(path, text, len, registry, problems, n);
     tg_log_release(&log);
     free(text);
     return TG_OK;

@@ -332,6 +332,7 @@ int tg_monitor_scan(tg_monitor_data *out, const tg_rules *rules,
         goto done;
     rc = TG_OK;
     out->skipped = tg_reader_skipped(rd, NULL);
+    out->rows += out->skipped;
     if (out->last_date)
         out->cutoff = tg_days_to_date(tg_date_to_days(out->last_date) -
                                       mo->maturity_days);
@@ -410,27 +411,30 @@ static const char *shown(tg_csv *c, int col, char buf[48])
     return buf;
 }
 
-static int whole(tg_csv *c, int col, uint64_t *out, tg_error *err)
+/* Field k (S_*) of the record, at column col[k], as a count. */
+static int whole(tg_csv *c, const int *cl, int k, uint64_t *out, tg_error *err)
 {
+    int col = cl[k];
     size_t len;
     const char *f = tg_csv_field(c, (size_t)col, &len);
     char buf[32], sh[48];
     if (len == 0 || len >= sizeof buf)
         return field_error(c, col, err, "'%s' needs a whole count >= 0, "
-                           "found '%s'", cols[col], shown(c, col, sh));
+                           "found '%s'", cols[k], shown(c, col, sh));
     memcpy(buf, f, len);
     buf[len] = '\0';
     char *end;
     double v = strtod(buf, &end);
     if (*end || !(v >= 0) || v > 9e15 || v != (double)(uint64_t)v)
         return field_error(c, col, err, "'%s' needs a whole count >= 0, "
-                           "found '%s'", cols[col], shown(c, col, sh));
+                           "found '%s'", cols[k], shown(c, col, sh));
     *out = (uint64_t)v;
     return TG_OK;
 }
 
-static int date_field(tg_csv *c, int col, int *out, tg_error *err)
+static int date_field(tg_csv *c, const int *cl, int k, int *out, tg_error *err)
 {
+    int col = cl[k];
     size_t len;
     const char *f = tg_csv_field(c, (size_t)col, &len);
     char sh[48];
@@ -439,7 +443,7 @@ static int date_field(tg_csv *c, int col, int *out, tg_error *err)
         return TG_OK;
     if (!(*out = tg_parse_date(f, len)))
         return field_error(c, col, err, "'%s' needs a date (YYYY-MM-DD), "
-                           "found '%s'", cols[col], shown(c, col, sh));
+                           "found '%s'", cols[k], shown(c, col, sh));
     return TG_OK;
 }
 
@@ -461,7 +465,7 @@ static int parse_row(tg_csv *c, const int *col, const tg_rules *rules,
         return field_error(c, col[S_TIER], err, "unknown tier '%s' (not in %s)",
                            shown(c, col[S_TIER], sh), rules->model_id);
     int rc;
-    if ((rc = date_field(c, col[S_WINDOW], &r->window, err)))
+    if ((rc = date_field(c, col, S_WINDOW, &r->window, err)))
         return rc;
     if (r->window && tg_window_start(r->window, mo->unit) != r->window)
         return field_error(c, col[S_WINDOW], err,
@@ -481,7 +485,7 @@ static int parse_row(tg_csv *c, const int *col, const tg_rules *rules,
                            "'mature' needs 0 or 1, found '%s'",
                            shown(c, col[S_MATURE], sh));
     uint64_t m;
-    if ((rc = whole(c, col[S_MATURITY], &m, err)))
+    if ((rc = whole(c, col, S_MATURITY, &m, err)))
         return rc;
     if (m != (uint64_t)mo->maturity_days)
         return field_error(c, col[S_MATURITY], err,
@@ -490,9 +494,9 @@ static int parse_row(tg_csv *c, const int *col, const tg_rules *rules,
                            "--maturity %d or pass --maturity %llu",
                            (unsigned long long)m, mo->maturity_days,
                            mo->maturity_days, (unsigned long long)m);
-    if ((rc = whole(c, col[S_LEADS], &r->n.leads, err)) ||
-        (rc = whole(c, col[S_LABELED], &r->n.labeled, err)) ||
-        (rc = whole(c, col[S_CONV], &r->n.conversions, err)))
+    if ((rc = whole(c, col, S_LEADS, &r->n.leads, err)) ||
+        (rc = whole(c, col, S_LABELED, &r->n.labeled, err)) ||
+        (rc = whole(c, col, S_CONV, &r->n.conversions, err)))
         return rc;
     if (r->n.labeled > r->n.leads)
         return field_error(c, col[S_LABELED], err,
@@ -505,9 +509,9 @@ static int parse_row(tg_csv *c, const int *col, const tg_rules *rules,
                            (unsigned long long)r->n.conversions,
                            (unsigned long long)r->n.labeled);
     r->first = 0;
-    if (col[S_FIRST] >= 0 && (rc = date_field(c, col[S_FIRST], &r->first, err)))
+    if (col[S_FIRST] >= 0 && (rc = date_field(c, col, S_FIRST, &r->first, err)))
         return rc;
-    if ((rc = date_field(c, col[S_LAST], &r->last, err)))
+    if ((rc = date_field(c, col, S_LAST, &r->last, err)))
         return rc;
     if (r->window && r->last &&
         (r->last < r->window || r->last > tg_window_end(r->window, mo->unit)))

@@ -458,7 +458,8 @@ cJSON *tg_monitor_result_json(const tg_monitor_result *r,
         cJSON_AddStringToObject(c, "new_model_version", s->rules->model_version);
         cJSON_AddStringToObject(c, "difference_method",
                                 "Wald, delta method over leads both models, "
-                                "only the new or only the old prioritise");
+                                "only the new or only the old prioritise, "
+                                "variances from (x + 1) / (n + 2)");
     }
     cJSON *sum = cJSON_AddObjectToObject(j, "summary");
     cJSON_AddNumberToObject(sum, "pass", r->pass);

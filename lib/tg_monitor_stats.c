@@ -225,7 +225,8 @@ static void ratio_ci(tg_window_tier *t, uint64_t x0, uint64_t n0, double level)
  * leads fall in three independent groups: prioritised by both models,
  * by the new one only, by the old one only. With group sizes fixed,
  * d = x11 (1/NN - 1/NO) + xN / NN - xO / NO, whose variance is the sum
- * of the groups' binomial variances; the interval is d +- z sd (Wald).
+ * of the groups' binomial variances; the interval is d +- z sd (Wald,
+ * with adjusted variances).
  */
 static void difference(tg_window_stats *ws, const tg_window *w, double level)
 {
@@ -237,9 +238,12 @@ static void difference(tg_window_stats *ws, const tg_window *w, double level)
     ws->diff = ws->diff_lower = ws->diff_upper = NAN;
     if (NN == 0 || NO == 0)
         return;
-    double r11 = n11 ? (double)both->conversions / n11 : 0;
-    double rn = nn ? (double)nw->conversions / nn : 0;
-    double ro = no ? (double)od->conversions / no : 0;
+    /* Each group's variance from (x + 1) / (n + 2), as Agresti and
+     * Caffo adjust, so that a small group with no conversion (or only
+     * conversions) does not claim a variance of zero. */
+    double r11 = ((double)both->conversions + 1) / (n11 + 2);
+    double rn = ((double)nw->conversions + 1) / (nn + 2);
+    double ro = ((double)od->conversions + 1) / (no + 2);
     double c = 1 / NN - 1 / NO;
     double var = c * c * n11 * r11 * (1 - r11) + nn * rn * (1 - rn) / (NN * NN) +
                  no * ro * (1 - ro) / (NO * NO);

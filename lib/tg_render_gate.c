@@ -5,6 +5,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tg_escape.h"
 #include "tg_gate.h"
 #include "tg_render.h"
 
@@ -61,8 +62,13 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
 {
     static const char *col[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m",
                                 "\033[36m"};
+    /* Names and texts from the rule set and policy: control characters
+     * (an ESC starts a terminal command) are shown escaped. */
+    char e1[160], e2[160], e3[160];
     fprintf(out, "%s (%s) · policy %s · judged on %s · %s %g%% intervals%s\n",
-            r->rules->model_id, r->rules->model_version, r->policy->policy_id,
+            tg_esc_term_buf(r->rules->model_id, e1, sizeof e1),
+            tg_esc_term_buf(r->rules->model_version, e2, sizeof e2),
+            tg_esc_term_buf(r->policy->policy_id, e3, sizeof e3),
             r->policy->judge == TG_JUDGE_POINT ? "point estimates"
                                                : "intervals",
             tg_ci_name(r->ci_method), r->ci_level * 100,
@@ -75,7 +81,8 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
         actual_text(o, act, sizeof act);
         threshold_text(o, thr, sizeof thr);
         fprintf(out, "%-17.17s %-40.40s %-26.26s %-5s %-27s %-18s %s%s%s%s\n",
-                o->gate->id, o->gate->description,
+                tg_esc_term_buf(o->gate->id, e1, sizeof e1),
+                tg_esc_term_buf(o->gate->description, e2, sizeof e2),
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "(priority tiers)",
                 tg_split_name(o->split), act, thr, color ? col[o->status] : "",
                 status_word(o->status), color ? "\033[0m" : "",
@@ -90,9 +97,12 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
             continue;
         if (!header++)
             fprintf(out, "\n");
-        fprintf(out, "%s %s%s%s: %s\n", status_word(o->status), o->gate->id,
+        fprintf(out, "%s %s%s%s: ", status_word(o->status),
+                tg_esc_term_buf(o->gate->id, e1, sizeof e1),
                 o->tier >= 0 ? " " : "",
-                o->tier >= 0 ? r->rules->tiers[o->tier].name : "", o->message);
+                o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
+        tg_esc_term(out, o->message);
+        fputc('\n', out);
     }
     fprintf(out, "\noverall: %s%s%s (%d pass, %d warn, %d fail, %d "
                  "insufficient, %d inconclusive)\n",
@@ -102,29 +112,20 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
             r->warned, r->failed, r->insufficient, r->inconclusive);
 }
 
-static void md_escape(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        if (*s == '|')
-            fputs("\\|", out);
-        else if (*s == '\n')
-            fputc(' ', out);
-        else
-            fputc(*s, out);
-    }
-}
-
 void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
 {
     static const char *icon[] = {"✅ pass", "⚠️ warn", "❌ fail",
                                  "❔ insufficient", "❓ inconclusive"};
     static const char *overall[] = {"✅ PASSED", "⚠️ PASSED_WITH_WARNINGS",
                                     "❌ FAILED"};
-    fprintf(out, "## tiergate: %s %s — %s\n\n", r->rules->model_id,
-            r->rules->model_version, overall[r->status]);
-    fprintf(out, "Policy `%s` · judged on %s · %s %g%% intervals · %d pass, "
+    fputs("## tiergate: ", out);
+    tg_esc_md(out, r->rules->model_id);
+    fputc(' ', out);
+    tg_esc_md(out, r->rules->model_version);
+    fprintf(out, " — %s\n\nPolicy ", overall[r->status]);
+    tg_esc_md_code(out, r->policy->policy_id);
+    fprintf(out, " · judged on %s · %s %g%% intervals · %d pass, "
                  "%d warn, %d fail, %d insufficient, %d inconclusive\n\n",
-            r->policy->policy_id,
             r->policy->judge == TG_JUDGE_POINT ? "point estimates"
                                                : "intervals",
             tg_ci_name(r->ci_method), r->ci_level * 100,
@@ -136,8 +137,10 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
         char act[96], thr[64];
         actual_text(o, act, sizeof act);
         threshold_text(o, thr, sizeof thr);
-        fprintf(out, "| %s | ", o->gate->id);
-        md_escape(out, o->gate->description);
+        fputs("| ", out);
+        tg_esc_md(out, o->gate->id);
+        fputs(" | ", out);
+        tg_esc_md(out, o->gate->description);
         fprintf(out, " | %s%s%s | %s | %s | %s | %s |\n",
                 o->tier >= 0 ? "`" : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
@@ -151,29 +154,14 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
             continue;
         if (!header++)
             fprintf(out, "\n**Not passed**\n\n");
-        fprintf(out, "- **%s**%s%s: ", o->gate->id, o->tier >= 0 ? " " : "",
+        fputs("- **", out);
+        tg_esc_md(out, o->gate->id);
+        fprintf(out, "**%s%s: ", o->tier >= 0 ? " " : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
-        md_escape(out, o->message);
+        tg_esc_md(out, o->message);
         fprintf(out, " (%s%s)\n", tg_status_name(o->status),
                 o->status != TG_STATUS_PASS && !o->blocks ? ", warning"
                 : o->blocks ? ", blocks" : "");
-    }
-}
-
-static void xml_escape(FILE *out, const char *s)
-{
-    for (; *s; s++) {
-        switch (*s) {
-        case '<': fputs("&lt;", out); break;
-        case '>': fputs("&gt;", out); break;
-        case '&': fputs("&amp;", out); break;
-        case '"': fputs("&quot;", out); break;
-        case '\'': fputs("&apos;", out); break;
-        default:
-            /* Control characters other than tab/newline are not XML. */
-            if ((unsigned char)*s >= 0x20 || *s == '\t' || *s == '\n')
-                fputc(*s, out);
-        }
     }
 }
 
@@ -189,9 +177,9 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
     fprintf(out, "<testsuites name=\"tiergate\" tests=\"%d\" failures=\"%d\" "
                  "errors=\"0\">\n", r->noutcomes, failures);
     fprintf(out, "  <testsuite name=\"");
-    xml_escape(out, r->rules->model_id);
+    tg_esc_xml(out, r->rules->model_id);
     fprintf(out, " / ");
-    xml_escape(out, r->policy->policy_id);
+    tg_esc_xml(out, r->policy->policy_id);
     fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" "
                  "timestamp=\"%.19s\">\n", r->noutcomes, failures,
             r->generated_at);
@@ -204,9 +192,9 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
         fprintf(out, "    <testcase classname=\"");
-        xml_escape(out, o->gate->id);
+        tg_esc_xml(out, o->gate->id);
         fprintf(out, "\" name=\"");
-        xml_escape(out, o->gate->description);
+        tg_esc_xml(out, o->gate->description);
         fprintf(out, " [%s %s]\" time=\"0\">\n",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
                 tg_split_name(o->split));
@@ -215,14 +203,14 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
         if (is_failure) {
             fprintf(out, "      <failure type=\"%s\" message=\"",
                     tg_status_name(o->status));
-            xml_escape(out, o->message);
+            tg_esc_xml(out, o->message);
             fprintf(out, "\">");
-            xml_escape(out, o->message);
+            tg_esc_xml(out, o->message);
             fprintf(out, "</failure>\n");
         }
         fprintf(out, "      <system-out>%s: ",
                 o->status == TG_STATUS_PASS ? "PASS" : status_word(o->status));
-        xml_escape(out, o->message);
+        tg_esc_xml(out, o->message);
         fprintf(out, "</system-out>\n    </testcase>\n");
     }
     fprintf(out, "  </testsuite>\n</testsuites>\n");

@@ -1,56 +1,40 @@
 /*
  * Monitor writers: a terminal summary, Markdown and JUnit XML. They
  * format a tg_monitor_result and compute nothing. Names from input
- * (tiers, gate ids, descriptions) are escaped for each medium: control
- * bytes never reach a terminal, '|' and markup never break a Markdown
- * table, '<&"' never break the XML.
+ * (tiers, gate ids, descriptions) are escaped for each medium through
+ * tg_escape.h: control bytes never reach a terminal, '|' and markup never
+ * break a Markdown table, '<&"' never break the XML.
  */
 #include "tg_render_monitor.h"
 
 #include <math.h>
 #include <string.h>
 
+#include "tg_escape.h"
 #include "tg_render.h"
 #include "tg_util.h"
 
-/* Terminal: control bytes (ESC included) shown as '?'. */
+/* The escapes every writer shares (tg_escape.h). Terminal: control
+ * characters shown escaped, then cut or padded to width (-1: as is). */
 static void tty(FILE *f, const char *s, int width)
 {
-    int n = 0;
-    for (; *s && (width < 0 || n < width); s++, n++)
-        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-    for (; n < width; n++)
-        fputc(' ', f);
+    char buf[512];
+    tg_esc_term_buf(s, buf, sizeof buf);
+    if (width < 0) {
+        fputs(buf, f);
+        return;
+    }
+    fprintf(f, "%-*.*s", width, width, buf);
 }
 
 static void md(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        if (c < 0x20 || c == 0x7f)
-            fputc(' ', f);
-        else if (strchr("|\\`*_[]<>#!~&", c))
-            fprintf(f, "&#%d;", c);
-        else
-            fputc(c, f);
-    }
+    tg_esc_md(f, s);
 }
 
 static void xml(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        switch (c) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&apos;", f); break;
-        default:
-            /* XML 1.0 forbids most control characters even escaped. */
-            fputc(c < 0x20 && c != '\t' && c != '\n' ? '?' : c, f);
-        }
-    }
+    tg_esc_xml(f, s);
 }
 
 /* "TIER_1A_PRIME_MOVER_SMALL" -> "1A"; other names up to 8 bytes. */
@@ -58,8 +42,13 @@ static void short_name(const char *name, char out[10])
 {
     const char *s = strncmp(name, "TIER_", 5) == 0 ? name + 5 : name;
     size_t n = strcspn(s, "_");
-    if (s == name || n > 8)
-        n = strlen(s) > 8 ? 8 : strlen(s);
+    if (s == name || n > 6)
+        n = strlen(s);
+    if (n > 6) {
+        memcpy(out, s, 5);
+        strcpy(out + 5, ".");
+        return;
+    }
     memcpy(out, s, n);
     out[n] = '\0';
 }
@@ -93,14 +82,14 @@ void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color)
 {
     const tg_monitor_stats *s = r->stats;
     const tg_monitor_data *d = s->data;
-    char a[32], b[32], c[32], e[32], d1[11], d2[11], d3[11];
+    char a[32], b[32], c[32], e[32], d1[32], d2[32], d3[11];
     fputs("monitor ", out);
     tty(out, s->rules->model_id, -1);
     fprintf(out, " (");
     tty(out, s->rules->model_version, -1);
     fprintf(out, ") · policy ");
     tty(out, r->policy->policy_id, -1);
-    fprintf(out, " · %s windows · maturity %d days\n",
+    fprintf(out, "\n%s windows · maturity %d days\n",
             tg_window_unit_name(d->unit), d->maturity_days);
     fprintf(out, "data %s to %s, %s rows; rates use leads contacted by %s\n",
             tg_format_date(d->first_date, d1), tg_format_date(d->last_date, d2),
@@ -113,27 +102,39 @@ void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color)
         fprintf(out, "not windowed: %llu rows without contacted_date, %llu "
                      "outside --since/--until\n",
                 (unsigned long long)d->undated, (unsigned long long)d->outside);
-    fputs("\nobserved / calibrated rate per tier (mature leads; '-' too few "
-          "to judge; ! drift, ? inconclusive)\n", out);
-    fprintf(out, "%-9s %7s %6s %6s %6s", "WINDOW", "LEADS", "HELD", "PSI",
-            "PRIO%");
+    fprintf(out, "\n%-9s %8s %9s %8s %6s %-6s %s\n", "WINDOW", "LEADS",
+            "HELD BACK", "LABELED", "CONV", "PSI", "PRIORITY SHARE [CI]");
+    for (int i = 0; i < s->nwindows; i++) {
+        const tg_window_stats *w = &s->w[i];
+        const tg_moutcome *po = find(r, TG_MCHECK_PSI, i, -1, 1);
+        char l[32], cv[32], sh[80];
+        if (isfinite(w->psi))
+            snprintf(c, sizeof c, "%.3f%s", w->psi, mark(po));
+        else
+            snprintf(c, sizeof c, "-");
+        snprintf(sh, sizeof sh, "%s [%s, %s]",
+                 tg_fmt_unit(w->priority_share, TG_UNIT_PCT, a),
+                 tg_fmt_unit(w->priority_share_lower, TG_UNIT_PCT, b),
+                 tg_fmt_unit(w->priority_share_upper, TG_UNIT_PCT, e));
+        fprintf(out, "%-9s %8s %9s %8s %6s %-6s %s\n", w->label,
+                tg_fmt_count(w->leads, l), tg_fmt_count(w->held_back, d1),
+                tg_fmt_count(w->labeled, d2), tg_fmt_count(w->conversions, cv),
+                c, sh);
+    }
+    fputs("\nobserved / calibrated rate per tier and window (mature leads; "
+          "'-' too few\nto judge; ! drift, ? inconclusive)\n", out);
+    fprintf(out, "%-9s", "WINDOW");
     for (int k = 0; k < s->ntiers; k++) {
         char sn[10];
         short_name(s->rules->tiers[k].name, sn);
-        fputc(' ', out);
-        fprintf(out, "%*s", 6 - (int)(strlen(sn) > 6 ? 6 : strlen(sn)), "");
-        tty(out, sn, strlen(sn) > 6 ? 6 : (int)strlen(sn));
+        int n = (int)strlen(sn) > 6 ? 6 : (int)strlen(sn);
+        fprintf(out, " %*s", 6 - n, "");
+        tty(out, sn, n);
     }
     fputc('\n', out);
     for (int i = 0; i < s->nwindows; i++) {
         const tg_window_stats *w = &s->w[i];
-        const tg_moutcome *po = find(r, TG_MCHECK_PSI, i, -1, 1);
-        fprintf(out, "%-9s %7s %6s %5s%s %6s", w->label, tg_fmt_count(w->leads, a),
-                tg_fmt_count(w->held_back, b),
-                isfinite(w->psi) ? (snprintf(c, sizeof c, "%.3f", w->psi), c) : "-",
-                mark(po), isfinite(w->priority_share)
-                              ? (snprintf(e, sizeof e, "%.1f", w->priority_share * 100), e)
-                              : "-");
+        fprintf(out, "%-9s", w->label);
         for (int k = 0; k < s->ntiers; k++) {
             const tg_moutcome *o = find(r, TG_MCHECK_CALIBRATION_DRIFT, i, k, 1);
             const tg_window_tier *t = &w->tiers[k];
@@ -157,25 +158,28 @@ void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color)
         fputs(" vs ", out);
         tty(out, s->rules->model_version, -1);
         fputc('\n', out);
-        fprintf(out, "%-9s %-24s %-24s %s\n", "WINDOW", "OLD RATE [CI]",
-                "NEW RATE [CI]", "NEW - OLD [CI]");
+        fprintf(out, "%-9s %-22s %-22s %s\n", "WINDOW", "OLD RATE [CI]",
+                "NEW RATE [CI]", "NEW - OLD, points [CI]");
         for (int i = 0; i < s->nwindows; i++) {
             const tg_window_stats *w = &s->w[i];
             char x[64], y[64], z[64];
-            snprintf(x, sizeof x, "%s [%s, %s]",
-                     tg_fmt_unit(w->old_priority.rate, TG_UNIT_PCT, a),
-                     tg_fmt_unit(w->old_priority.ci_lower, TG_UNIT_PCT, b),
-                     tg_fmt_unit(w->old_priority.ci_upper, TG_UNIT_PCT, c));
-            snprintf(y, sizeof y, "%s [%s, %s]",
-                     tg_fmt_unit(w->new_priority.rate, TG_UNIT_PCT, a),
-                     tg_fmt_unit(w->new_priority.ci_lower, TG_UNIT_PCT, b),
-                     tg_fmt_unit(w->new_priority.ci_upper, TG_UNIT_PCT, c));
+            for (int m = 0; m < 2; m++) {
+                const tg_rate_ci *rc = m ? &w->new_priority : &w->old_priority;
+                char *dst = m ? y : x;
+                if (isfinite(rc->ci_lower))
+                    snprintf(dst, 64, "%s [%s, %s]",
+                             tg_fmt_unit(rc->rate, TG_UNIT_PCT, a),
+                             tg_fmt_unit(rc->ci_lower, TG_UNIT_PCT, b),
+                             tg_fmt_unit(rc->ci_upper, TG_UNIT_PCT, c));
+                else
+                    snprintf(dst, 64, "n/a");
+            }
             if (isfinite(w->diff))
-                snprintf(z, sizeof z, "%+.2f pt [%+.2f, %+.2f]", w->diff * 100,
+                snprintf(z, sizeof z, "%+.2f [%+.2f, %+.2f]", w->diff * 100,
                          w->diff_lower * 100, w->diff_upper * 100);
             else
                 snprintf(z, sizeof z, "n/a");
-            fprintf(out, "%-9s %-24s %-24s %s\n", w->label, x, y, z);
+            fprintf(out, "%-9s %-22s %-22s %s\n", w->label, x, y, z);
         }
     }
     fprintf(out, "\n%d pass, %d inconclusive, %d fail, %d insufficient\n",
@@ -240,9 +244,9 @@ void tg_render_monitor_markdown(FILE *out, const tg_monitor_result *r)
     fprintf(out, "## %s Monitor: ", sym[r->status]);
     md(out, s->rules->model_id);
     fprintf(out, " — %s\n\n", tg_overall_name(r->status));
-    fprintf(out, "Policy `");
-    md(out, r->policy->policy_id);
-    fprintf(out, "`, %s windows, maturity %d days; data %s to %s. "
+    fprintf(out, "Policy ");
+    tg_esc_md_code(out, r->policy->policy_id);
+    fprintf(out, ", %s windows, maturity %d days; data %s to %s. "
                  "%d pass, %d inconclusive, %d fail, %d insufficient.\n\n",
             tg_window_unit_name(d->unit), d->maturity_days,
             tg_format_date(d->first_date, d1), tg_format_date(d->last_date, d2),

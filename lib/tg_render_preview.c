@@ -6,6 +6,7 @@
 
 #include <math.h>
 
+#include "tg_escape.h"
 #include "tg_util.h"
 
 const char *tg_fmt_count(unsigned long long v, char buf[32])
@@ -108,7 +109,9 @@ void tg_render_preview_markdown(FILE *out, const tg_split_stats *s, int n)
         const tg_split_stats *x = &s[i];
         if (i)
             fprintf(out, "\n");
-        fprintf(out, "### %s %s\n\n", x->model_version, tg_split_name(x->split));
+        fputs("### ", out);
+        tg_esc_md(out, x->model_version);
+        fprintf(out, " %s\n\n", tg_split_name(x->split));
         split_heading(out, x, "");
         fprintf(out, "\n| Tier | Leads | Labeled | Conversions | Rate | Lift "
                      "| %g%% CI (%s) |\n", x->ci_level * 100,

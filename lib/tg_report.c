@@ -9,6 +9,7 @@
 #include <math.h>
 #include <string.h>
 
+#include "tg_escape.h"
 #include "tg_tally.h"
 
 static const char *s_of(const cJSON *o, const char *k)
@@ -23,16 +24,22 @@ static double n_of(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
+/* Every text from the gate result is HTML-escaped (tg_escape.h), in
+ * element content, attributes and <title> alike. */
 static void esc(FILE *f, const char *s)
 {
-    for (; *s; s++)
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        default: fputc(*s, f);
-        }
+    tg_esc_html(f, s);
+}
+
+/* Markdown text and code spans of the Markdown report. */
+static void md(FILE *f, const char *s)
+{
+    tg_esc_md(f, s);
+}
+
+static void md_code(FILE *f, const char *s)
+{
+    tg_esc_md_code(f, s);
 }
 
 static void pct(FILE *f, double v)
@@ -394,7 +401,9 @@ static void not_passed(FILE *f, const cJSON *gate)
             continue;
         if (!n++)
             fprintf(f, "<h2>Not passed</h2><ul>");
-        fprintf(f, "<li class=\"%s\"><strong>%s</strong> ", st, status_sym(st));
+        fputs("<li class=\"", f);
+        esc(f, st);
+        fprintf(f, "\"><strong>%s</strong> ", status_sym(st));
         esc(f, s_of(g, "id"));
         fputs(" ", f);
         esc(f, cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
@@ -426,7 +435,9 @@ static void gates_table(FILE *f, const cJSON *gate)
         esc(f, cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
                                                                : "priority tiers");
         const char *check = s_of(g, "check");
-        fprintf(f, "</td><td>%s</td><td class=\"n\">", s_of(g, "split"));
+        fputs("</td><td>", f);
+        esc(f, s_of(g, "split"));
+        fputs("</td><td class=\"n\">", f);
         gate_value(f, check, n_of(g, "actual"));
         if (isfinite(n_of(g, "ci_lower")) && strcmp(check, "ci_separation")) {
             fputs(" [", f);
@@ -447,8 +458,11 @@ static void gates_table(FILE *f, const cJSON *gate)
         } else {
             fputs("–", f);
         }
-        fprintf(f, "</td><td class=\"%s\"><strong>%s</strong> (%s)</td></tr>",
-                st, status_sym(st), s_of(g, "severity"));
+        fputs("</td><td class=\"", f);
+        esc(f, st);
+        fprintf(f, "\"><strong>%s</strong> (", status_sym(st));
+        esc(f, s_of(g, "severity"));
+        fputs(")</td></tr>", f);
     }
     fprintf(f, "</tbody></table>");
 }
@@ -486,8 +500,9 @@ static void calibration_section(FILE *f, const cJSON *gate)
             fprintf(f, "%+.1f%%", 100 * (a - exp) / exp);
         else
             fputs("n/a", f);
-        fprintf(f, "</td><td class=\"%s\">%s</td></tr>", s_of(g, "status"),
-                status_sym(s_of(g, "status")));
+        fputs("</td><td class=\"", f);
+        esc(f, s_of(g, "status"));
+        fprintf(f, "\">%s</td></tr>", status_sym(s_of(g, "status")));
         any = 1;
     }
     if (!any)
@@ -498,23 +513,38 @@ static void calibration_section(FILE *f, const cJSON *gate)
 
 static void compare_section(FILE *f, const cJSON *c)
 {
-    fprintf(f, "<h2>%s vs %s</h2>", s_of(cJSON_GetObjectItem(c, "from"),
-                                          "model_version"),
-            s_of(cJSON_GetObjectItem(c, "to"), "model_version"));
-    fprintf(f, "<p>Both rule sets evaluated on the same leads (split %s).</p>",
-            s_of(c, "split"));
-    fprintf(f, "<table><thead><tr><th>Metric</th><th>Previous value (brief)"
-               "</th><th>Expected (brief)</th><th>Measured before</th>"
-               "<th>Measured after</th></tr></thead><tbody>");
+    fputs("<h2>", f);
+    esc(f, s_of(cJSON_GetObjectItem(c, "from"), "model_version"));
+    fputs(" vs ", f);
+    esc(f, s_of(cJSON_GetObjectItem(c, "to"), "model_version"));
+    fputs("</h2><p>Both rule sets evaluated on the same leads (split ", f);
+    esc(f, s_of(c, "split"));
+    fputs(").</p>", f);
+    /* The rule set's expected outcomes when it states them; otherwise
+     * the measured metrics alone. */
+    const cJSON *eo = cJSON_GetObjectItem(c, "expected_outcomes");
+    int quoted = eo != NULL;
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "expected_outcomes"))
+    if (quoted)
+        fprintf(f, "<table><thead><tr><th>Metric</th><th>Previous value "
+                   "(quoted by the rule set)</th><th>Expected (rule set)</th>"
+                   "<th>Measured before</th><th>Measured after</th></tr>"
+                   "</thead><tbody>");
+    else
+        fprintf(f, "<table><thead><tr><th>Metric</th><th>Measured before</th>"
+                   "<th>Measured after</th></tr></thead><tbody>");
+    cJSON_ArrayForEach(e, (quoted ? eo : cJSON_GetObjectItem(c, "metrics")))
     {
         fprintf(f, "<tr><td>");
-        esc(f, s_of(e, "metric"));
-        fprintf(f, "</td><td>");
-        esc(f, s_of(e, "brief_previous"));
-        fprintf(f, "</td><td>");
-        esc(f, s_of(e, "brief_expected"));
+        esc(f, s_of(e, "label"));
+        if (quoted) {
+            fprintf(f, "</td><td>");
+            esc(f, s_of(e, "previous"));
+            fprintf(f, " (");
+            esc(f, s_of(e, "previous_version"));
+            fprintf(f, ")</td><td>");
+            esc(f, s_of(e, "expected"));
+        }
         fprintf(f, "</td><td class=\"n\">");
         esc(f, s_of(e, "measured_from"));
         fprintf(f, "</td><td class=\"n\">");
@@ -536,11 +566,11 @@ static void compare_section(FILE *f, const cJSON *c)
     }
     fprintf(f, "</tbody></table>");
     const cJSON *psi = cJSON_GetObjectItem(c, "psi");
-    fprintf(f, "<p>Population stability index of tier shares, TRAIN to TEST: "
-               "%s %.4f, %s %.4f (below 0.1: stable).</p>",
-            s_of(cJSON_GetObjectItem(c, "from"), "model_version"),
-            n_of(psi, "from"),
-            s_of(cJSON_GetObjectItem(c, "to"), "model_version"), n_of(psi, "to"));
+    fputs("<p>Population stability index of tier shares, TRAIN to TEST: ", f);
+    esc(f, s_of(cJSON_GetObjectItem(c, "from"), "model_version"));
+    fprintf(f, " %.4f, ", n_of(psi, "from"));
+    esc(f, s_of(cJSON_GetObjectItem(c, "to"), "model_version"));
+    fprintf(f, " %.4f (below 0.1: stable).</p>", n_of(psi, "to"));
 }
 
 static double lift_gate(const cJSON *gate)
@@ -556,6 +586,11 @@ static double lift_gate(const cJSON *gate)
     return isfinite(line) ? line : 2.0;
 }
 
+const char *tg_report_css(void)
+{
+    return CSS;
+}
+
 void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
 {
     const char *status = s_of(gate, "status");
@@ -565,22 +600,29 @@ void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
                "<meta name=\"viewport\" content=\"width=device-width\"/>"
                "<title>tiergate: ");
     esc(f, s_of(gate, "model_id"));
-    fprintf(f, " %s — %s</title><style>%s</style></head><body>",
-            s_of(gate, "model_version"), status, CSS);
+    fputc(' ', f);
+    esc(f, s_of(gate, "model_version"));
+    fputs(" — ", f);
+    esc(f, status);
+    fprintf(f, "</title><style>%s</style></head><body>", CSS);
     fprintf(f, "<h1>Release report: ");
     esc(f, s_of(gate, "model_id"));
-    fprintf(f, " %s</h1>", s_of(gate, "model_version"));
-    fprintf(f, "<div class=\"banner %s\" role=\"status\">%s %s — %.0f pass, "
-               "%.0f warn, %.0f fail, %.0f insufficient, %.0f inconclusive"
-               "</div>",
-            status, !strcmp(status, "PASSED") ? "✔"
-                    : !strcmp(status, "FAILED") ? "✖" : "▲",
-            status, n_of(sum, "pass"), n_of(sum, "warn"), n_of(sum, "fail"),
+    fputc(' ', f);
+    esc(f, s_of(gate, "model_version"));
+    fputs("</h1><div class=\"banner ", f);
+    esc(f, status);
+    fprintf(f, "\" role=\"status\">%s ", !strcmp(status, "PASSED") ? "✔"
+                                        : !strcmp(status, "FAILED") ? "✖" : "▲");
+    esc(f, status);
+    fprintf(f, " — %.0f pass, %.0f warn, %.0f fail, %.0f insufficient, "
+               "%.0f inconclusive</div>",
+            n_of(sum, "pass"), n_of(sum, "warn"), n_of(sum, "fail"),
             n_of(sum, "insufficient"), n_of(sum, "inconclusive"));
     fprintf(f, "<p>Policy <code>");
     esc(f, s_of(gate, "policy"));
-    fprintf(f, "</code>; %s intervals at %g%%.</p>", s_of(gate, "ci_method"),
-            n_of(gate, "ci_level") * 100);
+    fputs("</code>; ", f);
+    esc(f, s_of(gate, "ci_method"));
+    fprintf(f, " intervals at %g%%.</p>", n_of(gate, "ci_level") * 100);
 
     not_passed(f, gate);
 
@@ -632,21 +674,32 @@ void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
 void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
 {
     const char *status = s_of(gate, "status");
-    fprintf(f, "# Release report: %s %s\n\n**%s %s**\n\n", s_of(gate, "model_id"),
-            s_of(gate, "model_version"),
-            !strcmp(status, "PASSED") ? "✅" : !strcmp(status, "FAILED") ? "❌"
-                                                                         : "⚠️",
-            status);
-    fprintf(f, "## Gates\n\n| Gate | Check | Tier | Split | Actual | Status | "
-               "Message |\n|---|---|---|---|---:|---|---|\n");
+    fputs("# Release report: ", f);
+    md(f, s_of(gate, "model_id"));
+    fputc(' ', f);
+    md(f, s_of(gate, "model_version"));
+    fprintf(f, "\n\n**%s ", !strcmp(status, "PASSED") ? "✅"
+                           : !strcmp(status, "FAILED") ? "❌" : "⚠️");
+    md(f, status);
+    fprintf(f, "**\n\n## Gates\n\n| Gate | Check | Tier | Split | Actual | "
+               "Status | Message |\n|---|---|---|---|---:|---|---|\n");
     const cJSON *g;
     cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
-        fprintf(f, "| %s | %s | %s | %s | %.4g | %s | %s |\n", s_of(g, "id"),
-                s_of(g, "description"),
-                cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
-                                                                : "priority tiers",
-                s_of(g, "split"), n_of(g, "actual"), status_sym(s_of(g, "status")),
-                s_of(g, "message"));
+    {
+        fputs("| ", f);
+        md(f, s_of(g, "id"));
+        fputs(" | ", f);
+        md(f, s_of(g, "description"));
+        fputs(" | ", f);
+        md(f, cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
+                                                              : "priority tiers");
+        fputs(" | ", f);
+        md(f, s_of(g, "split"));
+        fprintf(f, " | %.4g | %s | ", n_of(g, "actual"),
+                status_sym(s_of(g, "status")));
+        md(f, s_of(g, "message"));
+        fputs(" |\n", f);
+    }
     static const char *splits[2] = {"TRAIN", "TEST"};
     fprintf(f, "\n## Tiers\n\n| Tier | Split | Leads | Rate | Interval | Lift "
                "| Lift interval |\n|---|---|---:|---:|---|---:|---|\n");
@@ -654,59 +707,136 @@ void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
         const cJSON *t;
         cJSON_ArrayForEach(t, cJSON_GetObjectItem(split_of(gate, splits[s]),
                                                   "tiers"))
-            fprintf(f, "| %s | %s | %.0f | %.2f%% | %.2f%% – %.2f%% | %.2fx | "
-                       "%.2fx – %.2fx |\n", s_of(t, "tier"), splits[s],
+        {
+            fputs("| ", f);
+            md(f, s_of(t, "tier"));
+            fprintf(f, " | %s | %.0f | %.2f%% | %.2f%% – %.2f%% | %.2fx | "
+                       "%.2fx – %.2fx |\n", splits[s],
                     n_of(t, "leads"), n_of(t, "conversion_rate") * 100,
                     n_of(t, "ci_lower") * 100, n_of(t, "ci_upper") * 100,
                     n_of(t, "lift"), n_of(t, "lift_ci_lower"),
                     n_of(t, "lift_ci_upper"));
+        }
     }
     if (compare) {
-        fprintf(f, "\n## %s vs %s\n\n| Metric | Previous (brief) | Expected "
-                   "(brief) | Measured before | Measured after |\n"
-                   "|---|---|---|---:|---:|\n",
-                s_of(cJSON_GetObjectItem(compare, "from"), "model_version"),
-                s_of(cJSON_GetObjectItem(compare, "to"), "model_version"));
+        const cJSON *eo = cJSON_GetObjectItem(compare, "expected_outcomes");
+        fputs("\n## ", f);
+        md(f, s_of(cJSON_GetObjectItem(compare, "from"), "model_version"));
+        fputs(" vs ", f);
+        md(f, s_of(cJSON_GetObjectItem(compare, "to"), "model_version"));
+        fputs(eo ? "\n\n| Metric | Previous (quoted by the rule set) | Expected "
+                   "(rule set) | Measured before | Measured after |\n"
+                   "|---|---|---|---:|---:|\n"
+                 : "\n\n| Metric | Measured before | Measured after |\n"
+                   "|---|---:|---:|\n", f);
         const cJSON *e;
-        cJSON_ArrayForEach(e, cJSON_GetObjectItem(compare, "expected_outcomes"))
-            fprintf(f, "| %s | %s | %s | %s | %s |\n", s_of(e, "metric"),
-                    s_of(e, "brief_previous"), s_of(e, "brief_expected"),
-                    s_of(e, "measured_from"), s_of(e, "measured_to"));
+        cJSON_ArrayForEach(e, (eo ? eo : cJSON_GetObjectItem(compare, "metrics")))
+        {
+            fputs("| ", f);
+            md(f, s_of(e, "label"));
+            if (eo) {
+                fputs(" | ", f);
+                md(f, s_of(e, "previous"));
+                fputs(" (", f);
+                md(f, s_of(e, "previous_version"));
+                fputs(") | ", f);
+                md(f, s_of(e, "expected"));
+            }
+            fputs(" | ", f);
+            md(f, s_of(e, "measured_from"));
+            fputs(" | ", f);
+            md(f, s_of(e, "measured_to"));
+            fputs(" |\n", f);
+        }
     }
     const cJSON *prov = cJSON_GetObjectItem(gate, "provenance");
-    fprintf(f, "\n## Provenance\n\n- rules: `%s` (sha256 `%s`)\n- policy: `%s` "
-               "(sha256 `%s`)\n- data sha256: `%s`\n- commit: `%s`\n"
-               "- generated: %s\n",
-            s_of(prov, "rules_file"), s_of(prov, "rules_sha256"),
-            s_of(prov, "policy_file"), s_of(prov, "policy_sha256"),
-            s_of(prov, "data_sha256")[0] ? s_of(prov, "data_sha256") : "(not recorded)",
-            s_of(prov, "commit")[0] ? s_of(prov, "commit") : "(not recorded)",
-            s_of(gate, "generated_at"));
-    char skipped[300];
+    fputs("\n## Provenance\n\n- rules: ", f);
+    md_code(f, s_of(prov, "rules_file"));
+    fputs(" (sha256 ", f);
+    md_code(f, s_of(prov, "rules_sha256"));
+    fputs(")\n- policy: ", f);
+    md_code(f, s_of(prov, "policy_file"));
+    fputs(" (sha256 ", f);
+    md_code(f, s_of(prov, "policy_sha256"));
+    fputs(")\n- data sha256: ", f);
+    md_code(f, s_of(prov, "data_sha256")[0] ? s_of(prov, "data_sha256")
+                                            : "(not recorded)");
+    fputs("\n- commit: ", f);
+    md_code(f, s_of(prov, "commit")[0] ? s_of(prov, "commit") : "(not recorded)");
+    fputs("\n- generated: ", f);
+    md(f, s_of(gate, "generated_at"));
+    fputc('\n', f);
+    char skipped[300]; /* only known reason names and checked counts */
     fprintf(f, "- data: %s\n", tg_skipped_text(prov, skipped, sizeof skipped));
+}
+
+/* Text for the comparison: Markdown-escaped, or terminal-escaped into
+ * buf (for the padded columns of the text form). */
+static const char *cmp_text(const char *s, int md_form, char *buf, size_t n)
+{
+    if (!md_form)
+        return tg_esc_term_buf(s, buf, n);
+    buf[0] = '\0';
+    FILE *m = fmemopen(buf, n, "w");
+    if (m) {
+        setvbuf(m, NULL, _IONBF, 0);
+        tg_esc_md(m, s);
+        fclose(m);
+    }
+    buf[n - 1] = '\0';
+    return buf;
 }
 
 void tg_render_compare(FILE *f, const cJSON *c, int md)
 {
     const cJSON *from = cJSON_GetObjectItem(c, "from"),
                 *to = cJSON_GetObjectItem(c, "to");
-    const char *a = s_of(from, "model_version"), *b = s_of(to, "model_version");
+    char ab[160], bb[160], sb[64], e0[200], e1[200], e2[200], e3[200], e4[200],
+        e5[200];
+    const char *a = cmp_text(s_of(from, "model_version"), md, ab, sizeof ab),
+               *b = cmp_text(s_of(to, "model_version"), md, bb, sizeof bb),
+               *sp = cmp_text(s_of(c, "split"), md, sb, sizeof sb);
+    const cJSON *eo = cJSON_GetObjectItem(c, "expected_outcomes");
     if (md)
-        fprintf(f, "## %s vs %s (split %s)\n\n| Metric | %s (brief) | %s "
-                   "expected (brief) | %s measured | %s measured |\n"
-                   "|---|---|---|---:|---:|\n", a, b, s_of(c, "split"), a, b,
-                a, b);
+        fprintf(f, "## %s vs %s (split %s)\n\n", a, b, sp);
     else
-        fprintf(f, "%s vs %s on the same leads (split %s)\n\n%-44s %-12s "
-                   "%-18s %-16s %-16s\n", a, b, s_of(c, "split"), "metric",
-                "brief prev", "brief expected", a, b);
+        fprintf(f, "%s vs %s on the same leads (split %s)\n\n", a, b, sp);
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "expected_outcomes"))
-        fprintf(f, md ? "| %s | %s | %s | %s | %s |\n"
-                      : "%-44.44s %-12s %-18s %-16s %-16s\n",
-                s_of(e, "metric"), s_of(e, "brief_previous"),
-                s_of(e, "brief_expected"), s_of(e, "measured_from"),
-                s_of(e, "measured_to"));
+    if (eo) {
+        /* The newer rule set's expected outcomes, beside the measures;
+         * they come from the rule set, so they are escaped like it. */
+        if (md)
+            fprintf(f, "| Metric | Previous (quoted) | %s expected | %s "
+                       "measured | %s measured |\n|---|---|---|---:|---:|\n",
+                    b, a, b);
+        else
+            fprintf(f, "%-44s %-18s %-18s %-16s %-16s\n", "metric",
+                    "previous (quoted)", "expected", a, b);
+        cJSON_ArrayForEach(e, eo)
+        {
+            char q[420];
+            snprintf(q, sizeof q, "%s (%s)",
+                     cmp_text(s_of(e, "previous"), md, e1, sizeof e1),
+                     cmp_text(s_of(e, "previous_version"), md, e5, sizeof e5));
+            fprintf(f, md ? "| %s | %s | %s | %s | %s |\n"
+                          : "%-44.44s %-18s %-18s %-16s %-16s\n",
+                    cmp_text(s_of(e, "label"), md, e0, sizeof e0), q,
+                    cmp_text(s_of(e, "expected"), md, e2, sizeof e2),
+                    cmp_text(s_of(e, "measured_from"), md, e3, sizeof e3),
+                    cmp_text(s_of(e, "measured_to"), md, e4, sizeof e4));
+        }
+    } else {
+        if (md)
+            fprintf(f, "| Metric | %s measured | %s measured |\n"
+                       "|---|---:|---:|\n", a, b);
+        else
+            fprintf(f, "%-44s %-16s %-16s\n", "metric", a, b);
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "metrics"))
+            fprintf(f, md ? "| %s | %s | %s |\n" : "%-44.44s %-16s %-16s\n",
+                    cmp_text(s_of(e, "label"), md, e0, sizeof e0),
+                    cmp_text(s_of(e, "measured_from"), md, e3, sizeof e3),
+                    cmp_text(s_of(e, "measured_to"), md, e4, sizeof e4));
+    }
     for (int m = 0; m < 2; m++) {
         const cJSON *st = cJSON_GetObjectItem(m ? to : from, "stats");
         fprintf(f, md ? "\n### %s tiers\n\n| Tier | Leads | Rate | Lift |\n"
@@ -717,8 +847,9 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
         cJSON_ArrayForEach(t, cJSON_GetObjectItem(st, "tiers"))
             fprintf(f, md ? "| %s | %.0f | %.2f%% | %.2fx |\n"
                           : "%-28s %9.0f %7.2f%% %6.2fx\n",
-                    s_of(t, "tier"), n_of(t, "leads"),
-                    n_of(t, "conversion_rate") * 100, n_of(t, "lift"));
+                    cmp_text(s_of(t, "tier"), md, e0, sizeof e0),
+                    n_of(t, "leads"), n_of(t, "conversion_rate") * 100,
+                    n_of(t, "lift"));
     }
     fprintf(f, md ? "\n### Migration (%s → %s)\n\n| From | To | Leads | "
                     "Labeled | Conversions |\n|---|---|---:|---:|---:|\n"
@@ -727,10 +858,10 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "migration"))
         fprintf(f, md ? "| %s | %s | %.0f | %.0f | %.0f |\n"
                       : "%-28s %-28s %9.0f %9.0f %7.0f\n",
-                s_of(e, "from"), s_of(e, "to"), n_of(e, "leads"),
+                cmp_text(s_of(e, "from"), md, e0, sizeof e0),
+                cmp_text(s_of(e, "to"), md, e1, sizeof e1), n_of(e, "leads"),
                 n_of(e, "labeled"), n_of(e, "conversions"));
     const cJSON *p = cJSON_GetObjectItem(c, "psi");
-    fprintf(f, "\n%sPopulation stability (TRAIN to TEST tier shares): %s "
-               "%.4f, %s %.4f\n", md ? "" : "", a, n_of(p, "from"), b,
-            n_of(p, "to"));
+    fprintf(f, "\nPopulation stability (TRAIN to TEST tier shares): %s "
+               "%.4f, %s %.4f\n", a, n_of(p, "from"), b, n_of(p, "to"));
 }

@@ -16,8 +16,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "tg_cond_internal.h"
+#include "tg_escape.h"
 #include "tg_score.h"
 
 static const char *dialects[TG_DIALECT_COUNT] = {"bigquery", "sqlite",
@@ -90,22 +92,13 @@ static void out(gen *g, const char *fmt, ...)
     va_end(ap);
 }
 
-/* A string literal: BigQuery escapes with backslashes, the others double
- * the quote. */
+/* A string literal in the dialect's own escaping (tg_escape.h). */
 static void str(gen *g, const char *s)
 {
-    fputc('\'', g->f);
-    for (; *s; s++) {
-        if (*s == '\'')
-            fputs(g->d == TG_DIALECT_BIGQUERY ? "\\'" : "''", g->f);
-        else if (*s == '\\' && g->d == TG_DIALECT_BIGQUERY)
-            fputs("\\\\", g->f);
-        else if (*s == '\n')
-            fputs(g->d == TG_DIALECT_BIGQUERY ? "\\n" : "\n", g->f);
-        else
-            fputc(*s, g->f);
-    }
-    fputc('\'', g->f);
+    tg_esc_sql_string(g->f, s,
+                      g->d == TG_DIALECT_BIGQUERY ? TG_SQL_LITERAL_BACKSLASH
+                      : g->d == TG_DIALECT_POSTGRES ? TG_SQL_LITERAL_POSTGRES
+                                                    : TG_SQL_LITERAL_STANDARD);
 }
 
 static void num(gen *g, double v)
@@ -326,7 +319,11 @@ static void tier_case(gen *g, const char *pad)
     for (int t = 0; t < r->ntiers - 1; t++) {
         const tg_tier *x = &r->tiers[t];
         const tg_cond *c = x->cond;
-        out(g, "%s  -- %s\n%s  WHEN ", pad, x->display, pad);
+        /* The display is text from the rule set: escaped, so that no
+         * character of it can end the comment. */
+        out(g, "%s  -- ", pad);
+        tg_esc_sql_comment(g->f, x->display);
+        out(g, "\n%s  WHEN ", pad);
         /* A top-level OR keeps its lines but must not be split into
          * separate WHENs; conjunction lines align under WHEN. */
         int indent = (int)strlen(pad) + 7;
@@ -553,6 +550,140 @@ static void gen_summary(gen *g)
            "ORDER BY t.split, t.score_tier;\n");
 }
 
+/* ---- identifiers ------------------------------------------------------- */
+
+/*
+ * Words that are reserved (or mean a value, like NULL and CURRENT_DATE)
+ * in at least one of the four dialects. As a bare column or table name
+ * they would be a syntax error at best and, for the value words, a
+ * silently different condition at worst.
+ */
+static const char *const RESERVED[] = {
+    "all", "alter", "analyse", "analyze", "and", "any", "array", "as",
+    "asc", "assert_rows_modified", "asymmetric", "at", "authorization",
+    "between", "binary", "both", "by", "case", "cast", "check", "collate",
+    "column", "concurrently", "constraint", "contains", "create", "cross",
+    "cube", "current", "current_catalog", "current_date", "current_role",
+    "current_schema", "current_time", "current_timestamp", "current_user",
+    "default", "deferrable", "define", "delete", "desc", "distinct", "do",
+    "drop", "else", "end", "enum", "escape", "except", "exclude", "exists",
+    "extract", "false", "fetch", "following", "for", "foreign", "freeze",
+    "from", "full", "grant", "group", "grouping", "groups", "having", "if",
+    "ignore", "ilike", "in", "initially", "inner", "insert", "intersect",
+    "interval", "into", "is", "isnull", "join", "lateral", "leading",
+    "left", "like", "limit", "localtime", "localtimestamp", "lookup",
+    "merge", "natural", "new", "no", "not", "notnull", "null", "nulls",
+    "of", "offset", "on", "only", "or", "order", "outer", "over",
+    "overlaps", "partition", "placing", "preceding", "primary", "proto",
+    "qualify", "range", "recursive", "references", "regexp", "rename",
+    "respect", "returning", "right", "rollup", "rows", "select",
+    "session_user", "set", "similar", "some", "struct", "symmetric",
+    "table", "tablesample", "then", "to", "trailing", "treat", "true",
+    "unbounded", "union", "unique", "unnest", "update", "user", "using",
+    "variadic", "verbose", "when", "where", "window", "with", "within"};
+
+static int reserved_word(const char *s)
+{
+    for (size_t i = 0; i < sizeof RESERVED / sizeof *RESERVED; i++)
+        if (strcasecmp(s, RESERVED[i]) == 0)
+            return 1;
+    return 0;
+}
+
+/* A bare name every dialect reads as one identifier: a letter or _,
+ * then letters, digits and _, at most 128 bytes, not a reserved word. */
+static int plain_identifier(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128 || (s[0] >= '0' && s[0] <= '9'))
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+              (*p >= '0' && *p <= '9') || *p == '_'))
+            return 0;
+    return !reserved_word(s);
+}
+
+/* BigQuery project id: 6 to 30 lowercase letters, digits and hyphens,
+ * starting with a letter, not ending with a hyphen. */
+static int bigquery_project(const char *s)
+{
+    size_t n = strlen(s);
+    if (n < 6 || n > 30 || !(s[0] >= 'a' && s[0] <= 'z') || s[n - 1] == '-')
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') ||
+              *p == '-'))
+            return 0;
+    return 1;
+}
+
+/* BigQuery dataset: letters, digits and _, at most 1024 bytes. */
+static int bigquery_dataset(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 1024)
+        return 0;
+    for (const char *p = s; *p; p++)
+        if (!((*p >= 'A' && *p <= 'Z') || (*p >= 'a' && *p <= 'z') ||
+              (*p >= '0' && *p <= '9') || *p == '_'))
+            return 0;
+    return 1;
+}
+
+/*
+ * Every name that the generated SQL writes as an identifier comes from
+ * the rule set or the command line; each is checked here, before any
+ * SQL is written, and a bad one is an error naming its key, not
+ * something quoted into a different meaning.
+ */
+static int check_identifiers(const tg_rules *r, const tg_sql_options *o,
+                             tg_error *err)
+{
+    static const char *tables[] = {"features", "scores", "calibration",
+                                   "production_view", "sga_view"};
+    char shown[64];
+    for (size_t k = 0; k < sizeof tables / sizeof *tables; k++) {
+        const char *v = tg_rules_table(r, tables[k], "lead_scores_v3");
+        if (!plain_identifier(v))
+            return tg_error_set(err, TG_EINVAL, r->path, 0, 0,
+                                "key 'tables.%s': '%s' is not a table name "
+                                "(a letter or _, then letters, digits and _; "
+                                "not an SQL keyword)",
+                                tables[k], tg_esc_term_buf(v, shown, sizeof shown));
+    }
+    for (int f = 0; f < r->nfeatures; f++)
+        if (!plain_identifier(r->features[f].name))
+            return tg_error_set(err, TG_EINVAL, r->path, 0, 0,
+                                "key 'features[%d].name': '%s' is an SQL "
+                                "keyword in at least one dialect; rename the "
+                                "feature (or use an alias for the export)",
+                                f, tg_esc_term_buf(r->features[f].name, shown,
+                                                   sizeof shown));
+    if (o->dialect != TG_DIALECT_BIGQUERY)
+        return TG_OK;
+    const char *p = o->project ? o->project
+                               : tg_rules_table(r, "project", "savvy-gtm-analytics");
+    if (!bigquery_project(p))
+        return tg_error_set(err, TG_EINVAL, o->project ? "--project" : r->path,
+                            0, 0,
+                            "%s'%s' is not a BigQuery project id (6 to 30 "
+                            "lowercase letters, digits and -, starting with a "
+                            "letter)",
+                            o->project ? "" : "key 'tables.project': ",
+                            tg_esc_term_buf(p, shown, sizeof shown));
+    const char *ds = o->dataset ? o->dataset
+                                : tg_rules_table(r, "dataset", "ml_features");
+    if (!bigquery_dataset(ds))
+        return tg_error_set(err, TG_EINVAL, o->dataset ? "--dataset" : r->path,
+                            0, 0,
+                            "%s'%s' is not a BigQuery dataset name (letters, "
+                            "digits and _)",
+                            o->dataset ? "" : "key 'tables.dataset': ",
+                            tg_esc_term_buf(ds, shown, sizeof shown));
+    return TG_OK;
+}
+
 /*
  * The monitor summary: leads per (window, split, tier, mature). A lead
  * is mature when it was contacted at least maturity_days before the
@@ -624,6 +755,21 @@ int tg_sql_generate_monitor(char **text, const tg_rules *rules,
                             const tg_sql_options *o, int by_month,
                             int maturity_days, tg_error *err);
 
+/* The file's header: what it is, from which rules, how to regenerate it.
+ * The version, file name and command are input: comment-escaped. */
+static void header(gen *g, tg_emit what)
+{
+    out(g, "-- %s: %s, ", tg_emit_file(what), purposes[what]);
+    tg_esc_sql_comment(g->f, g->r->model_version);
+    out(g, ", %s SQL.\n-- Generated by tiergate from ",
+        tg_dialect_name(g->d));
+    tg_esc_sql_comment(g->f, g->r->path);
+    out(g, "\n-- (sha256 %s).\n-- Do not edit: change the rule set and run\n"
+           "--   ", g->r->sha256);
+    tg_esc_sql_comment(g->f, g->o->regen ? g->o->regen : "tiergate sql");
+    out(g, "\n\n");
+}
+
 int tg_sql_generate(char **text, const tg_rules *rules, tg_emit what,
                     const tg_sql_options *o, tg_error *err)
 {
@@ -631,15 +777,13 @@ int tg_sql_generate(char **text, const tg_rules *rules, tg_emit what,
         return tg_sql_generate_monitor(text, rules, o, 0, 30, err);
     size_t len;
     *text = NULL;
+    int rc = check_identifiers(rules, o, err);
+    if (rc)
+        return rc;
     gen g = {open_memstream(text, &len), rules, o, o->dialect, 0, 30};
     if (!g.f)
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
-    out(&g, "-- %s: %s, %s, %s SQL.\n", tg_emit_file(what), purposes[what],
-        rules->model_version, tg_dialect_name(o->dialect));
-    out(&g, "-- Generated by tiergate from %s\n-- (sha256 %s).\n", rules->path,
-        rules->sha256);
-    out(&g, "-- Do not edit: change the rule set and run\n--   %s\n\n",
-        o->regen ? o->regen : "tiergate sql");
+    header(&g, what);
     switch (what) {
     case TG_EMIT_SCORING: gen_scoring(&g); break;
     case TG_EMIT_PRODUCTION_VIEW: gen_production(&g); break;
@@ -663,17 +807,14 @@ int tg_sql_generate_monitor(char **text, const tg_rules *rules,
 {
     size_t len;
     *text = NULL;
+    int rc = check_identifiers(rules, o, err);
+    if (rc)
+        return rc;
     gen g = {open_memstream(text, &len), rules, o, o->dialect, by_month != 0,
              maturity_days};
     if (!g.f)
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
-    tg_emit what = TG_EMIT_MONITOR_SUMMARY;
-    out(&g, "-- %s: %s, %s, %s SQL.\n", tg_emit_file(what), purposes[what],
-        rules->model_version, tg_dialect_name(o->dialect));
-    out(&g, "-- Generated by tiergate from %s\n-- (sha256 %s).\n", rules->path,
-        rules->sha256);
-    out(&g, "-- Do not edit: change the rule set and run\n--   %s\n\n",
-        o->regen ? o->regen : "tiergate sql");
+    header(&g, TG_EMIT_MONITOR_SUMMARY);
     gen_monitor_summary(&g);
     if (fclose(g.f) != 0) {
         free(*text);

@@ -11,6 +11,7 @@
  */
 #define _GNU_SOURCE /* fopencookie, where the C library has it (glibc) */
 #include "tg_synth.h"
+#include "tg_util.h"
 
 #include <errno.h>
 #include <sys/stat.h>
@@ -484,53 +485,44 @@ int tg_synth_write_file_production(const char *path, int gz,
                                    const tg_synth_production *prod,
                                    tg_error *err)
 {
-    size_t tl = strlen(path) + 16;
-    char *tmp = malloc(tl);
-    if (!tmp)
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
-    snprintf(tmp, tl, "%s.tmp.XXXXXX", path);
-    int fd = mkstemp(tmp);
-    if (fd < 0) {
-        int rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot create: %s",
+    /* The shared writer: atomic for a file, in place for a device or a
+     * FIFO, a link's target replaced, the mode kept (tg_util.h). */
+    tg_atomic_file a;
+    int rc = tg_atomic_open(&a, path, err);
+    if (rc)
+        return rc;
+    if (!gz) {
+        rc = synth_write(a.f, opts, prod, err);
+    } else {
+        /* gzip through a descriptor of its own on the same file; closing
+         * it writes the gzip trailer before the commit's fsync. */
+        int fd = dup(fileno(a.f));
+        if (fd < 0) {
+            rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
                               strerror(errno));
-        free(tmp);
+        } else {
+#ifdef TG_HAVE_FOPENCOOKIE
+            gzFile z = gzdopen(fd, "wb6");
+            cookie_io_functions_t io = {NULL, gz_cookie_write, NULL,
+                                        gz_cookie_close};
+            FILE *zf = z ? fopencookie(z, "w", io) : NULL;
+            if (z && !zf)
+                gzclose(z);
+            else if (!z)
+                close(fd);
+            rc = zf ? synth_write(zf, opts, prod, err)
+                    : tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
+            if (zf && fclose(zf) != 0 && rc == TG_OK)
+                rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
+                                  strerror(errno));
+#else
+            rc = synth_gzip_portable(fd, opts, prod, path, err);
+#endif
+        }
+    }
+    if (rc != TG_OK) {
+        tg_atomic_abort(&a);
         return rc;
     }
-    FILE *f = NULL;
-    int rc = TG_OK;
-    if (gz) {
-#ifdef TG_HAVE_FOPENCOOKIE
-        gzFile z = gzdopen(fd, "wb6");
-        cookie_io_functions_t io = {NULL, gz_cookie_write, NULL,
-                                    gz_cookie_close};
-        f = z ? fopencookie(z, "w", io) : NULL;
-        if (z && !f)
-            gzclose(z);
-        else if (!z)
-            close(fd);
-        rc = f ? synth_write(f, opts, prod, err)
-               : tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
-#else
-        rc = synth_gzip_portable(fd, opts, prod, path, err);
-#endif
-    } else {
-        f = fdopen(fd, "w");
-        if (!f)
-            close(fd);
-        rc = f ? synth_write(f, opts, prod, err)
-               : tg_error_set(err, TG_EIO, path, 0, 0, "cannot write");
-    }
-    if (f && fclose(f) != 0 && rc == TG_OK)
-        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
-                          strerror(errno));
-    if (rc == TG_OK && chmod(tmp, 0644) != 0)
-        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot chmod: %s",
-                          strerror(errno));
-    if (rc == TG_OK && rename(tmp, path) != 0)
-        rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot rename: %s",
-                          strerror(errno));
-    if (rc != TG_OK)
-        unlink(tmp);
-    free(tmp);
-    return rc;
+    return tg_atomic_commit(&a, err);
 }

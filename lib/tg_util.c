@@ -2,11 +2,14 @@
  * Shared helpers: whole-file reads with a size cap, SHA-256 through
  * libcrypto, text positions and ISO dates.
  */
+#define _XOPEN_SOURCE 700 /* realpath */
 #include "tg_util.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <dirent.h>
 #include <libgen.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
@@ -198,18 +201,65 @@ char *tg_format_date(int v, char buf[11])
     return buf;
 }
 
+/* The permissions a new file gets: 0666 less the process's umask. */
+static mode_t new_file_mode(void)
+{
+    mode_t m = umask(0);
+    umask(m);
+    return 0666 & ~m;
+}
+
 int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err)
 {
     memset(a, 0, sizeof *a);
-    size_t n = strlen(path) + 16;
-    a->path = strdup(path);
-    a->tmp = malloc(n);
-    if (!a->path || !a->tmp) {
+    struct stat st;
+    char *resolved = NULL;
+    const char *target = path;
+    if (lstat(path, &st) == 0 && S_ISLNK(st.st_mode)) {
+        /* The link stays a link: what it points to is what gets
+         * replaced. A link to nothing is refused rather than guessed. */
+        if (!(resolved = realpath(path, NULL)))
+            return tg_error_set(err, errno == ENOENT ? TG_EINVAL : TG_EIO,
+                                path, 0, 0,
+                                "a symbolic link to %s: give the path of the "
+                                "file itself",
+                                errno == ENOENT ? "a missing file"
+                                                : strerror(errno));
+        target = resolved;
+    }
+    int exists = stat(target, &st) == 0;
+    if (exists && S_ISDIR(st.st_mode)) {
+        free(resolved);
+        return tg_error_set(err, TG_EINVAL, path, 0, 0,
+                            "is a folder, not a file");
+    }
+    a->path = resolved ? resolved : strdup(path);
+    if (!a->path)
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    if (exists && !S_ISREG(st.st_mode)) {
+        /* A device, a FIFO: written in place. Renaming over it would
+         * put a regular file where the device node was. */
+        int fd = open(a->path, O_WRONLY | O_NOCTTY | O_CLOEXEC);
+        if (fd < 0 || !(a->f = fdopen(fd, "w"))) {
+            int rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot write: %s",
+                                  strerror(errno));
+            if (fd >= 0)
+                close(fd);
+            tg_atomic_abort(a);
+            return rc;
+        }
+        a->direct = 1;
+        return TG_OK;
+    }
+    size_t n = strlen(a->path) + 40;
+    if (!(a->tmp = malloc(n))) {
         tg_atomic_abort(a);
         return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
     }
-    /* Beside the target, so that rename() is atomic. */
-    snprintf(a->tmp, n, "%s.tmp.XXXXXX", path);
+    /* Beside the target, so that rename() is atomic; the writer's pid
+     * in the name lets a later run tell a dead run's leftover from a
+     * live run's file (tg_remove_stale_temps). */
+    snprintf(a->tmp, n, "%s.tmp.%ld.XXXXXX", a->path, (long)getpid());
     int fd = mkstemp(a->tmp);
     if (fd < 0) {
         int rc = tg_error_set(err, TG_EIO, path, 0, 0,
@@ -220,7 +270,16 @@ int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err)
         tg_atomic_abort(a);
         return rc;
     }
-    fchmod(fd, 0644);
+    /* A replaced file keeps its permissions (and, when we may, its
+     * owner); a new one gets what open() would have given it. */
+    if (exists) {
+        fchmod(fd, st.st_mode & 07777);
+        if (st.st_uid != geteuid() || st.st_gid != getegid())
+            if (fchown(fd, st.st_uid, st.st_gid) != 0)
+                fchmod(fd, st.st_mode & 0777); /* no set-id bits then */
+    } else {
+        fchmod(fd, new_file_mode());
+    }
     if (!(a->f = fdopen(fd, "w"))) {
         close(fd);
         tg_atomic_abort(a);
@@ -233,15 +292,21 @@ int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err)
 int tg_atomic_commit(tg_atomic_file *a, tg_error *err)
 {
     int rc = TG_OK;
-    if (fflush(a->f) != 0 || ferror(a->f) || fsync(fileno(a->f)) != 0)
+    /* fsync is for files; a FIFO or a terminal does not support it. */
+    if (fflush(a->f) != 0 || ferror(a->f) ||
+        (!a->direct && fsync(fileno(a->f)) != 0))
         rc = tg_error_set(err, TG_EIO, a->path, 0, 0, "cannot write: %s",
                           strerror(errno));
     if (fclose(a->f) != 0 && rc == TG_OK)
         rc = tg_error_set(err, TG_EIO, a->path, 0, 0, "cannot write: %s",
                           strerror(errno));
     a->f = NULL;
-    if (rc == TG_OK && getenv("TIERGATE_TEST_CRASH_BEFORE_RENAME"))
-        _exit(99); /* test hook: a process killed between write and rename */
+    if (a->direct) {
+        tg_atomic_abort(a);
+        return rc;
+    }
+    if (rc == TG_OK)
+        tg_step("before-rename", a->path);
     if (rc == TG_OK && rename(a->tmp, a->path) != 0)
         rc = tg_error_set(err, TG_EIO, a->path, 0, 0, "cannot replace: %s",
                           strerror(errno));
@@ -270,6 +335,50 @@ void tg_atomic_abort(tg_atomic_file *a)
     free(a->tmp);
     free(a->path);
     memset(a, 0, sizeof *a);
+}
+
+int tg_path_within(const char *path, const char *root, int *inside,
+                   tg_error *err)
+{
+    *inside = 0;
+    char *r = realpath(root, NULL);
+    if (!r)
+        return tg_error_set(err, TG_EIO, root, 0, 0, "cannot resolve: %s",
+                            strerror(errno));
+    /* Walk up to the deepest part that exists; what is below it will be
+     * created as plain folders, so it cannot lead anywhere else. */
+    char *p = strdup(path), *resolved = NULL;
+    if (!p) {
+        free(r);
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    }
+    for (;;) {
+        if ((resolved = realpath(p, NULL)) || errno != ENOENT)
+            break;
+        char *slash = strrchr(p, '/');
+        if (!slash) {
+            resolved = realpath(".", NULL);
+            break;
+        }
+        if (slash == p) {
+            resolved = strdup("/");
+            break;
+        }
+        *slash = '\0';
+    }
+    if (resolved) {
+        size_t n = strlen(r);
+        *inside = strncmp(resolved, r, n) == 0 &&
+                  (resolved[n] == '\0' || resolved[n] == '/' ||
+                   (n == 1 && r[0] == '/'));
+    }
+    int rc = resolved ? TG_OK
+                      : tg_error_set(err, TG_EIO, path, 0, 0,
+                                     "cannot resolve: %s", strerror(errno));
+    free(resolved);
+    free(p);
+    free(r);
+    return rc;
 }
 
 int tg_sha256_file(const char *path, char hex[65], tg_error *err)
@@ -304,5 +413,105 @@ char *tg_now_iso(char buf[32])
     struct tm tm;
     gmtime_r(&t, &tm);
     strftime(buf, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return buf;
+}
+
+/* ---- named steps ------------------------------------------------------- */
+
+static tg_step_hook step_hook;
+
+void tg_set_step_hook(tg_step_hook hook)
+{
+    step_hook = hook;
+}
+
+void tg_step(const char *step, const char *detail)
+{
+    if (step_hook)
+        step_hook(step, detail ? detail : "");
+}
+
+/* ---- leftovers of dead runs -------------------------------------------- */
+
+/* "<anything>.tmp.<pid>.XXXXXX" or ".staging.<pid>.XXXXXX": the pid. */
+static long temp_owner(const char *name)
+{
+    const char *p = strstr(name, ".tmp.");
+    size_t skip = 5;
+    if (!p) {
+        p = strncmp(name, ".staging.", 9) == 0 ? name : NULL;
+        skip = 9;
+    }
+    if (!p)
+        return -1;
+    p += skip;
+    char *end;
+    long pid = strtol(p, &end, 10);
+    if (end == p || *end != '.' || strlen(end + 1) != 6 || pid <= 0)
+        return -1;
+    return pid;
+}
+
+static int pid_alive(long pid)
+{
+    return kill((pid_t)pid, 0) == 0 || errno == EPERM;
+}
+
+/* Remove a directory of regular files (a staging folder). */
+static void remove_flat_dir(const char *path)
+{
+    DIR *d = opendir(path);
+    if (!d)
+        return;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
+            continue;
+        char p[8192];
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", path, e->d_name) < sizeof p)
+            unlink(p);
+    }
+    closedir(d);
+    rmdir(path);
+}
+
+int tg_remove_stale_temps(const char *dir, int *removed)
+{
+    DIR *d = opendir(dir && *dir ? dir : ".");
+    if (!d)
+        return TG_OK; /* nothing there yet */
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        long pid = temp_owner(e->d_name);
+        if (pid < 0 || pid_alive(pid))
+            continue;
+        char p[4400];
+        struct stat st;
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", dir && *dir ? dir : ".",
+                             e->d_name) >= sizeof p ||
+            lstat(p, &st) != 0)
+            continue;
+        if (S_ISDIR(st.st_mode))
+            remove_flat_dir(p);
+        else if (S_ISREG(st.st_mode))
+            unlink(p);
+        else
+            continue;
+        if (removed)
+            (*removed)++;
+    }
+    closedir(d);
+    return TG_OK;
+}
+
+char *tg_dirname(const char *path, char *buf, size_t n)
+{
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        snprintf(buf, n, ".");
+    else if (slash == path)
+        snprintf(buf, n, "/");
+    else
+        snprintf(buf, n, "%.*s", (int)(slash - path), path);
     return buf;
 }

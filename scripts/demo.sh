@@ -40,6 +40,9 @@ echo "== release --dry-run (steps 1-10; writes nothing)"
   --policy registry/gates/v3.2.json --data out/synthetic_leads.csv --dry-run \
   | sed -n '/^dry run/,$p'
 echo
+echo "== registry show (the dry run above changed nothing)"
+./build/tiergate registry show
+echo
 echo "== monitor: twelve production weeks after the release"
 # The calibration the monitor compares with (the release writes it to
 # registry/tier_statistics.json; here it goes to out/).
@@ -55,7 +58,14 @@ echo "-- V3.1 vs V3.2 on the same production leads (priority tiers, mature leads
 ./build/tiergate monitor --rules registry/tiers/v3.2.json \
   --calibration out/tier_statistics.json --data out/production.csv \
   --since 2026-01-05 --compare registry/tiers/v3.1.json --by month \
-  | sed -n '/^priority tiers/,/^$/p'
+  -o out/monitor-compare.txt || [ $? -le 1 ]
+sed -n '/^priority tiers/,/^$/p' out/monitor-compare.txt
+./build/tiergate monitor --rules registry/tiers/v3.2.json \
+  --calibration out/tier_statistics.json --data out/production.csv \
+  --since 2026-01-05 --compare registry/tiers/v3.1.json --format json \
+  -o out/monitor.json || [ $? -le 1 ]
+./build/tiergate report --monitor out/monitor.json -o out/monitor.html
+echo "Monitor page (open it in a browser): $(pwd)/out/monitor.html"
 echo "-- the 12-week monitor run (exit 1 means a blocking alert)"
 rc=0
 ./build/tiergate monitor --rules registry/tiers/v3.2.json \

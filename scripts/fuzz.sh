@@ -13,7 +13,8 @@ seconds=${1:-30}
 shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-  targets=(condition rules policy csv_scan summary gate_result registry log)
+  targets=(condition rules policy csv_scan summary gate_result registry log
+           monitor)
 fi
 
 bash scripts/deps.sh

@@ -430,6 +430,117 @@ static void test_policy_errors(void **state)
     tg_rules_free(r);
 }
 
+/* Hostile summaries: every inconsistency is an error naming its line. */
+static void test_summary_errors(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *rows, *msg;
+    } cases[] = {
+        {"2026-01-05,P,TIER_9,1,30,5,5,1,2026-01-05,2026-01-05\n",
+         ":2:14: unknown tier 'TIER_9'"},
+        {"2026-01-06,P,STANDARD,1,30,5,5,1,2026-01-06,2026-01-06\n",
+         "'2026-01-06' is not the first day of a week"},
+        {"2026-01-05,P,STANDARD,2,30,5,5,1,2026-01-05,2026-01-05\n",
+         "'mature' needs 0 or 1, found '2'"},
+        {"2026-01-05,P,STANDARD,1,30,5,5,6,2026-01-05,2026-01-05\n",
+         "conversions (6) exceed labeled (5)"},
+        {"2026-01-05,P,STANDARD,1,30,5,-5,1,2026-01-05,2026-01-05\n",
+         "'labeled' needs a whole count >= 0, found '-5'"},
+        {"2026-01-05,P,STANDARD,1,30,5,5,1.5,2026-01-05,2026-01-05\n",
+         "'conversions' needs a whole count >= 0, found '1.5'"},
+        {"2026-01-05,P,STANDARD,1,30,5,5,1,2026-01-05,2026-02-30\n",
+         "'last_contacted_date' needs a date (YYYY-MM-DD), found '2026-02-30'"},
+        {"2026-01-05,P,STANDARD,1,30,5,5,1,2026-01-05,2026-01-20\n",
+         "last_contacted_date is outside the window starting 2026-01-05"},
+        {"2026-03-02,P,STANDARD,1,30,5,5,1,2026-03-02,2026-03-08\n",
+         "a mature row in the window starting 2026-03-02"},
+        {"2026-01-05,P,STAN\033[2JDARD,1,30,5,5,1,2026-01-05,2026-01-05\n",
+         "unknown tier 'STAN?[2JDARD'"},
+        {"2026-01-05,P,STANDARD,1,30,5,5\n", "expected 10 fields, found 7"},
+    };
+    tg_rules *r = tt_rules(RULES);
+    tg_monitor_options mo = {TG_WINDOW_WEEK, 30, 0, 0, NULL};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char text[1024];
+        snprintf(text, sizeof text, SUMMARY_HEADER "%s", cases[i].rows);
+        tg_monitor_data d;
+        tg_error err;
+        tg_error_clear(&err);
+        assert_int_equal(tg_monitor_summary_load(&d, r, tt_write("bad.csv", text),
+                                                 &mo, &err),
+                         TG_EINVAL);
+        char buf[2048];
+        tg_error_format(&err, buf, sizeof buf);
+        if (!strstr(buf, cases[i].msg))
+            fail_msg("case %zu: '%s' lacks '%s'", i, buf, cases[i].msg);
+    }
+    /* Columns in any position: the message names the field (a field
+     * past the tenth column once read outside the name table). */
+    tg_monitor_data d;
+    tg_error err;
+    char wide[2048];
+    snprintf(wide, sizeof wide,
+             "a,b,c,d,e,f,g,h,i,j,k,l," SUMMARY_HEADER
+             "1,2,3,4,5,6,7,8,9,10,11,12,2026-01-05,P,STANDARD,1,30,x,5,1,"
+             "2026-01-05,2026-01-05\n");
+    assert_int_equal(tg_monitor_summary_load(&d, r, tt_write("wide.csv", wide),
+                                             &mo, &err), TG_EINVAL);
+    assert_non_null(strstr(err.msg, "'leads' needs a whole count >= 0, found 'x'"));
+    tg_tally t;
+    assert_int_equal(tg_summary_load(&t, r, tt_write("wide2.csv",
+                     "a,b,c,d,e,f,g,h,i,j,k,l,split,tier,leads,labeled,"
+                     "conversions\n1,2,3,4,5,6,7,8,9,10,11,12,TRAIN,STANDARD,"
+                     "5,y,1\n"), &err), TG_EINVAL);
+    assert_non_null(strstr(err.msg, "'labeled' needs a whole count >= 0"));
+    /* A missing column names it; months need the first of the month. */
+    assert_int_equal(tg_monitor_summary_load(&d, r, tt_write("bad.csv",
+                     "window_start,tier,leads\n"), &mo, &err), TG_EINVAL);
+    assert_non_null(strstr(err.msg, "missing column 'mature'"));
+    tg_monitor_options mm = {TG_WINDOW_MONTH, 30, 0, 0, NULL};
+    assert_int_equal(tg_monitor_summary_load(&d, r, tt_write("bad.csv",
+                     SUMMARY_HEADER "2026-01-05,P,STANDARD,1,30,5,5,1,2026-01-05,"
+                     "2026-01-05\n"), &mm, &err), TG_EINVAL);
+    assert_non_null(strstr(err.msg, "not the first day of a month"));
+    tg_rules_free(r);
+}
+
+/* Usage errors exit 2 with a message; nothing is written. */
+static void test_cli_usage(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args, *msg;
+    } cases[] = {
+        {"--data x.csv --by day", "--by takes week or month"},
+        {"--data x.csv --since 2026-13-01", "--since takes a date"},
+        {"--data x.csv --maturity -1", "--maturity takes a whole number"},
+        {"--data x.csv --recalibrate", "--recalibrate writes a calibration "
+                                       "table: give -o FILE"},
+        {"--summary x.csv --compare registry/tiers/v3.1.json",
+         "--compare scores rows with both rule sets"},
+        {"--data x.csv --summary y.csv", "give --data or --summary, not both"},
+        {"", "give the data with --data FILE"},
+        {"--data tests/fixtures/synthetic_sample.csv --calibration "
+         "registry/tiers/v3.1.json",
+         "key 'model_version': calibrates another model version"},
+        {"--data tests/fixtures/synthetic_sample.csv --policy "
+         "registry/gates/v3.2.json", "key 'judge': unknown key"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tt_run_result r = tt_run("monitor --rules " RULES " %s", cases[i].args);
+        if (r.status != 2 || !strstr(r.err, cases[i].msg))
+            fail_msg("case %zu: exit %d, '%s' lacks '%s'", i, r.status, r.err,
+                     cases[i].msg);
+        assert_string_equal(r.out, "");
+        tt_run_free(&r);
+    }
+    tt_run_result r = tt_run("monitor --help");
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "--maturity DAYS"));
+    tt_run_free(&r);
+}
+
 /* ---- recalibration ------------------------------------------------------ */
 
 static void test_recalibrate(void **state)
@@ -717,6 +828,104 @@ static void test_cli_alerts(void **state)
     free(x);
 }
 
+/* synth --weeks continues the export: the same bytes first, then the
+ * production weeks, Monday 2026-01-05 onwards, split PRODUCTION. */
+static void test_synth_weeks(void **state)
+{
+    (void)state;
+    const char *plain = synth_prod("plain.csv", "");
+    const char *weeks = synth_prod("weeks.csv", "--weeks 3 --weekly-rows 700");
+    size_t la = 0, lb = 0;
+    char *a = tt_read(plain, &la), *b = tt_read(weeks, &lb);
+    assert_true(lb > la);
+    assert_memory_equal(a, b, la);
+    int rows = 0, bad = 0;
+    for (char *line = strtok(b + la, "\n"); line; line = strtok(NULL, "\n")) {
+        rows++;
+        const char *date = strchr(strchr(line, ',') + 1, ',') + 1;
+        int d = tg_parse_date(date, 10);
+        bad += d < 20260105 || d > 20260125 || !strstr(line, ",PRODUCTION");
+    }
+    assert_int_equal(rows, 3 * 700);
+    assert_int_equal(bad, 0);
+    free(a);
+    free(b);
+    static const struct {
+        const char *spec, *msg;
+    } cases[] = {
+        {"rate:nosuch*0.5", "unknown signal 'nosuch'"},
+        {"feature:num_prior_firms+1@0", "'@' takes a week from 1 to 520"},
+        {"rate:small_firm+0.5", "expected rate:SIGNAL*FACTOR"},
+        {"rate:small_firm*-1", "a factor >= 0"},
+        {"shift:x", "expected rate:SIGNAL*FACTOR"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tt_run_result r = tt_run("synth --weeks 1 --drift '%s' -o '%s'",
+                                 cases[i].spec, tt_path("x.csv"));
+        if (r.status != 2 || !strstr(r.err, cases[i].msg))
+            fail_msg("%s: exit %d, '%s'", cases[i].spec, r.status, r.err);
+        tt_run_free(&r);
+    }
+    tt_run_result r = tt_run("synth --drift rate:base*2");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "need --weeks N"));
+    tt_run_free(&r);
+}
+
+/* report --monitor: one well-formed offline page, a chart per tier and
+ * the shares chart, every name from the document escaped. */
+static void test_report_monitor(void **state)
+{
+    (void)state;
+    const char *data = synth_prod("rep.csv", "--weeks 6 --weekly-rows 1000");
+    char json[1024], html[1024];
+    snprintf(json, sizeof json, "%s", tt_path("m.json"));
+    snprintf(html, sizeof html, "%s", tt_path("m.html"));
+    tt_run_result r = tt_run("monitor --rules " RULES " --data '%s' --since "
+                             "2026-01-05 --compare registry/tiers/v3.1.json "
+                             "--json '%s' >/dev/null", data, json);
+    assert_true(r.status == 0 || r.status == 1);
+    tt_run_free(&r);
+    /* A hostile name in the document must come out as text. */
+    char *text = tt_read(json, NULL);
+    cJSON *m = cJSON_Parse(text);
+    free(text);
+    cJSON_ReplaceItemInObject(m, "model_id",
+                              cJSON_CreateString("<script>alert(1)</script>"));
+    cJSON *tiers = cJSON_GetObjectItem(m, "tiers");
+    cJSON_ReplaceItemInArray(tiers, 0, cJSON_CreateString("T\"><b>x</b>"));
+    char *s = cJSON_Print(m);
+    tt_write("m2.json", s);
+    free(s);
+    cJSON_Delete(m);
+    r = tt_run("report --monitor '%s' -o '%s'", tt_path("m2.json"), html);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "xmllint --noout '%s'", html);
+    assert_int_equal(system(cmd), 0);
+    snprintf(cmd, sizeof cmd, "xmllint --xpath 'count(//*[local-name()=\"svg\"]/"
+             "*[local-name()=\"title\"])' '%s' > '%s'", html, tt_path("count"));
+    assert_int_equal(system(cmd), 0);
+    char *count = tt_read(tt_path("count"), NULL);
+    assert_int_equal(atoi(count), 8 + 1); /* eight tiers and the shares */
+    free(count);
+    char *page = tt_read(html, NULL);
+    assert_null(strstr(page, "<script"));
+    assert_null(strstr(page, "<b>x</b>"));
+    assert_non_null(strstr(page, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    assert_null(strstr(page, "src="));   /* nothing loaded from anywhere */
+    assert_null(strstr(page, "href="));
+    assert_null(strstr(page, "url("));
+    assert_non_null(strstr(page, "Two models on the same leads"));
+    free(page);
+    /* Not a monitor document: exit 2. */
+    r = tt_run("report --monitor registry/monitors/v3.2.json");
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "not a monitor result"));
+    tt_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -727,10 +936,14 @@ int main(void)
         cmocka_unit_test(test_gate_calibration_drift),
         cmocka_unit_test(test_gate_psi_volume_below),
         cmocka_unit_test(test_policy_errors),
+        cmocka_unit_test(test_summary_errors),
+        cmocka_unit_test(test_cli_usage),
         cmocka_unit_test(test_recalibrate),
         cmocka_unit_test(test_summary_equals_rows),
         cmocka_unit_test(test_compare_two_models),
         cmocka_unit_test(test_cli_alerts),
+        cmocka_unit_test(test_synth_weeks),
+        cmocka_unit_test(test_report_monitor),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -45,9 +45,12 @@ static void table_free(table *t)
 }
 
 /* A view as tiergate writes it (CSV), keyed by column key. */
+/* The rule set the views are checked with (relative to the source). */
+static const char *rules_path = "registry/tiers/v3.2.json";
+
 static void tiergate_view(table *t, const char *data, tg_view v, int key)
 {
-    tg_rules *r = tt_rules("registry/tiers/v3.2.json");
+    tg_rules *r = tt_rules(rules_path);
     char *buf = NULL;
     size_t len;
     FILE *m = open_memstream(&buf, &len);
@@ -156,7 +159,7 @@ static void assert_same_table(table *a, table *b, const char *what)
 
 static char *sql_of(tg_emit e)
 {
-    tg_rules *r = tt_rules("registry/tiers/v3.2.json");
+    tg_rules *r = tt_rules(rules_path);
     tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL};
     char *text = NULL;
     assert_tg_ok(tg_sql_generate(&text, r, e, &o, NULL));
@@ -169,6 +172,8 @@ static sqlite3 *scored_db(const char *data)
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
     tt_sqlite_load_table(db, data, "lead_scoring_features_pit");
+    /* Canaries: what the hostile rule set's text tries to drop. */
+    tt_sqlite_exec(db, "CREATE TABLE important (x); CREATE TABLE z (x);");
     for (int e = TG_EMIT_SCORING; e <= TG_EMIT_SGA_DASHBOARD; e++) {
         if (e == TG_EMIT_SALESFORCE_SYNC)
             continue; /* a query, not a table or view */
@@ -211,6 +216,10 @@ static void check_views(const char *data)
     assert_same_table(&a, &b, "Salesforce sync");
     table_free(&a);
     table_free(&b);
+    sqlite_view(&a, db, "SELECT name, name FROM sqlite_master WHERE name IN "
+                        "('important', 'z')", 0);
+    assert_int_equal(a.nrows, 2);
+    table_free(&a);
     sqlite3_close(db);
 }
 
@@ -231,9 +240,9 @@ static void test_sql_views_synthetic_sample(void **state)
     check_views(p);
 }
 
-static void test_sql_summary_equals_tally(void **state)
+/* The summary query's counts per (split, tier) equal the tally's. */
+static void check_summary(void)
 {
-    (void)state;
     const char *data = tt_src("tests/fixtures/boundary.csv");
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
@@ -242,7 +251,7 @@ static void test_sql_summary_equals_tally(void **state)
     sqlite3_stmt *st;
     assert_int_equal(sqlite3_prepare_v2(db, sql, -1, &st, NULL), SQLITE_OK);
     free(sql);
-    tg_rules *r = tt_rules("registry/tiers/v3.2.json");
+    tg_rules *r = tt_rules(rules_path);
     tg_tally t;
     tt_scan(&t, r, &data, 1, 1);
     uint64_t total = 0;
@@ -276,6 +285,97 @@ static void test_sql_summary_equals_tally(void **state)
     tg_tally_release(&t);
     tg_rules_free(r);
     sqlite3_close(db);
+}
+
+static void test_sql_summary_equals_tally(void **state)
+{
+    (void)state;
+    check_summary();
+}
+
+/*
+ * A rule set whose every free text tries to get out of its SQL comment
+ * or literal (a newline and WHEN 1=1, quotes, backslashes, backticks,
+ * end-of-comment, control characters): the SQLite dialect still gives
+ * every lead the tier and the texts tiergate gives it, the summary still
+ * counts what the tally counts, and the tables the text names survive.
+ */
+static void test_sql_hostile_text_stays_text(void **state)
+{
+    (void)state;
+    rules_path = "tests/fixtures/hostile/hostile_rules.json";
+    check_views(tt_src("tests/fixtures/boundary.csv"));
+    check_views(tt_src("tests/fixtures/synthetic_sample.csv"));
+    check_summary();
+    rules_path = "registry/tiers/v3.2.json";
+}
+
+/* Names that become SQL identifiers: a bad one is exit 2 naming its key. */
+static void test_sql_bad_identifiers_are_refused(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *args, *key;
+    } cases[] = {
+        {"--project 'p`; DROP TABLE z; --'", "--project"},
+        {"--project savvy-gtm-analytics --dataset 'ml`.x'", "--dataset"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        tt_run_result r = tt_run("sql --rules registry/tiers/v3.2.json %s",
+                                 cases[i].args);
+        assert_int_equal(r.status, 2);
+        assert_string_equal(r.out, "");
+        assert_non_null(strstr(r.err, cases[i].key));
+        tt_run_free(&r);
+    }
+    /* From the rule set's "tables", in every dialect. */
+    char *text = tt_read(tt_src("registry/tiers/v3.2.json"), NULL);
+    static const struct {
+        const char *from, *to, *key;
+        int bigquery_only;
+    } edits[] = {
+        {"\"savvy-gtm-analytics\"", "\"p`; DROP TABLE z; --\"",
+         "tables.project", 1},
+        {"\"ml_features\"", "\"ml features\"", "tables.dataset", 1},
+        {"\"lead_scores_v3\"", "\"x; DROP TABLE z\"", "tables.scores", 0},
+        {"\"lead_scoring_features_pit\"", "\"select\"", "tables.features", 0},
+        {"num_prior_firms", "current_user", "features[4].name", 0},
+    };
+    static const char *dialects[] = {"bigquery", "sqlite", "duckdb", "postgres"};
+    for (size_t i = 0; i < sizeof edits / sizeof *edits; i++) {
+        /* Every occurrence, so a renamed feature is renamed in the
+         * conditions too and only the SQL check can object. */
+        size_t fl = strlen(edits[i].from), tl = strlen(edits[i].to), n = 0;
+        for (const char *q = text; (q = strstr(q, edits[i].from)); q += fl)
+            n++;
+        assert_true(n > 0);
+        char *bad = malloc(strlen(text) + n * tl + 1), *w = bad;
+        const char *q = text, *at;
+        while ((at = strstr(q, edits[i].from))) {
+            memcpy(w, q, (size_t)(at - q));
+            w += at - q;
+            memcpy(w, edits[i].to, tl);
+            w += tl;
+            q = at + fl;
+        }
+        strcpy(w, q);
+        const char *p = tt_write("bad_ident.json", bad);
+        free(bad);
+        for (int d = 0; d < 4; d++) {
+            tt_run_result r = tt_run("sql --rules '%s' --dialect %s", p,
+                                     dialects[d]);
+            int want = edits[i].bigquery_only && d > 0 ? 0 : 2;
+            if (r.status != want)
+                fail_msg("%s in %s: exit %d, not %d\n%s", edits[i].key,
+                         dialects[d], r.status, want, r.err);
+            if (want == 2) {
+                assert_non_null(strstr(r.err, edits[i].key));
+                assert_string_equal(r.out, "");
+            }
+            tt_run_free(&r);
+        }
+    }
+    free(text);
 }
 
 /* `tiergate calibrate` agrees with phase_9_tier_calibration.sql. */
@@ -426,6 +526,8 @@ int main(void)
         cmocka_unit_test(test_sql_calibration_equals_calibrate),
         cmocka_unit_test(test_sql_conditions_keep_precedence),
         cmocka_unit_test(test_sql_check_on_repository),
+        cmocka_unit_test(test_sql_hostile_text_stays_text),
+        cmocka_unit_test(test_sql_bad_identifiers_are_refused),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

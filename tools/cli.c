@@ -11,10 +11,27 @@
 #include <string.h>
 #include <unistd.h>
 
+/* Text that may come from input, on a terminal: each line escaped
+ * (tg_esc_term), the line breaks and tabs of the message kept. */
+static void term_lines(FILE *f, const char *s)
+{
+    while (*s) {
+        size_t n = strcspn(s, "\n\t");
+        char *part = strndup(s, n);
+        tg_esc_term(f, part ? part : "");
+        free(part);
+        s += n;
+        if (*s)
+            fputc(*s++, f);
+    }
+}
+
 int cli_fail(const tg_error *err)
 {
     char buf[2048];
-    fprintf(stderr, "tiergate: %s\n", tg_error_format(err, buf, sizeof buf));
+    fputs("tiergate: ", stderr);
+    term_lines(stderr, tg_error_format(err, buf, sizeof buf));
+    fputc('\n', stderr);
     return tg_error_exit_code(err->code ? err->code : TG_EINTERNAL);
 }
 
@@ -32,12 +49,14 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 
 void cli_warn(const char *fmt, ...)
 {
+    char buf[4096];
     va_list ap;
-    fprintf(stderr, "tiergate: warning: ");
     va_start(ap, fmt);
-    vfprintf(stderr, fmt, ap);
+    vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fprintf(stderr, "\n");
+    fputs("tiergate: warning: ", stderr);
+    term_lines(stderr, buf); /* may quote a data row */
+    fputc('\n', stderr);
 }
 
 int cli_out_open(cli_out *o, const char *path)
@@ -241,9 +260,26 @@ int cli_write_file(const char *path, const char *text, size_t len)
 {
     tg_error err;
     tg_error_clear(&err);
+    if (strcmp(path, "-") == 0)
+        return len && fwrite(text, 1, len, stdout) != len ? EXIT_INTERNAL
+                                                          : EXIT_OK;
     if (tg_write_atomic(path, text, len, &err) != TG_OK)
         return cli_fail(&err);
     return EXIT_OK;
+}
+
+int cli_write_json(const char *path, const cJSON *doc)
+{
+    char *s = cJSON_Print(doc);
+    if (!s) {
+        fprintf(stderr, "tiergate: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    size_t n = strlen(s);
+    s[n] = '\n'; /* cJSON_Print's buffer ends in one NUL: write n + 1 */
+    int rc = cli_write_file(path, s, n + 1);
+    cJSON_free(s);
+    return rc;
 }
 
 int cli_color(FILE *stream)

@@ -151,8 +151,14 @@ const char *cli_subcommand(int argc, char **argv, const char *cmd,
 /** Print text to stdout and return 0 (for --help). */
 int cli_help(const char *text);
 
-/** Write text to path atomically; returns an exit code (0 or 3). */
+/**
+ * Write text to path ("-": standard output) atomically; returns an exit
+ * code (0, 2 for a path that cannot be an output, 3).
+ */
 int cli_write_file(const char *path, const char *text, size_t len);
+
+/** A JSON document, indented, to path ("-": standard output). */
+int cli_write_json(const char *path, const cJSON *doc);
 
 /** Whether to colour output on stream (a terminal, NO_COLOR unset). */
 int cli_color(FILE *stream);

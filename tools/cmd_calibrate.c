@@ -83,14 +83,7 @@ int cmd_calibrate(int argc, char **argv)
         r = cli_fail(&err);
         goto done;
     }
-    if (out_path && strcmp(out_path, "-") != 0) {
-        if (tg_json_write_atomic(doc, out_path, &err) != TG_OK)
-            r = cli_fail(&err);
-    } else {
-        char *s = cJSON_Print(doc);
-        printf("%s\n", s);
-        cJSON_free(s);
-    }
+    r = cli_write_json(out_path ? out_path : "-", doc);
 done:
     cJSON_Delete(doc);
     if (have_tally)

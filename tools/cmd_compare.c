@@ -15,8 +15,10 @@ static const char help[] =
     "in one pass over the same leads: Tier 1 lift and volume (every tier\n"
     "named TIER_1*), total priority volume and rate, coverage of best\n"
     "signals (the share of all conversions captured by priority tiers),\n"
-    "per-tier rate and lift, the brief's Expected Outcomes table (previous\n"
-    "value, expected, measured), the migration matrix (leads, labeled and\n"
+    "per-tier rate and lift; when the --to rule set has an\n"
+    "expected_outcomes block, its rows beside the measured values (the\n"
+    "value it quotes for the previous version, and which version that is;\n"
+    "the value it expects); the migration matrix (leads, labeled and\n"
     "conversions per old tier and new tier; its cells sum to the totals),\n"
     "and the population stability index of each model's tier shares\n"
     "between TRAIN and TEST.\n\n"
@@ -87,7 +89,8 @@ int cmd_compare(int argc, char **argv)
         goto done;
     }
     if (tg_rules_load(&from, from_path, &err) != TG_OK ||
-        tg_rules_load(&to, to_path, &err) != TG_OK) {
+        tg_rules_load(&to, to_path, &err) != TG_OK ||
+        tg_expected_outcomes_check(to, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
     }

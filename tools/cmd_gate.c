@@ -35,6 +35,7 @@ static const char help[] =
     "                       tier)\n"
     "  --html FILE          also write the HTML report (see `tiergate "
     "report`)\n"
+    "                       ('-' for any FILE: standard output)\n"
     "  -h, --help           this help\n";
 
 enum {

@@ -65,9 +65,11 @@ int cmd_lint(int argc, char **argv)
         static const char *sev[] = {"info", "warning", "error"};
         for (int i = 0; i < rep.n; i++) {
             const tg_lint_finding *f = &rep.findings[i];
-            printf("%s: %s%s%s [%s]\n", sev[f->severity],
+            printf("%s: %s%s", sev[f->severity],
                    f->tier >= 0 ? rules->tiers[f->tier].name : "",
-                   f->tier >= 0 ? ": " : "", f->message, f->code);
+                   f->tier >= 0 ? ": " : "");
+            tg_esc_term(stdout, f->message);
+            printf(" [%s]\n", f->code);
         }
         printf("%s: %d error%s, %d warning%s, %d info\n", rules->path,
                rep.errors, rep.errors == 1 ? "" : "s", rep.warnings,

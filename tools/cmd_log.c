@@ -5,43 +5,60 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "cli.h"
 #include "cmd.h"
 
 static const char help[] =
-    "usage: tiergate log append --rules FILE --result GATE.json [--log FILE]\n"
+    "usage: tiergate log append --result GATE.json [--rules FILE] [--log FILE]\n"
     "                           [--at TIME] [--duration SECONDS]\n"
+    "                           [--date-config FILE]\n"
     "       tiergate log list [--log FILE] [--format text|json]\n"
-    "       tiergate log verify [--log FILE]\n\n"
+    "       tiergate log verify [--log FILE] [--registry FILE]\n\n"
     "append writes the brief's step 10 entry (executed time, duration,\n"
     "status, what changed, files modified, the gate table, key metrics per\n"
     "tier, what we learned, next steps), linked through libgit2 to HEAD:\n"
-    "commit, branch, author, uncommitted changes, and the files changed\n"
-    "since the previous entry's commit. Appends take a lock and replace the\n"
-    "file atomically, so concurrent runs never interleave or lose entries.\n"
-    "list prints the entries (JSON: an array of their markers); verify\n"
-    "checks that no earlier entry was rewritten and that every logged commit\n"
-    "exists (exit 1 when not).\n\n"
+    "commit, branch, author, which inputs (rules, policy, date config) had\n"
+    "uncommitted changes or changed since the previous entry's commit, and\n"
+    "the tiergate version and date config SHA-256. --rules defaults to the\n"
+    "rule file the gate result names; a rule file whose SHA-256 differs\n"
+    "from the one the result records is refused (exit 2). Appends take the\n"
+    "registry's lock, then the log's, and replace the file atomically, so\n"
+    "concurrent runs never interleave or lose entries. list prints the\n"
+    "entries (JSON: an array of their markers); verify checks that no entry\n"
+    "was rewritten, edited or reordered, that every logged commit exists,\n"
+    "and that the log still holds the prefix each registry entry recorded\n"
+    "(so cutting entries off the end shows); exit 1 when not.\n\n"
     "  --log FILE        default EXECUTION_LOG.md\n"
+    "  --registry FILE   default registry/model_registry_v3.json (when present)\n"
+    "  --date-config F   append: default registry/date_config.json (when present)\n"
     "  -h, --help        this help\n";
 
-enum { OPT_LOG = 7000, OPT_RESULT2, OPT_AT2, OPT_DURATION };
+enum { OPT_LOG = 7000, OPT_RESULT2, OPT_AT2, OPT_DURATION, OPT_REGISTRY2,
+       OPT_DATE_CONFIG2 };
 
 int cmd_log(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"at", required_argument, NULL, OPT_AT2},
+        {"date-config", required_argument, NULL, OPT_DATE_CONFIG2},
         {"duration", required_argument, NULL, OPT_DURATION},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"log", required_argument, NULL, OPT_LOG},
+        {"registry", required_argument, NULL, OPT_REGISTRY2},
         {"result", required_argument, NULL, OPT_RESULT2},
         {"rules", required_argument, NULL, OPT_RULES},
         {NULL, 0, NULL, 0},
     };
     const char *path = "EXECUTION_LOG.md", *result_path = NULL,
-               *rules_path = NULL, *at = NULL;
+               *rules_path = NULL, *at = NULL,
+               *registry = "registry/model_registry_v3.json",
+               *date_config = "registry/date_config.json";
+    int open = 0, explicit_registry = 0;
+    tg_trail trail;
+    cJSON *reg = NULL;
     double duration = NAN;
     int fmt = FMT_TEXT, c, r = EXIT_OK;
     cJSON *result = NULL;
@@ -57,6 +74,8 @@ int cmd_log(int argc, char **argv)
         switch (c) {
         case 'h': r = cli_help(help); goto done;
         case OPT_LOG: path = optarg; break;
+        case OPT_REGISTRY2: registry = optarg; explicit_registry = 1; break;
+        case OPT_DATE_CONFIG2: date_config = optarg; break;
         case OPT_RESULT2: result_path = optarg; break;
         case OPT_RULES: rules_path = optarg; break;
         case OPT_AT2:
@@ -90,23 +109,71 @@ int cmd_log(int argc, char **argv)
         r = cli_usage("log", "unexpected argument '%s'", argv[optind]);
         goto done;
     }
+    if (strcmp(sub, "append") && strcmp(sub, "list") && strcmp(sub, "verify")) {
+        r = cli_usage("log", "unknown subcommand '%s' (append, list, verify)",
+                      sub);
+        goto done;
+    }
+    /* The registry is optional (a log may live on its own), unless named. */
+    if (!explicit_registry && access(registry, F_OK) != 0)
+        registry = NULL;
+    if (!strcmp(sub, "append") && !result_path) {
+        r = cli_usage("log", "append needs --result GATE.json");
+        goto done;
+    }
     if (!strcmp(sub, "append")) {
-        if (!rules_path || !result_path) {
-            r = cli_usage("log", "append needs --rules FILE and --result "
-                                 "GATE.json");
+        /* The rule file the result names, unless given; either way its
+         * SHA-256 must be the one the result records. */
+        if (tg_result_load(&result, result_path, NULL, &err) != TG_OK) {
+            r = cli_fail(&err);
+            goto done;
+        }
+        if (!rules_path)
+            rules_path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetObjectItemCaseSensitive(result, "provenance"),
+                "rules_file"));
+        if (!rules_path) {
+            r = cli_usage("log", "%s names no rule file "
+                                 "(provenance.rules_file): give --rules FILE",
+                          result_path);
             goto done;
         }
         if (tg_rules_load(&rules, rules_path, &err) != TG_OK ||
-            tg_result_load(&result, result_path, rules, &err) != TG_OK) {
+            tg_result_matches(result, result_path, rules, &err) != TG_OK) {
             r = cli_fail(&err);
             goto done;
         }
-        tg_log_append_options lo = {result, rules, at, duration, ".", NULL, 0};
+    }
+    if (tg_trail_open(&trail, registry, path, NULL, 0, &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    open = 1;
+    if (!strcmp(sub, "append")) {
+        const char *policy = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(result, "provenance"), "policy_file"));
+        char dsha[65];
+        tg_error ignored;
+        int have_dc = tg_sha256_file(date_config, dsha, &ignored) == TG_OK;
+        const char *inputs[3];
+        int ninputs = 0;
+        inputs[ninputs++] = rules_path;
+        if (policy)
+            inputs[ninputs++] = policy;
+        if (have_dc)
+            inputs[ninputs++] = date_config;
+        tg_log_append_options lo = {result, rules, at, duration, ".", NULL, 0,
+                                    inputs, ninputs, have_dc ? dsha : NULL,
+                                    NULL};
         if (tg_log_append(path, &lo, &err) != TG_OK)
             r = cli_fail(&err);
         else
-            printf("%s: appended %s (%s)\n", path, rules->model_version,
+        {
+            char v[160];
+            printf("%s: appended %s (%s)\n", path,
+                   tg_esc_term_buf(rules->model_version, v, sizeof v),
                    cJSON_GetStringValue(cJSON_GetObjectItem(result, "status")));
+        }
     } else if (!strcmp(sub, "list")) {
         char *text = NULL;
         size_t len;
@@ -123,14 +190,22 @@ int cmd_log(int argc, char **argv)
             cJSON_AddNumberToObject(m, "line", (double)log.entries[i].line);
             cJSON_AddItemToArray(arr, m);
             if (fmt == FMT_TEXT) {
+                /* The log is a file anyone may have edited. */
                 const char *cm =
                     cJSON_GetStringValue(cJSON_GetObjectItem(m, "commit"));
+                char a[64], b[160], st[64], e[64];
                 printf(
                     "%3d  %-20s %-8s %-22s commit %.12s  line %ld\n", i + 1,
-                    cJSON_GetStringValue(cJSON_GetObjectItem(m, "executed_at")),
-                    cJSON_GetStringValue(cJSON_GetObjectItem(m, "version")),
-                    cJSON_GetStringValue(cJSON_GetObjectItem(m, "status")),
-                    cm ? cm : "(none)", log.entries[i].line);
+                    tg_esc_term_buf(cJSON_GetStringValue(cJSON_GetObjectItem(
+                                        m, "executed_at")), a, sizeof a),
+                    tg_esc_term_buf(cJSON_GetStringValue(
+                                        cJSON_GetObjectItem(m, "version")),
+                                    b, sizeof b),
+                    tg_esc_term_buf(cJSON_GetStringValue(
+                                        cJSON_GetObjectItem(m, "status")),
+                                    st, sizeof st),
+                    tg_esc_term_buf(cm ? cm : "(none)", e, sizeof e),
+                    log.entries[i].line);
             }
         }
         if (fmt == FMT_JSON) {
@@ -146,7 +221,8 @@ int cmd_log(int argc, char **argv)
     } else if (!strcmp(sub, "verify")) {
         char **problems = NULL;
         int n = 0, entries = 0;
-        if (tg_log_verify(path, ".", &problems, &n, &entries, &err) != TG_OK) {
+        if ((registry && tg_registry_load(&reg, registry, &err) != TG_OK) ||
+            tg_log_verify(path, ".", reg, &problems, &n, &entries, &err) != TG_OK) {
             r = cli_fail(&err);
             goto done;
         }
@@ -159,11 +235,11 @@ int cmd_log(int argc, char **argv)
             r = EXIT_GATE;
         else
             printf("%s: %d entries verified\n", path, entries);
-    } else {
-        r = cli_usage("log", "unknown subcommand '%s' (append, list, verify)",
-                      sub);
     }
 done:
+    if (open)
+        tg_trail_close(&trail);
+    cJSON_Delete(reg);
     cJSON_Delete(result);
     tg_rules_free(rules);
     return cli_flush_stdout(r);

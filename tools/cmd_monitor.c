@@ -312,9 +312,13 @@ int cmd_monitor(int argc, char **argv)
     if (!o.policy) {
         snprintf(def_policy, sizeof def_policy, "registry/monitors/%s.json",
                  rules->model_version);
-        if (strchr(rules->model_version, '/') || access(def_policy, R_OK) != 0) {
+        /* The version names the file only when it is a plain name
+         * (tg_path_name_ok: no '/', no ".."). */
+        if (!tg_path_name_ok(rules->model_version) ||
+            access(def_policy, R_OK) != 0) {
+            char shown[400];
             r = cli_usage("monitor", "--policy FILE is required (no %s)",
-                          def_policy);
+                          tg_esc_term_buf(def_policy, shown, sizeof shown));
             goto done;
         }
         o.policy = def_policy;
@@ -386,8 +390,7 @@ int cmd_monitor(int argc, char **argv)
             r = cli_fail(&err);
             goto done;
         }
-        if (tg_json_write_atomic(j, o.out, &err) != TG_OK)
-            r = cli_fail(&err);
+        r = cli_write_json(o.out, j);
         cJSON_Delete(j);
         goto done;
     }

@@ -148,11 +148,15 @@ int cmd_preview(int argc, char **argv)
     }
     case FMT_MARKDOWN: tg_render_preview_markdown(o.f, st, n); break;
     case FMT_CSV: tg_render_preview_csv(o.f, st, n); break;
-    default:
-        fprintf(o.f, "%s (%s) · %s\n", rules->model_id, rules->model_version,
-                rules->path);
+    default: {
+        char a[160], b[160], p[300];
+        fprintf(o.f, "%s (%s) · %s\n",
+                tg_esc_term_buf(rules->model_id, a, sizeof a),
+                tg_esc_term_buf(rules->model_version, b, sizeof b),
+                tg_esc_term_buf(rules->path, p, sizeof p));
         tg_render_preview_text(o.f, st, n);
         break;
+    }
     }
     r = cli_out_close(&o);
 done:

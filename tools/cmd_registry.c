@@ -1,7 +1,8 @@
 /*
- * tiergate registry show | update | verify: the model registry of the
- * brief's step 7 (registry/model_registry_v3.json).
+ * tiergate registry show | update | promote | rollback | verify: the
+ * model registry as a lifecycle (registry/model_registry_v3.json).
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -12,22 +13,32 @@
 static const char help[] =
     "usage: tiergate registry show [--registry FILE] [--format text|json]\n"
     "       tiergate registry update --rules FILE --result GATE.json\n"
-    "                                [--registry FILE] [--date YYYY-MM-DD]\n"
-    "                                [--force --reason TEXT] [--dry-run]\n"
+    "                                [--reports DIR] [--date YYYY-MM-DD]\n"
+    "                                [--reason TEXT] [--dry-run]\n"
+    "       tiergate registry promote VERSION [--force --reason TEXT]\n"
+    "       tiergate registry rollback [--to VERSION] [--reason TEXT]\n"
+    "                                  [--force]\n"
     "       tiergate registry verify [--registry FILE]\n\n"
-    "show prints the current entry; verify checks the file (exit 2 when it\n"
-    "is not valid JSON or lacks required keys) and that the commit its\n"
-    "validation names exists. update writes the brief's step 7 entry from\n"
-    "the rule set and a gate result (what `gate --json` wrote): model_version\n"
-    "v3.2-updated-YYYYMMDD, changes, expected performance, training data\n"
-    "measured from the result, tables, the validation (gate status, policy\n"
-    "SHA-256, per-gate results, commit); the replaced entry moves into\n"
-    "history; keys tiergate does not know are kept. status becomes\n"
-    "production only when no blocking gate failed, otherwise rejected,\n"
-    "unless --force --reason TEXT (recorded). The file is replaced\n"
-    "atomically; a corrupt registry is an error and stays untouched.\n\n"
+    "Versions move through stages: candidate, production, archived,\n"
+    "rejected; exactly one is production. update registers a candidate\n"
+    "from the rule set and a gate result (what `gate --json` wrote); a\n"
+    "result that FAILED is recorded as rejected and production does not\n"
+    "move. The gate result is copied, as evidence that is never\n"
+    "overwritten, to <reports>/<model version>/<run id>/gate.json and\n"
+    "cited with its SHA-256; measured performance and training data come\n"
+    "from it. promote makes a version production (the old one is\n"
+    "archived) when its gate result passed, or with --force --reason.\n"
+    "rollback returns production to the version before it (or --to one\n"
+    "that is archived). Every move is recorded in history with the UTC\n"
+    "time, the git author, HEAD and the reason. show prints production,\n"
+    "candidates and history. verify checks meaning, not only shape:\n"
+    "evidence hashes, gate status, numbers against the evidence, the\n"
+    "rules' SHA-256 against the commit, stages against the history, and\n"
+    "that history and versions only grew since HEAD; exit 1 naming each\n"
+    "problem's JSON key.\n\n"
     "  --registry FILE   default registry/model_registry_v3.json\n"
-    "  --dry-run         update: print the new registry, write nothing\n"
+    "  --reports DIR     update: where evidence goes (default reports)\n"
+    "  --dry-run         update: print the new entry, write nothing\n"
     "  -h, --help        this help\n";
 
 enum {
@@ -36,37 +47,136 @@ enum {
     OPT_DATE,
     OPT_FORCE,
     OPT_REASON,
-    OPT_DRY_RUN
+    OPT_DRY_RUN,
+    OPT_TO,
+    OPT_REPORTS
 };
+
+static const char *s_of(const cJSON *o, const char *k)
+{
+    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+    return s ? s : "-";
+}
+
+/* One line of text from the registry, which may hold anything: control
+ * characters are shown escaped, never sent to the terminal. */
+static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+static void out(const char *fmt, ...)
+{
+    char buf[4096];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    tg_esc_term(stdout, buf);
+    putchar('\n');
+}
+
+static void show_entry(const cJSON *e)
+{
+    const cJSON *val = cJSON_GetObjectItemCaseSensitive(e, "validation");
+    out("  %-28s %-10s gate %-21s created %s%s", s_of(e, "model_version"),
+           s_of(e, "status"), val ? s_of(val, "gate_status") : "(imported)",
+           s_of(e, "created_date"),
+           cJSON_GetObjectItemCaseSensitive(e, "imported") ? "  imported" : "");
+}
 
 static int show(const cJSON *doc, int json)
 {
+    const cJSON *vs = cJSON_GetObjectItemCaseSensitive(doc, "versions");
+    const cJSON *prod = tg_registry_production(doc);
     if (json) {
-        char *s = cJSON_Print(doc);
+        cJSON *o = cJSON_CreateObject();
+        cJSON_AddItemToObject(o, "production", prod ? cJSON_Duplicate(prod, 1)
+                                                    : cJSON_CreateNull());
+        static const char *stages[] = {"candidate", "archived", "rejected"};
+        static const char *keys[] = {"candidates", "archived", "rejected"};
+        for (int s = 0; s < 3; s++) {
+            cJSON *arr = cJSON_AddArrayToObject(o, keys[s]);
+            const cJSON *e;
+            cJSON_ArrayForEach(e, vs)
+                if (!strcmp(s_of(e, "status"), stages[s]))
+                    cJSON_AddItemToArray(arr, cJSON_Duplicate(e, 1));
+        }
+        cJSON_AddItemToObject(o, "history",
+                              cJSON_Duplicate(cJSON_GetObjectItemCaseSensitive(
+                                                  doc, "history"), 1));
+        char *s = cJSON_Print(o);
         printf("%s\n", s);
         cJSON_free(s);
+        cJSON_Delete(o);
         return EXIT_OK;
     }
-    static const char *keys[] = {"model_id", "model_version", "model_type",
-                                 "status",   "created_date",  "updated_date"};
-    for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
-        const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(doc, keys[k]));
-        printf("%-14s %s\n", keys[k], v ? v : "-");
+    out("production");
+    if (prod) {
+        show_entry(prod);
+        const cJSON *td = cJSON_GetObjectItemCaseSensitive(prod, "training_data");
+        if (td) {
+            const cJSON *tl = cJSON_GetObjectItemCaseSensitive(td, "total_leads");
+            out("    training %s to %s, %.0f leads, baseline %s",
+                s_of(td, "start_date"), s_of(td, "end_date"),
+                cJSON_IsNumber(tl) ? tl->valuedouble : 0,
+                s_of(td, "baseline_conversion"));
+        }
+    } else {
+        out("  (none)");
     }
-    const cJSON *td = cJSON_GetObjectItem(doc, "training_data");
-    if (td) {
-        char *s = cJSON_PrintUnformatted(td);
-        printf("%-14s %s\n", "training_data", s);
-        cJSON_free(s);
+    static const char *stages[] = {"candidate", "rejected", "archived"};
+    static const char *titles[] = {"candidates", "rejected", "archived"};
+    for (int s = 0; s < 3; s++) {
+        out("%s", titles[s]);
+        int any = 0;
+        const cJSON *e;
+        cJSON_ArrayForEach(e, vs)
+            if (!strcmp(s_of(e, "status"), stages[s])) {
+                show_entry(e);
+                any = 1;
+            }
+        if (!any)
+            out("  (none)");
     }
-    const cJSON *v = cJSON_GetObjectItem(doc, "validation");
-    if (v)
-        printf("%-14s %s (commit %s)\n", "validation",
-               cJSON_GetStringValue(cJSON_GetObjectItem(v, "gate_status")),
-               cJSON_GetStringValue(cJSON_GetObjectItem(v, "commit")));
-    printf("%-14s %d earlier version(s)\n", "history",
-           cJSON_GetArraySize(cJSON_GetObjectItem(doc, "history")));
+    out("history");
+    const cJSON *t;
+    cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "history"))
+    {
+        const cJSON *from = cJSON_GetObjectItemCaseSensitive(t, "from");
+        const cJSON *reason = cJSON_GetObjectItemCaseSensitive(t, "reason");
+        out("  %s  %-8s %s: %s -> %s", s_of(t, "at"), s_of(t, "action"),
+            s_of(t, "version"),
+            cJSON_IsString(from) ? from->valuestring : "(new)", s_of(t, "to"));
+        out("      by %s, commit %.12s%s%s%s", s_of(t, "author"),
+            *s_of(t, "commit") ? s_of(t, "commit") : "(none)",
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "forced"))
+                ? ", FORCED" : "",
+            cJSON_IsString(reason) ? ": " : "",
+            cJSON_IsString(reason) ? reason->valuestring : "");
+    }
     return EXIT_OK;
+}
+
+/* The gate result, copied byte for byte into its own evidence folder. */
+static int copy_evidence(cJSON **cite, char *run_id, const char *reports,
+                         const char *version, const char *result_path,
+                         const cJSON *result, tg_error *err)
+{
+    char *bytes = NULL, dir[4400], now[32];
+    size_t len = 0;
+    int rc = tg_read_file(&bytes, &len, result_path, 64u << 20, err);
+    if (rc)
+        return rc;
+    const char *dsha = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(result, "provenance"), "data_sha256"));
+    char id[96];
+    tg_run_id(id, tg_now_iso(now), dsha);
+    tg_evidence_file f = {"gate.json", bytes, len};
+    rc = tg_evidence_write(dir, sizeof dir, reports, version, id, &f, 1, err);
+    if (rc == TG_OK) {
+        *cite = tg_evidence_cite(dir, &f, 1);
+        const char *slash = strrchr(dir, '/');
+        snprintf(run_id, 96, "%.95s", slash ? slash + 1 : dir);
+    }
+    free(bytes);
+    return rc;
 }
 
 int cmd_registry(int argc, char **argv)
@@ -79,20 +189,24 @@ int cmd_registry(int argc, char **argv)
         {"help", no_argument, NULL, 'h'},
         {"reason", required_argument, NULL, OPT_REASON},
         {"registry", required_argument, NULL, OPT_REGISTRY},
+        {"reports", required_argument, NULL, OPT_REPORTS},
         {"result", required_argument, NULL, OPT_RESULT},
         {"rules", required_argument, NULL, OPT_RULES},
+        {"to", required_argument, NULL, OPT_TO},
         {NULL, 0, NULL, 0},
     };
     const char *path = "registry/model_registry_v3.json", *result_path = NULL,
-               *rules_path = NULL;
-    tg_registry_update_options uo = {NULL, NULL, 0, NULL};
-    int fmt = FMT_TEXT, c, r = EXIT_OK, dry = 0;
-    cJSON *doc = NULL, *result = NULL, *updated = NULL;
+               *rules_path = NULL, *date = NULL, *reason = NULL, *to = NULL,
+               *reports = "reports", *version = NULL;
+    int fmt = FMT_TEXT, c, r = EXIT_OK, dry = 0, force = 0, open = 0;
+    cJSON *doc = NULL, *result = NULL, *cite = NULL;
     tg_rules *rules = NULL;
+    tg_trail trail;
     tg_error err;
     tg_error_clear(&err);
     const char *sub = cli_subcommand(argc, argv, "registry", help,
-                                     "show, update, verify", &r);
+                                     "show, update, promote, rollback, verify",
+                                     &r);
     if (!sub)
         return r;
     optind = 2;
@@ -102,10 +216,12 @@ int cmd_registry(int argc, char **argv)
         case OPT_REGISTRY: path = optarg; break;
         case OPT_RESULT: result_path = optarg; break;
         case OPT_RULES: rules_path = optarg; break;
-        case OPT_DATE: uo.date = optarg; break;
-        case OPT_FORCE: uo.force = 1; break;
-        case OPT_REASON: uo.reason = optarg; break;
+        case OPT_DATE: date = optarg; break;
+        case OPT_FORCE: force = 1; break;
+        case OPT_REASON: reason = optarg; break;
         case OPT_DRY_RUN: dry = 1; break;
+        case OPT_TO: to = optarg; break;
+        case OPT_REPORTS: reports = optarg; break;
         case 'f':
             if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
                                                     FMT_BIT(FMT_JSON))) < 0) {
@@ -116,46 +232,36 @@ int cmd_registry(int argc, char **argv)
         default: r = cli_usage("registry", "bad option"); goto done;
         }
     }
+    int promote = !strcmp(sub, "promote");
+    if (promote && optind < argc)
+        version = argv[optind++];
     if (optind < argc) {
         r = cli_usage("registry", "unexpected argument '%s'", argv[optind]);
         goto done;
     }
-    if (strcmp(sub, "show") && strcmp(sub, "update") && strcmp(sub, "verify")) {
-        r = cli_usage("registry",
-                      "unknown subcommand '%s' (show, update, "
-                      "verify)",
-                      sub);
+    if (strcmp(sub, "show") && strcmp(sub, "update") && strcmp(sub, "verify") &&
+        !promote && strcmp(sub, "rollback")) {
+        r = cli_usage("registry", "unknown subcommand '%s' (show, update, "
+                                  "promote, rollback, verify)", sub);
         goto done;
     }
-    if (tg_registry_load(&doc, path, &err) != TG_OK) {
-        r = cli_fail(&err);
+    if (promote && !version) {
+        r = cli_usage("registry", "promote needs the VERSION to promote");
         goto done;
     }
-    if (!strcmp(sub, "show")) {
-        r = show(doc, fmt == FMT_JSON);
-    } else if (!strcmp(sub, "verify")) {
-        const char *commit = cJSON_GetStringValue(cJSON_GetObjectItem(
-            cJSON_GetObjectItem(doc, "validation"), "commit"));
-        if (commit && *commit) {
-            int exists = 0;
-            if (tg_git_commit_exists(".", commit, &exists, &err) != TG_OK) {
-                r = cli_fail(&err);
-                goto done;
-            }
-            if (!exists) {
-                fprintf(stderr,
-                        "tiergate: %s: the validation's commit %s "
-                        "does not exist in this repository\n",
-                        path, commit);
-                r = EXIT_GATE;
-                goto done;
-            }
-        }
-        printf("%s: valid (%s, %s, %d earlier version(s))\n", path,
-               cJSON_GetStringValue(cJSON_GetObjectItem(doc, "model_version")),
-               cJSON_GetStringValue(cJSON_GetObjectItem(doc, "status")),
-               cJSON_GetArraySize(cJSON_GetObjectItem(doc, "history")));
-    } else {
+    if (force && (!reason || !*reason)) {
+        r = cli_usage("registry", "--force needs --reason TEXT, which is "
+                                  "recorded");
+        goto done;
+    }
+    if (force && !strcmp(sub, "update")) {
+        r = cli_usage("registry", "update only registers a candidate; "
+                                  "`registry promote VERSION --force --reason "
+                                  "TEXT` overrides a gate");
+        goto done;
+    }
+    int update = !strcmp(sub, "update");
+    if (update) {
         if (!rules_path || !result_path) {
             r = cli_usage("registry", "update needs --rules FILE and --result "
                                       "GATE.json");
@@ -166,35 +272,104 @@ int cmd_registry(int argc, char **argv)
             r = cli_fail(&err);
             goto done;
         }
-        tg_git_facts git;
-        if (tg_git_facts_get(&git, ".", NULL, &err) != TG_OK) {
+    }
+
+    /* Locked from the read to the write; a dead run's transaction is
+     * completed first. */
+    if (tg_trail_open(&trail, path, NULL, NULL, 0, &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    open = 1;
+    if (tg_registry_load(&doc, path, &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    if (!strcmp(sub, "show")) {
+        tg_trail_close(&trail);
+        open = 0;
+        r = show(doc, fmt == FMT_JSON);
+        goto done;
+    }
+    if (!strcmp(sub, "verify")) {
+        char **problems = NULL;
+        int n = 0;
+        if (tg_registry_verify(doc, path, ".", &problems, &n, &err) != TG_OK) {
             r = cli_fail(&err);
             goto done;
         }
-        uo.commit = git.has_head ? git.commit : "";
-        int rc = tg_registry_update(&updated, doc, rules, result, result_path,
-                                    &uo, &err);
-        tg_git_facts_release(&git);
-        if (rc != TG_OK) {
-            r = cli_fail(&err);
-            goto done;
+        for (int i = 0; i < n; i++) {
+            fprintf(stderr, "tiergate: %s: ", path);
+            tg_esc_term(stderr, problems[i]);
+            fputc('\n', stderr);
+            free(problems[i]);
         }
-        if (dry) {
-            r = show(updated, 1);
-        } else if (tg_json_write_atomic(updated, path, &err) != TG_OK) {
-            r = cli_fail(&err);
+        free(problems);
+        if (n) {
+            r = EXIT_GATE;
         } else {
-            printf(
-                "%s: %s, status %s\n", path,
-                cJSON_GetStringValue(
-                    cJSON_GetObjectItem(updated, "model_version")),
-                cJSON_GetStringValue(cJSON_GetObjectItem(updated, "status")));
+            const cJSON *p = tg_registry_production(doc);
+            out("%s: verified (production %s, %d versions, %d transitions)",
+                path, p ? s_of(p, "model_version") : "none",
+                   cJSON_GetArraySize(cJSON_GetObjectItem(doc, "versions")),
+                   cJSON_GetArraySize(cJSON_GetObjectItem(doc, "history")));
         }
+        goto done;
+    }
+
+    tg_git_facts git;
+    if (tg_git_facts_get(&git, ".", NULL, &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    char author[512], rel[4096];
+    tg_git_whoami(".", author, sizeof author);
+    tg_transition_info ti = {NULL, author, git.has_head ? git.commit : "",
+                             reason, force};
+    int rc;
+    const char *added = NULL;
+    if (update) {
+        char run_id[96] = "";
+        if (!dry && (rc = copy_evidence(&cite, run_id, reports,
+                                        rules->model_version, result_path,
+                                        result, &err)) != TG_OK) {
+            tg_git_facts_release(&git);
+            r = cli_fail(&err);
+            goto done;
+        }
+        if (tg_git_relpath(".", rules_path, rel, sizeof rel) != 0)
+            snprintf(rel, sizeof rel, "%s", rules_path);
+        tg_entry_options eo = {date, ti.commit, rel, run_id, cite, NULL};
+        rc = tg_registry_add(doc, rules, result, &eo, &ti, &added, &err);
+    } else if (promote) {
+        rc = tg_registry_promote(doc, version, &ti, &err);
+    } else {
+        rc = tg_registry_rollback(doc, to, &ti, &err);
+    }
+    tg_git_facts_release(&git);
+    if (rc != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    if (dry) {
+        char *s = cJSON_Print(tg_registry_find(doc, added, NULL));
+        printf("%s\n", s);
+        cJSON_free(s);
+    } else if (tg_registry_save(doc, path, &err) != TG_OK) {
+        r = cli_fail(&err);
+    } else if (update) {
+        const cJSON *e = tg_registry_find(doc, added, NULL);
+        out("%s: registered %s as %s (production: %s)", path, added,
+               s_of(e, "status"), s_of(doc, "production"));
+    } else {
+        out("%s: production is now %s", path, s_of(doc, "production"));
     }
 done:
+    if (open)
+        tg_trail_close(&trail);
     cJSON_Delete(doc);
     cJSON_Delete(result);
-    cJSON_Delete(updated);
+    cJSON_Delete(cite);
     tg_rules_free(rules);
     return cli_flush_stdout(r);
 }

@@ -15,19 +15,25 @@ static const char help[] =
     "                        [--log FILE] [--sql-dir DIR] [--calibration "
     "FILE]\n"
     "                        [--date YYYY-MM-DD] [--at TIME]\n\n"
-    "Check the schema, preview and gate. When the gates pass (perhaps with\n"
-    "warnings): write the calibration (step 9), regenerate sql/ (steps\n"
-    "3-6), update the registry (step 7), write the gate report\n"
-    "(reports/<version>/gate.json, gate.md, junit.xml) and append the log\n"
-    "(step 10). When a blocking gate fails: write the report and a FAILED\n"
-    "log entry, leave registry and calibration alone, exit 1. Every file it\n"
-    "will update is checked first: a corrupt registry or log stops it with\n"
-    "exit 2 and nothing written.\n\n" CLI_DATA_HELP
+    "Check the schema, preview and gate; write the gate report (gate.json,\n"
+    "gate.md, junit.xml, report.html) into a new evidence folder\n"
+    "reports/<version>/<run id>/ (never reused). When the gates pass\n"
+    "(perhaps with warnings): write the calibration (step 9), regenerate\n"
+    "sql/ (steps 3-6), register the version and promote it to production\n"
+    "(step 7), append the log (step 10). When a blocking gate fails: the\n"
+    "version is recorded as rejected (production does not move), a FAILED\n"
+    "log entry is appended, the calibration and sql/ stay, exit 1.\n"
+    "Calibration, SQL, registry and log are replaced as one transaction: a\n"
+    "run killed at any point leaves all of them old or, once the next\n"
+    "tiergate command has completed it, all new. Every file it will update\n"
+    "is checked first: a corrupt registry or log stops it with exit 2 and\n"
+    "nothing written.\n\n" CLI_DATA_HELP
     "  --policy FILE        gate policy (JSON)\n"
     "  --dry-run            write nothing; print what would change\n"
-    "  --tag                create the annotated tag <model_id> on HEAD\n"
-    "                       (refused when the tree has uncommitted changes;\n"
-    "                       checked before anything is written)\n"
+    "  --tag                create the annotated tag <model_id> on HEAD, its\n"
+    "                       message holding the log's SHA-256 through this\n"
+    "                       release's entry (refused when the tree has\n"
+    "                       uncommitted changes; checked before any write)\n"
     "  --reports DIR        default reports\n"
     "  --registry FILE      default registry/model_registry_v3.json\n"
     "  --log FILE           default EXECUTION_LOG.md\n"
@@ -136,8 +142,11 @@ int cmd_release(int argc, char **argv)
     if (rep.have_gate)
         tg_render_gate_text(stdout, &rep.gate, cli_color(stdout));
     printf("\n%s:\n", ro.dry_run ? "dry run, nothing written" : "release");
-    for (int i = 0; i < rep.nactions; i++)
-        printf("  %s\n", rep.actions[i]);
+    for (int i = 0; i < rep.nactions; i++) {
+        fputs("  ", stdout);
+        tg_esc_term(stdout, rep.actions[i]);
+        putchar('\n');
+    }
     if (rc != TG_OK)
         r = cli_fail(&err);
     else

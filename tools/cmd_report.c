@@ -10,7 +10,8 @@
 
 static const char help[] =
     "usage: tiergate report --from GATE.json [--compare COMPARE.json]\n"
-    "                       [--format html|markdown] [-o FILE]\n\n"
+    "                       [--format html|markdown] [-o FILE]\n"
+    "       tiergate report --monitor MONITOR.json [-o FILE]\n\n"
     "Render a gate result (what `gate --json` writes) for reviewers: one\n"
     "HTML file that opens offline (inline SVG charts, no scripts, fonts or\n"
     "network): the overall status as a banner, the gates table, conversion\n"
@@ -23,11 +24,45 @@ static const char help[] =
     "same content without charts, for a pull-request comment.\n\n"
     "  --from FILE          the gate result (JSON)\n"
     "  --compare FILE       a comparison (JSON) to include\n"
+    "  --monitor FILE       instead of --from: the monitor page of what\n"
+    "                       `monitor --json` writes: rate per tier per window\n"
+    "                       with its interval and the calibration band, tier\n"
+    "                       shares per window (stacked) with PSI, the alerts\n"
     "  --format FMT         html (default) or markdown\n"
     "  -o FILE              write to FILE (replaced atomically)\n"
     "  -h, --help           this help\n";
 
-enum { OPT_FROM = 9000, OPT_COMPARE };
+enum { OPT_FROM = 9000, OPT_COMPARE, OPT_MONITOR };
+
+/* The monitor page from a monitor document, checked for its shape. */
+static int monitor_page(const char *path, const char *out_path, int fmt)
+{
+    if (fmt != FMT_HTML)
+        return cli_usage("report", "--monitor renders HTML; for Markdown run "
+                                   "`tiergate monitor --format markdown`");
+    tg_error err;
+    tg_error_clear(&err);
+    cJSON *m = NULL;
+    if (tg_json_load(&m, path, &err) != TG_OK)
+        return cli_fail(&err);
+    const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(m, "kind"));
+    if (!kind || strcmp(kind, "tiergate-monitor") != 0 ||
+        !cJSON_IsArray(cJSON_GetObjectItem(m, "windows")) ||
+        !cJSON_IsArray(cJSON_GetObjectItem(m, "tiers"))) {
+        fprintf(stderr, "tiergate: %s: key 'kind': not a monitor result (what "
+                        "`tiergate monitor --json` writes)\n", path);
+        cJSON_Delete(m);
+        return EXIT_USAGE;
+    }
+    cli_out o;
+    int r = cli_out_open(&o, out_path);
+    if (r == EXIT_OK) {
+        tg_report_monitor_html(o.f, m);
+        r = cli_out_close(&o);
+    }
+    cJSON_Delete(m);
+    return r;
+}
 
 int cmd_report(int argc, char **argv)
 {
@@ -36,10 +71,12 @@ int cmd_report(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"from", required_argument, NULL, OPT_FROM},
         {"help", no_argument, NULL, 'h'},
+        {"monitor", required_argument, NULL, OPT_MONITOR},
         {"output", required_argument, NULL, 'o'},
         {NULL, 0, NULL, 0},
     };
-    const char *from = NULL, *compare_path = NULL, *out_path = NULL;
+    const char *from = NULL, *compare_path = NULL, *out_path = NULL,
+               *monitor = NULL;
     int fmt = FMT_HTML, c, r = EXIT_OK;
     cJSON *gate = NULL, *compare = NULL;
     tg_error err;
@@ -51,6 +88,7 @@ int cmd_report(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case OPT_FROM: from = optarg; break;
         case OPT_COMPARE: compare_path = optarg; break;
+        case OPT_MONITOR: monitor = optarg; break;
         case 'f':
             if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_HTML) |
                                                     FMT_BIT(FMT_MARKDOWN))) < 0)
@@ -64,8 +102,14 @@ int cmd_report(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("report", "unexpected argument '%s'", argv[optind]);
+    if (monitor && (from || compare_path))
+        return cli_usage("report", "--monitor makes its own page: give it "
+                                   "without --from and --compare");
+    if (monitor)
+        return cli_flush_stdout(monitor_page(monitor, out_path, fmt));
     if (!from)
-        return cli_usage("report", "--from GATE.json is required");
+        return cli_usage("report", "--from GATE.json (or --monitor "
+                                   "MONITOR.json) is required");
     if (tg_result_load(&gate, from, NULL, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
@@ -76,7 +120,7 @@ int cmd_report(int argc, char **argv)
             goto done;
         }
         if (!cJSON_GetObjectItem(compare, "migration") ||
-            !cJSON_GetObjectItem(compare, "expected_outcomes")) {
+            !cJSON_GetObjectItem(compare, "metrics")) {
             fprintf(stderr,
                     "tiergate: %s: not a comparison (what `tiergate "
                     "compare --format json` writes)\n",

@@ -3,6 +3,8 @@
  * cmd_<name>.c and returns the process exit code.
  */
 #include <gsl/gsl_errno.h>
+#include <signal.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -29,7 +31,7 @@ const tg_cmd tg_commands[] = {
     {"preview", cmd_preview,
      "tier distribution, rates, lift and intervals per split (step 2)"},
     {"registry", cmd_registry,
-     "the model registry: show, update, verify (step 7)"},
+     "the model registry: show, update, promote, rollback, verify (step 7)"},
     {"release", cmd_release,
      "steps 1-10 in one run: schema, gates, calibration, SQL, registry, "
      "reports, log"},
@@ -70,10 +72,32 @@ static const tg_cmd *find(const char *name)
     return NULL;
 }
 
+/*
+ * The crash tests' seam: TIERGATE_TEST_KILL_AT=STEP[@TEXT] kills this
+ * process with SIGKILL when the library announces STEP (and its detail,
+ * usually a path, ends with TEXT), exactly as a power cut or `kill -9`
+ * would stop it there. Owned by the tool, not the library: the library
+ * only names its steps (tg_step in tg_util.h).
+ */
+static void kill_at_step(const char *step, const char *detail)
+{
+    const char *want = getenv("TIERGATE_TEST_KILL_AT");
+    if (!want || !*want)
+        return;
+    const char *at = strchr(want, '@');
+    size_t n = at ? (size_t)(at - want) : strlen(want);
+    size_t dl = strlen(detail), tl = at ? strlen(at + 1) : 0;
+    if (strlen(step) == n && strncmp(step, want, n) == 0 &&
+        (!at || (dl >= tl && strcmp(detail + dl - tl, at + 1) == 0)))
+        raise(SIGKILL);
+}
+
 int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; the library checks every status. */
     gsl_set_error_handler_off();
+    if (getenv("TIERGATE_TEST_KILL_AT"))
+        tg_set_step_hook(kill_at_step);
     if (argc < 2)
         return usage(stderr), EXIT_USAGE;
     const char *a = argv[1];

@@ -1,6 +1,7 @@
 /*
  * Two rule sets on the same leads, in one pass: per-tier statistics of
- * each, the brief's "Expected Outcomes" measured, the migration matrix
+ * each, the headline metrics measured beside the newer rule set's own
+ * expected outcomes (when it states them), the migration matrix
  * of leads from the old tiers to the new, and the population stability
  * of each model's tier shares between TRAIN and TEST.
  */
@@ -25,7 +26,19 @@ int tg_compare_scan(tg_comparison *out, const tg_rules *from,
                     tg_error *err);
 void tg_comparison_release(tg_comparison *c);
 
-/** The comparison document (caller deletes). */
+/**
+ * Check the rule set's optional expected_outcomes block: rows of
+ * {metric, previous_version, previous, expected}, metric one of
+ * tier1_lift, tier1_volume, priority_volume, priority_rate, coverage.
+ */
+int tg_expected_outcomes_check(const tg_rules *r, tg_error *err);
+
+/**
+ * The comparison document (caller deletes): "metrics" measured on both
+ * rule sets; "expected_outcomes" (only when the newer rule set has such
+ * a block) adds, per row, the value it quotes for the previous version
+ * (previous_version, previous) and the value it expects (expected).
+ */
 cJSON *tg_comparison_json(const tg_comparison *c, const tg_rules *from,
                           const tg_rules *to, tg_ci_method m, double level);
 

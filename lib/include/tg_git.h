@@ -16,15 +16,17 @@ typedef struct {
     char branch[256];       /* "" when detached */
     char author[512];       /* "Name <email>" of HEAD's commit */
     int dirty;              /* uncommitted changes (untracked included) */
-    char **changed;         /* files changed since `since` + uncommitted */
+    char **changed;         /* files changed from `since` to HEAD */
     int nchanged;
+    char **uncommitted;     /* files with uncommitted changes (untracked too) */
+    int nuncommitted;
     char workdir[4096];
 } tg_git_facts;
 
 /**
  * Facts about the repository holding dir (searched upward). Outside a
  * repository in_repo is 0 and TG_OK is returned. since: a commit whose
- * changes up to HEAD are listed (NULL or unknown: HEAD's own changes).
+ * changes up to HEAD are listed in changed (NULL or unknown: none).
  */
 int tg_git_facts_get(tg_git_facts *out, const char *dir, const char *since,
                      tg_error *err);
@@ -41,6 +43,26 @@ int tg_git_tag_exists(const char *dir, const char *name, int *exists,
 /** Create the annotated tag name on HEAD; refuses an existing tag. */
 int tg_git_tag_head(const char *dir, const char *name, const char *message,
                     tg_error *err);
+
+/** 1 when path is one of the n paths in list. */
+int tg_git_listed(char *const *list, int n, const char *path);
+
+/**
+ * The path of an existing file relative to the work tree of the
+ * repository holding dir ("" outside a repository or the tree).
+ */
+int tg_git_relpath(const char *dir, const char *file, char *out, size_t n);
+
+/**
+ * The content of path (relative to the work tree) at revision rev
+ * ("HEAD" or a commit SHA). *found is 0 when the revision or the path
+ * does not exist there; *text is malloc'd (NUL-terminated).
+ */
+int tg_git_read_at(const char *dir, const char *rev, const char *path,
+                   char **text, size_t *len, int *found, tg_error *err);
+
+/** "Name <email>" of whoever runs tiergate (git config), else HEAD's author. */
+int tg_git_whoami(const char *dir, char *out, size_t n);
 
 /** The linked libgit2's version (for --version). */
 void tg_git_library_version(int *major, int *minor, int *rev);

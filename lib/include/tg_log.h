@@ -13,6 +13,7 @@
 #include <stddef.h>
 
 #include "tg_error.h"
+#include "tg_git.h"
 #include "tg_rules.h"
 
 typedef struct {
@@ -38,11 +39,33 @@ typedef struct {
     const char *executed_at;    /* UTC ISO 8601; NULL = now */
     double duration_seconds;    /* NAN when unknown */
     const char *repo_dir;       /* where to look for git; NULL = "." */
-    const char *const *extra_files; /* files this run wrote (release) */
-    int nextra;
+    const char *const *written; /* files this run wrote (release) */
+    int nwritten;
+    const char *const *inputs;  /* the run's inputs: rules, policy, ... */
+    int ninputs;
+    const char *date_config_sha256; /* NULL when none was used */
+    /* Git as it was before the run wrote anything (tg_log_git_facts);
+     * NULL: read it now. */
+    const tg_git_facts *git;
 } tg_log_append_options;
 
-/** Append one entry to path (created with a header if missing). */
+/**
+ * Git facts for the next entry of the log at path: HEAD, the tree's
+ * uncommitted files, and the files changed since the commit of the
+ * log's last entry. Read before a run writes anything.
+ */
+int tg_log_git_facts(tg_git_facts *out, const char *path, const char *repo,
+                     tg_error *err);
+
+/**
+ * The whole new log: the current one at path (a header when missing)
+ * and the new entry. The caller holds the log's lock (tg_trail.h)
+ * until it is written.
+ */
+int tg_log_compose(char **out, size_t *len, const char *path,
+                   const tg_log_append_options *o, tg_error *err);
+
+/** Compose and replace the log atomically (caller holds the lock). */
 int tg_log_append(const char *path, const tg_log_append_options *o,
                   tg_error *err);
 
@@ -52,10 +75,15 @@ int tg_log_render(char **out, const char *log_text, size_t log_len,
 
 /**
  * Check every entry: the SHA-256 of the log before it and of its own
- * text match its marker, and its commit exists in the repository.
- * Problems are appended to *problems (n of them, malloc'd strings).
+ * text match its marker, and its commit exists in the repository; and,
+ * when registry (a registry document) is given, that the log still
+ * holds, byte for byte, the prefix each registry entry recorded
+ * ("log": {file, bytes, sha256}), so cutting entries off the end or
+ * editing the last one shows. Problems are appended to *problems (n of
+ * them, malloc'd strings).
  */
-int tg_log_verify(const char *path, const char *repo_dir, char ***problems,
-                  int *n, int *entries, tg_error *err);
+int tg_log_verify(const char *path, const char *repo_dir,
+                  const cJSON *registry, char ***problems, int *n,
+                  int *entries, tg_error *err);
 
 #endif

@@ -16,6 +16,18 @@ void tg_report_html(FILE *out, const cJSON *gate, const cJSON *compare);
 /** The same content without charts, for a pull-request comment. */
 void tg_report_markdown(FILE *out, const cJSON *gate, const cJSON *compare);
 
+/** The report's stylesheet, shared by every page tiergate writes. */
+const char *tg_report_css(void);
+
+/**
+ * The monitor page (what `monitor --json` writes): the status, the
+ * alerts, rate per tier per window with its interval and the
+ * calibration band, tier shares per window (stacked) with PSI, the
+ * two-model comparison when present, the provenance. Same offline,
+ * script-free HTML as the release report.
+ */
+void tg_report_monitor_html(FILE *out, const cJSON *monitor);
+
 /** A comparison (from tg_comparison_json) as text or Markdown tables. */
 void tg_render_compare(FILE *out, const cJSON *compare, int markdown);
 

@@ -35,11 +35,19 @@ void tg_sha256_buffer(const void *data, size_t len, char hex[65]);
  * A file written in place of another atomically: written to a temporary
  * file in the same folder, then fsynced and renamed over the target, so
  * readers see the old file or the complete new one, never a part.
+ *
+ * Only a regular file (or a new one) is replaced that way. A device or a
+ * FIFO is opened and written in place (a rename would put a regular file
+ * where the node was). A symbolic link is followed and its target
+ * replaced, the link kept; a link to a missing file is refused
+ * (TG_EINVAL), as is a folder. A replaced file keeps its permission bits
+ * and, where the process may set them, its owner and group.
  */
 typedef struct {
     FILE *f;        /* write here */
-    char *tmp;
-    char *path;
+    char *tmp;      /* NULL when written in place */
+    char *path;     /* the file replaced (a link's target) */
+    int direct;     /* a device or FIFO, written in place */
 } tg_atomic_file;
 
 int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err);
@@ -47,6 +55,35 @@ int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err);
 int tg_atomic_commit(tg_atomic_file *a, tg_error *err);
 /** Close and remove the temporary file; the target is untouched. */
 void tg_atomic_abort(tg_atomic_file *a);
+
+/*
+ * Named steps. Long operations (a release, a journal, an atomic
+ * replace) announce each step; a program may install one hook that is
+ * called at each, which is how the crash tests stop a run at a chosen
+ * point. The library itself never stops or prints.
+ */
+typedef void (*tg_step_hook)(const char *step, const char *detail);
+void tg_set_step_hook(tg_step_hook hook);
+void tg_step(const char *step, const char *detail);
+
+/**
+ * Remove what dead runs left in dir: temporary files of atomic writes
+ * ("<name>.tmp.<pid>.XXXXXX") and staging folders (".staging.<pid>.
+ * XXXXXX") whose process no longer exists. removed counts them.
+ */
+int tg_remove_stale_temps(const char *dir, int *removed);
+
+/** The folder part of path ("." when none) into buf. */
+char *tg_dirname(const char *path, char *buf, size_t n);
+
+/**
+ * Whether path (which need not exist yet) lies inside folder root, once
+ * symbolic links are resolved: the deepest part of path that exists is
+ * resolved and compared with root's resolved path. *inside is 1 when it
+ * is root or below it. TG_EIO when root cannot be resolved.
+ */
+int tg_path_within(const char *path, const char *root, int *inside,
+                   tg_error *err);
 
 /** Line and column (1-based) of byte offset in text. */
 void tg_text_position(const char *text, size_t offset, long *line,

@@ -7,7 +7,8 @@ import { DuckDBInstance } from '@duckdb/node-api';
 import { execFileSync } from 'node:child_process';
 
 const [bin, ...files] = process.argv.slice(2);
-const rules = 'registry/tiers/v3.2.json';
+// TG_RULES: another rule set (the hostile-text fixture runs through here).
+const rules = process.env.TG_RULES || 'registry/tiers/v3.2.json';
 const tg = (...args) => execFileSync(bin, args, { maxBuffer: 1 << 30 }).toString();
 let passed = 0, failed = 0;
 const check = (ok, what) => {
@@ -26,10 +27,14 @@ for (const file of files) {
   const con = await inst.connect();
   await con.run(`CREATE TABLE lead_scoring_features_pit AS
     SELECT * FROM read_csv('${file}', header = true, columns = ${columns})`);
+  // Canaries: tables a rule set's text may try to drop.
+  await con.run('CREATE TABLE important (x INTEGER); CREATE TABLE z (x INTEGER)');
   await con.run(tg('sql', '--rules', rules, '--dialect', 'duckdb', '--emit', 'scoring'));
-  const duck = new Map((await con.runAndReadAll(
-    'SELECT lead_id, score_tier FROM lead_scores_v3')).getRowObjectsJson()
-    .map((r) => [r.lead_id, r.score_tier]));
+  const texts = ['tier_display', 'action_recommended', 'tier_explanation', 'model_version'];
+  const duckRows = (await con.runAndReadAll(
+    `SELECT lead_id, score_tier, ${texts.join(', ')} FROM lead_scores_v3`)).getRowObjectsJson();
+  const duck = new Map(duckRows.map((r) => [r.lead_id, r.score_tier]));
+  const duckText = new Map(duckRows.map((r) => [r.lead_id, r]));
   const ours = JSON.parse(tg('score', '--rules', rules, '--data', file,
     '--format', 'json', '--scored-at', '2025-12-22T00:00:00Z'));
   check(ours.length === duck.size && ours.length > 0,
@@ -41,6 +46,10 @@ for (const file of files) {
       console.error(`${file}: ${r.lead_id}: tiergate ${r.score_tier}, DuckDB ${duck.get(r.lead_id)}`);
   }
   check(same === ours.length, `${file}: ${ours.length - same} leads with another tier`);
+  // The texts of each tier arrive as the rule set spells them.
+  const badText = ours.filter((r) => texts.some((k) => duckText.get(r.lead_id)?.[k] !== r[k]));
+  check(badText.length === 0,
+        `${file}: ${badText.length} leads with other tier texts${badText.length ? ': ' + JSON.stringify(badText[0]) : ''}`);
 
   // The Salesforce strings, computed by DuckDB from the generated SQL.
   const sf = (await con.runAndReadAll(tg('sql', '--rules', rules, '--dialect',
@@ -57,6 +66,11 @@ for (const file of files) {
   }
   check(sf.length === oursSf.length && sfSame === sf.length,
         `${file}: Salesforce view ${sfSame}/${sf.length} rows equal (${oursSf.length} from tiergate)`);
+
+  const canaries = (await con.runAndReadAll(
+    "SELECT table_name FROM information_schema.tables WHERE table_name IN ('important', 'z')"))
+    .getRowObjectsJson();
+  check(canaries.length === 2, `${file}: the generated SQL dropped a table it does not own`);
 
   // Summary counts against tiergate's preview.
   const summary = (await con.runAndReadAll(tg('sql', '--rules', rules,

@@ -2,14 +2,17 @@
 // by a real PostgreSQL server (Debian's postgresql package; this script
 // starts its cluster when it is down), must give every lead the tier,
 // Salesforce strings and SGA values `tiergate score` gives, summary
-// counts equal to tiergate's, and the calibration `tiergate calibrate`
-// computes. Runs as root (it calls psql as the postgres user).
+// counts equal to tiergate's, the calibration `tiergate calibrate`
+// computes, and a monitor summary that gives `monitor --summary` what the
+// rows give `monitor --data`. Runs as root (it calls psql as the postgres user).
 //   node tests/node/postgres_check.mjs TIERGATE CSV...
 import { execFileSync, execSync } from 'node:child_process';
 import fs from 'node:fs';
+import os from 'node:os';
 
 const [bin, ...files] = process.argv.slice(2);
-const rules = 'registry/tiers/v3.2.json';
+// TG_RULES: another rule set (the hostile-text fixture runs through here).
+const rules = process.env.TG_RULES || 'registry/tiers/v3.2.json';
 const tg = (...args) => execFileSync(bin, args, { maxBuffer: 1 << 30 }).toString();
 let passed = 0, failed = 0;
 const check = (ok, what) => {
@@ -53,8 +56,12 @@ try {
     // CSV mode reads an unquoted empty field as NULL.
     psql('\\copy lead_scoring_features_pit FROM STDIN WITH (FORMAT csv, HEADER true)',
          fs.readFileSync(file));
+    // Canaries: tables a rule set's text may try to drop.
+    psql('DROP TABLE IF EXISTS important, z; CREATE TABLE important (x INT); CREATE TABLE z (x INT)');
     for (const piece of ['scoring', 'production-view', 'sga-dashboard', 'calibration'])
       psqlFile(tg('sql', '--rules', rules, '--dialect', 'postgres', '--emit', piece));
+    check(json("SELECT tablename FROM pg_tables WHERE tablename IN ('important', 'z')").length === 2,
+          `${file}: the generated SQL dropped a table it does not own`);
 
     const pg = new Map(json('SELECT lead_id, score_tier FROM lead_scores_v3')
       .map((r) => [r.lead_id, r.score_tier]));
@@ -62,6 +69,13 @@ try {
     const diff = ours.filter((r) => pg.get(r.lead_id) !== r.score_tier);
     check(ours.length === pg.size && diff.length === 0,
           `${file}: ${diff.length} of ${ours.length} leads with another tier (${pg.size} in PostgreSQL)`);
+    // The texts of each tier arrive as the rule set spells them.
+    const texts = ['tier_display', 'action_recommended', 'tier_explanation', 'model_version'];
+    const pgText = new Map(json(`SELECT lead_id, ${texts.join(', ')} FROM lead_scores_v3`)
+      .map((r) => [r.lead_id, r]));
+    const badText = ours.filter((r) => texts.some((k) => pgText.get(r.lead_id)?.[k] !== r[k]));
+    check(badText.length === 0,
+          `${file}: ${badText.length} leads with other tier texts${badText.length ? ': ' + JSON.stringify(badText[0]) : ''}`);
 
     const sf = new Map(json(tg('sql', '--rules', rules, '--dialect', 'postgres',
       '--emit', 'salesforce-sync').replace(/;\s*$/, '').replace(/^--.*$/gm, ''))
@@ -98,6 +112,43 @@ try {
               Number(row.conversions) === t.conversions,
               `${file}: summary ${p.split} ${t.tier}`);
       }
+
+    // The monitor summary: PostgreSQL's GROUP BY window, split, tier,
+    // mature, exported as CSV, gives `monitor --summary` exactly what
+    // `monitor --data` gives from the rows.
+    for (const [by, maturity] of [['week', '30'], ['month', '7']]) {
+      const ms = json(tg('sql', '--rules', rules, '--dialect', 'postgres', '--emit',
+        'monitor-summary', '--by', by, '--maturity', maturity)
+        .replace(/;\s*$/, '').replace(/^--.*$/gm, ''));
+      const cols = ['window_start', 'split', 'tier', 'mature', 'maturity_days', 'leads',
+        'labeled', 'conversions', 'first_contacted_date', 'last_contacted_date'];
+      const csv = [cols.join(',')].concat(ms.map((r) => cols.map((c) =>
+        r[c] === null ? '' : String(r[c])).join(','))).join('\n') + '\n';
+      const sumPath = `${os.tmpdir()}/tg-monitor-pg-${process.pid}.csv`;
+      fs.writeFileSync(sumPath, csv);
+      // A policy that fits any rule set (the hostile one included).
+      const polPath = `${os.tmpdir()}/tg-monitor-pg-${process.pid}.json`;
+      fs.writeFileSync(polPath, JSON.stringify({ policy_id: 'pg-check', inconclusive: 'warn',
+        gates: [{ id: 'psi', description: 'psi', check: 'psi', max: 0.25, severity: 'warn' },
+                { id: 'cal', description: 'calibration', check: 'calibration_drift',
+                  tiers: 'all', min: 0.8, max: 1.2, severity: 'block' }] }));
+      const mon = (...args) => {
+        try {
+          return execFileSync(bin, ['monitor', '--rules', rules, '--policy', polPath, '--by', by,
+            '--maturity', maturity, '--format', 'json', ...args],
+          { maxBuffer: 1 << 30, stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+        } catch (e) { return e.status === 1 ? e.stdout.toString() : `exit ${e.status}`; }
+      };
+      const strip = (t) => {
+        try { const j = JSON.parse(t); delete j.generated_at; delete j.provenance; return JSON.stringify(j); }
+        catch { return t; }
+      };
+      const a = strip(mon('--data', file)), b = strip(mon('--summary', sumPath));
+      fs.unlinkSync(sumPath);
+      fs.unlinkSync(polPath);
+      check(a.startsWith('{') && a === b,
+            `${file}: monitor by ${by}: the summary's result differs from the rows' (${a.slice(0, 60)} / ${b.slice(0, 60)})`);
+    }
 
     const cal = json('SELECT score_tier, training_volume, calibrated_conversion_rate, calibrated_lift FROM tier_calibration_v3');
     const ourCal = JSON.parse(tg('calibrate', '--rules', rules, '--data', file)).tiers;
