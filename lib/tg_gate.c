@@ -39,7 +39,7 @@ int tg_overall_exit_code(tg_overall s)
 
 tg_gate_options tg_gate_options_default(void)
 {
-    tg_gate_options o = {TG_CI_WILSON, 0.95, 0, NAN, NAN, NAN};
+    tg_gate_options o = {TG_CI_WILSON, 0.95, 0, NAN, NAN, NAN, 0};
     return o;
 }
 
@@ -656,6 +656,8 @@ int tg_gate_run(tg_gate_result *out, const tg_rules *rules,
     return tg_gate_run_with(out, rules, policy, t, &o, err);
 }
 
+static void count_statuses(tg_gate_result *out);
+
 static int pin(tg_split_stats *s, double rate, tg_error *err)
 {
     if (isnan(rate))
@@ -707,6 +709,12 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
         goto fail;
     for (int i = 0; i < policy->ngates; i++) {
         const tg_gate_def *g = &policy->gates[i];
+        /* A slice's run judges only the per-slice gates for which the
+         * slice has enough labeled leads in the gate's split. */
+        if (opt->slice_only &&
+            (!g->per_slice ||
+             tg_tally_total(t, g->split).labeled < (uint64_t)g->min_slice_size))
+            continue;
         rc = g->check == TG_CHECK_DATA_QUALITY ? run_data_quality(out, g)
            : (g->check == TG_CHECK_VOLUME_SHARE ||
               g->check == TG_CHECK_VOLUME_COUNT)
@@ -717,7 +725,19 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
             goto fail;
         }
     }
+    count_statuses(out);
+    return TG_OK;
+fail:
+    tg_gate_result_release(out);
+    return rc;
+}
+
+/* The summary counts and the overall status from the outcomes. */
+static void count_statuses(tg_gate_result *out)
+{
     int blocking_bad = 0, warnings = 0;
+    out->passed = out->warned = out->failed = out->insufficient =
+        out->inconclusive = 0;
     for (int i = 0; i < out->noutcomes; i++) {
         tg_gate_outcome *o = &out->outcomes[i];
         switch (o->status) {
@@ -734,13 +754,39 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
             warnings++;
     }
     out->status = blocking_bad ? TG_OVERALL_FAILED
-                : warnings ? (opt->strict ? TG_OVERALL_FAILED
+                : warnings ? (out->strict ? TG_OVERALL_FAILED
                                           : TG_OVERALL_PASSED_WITH_WARNINGS)
                            : TG_OVERALL_PASSED;
+}
+
+int tg_gate_add_slice(tg_gate_result *r, const tg_tally *t, const char *label,
+                      const tg_gate_options *opt, int *judged, tg_error *err)
+{
+    tg_gate_options o = *opt;
+    o.slice_only = 1;
+    tg_gate_result sr;
+    int rc = tg_gate_run_with(&sr, r->rules, r->policy, t, &o, err);
+    if (rc)
+        return rc;
+    *judged = sr.noutcomes;
+    if (sr.noutcomes) {
+        tg_gate_outcome *n = realloc(r->outcomes,
+                                     (size_t)(r->noutcomes + sr.noutcomes) *
+                                         sizeof *n);
+        if (!n) {
+            tg_gate_result_release(&sr);
+            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        r->outcomes = n;
+        for (int i = 0; i < sr.noutcomes; i++) {
+            tg_gate_outcome *x = &n[r->noutcomes++];
+            *x = sr.outcomes[i];
+            snprintf(x->slice, sizeof x->slice, "%s", label);
+        }
+        count_statuses(r);
+    }
+    tg_gate_result_release(&sr);
     return TG_OK;
-fail:
-    tg_gate_result_release(out);
-    return rc;
 }
 
 void tg_gate_result_release(tg_gate_result *r)
@@ -753,6 +799,8 @@ void tg_gate_result_release(tg_gate_result *r)
     free(r->outcomes);
     r->outcomes = NULL;
     r->noutcomes = 0;
+    cJSON_Delete(r->slices);
+    r->slices = NULL;
 }
 
 static cJSON *num_or_null(double v)
@@ -813,6 +861,8 @@ cJSON *tg_gate_result_json(const tg_gate_result *r)
         else
             cJSON_AddNullToObject(x, "tier");
         cJSON_AddStringToObject(x, "split", tg_split_name(o->split));
+        if (o->slice[0])
+            cJSON_AddStringToObject(x, "slice", o->slice);
         cJSON_AddItemToObject(x, "actual", num_or_null(o->actual));
         if (!isnan(o->min) && !isnan(o->max)) {
             cJSON *th = cJSON_AddArrayToObject(x, "threshold");
@@ -835,5 +885,7 @@ cJSON *tg_gate_result_json(const tg_gate_result *r)
     cJSON *splits = cJSON_AddObjectToObject(j, "splits");
     cJSON_AddItemToObject(splits, "TRAIN", tg_split_stats_json(&r->train, 1));
     cJSON_AddItemToObject(splits, "TEST", tg_split_stats_json(&r->test, 1));
+    if (r->slices)
+        cJSON_AddItemToObject(j, "slices", cJSON_Duplicate(r->slices, 1));
     return j;
 }

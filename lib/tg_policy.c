@@ -358,6 +358,24 @@ static int load_gate(tg_policy *p, tg_gate_def *g, const cJSON *obj,
         g->min_labeled = (long)ml;
     if (!isnan(mc))
         g->min_conversions = (long)mc;
+    /* Per-slice gates: judged again in every slice of a sliced run whose
+     * labeled leads in the gate's split reach min_slice_size. */
+    const cJSON *ps = cJSON_GetObjectItemCaseSensitive(obj, "per_slice");
+    if (ps && !cJSON_IsBool(ps))
+        return gate_error(err, file, id, "per_slice",
+                          "expected true or false");
+    g->per_slice = ps && cJSON_IsTrue(ps);
+    double mss = (double)TG_DEFAULT_MIN_SLICE_SIZE;
+    if ((rc = get_number(obj, "min_slice_size", &mss, file, id, err)))
+        return rc;
+    if (!(mss >= 1 && mss <= 1e15 && mss == floor(mss)))
+        return gate_error(err, file, id, "min_slice_size",
+                          "expected a whole number >= 1");
+    g->min_slice_size = (long)mss;
+    if (cJSON_GetObjectItemCaseSensitive(obj, "min_slice_size") &&
+        !g->per_slice)
+        return gate_error(err, file, id, "min_slice_size",
+                          "only a gate with \"per_slice\": true has one");
     if ((rc = resolve_tiers(g, cJSON_GetObjectItemCaseSensitive(obj, "tiers"),
                             r, file, err)) ||
         (rc = load_params(g, obj, r, file, err)) ||

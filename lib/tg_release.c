@@ -465,7 +465,7 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
         char regen[4300];
         snprintf(regen, sizeof regen, "tiergate sql --rules %s --out-dir DIR",
                  o->rules_path);
-        tg_sql_options sq = {TG_DIALECT_BIGQUERY, NULL, NULL, regen};
+        tg_sql_options sq = {TG_DIALECT_BIGQUERY, NULL, NULL, regen, NULL, NULL, 0};
         for (int e = 0; e < TG_EMIT_COUNT; e++) {
             snprintf(sqlpaths[e], sizeof sqlpaths[e], "%s/%s", sqldir,
                      tg_emit_file((tg_emit)e));

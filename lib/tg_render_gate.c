@@ -3,6 +3,7 @@
  * format a tg_gate_result and compute nothing.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tg_escape.h"
@@ -58,6 +59,54 @@ static const char *status_word(tg_gate_status s)
     return (unsigned)s < 5 ? w[s] : "?";
 }
 
+/* The check column: the description, after the slice for a per-slice
+ * outcome. */
+static const char *check_text(const tg_gate_outcome *o, char *buf, size_t n)
+{
+    if (o->slice[0])
+        snprintf(buf, n, "[%s] %s", o->slice, o->gate->description);
+    else
+        snprintf(buf, n, "%s", o->gate->description);
+    return buf;
+}
+
+/*
+ * The slices that did not pass, each once, with the worst status seen:
+ * the line a reviewer reads first when a segment breaks.
+ */
+static void slices_not_passed(FILE *out, const tg_gate_result *r,
+                              const char *pre, const char *post)
+{
+    int any = 0;
+    for (int i = 0; i < r->noutcomes; i++) {
+        const tg_gate_outcome *o = &r->outcomes[i];
+        if (!o->slice[0] || o->status == TG_STATUS_PASS)
+            continue;
+        int seen = 0, worst = o->status;
+        for (int j = 0; j < r->noutcomes; j++) {
+            const tg_gate_outcome *p = &r->outcomes[j];
+            if (strcmp(p->slice, o->slice) != 0 || p->status == TG_STATUS_PASS)
+                continue;
+            if (j < i) {
+                seen = 1;
+                break;
+            }
+            if (p->status == TG_STATUS_FAIL)
+                worst = TG_STATUS_FAIL;
+            else if (worst != TG_STATUS_FAIL &&
+                     p->status == TG_STATUS_INCONCLUSIVE)
+                worst = TG_STATUS_INCONCLUSIVE;
+        }
+        if (seen)
+            continue;
+        fputs(any++ ? ", " : pre, out);
+        tg_esc_term(out, o->slice);
+        fprintf(out, " (%s)", tg_status_name((tg_gate_status)worst));
+    }
+    if (any)
+        fputs(post, out);
+}
+
 void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
 {
     static const char *col[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m",
@@ -77,12 +126,12 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
             "TIER", "SPLIT", "ACTUAL [CI]", "THRESHOLD", "STATUS");
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
-        char act[96], thr[64];
+        char act[96], thr[64], chk[320];
         actual_text(o, act, sizeof act);
         threshold_text(o, thr, sizeof thr);
         fprintf(out, "%-17.17s %-40.40s %-26.26s %-5s %-27s %-18s %s%s%s%s\n",
                 tg_esc_term_buf(o->gate->id, e1, sizeof e1),
-                tg_esc_term_buf(o->gate->description, e2, sizeof e2),
+                tg_esc_term_buf(check_text(o, chk, sizeof chk), e2, sizeof e2),
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "(priority tiers)",
                 tg_split_name(o->split), act, thr, color ? col[o->status] : "",
                 status_word(o->status), color ? "\033[0m" : "",
@@ -97,13 +146,20 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
             continue;
         if (!header++)
             fprintf(out, "\n");
-        fprintf(out, "%s %s%s%s: ", status_word(o->status),
+        fprintf(out, "%s %s%s%s", status_word(o->status),
                 tg_esc_term_buf(o->gate->id, e1, sizeof e1),
                 o->tier >= 0 ? " " : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
+        if (o->slice[0]) {
+            fputs(" [", out);
+            tg_esc_term(out, o->slice);
+            fputs("]", out);
+        }
+        fputs(": ", out);
         tg_esc_term(out, o->message);
         fputc('\n', out);
     }
+    slices_not_passed(out, r, "\nslices not passing: ", "\n");
     fprintf(out, "\noverall: %s%s%s (%d pass, %d warn, %d fail, %d "
                  "insufficient, %d inconclusive)\n",
             color ? col[r->status == TG_OVERALL_PASSED ? 0
@@ -140,7 +196,8 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
         fputs("| ", out);
         tg_esc_md(out, o->gate->id);
         fputs(" | ", out);
-        tg_esc_md(out, o->gate->description);
+        char chk[320];
+        tg_esc_md(out, check_text(o, chk, sizeof chk));
         fprintf(out, " | %s%s%s | %s | %s | %s | %s |\n",
                 o->tier >= 0 ? "`" : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
@@ -156,8 +213,14 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
             fprintf(out, "\n**Not passed**\n\n");
         fputs("- **", out);
         tg_esc_md(out, o->gate->id);
-        fprintf(out, "**%s%s: ", o->tier >= 0 ? " " : "",
+        fprintf(out, "**%s%s", o->tier >= 0 ? " " : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
+        if (o->slice[0]) {
+            fputs(" \\[", out);
+            tg_esc_md(out, o->slice);
+            fputs("\\]", out);
+        }
+        fputs(": ", out);
         tg_esc_md(out, o->message);
         fprintf(out, " (%s%s)\n", tg_status_name(o->status),
                 o->status != TG_STATUS_PASS && !o->blocks ? ", warning"
@@ -195,9 +258,14 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
         tg_esc_xml(out, o->gate->id);
         fprintf(out, "\" name=\"");
         tg_esc_xml(out, o->gate->description);
-        fprintf(out, " [%s %s]\" time=\"0\">\n",
+        fprintf(out, " [%s %s",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
                 tg_split_name(o->split));
+        if (o->slice[0]) {
+            fputs(" ", out);
+            tg_esc_xml(out, o->slice);
+        }
+        fprintf(out, "]\" time=\"0\">\n");
         int is_failure = o->blocks ||
                          (r->strict && o->status != TG_STATUS_PASS);
         if (is_failure) {

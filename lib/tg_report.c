@@ -408,6 +408,11 @@ static void not_passed(FILE *f, const cJSON *gate)
         fputs(" ", f);
         esc(f, cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
                                                                : "priority tiers");
+        if (s_of(g, "slice")[0]) {
+            fputs(" in slice <code>", f);
+            esc(f, s_of(g, "slice"));
+            fputs("</code>", f);
+        }
         fputs(": ", f);
         esc(f, s_of(g, "message"));
         fputs("</li>", f);
@@ -430,6 +435,11 @@ static void gates_table(FILE *f, const cJSON *gate)
         fprintf(f, "<tr><td>");
         esc(f, s_of(g, "id"));
         fprintf(f, "</td><td>");
+        if (s_of(g, "slice")[0]) {
+            fputs("[", f);
+            esc(f, s_of(g, "slice"));
+            fputs("] ", f);
+        }
         esc(f, s_of(g, "description"));
         fprintf(f, "</td><td>");
         esc(f, cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
@@ -586,6 +596,171 @@ static double lift_gate(const cJSON *gate)
     return isfinite(line) ? line : 2.0;
 }
 
+/* ---- slices: small multiples --------------------------------------------- */
+
+#define SW 250
+#define SH 170
+#define SL 40
+#define SB 20
+#define ST 28
+
+/* The highest interval bound of any tier of any value of a slicing: one
+ * scale for every panel, so that panels compare at a glance. */
+static double slices_max(const cJSON *slicing)
+{
+    static const char *splits[2] = {"TRAIN", "TEST"};
+    double max = 0;
+    const cJSON *v, *t;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(slicing, "values"))
+    for (int s = 0; s < 2; s++)
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(
+                                  cJSON_GetObjectItem(
+                                      cJSON_GetObjectItem(v, "splits"),
+                                      splits[s]),
+                                  "tiers"))
+        {
+            double u = n_of(t, "ci_upper");
+            if (isfinite(u) && u > max)
+                max = u;
+        }
+    return max > 0 ? ceil(max * 1.05 * 20) / 20 : 0.1;
+}
+
+static void slice_panel(FILE *f, const cJSON *v, const char *column,
+                        const char *id, double max)
+{
+    const cJSON *sp = cJSON_GetObjectItem(v, "splits");
+    const cJSON *tt = cJSON_GetObjectItem(cJSON_GetObjectItem(sp, "TRAIN"),
+                                          "tiers");
+    const cJSON *et = cJSON_GetObjectItem(cJSON_GetObjectItem(sp, "TEST"),
+                                          "tiers");
+    const char *val = cJSON_IsString(cJSON_GetObjectItem(v, "value"))
+                          ? s_of(v, "value")
+                          : "NULL";
+    int n = cJSON_GetArraySize(tt);
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+               "width=\"%d\" height=\"%d\" role=\"img\" "
+               "aria-labelledby=\"%s-t %s-d\" class=\"chart\" id=\"%s\">"
+               "<title id=\"%s-t\">",
+            SW, SH, SW, SH, id, id, id, id);
+    esc(f, column);
+    fputs(" = ", f);
+    esc(f, val);
+    fprintf(f, "</title><desc id=\"%s-d\">Conversion rate per tier in rule "
+               "order with intervals, TRAIN circles, TEST squares; %.0f "
+               "leads; the table below has the numbers.</desc>",
+            id, n_of(v, "leads"));
+    fprintf(f, "<text x=\"%d\" y=\"16\" font-size=\"12\" "
+               "font-weight=\"bold\">", SL);
+    esc(f, val);
+    fprintf(f, "</text><text x=\"%d\" y=\"16\" font-size=\"10\" "
+               "text-anchor=\"end\">%.0f leads</text>",
+            SW - 4, n_of(v, "leads"));
+    for (int k = 0; k <= 2; k++) {
+        double y = SH - SB - (SH - ST - SB) * k / 2.0;
+        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" "
+                   "text-anchor=\"end\" font-size=\"9\">%.0f%%</text>",
+                SL, SW - 4, y, y, SL - 3, y + 3, max * k / 2 * 100);
+    }
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+               "font-size=\"9\">tiers in rule order</text>",
+            (SL + SW) / 2, SH - 6);
+    double step = (double)(SW - SL - 4) / (n ? n : 1);
+    static const char *col[2] = {"#1f5fa8", "#c2571a"};
+    for (int s = 0; s < 2; s++) {
+        const cJSON *arr = s ? et : tt;
+        for (int i = 0; i < n; i++) {
+            const cJSON *t = cJSON_GetArrayItem(arr, i);
+            double r = n_of(t, "conversion_rate");
+            if (!isfinite(r))
+                continue;
+            double x = SL + step * (i + 0.5) + (s ? 4 : -4);
+            double lo = n_of(t, "ci_lower"), hi = n_of(t, "ci_upper");
+#define SY(q) (SH - SB - (SH - ST - SB) * ((q) / max))
+            if (isfinite(lo))
+                fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                           "y2=\"%.1f\" stroke=\"%s\"/>",
+                        x, x, SY(lo), SY(hi), col[s]);
+            if (s)
+                fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"5\" "
+                           "height=\"5\" fill=\"%s\"/>",
+                        x - 2.5, SY(r) - 2.5, col[s]);
+            else
+                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
+                           "fill=\"%s\"/>",
+                        x, SY(r), col[s]);
+#undef SY
+        }
+    }
+    fputs("</svg>", f);
+}
+
+static void slices_section(FILE *f, const cJSON *gate)
+{
+    const cJSON *slicings = cJSON_GetObjectItem(gate, "slices");
+    if (!cJSON_IsArray(slicings) || cJSON_GetArraySize(slicings) == 0)
+        return;
+    fprintf(f, "<h2>Slices</h2><p>The same tiers in every segment: one panel "
+               "per slice value, all on one scale (circles TRAIN, squares "
+               "TEST, lines the intervals). Per-slice gates are in the gates "
+               "table with their slice.</p>");
+    int k = 0;
+    const cJSON *sl;
+    cJSON_ArrayForEach(sl, slicings)
+    {
+        double max = slices_max(sl);
+        fprintf(f, "<figure><figcaption>Conversion rate per tier by <code>");
+        esc(f, s_of(sl, "slice"));
+        fprintf(f, "</code></figcaption>");
+        const cJSON *v;
+        int i = 0;
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(sl, "values"))
+        {
+            char id[48];
+            snprintf(id, sizeof id, "slice-%d-%d", k, i++);
+            slice_panel(f, v, s_of(sl, "column"), id, max);
+        }
+        fprintf(f, "</figure><table><thead><tr><th>");
+        esc(f, s_of(sl, "column"));
+        fprintf(f, "</th><th>Tier</th><th>Split</th><th>Leads</th>"
+                   "<th>Conversions</th><th>Rate</th><th>Interval</th>"
+                   "</tr></thead><tbody>");
+        static const char *splits[2] = {"TRAIN", "TEST"};
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(sl, "values"))
+        for (int s = 0; s < 2; s++)
+        {
+            const cJSON *t;
+            cJSON_ArrayForEach(t, cJSON_GetObjectItem(
+                                      cJSON_GetObjectItem(
+                                          cJSON_GetObjectItem(v, "splits"),
+                                          splits[s]),
+                                      "tiers"))
+            {
+                if (n_of(t, "leads") == 0)
+                    continue;
+                fprintf(f, "<tr><td>");
+                esc(f, cJSON_IsString(cJSON_GetObjectItem(v, "value"))
+                           ? s_of(v, "value")
+                           : "NULL");
+                fprintf(f, "</td><td>");
+                esc(f, s_of(t, "tier"));
+                fprintf(f, "</td><td>%s</td><td class=\"n\">%.0f</td>"
+                           "<td class=\"n\">%.0f</td><td class=\"n\">",
+                        splits[s], n_of(t, "leads"), n_of(t, "conversions"));
+                pct(f, n_of(t, "conversion_rate"));
+                fprintf(f, "</td><td class=\"n\">");
+                pct(f, n_of(t, "ci_lower"));
+                fputs(" – ", f);
+                pct(f, n_of(t, "ci_upper"));
+                fprintf(f, "</td></tr>");
+            }
+        }
+        fprintf(f, "</tbody></table>");
+        k++;
+    }
+}
+
 const char *tg_report_css(void)
 {
     return CSS;
@@ -647,6 +822,8 @@ void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
     fprintf(f, "<h2>Calibration: expected vs observed</h2>");
     calibration_section(f, gate);
 
+    slices_section(f, gate);
+
     fprintf(f, "<h2>Every gate</h2>");
     gates_table(f, gate);
 
@@ -689,6 +866,11 @@ void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
         fputs("| ", f);
         md(f, s_of(g, "id"));
         fputs(" | ", f);
+        if (s_of(g, "slice")[0]) {
+            fputs("\\[", f);
+            md(f, s_of(g, "slice"));
+            fputs("\\] ", f);
+        }
         md(f, s_of(g, "description"));
         fputs(" | ", f);
         md(f, cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")

@@ -984,6 +984,7 @@ struct tg_reader {
     int open;
     uint64_t skipped;
     uint64_t skipped_by[TG_SKIP_NREASONS];
+    uint64_t *oor;               /* per feature, of the files closed */
     tg_error first_skip;
 };
 
@@ -1044,10 +1045,15 @@ int tg_reader_open(tg_reader **out, const tg_rules *rules,
     rd->rules = rules;
     rd->opts = *opts;
     tg_error_clear(&rd->first_skip);
+    if (!(rd->oor = calloc((size_t)rules->nfeatures + 1, sizeof *rd->oor))) {
+        free(rd);
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    }
     int rc = check_inputs(opts, err);
     if (rc == TG_OK)
         rc = load_dates(opts, &rd->dates, &rd->have_dates, err);
     if (rc) {
+        free(rd->oor);
         free(rd);
         return rc;
     }
@@ -1082,6 +1088,8 @@ int tg_reader_next(tg_reader *rd, const tg_row **row, tg_error *err)
         }
         if (rc < 0)
             return rc;
+        for (int f = 0; f < rd->rules->nfeatures; f++)
+            rd->oor[f] += rd->src.oor[f];
         source_close(&rd->src);
         rd->open = 0;
     }
@@ -1109,6 +1117,14 @@ uint64_t tg_reader_skipped(const tg_reader *rd, tg_error *first)
     return rd->skipped;
 }
 
+uint64_t tg_reader_out_of_range(const tg_reader *rd, int feature)
+{
+    if (feature < 0 || feature >= rd->rules->nfeatures)
+        return 0;
+    return rd->oor[feature] +
+           (rd->open && rd->src.oor ? rd->src.oor[feature] : 0);
+}
+
 uint64_t tg_reader_skipped_by(const tg_reader *rd, int reason)
 {
     return reason >= 0 && reason < TG_SKIP_NREASONS ? rd->skipped_by[reason]
@@ -1120,6 +1136,7 @@ void tg_reader_free(tg_reader *rd)
     if (!rd)
         return;
     source_close(&rd->src);
+    free(rd->oor);
     free(rd);
 }
 
@@ -1466,6 +1483,12 @@ static int fingerprint(tg_tally *t, const tg_scan_options *o, tg_error *err)
     free(buf);
     tg_sha256_hex(&h, t->input_sha256);
     return rc;
+}
+
+int tg_scan_fingerprint(tg_tally *t, const tg_scan_options *opts,
+                        tg_error *err)
+{
+    return fingerprint(t, opts, err);
 }
 
 int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,

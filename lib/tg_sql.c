@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tg_columns.h"
 #include "tg_cond_internal.h"
 #include "tg_escape.h"
 #include "tg_score.h"
@@ -26,7 +27,7 @@ static const char *dialects[TG_DIALECT_COUNT] = {"bigquery", "sqlite",
                                                  "duckdb", "postgres"};
 static const char *emits[TG_EMIT_COUNT] = {
     "scoring", "production-view", "salesforce-sync", "sga-dashboard",
-    "calibration", "summary", "monitor-summary"};
+    "calibration", "summary", "monitor-summary", "schema-check"};
 static const char *purposes[TG_EMIT_COUNT] = {
     "scores every lead (the brief's step 3)",
     "priority leads for production (step 4)",
@@ -34,12 +35,14 @@ static const char *purposes[TG_EMIT_COUNT] = {
     "the SGA dashboard view (step 6)",
     "the tier calibration table (step 9)",
     "counts per split and tier for `tiergate gate --summary`",
-    "counts per window, split, tier and maturity for `tiergate monitor --summary`"};
+    "counts per window, split, tier and maturity for `tiergate monitor --summary`",
+    "the column the table has for each feature (the brief's step 1)"};
 static const char *files[TG_EMIT_COUNT] = {
     "phase_4_v3_tiered_scoring.sql", "phase_7_production_view.sql",
     "phase_7_salesforce_sync.sql", "phase_7_sga_dashboard.sql",
     "phase_9_tier_calibration.sql", "gate_summary.sql",
-    "monitor_summary.sql"};
+    "monitor_summary.sql",
+    "phase_1_schema_check.sql"};
 
 int tg_dialect_parse(const char *name)
 {
@@ -174,16 +177,38 @@ static int prec(const tg_node *n)
     }
 }
 
+/* A column name from outside the rule set (--columns, --alias, --slice),
+ * already checked by tg_sql_ident_ok, quoted so that a reserved word
+ * stays a name: `x` in BigQuery, "x" elsewhere (PostgreSQL then matches
+ * the exact case, as its catalog lists it). */
+static void ident(gen *g, const char *name)
+{
+    char q = g->d == TG_DIALECT_BIGQUERY ? '`' : '"';
+    fprintf(g->f, "%c%s%c", q, name, q);
+}
+
+/* The table's column for feature f: its alias there, or its name. */
+static void feature_column(gen *g, int f)
+{
+    const char *col = g->o->columns ? g->o->columns[f] : NULL;
+    if (col && strcmp(col, g->r->features[f].name) != 0)
+        ident(g, col);
+    else
+        fputs(g->r->features[f].name, g->f);
+}
+
 static void feature(gen *g, int f)
 {
     const tg_feature *ft = &g->r->features[f];
     /* Booleans are compared as 0/1, as the brief writes is_wirehouse = 0;
      * the cast makes that valid for a BOOL column too. */
-    if (ft->is_boolean)
-        out(g, "CAST(%s AS %s)", ft->name,
-            g->d == TG_DIALECT_BIGQUERY ? "INT64" : "INTEGER");
-    else
-        fputs(ft->name, g->f);
+    if (ft->is_boolean) {
+        fputs("CAST(", g->f);
+        feature_column(g, f);
+        out(g, " AS %s)", g->d == TG_DIALECT_BIGQUERY ? "INT64" : "INTEGER");
+    } else {
+        feature_column(g, f);
+    }
 }
 
 static const char *cmp_ops[] = {"=", "<>", "<", "<=", ">", ">="};
@@ -406,6 +431,16 @@ static void gen_scoring(gen *g)
 {
     create(g, "TABLE", "scores", "lead_scores_v3");
     out(g, "WITH tiered AS (\n  SELECT\n    f.*,\n");
+    /* Features the table holds under an alias are also written under
+     * their own names, which the views and tiergate's outputs use. */
+    for (int k = 0; g->o->columns && k < g->r->nfeatures; k++) {
+        const char *col = g->o->columns[k];
+        if (!col || strcmp(col, g->r->features[k].name) == 0)
+            continue;
+        fputs("    f.", g->f);
+        ident(g, col);
+        out(g, " AS %s,\n", g->r->features[k].name);
+    }
     tier_case(g, "    ");
     out(g, " AS score_tier\n  FROM ");
     table(g, "features", "lead_scoring_features_pit");
@@ -528,26 +563,192 @@ static void gen_calibration(gen *g)
            "GROUP BY t.score_tier\nORDER BY t.score_tier;\n");
 }
 
+static const char *text_type(gen *g)
+{
+    return g->d == TG_DIALECT_BIGQUERY ? "STRING"
+         : g->d == TG_DIALECT_DUCKDB   ? "VARCHAR"
+                                       : "TEXT";
+}
+
+/* The slicing's column in the features table. */
+static void slice_column(gen *g, const tg_slice_spec *s)
+{
+    fputs("f.", g->f);
+    if (s->feature >= 0)
+        feature_column(g, s->feature);
+    else
+        ident(g, s->column);
+}
+
+/*
+ * The slice key of a row, exactly as tg_slice_key computes it from the
+ * export: the value as text (booleans as 'true'/'false'), the bin label,
+ * or the month 'YYYY-MM'; NULL stays NULL.
+ */
+static void slice_expr(gen *g, const tg_slice_spec *s)
+{
+    char label[64];
+    if (s->is_boolean) {
+        const char *it = g->d == TG_DIALECT_BIGQUERY ? "INT64" : "INTEGER";
+        fputs("CASE CAST(", g->f);
+        slice_column(g, s);
+        out(g, " AS %s) WHEN 1 THEN 'true' WHEN 0 THEN 'false' END", it);
+    } else if (s->kind == TG_SLICE_VALUE) {
+        fputs("CAST(", g->f);
+        slice_column(g, s);
+        out(g, " AS %s)", text_type(g));
+    } else if (s->kind == TG_SLICE_MONTH) {
+        switch (g->d) {
+        case TG_DIALECT_BIGQUERY:
+            fputs("FORMAT_DATE('%Y-%m', DATE(", g->f);
+            slice_column(g, s);
+            fputs("))", g->f);
+            break;
+        case TG_DIALECT_SQLITE:
+            fputs("strftime('%Y-%m', ", g->f);
+            slice_column(g, s);
+            fputs(")", g->f);
+            break;
+        case TG_DIALECT_DUCKDB:
+            fputs("strftime(CAST(", g->f);
+            slice_column(g, s);
+            fputs(" AS DATE), '%Y-%m')", g->f);
+            break;
+        default:
+            fputs("to_char(CAST(", g->f);
+            slice_column(g, s);
+            fputs(" AS DATE), 'YYYY-MM')", g->f);
+        }
+    } else {
+        fputs("CASE\n      WHEN ", g->f);
+        slice_column(g, s);
+        fputs(" IS NULL THEN NULL\n", g->f);
+        for (int i = 0; i < s->nedges; i++) {
+            fputs("      WHEN ", g->f);
+            slice_column(g, s);
+            fputs(" < ", g->f);
+            num(g, s->edges[i]);
+            fputs(" THEN ", g->f);
+            str(g, tg_slice_bin_label(s, i, label));
+            fputc('\n', g->f);
+        }
+        fputs("      ELSE ", g->f);
+        str(g, tg_slice_bin_label(s, s->nedges, label));
+        fputs("\n    END", g->f);
+    }
+}
+
 static void gen_summary(gen *g)
 {
+    char name[TG_SLICE_MAX_NAME + 16];
     out(g, "-- Export the result as CSV and run:\n"
-           "--   tiergate gate --rules R --policy P --summary summary.csv\n"
-           "WITH tiered AS (\n  SELECT\n    f.split,\n    f.target,\n"
+           "--   tiergate gate --rules R --policy P --summary summary.csv");
+    for (int k = 0; k < g->o->nslices; k++)
+        out(g, " --slice %s", g->o->slices[k].expr);
+    out(g, "\nWITH tiered AS (\n  SELECT\n    f.split,\n    f.target,\n"
            "    f.contacted_date,\n");
+    for (int k = 0; k < g->o->nslices; k++) {
+        fputs("    ", g->f);
+        slice_expr(g, &g->o->slices[k]);
+        out(g, " AS %s,\n",
+            tg_slice_summary_column(&g->o->slices[k], name, sizeof name));
+    }
     tier_case(g, "    ");
     out(g, " AS score_tier\n  FROM ");
     table(g, "features", "lead_scoring_features_pit");
     out(g, " AS f\n)\nSELECT\n"
            "  t.split,\n"
-           "  t.score_tier AS tier,\n"
-           "  COUNT(*) AS leads,\n"
+           "  t.score_tier AS tier,\n");
+    for (int k = 0; k < g->o->nslices; k++)
+        out(g, "  t.%s,\n",
+            tg_slice_summary_column(&g->o->slices[k], name, sizeof name));
+    out(g, "  COUNT(*) AS leads,\n"
            "  COUNT(t.target) AS labeled,\n"
            "  COALESCE(SUM(t.target), 0) AS conversions,\n"
            "  MIN(t.contacted_date) AS first_contacted_date,\n"
            "  MAX(t.contacted_date) AS last_contacted_date\n"
            "FROM tiered AS t\n"
-           "GROUP BY t.split, t.score_tier\n"
-           "ORDER BY t.split, t.score_tier;\n");
+           "GROUP BY t.split, t.score_tier");
+    for (int k = 0; k < g->o->nslices; k++)
+        out(g, ", t.%s",
+            tg_slice_summary_column(&g->o->slices[k], name, sizeof name));
+    out(g, "\nORDER BY t.split, t.score_tier");
+    for (int k = 0; k < g->o->nslices; k++)
+        out(g, ", t.%s",
+            tg_slice_summary_column(&g->o->slices[k], name, sizeof name));
+    out(g, ";\n");
+}
+
+/* One candidate name of the wanted list. */
+static void wanted(gen *g, int *first, const char *feature,
+                   const char *candidate, int preference)
+{
+    out(g, "  %s", *first ? "SELECT " : "UNION ALL SELECT ");
+    str(g, feature);
+    fputs(*first ? " AS feature, " : ", ", g->f);
+    str(g, candidate);
+    out(g, *first ? " AS candidate, %d AS preference\n" : ", %d\n",
+        preference);
+    *first = 0;
+}
+
+/*
+ * Step 1 in the warehouse: for every feature, each name it may have
+ * (its own, then its aliases in order of preference) beside the column
+ * the table really has by that name, or NULL. `check-schema --columns`
+ * and `sql --columns` read its CSV export.
+ */
+static void gen_schema_check(gen *g)
+{
+    const tg_rules *r = g->r;
+    out(g, "-- Export the result as CSV and run:\n"
+           "--   tiergate check-schema --rules R --columns columns.csv\n"
+           "--   tiergate sql --rules R --columns columns.csv ...\n"
+           "WITH wanted AS (\n");
+    int first = 1;
+    for (int f = 0; f < r->nfeatures; f++) {
+        const tg_feature *ft = &r->features[f];
+        wanted(g, &first, ft->name, ft->name, 0);
+        for (int a = 0; a < ft->naliases; a++)
+            wanted(g, &first, ft->name, ft->aliases[a], a + 1);
+    }
+    static const char *extra[] = {"target", "split", "contacted_date",
+                                  "lead_id"};
+    for (size_t k = 0; k < sizeof extra / sizeof *extra; k++)
+        wanted(g, &first, extra[k], extra[k], 0);
+    const char *tbl = tg_rules_table(r, "features", "lead_scoring_features_pit");
+    out(g, "),\npresent AS (\n");
+    switch (g->d) {
+    case TG_DIALECT_BIGQUERY: {
+        const char *p = g->o->project ? g->o->project
+                                      : tg_rules_table(r, "project",
+                                                       "savvy-gtm-analytics");
+        const char *ds = g->o->dataset ? g->o->dataset
+                                       : tg_rules_table(r, "dataset",
+                                                        "ml_features");
+        out(g, "  SELECT c.column_name\n"
+               "  FROM `%s.%s`.INFORMATION_SCHEMA.COLUMNS AS c\n"
+               "  WHERE c.table_name = ", p, ds);
+        str(g, tbl);
+        break;
+    }
+    case TG_DIALECT_SQLITE:
+        out(g, "  SELECT c.name AS column_name\n  FROM pragma_table_info(");
+        str(g, tbl);
+        out(g, ") AS c");
+        break;
+    default:
+        out(g, "  SELECT c.column_name\n"
+               "  FROM information_schema.columns AS c\n"
+               "  WHERE c.table_schema = current_schema()\n"
+               "    AND c.table_name = ");
+        str(g, tbl);
+    }
+    out(g, "\n)\nSELECT w.feature, w.candidate, w.preference, p.column_name\n"
+           "FROM wanted AS w\n"
+           "LEFT JOIN present AS p ON LOWER(p.column_name) = "
+           "LOWER(w.candidate)\n"
+           "ORDER BY w.feature, w.preference;\n");
 }
 
 /* ---- identifiers ------------------------------------------------------- */
@@ -660,6 +861,23 @@ static int check_identifiers(const tg_rules *r, const tg_sql_options *o,
                                 "feature (or use an alias for the export)",
                                 f, tg_esc_term_buf(r->features[f].name, shown,
                                                    sizeof shown));
+    /* The table's own names (--columns, --alias) and slice columns are
+     * written quoted, so a keyword among them stays a name; they must
+     * still be plain names, never text that could close the quote. */
+    for (int f = 0; o->columns && f < r->nfeatures; f++)
+        if (o->columns[f] && !tg_sql_ident_ok(o->columns[f]))
+            return tg_error_set(err, TG_EINVAL, NULL, 0, 0,
+                                "column '%s' of feature '%s' is not a plain "
+                                "SQL name (letters, digits and _)",
+                                tg_esc_term_buf(o->columns[f], shown,
+                                                sizeof shown),
+                                r->features[f].name);
+    for (int k = 0; k < o->nslices; k++)
+        if (!tg_sql_ident_ok(o->slices[k].column))
+            return tg_error_set(err, TG_EINVAL, NULL, 0, 0,
+                                "--slice: '%s' is not a plain SQL name",
+                                tg_esc_term_buf(o->slices[k].column, shown,
+                                                sizeof shown));
     if (o->dialect != TG_DIALECT_BIGQUERY)
         return TG_OK;
     const char *p = o->project ? o->project
@@ -791,6 +1009,7 @@ int tg_sql_generate(char **text, const tg_rules *rules, tg_emit what,
     case TG_EMIT_SGA_DASHBOARD: gen_sga(&g); break;
     case TG_EMIT_CALIBRATION: gen_calibration(&g); break;
     case TG_EMIT_MONITOR_SUMMARY: gen_monitor_summary(&g); break;
+    case TG_EMIT_SCHEMA_CHECK: gen_schema_check(&g); break;
     default: gen_summary(&g); break;
     }
     if (fclose(g.f) != 0) {

@@ -15,11 +15,16 @@ echo "== preview (step 2)"
 ./build/tiergate preview --rules registry/tiers/v3.2.json \
   --data out/synthetic_leads.csv
 echo
+echo "== preview per slice: wirehouse advisors vs the rest (TRAIN)"
+./build/tiergate preview --rules registry/tiers/v3.2.json \
+  --data out/synthetic_leads.csv --split TRAIN --slice is_wirehouse
+echo
 echo "== gate (steps 2 and 8a-8d) under registry/gates/v3.2.json"
 # Exit 1 means a blocking gate failed: show it, do not abort the demo.
 rc=0
 ./build/tiergate gate --rules registry/tiers/v3.2.json \
   --policy registry/gates/v3.2.json --data out/synthetic_leads.csv \
+  --slice is_wirehouse \
   --json out/gate.json --junit out/junit.xml --markdown out/gate.md || rc=$?
 echo "(gate exit code $rc; JSON, JUnit and Markdown in out/)"
 [ "$rc" -le 1 ]

@@ -174,7 +174,7 @@ static void write_summary(const char *data, const char *out)
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
     tt_sqlite_load_table(db, data, "lead_scoring_features_pit");
     tg_rules *r = tt_rules("registry/tiers/v3.2.json");
-    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL};
+    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL, NULL, NULL, 0};
     char *sql = NULL;
     assert_tg_ok(tg_sql_generate(&sql, r, TG_EMIT_SUMMARY, &o, NULL));
     tg_rules_free(r);

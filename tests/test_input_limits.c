@@ -143,6 +143,27 @@ static void test_summary_bad_rows_are_errors(void **state)
         expect_exit(&r, 2, cases[i].msg);
         tt_run_free(&r);
     }
+    /* Rows that differ in another key column (a slice) add up; the same
+     * values twice do not. */
+    const char *p = tt_write("sliced-summary.csv",
+                             "split,tier,region,leads,labeled,conversions\n"
+                             "TRAIN,STANDARD,east,5,5,1\n"
+                             "TRAIN,STANDARD,west,7,6,2\n");
+    tt_run_result r = tt_run("preview " RULES "--summary '%s' --split TRAIN "
+                             "--format json", p);
+    expect_exit(&r, 0, NULL);
+    cJSON *j = cJSON_Parse(r.out);
+    assert_true(num(j, "rows") == 12);
+    cJSON_Delete(j);
+    tt_run_free(&r);
+    p = tt_write("sliced-summary.csv",
+                 "split,tier,region,leads,labeled,conversions\n"
+                 "TRAIN,STANDARD,east,5,5,1\n"
+                 "train,STANDARD,east,7,6,2\n");
+    r = tt_run("preview " RULES "--summary '%s'", p);
+    expect_exit(&r, 2, ":3:7: a second row for split 'train' and tier "
+                       "'STANDARD'");
+    tt_run_free(&r);
 }
 
 /* n copies of open, then the core, then n copies of close. */

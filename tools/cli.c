@@ -131,6 +131,17 @@ int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)
         return 1;
     }
     case OPT_SUMMARY: d->summary = arg; return 1;
+    case OPT_SLICE: {
+        const char **ns =
+            realloc(d->slices, (size_t)(d->nslices + 1) * sizeof *ns);
+        if (!ns) {
+            fprintf(stderr, "tiergate: out of memory\n");
+            return -1;
+        }
+        d->slices = ns;
+        d->slices[d->nslices++] = arg;
+        return 1;
+    }
     case OPT_DATE_CONFIG: d->date_config = arg; return 1;
     case OPT_ON_BAD_ROW:
         if (strcmp(arg, "error") == 0)

@@ -54,11 +54,14 @@ typedef struct {
     int threads;
     tg_ci_method ci_method; /* --ci, for commands with intervals */
     double ci_level;        /* --level */
+    const char **slices;    /* --slice, for the commands that take it */
+    int nslices;
 } cli_data;
 
 #define CLI_DATA_INIT                                                          \
     {                                                                          \
-        NULL, NULL, 0, NULL, NULL, TG_BAD_ROW_ERROR, 0, TG_CI_WILSON, 0.95     \
+        NULL, NULL, 0, NULL, NULL, TG_BAD_ROW_ERROR, 0, TG_CI_WILSON, 0.95,    \
+            NULL, 0                                                            \
     }
 
 enum {
@@ -69,8 +72,34 @@ enum {
     OPT_ON_BAD_ROW,
     OPT_THREADS,
     OPT_CI,
-    OPT_LEVEL
+    OPT_LEVEL,
+    OPT_SLICE
 };
+
+/* --slice, for preview and gate (cli_slice.c). */
+#define CLI_SLICE_LONG_OPTION                                                  \
+    {                                                                          \
+        "slice", required_argument, NULL, OPT_SLICE                            \
+    }
+
+#define CLI_SLICE_HELP                                                         \
+    "  --slice EXPR         also per slice, in the same pass (repeatable):\n"  \
+    "                       COLUMN (each value), COLUMN:E1,E2,... (bins\n"     \
+    "                       [E1,E2) ... >= En, and < E1) or COLUMN:month;\n"   \
+    "                       an empty field is the NULL slice\n"
+
+typedef struct {
+    tg_slicing *s;
+    int n;
+} cli_slices;
+
+/**
+ * Like cli_load_tally, and the tallies of every --slice (from the rows,
+ * or from the slice columns of a --summary). Returns an exit code.
+ */
+int cli_load_sliced(tg_tally *t, cli_slices *sl, const tg_rules *rules,
+                    const cli_data *d, int fingerprint, const char *cmd);
+void cli_slices_release(cli_slices *sl);
 
 /* --ci and --level, for the commands that compute intervals. */
 #define CLI_STATS_LONG_OPTIONS                                                 \

@@ -9,16 +9,22 @@
 #include "cmd.h"
 
 static const char help[] =
-    "usage: tiergate check-schema --rules FILE --data FILE... "
-    "[--format text|json] [-o FILE]\n\n"
+    "usage: tiergate check-schema --rules FILE (--data FILE... | --columns "
+    "FILE)\n"
+    "                             [--format text|json] [-o FILE]\n\n"
     "Check that the export has every feature the rules need, under its name\n"
     "or one of its aliases, and report each feature's NULL rate. Every row\n"
     "is validated as preview reads it (field count, numbers, booleans,\n"
     "declared ranges, target, dates); each kind of bad value is reported\n"
     "with its count and first file:line:column. Exits 2 when a column is\n"
-    "missing or any row is bad: whenever preview would fail.\n\n"
+    "missing or any row is bad: whenever preview would fail. With\n"
+    "--columns, the column check on the warehouse table itself, from the\n"
+    "CSV export of `tiergate sql --emit schema-check` (no rows, so no NULL\n"
+    "rates and no value checks).\n\n"
     "  --rules FILE         rule set (JSON)\n"
     "  --data FILE          feature export (CSV or CSV.gz); repeatable\n"
+    "  --columns FILE       the table's columns: the schema-check export, any\n"
+    "                       CSV with a column_name column, or a CSV header\n"
     "  --format FMT         text (default) or json\n"
     "  -o FILE              write the report to FILE\n"
     "  -h, --help           this help\n";
@@ -34,6 +40,7 @@ int cmd_check_schema(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_DATA_LONG_OPTIONS,
+        {"columns", required_argument, NULL, 5000},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"output", required_argument, NULL, 'o'},
@@ -41,7 +48,8 @@ int cmd_check_schema(int argc, char **argv)
     };
     cli_data d = CLI_DATA_INIT;
     int fmt = FMT_TEXT, c, r = EXIT_OK;
-    const char *out_path = NULL;
+    const char *out_path = NULL, *columns_path = NULL;
+    tg_columns cols = {0, NULL};
     tg_rules *rules = NULL;
     tg_schema_report rep;
     tg_error err;
@@ -61,6 +69,7 @@ int cmd_check_schema(int argc, char **argv)
             goto done;
         }
         case 'o': out_path = optarg; break;
+        case 5000: columns_path = optarg; break;
         case 'f':
             if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
                                                     FMT_BIT(FMT_JSON))) < 0) {
@@ -80,13 +89,18 @@ int cmd_check_schema(int argc, char **argv)
     }
     if ((r = cli_load_rules(&rules, &d, "check-schema")))
         return r;
-    if (d.ndata == 0) {
-        r = cli_usage("check-schema", "give the data with --data FILE");
+    if ((d.ndata == 0) == !columns_path) {
+        r = cli_usage("check-schema", "give the data with --data FILE or the "
+                                      "table's columns with --columns FILE");
         goto done;
     }
     tg_error_clear(&err);
-    int rc = tg_schema_check(&rep, rules, d.data, d.ndata,
-                             cli_default_date_config(&d), &err);
+    int rc = columns_path
+                 ? tg_columns_load(&cols, columns_path, &err)
+                 : tg_schema_check(&rep, rules, d.data, d.ndata,
+                                   cli_default_date_config(&d), &err);
+    if (rc == TG_OK && columns_path)
+        rc = tg_schema_check_columns(&rep, rules, &cols, columns_path, &err);
     if (rc != TG_OK) {
         r = cli_fail(&err);
         goto done;
@@ -100,7 +114,11 @@ int cmd_check_schema(int argc, char **argv)
         cJSON_AddStringToObject(j, "status", rep.missing ? "missing"
                                              : rep.nproblems ? "bad_values"
                                                              : "ok");
-        cJSON_AddNumberToObject(j, "rows", (double)rep.rows);
+        cJSON_AddStringToObject(j, "source", columns_path ? "columns" : "data");
+        if (columns_path)
+            cJSON_AddNullToObject(j, "rows");
+        else
+            cJSON_AddNumberToObject(j, "rows", (double)rep.rows);
         cJSON *arr = cJSON_AddArrayToObject(j, "features");
         for (int f = 0; f < rules->nfeatures; f++) {
             const tg_feature *ft = &rules->features[f];
@@ -161,7 +179,11 @@ int cmd_check_schema(int argc, char **argv)
                 rep.has_target ? "present" : "MISSING",
                 rep.has_split ? "present" : "absent (assigned from dates)",
                 rep.has_date ? "present" : "absent");
-        if (!rep.missing)
+        if (!rep.missing && columns_path)
+            fprintf(o.f, "the table's columns (%s): every feature the rules "
+                         "use is present\n",
+                    columns_path);
+        else if (!rep.missing)
             fprintf(o.f,
                     "%s rows checked: every feature the rules use is "
                     "present\n",
@@ -180,7 +202,9 @@ int cmd_check_schema(int argc, char **argv)
             if (rep.features[f].column || !rep.features[f].used)
                 continue;
             fprintf(stderr, "tiergate: %s: missing column '%s' (tried ",
-                    rep.missing_file ? rep.missing_file : d.data[0],
+                    rep.missing_file ? rep.missing_file
+                    : columns_path   ? columns_path
+                                     : d.data[0],
                     rules->features[f].name);
             aliases_tried(stderr, &rules->features[f]);
             fprintf(stderr, ")\n");
@@ -202,6 +226,7 @@ int cmd_check_schema(int argc, char **argv)
         r = EXIT_USAGE;
     }
 done:
+    tg_columns_release(&cols);
     tg_schema_report_release(&rep);
     tg_rules_free(rules);
     free(d.data);

@@ -12,7 +12,8 @@
 static const char help[] =
     "usage: tiergate gate --rules FILE --policy FILE (--data FILE... | "
     "--summary FILE)\n"
-    "                     [--ci METHOD] [--level L] [--strict]\n"
+    "                     [--slice EXPR]... [--ci METHOD] [--level L] "
+    "[--strict]\n"
     "                     [--format text|json|markdown] [-o FILE]\n"
     "                     [--json FILE] [--markdown FILE] [--junit FILE]\n\n"
     "Judge every gate of the policy. Overall status PASSED,\n"
@@ -21,7 +22,11 @@ static const char help[] =
     "A tier with fewer labeled leads than the policy's min_labeled is\n"
     "'insufficient', which never passes a blocking gate. When the variable\n"
     "GITHUB_STEP_SUMMARY names a file, the Markdown summary is "
-    "appended.\n\n" CLI_DATA_HELP
+    "appended. With --slice, the gates marked \"per_slice\": true are also\n"
+    "judged in every slice with at least their min_slice_size labeled leads\n"
+    "(default 500) in the gate's split; a slice that fails or is\n"
+    "inconclusive counts like any gate and is named in the output.\n\n"
+    CLI_DATA_HELP CLI_SLICE_HELP
     "  --policy FILE        gate policy (JSON), e.g. "
     "registry/gates/v3.2.json\n" CLI_STATS_HELP
     "  --strict             warnings fail the release too\n"
@@ -105,11 +110,52 @@ static int append_step_summary(const tg_gate_result *r)
     return fclose(f) == 0 ? EXIT_OK : EXIT_INTERNAL;
 }
 
+/*
+ * The per-slice gates in every slice value, and the slices' tier tables
+ * (with how many outcomes each slice was judged on) for the JSON.
+ */
+static int judge_slices(tg_gate_result *res, const tg_rules *rules,
+                        const cli_slices *sl, const tg_gate_options *opt)
+{
+    tg_error err;
+    tg_error_clear(&err);
+    static const int splits[2] = {TG_SPLIT_TRAIN, TG_SPLIT_TEST};
+    int per_slice = 0;
+    for (int g = 0; g < res->policy->ngates; g++)
+        per_slice += res->policy->gates[g].per_slice;
+    if (!per_slice)
+        cli_warn("policy %s marks no gate \"per_slice\": the slices are "
+                 "shown, not judged",
+                 res->policy->policy_id);
+    res->slices = cJSON_CreateArray();
+    for (int k = 0; k < sl->n; k++) {
+        const tg_slicing *x = &sl->s[k];
+        cJSON *j = tg_slicing_json(x, splits, 2, rules->model_version,
+                                   opt->ci_method, opt->ci_level, &err);
+        if (!j)
+            return cli_fail(&err);
+        cJSON_AddItemToArray(res->slices, j);
+        cJSON *vals = cJSON_GetObjectItem(j, "values");
+        for (int v = 0; v < x->nvalues; v++) {
+            char label[TG_SLICE_MAX_NAME + TG_SLICE_MAX_KEY + 8];
+            tg_slice_label(x, v, label, sizeof label);
+            int judged = 0;
+            if (tg_gate_add_slice(res, &x->values[v].tally, label, opt,
+                                  &judged, &err) != TG_OK)
+                return cli_fail(&err);
+            cJSON_AddNumberToObject(cJSON_GetArrayItem(vals, v),
+                                    "outcomes_judged", judged);
+        }
+    }
+    return EXIT_OK;
+}
+
 int cmd_gate(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_DATA_LONG_OPTIONS,
         CLI_STATS_LONG_OPTIONS,
+        CLI_SLICE_LONG_OPTION,
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"html", required_argument, NULL, OPT_HTML},
@@ -130,6 +176,7 @@ int cmd_gate(int argc, char **argv)
     tg_tally t;
     int have_tally = 0, have_result = 0;
     tg_gate_result res;
+    cli_slices sl = {NULL, 0};
     tg_error err;
     tg_error_clear(&err);
     optind = 1;
@@ -179,15 +226,20 @@ int cmd_gate(int argc, char **argv)
         r = cli_fail(&err);
         goto done;
     }
-    if ((r = cli_load_tally(&t, rules, &d, 1, "gate")))
+    if ((r = cli_load_sliced(&t, &sl, rules, &d, 1, "gate")))
         goto done;
     have_tally = 1;
-    if (tg_gate_run(&res, rules, policy, &t, d.ci_method, d.ci_level, strict,
-                    &err) != TG_OK) {
+    tg_gate_options gopt = tg_gate_options_default();
+    gopt.ci_method = d.ci_method;
+    gopt.ci_level = d.ci_level;
+    gopt.strict = strict;
+    if (tg_gate_run_with(&res, rules, policy, &t, &gopt, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
     }
     have_result = 1;
+    if (sl.n && (r = judge_slices(&res, rules, &sl, &gopt)))
+        goto done;
     {
         /* The commit the report names, when run inside a repository. */
         tg_git_facts gf;
@@ -223,8 +275,10 @@ done:
         tg_gate_result_release(&res);
     if (have_tally)
         tg_tally_release(&t);
+    cli_slices_release(&sl);
     tg_policy_free(policy);
     tg_rules_free(rules);
     free(d.data);
+    free(d.slices);
     return cli_flush_stdout(r);
 }

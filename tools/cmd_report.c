@@ -10,7 +10,8 @@
 
 static const char help[] =
     "usage: tiergate report --from GATE.json [--compare COMPARE.json]\n"
-    "                       [--format html|markdown] [-o FILE]\n"
+    "                       [--slice EXPR]... [--format html|markdown] "
+    "[-o FILE]\n"
     "       tiergate report --monitor MONITOR.json [-o FILE]\n\n"
     "Render a gate result (what `gate --json` writes) for reviewers: one\n"
     "HTML file that opens offline (inline SVG charts, no scripts, fonts or\n"
@@ -21,9 +22,14 @@ static const char help[] =
     "--format json` writes), and the provenance. Every chart has a title,\n"
     "axis labels and a table with its numbers; statuses are words and\n"
     "symbols, not colour alone; it prints on A4. --format markdown gives the\n"
-    "same content without charts, for a pull-request comment.\n\n"
+    "same content without charts, for a pull-request comment. A result of\n"
+    "`gate --slice` adds small multiples: one panel per slice value on one\n"
+    "scale, with a table of the same numbers.\n\n"
     "  --from FILE          the gate result (JSON)\n"
     "  --compare FILE       a comparison (JSON) to include\n"
+    "  --slice EXPR         show only these slicings of the result "
+    "(repeatable;\n"
+    "                       default: every slicing it holds)\n"
     "  --monitor FILE       instead of --from: the monitor page of what\n"
     "                       `monitor --json` writes: rate per tier per window\n"
     "                       with its interval and the calibration band, tier\n"
@@ -32,7 +38,39 @@ static const char help[] =
     "  -o FILE              write to FILE (replaced atomically)\n"
     "  -h, --help           this help\n";
 
-enum { OPT_FROM = 9000, OPT_COMPARE, OPT_MONITOR };
+enum { OPT_FROM = 9000, OPT_COMPARE, OPT_MONITOR, OPT_REPORT_SLICE };
+
+/* Keep only the slicings named by --slice; 2 when one is not there. */
+static int keep_slices(cJSON *gate, char **want, int nwant, const char *from)
+{
+    cJSON *sl = cJSON_GetObjectItem(gate, "slices");
+    for (int i = 0; i < nwant; i++) {
+        int found = 0;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, sl)
+            found |= !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(x, "slice"))
+                                 ? cJSON_GetStringValue(
+                                       cJSON_GetObjectItem(x, "slice"))
+                                 : "",
+                             want[i]);
+        if (!found)
+            return cli_usage("report",
+                             "%s holds no slicing '%s' (run `tiergate gate "
+                             "--slice %s --json FILE` first)",
+                             from, want[i], want[i]);
+    }
+    for (int k = cJSON_GetArraySize(sl) - 1; k >= 0; k--) {
+        const char *e =
+            cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(sl, k),
+                                                     "slice"));
+        int keep = 0;
+        for (int i = 0; i < nwant; i++)
+            keep |= e && !strcmp(e, want[i]);
+        if (!keep)
+            cJSON_DeleteItemFromArray(sl, k);
+    }
+    return EXIT_OK;
+}
 
 /* The monitor page from a monitor document, checked for its shape. */
 static int monitor_page(const char *path, const char *out_path, int fmt)
@@ -68,6 +106,7 @@ int cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"compare", required_argument, NULL, OPT_COMPARE},
+        {"slice", required_argument, NULL, OPT_REPORT_SLICE},
         {"format", required_argument, NULL, 'f'},
         {"from", required_argument, NULL, OPT_FROM},
         {"help", no_argument, NULL, 'h'},
@@ -79,6 +118,8 @@ int cmd_report(int argc, char **argv)
                *monitor = NULL;
     int fmt = FMT_HTML, c, r = EXIT_OK;
     cJSON *gate = NULL, *compare = NULL;
+    char *want[16];
+    int nwant = 0;
     tg_error err;
     tg_error_clear(&err);
     optind = 1;
@@ -88,6 +129,11 @@ int cmd_report(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case OPT_FROM: from = optarg; break;
         case OPT_COMPARE: compare_path = optarg; break;
+        case OPT_REPORT_SLICE:
+            if (nwant == 16)
+                return cli_usage("report", "at most 16 --slice options");
+            want[nwant++] = optarg;
+            break;
         case OPT_MONITOR: monitor = optarg; break;
         case 'f':
             if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_HTML) |
@@ -114,6 +160,8 @@ int cmd_report(int argc, char **argv)
         r = cli_fail(&err);
         goto done;
     }
+    if (nwant && (r = keep_slices(gate, want, nwant, from)))
+        goto done;
     if (compare_path) {
         if (tg_json_load(&compare, compare_path, &err) != TG_OK) {
             r = cli_fail(&err);

@@ -47,6 +47,9 @@ typedef struct {
      * split and about how many would give an 80% chance of a decisive
      * pass at its expected rate (0 when no size would). */
     uint64_t leads_now, leads_needed;
+    /* "" for the whole data; for a per-slice gate, which slice
+     * ("is_wirehouse = true"). */
+    char slice[160];
     char message[480];
 } tg_gate_outcome;
 
@@ -57,6 +60,7 @@ typedef struct {
     int strict;              /* warnings fail the release too */
     /* Pinned baselines of TRAIN, TEST and ALL (NAN: measured). */
     double baseline_train, baseline_test, baseline_all;
+    int slice_only;          /* only per-slice gates, large-enough slices */
 } tg_gate_options;
 
 /** Wilson 95%, not strict, baselines measured. */
@@ -82,6 +86,7 @@ typedef struct tg_gate_result {
     char input_sha256[65];   /* "" when the input was a summary */
     char generated_at[32];   /* UTC, ISO 8601 */
     char commit[41];         /* HEAD when run in a git repository, or "" */
+    cJSON *slices;           /* per-slice tier tables (owned), or NULL */
 } tg_gate_result;
 
 /** Judge every gate of policy on tally t. Release with _release. */
@@ -93,6 +98,16 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
                      const tg_policy *policy, const tg_tally *t,
                      const tg_gate_options *opt, tg_error *err);
 void tg_gate_result_release(tg_gate_result *r);
+
+/**
+ * Judge the per-slice gates of r's policy on the tally of one slice and
+ * add their outcomes to r under label; a gate judges the slice only when
+ * it has min_slice_size labeled leads in the gate's split. *judged is
+ * the number of outcomes added. The summary and overall status of r are
+ * recounted, so a failing slice fails the release like any gate.
+ */
+int tg_gate_add_slice(tg_gate_result *r, const tg_tally *t, const char *label,
+                      const tg_gate_options *opt, int *judged, tg_error *err);
 
 /** The statistics of split (TG_SPLIT_TRAIN, _TEST or _ALL) in r. */
 const tg_split_stats *tg_gate_split(const tg_gate_result *r, int split);

@@ -35,6 +35,9 @@ typedef enum { TG_JUDGE_INTERVAL = 0, TG_JUDGE_POINT = 1 } tg_judge;
 typedef enum { TG_INCONCLUSIVE_BLOCK = 0, TG_INCONCLUSIVE_WARN = 1 } tg_inconclusive;
 typedef enum { TG_SEVERITY_BLOCK = 0, TG_SEVERITY_WARN = 1 } tg_severity;
 
+/* Labeled leads a slice needs before a per-slice gate judges it. */
+#define TG_DEFAULT_MIN_SLICE_SIZE 500
+
 typedef struct {
     double rate_min, rate_max, lift_min;  /* NAN when not given */
     char *advice;                         /* tier_size merge advice */
@@ -54,6 +57,8 @@ typedef struct {
     double max_skipped_share; /* data_quality: default 0 */
     long min_labeled;        /* below it a tier is insufficient */
     long min_conversions;
+    int per_slice;           /* also judged in every large-enough slice */
+    long min_slice_size;     /* labeled leads a slice needs in the split */
     int ntiers;
     int *tiers;              /* covered tier indices, rule order */
     tg_tier_param *params;   /* per rule tier */

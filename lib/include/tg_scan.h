@@ -95,6 +95,8 @@ const tg_schema *tg_reader_schema(const tg_reader *rd);
 int tg_reader_file_index(const tg_reader *rd);
 /** Rows skipped as bad so far, and the first such error. */
 uint64_t tg_reader_skipped(const tg_reader *rd, tg_error *first);
+/** Values kept outside feature's declared range ("out_of_range": "warn"). */
+uint64_t tg_reader_out_of_range(const tg_reader *rd, int feature);
 /** Rows skipped so far for one tg_skip_reason. */
 uint64_t tg_reader_skipped_by(const tg_reader *rd, int reason);
 void tg_reader_free(tg_reader *rd);
@@ -107,6 +109,9 @@ void tg_reader_free(tg_reader *rd);
 int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
             tg_error *first_skip, tg_error *err);
 
+/** Set t->input_sha256 to the SHA-256 of the files' bytes ("" for stdin). */
+int tg_scan_fingerprint(tg_tally *t, const tg_scan_options *opts,
+                        tg_error *err);
 
 /** What `check-schema` reports: where each feature was found. */
 typedef struct {

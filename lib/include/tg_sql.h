@@ -9,6 +9,7 @@
 
 #include "tg_error.h"
 #include "tg_rules.h"
+#include "tg_slice.h"
 
 typedef enum {
     TG_DIALECT_BIGQUERY = 0,
@@ -26,6 +27,7 @@ typedef enum {
     TG_EMIT_CALIBRATION,      /* step 9 */
     TG_EMIT_SUMMARY,          /* GROUP BY split, tier for gate --summary */
     TG_EMIT_MONITOR_SUMMARY,  /* GROUP BY window, split, tier, mature */
+    TG_EMIT_SCHEMA_CHECK,     /* step 1: which column each feature is */
     TG_EMIT_COUNT
 } tg_emit;
 
@@ -34,6 +36,12 @@ typedef struct {
     const char *project;   /* BigQuery: NULL = the rule set's "tables" */
     const char *dataset;
     const char *regen;     /* the command line that regenerates the file */
+    /* Per feature, the column the table has for it (an alias), or NULL
+     * for the feature's own name; names must pass tg_sql_ident_ok. */
+    const char *const *columns;
+    /* summary: also GROUP BY these slicings (tg_slice.h). */
+    const tg_slice_spec *slices;
+    int nslices;
 } tg_sql_options;
 
 int tg_dialect_parse(const char *name);

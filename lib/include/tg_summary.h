@@ -9,6 +9,7 @@
 #include "tg_error.h"
 #include "tg_rules.h"
 #include "tg_tally.h"
+#include "tg_slice.h"
 
 /**
  * Read path, with the header split,tier,leads,labeled,conversions and
@@ -16,10 +17,24 @@
  * t (initialised here for rules). Unknown tiers, negative or fractional
  * counts, conversions above labeled or labeled above leads are errors
  * naming the line, and so are rows with more or fewer fields than the
- * header, a second row for the same TRAIN or TEST tier, and a first
- * date after the last. Rows of other split values add up.
+ * header, a first date after the last, and a second row with the same
+ * split, tier and values in every other column that is not a count or a
+ * date (slice columns, for one): rows differing in those add up.
  */
 int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                     tg_error *err);
+
+#define TG_SUMMARY_MAX_SLICINGS 8
+
+/**
+ * The same, and per slicing (tg_slice.h) the tallies of its values: the
+ * summary then has one column per slicing, named as
+ * tg_slice_summary_column says (what `sql --emit summary --slice`
+ * writes); an empty field is the NULL slice, and a value the slicing
+ * cannot produce (another binning's label) is an error.
+ */
+int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
+                           const tg_rules *rules, const char *path,
+                           tg_error *err);
 
 #endif

@@ -18,6 +18,8 @@
 #include "tg_render.h"
 #include "tg_synth.h"
 #include "tg_summary.h"
+#include "tg_slice.h"
+#include "tg_columns.h"
 #include "tg_policy.h"
 #include "tg_gate.h"
 #include "tg_score.h"

@@ -5,6 +5,7 @@
 //   node tests/node/duckdb_check.mjs TIERGATE CSV...
 import { DuckDBInstance } from '@duckdb/node-api';
 import { execFileSync } from 'node:child_process';
+import { aliasSliceChecks } from './alias_slice.mjs';
 
 const [bin, ...files] = process.argv.slice(2);
 // TG_RULES: another rule set (the hostile-text fixture runs through here).
@@ -86,6 +87,25 @@ for (const file of files) {
             `${file}: ${p.split} ${t.tier}: DuckDB ${row.leads}/${row.labeled}/${row.conversions}, tiergate ${t.leads}/${t.labeled}/${t.conversions}`);
     }
   }
+}
+// A table whose features carry aliases, and sliced summaries.
+for (const file of files) {
+  const inst = await DuckDBInstance.create(':memory:');
+  const con = await inst.connect();
+  const rows = async (sql) => (await con.runAndReadAll(sql)).getRowObjectsJson();
+  await aliasSliceChecks(bin, rules, file, {
+    name: 'DuckDB', dialect: 'duckdb',
+    load: async (file2, renames) => {
+      const names = ['lead_id', 'advisor_crd', 'contacted_date', 'current_firm_tenure_months',
+        'industry_tenure_months', 'firm_net_change_12mo', 'firm_rep_count_at_contact',
+        'num_prior_firms', 'is_wirehouse', 'target', 'split'];
+      const sel = names.map((n) => (renames[n] ? `${n} AS ${renames[n]}` : n)).join(', ');
+      await con.run(`CREATE TABLE lead_scoring_features_pit AS SELECT ${sel}
+        FROM read_csv('${file2}', header = true, columns = ${columns})`);
+    },
+    rows,
+    exec: async (sql) => { await con.run(sql); },
+  }, check);
 }
 console.log(`duckdb: ${passed} passed, ${failed} failed`);
 process.exit(failed ? 1 : 0);
