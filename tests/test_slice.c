@@ -382,6 +382,12 @@ static void test_per_slice_gates(void **state)
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "per_slice"));
     tt_run_free(&r);
+    /* The path copies (LeakSanitizer runs these tests). */
+    free((char *)rules);
+    free((char *)data);
+    free((char *)pol);
+    free((char *)pol2);
+    free((char *)bad);
 }
 
 /* ---- the warehouse's own names, on SQLite ------------------------------ */
@@ -614,6 +620,12 @@ static void test_sqlite_aliased_table(void **state)
     tg_columns_release(&cols);
     sqlite3_close(db);
     tg_rules_free(r);
+    free((char *)data);
+    free((char *)aliased);
+    free((char *)colcsv);
+    free((char *)missing);
+    free((char *)sumcsv);
+    free((char *)pol);
 }
 
 int main(void)
