@@ -39,7 +39,7 @@ int tg_overall_exit_code(tg_overall s)
 
 tg_gate_options tg_gate_options_default(void)
 {
-    tg_gate_options o = {TG_CI_WILSON, 0.95, 0, NAN, NAN, NAN, 0};
+    tg_gate_options o = {TG_CI_WILSON, 0.95, 0, NAN, NAN, NAN, 0, 0};
     return o;
 }
 
@@ -169,15 +169,26 @@ double tg_gate_expected_rate(const tg_gate_result *r, int tier, int split)
     return tg_gate_split(r, split)->tiers[tier].rate;
 }
 
-/* The rest of a split around tier: its rate and size per tier lead. */
-static void rest_of(const tg_split_stats *s, int tier, double *p,
-                    double *share)
+/*
+ * The rest of a split around tier, as a model converting at its expected
+ * rates would have it: each other tier at its expected rate (observed
+ * when the rule set gives none), weighted by its labeled leads; and the
+ * rest's size per labeled lead of the tier.
+ */
+static void rest_of(const tg_gate_result *r, const tg_split_stats *s,
+                    int tier, double *p, double *share)
 {
     const tg_tier_stats *ts = &s->tiers[tier];
-    uint64_t rn = s->labeled - ts->labeled;
-    uint64_t rx = s->conversions - ts->conversions;
-    *p = rn ? (double)rx / (double)rn : 0;
-    *share = ts->labeled ? (double)rn / (double)ts->labeled : 0;
+    double conv = 0, n = 0;
+    for (int k = 0; k < s->ntiers; k++) {
+        if (k == tier || s->tiers[k].labeled == 0)
+            continue;
+        double e = tg_gate_expected_rate(r, k, s->split);
+        conv += e * (double)s->tiers[k].labeled;
+        n += (double)s->tiers[k].labeled;
+    }
+    *p = n > 0 ? conv / n : 0;
+    *share = ts->labeled ? n / (double)ts->labeled : 0;
 }
 
 int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
@@ -202,7 +213,7 @@ int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
     c->n = ts->labeled;
     c->pinned = s->baseline_pinned ? s->baseline_rate : NAN;
     c->train_pinned = NAN;
-    rest_of(s, o->tier, &c->rest_p, &c->rest_share);
+    rest_of(r, s, o->tier, &c->rest_p, &c->rest_share);
     switch (g->check) {
     case TG_CHECK_CONVERSION_RATE:
     case TG_CHECK_LIFT:
@@ -215,7 +226,7 @@ int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
         const tg_tier_stats *ref = &s->tiers[g->against];
         if (ref->labeled == 0)
             return -1;
-        c->ref_p = ref->rate;
+        c->ref_p = tg_gate_expected_rate(r, g->against, o->split);
         c->ref_share = (double)ref->labeled / (double)ts->labeled;
         return 0;
     }
@@ -226,7 +237,7 @@ int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
         c->train_p = train_p;
         c->train_share = (double)tr->labeled / (double)ts->labeled;
         double rs;
-        rest_of(&r->train, o->tier, &c->train_rest_p, &rs);
+        rest_of(r, &r->train, o->tier, &c->train_rest_p, &rs);
         c->train_rest_share = rs * c->train_share;
         c->train_pinned = r->train.baseline_pinned ? r->train.baseline_rate
                                                    : NAN;
@@ -565,7 +576,8 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
         default:
             break;
         }
-        add_leads_needed(r, o);
+        if (!r->verdicts_only)
+            add_leads_needed(r, o);
     }
     free(order);
     return TG_OK;
@@ -681,6 +693,7 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
     out->ci_method = m;
     out->ci_level = level;
     out->strict = opt->strict;
+    out->verdicts_only = opt->verdicts_only;
     out->rows = t->rows;
     out->skipped = t->skipped;
     memcpy(out->skipped_by, t->skipped_by, sizeof out->skipped_by);
@@ -697,12 +710,15 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
     strftime(out->generated_at, sizeof out->generated_at, "%Y-%m-%dT%H:%M:%SZ",
              &tm);
     int rc;
-    if ((rc = tg_split_stats_compute(&out->train, t, TG_SPLIT_TRAIN,
-                                     rules->model_version, m, level, err)) ||
-        (rc = tg_split_stats_compute(&out->test, t, TG_SPLIT_TEST,
-                                     rules->model_version, m, level, err)) ||
-        (rc = tg_split_stats_compute(&out->all, t, TG_SPLIT_ALL,
-                                     rules->model_version, m, level, err)) ||
+    if ((rc = tg_split_stats_compute_with(&out->train, t, TG_SPLIT_TRAIN,
+                                          rules->model_version, m, level,
+                                          !opt->verdicts_only, err)) ||
+        (rc = tg_split_stats_compute_with(&out->test, t, TG_SPLIT_TEST,
+                                          rules->model_version, m, level,
+                                          !opt->verdicts_only, err)) ||
+        (rc = tg_split_stats_compute_with(&out->all, t, TG_SPLIT_ALL,
+                                          rules->model_version, m, level,
+                                          !opt->verdicts_only, err)) ||
         (rc = pin(&out->train, opt->baseline_train, err)) ||
         (rc = pin(&out->test, opt->baseline_test, err)) ||
         (rc = pin(&out->all, opt->baseline_all, err)))

@@ -626,12 +626,15 @@ static int problem(char ***p, int *n, const char *fmt, ...)
 }
 
 /* The prefixes registry entries recorded must still be the log's. */
-static void check_anchors(const char *path, const char *text, size_t len,
+static void check_anchors(const char *path, const char *repo_dir,
+                          const char *text, size_t len,
                           const cJSON *registry, char ***problems, int *n)
 {
-    char real[PATH_MAX], other[PATH_MAX];
+    char real[PATH_MAX], other[PATH_MAX], workdir[4096], where[8500];
     if (!registry || !realpath(path, real))
         return;
+    if (tg_git_workdir(repo_dir ? repo_dir : ".", workdir, sizeof workdir))
+        workdir[0] = '\0';
     int k = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(registry, "versions"))
@@ -648,6 +651,11 @@ static void check_anchors(const char *path, const char *text, size_t len,
             problem(problems, n, "%s: registry versions[%d].log: expected "
                                  "file, bytes and sha256", path, k - 1);
             continue;
+        }
+        /* Relative to the work tree, where the release recorded it. */
+        if (file[0] != '/' && workdir[0]) {
+            snprintf(where, sizeof where, "%s%s", workdir, file);
+            file = where;
         }
         if (!realpath(file, other) || strcmp(real, other))
             continue; /* another log */
@@ -725,7 +733,7 @@ int tg_log_verify(const char *path, const char *repo_dir,
                         e->line, i + 1, ver ? ver : "?", commit);
         }
     }
-    check_anchors(path, text, len, registry, problems, n);
+    check_anchors(path, repo_dir, text, len, registry, problems, n);
     tg_log_release(&log);
     free(text);
     return TG_OK;

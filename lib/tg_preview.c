@@ -14,6 +14,15 @@ int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
                            const char *model_version, tg_ci_method m,
                            double level, tg_error *err)
 {
+    return tg_split_stats_compute_with(out, t, split, model_version, m, level,
+                                       1, err);
+}
+
+int tg_split_stats_compute_with(tg_split_stats *out, const tg_tally *t,
+                                int split, const char *model_version,
+                                tg_ci_method m, double level, int fisher,
+                                tg_error *err)
+{
     memset(out, 0, sizeof *out);
     out->split = split;
     out->model_version = model_version;
@@ -55,8 +64,9 @@ int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
         uint64_t rn = total.labeled - c.labeled;
         tg_lift_interval(&ts->lift, &ts->lift_ci_lower, &ts->lift_ci_upper,
                          c.conversions, c.labeled, rx, rn, level);
-        tg_fisher_exact(&ts->fisher_p, c.conversions,
-                        c.labeled - c.conversions, rx, rn - rx);
+        if (fisher)
+            tg_fisher_exact(&ts->fisher_p, c.conversions,
+                            c.labeled - c.conversions, rx, rn - rx);
         ts->rate = (double)c.conversions / (double)c.labeled;
         int rc = tg_ci(&ts->ci_lower, &ts->ci_upper, c.conversions, c.labeled,
                        level, m);

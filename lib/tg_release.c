@@ -212,7 +212,8 @@ static const char *str_at(const cJSON *o, const char *k)
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
 
-/* Registry-relative facts every transition records. */
+/* Who runs the release (every transition records it) and the rule file
+ * as a path in the work tree (what verify reads back at the commit). */
 typedef struct {
     char author[512];
     char rules_rel[4096];
@@ -425,7 +426,7 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
                                 err)) ||
         (rc = check_reports_dir(reports, repo, rep->rules, err)))
         goto done;
-    cite = tg_evidence_cite(evdir, ev, 4);
+    cite = tg_evidence_cite(evdir, ev, 4, repo);
     const char *run_dir = strrchr(evdir, '/') ? strrchr(evdir, '/') + 1 : evdir;
     act(rep, "wrote the gate report into %s/", evdir);
 
@@ -507,7 +508,10 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     char logsha[65];
     tg_sha256_buffer(logtext, loglen, logsha);
     cJSON *anchor = cJSON_CreateObject();
-    cJSON_AddStringToObject(anchor, "file", logp);
+    char logrel[4096];
+    cJSON_AddStringToObject(anchor, "file",
+                            tg_git_relpath(repo, logp, logrel, sizeof logrel)
+                                ? logp : logrel);
     cJSON_AddNumberToObject(anchor, "bytes", (double)loglen);
     cJSON_AddStringToObject(anchor, "sha256", logsha);
     tg_entry_options eo = {o->date, git.commit, w.rules_rel, run_dir, cite,
@@ -540,7 +544,9 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     files[nfiles++] = (tg_journal_file){logp, logtext, loglen, 1};
     char journal[4200];
     tg_trail_journal_path(registry, journal, sizeof journal);
-    if ((rc = tg_journal_run(journal, files, nfiles, err)))
+    char root[4096];
+    if ((rc = tg_journal_run(journal, tg_trail_root(registry, root, sizeof root),
+                             files, nfiles, err)))
         goto done;
     tg_trail_close(&trail);
     locked = 0;

@@ -69,6 +69,8 @@ static void split_heading(FILE *out, const tg_split_stats *s, const char *pre)
             pre, tg_split_name(s->split), tg_fmt_count(s->rows, a),
             tg_fmt_count(s->labeled, b), tg_fmt_count(s->conversions, c),
             tg_fmt_pct(s->baseline_rate, 2, d));
+    if (s->baseline_pinned)
+        fprintf(out, " (pinned, not measured)");
     if (s->first_date)
         fprintf(out, ", contacted %s to %s", tg_format_date(s->first_date, f),
                 tg_format_date(s->last_date, l));

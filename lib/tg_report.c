@@ -583,6 +583,89 @@ static void compare_section(FILE *f, const cJSON *c)
     fprintf(f, " %.4f (below 0.1: stable).</p>", n_of(psi, "to"));
 }
 
+/* "How reliable is this verdict?": the operating characteristics the
+ * gate computed (see tg_plan.h), when the document has them. */
+static void share(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.1f%%", v * 100);
+    else
+        fputs("–", f);
+}
+
+static void reliability_section(FILE *f, const cJSON *gate)
+{
+    const cJSON *rel = cJSON_GetObjectItem(gate, "reliability");
+    if (!cJSON_IsObject(rel))
+        return;
+    fprintf(f, "<h2>How reliable is this verdict?</h2><p>Out of %.0f "
+               "simulated releases with these labeled leads (seed %.0f), a "
+               "model converting exactly at its expected rates passes every "
+               "blocking gate in <strong>",
+            n_of(rel, "draws"), n_of(rel, "seed"));
+    share(f, n_of(rel, "policy_pass_at_expected"));
+    fprintf(f, "</strong>, and a model with no signal (every tier at its "
+               "split's baseline) is blocked in <strong>");
+    share(f, n_of(rel, "policy_block_at_no_signal"));
+    fprintf(f, "</strong>.</p><table class=\"gates\"><thead><tr><th>Gate</th>"
+               "<th>Tier</th><th>Split</th><th>Labeled</th><th>Pass at the "
+               "expected rate</th><th>Pass on the threshold</th></tr></thead>"
+               "<tbody>");
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(rel, "gates"))
+    {
+        fputs("<tr><td>", f);
+        esc(f, s_of(g, "id"));
+        fputs("</td><td>", f);
+        esc(f, s_of(g, "tier"));
+        fputs("</td><td>", f);
+        esc(f, s_of(g, "split"));
+        fprintf(f, "</td><td>%.0f</td><td>", n_of(g, "labeled"));
+        share(f, n_of(g, "pass_at_expected"));
+        fputs(" at ", f);
+        pct(f, n_of(g, "rate_expected"));
+        fputs("</td><td>", f);
+        share(f, n_of(g, "pass_on_threshold"));
+        fputs(" at ", f);
+        pct(f, n_of(g, "rate_on_threshold"));
+        fputs("</td></tr>", f);
+    }
+    fprintf(f, "</tbody></table><p>Labeled leads each tier needs for a "
+               "%.0f%% (and 95%%) chance that all its blocking gates pass "
+               "decisively at its expected rate:</p><table class=\"gates\">"
+               "<thead><tr><th>Tier</th><th>Split</th><th>Labeled</th>"
+               "<th>Needed</th><th>Weeks more</th><th>Needed (95%%)</th>"
+               "<th>Weeks more</th></tr></thead><tbody>",
+            100 * n_of(rel, "power"));
+    const cJSON *t;
+    static const char *splits[2] = {"TRAIN", "TEST"};
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(rel, "tiers"))
+        for (int k = 0; k < 2; k++) {
+            const cJSON *sp = cJSON_GetObjectItem(t, splits[k]);
+            if (!(n_of(sp, "blocking_gates") > 0))
+                continue;
+            fputs("<tr><td>", f);
+            esc(f, s_of(t, "tier"));
+            fprintf(f, "</td><td>%s</td><td>%.0f</td>", splits[k],
+                    n_of(sp, "labeled"));
+            static const char *nk[2] = {"needed", "needed_95"};
+            static const char *wk[2] = {"weeks", "weeks_95"};
+            for (int q = 0; q < 2; q++) {
+                double n = n_of(sp, nk[q]), w = n_of(sp, wk[q]);
+                if (isfinite(n))
+                    fprintf(f, "<td>%.0f</td>", n);
+                else
+                    fputs("<td>out of reach</td>", f);
+                if (isfinite(w))
+                    fprintf(f, "<td>%.0f</td>", ceil(w));
+                else
+                    fputs("<td>–</td>", f);
+            }
+            fputs("</tr>", f);
+        }
+    fputs("</tbody></table>", f);
+}
+
 static double lift_gate(const cJSON *gate)
 {
     double line = NAN;
@@ -827,6 +910,8 @@ void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
     fprintf(f, "<h2>Every gate</h2>");
     gates_table(f, gate);
 
+    reliability_section(f, gate);
+
     if (compare)
         compare_section(f, compare);
 
@@ -992,7 +1077,7 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
                        "measured | %s measured |\n|---|---|---|---:|---:|\n",
                     b, a, b);
         else
-            fprintf(f, "%-44s %-18s %-18s %-16s %-16s\n", "metric",
+            fprintf(f, "%-25s %-18s %-17s %-11s %-11s\n", "metric",
                     "previous (quoted)", "expected", a, b);
         cJSON_ArrayForEach(e, eo)
         {
@@ -1001,7 +1086,7 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
                      cmp_text(s_of(e, "previous"), md, e1, sizeof e1),
                      cmp_text(s_of(e, "previous_version"), md, e5, sizeof e5));
             fprintf(f, md ? "| %s | %s | %s | %s | %s |\n"
-                          : "%-44.44s %-18s %-18s %-16s %-16s\n",
+                          : "%-25.25s %-18s %-17s %-11s %-11s\n",
                     cmp_text(s_of(e, "label"), md, e0, sizeof e0), q,
                     cmp_text(s_of(e, "expected"), md, e2, sizeof e2),
                     cmp_text(s_of(e, "measured_from"), md, e3, sizeof e3),
@@ -1012,9 +1097,9 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
             fprintf(f, "| Metric | %s measured | %s measured |\n"
                        "|---|---:|---:|\n", a, b);
         else
-            fprintf(f, "%-44s %-16s %-16s\n", "metric", a, b);
+            fprintf(f, "%-25s %-11s %-11s\n", "metric", a, b);
         cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "metrics"))
-            fprintf(f, md ? "| %s | %s | %s |\n" : "%-44.44s %-16s %-16s\n",
+            fprintf(f, md ? "| %s | %s | %s |\n" : "%-25.25s %-11s %-11s\n",
                     cmp_text(s_of(e, "label"), md, e0, sizeof e0),
                     cmp_text(s_of(e, "measured_from"), md, e3, sizeof e3),
                     cmp_text(s_of(e, "measured_to"), md, e4, sizeof e4));

@@ -29,6 +29,10 @@ rc=0
 echo "(gate exit code $rc; JSON, JUnit and Markdown in out/)"
 [ "$rc" -le 1 ]
 echo
+echo "== plan: how reliable is this verdict? (operating characteristics)"
+./build/tiergate plan --rules registry/tiers/v3.2.json \
+  --policy registry/gates/v3.2.json --data out/synthetic_leads.csv
+echo
 echo "== compare V3.1 vs V3.2 on the same leads"
 ./build/tiergate compare --from registry/tiers/v3.1.json \
   --to registry/tiers/v3.2.json --data out/synthetic_leads.csv

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <limits.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -363,4 +364,86 @@ const char *cli_subcommand(int argc, char **argv, const char *cmd,
         return NULL;
     }
     return argv[1];
+}
+
+void cli_baseline_init(cli_baseline *b)
+{
+    b->train = b->test = b->all = NAN;
+}
+
+int cli_parse_baseline(const char *cmd, const char *arg, cli_baseline *b)
+{
+    const char *eq = strchr(arg, '=');
+    const char *num = eq ? eq + 1 : arg;
+    int split = TG_SPLIT_ALL;
+    if (eq) {
+        char name[16];
+        size_t len = (size_t)(eq - arg);
+        if (len >= sizeof name ||
+            (snprintf(name, sizeof name, "%.*s", (int)len, arg),
+             (split = tg_split_parse(name)) == -2) ||
+            split == TG_SPLIT_OTHER)
+            return cli_usage(cmd, "--baseline takes RATE or TRAIN=, TEST= or "
+                                  "ALL=RATE, not '%s'", arg);
+    }
+    char *end;
+    double v = strtod(num, &end);
+    if (end == num || *end || !(v > 0 && v <= 1))
+        return cli_usage(cmd, "--baseline needs a rate in (0, 1], not '%s'",
+                         arg);
+    if (!eq)
+        b->train = b->test = b->all = v;
+    else if (split == TG_SPLIT_TRAIN)
+        b->train = v;
+    else if (split == TG_SPLIT_TEST)
+        b->test = v;
+    else
+        b->all = v;
+    return 0;
+}
+
+/* A number in [lo, hi], the whole string. */
+static int number_in(const char *arg, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (end == arg || *end || errno || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_plan_option(tg_plan_options *o, const char *cmd, int opt,
+                    const char *arg)
+{
+    double v;
+    switch (opt) {
+    case OPT_POWER:
+        if (number_in(arg, 1e-9, 1 - 1e-9, &v)) {
+            cli_usage(cmd, "--power takes a number between 0 and 1, not "
+                           "'%s'", arg);
+            return -1;
+        }
+        o->power = v;
+        return 1;
+    case OPT_DRAWS:
+        if (number_in(arg, 1000, 1000000, &v) || v != floor(v)) {
+            cli_usage(cmd, "--draws takes a whole number from 1000 to "
+                           "1000000, not '%s'", arg);
+            return -1;
+        }
+        o->draws = (int)v;
+        return 1;
+    case OPT_SEED:
+        if (number_in(arg, 0, 4294967295.0, &v) || v != floor(v)) {
+            cli_usage(cmd, "--seed takes a whole number from 0 to "
+                           "4294967295, not '%s'", arg);
+            return -1;
+        }
+        o->seed = (unsigned long)v;
+        return 1;
+    default:
+        return 0;
+    }
 }

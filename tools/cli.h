@@ -162,6 +162,46 @@ int cli_load_rules(tg_rules **out, const cli_data *d, const char *cmd);
 int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
                    int fingerprint, const char *cmd);
 
+/*
+ * --baseline RATE (every split) or --baseline SPLIT=RATE (repeatable):
+ * pinned baselines, for reproducing published lifts. NAN = measured.
+ */
+typedef struct {
+    double train, test, all;
+} cli_baseline;
+void cli_baseline_init(cli_baseline *b);
+/** Parse one --baseline; prints a usage error and returns 2 when bad. */
+int cli_parse_baseline(const char *cmd, const char *arg, cli_baseline *b);
+#define CLI_BASELINE_HELP                                                      \
+    "  --baseline R         pin the baseline of every split to R (0 < R <= 1)"  \
+    "\n"                                                                       \
+    "                       instead of measuring it; SPLIT=R pins one split\n" \
+    "                       (TRAIN=0.0366 TEST=0.0416); lifts are then R-based\n"
+
+/*
+ * --power, --draws and --seed of the reliability section (plan, gate).
+ */
+enum { OPT_POWER = 1100, OPT_DRAWS, OPT_SEED };
+#define CLI_PLAN_LONG_OPTIONS                                                  \
+    {"draws", required_argument, NULL, OPT_DRAWS},                             \
+        {"power", required_argument, NULL, OPT_POWER},                         \
+    {                                                                          \
+        "seed", required_argument, NULL, OPT_SEED                              \
+    }
+#define CLI_PLAN_HELP                                                          \
+    "  --power P            chance of a decisive pass to plan for, 0 < P < 1\n"\
+    "                       (default 0.8)\n"                                   \
+    "  --draws N            simulated releases per world, 1000 to 1000000\n"   \
+    "                       (default 10000)\n"                                 \
+    "  --seed S             the simulation's seed (default 1): the same seed\n"\
+    "                       gives the same figures\n"
+/**
+ * Handle --power, --draws or --seed; 1 if it was one, 0 if not, -1 after
+ * printing a usage error.
+ */
+int cli_plan_option(tg_plan_options *o, const char *cmd, int opt,
+                    const char *arg);
+
 /** Parse --level; prints a usage error and returns 2 when bad. */
 int cli_parse_level(const char *cmd, const char *arg, double *out);
 

@@ -19,8 +19,12 @@ static const char help[] =
     "Judge every gate of the policy. Overall status PASSED,\n"
     "PASSED_WITH_WARNINGS or FAILED; exit 0 for the first two, 1 for\n"
     "FAILED, 2 for bad input or policy, 3 for an internal or I/O error.\n"
-    "A tier with fewer labeled leads than the policy's min_labeled is\n"
-    "'insufficient', which never passes a blocking gate. When the variable\n"
+    "Statistical gates decide from their intervals: pass, fail, or\n"
+    "'inconclusive' when the interval straddles the threshold (the policy's\n"
+    "\"inconclusive\" says whether that blocks or warns; \"judge\": \"point\"\n"
+    "judges the estimate alone). A tier with fewer labeled leads than the\n"
+    "policy's min_labeled is 'insufficient', which never passes a blocking\n"
+    "gate. When the variable\n"
     "GITHUB_STEP_SUMMARY names a file, the Markdown summary is "
     "appended. With --slice, the gates marked \"per_slice\": true are also\n"
     "judged in every slice with at least their min_slice_size labeled leads\n"
@@ -29,7 +33,12 @@ static const char help[] =
     CLI_DATA_HELP CLI_SLICE_HELP
     "  --policy FILE        gate policy (JSON), e.g. "
     "registry/gates/v3.2.json\n" CLI_STATS_HELP
+    CLI_BASELINE_HELP
     "  --strict             warnings fail the release too\n"
+    "The verdict comes with its reliability (the chance each blocking gate\n"
+    "passes at the expected rates, the chance the policy passes a correct\n"
+    "model and blocks one without signal; see `tiergate plan`), tuned by:\n"
+    CLI_PLAN_HELP
     "  --format FMT         what goes to stdout: text (default), json or\n"
     "                       markdown\n"
     "  -o FILE              write that to FILE instead of stdout\n"
@@ -52,29 +61,45 @@ enum {
     OPT_HTML
 };
 
+/* The gate JSON with the reliability section. */
+static cJSON *gate_json(const tg_gate_result *r, const tg_plan *plan)
+{
+    cJSON *j = tg_gate_result_json(r);
+    cJSON_AddItemToObject(j, "reliability", tg_plan_json(plan, r));
+    return j;
+}
+
 /* Render r in format f into a malloc'd string. */
-static char *render(const tg_gate_result *r, int f, int color, size_t *len)
+static char *render(const tg_gate_result *r, const tg_plan *plan, int f,
+                    int color, size_t *len)
 {
     char *buf = NULL;
     FILE *m = open_memstream(&buf, len);
     if (!m)
         return NULL;
     if (f == FMT_JSON) {
-        cJSON *j = tg_gate_result_json(r);
+        cJSON *j = gate_json(r, plan);
         char *s = cJSON_Print(j);
         fprintf(m, "%s\n", s);
         cJSON_free(s);
         cJSON_Delete(j);
     } else if (f == FMT_MARKDOWN) {
         tg_render_gate_markdown(m, r);
+        fprintf(m, "\n");
+        tg_render_plan_markdown(m, plan, r);
     } else if (f == FMT_CSV) {
         tg_render_gate_junit(m, r); /* FMT_CSV stands for JUnit here */
     } else if (f == FMT_HTML) {
-        cJSON *j = tg_gate_result_json(r);
+        cJSON *j = gate_json(r, plan);
         tg_report_html(m, j, NULL);
         cJSON_Delete(j);
     } else {
         tg_render_gate_text(m, r, color);
+        fprintf(m, "reliability: a model converting at its expected rates "
+                   "passes %.1f%% of %d\nsimulated releases; one without "
+                   "signal is blocked in %.1f%% (details: tiergate plan)\n",
+                100 * plan->pass_at_expected, plan->opt.draws,
+                100 * plan->block_at_no_signal);
     }
     if (fclose(m) != 0) {
         free(buf);
@@ -83,10 +108,11 @@ static char *render(const tg_gate_result *r, int f, int color, size_t *len)
     return buf;
 }
 
-static int write_rendered(const tg_gate_result *r, int f, const char *path)
+static int write_rendered(const tg_gate_result *r, const tg_plan *plan, int f,
+                          const char *path)
 {
     size_t len;
-    char *s = render(r, f, 0, &len);
+    char *s = render(r, plan, f, 0, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
         return EXIT_INTERNAL;
@@ -96,7 +122,7 @@ static int write_rendered(const tg_gate_result *r, int f, const char *path)
     return rc;
 }
 
-static int append_step_summary(const tg_gate_result *r)
+static int append_step_summary(const tg_gate_result *r, const tg_plan *plan)
 {
     const char *p = getenv("GITHUB_STEP_SUMMARY");
     if (!p || !*p)
@@ -107,6 +133,8 @@ static int append_step_summary(const tg_gate_result *r)
         return EXIT_INTERNAL;
     }
     tg_render_gate_markdown(f, r);
+    fprintf(f, "\n");
+    tg_render_plan_markdown(f, plan, r);
     return fclose(f) == 0 ? EXIT_OK : EXIT_INTERNAL;
 }
 
@@ -155,6 +183,8 @@ int cmd_gate(int argc, char **argv)
     static const struct option opts[] = {
         CLI_DATA_LONG_OPTIONS,
         CLI_STATS_LONG_OPTIONS,
+        CLI_PLAN_LONG_OPTIONS,
+        {"baseline", required_argument, NULL, 'b'},
         CLI_SLICE_LONG_OPTION,
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
@@ -179,9 +209,16 @@ int cmd_gate(int argc, char **argv)
     cli_slices sl = {NULL, 0};
     tg_error err;
     tg_error_clear(&err);
+    cli_baseline base;
+    cli_baseline_init(&base);
+    tg_plan_options popt = tg_plan_options_default();
+    tg_plan plan;
+    int have_plan = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         int used = cli_data_option(&d, "gate", c, optarg);
+        if (!used)
+            used = cli_plan_option(&popt, "gate", c, optarg);
         if (used < 0) {
             r = EXIT_USAGE;
             goto done;
@@ -192,6 +229,10 @@ int cmd_gate(int argc, char **argv)
         case 'h': r = cli_help(help); goto done;
         case 'o': out_path = optarg; break;
         case OPT_POLICY: policy_path = optarg; break;
+        case 'b':
+            if ((r = cli_parse_baseline("gate", optarg, &base)))
+                goto done;
+            break;
         case OPT_STRICT: strict = 1; break;
         case OPT_JSON: json_path = optarg; break;
         case OPT_MARKDOWN: md_path = optarg; break;
@@ -233,11 +274,19 @@ int cmd_gate(int argc, char **argv)
     gopt.ci_method = d.ci_method;
     gopt.ci_level = d.ci_level;
     gopt.strict = strict;
+    gopt.baseline_train = base.train;
+    gopt.baseline_test = base.test;
+    gopt.baseline_all = base.all;
     if (tg_gate_run_with(&res, rules, policy, &t, &gopt, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
     }
     have_result = 1;
+    if (tg_plan_compute(&plan, &res, &t, &gopt, &popt, &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    have_plan = 1;
     if (sl.n && (r = judge_slices(&res, rules, &sl, &gopt)))
         goto done;
     {
@@ -250,15 +299,15 @@ int cmd_gate(int argc, char **argv)
         }
     }
     /* Side files first: when one cannot be written, exit 3, not 0/1. */
-    if ((json_path && (r = write_rendered(&res, FMT_JSON, json_path))) ||
-        (md_path && (r = write_rendered(&res, FMT_MARKDOWN, md_path))) ||
-        (junit_path && (r = write_rendered(&res, FMT_CSV, junit_path))) ||
-        (html_path && (r = write_rendered(&res, FMT_HTML, html_path))) ||
-        (r = append_step_summary(&res)))
+    if ((json_path && (r = write_rendered(&res, &plan, FMT_JSON, json_path))) ||
+        (md_path && (r = write_rendered(&res, &plan, FMT_MARKDOWN, md_path))) ||
+        (junit_path && (r = write_rendered(&res, &plan, FMT_CSV, junit_path))) ||
+        (html_path && (r = write_rendered(&res, &plan, FMT_HTML, html_path))) ||
+        (r = append_step_summary(&res, &plan)))
         goto done;
     size_t len;
     int color = fmt == FMT_TEXT && !out_path && cli_color(stdout);
-    char *s = render(&res, fmt, color, &len);
+    char *s = render(&res, &plan, fmt, color, &len);
     if (!s) {
         r = EXIT_INTERNAL;
         goto done;
@@ -271,6 +320,8 @@ int cmd_gate(int argc, char **argv)
     if (r == EXIT_OK)
         r = tg_overall_exit_code(res.status);
 done:
+    if (have_plan)
+        tg_plan_release(&plan);
     if (have_result)
         tg_gate_result_release(&res);
     if (have_tally)

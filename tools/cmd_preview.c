@@ -3,6 +3,7 @@
  * labeled, conversions, rate, lift against the split's own baseline and
  * a confidence interval.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,7 @@ static const char help[] =
     "slicing (JSON: {\"splits\": [...], \"slices\": [...]}; CSV: leading\n"
     "slice,slice_value columns, empty for the whole data).\n\n" CLI_DATA_HELP
     "  --split S            TRAIN, TEST or ALL\n" CLI_SLICE_HELP CLI_STATS_HELP
+    CLI_BASELINE_HELP
     "  --format FMT         text (default), json, markdown or csv\n"
     "  -o FILE              write to FILE (replaced atomically)\n"
     "  -h, --help           this help\n";
@@ -171,6 +173,7 @@ int cmd_preview(int argc, char **argv)
     static const struct option opts[] = {
         CLI_DATA_LONG_OPTIONS,
         CLI_STATS_LONG_OPTIONS,
+        {"baseline", required_argument, NULL, 'b'},
         CLI_SLICE_LONG_OPTION,
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
@@ -188,6 +191,8 @@ int cmd_preview(int argc, char **argv)
     int nst = 0;
     cli_slices sl = {NULL, 0};
     tg_error err;
+    cli_baseline base;
+    cli_baseline_init(&base);
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         int used = cli_data_option(&d, "preview", c, optarg);
@@ -203,6 +208,10 @@ int cmd_preview(int argc, char **argv)
             goto done;
         }
         case 'o': out_path = optarg; break;
+        case 'b':
+            if ((r = cli_parse_baseline("preview", optarg, &base)))
+                goto done;
+            break;
         case 'f':
             fmt = cli_format_parse(
                 optarg, FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
@@ -254,6 +263,12 @@ int cmd_preview(int argc, char **argv)
             nst++;
             r = cli_fail(&err);
             goto done;
+        } else {
+            double pin = splits[i] == TG_SPLIT_TRAIN  ? base.train
+                       : splits[i] == TG_SPLIT_TEST ? base.test
+                                                    : base.all;
+            if (!isnan(pin))
+                tg_split_stats_pin_baseline(&st[i], pin);
         }
     cli_out o;
     if ((r = cli_out_open(&o, out_path)))

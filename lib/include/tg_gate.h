@@ -60,6 +60,9 @@ typedef struct {
     int strict;              /* warnings fail the release too */
     /* Pinned baselines of TRAIN, TEST and ALL (NAN: measured). */
     double baseline_train, baseline_test, baseline_all;
+    /* Verdicts only: skip the leads-needed search of inconclusive
+     * outcomes (for simulations that run the engine thousands of times). */
+    int verdicts_only;
     int slice_only;          /* only per-slice gates, large-enough slices */
 } tg_gate_options;
 
@@ -72,6 +75,7 @@ typedef struct tg_gate_result {
     tg_ci_method ci_method;
     double ci_level;
     int strict;
+    int verdicts_only;       /* as in tg_gate_options */
     tg_split_stats train, test, all;
     tg_gate_outcome *outcomes;
     int noutcomes;
@@ -115,8 +119,9 @@ const tg_split_stats *tg_gate_split(const tg_gate_result *r, int split);
 /**
  * The operating-characteristics case of a per-tier outcome of r (see
  * tg_power.h) when the tier's true rate is p (and, for
- * test_train_lift_ratio, its TRAIN rate train_p): the other counts of
- * the split as observed. Returns 0, or -1 for kinds without one (counts,
+ * test_train_lift_ratio, its TRAIN rate train_p), the other tiers at
+ * their expected rates (observed where the rule set gives none) with the
+ * labeled leads observed. Returns 0, or -1 for kinds without one (counts,
  * rank_order, insufficient tiers).
  */
 int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
