@@ -205,6 +205,10 @@ static void gate_table(FILE *f, const cJSON *gates)
                     continue;
                 fputs("; ", f);
                 md_cell(f, str_of(x, "tier"));
+                if (cJSON_IsString(cJSON_GetObjectItem(x, "slice"))) {
+                    fputs(" in ", f); /* a per-slice outcome */
+                    md_cell(f, str_of(x, "slice"));
+                }
                 fputs(": ", f);
                 md_cell(f, str_of(x, "message"));
             }
@@ -431,6 +435,10 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
         fputc(' ', f);
         md_cell(f, cJSON_IsString(cJSON_GetObjectItem(t, "tier"))
                        ? str_of(t, "tier") : "(priority tiers)");
+        if (cJSON_IsString(cJSON_GetObjectItem(t, "slice"))) {
+            fputs(" in ", f); /* a per-slice outcome */
+            md_cell(f, str_of(t, "slice"));
+        }
         fputs(": ", f);
         md_cell(f, str_of(t, "message"));
         fputs(" (", f);

@@ -14,7 +14,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(condition rules policy csv_scan summary gate_result registry log
-           monitor)
+           monitor slice)
 fi
 
 bash scripts/deps.sh

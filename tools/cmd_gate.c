@@ -159,7 +159,7 @@ static int judge_slices(tg_gate_result *res, const tg_rules *rules,
     for (int k = 0; k < sl->n; k++) {
         const tg_slicing *x = &sl->s[k];
         cJSON *j = tg_slicing_json(x, splits, 2, rules->model_version,
-                                   opt->ci_method, opt->ci_level, &err);
+                                   opt->ci_method, opt->ci_level, 1, &err);
         if (!j)
             return cli_fail(&err);
         cJSON_AddItemToArray(res->slices, j);

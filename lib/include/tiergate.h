@@ -44,6 +44,7 @@
 #include "tg_result_check.h"
 #include "tg_version.h"
 #include "tg_init.h"
+#include "tg_suggest.h"
 #include "tg_verdict.h"
 #include "tg_monitor.h"
 #include "tg_monitor_policy.h"
