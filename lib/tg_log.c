@@ -131,7 +131,8 @@ static const char *str_of(const cJSON *o, const char *k)
 
 static int rank(const char *status)
 {
-    return !strcmp(status, "fail") ? 3 : !strcmp(status, "insufficient") ? 2
+    return !strcmp(status, "fail") ? 4 : !strcmp(status, "insufficient") ? 3
+         : !strcmp(status, "inconclusive") ? 2
          : !strcmp(status, "warn") ? 1 : 0;
 }
 
@@ -166,8 +167,8 @@ static void marker_json(FILE *f, const char *json)
 
 static void gate_table(FILE *f, const cJSON *gates)
 {
-    static const char *words[] = {"✅ PASS", "⚠️ WARN", "❔ INSUFFICIENT",
-                                  "❌ FAIL"};
+    static const char *words[] = {"✅ PASS", "⚠️ WARN", "❓ INCONCLUSIVE",
+                                  "❔ INSUFFICIENT", "❌ FAIL"};
     fprintf(f, "| Gate ID | Check | Result | Notes |\n"
                "|---------|-------|--------|-------|\n");
     int n = cJSON_GetArraySize(gates);

@@ -49,5 +49,9 @@
 #include "tg_monitor.h"
 #include "tg_monitor_policy.h"
 #include "tg_render_monitor.h"
+#include "tg_multiscan.h"
+#include "tg_sweep.h"
+#include "tg_sweep_run.h"
+#include "tg_sweep_report.h"
 
 #endif
