@@ -2,7 +2,8 @@
  * libFuzzer harness for the parsers that read untrusted input: the
  * condition language, rule sets (JSON), gate policies, summaries, the
  * CSV scan, and the monitor's inputs (rows, monitor summaries, monitor
- * policies, calibration tables, synth drift specs). Not part of the build or CI; run it by hand:
+ * policies, calibration tables, synth drift specs), slice expressions,
+ * sliced scans and summaries, and column lists. Not part of the build or CI; run it by hand:
  *
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L \
  *     -DTG_VERSION='"fuzz"' \
@@ -99,6 +100,43 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     tg_synth_production sp;
     memset(&sp, 0, sizeof sp);
     tg_synth_drift_parse(&sp, text, &err);
+
+    /* Slices: the expression, a sliced scan and a sliced summary of the
+     * same bytes (slice columns "split" and "tier" exist in either), and
+     * the bytes as a column list for check-schema --columns. */
+    tg_slice_spec ss;
+    if (tg_slice_parse(&ss, text, v32, &err) == TG_OK) {
+        char key[TG_SLICE_MAX_KEY + 1];
+        tg_slice_key(&ss, text, size, key);
+        tg_slice_spec_release(&ss);
+    }
+    static const char *exprs[] = {"split", "tier:0,10,50", "split:month"};
+    tg_slicing sl[3];
+    for (int k = 0; k < 3; k++) {
+        if (tg_slice_parse(&ss, exprs[k], v32, &err) != TG_OK)
+            abort();
+        tg_slicing_init(&sl[k], &ss);
+    }
+    tg_tally_init(&t, v32, NULL);
+    tg_scan_sliced(&t, sl, 3, v32, &o, &skip, &err);
+    tg_tally_release(&t);
+    for (int k = 0; k < 3; k++) {
+        tg_slicing_release(&sl[k]);
+        if (tg_slice_parse(&ss, exprs[k], v32, &err) != TG_OK)
+            abort();
+        tg_slicing_init(&sl[k], &ss);
+    }
+    if (tg_summary_load_sliced(&t, sl, 3, v32, path, &err) == TG_OK)
+        tg_tally_release(&t);
+    for (int k = 0; k < 3; k++)
+        tg_slicing_release(&sl[k]);
+    tg_columns cols;
+    if (tg_columns_load(&cols, path, &err) == TG_OK) {
+        tg_schema_report rep;
+        if (tg_schema_check_columns(&rep, v32, &cols, path, &err) == TG_OK)
+            tg_schema_report_release(&rep);
+        tg_columns_release(&cols);
+    }
     unlink(path);
     free(text);
     return 0;

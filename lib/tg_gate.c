@@ -68,6 +68,7 @@ static int add_outcome(tg_gate_result *r, const tg_gate_def *g, int tier,
     o->gate = g;
     o->tier = tier;
     o->split = split;
+    o->other_tier = -1;
     o->actual = o->ci_lower = o->ci_upper = o->min = o->max = NAN;
     *out = o;
     return TG_OK;
@@ -230,6 +231,16 @@ int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
         c->ref_share = (double)ref->labeled / (double)ts->labeled;
         return 0;
     }
+    case TG_CHECK_RANK_ORDER: {
+        /* The rank above, held at its expected rate and its leads. */
+        if (o->other_tier < 0 || s->tiers[o->other_tier].labeled == 0)
+            return -1;
+        c->min = c->max = NAN;
+        c->ref_p = tg_gate_expected_rate(r, o->other_tier, o->split);
+        c->ref_share = (double)s->tiers[o->other_tier].labeled /
+                       (double)ts->labeled;
+        return 0;
+    }
     case TG_CHECK_TEST_TRAIN_LIFT: {
         const tg_tier_stats *tr = &r->train.tiers[o->tier];
         if (tr->labeled == 0 || isnan(train_p))
@@ -275,7 +286,8 @@ static void add_leads_needed(const tg_gate_result *r, tg_gate_outcome *o)
                  tg_fmt_unit(e, TG_UNIT_PCT, pe));
     } else {
         snprintf(o->message + len, sizeof o->message - len,
-                 "; at the expected %s no number of labeled leads makes a "
+                 "; at the expected %s no number of labeled leads (up to "
+                 "1,000,000) makes a "
                  "decisive pass likely (it has %s)",
                  tg_fmt_unit(e, TG_UNIT_PCT, pe),
                  tg_fmt_count(o->leads_now, b));
@@ -397,6 +409,7 @@ static void judge_rank_order(tg_gate_result *r, tg_gate_outcome *o,
     }
     const tg_tier_stats *ps = &s->tiers[prev];
     o->max = ps->rate;
+    o->other_tier = prev;
     /* The difference "rank above minus this one" should not be negative;
      * only an inversion the data show fails. */
     double d, dlo, dhi;

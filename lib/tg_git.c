@@ -385,3 +385,29 @@ void tg_git_library_version(int *major, int *minor, int *rev)
 {
     git_libgit2_version(major, minor, rev);
 }
+
+int tg_git_init_repo(const char *dir, int *created, tg_error *err)
+{
+    git_buf found = {0};
+    *created = 0;
+    git_libgit2_init();
+    /* Inside a repository already (a monorepo): leave it to that one. */
+    if (git_repository_discover(&found, dir, 0, NULL) == 0) {
+        git_buf_dispose(&found);
+        git_libgit2_shutdown();
+        return TG_OK;
+    }
+    git_repository *repo = NULL;
+    int rc = TG_OK;
+    if (git_repository_init(&repo, dir, 0) != 0) {
+        const git_error *e = git_error_last();
+        rc = tg_error_set(err, TG_EIO, dir, 0, 0,
+                          "cannot create a git repository: %s",
+                          e ? e->message : "unknown error");
+    } else {
+        *created = 1;
+    }
+    git_repository_free(repo);
+    git_libgit2_shutdown();
+    return rc;
+}

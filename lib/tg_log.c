@@ -129,7 +129,8 @@ static const char *str_of(const cJSON *o, const char *k)
 
 static int rank(const char *status)
 {
-    return !strcmp(status, "fail") ? 3 : !strcmp(status, "insufficient") ? 2
+    return !strcmp(status, "fail") ? 4 : !strcmp(status, "insufficient") ? 3
+         : !strcmp(status, "inconclusive") ? 2
          : !strcmp(status, "warn") ? 1 : 0;
 }
 
@@ -164,8 +165,8 @@ static void marker_json(FILE *f, const char *json)
 
 static void gate_table(FILE *f, const cJSON *gates)
 {
-    static const char *words[] = {"✅ PASS", "⚠️ WARN", "❔ INSUFFICIENT",
-                                  "❌ FAIL"};
+    static const char *words[] = {"✅ PASS", "⚠️ WARN", "❓ INCONCLUSIVE",
+                                  "❔ INSUFFICIENT", "❌ FAIL"};
     fprintf(f, "| Gate ID | Check | Result | Notes |\n"
                "|---------|-------|--------|-------|\n");
     int n = cJSON_GetArraySize(gates);
@@ -203,6 +204,10 @@ static void gate_table(FILE *f, const cJSON *gates)
                     continue;
                 fputs("; ", f);
                 md_cell(f, str_of(x, "tier"));
+                if (cJSON_IsString(cJSON_GetObjectItem(x, "slice"))) {
+                    fputs(" in ", f); /* a per-slice outcome */
+                    md_cell(f, str_of(x, "slice"));
+                }
                 fputs(": ", f);
                 md_cell(f, str_of(x, "message"));
             }
@@ -420,6 +425,10 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
         fputc(' ', f);
         md_cell(f, cJSON_IsString(cJSON_GetObjectItem(t, "tier"))
                        ? str_of(t, "tier") : "(priority tiers)");
+        if (cJSON_IsString(cJSON_GetObjectItem(t, "slice"))) {
+            fputs(" in ", f); /* a per-slice outcome */
+            md_cell(f, str_of(t, "slice"));
+        }
         fputs(": ", f);
         md_cell(f, str_of(t, "message"));
         fputs(" (", f);

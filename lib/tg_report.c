@@ -5,6 +5,7 @@
  * rows do not split across pages).
  */
 #include "tg_report.h"
+#include "tg_sweep_report.h"
 
 #include <math.h>
 #include <string.h>
@@ -850,6 +851,12 @@ const char *tg_report_css(void)
 
 void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
 {
+    tg_report_html_with(f, gate, compare, NULL);
+}
+
+void tg_report_html_with(FILE *f, const cJSON *gate, const cJSON *compare,
+                         const cJSON *sweep)
+{
     const char *status = s_of(gate, "status");
     const cJSON *prov = cJSON_GetObjectItem(gate, "provenance");
     const cJSON *sum = cJSON_GetObjectItem(gate, "summary");
@@ -913,6 +920,8 @@ void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
 
     if (compare)
         compare_section(f, compare);
+    if (sweep)
+        tg_sweep_render_html_section(f, sweep);
 
     fprintf(f, "<h2>Provenance</h2><table class=\"prov\"><tbody>");
     static const char *keys[] = {"rules_file", "rules_sha256", "policy_file",

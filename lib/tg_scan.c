@@ -9,6 +9,7 @@
  * field), else the file is scanned again in one piece.
  */
 #include "tg_scan.h"
+#include "tg_suggest.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -306,9 +307,14 @@ static int source_setup(tg_source *s, const tg_rules *r,
                 off += (size_t)snprintf(tried + off, sizeof tried - off,
                                         ", '%s'", ft->aliases[a]);
             tried[off < sizeof tried ? off : sizeof tried - 1] = '\0';
+            char hint[384] = "";
+            if (s->schema.header)
+                tg_suggest_missing_column(
+                    hint, sizeof hint, ft->name,
+                    (const char *const *)s->schema.header, s->schema.ncols);
             return tg_error_set(err, TG_EINVAL, name, 1, 0,
-                                "missing column '%s' (tried '%s'%s)", ft->name,
-                                ft->name, tried);
+                                "missing column '%s' (tried '%s'%s)%s",
+                                ft->name, ft->name, tried, hint);
         }
         s->cols[s->ncols_used] = col;
         s->feats[s->ncols_used] = f;
@@ -316,9 +322,15 @@ static int source_setup(tg_source *s, const tg_rules *r,
         if (col > s->maxcol)
             s->maxcol = col;
     }
-    if (s->schema.target_col < 0)
+    if (s->schema.target_col < 0) {
+        char hint[384] = "";
+        if (s->schema.header)
+            tg_suggest_missing_column(hint, sizeof hint, "target",
+                                      (const char *const *)s->schema.header,
+                                      s->schema.ncols);
         return tg_error_set(err, TG_EINVAL, name, 1, 0,
-                            "missing column 'target'");
+                            "missing column 'target'%s", hint);
+    }
     if (s->schema.split_col < 0) {
         if (s->schema.date_col < 0)
             return tg_error_set(err, TG_EINVAL, name, 1, 0,

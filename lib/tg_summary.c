@@ -255,3 +255,126 @@ fail:
     tg_tally_release(t);
     return rc;
 }
+
+/*
+ * The sweep's summary (`sql --emit sweep`): the same columns and checks
+ * plus `variant`, whose value sends the row to that variant's tally.
+ */
+int tg_summary_load_variants(tg_tally *ts, tg_rules *const *rs,
+                             const char *const *vnames, int n,
+                             const char *path, tg_error *err)
+{
+    tg_csv *c = NULL;
+    int col[C_N], vcol = -1, rc = TG_OK, ninit = 0;
+    for (int k = 0; k < C_N; k++)
+        col[k] = -1;
+    for (; ninit < n; ninit++)
+        if ((rc = tg_tally_init(&ts[ninit], rs[ninit], err)))
+            goto fail;
+    if ((rc = tg_csv_open(&c, path, err)))
+        goto fail;
+    if ((rc = tg_csv_next(c, err)) <= 0) {
+        if (rc == 0)
+            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
+                              "empty file: expected the header variant,split,"
+                              "tier,leads,labeled,conversions");
+        goto fail;
+    }
+    for (size_t i = 0; i < tg_csv_nfields(c); i++) {
+        size_t len;
+        const char *f = tg_csv_field(c, i, &len);
+        for (int k = 0; k < C_N; k++)
+            if (strlen(names[k]) == len && strncasecmp(f, names[k], len) == 0)
+                col[k] = (int)i;
+        if (len == 7 && strncasecmp(f, "variant", 7) == 0)
+            vcol = (int)i;
+    }
+    for (int k = 0; k <= C_CONV; k++)
+        if (col[k] < 0 || vcol < 0) {
+            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
+                              "missing column '%s' (a sweep summary has "
+                              "variant,split,tier,leads,labeled,conversions)",
+                              vcol < 0 ? "variant" : names[k]);
+            goto fail;
+        }
+    int maxcol = vcol;
+    for (int k = 0; k < C_N; k++)
+        maxcol = col[k] > maxcol ? col[k] : maxcol;
+    while ((rc = tg_csv_next(c, err)) == 1) {
+        if ((int)tg_csv_nfields(c) <= maxcol) {
+            rc = tg_error_set(err, TG_EINVAL, path, tg_csv_record_line(c), 0,
+                              "expected %d fields, found %zu", maxcol + 1,
+                              tg_csv_nfields(c));
+            goto fail;
+        }
+        size_t len;
+        char text[256];
+        const char *f = tg_csv_field(c, (size_t)vcol, &len);
+        int v = 0;
+        while (v < n && !(strlen(vnames[v]) == len &&
+                          memcmp(vnames[v], f, len) == 0))
+            v++;
+        if (v == n) {
+            snprintf(text, sizeof text, "%.*s", (int)(len > 100 ? 100 : len), f);
+            rc = field_error(c, vcol, err, "unknown variant '%s'%s", text,
+                             " (not in the sweep)");
+            goto fail;
+        }
+        const tg_rules *rules = rs[v];
+        f = tg_csv_field(c, (size_t)col[C_TIER], &len);
+        snprintf(text, sizeof text, "%.*s", (int)len, f);
+        int k = tg_rules_tier_index(rules, text);
+        if (k < 0) {
+            rc = field_error(c, col[C_TIER], err, "unknown tier '%s' (not in "
+                             "%s)", text, rules->model_id);
+            goto fail;
+        }
+        f = tg_csv_field(c, (size_t)col[C_SPLIT], &len);
+        int split = len == 5 && strncasecmp(f, "TRAIN", 5) == 0 ? TG_SPLIT_TRAIN
+                  : len == 4 && strncasecmp(f, "TEST", 4) == 0  ? TG_SPLIT_TEST
+                                                                : TG_SPLIT_OTHER;
+        uint64_t leads, labeled, conv;
+        if ((rc = count_of(c, col, C_LEADS, &leads, err)) ||
+            (rc = count_of(c, col, C_LABELED, &labeled, err)) ||
+            (rc = count_of(c, col, C_CONV, &conv, err)))
+            goto fail;
+        char a[24], b[24];
+        if (labeled > leads || conv > labeled) {
+            int over = labeled > leads;
+            snprintf(a, sizeof a, "%llu",
+                     (unsigned long long)(over ? labeled : conv));
+            snprintf(b, sizeof b, "%llu",
+                     (unsigned long long)(over ? leads : labeled));
+            rc = field_error(c, col[over ? C_LABELED : C_CONV], err,
+                             over ? "labeled (%s) exceeds leads (%s)"
+                                  : "conversions (%s) exceed labeled (%s)",
+                             a, b);
+            goto fail;
+        }
+        add_counts(&ts[v], split, k, leads, labeled, conv);
+        for (int d = C_FIRST; d <= C_LAST; d++) {
+            if (col[d] < 0)
+                continue;
+            f = tg_csv_field(c, (size_t)col[d], &len);
+            if (len == 0)
+                continue;
+            int day = tg_parse_date(f, len);
+            if (!day) {
+                snprintf(text, sizeof text, "%.*s", (int)(len < 40 ? len : 40), f);
+                rc = field_error(c, col[d], err, "'%s' needs a date "
+                                 "(YYYY-MM-DD), found '%s'", names[d], text);
+                goto fail;
+            }
+            tg_tally_see_date(&ts[v], split, day);
+        }
+    }
+    if (rc < 0)
+        goto fail;
+    tg_csv_free(c);
+    return TG_OK;
+fail:
+    tg_csv_free(c);
+    for (int k = 0; k < ninit; k++)
+        tg_tally_release(&ts[k]);
+    return rc;
+}

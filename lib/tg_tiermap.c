@@ -195,7 +195,7 @@ int tg_tiermap_build(tg_rules *r, tg_error *err)
             goto fallback;
     }
     m->size = size;
-    m->tier = malloc(size);
+    m->tier = malloc(size * sizeof *m->tier);
     if (!m->tier)
         goto fallback;
     /* Odometer over every combination of regions. */
@@ -209,7 +209,7 @@ int tg_tiermap_build(tg_rules *r, tg_error *err)
         }
         for (int i = 0; i < m->nfeat; i++)
             vals[m->feat[i]] = representative(m->cut[i], m->ncut[i], region[i]);
-        m->tier[idx] = (unsigned char)tg_rules_assign_slow(r, vals);
+        m->tier[idx] = (uint16_t)tg_rules_assign_slow(r, vals);
     }
     r->map = m;
     m = NULL;

@@ -256,8 +256,10 @@ static void test_cli_salesforce_known_rows(void **state)
         "Firm),15.0%,3.5x,1,Call immediately - highest priority,\"Mid-career "
         "advisor (1-3yr tenure, 5-15yr exp) at small bleeding firm - highest "
         "conversion signal\",v3.2,2025-12-22T00:00:00Z\n"));
+    /* 00Q000000000031: 333 months in the industry at a firm of 154 reps
+     * that lost 55. */
     assert_non_null(strstr(r.out,
-        "\n00Q000000000026,TIER_4_HEAVY_BLEEDER,🎖️ Heavy Bleeder,10.0%,2.3x,7,"
+        "\n00Q000000000031,TIER_4_HEAVY_BLEEDER,🎖️ Heavy Bleeder,10.0%,2.3x,7,"
         "Priority follow-up this week,Experienced advisor at firm in crisis "
         "(losing 10+ reps),v3.2,2025-12-22T00:00:00Z\n"));
     assert_non_null(strstr(r.out,

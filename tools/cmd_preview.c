@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "tg_escape.h"
 #include "cmd.h"
 
 static const char help[] =
@@ -92,7 +93,7 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
         for (int k = 0; k < sl->n; k++) {
             cJSON *x = tg_slicing_json(&sl->s[k], splits, n,
                                        rules->model_version, d->ci_method,
-                                       d->ci_level, &err);
+                                       d->ci_level, 0, &err);
             if (!x) {
                 cJSON_Delete(j);
                 return cli_fail(&err);
@@ -137,16 +138,16 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
                               x->values[v].value ? x->values[v].value : "",
                               0);
             } else if (fmt == FMT_MARKDOWN) {
-                fprintf(o->f, "\n## Slice `%s`: ", x->spec.expr);
-                for (const char *c = label; *c; c++)
-                    fprintf(o->f, "%s", *c == '|'   ? "\\|"
-                                        : *c == '`' ? "'"
-                                        : *c == '<' ? "&lt;"
-                                                    : (char[2]){*c, 0});
-                fprintf(o->f, "\n\n");
+                fputs("\n## Slice ", o->f);
+                tg_esc_md_code(o->f, x->spec.expr);
+                fputs(": ", o->f);
+                tg_esc_md(o->f, label);
+                fputs("\n\n", o->f);
                 tg_render_preview_markdown(o->f, vs, n);
             } else {
-                fprintf(o->f, "\n── slice %s ──\n", label);
+                fputs("\n── slice ", o->f);
+                tg_esc_term(o->f, label); /* data: shown, never obeyed */
+                fputs(" ──\n", o->f);
                 tg_render_preview_text(o->f, vs, n);
             }
             for (int i = 0; i < nv; i++)

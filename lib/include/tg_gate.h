@@ -36,6 +36,7 @@ typedef enum {
 typedef struct {
     const tg_gate_def *gate;
     int tier;                /* -1 for a check over several tiers */
+    int other_tier;          /* rank_order: the rank above; else -1 */
     int split;
     tg_gate_status status;
     tg_verdict verdict;      /* before severity: pass, fail, inconclusive */

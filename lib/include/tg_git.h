@@ -71,4 +71,10 @@ int tg_git_whoami(const char *dir, char *out, size_t n);
 /** The linked libgit2's version (for --version). */
 void tg_git_library_version(int *major, int *minor, int *rev);
 
+/**
+ * Make dir a git repository unless it is inside one already; *created
+ * says which.
+ */
+int tg_git_init_repo(const char *dir, int *created, tg_error *err);
+
 #endif

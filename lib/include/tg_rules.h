@@ -48,7 +48,9 @@ typedef struct {
     int *ncut;            /* constants per feature */
     double **cut;         /* sorted distinct constants per feature */
     uint32_t *stride;
-    unsigned char *tier;  /* the table */
+    uint16_t *tier;       /* the table: two bytes a cell, so that a table
+                             joining several rule sets (tg_multiscan) can
+                             name thousands of tier combinations */
     size_t size;
 } tg_tiermap;
 

@@ -21,6 +21,14 @@
 int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                     tg_error *err);
 
+/**
+ * The same with a variant column (the CSV of `sql --emit sweep`): the
+ * rows of variant variants[i] go to tallies[i], initialised here for
+ * rules[i]. A variant not in the list is an error naming the line.
+ */
+int tg_summary_load_variants(tg_tally *tallies, tg_rules *const *rules,
+                             const char *const *variants, int n,
+                             const char *path, tg_error *err);
 #define TG_SUMMARY_MAX_SLICINGS 8
 
 /**
