@@ -600,9 +600,10 @@ static void slice_expr(gen *g, const tg_slice_spec *s)
     } else if (s->kind == TG_SLICE_MONTH) {
         switch (g->d) {
         case TG_DIALECT_BIGQUERY:
-            fputs("FORMAT_DATE('%Y-%m', DATE(", g->f);
+            /* CAST reads a DATE, a TIMESTAMP or a 'YYYY-MM-DD' STRING. */
+            fputs("FORMAT_DATE('%Y-%m', CAST(", g->f);
             slice_column(g, s);
-            fputs("))", g->f);
+            fputs(" AS DATE))", g->f);
             break;
         case TG_DIALECT_SQLITE:
             fputs("strftime('%Y-%m', ", g->f);
