@@ -373,6 +373,13 @@ static void add_row(tg_tally *t, const tg_row *row)
     }
     tg_tally_see_date(t, row->split, row->date);
     t->rows++;
+    /* Neither TRAIN nor TEST: reported by value, as the scan does. */
+    if (row->split == TG_SPLIT_OTHER) {
+        if (row->split_value)
+            tg_tally_other_split(t, row->split_value, row->split_len, 1);
+        else
+            tg_tally_other_split(t, "(date outside the windows)", 26, 1);
+    }
 }
 
 /* The rows of the files of opts into t and sl, in file order; skipped
@@ -455,6 +462,10 @@ static int scan_rows(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
         *first_skip = skip;
     t->skipped += skipped;
     t->rows += skipped;
+    for (int k = 0; k < TG_SKIP_NREASONS; k++)
+        t->skipped_by[k] += tg_reader_skipped_by(rd, k);
+    for (int f = 0; f < t->nfeatures && t->out_of_range; f++)
+        t->out_of_range[f] += tg_reader_out_of_range(rd, f);
     rc = TG_OK;
 done:
     free(cols);

@@ -213,7 +213,8 @@ static void test_cli_bad_rows(void **state)
     assert_int_equal(r.status, 2);
     char want[1200];
     snprintf(want, sizeof want, "tiergate: %s:3:13: bad value 'five' in column "
-                                "'firm_rep_count_at_contact'\n"
+                                "'firm_rep_count_at_contact': expected a "
+                                "number\n"
                                 "    2,24,100,-3,five,0,false,0,TRAIN\n"
                                 "                ^\n",
              tt_path("bad.csv"));

@@ -346,6 +346,7 @@ static void test_release_killed_at_every_step(void **state)
         {"apply@tier_statistics.json", 1},
         {"before-rename@tier_statistics.json", 1},
         {"apply@phase_7_production_view.sql", 1},
+        {"before-rename@phase_7_production_view.sql", 1},
         {"apply@model_registry_v3.json", 1},
         {"before-rename@model_registry_v3.json", 1},
         {"apply@EXECUTION_LOG.md", 1},
