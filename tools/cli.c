@@ -9,6 +9,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* Text that may come from input, on a terminal: each line escaped
@@ -279,10 +280,48 @@ int cli_write_json(const char *path, const cJSON *doc)
     return rc;
 }
 
+/* -1 auto, 0 never, 1 always: one command runs per process. */
+static int color_mode = -1;
+
+int cli_color_option(const char *cmd, const char *arg)
+{
+    if (strcmp(arg, "auto") == 0)
+        color_mode = -1;
+    else if (strcmp(arg, "always") == 0)
+        color_mode = 1;
+    else if (strcmp(arg, "never") == 0)
+        color_mode = 0;
+    else
+        return cli_usage(cmd, "--color takes auto, always or never, not '%s'",
+                         arg);
+    return EXIT_OK;
+}
+
 int cli_color(FILE *stream)
 {
+    if (color_mode >= 0)
+        return color_mode;
     const char *nc = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+    /* A dumb terminal shows escape sequences as text. */
+    if (term && strcmp(term, "dumb") == 0)
+        return 0;
     return (!nc || !*nc) && isatty(fileno(stream));
+}
+
+int cli_term_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    if (c && *c) {
+        char *end;
+        long v = strtol(c, &end, 10);
+        if (!*end && v > 0 && v < 10000)
+            return (int)v;
+    }
+    return 80;
 }
 
 const char *cli_default_date_config(const cli_data *d)

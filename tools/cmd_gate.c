@@ -8,6 +8,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_textfit.h"
 
 static const char help[] =
     "usage: tiergate gate --rules FILE --policy FILE (--data FILE... | "
@@ -41,6 +42,10 @@ static const char help[] =
     CLI_PLAN_HELP
     "  --format FMT         what goes to stdout: text (default), json or\n"
     "                       markdown\n"
+    "  --wide               the text table with one column per field\n"
+    "                       (default: one line per check, fitted to the\n"
+    "                       terminal's width, COLUMNS, else 80)\n"
+    CLI_COLOR_HELP
     "  -o FILE              write that to FILE instead of stdout\n"
     "  --json FILE          also write the JSON result (what `registry\n"
     "                       update` and `log append` read)\n"
@@ -71,7 +76,7 @@ static cJSON *gate_json(const tg_gate_result *r, const tg_plan *plan)
 
 /* Render r in format f into a malloc'd string. */
 static char *render(const tg_gate_result *r, const tg_plan *plan, int f,
-                    int color, size_t *len)
+                    int color, int width, size_t *len)
 {
     char *buf = NULL;
     FILE *m = open_memstream(&buf, len);
@@ -94,12 +99,15 @@ static char *render(const tg_gate_result *r, const tg_plan *plan, int f,
         tg_report_html(m, j, NULL);
         cJSON_Delete(j);
     } else {
-        tg_render_gate_text(m, r, color);
-        fprintf(m, "reliability: a model converting at its expected rates "
-                   "passes %.1f%% of %d\nsimulated releases; one without "
-                   "signal is blocked in %.1f%% (details: tiergate plan)\n",
-                100 * plan->pass_at_expected, plan->opt.draws,
-                100 * plan->block_at_no_signal);
+        tg_render_gate_text(m, r, color, width);
+        char line[256];
+        snprintf(line, sizeof line,
+                 "reliability: a model converting at its expected rates "
+                 "passes %.1f%% of %d simulated releases; one without "
+                 "signal is blocked in %.1f%% (details: tiergate plan)",
+                 100 * plan->pass_at_expected, plan->opt.draws,
+                 100 * plan->block_at_no_signal);
+        tg_text_wrap(m, line, width > 0 ? width : 80, 0, 2);
     }
     if (fclose(m) != 0) {
         free(buf);
@@ -112,7 +120,7 @@ static int write_rendered(const tg_gate_result *r, const tg_plan *plan, int f,
                           const char *path)
 {
     size_t len;
-    char *s = render(r, plan, f, 0, &len);
+    char *s = render(r, plan, f, 0, 80, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
         return EXIT_INTERNAL;
@@ -186,6 +194,7 @@ int cmd_gate(int argc, char **argv)
         CLI_PLAN_LONG_OPTIONS,
         {"baseline", required_argument, NULL, 'b'},
         CLI_SLICE_LONG_OPTION,
+        {"color", required_argument, NULL, OPT_COLOR},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"html", required_argument, NULL, OPT_HTML},
@@ -195,10 +204,11 @@ int cmd_gate(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"policy", required_argument, NULL, OPT_POLICY},
         {"strict", no_argument, NULL, OPT_STRICT},
+        {"wide", no_argument, NULL, OPT_WIDE},
         {NULL, 0, NULL, 0},
     };
     cli_data d = CLI_DATA_INIT;
-    int fmt = FMT_TEXT, c, r = EXIT_OK, strict = 0;
+    int fmt = FMT_TEXT, c, r = EXIT_OK, strict = 0, wide = 0;
     const char *out_path = NULL, *policy_path = NULL, *json_path = NULL,
                *md_path = NULL, *junit_path = NULL, *html_path = NULL;
     tg_rules *rules = NULL;
@@ -234,6 +244,11 @@ int cmd_gate(int argc, char **argv)
                 goto done;
             break;
         case OPT_STRICT: strict = 1; break;
+        case OPT_WIDE: wide = 1; break;
+        case OPT_COLOR:
+            if ((r = cli_color_option("gate", optarg)))
+                goto done;
+            break;
         case OPT_JSON: json_path = optarg; break;
         case OPT_MARKDOWN: md_path = optarg; break;
         case OPT_JUNIT: junit_path = optarg; break;
@@ -306,8 +321,13 @@ int cmd_gate(int argc, char **argv)
         (r = append_step_summary(&res, &plan)))
         goto done;
     size_t len;
-    int color = fmt == FMT_TEXT && !out_path && cli_color(stdout);
-    char *s = render(&res, &plan, fmt, color, &len);
+    int color = fmt == FMT_TEXT &&
+                (!out_path || strcmp(out_path, "-") == 0) && cli_color(stdout);
+    /* The table fits the terminal (or COLUMNS, else 80) unless --wide;
+     * written to a file it fits 80 columns. */
+    int width = wide ? 0 : out_path && strcmp(out_path, "-") ? 80
+                                                           : cli_term_width();
+    char *s = render(&res, &plan, fmt, color, width, &len);
     if (!s) {
         r = EXIT_INTERNAL;
         goto done;

@@ -17,8 +17,13 @@ void tg_render_preview_csv(FILE *out, const tg_split_stats *s, int n);
 
 struct tg_gate_result;
 
-/** The gate table for a terminal; color adds ANSI colours to statuses. */
-void tg_render_gate_text(FILE *out, const struct tg_gate_result *r, int color);
+/**
+ * The gate table for a terminal; color adds ANSI colours to statuses.
+ * width > 0: one line per check, grouped by gate, fitted to width columns;
+ * width <= 0: the full layout (--wide), one column per field.
+ */
+void tg_render_gate_text(FILE *out, const struct tg_gate_result *r, int color,
+                         int width);
 /** A Markdown summary fit for a pull-request comment. */
 void tg_render_gate_markdown(FILE *out, const struct tg_gate_result *r);
 /** JUnit XML: one testcase per gate and tier. */
