@@ -244,7 +244,7 @@ static void render_gate_fit(FILE *out, const tg_gate_result *r, int color,
                     len += (size_t)sprintf(legend + len, "%s%s",
                                            used_any++ ? ", " : "", lab[i]);
                 else
-                    len += (size_t)sprintf(legend + len, "%s%s = %s",
+                    len += (size_t)sprintf(legend + len, "%s%s=%s",
                                            used_any++ ? ", " : "", lab[i], esc);
             }
             fputc(' ', out);

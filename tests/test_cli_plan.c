@@ -132,7 +132,7 @@ static void test_cli_inconclusive_in_every_output(void **state)
                *js = tt_path("incon-g.json"), *html = tt_path("incon.html");
     tt_run_result r = tt_run("gate " RULES "--policy '%s' --data '%s' "
                              "--draws 1000 --junit '%s' --markdown '%s' "
-                             "--json '%s' --html '%s'",
+                             "--json '%s' --html '%s' --wide",
                              pol, data(), junit, md, js, html);
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.out, "INCONCLUSIVE"));

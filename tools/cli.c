@@ -3,6 +3,8 @@
  * file replaced atomically.
  */
 #include "cli.h"
+#include "tg_render.h"
+#include "tg_textfit.h"
 
 #include <errno.h>
 #include <stdarg.h>
@@ -224,6 +226,7 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
     o.threads = d->threads;
     o.fingerprint = fingerprint;
     o.date_config = cli_default_date_config(d);
+    cli_progress_attach(&o);
     if (tg_scan(t, rules, &o, &first_skip, &err) != TG_OK) {
         tg_tally_release(t);
         return cli_fail(&err);
@@ -236,6 +239,71 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
                  tg_error_format(&first_skip, buf, sizeof buf));
     }
     return EXIT_OK;
+}
+
+/*
+ * The progress line: on a terminal's stderr only (never in a pipe, a
+ * log file or CI, where a line rewritten with \r is noise), and only
+ * once a scan has run for a second, so that small inputs show nothing.
+ */
+typedef struct {
+    int shown; /* columns of the line on screen, 0 when none */
+} cli_progress_line;
+
+static void human_bytes(double b, char *buf, size_t n)
+{
+    if (b >= 1e9)
+        snprintf(buf, n, "%.1f GB", b / 1e9);
+    else
+        snprintf(buf, n, "%.0f MB", b / 1e6);
+}
+
+static void progress_print(void *ctx, const tg_scan_progress *p)
+{
+    cli_progress_line *pl = ctx;
+    if (p->done || p->seconds < 1.0) {
+        if (pl->shown && p->done) /* erase it: the result follows */
+            fprintf(stderr, "\r%*s\r", pl->shown, "");
+        if (p->done)
+            pl->shown = 0;
+        return;
+    }
+    char rows[32], done_b[32], total_b[32], line[256], fit[256];
+    tg_fmt_count(p->rows, rows);
+    int len = snprintf(line, sizeof line, "scanning: %s rows", rows);
+    if (p->bytes > 0) {
+        human_bytes((double)p->bytes, done_b, sizeof done_b);
+        len += snprintf(line + len, sizeof line - (size_t)len,
+                        " · %s · %.0f MB/s", done_b,
+                        (double)p->bytes / 1e6 / p->seconds);
+    }
+    if (p->total_bytes > 0 && p->bytes > 0) {
+        double share = (double)p->bytes / (double)p->total_bytes;
+        if (share > 0.99)
+            share = 0.99;
+        double eta = p->seconds * (1 - share) / share;
+        human_bytes((double)p->total_bytes, total_b, sizeof total_b);
+        snprintf(line + len, sizeof line - (size_t)len,
+                 " of %s (%.0f%%) · ETA %.0f s", total_b, 100 * share, eta);
+    }
+    struct winsize ws;
+    int width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1
+                    ? ws.ws_col - 1 : 79;
+    tg_text_clip(line, width, fit, sizeof fit);
+    int w = tg_text_width(fit);
+    fprintf(stderr, "\r%s%*s", fit, pl->shown > w ? pl->shown - w : 0, "");
+    fflush(stderr);
+    pl->shown = w;
+}
+
+void cli_progress_attach(tg_scan_options *o)
+{
+    static cli_progress_line line;
+    const char *ci = getenv("CI");
+    if ((ci && *ci) || !isatty(STDERR_FILENO))
+        return;
+    o->progress = progress_print;
+    o->progress_ctx = &line;
 }
 
 int cli_help(const char *text)

@@ -240,6 +240,12 @@ int cli_color(FILE *stream);
  */
 int cli_term_width(void);
 
+/**
+ * Show a progress line on stderr during the scan of o (rows, MB/s, share
+ * of bytes, ETA) when stderr is a terminal and CI is not set.
+ */
+void cli_progress_attach(tg_scan_options *o);
+
 /** Check stdout before exiting: a full disk must not look like success. */
 int cli_flush_stdout(int rc);
 

@@ -99,6 +99,7 @@ int cmd_compare(int argc, char **argv)
     o.npaths = d.ndata;
     o.on_bad_row = d.on_bad_row;
     o.date_config = cli_default_date_config(&d);
+    cli_progress_attach(&o);
     if (tg_compare_scan(&cmp, from, to, &o, split, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;

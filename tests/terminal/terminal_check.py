@@ -87,9 +87,9 @@ with tempfile.TemporaryDirectory() as tmp:
         layout = {"tiers:", "=", "all", "warns", "blocks", "TIER", "[CI]",
                   "ACTUAL", "STATUS", "THRESHOLD", "SPLIT"}
         labels = set()
-        for m in re.finditer(r"(\S+) = \S+",
-                             ESC.sub("", screen).replace("\n  ", " ")):
+        for m in re.finditer(r"([^\s=]+)=(\S+?),?(\s|$)", ESC.sub("", screen)):
             labels.add(m.group(1))
+            labels.add(m.group(0).strip().rstrip(","))
         extra = {w for w in words(screen) - words(wide) - layout - labels
                  if not w.endswith("…") and not w.endswith(",")}
         extra = {w for w in extra if w.rstrip(",") not in words(wide) | labels}
@@ -97,7 +97,7 @@ with tempfile.TemporaryDirectory() as tmp:
               (cols, " ".join(sorted(extra))[:200]))
         for t in json.load(open(RULES))["tiers"]:
             name = t["name"]
-            check(name in screen.replace("\n  ", " "),
+            check(re.search(r"(^|[ =])%s(,|\n|$)" % re.escape(name), screen),
                   "gate at %d columns names tier %s whole" % (cols, name))
 
     piped = in_pipe(GATE, {"COLUMNS": "80"})
@@ -127,6 +127,45 @@ with tempfile.TemporaryDirectory() as tmp:
                        capture_output=True)
     check(p.returncode == 2 and b"--color" in p.stderr,
           "--color sometimes is a usage error (exit %d)" % p.returncode)
+
+# Progress on stderr: an input that arrives over more than a second
+# (stdin fed in two pieces) shows "scanning: N rows" on a terminal, and
+# nothing when CI is set or stderr is not a terminal.
+body = os.path.abspath(os.path.join(tempfile.gettempdir(),
+                                    "tg_terminal_body_%d.csv" % os.getpid()))
+with open(DATA) as f, open(body, "w") as b:
+    f.readline()
+    b.write(f.read())
+
+
+def slow_scan(extra_env=None, stderr_redirect=""):
+    env = dict(os.environ)
+    env.pop("CI", None)
+    env.setdefault("TERM", "xterm")
+    env.update(extra_env or {})
+    pipeline = ("{ cat %s; sleep 1.3; cat %s; sleep 0.3; cat %s; } | "
+                "%s preview --rules %s --data - --threads 1 >/dev/null %s" %
+                (shlex.quote(DATA), shlex.quote(body), shlex.quote(body),
+                 shlex.quote(TG), RULES, stderr_redirect))
+    p = subprocess.run(["script", "-qec", "stty cols 100; " + pipeline,
+                        "/dev/null"], env=env, stdin=subprocess.DEVNULL,
+                       capture_output=True)
+    return p.stdout.decode("utf-8", "replace")
+
+
+screen = slow_scan()
+check(re.search(r"scanning: [0-9,]+ rows", screen) is not None,
+      "a scan over a second shows a progress line on a terminal")
+check(re.search(r"scanning: [0-9,]+ rows[^\r]*\r +\r", screen) is not None,
+      "the progress line is erased when the scan ends")
+check("scanning:" not in slow_scan({"CI": "true"}),
+      "no progress line when CI is set")
+errfile = body + ".err"
+slow_scan(stderr_redirect="2>" + shlex.quote(errfile))
+check("scanning:" not in open(errfile).read(),
+      "no progress line when stderr is not a terminal")
+os.unlink(errfile)
+os.unlink(body)
 
 if failures:
     print("%d failed" % len(failures))
