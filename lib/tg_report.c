@@ -7,9 +7,14 @@
 #include "tg_report.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tg_escape.h"
+#include "tg_render.h"
+#include "tg_textfit.h"
 
 static const char *s_of(const cJSON *o, const char *k)
 {
@@ -1050,8 +1055,149 @@ static const char *cmp_text(const char *s, int md_form, char *buf, size_t n)
     return buf;
 }
 
-void tg_render_compare(FILE *f, const cJSON *c, int md)
+/* Cells of a text table, owned: strdup'd strings in row-major order. */
+typedef struct {
+    char **cell;
+    int n, cap;
+} cmp_cells;
+
+static void cell_add(cmp_cells *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void cell_add(cmp_cells *t, const char *fmt, ...)
 {
+    if (t->n == t->cap) {
+        int cap = t->cap ? 2 * t->cap : 64;
+        char **c = realloc(t->cell, (size_t)cap * sizeof *c);
+        if (!c)
+            return;
+        t->cell = c;
+        t->cap = cap;
+    }
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    t->cell[t->n] = strdup(buf);
+    if (t->cell[t->n])
+        t->n++;
+}
+
+static void cells_flush(FILE *f, cmp_cells *t, int ncols, const char *align,
+                        int width)
+{
+    if (t->n % ncols == 0)
+        tg_text_table(f, (const char *const *)t->cell, t->n / ncols, ncols,
+                      align, 0, width);
+    for (int i = 0; i < t->n; i++)
+        free(t->cell[i]);
+    t->n = 0;
+}
+
+/*
+ * The text form: tables as wide as their cells, a label that leaves no
+ * room for the numbers on a line of its own, headings wrapped between
+ * words: nothing cut.
+ */
+static void compare_text(FILE *f, const cJSON *c, int width)
+{
+    const cJSON *from = cJSON_GetObjectItem(c, "from"),
+                *to = cJSON_GetObjectItem(c, "to");
+    char ab[160], bb[160], sb[64], e0[200], e1[200], e2[200], e3[200],
+        e4[200], line[700];
+    const char *a = cmp_text(s_of(from, "model_version"), 0, ab, sizeof ab),
+               *b = cmp_text(s_of(to, "model_version"), 0, bb, sizeof bb),
+               *sp = cmp_text(s_of(c, "split"), 0, sb, sizeof sb);
+    int wrap = width > 0 ? width : 1 << 20;
+    snprintf(line, sizeof line, "%s vs %s on the same leads (split %s)", a, b,
+             sp);
+    tg_text_wrap(f, line, wrap, 0, 2);
+    fputc('\n', f);
+    cmp_cells t = {NULL, 0, 0};
+    const cJSON *e, *eo = cJSON_GetObjectItem(c, "expected_outcomes");
+    if (eo) {
+        cell_add(&t, "metric");
+        cell_add(&t, "previous (quoted)");
+        cell_add(&t, "expected");
+        cell_add(&t, "%s", a);
+        cell_add(&t, "%s", b);
+        cJSON_ArrayForEach(e, eo)
+        {
+            cell_add(&t, "%s", cmp_text(s_of(e, "label"), 0, e0, sizeof e0));
+            cell_add(&t, "%s (%s)",
+                     cmp_text(s_of(e, "previous"), 0, e1, sizeof e1),
+                     cmp_text(s_of(e, "previous_version"), 0, e2, sizeof e2));
+            cell_add(&t, "%s", cmp_text(s_of(e, "expected"), 0, e2, sizeof e2));
+            cell_add(&t, "%s",
+                     cmp_text(s_of(e, "measured_from"), 0, e3, sizeof e3));
+            cell_add(&t, "%s",
+                     cmp_text(s_of(e, "measured_to"), 0, e4, sizeof e4));
+        }
+        cells_flush(f, &t, 5, "lllrr", width);
+    } else {
+        cell_add(&t, "metric");
+        cell_add(&t, "%s", a);
+        cell_add(&t, "%s", b);
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "metrics"))
+        {
+            cell_add(&t, "%s", cmp_text(s_of(e, "label"), 0, e0, sizeof e0));
+            cell_add(&t, "%s",
+                     cmp_text(s_of(e, "measured_from"), 0, e3, sizeof e3));
+            cell_add(&t, "%s",
+                     cmp_text(s_of(e, "measured_to"), 0, e4, sizeof e4));
+        }
+        cells_flush(f, &t, 3, "lrr", width);
+    }
+    for (int m = 0; m < 2; m++) {
+        const cJSON *st = cJSON_GetObjectItem(m ? to : from, "stats"), *x;
+        fprintf(f, "\n%s tiers\n", m ? b : a);
+        cell_add(&t, "tier");
+        cell_add(&t, "leads");
+        cell_add(&t, "rate");
+        cell_add(&t, "lift");
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(st, "tiers"))
+        {
+            char n[32];
+            cell_add(&t, "%s", cmp_text(s_of(x, "tier"), 0, e0, sizeof e0));
+            cell_add(&t, "%s", tg_fmt_count((unsigned long long)n_of(x, "leads"), n));
+            cell_add(&t, "%.2f%%", n_of(x, "conversion_rate") * 100);
+            cell_add(&t, "%.2fx", n_of(x, "lift"));
+        }
+        cells_flush(f, &t, 4, "lrrr", width);
+    }
+    fprintf(f, "\nmigration %s -> %s\n", a, b);
+    cell_add(&t, "from");
+    cell_add(&t, "to");
+    cell_add(&t, "leads");
+    cell_add(&t, "labeled");
+    cell_add(&t, "conv");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "migration"))
+    {
+        char n1[32], n2[32], n3[32];
+        cell_add(&t, "%s", cmp_text(s_of(e, "from"), 0, e0, sizeof e0));
+        cell_add(&t, "%s", cmp_text(s_of(e, "to"), 0, e1, sizeof e1));
+        cell_add(&t, "%s", tg_fmt_count((unsigned long long)n_of(e, "leads"), n1));
+        cell_add(&t, "%s",
+                 tg_fmt_count((unsigned long long)n_of(e, "labeled"), n2));
+        cell_add(&t, "%s",
+                 tg_fmt_count((unsigned long long)n_of(e, "conversions"), n3));
+    }
+    cells_flush(f, &t, 5, "llrrr", width);
+    free(t.cell);
+    const cJSON *p = cJSON_GetObjectItem(c, "psi");
+    snprintf(line, sizeof line,
+             "Population stability (TRAIN to TEST tier shares): %s %.4f, %s "
+             "%.4f", a, n_of(p, "from"), b, n_of(p, "to"));
+    fputc('\n', f);
+    tg_text_wrap(f, line, wrap, 0, 2);
+}
+
+void tg_render_compare(FILE *f, const cJSON *c, int md, int width)
+{
+    if (!md) {
+        compare_text(f, c, width);
+        return;
+    }
     const cJSON *from = cJSON_GetObjectItem(c, "from"),
                 *to = cJSON_GetObjectItem(c, "to");
     char ab[160], bb[160], sb[64], e0[200], e1[200], e2[200], e3[200], e4[200],

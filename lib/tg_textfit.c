@@ -118,3 +118,43 @@ void tg_text_rpad(FILE *out, const char *s, int width)
         fputc(' ', out);
     fputs(s, out);
 }
+
+void tg_text_table(FILE *out, const char *const *cells, int nrows, int ncols,
+                   const char *align, int indent, int width)
+{
+    int w[32] = {0};
+    if (ncols > 32)
+        ncols = 32;
+    for (int r = 0; r < nrows; r++)
+        for (int c = 0; c < ncols; c++) {
+            int cw = tg_text_width(cells[r * ncols + c]);
+            if (cw > w[c])
+                w[c] = cw;
+        }
+    int total = indent;
+    for (int c = 0; c < ncols; c++)
+        total += w[c] + (c ? 1 : 0);
+    int split = width > 0 && total > width && ncols > 1;
+    for (int r = 0; r < nrows; r++) {
+        for (int c = 0; c < ncols; c++) {
+            const char *cell = cells[r * ncols + c];
+            int last = c == ncols - 1;
+            if (c == 0) {
+                fprintf(out, "%*s", indent, "");
+                if (split) {
+                    fprintf(out, "%s\n%*s", cell, indent + 2, "");
+                    continue;
+                }
+            } else if (!(split && c == 1)) {
+                fputc(' ', out);
+            }
+            if (align[c] == 'r')
+                tg_text_rpad(out, cell, w[c]);
+            else if (last)
+                fputs(cell, out); /* no trailing blanks */
+            else
+                tg_text_pad(out, cell, w[c]);
+        }
+        fputc('\n', out);
+    }
+}

@@ -258,7 +258,8 @@ static void test_cli_lift_in_interval_and_pinned_baseline(void **state)
                      key(t, "conversion_rate")->valuedouble / 0.0366) < 1e-12);
     cJSON_Delete(j);
     tt_run_free(&r);
-    r = tt_run("preview " RULES "--data '%s' --baseline 0.0366", data());
+    r = tt_run("preview " RULES "--data '%s' --baseline 0.0366 --wide",
+               data());
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "baseline 3.66% (pinned, not measured)"));
     tt_run_free(&r);

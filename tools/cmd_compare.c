@@ -113,7 +113,11 @@ int cmd_compare(int argc, char **argv)
             fprintf(out.f, "%s\n", s);
             cJSON_free(s);
         } else {
-            tg_render_compare(out.f, j, fmt == FMT_MARKDOWN);
+            /* Fitted to the terminal; 80 columns in a file. */
+            tg_render_compare(out.f, j, fmt == FMT_MARKDOWN,
+                              out_path && strcmp(out_path, "-")
+                                  ? 80
+                                  : cli_term_width());
         }
         r = cli_out_close(&out);
     }

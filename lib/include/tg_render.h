@@ -8,8 +8,13 @@
 
 #include "tg_preview.h"
 
-/** Terminal table per split. */
-void tg_render_preview_text(FILE *out, const tg_split_stats *s, int n);
+/**
+ * Terminal table per split, fitted to width columns (a tier name that
+ * leaves no room for the numbers gets a line of its own); width <= 0:
+ * the fixed layout.
+ */
+void tg_render_preview_text(FILE *out, const tg_split_stats *s, int n,
+                            int width);
 /** GitHub-flavoured Markdown tables. */
 void tg_render_preview_markdown(FILE *out, const tg_split_stats *s, int n);
 /** One CSV row per (split, tier). */

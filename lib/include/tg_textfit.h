@@ -32,4 +32,16 @@ void tg_text_pad(FILE *out, const char *s, int width);
 /** Pad with spaces to width columns, then write s (right aligned). */
 void tg_text_rpad(FILE *out, const char *s, int width);
 
+
+
+/**
+ * A table of nrows rows of ncols cells (row-major; row 0 the header),
+ * each line starting with indent spaces, columns one space apart and as
+ * wide as their widest cell; align[c] is 'l' or 'r'. When the rows do
+ * not fit width (> 0), the first cell of each row goes on a line of its
+ * own and the others follow on the next, indented two more: nothing is
+ * clipped or broken.
+ */
+void tg_text_table(FILE *out, const char *const *cells, int nrows, int ncols,
+                   const char *align, int indent, int width);
 #endif

@@ -112,6 +112,33 @@ with tempfile.TemporaryDirectory() as tmp:
     check(widest(wide) > 120, "--wide keeps the full layout (widest %d)" %
           widest(wide))
 
+    # The other tables: preview (also per slice), compare and lint fit
+    # too, and keep every word their --wide / unfitted form has.
+    others = {
+        "preview": ["preview", "--rules", RULES, "--data", DATA],
+        "preview --slice": ["preview", "--rules", RULES, "--data", DATA,
+                            "--split", "TRAIN", "--slice", "is_wirehouse"],
+        "compare": ["compare", "--from", "registry/tiers/v3.1.json", "--to",
+                    RULES, "--data", DATA],
+        "lint": ["lint", "--rules", RULES],
+    }
+    for name, args in others.items():
+        unlimited = in_pipe(args, {"COLUMNS": "100000"})
+        for cols in (80, 120):
+            screen = in_pty(args, cols)
+            check(widest(screen) <= cols, "%s on a %d-column terminal: "
+                  "widest line %d" % (name, cols, widest(screen)))
+            broken = words(screen) - words(unlimited)
+            check(not broken, "%s at %d columns: no word broken (%s)" %
+                  (name, cols, " ".join(sorted(broken))[:200]))
+        piped = in_pipe(args, {"COLUMNS": "80"})
+        check(widest(piped) <= 80, "%s, COLUMNS=80 in a pipe: widest line %d"
+              % (name, widest(piped)))
+    # Long labels are shown whole, on a line of their own if need be.
+    screen = in_pty(others["compare"], 80)
+    for label in ("Coverage of Best Signals", "Total Priority Volume"):
+        check(label in screen, "compare at 80 columns shows '%s' whole" % label)
+
     # Colour: escape sequences only on a capable terminal or when asked.
     check("\x1b" in in_pty(GATE, 100), "auto colours an xterm")
     check("\x1b" not in in_pty(GATE, 100, {"TERM": "dumb"}),
