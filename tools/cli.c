@@ -272,19 +272,21 @@ static void progress_print(void *ctx, const tg_scan_progress *p)
     tg_fmt_count(p->rows, rows);
     int len = snprintf(line, sizeof line, "scanning: %s rows", rows);
     if (p->bytes > 0) {
-        human_bytes((double)p->bytes, done_b, sizeof done_b);
-        len += snprintf(line + len, sizeof line - (size_t)len,
-                        " · %s · %.0f MB/s", done_b,
-                        (double)p->bytes / 1e6 / p->seconds);
-    }
-    if (p->total_bytes > 0 && p->bytes > 0) {
-        double share = (double)p->bytes / (double)p->total_bytes;
-        if (share > 0.99)
+        double share = p->total_bytes ? (double)p->bytes / p->total_bytes : 0;
+        if (share > 0.99) /* a range scanned twice; never claim 100% */
             share = 0.99;
-        double eta = p->seconds * (1 - share) / share;
-        human_bytes((double)p->total_bytes, total_b, sizeof total_b);
-        snprintf(line + len, sizeof line - (size_t)len,
-                 " of %s (%.0f%%) · ETA %.0f s", total_b, 100 * share, eta);
+        human_bytes((double)p->bytes, done_b, sizeof done_b);
+        len += snprintf(line + len, sizeof line - (size_t)len, " · %s", done_b);
+        if (p->total_bytes) {
+            human_bytes((double)p->total_bytes, total_b, sizeof total_b);
+            len += snprintf(line + len, sizeof line - (size_t)len,
+                            " of %s (%.0f%%)", total_b, 100 * share);
+        }
+        len += snprintf(line + len, sizeof line - (size_t)len, " · %.0f MB/s",
+                        (double)p->bytes / 1e6 / p->seconds);
+        if (p->total_bytes && share > 0)
+            snprintf(line + len, sizeof line - (size_t)len, " · ETA %.0f s",
+                     p->seconds * (1 - share) / share);
     }
     struct winsize ws;
     int width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1
