@@ -131,8 +131,9 @@ static const char *const status_color[] = {"\033[32m", "\033[33m", "\033[31m",
  * few as keep the labels distinct: TIER_1A_PRIME_MOVER_SMALL -> "1A",
  * TIER_3_EXPERIENCED_MOVER -> "3", STANDARD -> "STANDARD".
  */
-#define SHORT_MAX 24
-static void short_labels(const tg_rules *rules, char (*lab)[SHORT_MAX + 1])
+#define SHORT_MAX TG_SHORT_LABEL_MAX
+void tg_tier_short_labels(const struct tg_rules *rules,
+                          char (*lab)[TG_SHORT_LABEL_MAX + 1])
 {
     int n = rules->ntiers;
     for (int words = 1; words <= 8; words++) {
@@ -218,7 +219,7 @@ static void render_gate_fit(FILE *out, const tg_gate_result *r, int color,
     char (*lab)[SHORT_MAX + 1] = calloc((size_t)(nt ? nt : 1), sizeof *lab);
     if (!lab)
         return;
-    short_labels(r->rules, lab);
+    tg_tier_short_labels(r->rules, lab);
     snprintf(line, sizeof line,
              "%s (%s) · policy %s · judged on %s · %s %g%% intervals%s",
              tg_esc_term_buf(r->rules->model_id, e1, sizeof e1),

@@ -34,6 +34,17 @@ void tg_render_gate_markdown(FILE *out, const struct tg_gate_result *r);
 /** JUnit XML: one testcase per gate and tier. */
 void tg_render_gate_junit(FILE *out, const struct tg_gate_result *r);
 
+/*
+ * Short tier labels for narrow tables, derived from the rule set's own
+ * names: the words after a first word that several tiers share, as few
+ * as keep the labels distinct (TIER_1A_PRIME_MOVER_SMALL -> "1A"); one
+ * per tier, terminal-escaped.
+ */
+#define TG_SHORT_LABEL_MAX 24
+struct tg_rules;
+void tg_tier_short_labels(const struct tg_rules *rules,
+                          char (*labels)[TG_SHORT_LABEL_MAX + 1]);
+
 /** How a gate's values read: 12.34%, 2.50x, 0.93 or 1,234. */
 typedef enum { TG_UNIT_PCT, TG_UNIT_LIFT, TG_UNIT_RATIO, TG_UNIT_COUNT } tg_unit;
 
