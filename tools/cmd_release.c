@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_textfit.h"
 
 static const char help[] =
     "usage: tiergate release --rules FILE --policy FILE (--data FILE... | "
@@ -150,9 +151,16 @@ int cmd_release(int argc, char **argv)
                             cli_term_width());
     printf("\n%s:\n", ro.dry_run ? "dry run, nothing written" : "release");
     for (int i = 0; i < rep.nactions; i++) {
+        /* Each action a paragraph, wrapped between words. */
+        size_t n = strlen(rep.actions[i]) * 4 + 1;
+        char *e = malloc(n);
         fputs("  ", stdout);
-        tg_esc_term(stdout, rep.actions[i]);
-        putchar('\n');
+        if (e)
+            tg_text_wrap(stdout, tg_esc_term_buf(rep.actions[i], e, n),
+                         cli_term_width(), 2, 4);
+        else
+            putchar('\n');
+        free(e);
     }
     if (rc != TG_OK)
         r = cli_fail(&err);
