@@ -10,7 +10,7 @@
 #include <math.h>
 
 /* Sizes above this are reported as out of reach. */
-#define MAX_LEADS 10000000ull
+#define MAX_LEADS 1000000ull
 
 static uint64_t scaled(double share, uint64_t n)
 {
@@ -85,6 +85,19 @@ tg_verdict tg_oc_verdict(const tg_oc_case *c, uint64_t x, uint64_t n,
         return c->judge == TG_JUDGE_POINT && v == TG_VERDICT_INCONCLUSIVE
                    ? TG_VERDICT_FAIL : v;
     }
+    case TG_CHECK_RANK_ORDER: {
+        /* The rank above minus this one should not be negative. */
+        uint64_t rn = scaled(c->ref_share, n), rx = conversions_at(c->ref_p, rn);
+        double d;
+        if (rn == 0)
+            return TG_VERDICT_INCONCLUSIVE;
+        if (c->judge == TG_JUDGE_POINT)
+            return (double)x / (double)n <= (double)rx / (double)rn
+                       ? TG_VERDICT_PASS : TG_VERDICT_FAIL;
+        if (tg_newcombe_diff(&d, &lo, &hi, rx, rn, x, n, c->level))
+            return TG_VERDICT_INCONCLUSIVE;
+        return tg_verdict_at_least(lo, hi, 0);
+    }
     case TG_CHECK_TEST_TRAIN_LIFT: {
         uint64_t rn = scaled(c->rest_share, n), rx = conversions_at(c->rest_p, rn);
         uint64_t n2 = scaled(c->train_share, n);
@@ -117,6 +130,8 @@ tg_verdict tg_oc_verdict(const tg_oc_case *c, uint64_t x, uint64_t n,
 static int lower_holds(const tg_oc_case *c, uint64_t x, uint64_t n,
                        uint64_t x2)
 {
+    if (c->check == TG_CHECK_RANK_ORDER)
+        return 1; /* only an upper condition: fewer conversions help */
     tg_oc_case l = *c;
     l.max = NAN;
     return tg_oc_verdict(&l, x, n, x2) == TG_VERDICT_PASS;
@@ -125,6 +140,8 @@ static int lower_holds(const tg_oc_case *c, uint64_t x, uint64_t n,
 static int upper_holds(const tg_oc_case *c, uint64_t x, uint64_t n,
                        uint64_t x2)
 {
+    if (c->check == TG_CHECK_RANK_ORDER)
+        return tg_oc_verdict(c, x, n, x2) == TG_VERDICT_PASS;
     if (isnan(c->max))
         return 1;
     tg_oc_case u = *c;

@@ -295,6 +295,10 @@ cJSON *tg_registry_gates(const cJSON *result)
             cJSON_AddItemToObject(x, keep[k], v ? cJSON_Duplicate(v, 1)
                                                 : cJSON_CreateNull());
         }
+        /* A per-slice outcome (gate --slice) says which slice. */
+        const cJSON *sl = cJSON_GetObjectItemCaseSensitive(g, "slice");
+        if (cJSON_IsString(sl))
+            cJSON_AddItemToObject(x, "slice", cJSON_Duplicate(sl, 1));
         cJSON_AddItemToArray(gates, x);
     }
     return gates;

@@ -27,6 +27,7 @@
 #include "tg_journal.h"
 #include "tg_json.h"
 #include "tg_log.h"
+#include "tg_plan.h"
 #include "tg_registry.h"
 #include "tg_report.h"
 #include "tg_render.h"
@@ -67,23 +68,37 @@ void tg_release_report_release(tg_release_report *r)
     memset(r, 0, sizeof *r);
 }
 
+/* The gate JSON with how reliable its verdict is. */
+static cJSON *gate_json(const tg_gate_result *g, const tg_plan *plan)
+{
+    cJSON *j = tg_gate_result_json(g);
+    if (plan)
+        cJSON_AddItemToObject(j, "reliability", tg_plan_json(plan, g));
+    return j;
+}
+
 /* Render a gate result in one of the writers' forms into memory. */
-static char *render(const tg_gate_result *g, int kind, size_t *len)
+static char *render(const tg_gate_result *g, const tg_plan *plan, int kind,
+                    size_t *len)
 {
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
     if (!f)
         return NULL;
     if (kind == 0) {
-        cJSON *j = tg_gate_result_json(g);
+        cJSON *j = gate_json(g, plan);
         char *s = cJSON_Print(j);
         fprintf(f, "%s\n", s);
         cJSON_free(s);
         cJSON_Delete(j);
     } else if (kind == 1) {
         tg_render_gate_markdown(f, g);
+        if (plan) {
+            fprintf(f, "\n");
+            tg_render_plan_markdown(f, plan, g);
+        }
     } else if (kind == 3) {
-        cJSON *j = tg_gate_result_json(g);
+        cJSON *j = gate_json(g, plan);
         tg_report_html(f, j, NULL);
         cJSON_Delete(j);
     } else {
@@ -241,7 +256,8 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     char *sqltext[TG_EMIT_COUNT] = {NULL};
     char *logtext = NULL, *regtext = NULL, *caltext = NULL;
     char **written = NULL;
-    int nwritten = 0, rc, have_git = 0, locked = 0;
+    int nwritten = 0, rc, have_git = 0, locked = 0, have_plan = 0;
+    tg_plan plan;
     tg_git_facts git;
     memset(&git, 0, sizeof git);
     tg_trail trail;
@@ -299,7 +315,8 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     /* 2. Step 1: the schema (rows only; a summary has no features). */
     if (!o->summary) {
         tg_schema_report sr;
-        if ((rc = tg_schema_check(&sr, rep->rules, o->data, o->ndata, err))) {
+        if ((rc = tg_schema_check(&sr, rep->rules, o->data, o->ndata,
+                                  o->date_config, err))) {
             tg_schema_report_release(&sr);
             goto done;
         }
@@ -344,18 +361,31 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
                           o->ci_method, o->ci_level, o->strict, err)))
         goto done;
     rep->have_gate = 1;
+    {
+        /* How reliable the verdict is, for the report and the evidence. */
+        tg_gate_options gopt = tg_gate_options_default();
+        gopt.ci_method = o->ci_method;
+        gopt.ci_level = o->ci_level;
+        tg_plan_options popt = tg_plan_options_default();
+        if ((rc = tg_plan_compute(&plan, &rep->gate, &rep->tally, &gopt,
+                                  &popt, err)))
+            goto done;
+        have_plan = 1;
+    }
     if (git.has_head) /* HEAD as read before any write */
         snprintf(rep->gate.commit, sizeof rep->gate.commit, "%s", git.commit);
     int failed = rep->gate.status == TG_OVERALL_FAILED;
-    act(rep, "gates: %s (%d pass, %d warn, %d fail, %d insufficient)",
+    act(rep, "gates: %s (%d pass, %d warn, %d fail, %d insufficient, %d "
+             "inconclusive)",
         tg_overall_name(rep->gate.status), rep->gate.passed, rep->gate.warned,
-        rep->gate.failed, rep->gate.insufficient);
+        rep->gate.failed, rep->gate.insufficient, rep->gate.inconclusive);
 
     /* Everything to write, computed before the first write. */
     static const char *names[4] = {"gate.json", "gate.md", "junit.xml",
                                    "report.html"};
     for (int k = 0; k < 4; k++)
-        if (!(texts[k] = render(&rep->gate, k, &lens[k]))) {
+        if (!(texts[k] = render(&rep->gate, have_plan ? &plan : NULL, k,
+                                &lens[k]))) {
             rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
             goto done;
         }
@@ -575,6 +605,8 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
         act(rep, "tagged HEAD as %s", tagname);
     }
 done:
+    if (have_plan)
+        tg_plan_release(&plan);
     if (locked)
         tg_trail_close(&trail);
     if (have_git)

@@ -434,6 +434,34 @@ static void render_gate_wide(FILE *out, const tg_gate_result *r, int color)
             r->warned, r->failed, r->insufficient, r->inconclusive);
 }
 
+/* The "- **gate** tier [slice]: message (status, blocks)" line. */
+static void markdown_not_passed(FILE *out, const tg_gate_result *r,
+                                const tg_gate_outcome *o)
+{
+    fputs("- **", out);
+    tg_esc_md(out, o->gate->id);
+    fputs("**", out);
+    if (o->tier >= 0) {
+        fputc(' ', out);
+        tg_esc_md_code(out, r->rules->tiers[o->tier].name);
+    }
+    fprintf(out, " %s", tg_split_name(o->split));
+    if (o->slice[0]) {
+        fputs(" \\[", out);
+        tg_esc_md(out, o->slice);
+        fputs("\\]", out);
+    }
+    fputs(": ", out);
+    tg_esc_md(out, o->message);
+    fprintf(out, " (%s, %s)\n", tg_status_name(o->status),
+            o->blocks ? "blocks the release" : "warning");
+}
+
+/*
+ * The step summary a reviewer reads in the pull request: the verdict,
+ * then what did not pass (blocking outcomes first), then the full table
+ * folded in a <details> block, since most rows pass.
+ */
 void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
 {
     static const char *icon[] = {"✅ pass", "⚠️ warn", "❌ fail",
@@ -452,6 +480,27 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
                                                : "intervals",
             tg_ci_name(r->ci_method), r->ci_level * 100,
             r->passed, r->warned, r->failed, r->insufficient, r->inconclusive);
+    int blocking = 0, warning = 0;
+    for (int i = 0; i < r->noutcomes; i++) {
+        const tg_gate_outcome *o = &r->outcomes[i];
+        if (o->status != TG_STATUS_PASS)
+            *(o->blocks ? &blocking : &warning) += 1;
+    }
+    if (blocking + warning == 0)
+        fprintf(out, "All %d checks passed.\n\n", r->noutcomes);
+    else {
+        fprintf(out, "**Not passed** (%d block the release, %d warn)\n\n",
+                blocking, warning);
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < r->noutcomes; i++) {
+                const tg_gate_outcome *o = &r->outcomes[i];
+                if (o->status != TG_STATUS_PASS && o->blocks == !pass)
+                    markdown_not_passed(out, r, o);
+            }
+        fputc('\n', out);
+    }
+    fprintf(out, "<details><summary>All %d checks</summary>\n\n",
+            r->noutcomes);
     fprintf(out, "| Gate | Check | Tier | Split | Actual [CI] | Threshold | "
                  "Status |\n|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < r->noutcomes; i++) {
@@ -464,60 +513,98 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
         fputs(" | ", out);
         char chk[320];
         tg_esc_md(out, check_text(o, chk, sizeof chk));
-        fprintf(out, " | %s%s%s | %s | %s | %s | %s |\n",
-                o->tier >= 0 ? "`" : "",
-                o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
-                o->tier >= 0 ? "`" : "", tg_split_name(o->split), act, thr,
-                icon[o->status]);
+        fputs(" | ", out);
+        if (o->tier >= 0)
+            tg_esc_md_code(out, r->rules->tiers[o->tier].name);
+        else
+            fputs("priority tiers", out);
+        fprintf(out, " | %s | %s | %s | %s |\n", tg_split_name(o->split), act,
+                thr, icon[o->status]);
     }
-    int header = 0;
+    fputs("\n</details>\n", out);
+}
+
+void tg_render_gate_github(FILE *out, const tg_gate_result *r)
+{
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
         if (o->status == TG_STATUS_PASS)
             continue;
-        if (!header++)
-            fprintf(out, "\n**Not passed**\n\n");
-        fputs("- **", out);
-        tg_esc_md(out, o->gate->id);
-        fprintf(out, "**%s%s", o->tier >= 0 ? " " : "",
-                o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
-        if (o->slice[0]) {
-            fputs(" \\[", out);
-            tg_esc_md(out, o->slice);
-            fputs("\\]", out);
+        int fails = o->blocks || r->strict;
+        fprintf(out, "::%s file=", fails ? "error" : "warning");
+        tg_esc_gh_property(out, r->policy->path);
+        fputs(",title=tiergate ", out);
+        tg_esc_gh_property(out, o->gate->id);
+        if (o->tier >= 0) {
+            fputc(' ', out);
+            tg_esc_gh_property(out, r->rules->tiers[o->tier].name);
         }
-        fputs(": ", out);
-        tg_esc_md(out, o->message);
-        fprintf(out, " (%s%s)\n", tg_status_name(o->status),
-                o->status != TG_STATUS_PASS && !o->blocks ? ", warning"
-                : o->blocks ? ", blocks" : "");
+        fprintf(out, " %s", tg_split_name(o->split));
+        if (o->slice[0]) {
+            fputs(" [", out);
+            tg_esc_gh_property(out, o->slice);
+            fputc(']', out);
+        }
+        fprintf(out, " (%s)::", tg_status_name(o->status));
+        tg_esc_gh_message(out, o->message);
+        fputc('\n', out);
     }
+}
+
+/*
+ * JUnit knows three outcomes a reader counts: passed, failed and
+ * skipped. A gate outcome maps onto them so that no reader shows a
+ * warning as a pass:
+ *   pass                                -> a plain testcase (passed)
+ *   blocks the release (or any non-pass
+ *   under --strict)                     -> <failure type="STATUS">
+ *   does not pass, does not block        -> <skipped>, its message starting
+ *   (warn, warn-only insufficient or        "warning (STATUS): "
+ *   inconclusive)
+ * Each testcase also carries properties tiergate.status and
+ * tiergate.blocks for readers that show them. The message is written
+ * once, in the message attribute; no copy goes to the element body or
+ * system-out, which most readers show beside it.
+ */
+static int junit_fails(const tg_gate_result *r, const tg_gate_outcome *o)
+{
+    return o->blocks || (r->strict && o->status != TG_STATUS_PASS);
 }
 
 void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
 {
-    int failures = 0;
+    int failures = 0, skipped = 0;
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
-        failures += o->blocks ||
-                    (r->strict && o->status != TG_STATUS_PASS);
+        if (junit_fails(r, o))
+            failures++;
+        else if (o->status != TG_STATUS_PASS)
+            skipped++;
     }
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(out, "<testsuites name=\"tiergate\" tests=\"%d\" failures=\"%d\" "
-                 "errors=\"0\">\n", r->noutcomes, failures);
+                 "errors=\"0\" skipped=\"%d\" time=\"0\">\n",
+            r->noutcomes, failures, skipped);
     fprintf(out, "  <testsuite name=\"");
     tg_esc_xml(out, r->rules->model_id);
     fprintf(out, " / ");
     tg_esc_xml(out, r->policy->policy_id);
-    fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" "
-                 "timestamp=\"%.19s\">\n", r->noutcomes, failures,
-            r->generated_at);
+    fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" "
+                 "time=\"0\" timestamp=\"%.19s\">\n", r->noutcomes, failures,
+            skipped, r->generated_at);
     fprintf(out, "    <properties>\n"
                  "      <property name=\"status\" value=\"%s\"/>\n"
+                 "      <property name=\"pass\" value=\"%d\"/>\n"
+                 "      <property name=\"warn\" value=\"%d\"/>\n"
+                 "      <property name=\"fail\" value=\"%d\"/>\n"
+                 "      <property name=\"insufficient\" value=\"%d\"/>\n"
+                 "      <property name=\"inconclusive\" value=\"%d\"/>\n"
                  "      <property name=\"rules_sha256\" value=\"%s\"/>\n"
                  "      <property name=\"policy_sha256\" value=\"%s\"/>\n"
                  "    </properties>\n",
-            tg_overall_name(r->status), r->rules->sha256, r->policy->sha256);
+            tg_overall_name(r->status), r->passed, r->warned, r->failed,
+            r->insufficient, r->inconclusive, r->rules->sha256,
+            r->policy->sha256);
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
         fprintf(out, "    <testcase classname=\"");
@@ -532,20 +619,23 @@ void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
             tg_esc_xml(out, o->slice);
         }
         fprintf(out, "]\" time=\"0\">\n");
-        int is_failure = o->blocks ||
-                         (r->strict && o->status != TG_STATUS_PASS);
-        if (is_failure) {
+        fprintf(out, "      <properties>\n"
+                     "        <property name=\"tiergate.status\" value=\"%s\"/>\n"
+                     "        <property name=\"tiergate.blocks\" value=\"%s\"/>\n"
+                     "      </properties>\n",
+                tg_status_name(o->status), o->blocks ? "true" : "false");
+        if (junit_fails(r, o)) {
             fprintf(out, "      <failure type=\"%s\" message=\"",
                     tg_status_name(o->status));
             tg_esc_xml(out, o->message);
-            fprintf(out, "\">");
+            fprintf(out, "\"/>\n");
+        } else if (o->status != TG_STATUS_PASS) {
+            fprintf(out, "      <skipped message=\"warning (%s): ",
+                    tg_status_name(o->status));
             tg_esc_xml(out, o->message);
-            fprintf(out, "</failure>\n");
+            fprintf(out, "\"/>\n");
         }
-        fprintf(out, "      <system-out>%s: ",
-                o->status == TG_STATUS_PASS ? "PASS" : status_word(o->status));
-        tg_esc_xml(out, o->message);
-        fprintf(out, "</system-out>\n    </testcase>\n");
+        fprintf(out, "    </testcase>\n");
     }
     fprintf(out, "  </testsuite>\n</testsuites>\n");
 }

@@ -162,10 +162,11 @@ void tg_render_plan_text(FILE *out, const tg_plan *p, const tg_gate_result *r)
         }
     }
     free(lab);
-    fprintf(out, "\n\"never\": at the expected rate no size makes a decisive "
-                 "pass that likely (the\nexpected rate is on or beyond a "
-                 "threshold). Sizes are about: pass chances rise\nin a "
-                 "saw-tooth with the number of leads.\n");
+    fprintf(out, "\n\"never\": at the expected rate no size up to 1,000,000 "
+                 "labeled leads makes a\ndecisive pass that likely (the "
+                 "expected rate is on, beyond or very near a\nthreshold). "
+                 "Sizes are about: pass chances rise in a saw-tooth with the "
+                 "number\nof leads.\n");
 }
 
 void tg_render_plan_markdown(FILE *out, const tg_plan *p,

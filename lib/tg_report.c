@@ -5,6 +5,7 @@
  * rows do not split across pages).
  */
 #include "tg_report.h"
+#include "tg_sweep_report.h"
 
 #include <math.h>
 #include <stdarg.h>
@@ -15,6 +16,7 @@
 #include "tg_escape.h"
 #include "tg_render.h"
 #include "tg_textfit.h"
+#include "tg_tally.h"
 
 static const char *s_of(const cJSON *o, const char *k)
 {
@@ -446,7 +448,7 @@ static void chart_volume(FILE *f, const cJSON *gate)
                "<rect width=\"6\" height=\"6\" fill=\"#f3c9a8\"/>"
                "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#c2571a\" "
                "stroke-width=\"2\"/></pattern></defs>");
-    for (int k = 0; k <= (int)lmax; k++) {
+    for (int k = 0; k <= (int)fmin(lmax, 19); k++) { /* leads < 1e19 */
         double y = ypos(k, lmax);
         fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
                    "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
@@ -1078,6 +1080,12 @@ const char *tg_report_css(void)
 
 void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
 {
+    tg_report_html_with(f, gate, compare, NULL);
+}
+
+void tg_report_html_with(FILE *f, const cJSON *gate, const cJSON *compare,
+                         const cJSON *sweep)
+{
     const char *status = s_of(gate, "status");
     const cJSON *prov = cJSON_GetObjectItem(gate, "provenance");
     const cJSON *sum = cJSON_GetObjectItem(gate, "summary");
@@ -1141,6 +1149,8 @@ void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
 
     if (compare)
         compare_section(f, compare);
+    if (sweep)
+        tg_sweep_render_html_section(f, sweep);
 
     fprintf(f, "<h2>Provenance</h2><div class=\"scroll\"><table class=\"prov\"><tbody>");
     static const char *keys[] = {"rules_file", "rules_sha256", "policy_file",
@@ -1150,11 +1160,9 @@ void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
         esc(f, s_of(prov, keys[k])[0] ? s_of(prov, keys[k]) : "(not recorded)");
         fprintf(f, "</code></td></tr>");
     }
-    fputs("<tr><td>rows</td><td>", f);
-    count(f, n_of(prov, "rows"));
-    fputs(" (", f);
-    count(f, n_of(prov, "skipped_rows"));
-    fputs(" skipped)</td></tr>", f);
+    char skipped[300];
+    fprintf(f, "<tr><td>rows</td><td>%s</td></tr>",
+            tg_skipped_text(prov, skipped, sizeof skipped));
     fprintf(f, "<tr><td>commit</td><td><code>");
     esc(f, s_of(prov, "commit")[0] ? s_of(prov, "commit") : "(not recorded)");
     fprintf(f, "</code></td></tr><tr><td>generated</td><td>");
@@ -1262,6 +1270,8 @@ void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
     fputs("\n- generated: ", f);
     md(f, s_of(gate, "generated_at"));
     fputc('\n', f);
+    char skipped[300]; /* only known reason names and checked counts */
+    fprintf(f, "- data: %s\n", tg_skipped_text(prov, skipped, sizeof skipped));
 }
 
 /* Text for the comparison: Markdown-escaped, or terminal-escaped into

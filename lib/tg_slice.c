@@ -10,10 +10,12 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <unistd.h>
 
 #include "tg_preview.h"
 #include "tg_score.h"
@@ -182,9 +184,10 @@ int tg_slice_key(const tg_slice_spec *s, const char *f, size_t len, char *buf)
     tmp[len] = '\0';
     if (s->is_boolean) {
         /* Exports write booleans as true/false or 1/0: one key each. */
-        if (!strcasecmp(tmp, "true") || !strcmp(tmp, "1"))
+        if ((len == 1 && tmp[0] == '1') || (len == 4 && !strcasecmp(tmp, "true")))
             strcpy(buf, "true");
-        else if (!strcasecmp(tmp, "false") || !strcmp(tmp, "0"))
+        else if ((len == 1 && tmp[0] == '0') ||
+                 (len == 5 && !strcasecmp(tmp, "false")))
             strcpy(buf, "false");
         else
             return -1;
@@ -233,15 +236,45 @@ void tg_slicing_release(tg_slicing *s)
     memset(s, 0, sizeof *s);
 }
 
+/* FNV-1a of a key; NULL (the NULL slice) has its own value. */
+static unsigned key_hash(const char *key)
+{
+    uint32_t h = 2166136261u;
+    if (!key)
+        return 7;
+    for (; *key; key++)
+        h = (h ^ (unsigned char)*key) * 16777619u;
+    return h;
+}
+
+/* The index slot of key: where it is, or the free slot it would take. */
+static int slot_of(const tg_slicing *s, const char *key)
+{
+    unsigned i = key_hash(key) & (TG_SLICE_INDEX - 1);
+    for (;; i = (i + 1) & (TG_SLICE_INDEX - 1)) {
+        int k = s->index[i];
+        if (!k)
+            return (int)i;
+        const char *v = s->values[k - 1].value;
+        if (key ? v && strcmp(v, key) == 0 : !v)
+            return (int)i;
+    }
+}
+
+static void reindex(tg_slicing *s)
+{
+    memset(s->index, 0, sizeof s->index);
+    for (int i = 0; i < s->nvalues; i++)
+        s->index[slot_of(s, s->values[i].value)] = (short)(i + 1);
+}
+
 int tg_slicing_cell(tg_slicing *s, const tg_rules *rules, const char *key,
                     tg_tally **out, tg_error *err)
 {
-    for (int i = 0; i < s->nvalues; i++) {
-        const char *v = s->values[i].value;
-        if (key ? v && strcmp(v, key) == 0 : !v) {
-            *out = &s->values[i].tally;
-            return TG_OK;
-        }
+    int slot = slot_of(s, key);
+    if (s->index[slot]) {
+        *out = &s->values[s->index[slot] - 1].tally;
+        return TG_OK;
     }
     if (s->nvalues == TG_SLICE_MAX_VALUES)
         return tg_error_set(err, TG_EINVAL, NULL, 0, 0,
@@ -257,48 +290,37 @@ int tg_slicing_cell(tg_slicing *s, const tg_rules *rules, const char *key,
     memset(c, 0, sizeof *c);
     if (key && !(c->value = strdup(key)))
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    /* Bins sort by position, not by their labels' text. */
+    for (int i = 0; key && s->spec.kind == TG_SLICE_BINS && i <= s->spec.nedges;
+         i++)
+        if (strcmp(key, s->spec.labels[i]) == 0)
+            c->order = i;
     int rc = tg_tally_init(&c->tally, rules, err);
     if (rc) {
         free(c->value);
         return rc;
     }
     s->nvalues++;
+    s->index[slot] = (short)s->nvalues;
     *out = &c->tally;
     return TG_OK;
 }
-
-/* Sort position of a bin label: its index, or after all bins. */
-static int bin_index(const tg_slice_spec *s, const char *v)
-{
-    char buf[64];
-    for (int i = 0; i <= s->nedges; i++)
-        if (strcmp(v, tg_slice_bin_label(s, i, buf)) == 0)
-            return i;
-    return s->nedges + 1;
-}
-
-static const tg_slice_spec *sort_spec;
 
 static int cell_cmp(const void *a, const void *b)
 {
     const tg_slice_cell *x = a, *y = b;
     if (!x->value || !y->value)
         return !x->value - !y->value;
-    if (sort_spec->kind == TG_SLICE_BINS) {
-        int i = bin_index(sort_spec, x->value), j = bin_index(sort_spec, y->value);
-        if (i != j)
-            return i < j ? -1 : 1;
-    }
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
     return strcmp(x->value, y->value);
 }
 
 void tg_slicing_sort(tg_slicing *s)
 {
-    /* qsort has no context argument in C11; slicings are sorted on one
-     * thread after the scan. */
-    sort_spec = &s->spec;
     if (s->nvalues > 1)
         qsort(s->values, (size_t)s->nvalues, sizeof *s->values, cell_cmp);
+    reindex(s);
 }
 
 /* ---- the sliced scan --------------------------------------------------- */
@@ -351,11 +373,21 @@ static void add_row(tg_tally *t, const tg_row *row)
     }
     tg_tally_see_date(t, row->split, row->date);
     t->rows++;
+    /* Neither TRAIN nor TEST: reported by value, as the scan does. */
+    if (row->split == TG_SPLIT_OTHER) {
+        if (row->split_value)
+            tg_tally_other_split(t, row->split_value, row->split_len, 1);
+        else
+            tg_tally_other_split(t, "(date outside the windows)", 26, 1);
+    }
 }
 
-int tg_scan_sliced(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
-                   const tg_scan_options *opts, tg_error *first_skip,
-                   tg_error *err)
+/* The rows of the files of opts into t and sl, in file order; skipped
+ * rows are added to t->skipped (and t->rows), the first kept in
+ * first_skip when it is the first. */
+static int scan_rows(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
+                     const tg_scan_options *opts, tg_error *first_skip,
+                     tg_error *err)
 {
     tg_reader *rd = NULL;
     int rc = tg_reader_open(&rd, rules, opts, err);
@@ -414,27 +446,204 @@ int tg_scan_sliced(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
                                  tg_csv_record_line(csv), 0, "%s", msg);
                     goto done;
                 }
-                snprintf(last[k], sizeof last[k], "%c%s", got ? 'V' : 'N',
-                         got ? key : "");
+                last[k][0] = got ? 'V' : 'N';
+                size_t kl = got ? strlen(key) : 0;
+                memcpy(last[k] + 1, got ? key : "", kl + 1);
             }
             add_row(cache[k], row);
         }
     }
     if (rc < 0)
         goto done;
-    t->skipped = tg_reader_skipped(rd, first_skip);
-    t->rows += t->skipped;
-    for (int k = 0; k < n; k++)
-        tg_slicing_sort(&sl[k]);
+    tg_error skip;
+    tg_error_clear(&skip);
+    uint64_t skipped = tg_reader_skipped(rd, &skip);
+    if (skipped && !t->skipped && first_skip)
+        *first_skip = skip;
+    t->skipped += skipped;
+    t->rows += skipped;
+    for (int k = 0; k < TG_SKIP_NREASONS; k++)
+        t->skipped_by[k] += tg_reader_skipped_by(rd, k);
+    for (int f = 0; f < t->nfeatures && t->out_of_range; f++)
+        t->out_of_range[f] += tg_reader_out_of_range(rd, f);
     rc = TG_OK;
-    if (opts->fingerprint)
-        rc = tg_scan_fingerprint(t, opts, err);
 done:
     free(cols);
     free(cache);
     free(last);
     tg_reader_free(rd);
     return rc;
+}
+
+static int spec_copy(tg_slice_spec *d, const tg_slice_spec *s)
+{
+    *d = *s;
+    d->expr = strdup(s->expr);
+    d->column = strdup(s->column);
+    d->edges = NULL;
+    d->labels = NULL;
+    if (s->nedges) {
+        d->edges = malloc((size_t)s->nedges * sizeof *d->edges);
+        d->labels = malloc((size_t)(s->nedges + 1) * sizeof *d->labels);
+        if (d->edges && d->labels) {
+            memcpy(d->edges, s->edges, (size_t)s->nedges * sizeof *d->edges);
+            memcpy(d->labels, s->labels,
+                   (size_t)(s->nedges + 1) * sizeof *d->labels);
+        }
+    }
+    if (!d->expr || !d->column || (s->nedges && (!d->edges || !d->labels))) {
+        tg_slice_spec_release(d);
+        return TG_ENOMEM;
+    }
+    return TG_OK;
+}
+
+/* Add every value of src into dst (same slicing). */
+static int slicing_merge(tg_slicing *dst, const tg_slicing *src,
+                         const tg_rules *rules, tg_error *err)
+{
+    for (int i = 0; i < src->nvalues; i++) {
+        tg_tally *t;
+        int rc = tg_slicing_cell(dst, rules, src->values[i].value, &t, err);
+        if (rc)
+            return rc;
+        tg_tally_merge(t, &src->values[i].tally);
+    }
+    return TG_OK;
+}
+
+/*
+ * Sharded exports: one worker per thread takes files w, w + T, ... into
+ * its own tallies; the error reported is that of the first failing file
+ * and the first skipped row that of the first file with one, as a scan
+ * file after file would report them.
+ */
+typedef struct {
+    const tg_rules *rules;
+    const tg_scan_options *opts;
+    int n, worker, nworkers;
+    tg_tally t;
+    tg_slicing *sl;
+    int err_file, skip_file, rc;
+    tg_error err, skip;
+} shard_worker;
+
+static void *shard_main(void *arg)
+{
+    shard_worker *w = arg;
+    for (int f = w->worker; f < w->opts->npaths; f += w->nworkers) {
+        tg_scan_options o = *w->opts;
+        o.paths = &w->opts->paths[f];
+        o.npaths = 1;
+        tg_error skip;
+        tg_error_clear(&skip);
+        uint64_t before = w->t.skipped;
+        int rc = scan_rows(&w->t, w->sl, w->n, w->rules, &o, &skip, &w->err);
+        if (w->t.skipped > before && w->skip_file < 0) {
+            w->skip_file = f;
+            w->skip = skip;
+        }
+        if (rc) {
+            w->rc = rc;
+            w->err_file = f;
+            break;
+        }
+    }
+    return NULL;
+}
+
+static int scan_shards(tg_tally *t, tg_slicing *sl, int n,
+                       const tg_rules *rules, const tg_scan_options *opts,
+                       int nworkers, tg_error *first_skip, tg_error *err)
+{
+    shard_worker *w = calloc((size_t)nworkers, sizeof *w);
+    pthread_t *tid = calloc((size_t)nworkers, sizeof *tid);
+    int rc = w && tid ? TG_OK
+                      : tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
+                                     "out of memory");
+    int started = 0, prepared = 0;
+    for (; rc == TG_OK && prepared < nworkers; prepared++) {
+        shard_worker *x = &w[prepared];
+        *x = (shard_worker){rules, opts, n, prepared, nworkers,
+                            {0}, NULL, -1, -1, TG_OK, {0}, {0}};
+        if ((rc = tg_tally_init(&x->t, rules, err)))
+            break;
+        if (!(x->sl = calloc((size_t)n, sizeof *x->sl))) {
+            rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            break;
+        }
+        for (int k = 0; k < n && rc == TG_OK; k++) {
+            tg_slice_spec copy;
+            if (spec_copy(&copy, &sl[k].spec))
+                rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            else
+                tg_slicing_init(&x->sl[k], &copy);
+        }
+    }
+    for (; rc == TG_OK && started < nworkers; started++)
+        if (pthread_create(&tid[started], NULL, shard_main, &w[started])) {
+            rc = tg_error_set(err, TG_EINTERNAL, NULL, 0, 0,
+                              "cannot start a scan thread");
+            break;
+        }
+    for (int i = 0; i < started; i++)
+        pthread_join(tid[i], NULL);
+    if (rc == TG_OK) {
+        /* The first failing file's error, as a sequential scan reports. */
+        int bad = -1, skipper = -1;
+        for (int i = 0; i < nworkers; i++) {
+            if (w[i].rc && (bad < 0 || w[i].err_file < w[bad].err_file))
+                bad = i;
+            if (w[i].skip_file >= 0 &&
+                (skipper < 0 || w[i].skip_file < w[skipper].skip_file))
+                skipper = i;
+        }
+        if (bad >= 0) {
+            *err = w[bad].err;
+            rc = w[bad].rc;
+        }
+        if (skipper >= 0 && first_skip)
+            *first_skip = w[skipper].skip;
+        for (int i = 0; i < nworkers && rc == TG_OK; i++) {
+            tg_tally_merge(t, &w[i].t);
+            for (int k = 0; k < n && rc == TG_OK; k++)
+                rc = slicing_merge(&sl[k], &w[i].sl[k], rules, err);
+        }
+    }
+    for (int i = 0; i < prepared && w; i++) {
+        tg_tally_release(&w[i].t);
+        for (int k = 0; w[i].sl && k < n; k++)
+            tg_slicing_release(&w[i].sl[k]);
+        free(w[i].sl);
+    }
+    free(w);
+    free(tid);
+    return rc;
+}
+
+int tg_scan_sliced(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
+                   const tg_scan_options *opts, tg_error *first_skip,
+                   tg_error *err)
+{
+    if (first_skip)
+        tg_error_clear(first_skip);
+    int threads = opts->threads;
+    if (threads <= 0) {
+        long cpus = sysconf(_SC_NPROCESSORS_ONLN);
+        threads = cpus > 0 ? (int)cpus : 1;
+    }
+    if (threads > opts->npaths)
+        threads = opts->npaths;
+    if (threads > 16)
+        threads = 16;
+    int rc = threads > 1
+                 ? scan_shards(t, sl, n, rules, opts, threads, first_skip, err)
+                 : scan_rows(t, sl, n, rules, opts, first_skip, err);
+    if (rc)
+        return rc;
+    for (int k = 0; k < n; k++)
+        tg_slicing_sort(&sl[k]);
+    return opts->fingerprint ? tg_scan_fingerprint(t, opts, err) : TG_OK;
 }
 
 /* ---- JSON -------------------------------------------------------------- */
@@ -456,7 +665,7 @@ void tg_slice_label(const tg_slicing *s, int i, char *buf, size_t n)
 
 cJSON *tg_slicing_json(const tg_slicing *s, const int *splits, int nsplits,
                        const char *model_version, tg_ci_method m,
-                       double level, tg_error *err)
+                       double level, int extended, tg_error *err)
 {
     cJSON *j = cJSON_CreateObject();
     char col[TG_SLICE_MAX_NAME + 16];
@@ -486,7 +695,7 @@ cJSON *tg_slicing_json(const tg_slicing *s, const int *splits, int nsplits,
                 return NULL;
             }
             cJSON_AddItemToObject(sp, tg_split_name(splits[k]),
-                                  tg_split_stats_json(&st, 0));
+                                  tg_split_stats_json(&st, extended));
             tg_split_stats_release(&st);
         }
         cJSON_AddItemToArray(vals, v);

@@ -5,7 +5,7 @@
  * draws its conversions (GSL's MT19937, fixed seeds), then runs the gate
  * engine:
  *  - at the rule set's expected rates, the default policy
- *    (registry/gates/v3.2.json) must block at most 5% of 1,000 draws;
+ *    (registry/gates/v3.2.json) must block at most 5% of 10,000 draws;
  *  - with no signal (every tier at its split's baseline), it must block
  *    at least 95%;
  *  - the literal policy (v3.2-brief.json) is measured the same way and
@@ -22,7 +22,11 @@
 
 #include "testutil.h"
 
-enum { DRAWS = 1000 };
+/* 10,000 draws: the standard error of a 5% share is then 0.2 points. At
+ * 1,000 (0.7 points) the default policy's measured rate on the synthetic
+ * tier sizes (about 4.5%, `tiergate plan` at 10,000) fell on either side
+ * of the 5% bound depending on the seed. */
+enum { DRAWS = 10000 };
 
 static tg_rules *R;
 static tg_tally T; /* the synthetic export's tally */
@@ -99,7 +103,7 @@ static void measure(const char *path, double *at_expected, double *at_none)
     *at_expected = blocked(p, e, 11);
     *at_none = blocked(p, b, 12);
     /* The plan module's simulation (another seed) agrees within the
-     * sampling error of 1,000 draws. */
+     * sampling error of the draws. */
     tg_gate_options o = tg_gate_options_default();
     double pe = tg_plan_simulate(R, p, &T, e, &o, DRAWS, 21);
     double pb = tg_plan_simulate(R, p, &T, b, &o, DRAWS, 22);

@@ -507,6 +507,15 @@ static void check_markdown(const char *what, const char *md, int want_rows)
             p += k - 1;
             continue;
         }
+        /* The gate summary's own fold (hostile text cannot make these:
+         * its '<' is written &lt;), exactly as the writer spells it. */
+        if (strncmp(p, "<details><summary>All ", 22) == 0 &&
+            strstr(p, "</summary>\n") && (p = strstr(p, "</summary>\n") + 10))
+            continue;
+        if (strncmp(p, "</details>\n", 11) == 0 && p > md && p[-1] == '\n') {
+            p += 10;
+            continue;
+        }
         if (strncmp(p, "<!-- tiergate-log ", 18) == 0) {
             p = strchr(p, '\n'); /* the log's own marker, checked apart */
             if (!p)

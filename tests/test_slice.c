@@ -24,10 +24,21 @@
 
 static const char *V32 = "registry/tiers/v3.2.json";
 
+/* A copy of a path that outlives tt_path's ring of buffers (no heap:
+ * the sanitizer build checks for leaks). */
+static const char *keep(const char *path)
+{
+    static char pool[64][1024];
+    static int next;
+    char *p = pool[next++ % 64];
+    snprintf(p, sizeof pool[0], "%s", path);
+    return p;
+}
+
 /* tt_write, with a copy of the path that outlives tt_path's ring. */
 static const char *tt_strdup_write(const char *name, const char *text)
 {
-    return strdup(tt_write(name, text));
+    return keep(tt_write(name, text));
 }
 
 static void spec(tg_slice_spec *s, const char *expr, const tg_rules *r)
@@ -219,6 +230,96 @@ static void test_sliced_scan_equals_sqlite(void **state)
     tg_rules_free(r);
 }
 
+/* Shards: 1 to 4 threads give the one-file scan's slices, and the error
+ * and first skipped row of the first bad file. */
+static void test_sliced_shards(void **state)
+{
+    (void)state;
+    const char *whole = keep(synth_file("whole.csv", 9000));
+    size_t len;
+    char *text = tt_read(whole, &len);
+    char *body = strchr(text, '\n') + 1;
+    const char *paths[3];
+    char *cut = body;
+    for (int i = 0; i < 3; i++) {
+        char name[32];
+        snprintf(name, sizeof name, "shard%d.csv", i);
+        /* Every third of the rows, each shard with the header. */
+        char *end = cut;
+        for (int k = 0; k < 3000 && *end; k++)
+            end = strchr(end, '\n') + 1;
+        FILE *f = fopen(tt_path(name), "wb");
+        fwrite(text, 1, (size_t)(body - text), f);
+        fwrite(cut, 1, (size_t)(end - cut), f);
+        fclose(f);
+        paths[i] = keep(tt_path(name));
+        cut = end;
+    }
+    tg_rules *r = tt_rules(V32);
+    static const char *exprs[] = {"is_wirehouse", "contacted_date:month",
+                                  "firm_rep_count_at_contact:0,10,50,200"};
+    tg_tally ref;
+    tg_slicing refsl[3];
+    for (int threads = 0; threads <= 4; threads++) {
+        tg_tally t;
+        tg_slicing sl[3];
+        tg_error err, skip;
+        tg_error_clear(&err);
+        for (int k = 0; k < 3; k++) {
+            tg_slice_spec sp;
+            spec(&sp, exprs[k], r);
+            tg_slicing_init(threads ? &sl[k] : &refsl[k], &sp);
+        }
+        assert_tg_ok(tg_tally_init(threads ? &t : &ref, r, &err));
+        tg_scan_options o = TG_SCAN_OPTIONS_INIT;
+        o.paths = threads ? paths : &whole;
+        o.npaths = threads ? 3 : 1;
+        o.threads = threads;
+        assert_tg_ok(tg_scan_sliced(threads ? &t : &ref, threads ? sl : refsl,
+                                    3, r, &o, &skip, &err));
+        if (!threads)
+            continue;
+        assert_int_equal(t.rows, ref.rows);
+        assert_memory_equal(t.cells, ref.cells,
+                            sizeof *t.cells * (size_t)(TG_NSPLITS * t.ntiers));
+        for (int k = 0; k < 3; k++) {
+            assert_int_equal(sl[k].nvalues, refsl[k].nvalues);
+            for (int v = 0; v < sl[k].nvalues; v++) {
+                const char *a = sl[k].values[v].value, *b = refsl[k].values[v].value;
+                assert_true((!a && !b) || (a && b && !strcmp(a, b)));
+                assert_memory_equal(sl[k].values[v].tally.cells,
+                                    refsl[k].values[v].tally.cells,
+                                    sizeof *t.cells *
+                                        (size_t)(TG_NSPLITS * t.ntiers));
+                assert_memory_equal(sl[k].values[v].tally.first_date,
+                                    refsl[k].values[v].tally.first_date,
+                                    sizeof t.first_date);
+            }
+            tg_slicing_release(&sl[k]);
+        }
+        tg_tally_release(&t);
+    }
+    for (int k = 0; k < 3; k++)
+        tg_slicing_release(&refsl[k]);
+    tg_tally_release(&ref);
+    /* Bad values in shards 1 and 2: the error named is shard 1's. */
+    for (int i = 1; i < 3; i++) {
+        FILE *f = fopen(paths[i], "ab");
+        fprintf(f, "X,1,2024-03-01,1,1,1,1,1,maybe,0,TRAIN\n");
+        fclose(f);
+    }
+    for (int threads = 1; threads <= 3; threads++) {
+        tt_run_result rr = tt_run("preview --rules %s --data '%s' --data '%s' "
+                                  "--data '%s' --slice is_wirehouse --threads %d",
+                                  V32, paths[0], paths[1], paths[2], threads);
+        assert_int_equal(rr.status, 2);
+        assert_non_null(strstr(rr.err, "shard1.csv:3002"));
+        tt_run_free(&rr);
+    }
+    free(text);
+    tg_rules_free(r);
+}
+
 /* ---- a small rule set and crafted segments ----------------------------- */
 
 static const char *RULES =
@@ -275,8 +376,8 @@ static const char *segments_csv(void)
 static void test_per_slice_gates(void **state)
 {
     (void)state;
-    const char *rules = strdup(tt_write("r.json", RULES));
-    const char *data = strdup(segments_csv());
+    const char *rules = keep(tt_write("r.json", RULES));
+    const char *data = keep(segments_csv());
     const char *pol = tt_strdup_write(
         "p.json",
         "{\"policy_id\": \"p\", \"gates\": ["
@@ -372,6 +473,33 @@ static void test_per_slice_gates(void **state)
     assert_int_equal(judged, 4);
     cJSON_Delete(j);
     tt_run_free(&r);
+    /* plan --slice: the per-slice gates' reliability in every slice they
+     * judge, none for the slice too small for them. */
+    r = tt_run("plan --rules '%s' --policy '%s' --data '%s' --slice segment "
+               "--draws 1000 --format json",
+               rules, pol, data);
+    assert_int_equal(r.status, 0);
+    j = cJSON_Parse(r.out);
+    assert_non_null(j);
+    int planned = 0, unplanned = 0;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(
+                              cJSON_GetArrayItem(cJSON_GetObjectItem(j, "slices"), 0),
+                              "values"))
+    {
+        const cJSON *rel = cJSON_GetObjectItem(v, "reliability");
+        const char *val = cJSON_GetStringValue(cJSON_GetObjectItem(v, "value"));
+        if (cJSON_IsNull(rel)) {
+            unplanned++;
+            assert_string_equal(val, "tiny");
+        } else {
+            assert_true(cJSON_IsObject(rel));
+            planned++;
+        }
+    }
+    assert_int_equal(planned, 4);
+    assert_int_equal(unplanned, 1);
+    cJSON_Delete(j);
+    tt_run_free(&r);
     /* Policy errors name the gate and the key. */
     const char *bad = tt_strdup_write(
         "p3.json",
@@ -381,6 +509,199 @@ static void test_per_slice_gates(void **state)
     r = tt_run("gate --rules '%s' --policy '%s' --data '%s'", rules, bad, data);
     assert_int_equal(r.status, 2);
     assert_non_null(strstr(r.err, "per_slice"));
+    tt_run_free(&r);
+}
+
+/* Count of needle in hay. */
+static int count_of(const char *hay, const char *needle)
+{
+    int n = 0;
+    for (const char *p = hay; (p = strstr(p, needle)); p += strlen(needle))
+        n++;
+    return n;
+}
+
+/*
+ * Slice values come from the data: markup, pipes, quotes and ampersands
+ * reach every writer escaped, control bytes are refused at their line,
+ * and the report draws one panel per value.
+ */
+static void test_slice_values_are_text(void **state)
+{
+    (void)state;
+    const char *rules = keep(tt_write("r.json", RULES));
+    const char *p = tt_path("hostile_segments.csv");
+    FILE *f = fopen(p, "w");
+    fprintf(f, "x,segment,target,split\n");
+    rows(f, "\"<script>alert(1)</script>\"", 1, 200, 60);
+    rows(f, "\"a|b & c\"\"d\"", 1, 200, 10);
+    rows(f, "plain", 1, 200, 60);
+    rows(f, "plain", 0, 500, 20);
+    fclose(f);
+    const char *data = keep(p);
+    const char *pol = tt_strdup_write(
+        "hp.json",
+        "{\"policy_id\": \"hp\", \"gates\": ["
+        " {\"id\": \"rate\", \"description\": \"Tier 1A >= 15%\","
+        "  \"check\": \"conversion_rate\", \"tiers\": [\"TIER_1A\"],"
+        "  \"min\": 0.15, \"severity\": \"block\", \"per_slice\": true,"
+        "  \"min_slice_size\": 100}]}");
+    const char *html = keep(tt_path("h.html")), *md = keep(tt_path("h.md")),
+               *junit = keep(tt_path("h.xml")), *js = keep(tt_path("h.json"));
+    tt_run_result r = tt_run("gate --rules '%s' --policy '%s' --data '%s' "
+                             "--slice segment --html '%s' --markdown '%s' "
+                             "--junit '%s' --json '%s'",
+                             rules, pol, data, html, md, junit, js);
+    assert_int_equal(r.status, 1); /* 'a|b...' converts at 5% */
+    assert_non_null(strstr(r.out, "segment = a|b & c\"d (fail)"));
+    assert_null(strchr(r.out, '\033'));
+    tt_run_free(&r);
+    char *h = tt_read(html, NULL);
+    assert_null(strstr(h, "<script>"));
+    assert_non_null(strstr(h, "&lt;script&gt;alert(1)&lt;/script&gt;"));
+    /* One panel per value: three values, each with a title. */
+    assert_int_equal(count_of(h, "class=\"chart\" id=\"slice-0-"), 3);
+    assert_int_equal(count_of(h, "<title id=\"slice-0-"), 3);
+    free(h);
+    char cmd[4096];
+    snprintf(cmd, sizeof cmd, "xmllint --noout '%s' '%s'", html, junit);
+    assert_int_equal(system(cmd), 0);
+    /* report reads the sliced result back (its schema check included). */
+    r = tt_run("report --from '%s' --slice segment -o '%s'", js, html);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    h = tt_read(html, NULL);
+    assert_int_equal(count_of(h, "class=\"chart\" id=\"slice-0-"), 3);
+    free(h);
+    r = tt_run("report --from '%s' --format markdown", js);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.out, "\\[segment = plain\\]"));
+    tt_run_free(&r);
+    /* A tampered slice table is refused. */
+    char *doc = tt_read(js, NULL);
+    char *at = strstr(doc, "\"slices\"");
+    assert_non_null(at);
+    at = strstr(at, "\"leads\":");
+    assert_non_null(at);
+    memcpy(at, "\"leadz\"", 7);
+    const char *bad = tt_write("tampered.json", doc);
+    free(doc);
+    r = tt_run("report --from '%s'", bad);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "slices[0].values[0].leads"));
+    tt_run_free(&r);
+    /* Markdown: every row of the gates table keeps its 7 cells (3 rows). */
+    char *m = tt_read(md, NULL);
+    for (char *line = strtok(m, "\n"); line; line = strtok(NULL, "\n")) {
+        if (strncmp(line, "| rate |", 8) != 0 || !strstr(line, "Tier 1A >= 15%"))
+            continue;
+        int cells = 0;
+        for (char *c = line; *c; c++)
+            cells += *c == '|' && (c == line || c[-1] != '\\');
+        assert_int_equal(cells, 8);
+    }
+    free(m);
+    /* A control byte in a value stops the run at its line and column. */
+    f = fopen(p, "a");
+    fprintf(f, "1,bad\033[31m,0,TRAIN\n");
+    fclose(f);
+    r = tt_run("preview --rules '%s' --data '%s' --slice segment", rules, data);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "hostile_segments.csv:1102:3"));
+    assert_non_null(strstr(r.err, "control bytes"));
+    tt_run_free(&r);
+}
+
+/* check-schema --columns on a header gives the verdict of --data. */
+static void test_columns_same_verdict(void **state)
+{
+    (void)state;
+    const char *data = tt_src("tests/fixtures/aliases.csv");
+    tt_run_result a = tt_run("check-schema --rules %s --data '%s' --format json",
+                             V32, data);
+    tt_run_result b = tt_run("check-schema --rules %s --columns '%s' --format "
+                             "json",
+                             V32, data);
+    assert_int_equal(a.status, b.status);
+    cJSON *ja = cJSON_Parse(a.out), *jb = cJSON_Parse(b.out);
+    const cJSON *fa = cJSON_GetObjectItem(ja, "features");
+    const cJSON *fb = cJSON_GetObjectItem(jb, "features");
+    assert_int_equal(cJSON_GetArraySize(fa), cJSON_GetArraySize(fb));
+    for (int i = 0; i < cJSON_GetArraySize(fa); i++) {
+        const cJSON *x = cJSON_GetArrayItem(fa, i), *y = cJSON_GetArrayItem(fb, i);
+        const char *cx = cJSON_GetStringValue(cJSON_GetObjectItem(x, "column"));
+        const char *cy = cJSON_GetStringValue(cJSON_GetObjectItem(y, "column"));
+        assert_true((!cx && !cy) || (cx && cy && !strcmp(cx, cy)));
+    }
+    static const char *keys[] = {"status", "has_target", "has_split",
+                                 "has_contacted_date"};
+    for (size_t k = 0; k < 4; k++) {
+        char *x = cJSON_PrintUnformatted(cJSON_GetObjectItem(ja, keys[k]));
+        char *y = cJSON_PrintUnformatted(cJSON_GetObjectItem(jb, keys[k]));
+        assert_string_equal(x, y);
+        free(x);
+        free(y);
+    }
+    cJSON_Delete(ja);
+    cJSON_Delete(jb);
+    tt_run_free(&a);
+    tt_run_free(&b);
+}
+
+/* sql --check on files written in a table's own names: they match when
+ * checked with the same names and are stale without them. */
+static void test_sql_check_aliased(void **state)
+{
+    (void)state;
+    const char *dir = keep(tt_path("aliased_sql"));
+    char mk[1100];
+    snprintf(mk, sizeof mk, "mkdir -p '%s'", dir);
+    assert_int_equal(system(mk), 0);
+    const char *hdr = tt_strdup_write(
+        "header.csv", "lead_id,current_firm_tenure_months,"
+                      "industry_tenure_months,firm_net_change_12mo,"
+                      "pit_firm_rep_count,prior_firm_count,is_wirehouse,target,"
+                      "split,contacted_date\n");
+    tt_run_result r = tt_run("sql --rules %s --columns '%s' --slice is_wirehouse "
+                             "--out-dir '%s'",
+                             V32, hdr, dir);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    char *scoring = tt_read(keep(tt_path("aliased_sql/phase_4_v3_tiered_scoring.sql")),
+                            NULL);
+    assert_non_null(strstr(scoring, "f.`pit_firm_rep_count` AS "
+                                    "firm_rep_count_at_contact"));
+    assert_non_null(strstr(scoring, "`prior_firm_count` >= 3"));
+    free(scoring);
+    r = tt_run("sql --rules %s --columns '%s' --slice is_wirehouse --out-dir "
+               "'%s' --check",
+               V32, hdr, dir);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    /* --alias saying the same writes the same SQL but another
+     * regeneration command: stale, as is the plain generation. */
+    r = tt_run("sql --rules %s --out-dir '%s' --check", V32, dir);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "phase_4_v3_tiered_scoring.sql: differs"));
+    assert_non_null(strstr(r.out, "gate_summary.sql: differs"));
+    tt_run_free(&r);
+    /* A header without one of the features: exit 2, nothing written. */
+    const char *bad = tt_strdup_write("bad_header.csv", "lead_id,target\n");
+    r = tt_run("sql --rules %s --columns '%s' --out-dir '%s'", V32, bad,
+               keep(tt_path("never")));
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "missing column 'num_prior_firms'"));
+    tt_run_free(&r);
+    char *none = tt_read(keep(tt_path("never/phase_4_v3_tiered_scoring.sql")), NULL);
+    assert_null(none);
+    /* A column that is not a plain name is refused. */
+    r = tt_run("sql --rules %s --alias 'num_prior_firms=x\"; DROP TABLE t; --'",
+               V32);
+    assert_int_equal(r.status, 2);
+    tt_run_free(&r);
+    r = tt_run("sql --rules %s --alias no_such_feature=x", V32);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "no feature 'no_such_feature'"));
     tt_run_free(&r);
 }
 
@@ -455,8 +776,8 @@ static void test_sqlite_aliased_table(void **state)
 {
     (void)state;
     /* tt_path's buffers are a ring: keep copies of the paths used late. */
-    const char *data = strdup(synth_file("sample2.csv", 20000));
-    const char *aliased = strdup(aliased_copy(data));
+    const char *data = keep(synth_file("sample2.csv", 20000));
+    const char *aliased = keep(aliased_copy(data));
     tg_rules *r = tt_rules(V32);
     sqlite3 *db = NULL;
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
@@ -464,7 +785,7 @@ static void test_sqlite_aliased_table(void **state)
 
     /* Step 1 in the warehouse. */
     char *sc = gen_sql(r, TG_EMIT_SCHEMA_CHECK, NULL, NULL, 0);
-    const char *colcsv = strdup(export_csv(db, sc, "columns.csv"));
+    const char *colcsv = keep(export_csv(db, sc, "columns.csv"));
     free(sc);
     tg_columns cols;
     tg_error err;
@@ -492,7 +813,7 @@ static void test_sqlite_aliased_table(void **state)
     assert_true(asprintf(&sc2, "%.*spragma_table_info('lead_scoring_features_pit2')%s",
                          (int)(at - sc), sc,
                          at + strlen("pragma_table_info('lead_scoring_features_pit')")) > 0);
-    const char *missing = strdup(export_csv(db, sc2, "columns2.csv"));
+    const char *missing = keep(export_csv(db, sc2, "columns2.csv"));
     free(sc);
     free(sc2);
     run = tt_run("check-schema --rules %s --columns '%s'", V32, missing);
@@ -552,7 +873,7 @@ static void test_sqlite_aliased_table(void **state)
     for (int k = 0; k < 3; k++)
         spec(&specs[k], exprs[k], r);
     char *sum = gen_sql(r, TG_EMIT_SUMMARY, map, specs, 3);
-    const char *sumcsv = strdup(export_csv(db, sum, "summary.csv"));
+    const char *sumcsv = keep(export_csv(db, sum, "summary.csv"));
     free(sum);
     const char *pol = tt_strdup_write(
         "slicepol.json",
@@ -621,8 +942,12 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_slice_keys),
         cmocka_unit_test(test_sliced_scan_equals_sqlite),
+        cmocka_unit_test(test_sliced_shards),
         cmocka_unit_test(test_slice_value_cap),
         cmocka_unit_test(test_per_slice_gates),
+        cmocka_unit_test(test_slice_values_are_text),
+        cmocka_unit_test(test_columns_same_verdict),
+        cmocka_unit_test(test_sql_check_aliased),
         cmocka_unit_test(test_sqlite_aliased_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -3,6 +3,7 @@
  * warehouse summary; exit 1 when a blocking gate fails, so CI can block
  * the release. Writes the table, JSON, Markdown and JUnit on request.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -26,8 +27,10 @@ static const char help[] =
     "judges the estimate alone). A tier with fewer labeled leads than the\n"
     "policy's min_labeled is 'insufficient', which never passes a blocking\n"
     "gate. When the variable\n"
-    "GITHUB_STEP_SUMMARY names a file, the Markdown summary is "
-    "appended. With --slice, the gates marked \"per_slice\": true are also\n"
+    "GITHUB_STEP_SUMMARY names a file, the Markdown summary is appended\n"
+    "(a file that cannot be written is a warning; the exit code stays\n"
+    "the verdict's). With GITHUB_ACTIONS=true, each outcome that did not\n"
+    "pass is also an ::error or ::warning annotation on stderr.\nWith --slice, the gates marked \"per_slice\": true are also\n"
     "judged in every slice with at least their min_slice_size labeled leads\n"
     "(default 500) in the gate's split; a slice that fails or is\n"
     "inconclusive counts like any gate and is named in the output.\n\n"
@@ -39,7 +42,9 @@ static const char help[] =
     "The verdict comes with its reliability (the chance each blocking gate\n"
     "passes at the expected rates, the chance the policy passes a correct\n"
     "model and blocks one without signal; see `tiergate plan`), tuned by:\n"
-    CLI_PLAN_HELP
+    CLI_PLAN_HELP;
+/* The rest of the help (one literal would pass C's 4095-byte minimum). */
+static const char help_output[] =
     "  --format FMT         what goes to stdout: text (default), json or\n"
     "                       markdown\n"
     "  --wide               the text table with one column per field\n"
@@ -51,7 +56,8 @@ static const char help[] =
     "                       update` and `log append` read)\n"
     "  --markdown FILE      also write the Markdown summary\n"
     "  --junit FILE         also write JUnit XML (one testcase per gate and\n"
-    "                       tier)\n"
+    "                       tier; blocking outcomes fail, warnings are\n"
+    "                       skipped with their status; docs/ci.md)\n"
     "  --html FILE          also write the HTML report (see `tiergate "
     "report`)\n"
     "                       ('-' for any FILE: standard output)\n"
@@ -100,12 +106,13 @@ static char *render(const tg_gate_result *r, const tg_plan *plan, int f,
         cJSON_Delete(j);
     } else {
         tg_render_gate_text(m, r, color, width);
-        char line[256];
+        char line[256], n[32];
         snprintf(line, sizeof line,
                  "reliability: a model converting at its expected rates "
-                 "passes %.1f%% of %d simulated releases; one without "
+                 "passes %.1f%% of %s simulated releases; one without "
                  "signal is blocked in %.1f%% (details: tiergate plan)",
-                 100 * plan->pass_at_expected, plan->opt.draws,
+                 100 * plan->pass_at_expected,
+                 tg_fmt_count((unsigned long long)plan->opt.draws, n),
                  100 * plan->block_at_no_signal);
         tg_text_wrap(m, line, width > 0 ? width : 80, 0, 2);
     }
@@ -130,20 +137,44 @@ static int write_rendered(const tg_gate_result *r, const tg_plan *plan, int f,
     return rc;
 }
 
-static int append_step_summary(const tg_gate_result *r, const tg_plan *plan)
+/*
+ * GitHub Actions shows the Markdown appended to $GITHUB_STEP_SUMMARY on
+ * the run's page. The summary is a courtesy: when it cannot be written
+ * the verdict stands (a warning on stderr, the exit code unchanged), and
+ * nothing is appended unless the whole summary was rendered.
+ */
+static void append_step_summary(const tg_gate_result *r, const tg_plan *plan)
 {
     const char *p = getenv("GITHUB_STEP_SUMMARY");
     if (!p || !*p)
-        return EXIT_OK;
-    FILE *f = fopen(p, "a");
-    if (!f) {
-        fprintf(stderr, "tiergate: %s: cannot append the step summary\n", p);
-        return EXIT_INTERNAL;
-    }
-    tg_render_gate_markdown(f, r);
-    fprintf(f, "\n");
-    tg_render_plan_markdown(f, plan, r);
-    return fclose(f) == 0 ? EXIT_OK : EXIT_INTERNAL;
+        return;
+    size_t len;
+    char *s = render(r, plan, FMT_MARKDOWN, 0, 80, &len);
+    FILE *f = s ? fopen(p, "a") : NULL;
+    int ok = f && fwrite(s, 1, len, f) == len;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok)
+        cli_warn("GITHUB_STEP_SUMMARY %s: cannot append the step summary "
+                 "(%s); the verdict stands",
+                 p, s ? strerror(errno) : "out of memory");
+    free(s);
+}
+
+/*
+ * Under GitHub Actions (GITHUB_ACTIONS=true) every outcome that did not
+ * pass becomes an ::error or ::warning annotation. They go to stderr, so
+ * that stdout stays the document asked for (JSON, Markdown, '-' files);
+ * GitHub reads workflow commands from both.
+ */
+static void github_annotations(const tg_gate_result *r)
+{
+    const char *gh = getenv("GITHUB_ACTIONS");
+    if (!gh || strcmp(gh, "true") != 0)
+        return;
+    fflush(stdout);
+    tg_render_gate_github(stderr, r);
+    fflush(stderr);
 }
 
 /*
@@ -167,7 +198,7 @@ static int judge_slices(tg_gate_result *res, const tg_rules *rules,
     for (int k = 0; k < sl->n; k++) {
         const tg_slicing *x = &sl->s[k];
         cJSON *j = tg_slicing_json(x, splits, 2, rules->model_version,
-                                   opt->ci_method, opt->ci_level, &err);
+                                   opt->ci_method, opt->ci_level, 1, &err);
         if (!j)
             return cli_fail(&err);
         cJSON_AddItemToArray(res->slices, j);
@@ -236,7 +267,10 @@ int cmd_gate(int argc, char **argv)
         if (used)
             continue;
         switch (c) {
-        case 'h': r = cli_help(help); goto done;
+        case 'h':
+            fputs(help, stdout);
+            r = cli_help(help_output);
+            goto done;
         case 'o': out_path = optarg; break;
         case OPT_POLICY: policy_path = optarg; break;
         case 'b':
@@ -317,9 +351,10 @@ int cmd_gate(int argc, char **argv)
     if ((json_path && (r = write_rendered(&res, &plan, FMT_JSON, json_path))) ||
         (md_path && (r = write_rendered(&res, &plan, FMT_MARKDOWN, md_path))) ||
         (junit_path && (r = write_rendered(&res, &plan, FMT_CSV, junit_path))) ||
-        (html_path && (r = write_rendered(&res, &plan, FMT_HTML, html_path))) ||
-        (r = append_step_summary(&res, &plan)))
+        (html_path && (r = write_rendered(&res, &plan, FMT_HTML, html_path))))
         goto done;
+    append_step_summary(&res, &plan);
+    github_annotations(&res);
     size_t len;
     int color = fmt == FMT_TEXT &&
                 (!out_path || strcmp(out_path, "-") == 0) && cli_color(stdout);

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "cli.h"
+#include "tg_escape.h"
 #include "cmd.h"
 #include "tg_textfit.h"
 
@@ -35,6 +36,16 @@ static const char help[] =
 
 /* Columns for the text tables: the terminal's, 80 in a file, 0 = --wide. */
 static int text_width = 80;
+
+static void preview_quality(cJSON *j, const tg_tally *t)
+{
+    uint64_t oor = 0;
+    for (int f = 0; f < t->nfeatures && t->out_of_range; f++)
+        oor += t->out_of_range[f];
+    cJSON_AddNumberToObject(j, "skipped_rows", (double)t->skipped);
+    tg_input_quality_json(j, t->skipped_by, t->other, t->nother,
+                          t->other_more, oor);
+}
 
 /* One CSV field, quoted when it needs to be. */
 static void csv_field(FILE *f, const char *v)
@@ -90,7 +101,7 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
     tg_error err;
     tg_error_clear(&err);
     if (fmt == FMT_JSON) {
-        cJSON *j = cJSON_CreateObject();
+        cJSON *j = tg_json_stamp(cJSON_CreateObject());
         cJSON *a = cJSON_AddArrayToObject(j, "splits");
         for (int i = 0; i < n; i++)
             cJSON_AddItemToArray(a, tg_split_stats_json(&st[i], 0));
@@ -98,7 +109,7 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
         for (int k = 0; k < sl->n; k++) {
             cJSON *x = tg_slicing_json(&sl->s[k], splits, n,
                                        rules->model_version, d->ci_method,
-                                       d->ci_level, &err);
+                                       d->ci_level, 0, &err);
             if (!x) {
                 cJSON_Delete(j);
                 return cli_fail(&err);
@@ -147,17 +158,18 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
                               x->values[v].value ? x->values[v].value : "",
                               0);
             } else if (fmt == FMT_MARKDOWN) {
-                fprintf(o->f, "\n## Slice `%s`: ", x->spec.expr);
-                for (const char *c = label; *c; c++)
-                    fprintf(o->f, "%s", *c == '|'   ? "\\|"
-                                        : *c == '`' ? "'"
-                                        : *c == '<' ? "&lt;"
-                                                    : (char[2]){*c, 0});
-                fprintf(o->f, "\n\n");
+                fputs("\n## Slice ", o->f);
+                tg_esc_md_code(o->f, x->spec.expr);
+                fputs(": ", o->f);
+                tg_esc_md(o->f, label);
+                fputs("\n\n", o->f);
                 tg_render_preview_markdown(o->f, vs, n);
             } else {
-                char hd[sizeof label + 32], clip[sizeof hd];
-                snprintf(hd, sizeof hd, "── slice %s ──", label);
+                /* The label is data: escaped (shown, never obeyed), then
+                 * clipped between words to the width. */
+                char esc[sizeof label * 4], hd[sizeof esc + 32], clip[sizeof hd];
+                snprintf(hd, sizeof hd, "── slice %s ──",
+                         tg_esc_term_buf(label, esc, sizeof esc));
                 fprintf(o->f, "\n%s\n",
                         text_width > 0
                             ? tg_text_clip(hd, text_width, clip, sizeof clip)
@@ -295,12 +307,20 @@ int cmd_preview(int argc, char **argv)
     switch (fmt) {
     case FMT_JSON: {
         cJSON *j;
+        /* Each split object also says what was not counted. */
         if (n == 1) {
-            j = tg_split_stats_json(&st[0], 0);
+            j = tg_json_stamp(tg_split_stats_json(&st[0], 0));
+            preview_quality(j, &t);
         } else {
-            j = cJSON_CreateArray();
-            for (int i = 0; i < n; i++)
-                cJSON_AddItemToArray(j, tg_split_stats_json(&st[i], 0));
+            /* Several splits: {"splits": [...]}, as a sliced preview
+             * writes them, so the document has its format_version. */
+            j = tg_json_stamp(cJSON_CreateObject());
+            cJSON *a = cJSON_AddArrayToObject(j, "splits");
+            for (int i = 0; i < n; i++) {
+                cJSON *x = tg_split_stats_json(&st[i], 0);
+                preview_quality(x, &t);
+                cJSON_AddItemToArray(a, x);
+            }
         }
         char *s = cJSON_Print(j);
         fprintf(o.f, "%s\n", s);

@@ -16,7 +16,9 @@ static const char help[] =
     "                    [--by week|month] [--maturity DAYS]\n"
     "                    [--columns FILE] [--alias FEATURE=COLUMN]...\n"
     "                    [--slice EXPR]... [--project P --dataset D]\n"
-    "                    [--out-dir DIR] [--check]\n\n"
+    "                    [--out-dir DIR] [--check]\n"
+    "       tiergate sql --emit sweep --sweep FILE [--rules FILE] [--dialect D]\n"
+    "                    [--project P --dataset D] [-o FILE]\n\n"
     "Generate the brief's SQL from the rule set: the scoring table (step 3),\n"
     "the production view (4), the Salesforce sync (5), the SGA dashboard (6),\n"
     "the calibration table (9), and the summary query whose CSV export\n"
@@ -47,6 +49,12 @@ static const char help[] =
     "                   (replaced atomically); default: standard output\n"
     "  --by week|month  monitor-summary windows (default week)\n"
     "  --maturity DAYS  monitor-summary maturity (default 30)\n"
+    "  --sweep FILE     with --emit sweep: one query counting every variant\n"
+    "                   of the sweep per split and tier (one CASE per\n"
+    "                   variant, the table read once), whose CSV export\n"
+    "                   `tiergate sweep --summary` reads; --rules replaces\n"
+    "                   the sweep's base\n"
+    "  -o FILE          with --emit sweep: write there (atomically)\n"
     "  --check          write nothing: exit 1 and list the files in DIR\n"
     "                   (default sql) that differ from what the rule set\n"
     "                   generates\n"
@@ -63,7 +71,8 @@ enum {
     OPT_MATURITY,
     OPT_COLUMNS,
     OPT_ALIAS,
-    OPT_SQL_SLICE
+    OPT_SQL_SLICE,
+    OPT_SWEEP
 };
 
 static int has_control(const char *s)
@@ -143,6 +152,49 @@ static int map_columns(const tg_rules *rules, const char *columns_path,
     return EXIT_OK;
 }
 
+/* sql --emit sweep: the sweep's summary query. */
+static int emit_sweep(const char *sweep_path, const char *rules_path,
+                      tg_sql_options *so, const char *out_path)
+{
+    tg_sweep *sw = NULL;
+    tg_error err;
+    tg_error_clear(&err);
+    if (tg_sweep_load(&sw, sweep_path, rules_path, &err) != TG_OK)
+        return cli_fail(&err);
+    tg_rules **rs = malloc((size_t)sw->nvariants * sizeof *rs);
+    const char **names = malloc((size_t)sw->nvariants * sizeof *names);
+    char *text = NULL, regen[2048];
+    int r = EXIT_INTERNAL;
+    if (!rs || !names)
+        goto done;
+    for (int i = 0; i < sw->nvariants; i++) {
+        rs[i] = sw->variants[i].rules;
+        names[i] = sw->variants[i].name;
+    }
+    snprintf(regen, sizeof regen, "tiergate sql --emit sweep --sweep %s%s%s%s%s",
+             sweep_path, rules_path ? " --rules " : "",
+             rules_path ? rules_path : "",
+             so->dialect != TG_DIALECT_BIGQUERY ? " --dialect " : "",
+             so->dialect != TG_DIALECT_BIGQUERY ? tg_dialect_name(so->dialect)
+                                                 : "");
+    so->regen = regen;
+    if (tg_sql_generate_sweep(&text, rs, names, sw->nvariants, so, sweep_path,
+                              sw->sha256, &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    if (out_path && strcmp(out_path, "-") != 0)
+        r = cli_write_file(out_path, text, strlen(text));
+    else
+        r = fputs(text, stdout) < 0 ? EXIT_INTERNAL : EXIT_OK;
+done:
+    free(text);
+    free(rs);
+    free(names);
+    tg_sweep_free(sw);
+    return r;
+}
+
 int cmd_sql(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -157,14 +209,17 @@ int cmd_sql(int argc, char **argv)
         {"emit", required_argument, NULL, OPT_EMIT},
         {"help", no_argument, NULL, 'h'},
         {"out-dir", required_argument, NULL, OPT_OUT_DIR},
+        {"output", required_argument, NULL, 'o'},
         {"project", required_argument, NULL, OPT_PROJECT},
         {"rules", required_argument, NULL, OPT_RULES},
+        {"sweep", required_argument, NULL, OPT_SWEEP},
         {NULL, 0, NULL, 0},
     };
     cli_data d = CLI_DATA_INIT;
     tg_sql_options so = {TG_DIALECT_BIGQUERY, NULL, NULL, NULL, NULL, NULL, 0};
-    int emit = -1, check = 0, c, r = EXIT_OK, by_month = 0, maturity = 30;
-    const char *out_dir = NULL;
+    int emit = -1, check = 0, c, r = EXIT_OK, by_month = 0, maturity = 30,
+        sweep_emit = 0;
+    const char *out_dir = NULL, *sweep_path = NULL, *out_path = NULL;
     tg_rules *rules = NULL;
     tg_error err;
     const char *columns_path = NULL;
@@ -176,9 +231,11 @@ int cmd_sql(int argc, char **argv)
     int nspecs = 0;
     tg_error_clear(&err);
     optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         switch (c) {
         case 'h': r = cli_help(help); goto done;
+        case 'o': out_path = optarg; break;
+        case OPT_SWEEP: sweep_path = optarg; break;
         case OPT_RULES: d.rules = optarg; break;
         case OPT_CHECK: check = 1; break;
         case OPT_PROJECT: so.project = optarg; break;
@@ -240,13 +297,14 @@ int cmd_sql(int argc, char **argv)
         case OPT_EMIT:
             if (strcmp(optarg, "all") == 0)
                 emit = -1;
+            else if (strcmp(optarg, "sweep") == 0)
+                sweep_emit = 1;
             else if ((emit = tg_emit_parse(optarg)) < 0) {
                 r = cli_usage("sql",
                               "--emit takes scoring, production-view, "
                               "salesforce-sync, sga-dashboard, "
                               "calibration, summary, monitor-summary, "
-                              "schema-check or all, "
-                              "not '%s'",
+                              "schema-check, sweep or all, not '%s'",
                               optarg);
                 goto done;
             }
@@ -256,6 +314,18 @@ int cmd_sql(int argc, char **argv)
     }
     if (optind < argc) {
         r = cli_usage("sql", "unexpected argument '%s'", argv[optind]);
+        goto done;
+    }
+    if (sweep_emit || sweep_path) {
+        if (!sweep_emit || !sweep_path || check || out_dir)
+            r = cli_usage("sql", "--sweep FILE goes with --emit sweep (and "
+                                 "-o FILE, not --out-dir or --check)");
+        else
+            r = emit_sweep(sweep_path, d.rules, &so, out_path);
+        goto done;
+    }
+    if (out_path) {
+        r = cli_usage("sql", "-o FILE is for --emit sweep; use --out-dir DIR");
         goto done;
     }
     if (check && !out_dir)

@@ -46,6 +46,8 @@ const tg_cmd tg_commands[] = {
     {"sql", cmd_sql,
      "generate the warehouse SQL from the rule set (BigQuery, SQLite, DuckDB, "
      "PostgreSQL)"},
+    {"sweep", cmd_sweep,
+     "rule variants in one pass: chosen on TRAIN, confirmed on TEST"},
     {"synth", cmd_synth,
      "write a synthetic feature export calibrated to the brief"},
     {NULL, NULL, NULL},

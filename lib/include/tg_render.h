@@ -31,8 +31,14 @@ void tg_render_gate_text(FILE *out, const struct tg_gate_result *r, int color,
                          int width);
 /** A Markdown summary fit for a pull-request comment. */
 void tg_render_gate_markdown(FILE *out, const struct tg_gate_result *r);
-/** JUnit XML: one testcase per gate and tier. */
+/** JUnit XML: one testcase per gate and tier (mapping in docs/ci.md). */
 void tg_render_gate_junit(FILE *out, const struct tg_gate_result *r);
+/**
+ * GitHub Actions annotations: one `::error` per outcome that fails the
+ * release, one `::warning` per outcome that neither passes nor blocks,
+ * each on its own line, naming the policy file.
+ */
+void tg_render_gate_github(FILE *out, const struct tg_gate_result *r);
 
 /*
  * Short tier labels for narrow tables, derived from the rule set's own

@@ -83,13 +83,19 @@ const char *tg_slice_summary_column(const tg_slice_spec *s, char *buf,
 
 typedef struct {
     char *value;         /* NULL: the NULL slice */
+    int order;           /* bins: the bin's index, else 0 (for sorting) */
     tg_tally tally;
 } tg_slice_cell;
+
+/* Open-addressing index of the values: a power of two above twice the
+ * value cap, so a probe ends quickly. */
+#define TG_SLICE_INDEX 512
 
 typedef struct {
     tg_slice_spec spec;
     int nvalues;
     tg_slice_cell *values;  /* in display order after tg_slicing_sort */
+    short index[TG_SLICE_INDEX]; /* value position + 1 by key hash, 0 free */
 } tg_slicing;
 
 /** Take spec (moved in) and prepare an empty slicing. */
@@ -122,10 +128,11 @@ void tg_slice_label(const tg_slicing *s, int i, char *buf, size_t n);
 /**
  * The slicing as JSON: {"slice", "column", "by", "summary_column",
  * "values": [{"value" (null for NULL), "leads", "labeled", "splits":
- * {SPLIT: preview object}}]} for the given splits. NULL on error.
+ * {SPLIT: preview object}}]} for the given splits (extended: with the
+ * lift intervals and Fisher tests, as in a gate result). NULL on error.
  */
 cJSON *tg_slicing_json(const tg_slicing *s, const int *splits, int nsplits,
                        const char *model_version, tg_ci_method m,
-                       double level, tg_error *err);
+                       double level, int extended, tg_error *err);
 
 #endif

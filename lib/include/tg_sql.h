@@ -56,6 +56,16 @@ int tg_sql_generate(char **out, const tg_rules *rules, tg_emit what,
                     const tg_sql_options *o, tg_error *err);
 
 /**
+ * The sweep's summary query: one CASE per variant (rule sets sharing
+ * their features), counts per variant, split and tier, the table read
+ * once. names[i] is variant i's name (a string literal in the SQL).
+ */
+int tg_sql_generate_sweep(char **out, tg_rules *const *variants,
+                          const char *const *names, int n,
+                          const tg_sql_options *o, const char *sweep_path,
+                          const char *sweep_sha256, tg_error *err);
+
+/**
  * The monitor summary for `monitor --summary`, with its windows (ISO
  * weeks, or months when by_month) and maturity; tg_sql_generate gives
  * weeks and 30 days.

@@ -44,9 +44,14 @@
 #include "tg_result_check.h"
 #include "tg_version.h"
 #include "tg_init.h"
+#include "tg_suggest.h"
 #include "tg_verdict.h"
 #include "tg_monitor.h"
 #include "tg_monitor_policy.h"
 #include "tg_render_monitor.h"
+#include "tg_multiscan.h"
+#include "tg_sweep.h"
+#include "tg_sweep_run.h"
+#include "tg_sweep_report.h"
 
 #endif

@@ -78,6 +78,25 @@ export async function aliasSliceChecks(bin, rules, file, engine, check) {
     const summary = await engine.rows(strip(tg(...args)));
     const sumCsv = path.join(dir, 'summary.csv');
     fs.writeFileSync(sumCsv, toCsv(summary));
+    // Per-slice gates (both a blocking and a warning one) judged from the
+    // summary and from the rows: the same outcomes, slice by slice.
+    const policy = path.join(dir, 'slices.json');
+    fs.writeFileSync(policy, JSON.stringify({
+      policy_id: 'slice-check', min_labeled: 30, gates: [
+        { id: 'lift', description: 'priority lift >= 1.5x', check: 'lift',
+          tiers: 'priority', min: 1.5, severity: 'block', per_slice: true,
+          min_slice_size: 200 },
+        { id: 'std', description: 'STANDARD >= 1%', check: 'conversion_rate',
+          tiers: ['STANDARD'], min: 0.01, severity: 'warn', per_slice: true,
+          min_slice_size: 200 }] }));
+    const gate = (...args) => {
+      const r = spawnSync(bin, ['gate', '--rules', rules, '--policy', policy,
+        '--format', 'json', ...args], { maxBuffer: 1 << 30 });
+      const j = JSON.parse(r.stdout.toString());
+      delete j.provenance;
+      delete j.generated_at;
+      return { status: r.status, j };
+    };
     for (const s of SLICES) {
       const a = tg('preview', '--rules', rules, '--summary', sumCsv, '--slice', s,
                    '--format', 'json');
@@ -86,6 +105,13 @@ export async function aliasSliceChecks(bin, rules, file, engine, check) {
       const nvalues = JSON.parse(b).slices[0].values.length;
       check(a === b && nvalues > 1,
             `${what}: preview --slice ${s} from the ${engine.name} summary differs from the rows`);
+      const ga = gate('--summary', sumCsv, '--slice', s);
+      const gb = gate('--data', file, '--slice', s);
+      const judged = gb.j.gates.filter((g) => g.slice).length;
+      check(ga.status === gb.status && JSON.stringify(ga.j) === JSON.stringify(gb.j) &&
+            judged > 0,
+            `${what}: gate --slice ${s} from the ${engine.name} summary differs from the rows ` +
+            `(exit ${ga.status} vs ${gb.status}, ${judged} slice outcomes)`);
     }
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
