@@ -395,7 +395,7 @@ static void render_gate_wide(FILE *out, const tg_gate_result *r, int color)
         char act[96], thr[64], chk[320];
         actual_text(o, act, sizeof act);
         threshold_text(o, thr, sizeof thr);
-        fprintf(out, "%-17.17s %-40.40s %-26.26s %-5s %-27s %-18s %s%s%s%s\n",
+        fprintf(out, "%-17s %-40s %-26s %-5s %-27s %-18s %s%s%s%s\n",
                 tg_esc_term_buf(o->gate->id, e1, sizeof e1),
                 tg_esc_term_buf(check_text(o, chk, sizeof chk), e2, sizeof e2),
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "(priority tiers)",
