@@ -454,7 +454,14 @@ static void test_summary_errors(void **state)
         {"2026-01-05,P,STANDARD,1,30,5,5,1,2026-01-05,2026-01-20\n",
          "last_contacted_date is outside the window starting 2026-01-05"},
         {"2026-03-02,P,STANDARD,1,30,5,5,1,2026-03-02,2026-03-08\n",
-         "a mature row in the window starting 2026-03-02"},
+         "a mature row in the window starting 2026-03-02 disagrees"},
+        {"2026-02-02,P,STANDARD,1,30,5,5,1,2026-02-02,2026-02-08\n"
+         "2026-03-02,P,STANDARD,0,30,5,5,1,2026-03-02,2026-03-08\n",
+         "a mature row in the window starting 2026-02-02 disagrees with the "
+         "last mature date 2026-02-06"},
+        {"2026-01-05,P,STANDARD,0,30,5,5,1,2026-01-05,2026-01-11\n"
+         "2026-03-02,P,STANDARD,0,30,5,5,1,2026-03-02,2026-03-08\n",
+         "an immature row in the window starting 2026-01-05"},
         {"2026-01-05,P,STAN\033[2JDARD,1,30,5,5,1,2026-01-05,2026-01-05\n",
          "unknown tier 'STAN?[2JDARD'"},
         {"2026-01-05,P,STANDARD,1,30,5,5\n", "expected 10 fields, found 7"},
