@@ -630,7 +630,13 @@ int tg_monitor_summary_load(tg_monitor_data *out, const tg_rules *rules,
                                  mo->maturity_days);
                 goto fail;
             }
-            tg_window *w = &out->w[find_window(out, r.window)];
+            int wi = find_window(out, r.window);
+            if (wi < 0) { /* cannot happen: every start was validated */
+                rc = tg_error_set(err, TG_EINTERNAL, path, 0, 0,
+                                  "window %d not found", r.window);
+                goto fail;
+            }
+            tg_window *w = &out->w[wi];
             tg_count *a = &w->all[r.tier];
             if ((rc = add_checked(&a->leads, r.n.leads, path, err)) ||
                 (rc = add_checked(&a->labeled, r.n.labeled, path, err)) ||
