@@ -191,8 +191,8 @@ static const struct {
     {"tier1_volume", "Tier 1 Volume"},
     {"priority_volume", "Total Priority Volume"},
     {"priority_rate", "Priority Conversion Rate"},
-    {"coverage", "Coverage of Best Signals (share of conversions in "
-                 "priority tiers)"},
+    /* the share of all conversions that land in priority tiers */
+    {"coverage", "Coverage of Best Signals"},
 };
 #define NMETRICS (int)(sizeof METRICS / sizeof *METRICS)
 

@@ -102,6 +102,45 @@ void tg_esc_xml(FILE *f, const char *s)
     markup(f, s ? s : "", 1);
 }
 
+static void github(FILE *f, const char *s, int property)
+{
+    const unsigned char *p = (const unsigned char *)(s ? s : "");
+    while (*p) {
+        unsigned cp;
+        int n = utf8_next(p, &cp);
+        if (n == 0) {
+            fputs(REPLACEMENT, f);
+            p++;
+            continue;
+        }
+        if (cp == '%')
+            fputs("%25", f);
+        else if (cp == '\r')
+            fputs("%0D", f);
+        else if (cp == '\n')
+            fputs("%0A", f);
+        else if (property && cp == ':')
+            fputs("%3A", f);
+        else if (property && cp == ',')
+            fputs("%2C", f);
+        else if (cp != '\t' && is_control(cp))
+            fputs(REPLACEMENT, f);
+        else
+            fwrite(p, 1, (size_t)n, f);
+        p += n;
+    }
+}
+
+void tg_esc_gh_message(FILE *f, const char *s)
+{
+    github(f, s, 0);
+}
+
+void tg_esc_gh_property(FILE *f, const char *s)
+{
+    github(f, s, 1);
+}
+
 void tg_esc_md(FILE *f, const char *s)
 {
     const unsigned char *p = (const unsigned char *)(s ? s : "");

@@ -12,12 +12,13 @@
 #include <unistd.h>
 
 #include "tg_escape.h"
+#include "tg_git.h"
 #include "tg_util.h"
 
 int tg_safe_path_component(const char *s)
 {
     /* One definition of the names allowed in paths (tg_escape.h). */
-    return tg_path_name_ok(s);
+    return s && tg_path_name_ok(s);
 }
 
 char *tg_run_id(char out[96], const char *at, const char *data_sha)
@@ -157,12 +158,14 @@ int tg_evidence_write(char *dir, size_t n, const char *reports,
 }
 
 cJSON *tg_evidence_cite(const char *dir, const tg_evidence_file *files,
-                        int nfiles)
+                        int nfiles, const char *repo)
 {
     cJSON *arr = cJSON_CreateArray();
     for (int i = 0; i < nfiles; i++) {
-        char p[4400], hex[65];
+        char p[4400], rel[4400], hex[65];
         snprintf(p, sizeof p, "%s/%s", dir, files[i].name);
+        if (repo && tg_git_relpath(repo, p, rel, sizeof rel) == 0)
+            snprintf(p, sizeof p, "%s", rel);
         tg_sha256_buffer(files[i].data, files[i].len, hex);
         cJSON *o = cJSON_CreateObject();
         cJSON_AddStringToObject(o, "file", p);

@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tg_json.h"
 #include "tg_render.h"
 #include "tg_util.h"
 
@@ -39,7 +40,7 @@ int tg_overall_exit_code(tg_overall s)
 
 tg_gate_options tg_gate_options_default(void)
 {
-    tg_gate_options o = {TG_CI_WILSON, 0.95, 0, NAN, NAN, NAN};
+    tg_gate_options o = {TG_CI_WILSON, 0.95, 0, NAN, NAN, NAN, 0, 0};
     return o;
 }
 
@@ -68,6 +69,7 @@ static int add_outcome(tg_gate_result *r, const tg_gate_def *g, int tier,
     o->gate = g;
     o->tier = tier;
     o->split = split;
+    o->other_tier = -1;
     o->actual = o->ci_lower = o->ci_upper = o->min = o->max = NAN;
     *out = o;
     return TG_OK;
@@ -169,15 +171,26 @@ double tg_gate_expected_rate(const tg_gate_result *r, int tier, int split)
     return tg_gate_split(r, split)->tiers[tier].rate;
 }
 
-/* The rest of a split around tier: its rate and size per tier lead. */
-static void rest_of(const tg_split_stats *s, int tier, double *p,
-                    double *share)
+/*
+ * The rest of a split around tier, as a model converting at its expected
+ * rates would have it: each other tier at its expected rate (observed
+ * when the rule set gives none), weighted by its labeled leads; and the
+ * rest's size per labeled lead of the tier.
+ */
+static void rest_of(const tg_gate_result *r, const tg_split_stats *s,
+                    int tier, double *p, double *share)
 {
     const tg_tier_stats *ts = &s->tiers[tier];
-    uint64_t rn = s->labeled - ts->labeled;
-    uint64_t rx = s->conversions - ts->conversions;
-    *p = rn ? (double)rx / (double)rn : 0;
-    *share = ts->labeled ? (double)rn / (double)ts->labeled : 0;
+    double conv = 0, n = 0;
+    for (int k = 0; k < s->ntiers; k++) {
+        if (k == tier || s->tiers[k].labeled == 0)
+            continue;
+        double e = tg_gate_expected_rate(r, k, s->split);
+        conv += e * (double)s->tiers[k].labeled;
+        n += (double)s->tiers[k].labeled;
+    }
+    *p = n > 0 ? conv / n : 0;
+    *share = ts->labeled ? n / (double)ts->labeled : 0;
 }
 
 int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
@@ -202,7 +215,7 @@ int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
     c->n = ts->labeled;
     c->pinned = s->baseline_pinned ? s->baseline_rate : NAN;
     c->train_pinned = NAN;
-    rest_of(s, o->tier, &c->rest_p, &c->rest_share);
+    rest_of(r, s, o->tier, &c->rest_p, &c->rest_share);
     switch (g->check) {
     case TG_CHECK_CONVERSION_RATE:
     case TG_CHECK_LIFT:
@@ -215,8 +228,18 @@ int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
         const tg_tier_stats *ref = &s->tiers[g->against];
         if (ref->labeled == 0)
             return -1;
-        c->ref_p = ref->rate;
+        c->ref_p = tg_gate_expected_rate(r, g->against, o->split);
         c->ref_share = (double)ref->labeled / (double)ts->labeled;
+        return 0;
+    }
+    case TG_CHECK_RANK_ORDER: {
+        /* The rank above, held at its expected rate and its leads. */
+        if (o->other_tier < 0 || s->tiers[o->other_tier].labeled == 0)
+            return -1;
+        c->min = c->max = NAN;
+        c->ref_p = tg_gate_expected_rate(r, o->other_tier, o->split);
+        c->ref_share = (double)s->tiers[o->other_tier].labeled /
+                       (double)ts->labeled;
         return 0;
     }
     case TG_CHECK_TEST_TRAIN_LIFT: {
@@ -226,7 +249,7 @@ int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,
         c->train_p = train_p;
         c->train_share = (double)tr->labeled / (double)ts->labeled;
         double rs;
-        rest_of(&r->train, o->tier, &c->train_rest_p, &rs);
+        rest_of(r, &r->train, o->tier, &c->train_rest_p, &rs);
         c->train_rest_share = rs * c->train_share;
         c->train_pinned = r->train.baseline_pinned ? r->train.baseline_rate
                                                    : NAN;
@@ -264,7 +287,8 @@ static void add_leads_needed(const tg_gate_result *r, tg_gate_outcome *o)
                  tg_fmt_unit(e, TG_UNIT_PCT, pe));
     } else {
         snprintf(o->message + len, sizeof o->message - len,
-                 "; at the expected %s no number of labeled leads makes a "
+                 "; at the expected %s no number of labeled leads (up to "
+                 "1,000,000) makes a "
                  "decisive pass likely (it has %s)",
                  tg_fmt_unit(e, TG_UNIT_PCT, pe),
                  tg_fmt_count(o->leads_now, b));
@@ -274,7 +298,7 @@ static void add_leads_needed(const tg_gate_result *r, tg_gate_outcome *o)
 /* rank_order: walk the covered tiers by priority rank. */
 static int by_rank(const tg_rules *rules, const tg_gate_def *g, int *order)
 {
-    int n = g->ntiers < 256 ? g->ntiers : 256;
+    int n = g->ntiers;
     for (int i = 0; i < n; i++)
         order[i] = g->tiers[i];
     for (int i = 1; i < n; i++)
@@ -386,6 +410,7 @@ static void judge_rank_order(tg_gate_result *r, tg_gate_outcome *o,
     }
     const tg_tier_stats *ps = &s->tiers[prev];
     o->max = ps->rate;
+    o->other_tier = prev;
     /* The difference "rank above minus this one" should not be negative;
      * only an inversion the data show fails. */
     double d, dlo, dhi;
@@ -424,11 +449,15 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
     int split = g->check == TG_CHECK_TEST_TRAIN_LIFT ? TG_SPLIT_TEST : g->split;
     const tg_split_stats *s = stats_of(r, split);
     int prev = -1; /* rank_order: the last judged tier above this one */
-    int order[256], n;
+    /* Every covered tier, however many (no fixed-size array). */
+    int n;
+    int *order = malloc((size_t)(g->ntiers > 0 ? g->ntiers : 1) * sizeof *order);
+    if (!order)
+        return TG_ENOMEM;
     if (g->check == TG_CHECK_RANK_ORDER)
         n = by_rank(rules, g, order);
     else
-        for (n = 0; n < g->ntiers && n < 256; n++)
+        for (n = 0; n < g->ntiers; n++)
             order[n] = g->tiers[n];
 
     for (int i = 0; i < n; i++) {
@@ -441,8 +470,10 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
         if (g->check == TG_CHECK_EXPECTED_RANGE && isnan(tp->rate_min) &&
             isnan(tp->lift_min))
             continue;
-        if (add_outcome(r, g, t, split, &o))
+        if (add_outcome(r, g, t, split, &o)) {
+            free(order);
             return TG_ENOMEM;
+        }
         char a[32], extra[300];
         if (g->check != TG_CHECK_TIER_SIZE &&
             g->check != TG_CHECK_TEST_TRAIN_LIFT &&
@@ -559,8 +590,10 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
         default:
             break;
         }
-        add_leads_needed(r, o);
+        if (!r->verdicts_only)
+            add_leads_needed(r, o);
     }
+    free(order);
     return TG_OK;
 }
 
@@ -593,6 +626,38 @@ static int run_aggregate(tg_gate_result *r, const tg_gate_def *g)
     return TG_OK;
 }
 
+/*
+ * data_quality: rows skipped as bad (--on-bad-row skip) may not exceed
+ * max_skipped_share of the rows read, exactly at the boundary; skipped
+ * rows could be anything (all converters, all of one tier), so the
+ * rates the other gates judge are only trusted when few were dropped.
+ */
+static int run_data_quality(tg_gate_result *r, const tg_gate_def *g)
+{
+    tg_gate_outcome *o;
+    if (add_outcome(r, g, -1, TG_SPLIT_ALL, &o))
+        return TG_ENOMEM;
+    o->actual = r->rows ? (double)r->skipped / (double)r->rows : 0;
+    o->max = g->max_skipped_share;
+    /* skipped <= share * rows without rounding the share of rows. */
+    int ok = (double)r->skipped <= g->max_skipped_share * (double)r->rows;
+    o->status = ok ? TG_STATUS_PASS
+              : g->severity == TG_SEVERITY_BLOCK ? TG_STATUS_FAIL
+                                                 : TG_STATUS_WARN;
+    char a[32], b[32], reasons[200] = "";
+    size_t off = 0;
+    for (int k = 0; k < TG_SKIP_NREASONS && off < sizeof reasons; k++)
+        if (r->skipped_by[k])
+            off += (size_t)snprintf(reasons + off, sizeof reasons - off,
+                                    "%s%s %llu", off ? ", " : "; ",
+                                    tg_skip_reason_name(k),
+                                    (unsigned long long)r->skipped_by[k]);
+    say(o, "%s of %s rows skipped as bad (%.4g%%, at most %.4g%% allowed)%s",
+        tg_fmt_count(r->skipped, a), tg_fmt_count(r->rows, b),
+        100 * o->actual, 100 * g->max_skipped_share, reasons);
+    return TG_OK;
+}
+
 /* Does an outcome fail the release by itself (strict aside)? */
 static int outcome_blocks(const tg_gate_outcome *o)
 {
@@ -617,6 +682,8 @@ int tg_gate_run(tg_gate_result *out, const tg_rules *rules,
     return tg_gate_run_with(out, rules, policy, t, &o, err);
 }
 
+static void count_statuses(tg_gate_result *out);
+
 static int pin(tg_split_stats *s, double rate, tg_error *err)
 {
     if (isnan(rate))
@@ -640,8 +707,15 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
     out->ci_method = m;
     out->ci_level = level;
     out->strict = opt->strict;
+    out->verdicts_only = opt->verdicts_only;
     out->rows = t->rows;
     out->skipped = t->skipped;
+    memcpy(out->skipped_by, t->skipped_by, sizeof out->skipped_by);
+    memcpy(out->other, t->other, sizeof out->other);
+    out->nother = t->nother;
+    out->other_more = t->other_more;
+    for (int f = 0; f < t->nfeatures && t->out_of_range; f++)
+        out->out_of_range += t->out_of_range[f];
     snprintf(out->input_sha256, sizeof out->input_sha256, "%s",
              t->input_sha256);
     time_t now = time(NULL);
@@ -650,19 +724,29 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
     strftime(out->generated_at, sizeof out->generated_at, "%Y-%m-%dT%H:%M:%SZ",
              &tm);
     int rc;
-    if ((rc = tg_split_stats_compute(&out->train, t, TG_SPLIT_TRAIN,
-                                     rules->model_version, m, level, err)) ||
-        (rc = tg_split_stats_compute(&out->test, t, TG_SPLIT_TEST,
-                                     rules->model_version, m, level, err)) ||
-        (rc = tg_split_stats_compute(&out->all, t, TG_SPLIT_ALL,
-                                     rules->model_version, m, level, err)) ||
+    if ((rc = tg_split_stats_compute_with(&out->train, t, TG_SPLIT_TRAIN,
+                                          rules->model_version, m, level,
+                                          !opt->verdicts_only, err)) ||
+        (rc = tg_split_stats_compute_with(&out->test, t, TG_SPLIT_TEST,
+                                          rules->model_version, m, level,
+                                          !opt->verdicts_only, err)) ||
+        (rc = tg_split_stats_compute_with(&out->all, t, TG_SPLIT_ALL,
+                                          rules->model_version, m, level,
+                                          !opt->verdicts_only, err)) ||
         (rc = pin(&out->train, opt->baseline_train, err)) ||
         (rc = pin(&out->test, opt->baseline_test, err)) ||
         (rc = pin(&out->all, opt->baseline_all, err)))
         goto fail;
     for (int i = 0; i < policy->ngates; i++) {
         const tg_gate_def *g = &policy->gates[i];
-        rc = (g->check == TG_CHECK_VOLUME_SHARE ||
+        /* A slice's run judges only the per-slice gates for which the
+         * slice has enough labeled leads in the gate's split. */
+        if (opt->slice_only &&
+            (!g->per_slice ||
+             tg_tally_total(t, g->split).labeled < (uint64_t)g->min_slice_size))
+            continue;
+        rc = g->check == TG_CHECK_DATA_QUALITY ? run_data_quality(out, g)
+           : (g->check == TG_CHECK_VOLUME_SHARE ||
               g->check == TG_CHECK_VOLUME_COUNT)
                  ? run_aggregate(out, g)
                  : run_per_tier(out, g);
@@ -671,7 +755,19 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
             goto fail;
         }
     }
+    count_statuses(out);
+    return TG_OK;
+fail:
+    tg_gate_result_release(out);
+    return rc;
+}
+
+/* The summary counts and the overall status from the outcomes. */
+static void count_statuses(tg_gate_result *out)
+{
     int blocking_bad = 0, warnings = 0;
+    out->passed = out->warned = out->failed = out->insufficient =
+        out->inconclusive = 0;
     for (int i = 0; i < out->noutcomes; i++) {
         tg_gate_outcome *o = &out->outcomes[i];
         switch (o->status) {
@@ -688,13 +784,39 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
             warnings++;
     }
     out->status = blocking_bad ? TG_OVERALL_FAILED
-                : warnings ? (opt->strict ? TG_OVERALL_FAILED
+                : warnings ? (out->strict ? TG_OVERALL_FAILED
                                           : TG_OVERALL_PASSED_WITH_WARNINGS)
                            : TG_OVERALL_PASSED;
+}
+
+int tg_gate_add_slice(tg_gate_result *r, const tg_tally *t, const char *label,
+                      const tg_gate_options *opt, int *judged, tg_error *err)
+{
+    tg_gate_options o = *opt;
+    o.slice_only = 1;
+    tg_gate_result sr;
+    int rc = tg_gate_run_with(&sr, r->rules, r->policy, t, &o, err);
+    if (rc)
+        return rc;
+    *judged = sr.noutcomes;
+    if (sr.noutcomes) {
+        tg_gate_outcome *n = realloc(r->outcomes,
+                                     (size_t)(r->noutcomes + sr.noutcomes) *
+                                         sizeof *n);
+        if (!n) {
+            tg_gate_result_release(&sr);
+            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        r->outcomes = n;
+        for (int i = 0; i < sr.noutcomes; i++) {
+            tg_gate_outcome *x = &n[r->noutcomes++];
+            *x = sr.outcomes[i];
+            snprintf(x->slice, sizeof x->slice, "%s", label);
+        }
+        count_statuses(r);
+    }
+    tg_gate_result_release(&sr);
     return TG_OK;
-fail:
-    tg_gate_result_release(out);
-    return rc;
 }
 
 void tg_gate_result_release(tg_gate_result *r)
@@ -707,6 +829,8 @@ void tg_gate_result_release(tg_gate_result *r)
     free(r->outcomes);
     r->outcomes = NULL;
     r->noutcomes = 0;
+    cJSON_Delete(r->slices);
+    r->slices = NULL;
 }
 
 static cJSON *num_or_null(double v)
@@ -716,7 +840,7 @@ static cJSON *num_or_null(double v)
 
 cJSON *tg_gate_result_json(const tg_gate_result *r)
 {
-    cJSON *j = cJSON_CreateObject();
+    cJSON *j = tg_json_stamp(cJSON_CreateObject());
     cJSON_AddStringToObject(j, "status", tg_overall_name(r->status));
     cJSON_AddStringToObject(j, "model_id", r->rules->model_id);
     cJSON_AddStringToObject(j, "model_version", r->rules->model_version);
@@ -732,6 +856,8 @@ cJSON *tg_gate_result_json(const tg_gate_result *r)
     cJSON_AddStringToObject(prov, "policy_sha256", r->policy->sha256);
     cJSON_AddNumberToObject(prov, "rows", (double)r->rows);
     cJSON_AddNumberToObject(prov, "skipped_rows", (double)r->skipped);
+    tg_input_quality_json(prov, r->skipped_by, r->other, r->nother,
+                          r->other_more, r->out_of_range);
     if (r->input_sha256[0])
         cJSON_AddStringToObject(prov, "data_sha256", r->input_sha256);
     else
@@ -765,6 +891,8 @@ cJSON *tg_gate_result_json(const tg_gate_result *r)
         else
             cJSON_AddNullToObject(x, "tier");
         cJSON_AddStringToObject(x, "split", tg_split_name(o->split));
+        if (o->slice[0])
+            cJSON_AddStringToObject(x, "slice", o->slice);
         cJSON_AddItemToObject(x, "actual", num_or_null(o->actual));
         if (!isnan(o->min) && !isnan(o->max)) {
             cJSON *th = cJSON_AddArrayToObject(x, "threshold");
@@ -787,5 +915,7 @@ cJSON *tg_gate_result_json(const tg_gate_result *r)
     cJSON *splits = cJSON_AddObjectToObject(j, "splits");
     cJSON_AddItemToObject(splits, "TRAIN", tg_split_stats_json(&r->train, 1));
     cJSON_AddItemToObject(splits, "TEST", tg_split_stats_json(&r->test, 1));
+    if (r->slices)
+        cJSON_AddItemToObject(j, "slices", cJSON_Duplicate(r->slices, 1));
     return j;
 }

@@ -260,8 +260,20 @@ int tg_git_relpath(const char *dir, const char *file, char *out, size_t n)
     git_repository *repo = NULL;
     char real[PATH_MAX], wd[PATH_MAX];
     out[0] = '\0';
-    if (!realpath(file, real))
-        return -1;
+    if (!realpath(file, real)) {
+        /* A file yet to be written: its folder must exist. */
+        char parent[PATH_MAX];
+        const char *slash = strrchr(file, '/');
+        snprintf(parent, sizeof parent, "%.*s",
+                 slash ? (int)(slash - file) : 1, slash ? file : ".");
+        if (slash == file)
+            snprintf(parent, sizeof parent, "/");
+        char rp[PATH_MAX];
+        if (!realpath(parent, rp) ||
+            (size_t)snprintf(real, sizeof real, "%s/%s", rp,
+                             slash ? slash + 1 : file) >= sizeof real)
+            return -1;
+    }
     if (open_repo(&repo, dir) != 0)
         return -1;
     const char *w = git_repository_workdir(repo);
@@ -273,6 +285,20 @@ int tg_git_relpath(const char *dir, const char *file, char *out, size_t n)
             rc = 0;
         }
     }
+    git_repository_free(repo);
+    return rc;
+}
+
+int tg_git_workdir(const char *dir, char *out, size_t n)
+{
+    git_repository *repo = NULL;
+    out[0] = '\0';
+    if (open_repo(&repo, dir) != 0)
+        return -1;
+    const char *w = git_repository_workdir(repo);
+    int rc = w ? 0 : -1;
+    if (w)
+        snprintf(out, n, "%s", w);
     git_repository_free(repo);
     return rc;
 }
@@ -358,4 +384,30 @@ int tg_git_whoami(const char *dir, char *out, size_t n)
 void tg_git_library_version(int *major, int *minor, int *rev)
 {
     git_libgit2_version(major, minor, rev);
+}
+
+int tg_git_init_repo(const char *dir, int *created, tg_error *err)
+{
+    git_buf found = {0};
+    *created = 0;
+    git_libgit2_init();
+    /* Inside a repository already (a monorepo): leave it to that one. */
+    if (git_repository_discover(&found, dir, 0, NULL) == 0) {
+        git_buf_dispose(&found);
+        git_libgit2_shutdown();
+        return TG_OK;
+    }
+    git_repository *repo = NULL;
+    int rc = TG_OK;
+    if (git_repository_init(&repo, dir, 0) != 0) {
+        const git_error *e = git_error_last();
+        rc = tg_error_set(err, TG_EIO, dir, 0, 0,
+                          "cannot create a git repository: %s",
+                          e ? e->message : "unknown error");
+    } else {
+        *created = 1;
+    }
+    git_repository_free(repo);
+    git_libgit2_shutdown();
+    return rc;
 }

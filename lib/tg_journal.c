@@ -31,8 +31,24 @@ static int absolute(const char *path, char *out, size_t n, tg_error *err)
     return TG_OK;
 }
 
-int tg_journal_run(const char *journal, const tg_journal_file *files, int n,
-                   tg_error *err)
+/* A file the journal may write: inside root once links are resolved. */
+static int inside_root(const char *path, const char *root, const char *journal,
+                       const char *key, tg_error *err)
+{
+    int inside = 0;
+    int rc = tg_path_within(path, root, &inside, err);
+    if (rc)
+        return rc;
+    if (!inside)
+        return tg_error_set(err, TG_EINVAL, journal, 0, 0,
+                            "%s: %s is outside %s; a transaction only writes "
+                            "inside the repository (inspect the journal, then "
+                            "remove it)", key, path, root);
+    return TG_OK;
+}
+
+int tg_journal_run(const char *journal, const char *root,
+                   const tg_journal_file *files, int n, tg_error *err)
 {
     cJSON *j = cJSON_CreateObject();
     cJSON_AddNumberToObject(j, "tiergate_journal", 1);
@@ -44,7 +60,9 @@ int tg_journal_run(const char *journal, const tg_journal_file *files, int n,
         goto done;
     }
     for (int i = 0; i < n && rc == TG_OK; i++) {
-        if ((rc = absolute(files[i].path, abs[i], sizeof abs[i], err)))
+        if ((rc = absolute(files[i].path, abs[i], sizeof abs[i], err)) ||
+            (rc = inside_root(abs[i], root, files[i].path, "a file to write",
+                              err)))
             break;
         char *text = strndup(files[i].data, files[i].len);
         char hex[65];
@@ -82,7 +100,8 @@ done:
     return rc;
 }
 
-int tg_journal_recover(const char *journal, int *completed, tg_error *err)
+int tg_journal_recover(const char *journal, const char *root, int *completed,
+                       tg_error *err)
 {
     *completed = 0;
     if (access(journal, F_OK) != 0)
@@ -116,6 +135,10 @@ int tg_journal_recover(const char *journal, int *completed, tg_error *err)
                               "remove it)", i);
             goto done;
         }
+        char key[64];
+        snprintf(key, sizeof key, "key 'files[%d].path'", i);
+        if ((rc = inside_root(path, root, journal, key, err)))
+            goto done;
         i++;
     }
     cJSON_ArrayForEach(f, files)

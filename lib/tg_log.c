@@ -58,9 +58,11 @@ int tg_log_parse(tg_log *out, const char *text, size_t len, const char *path,
         const char *close = strstr(m, " -->");
         long line, col;
         tg_text_position(text, (size_t)(m - text), &line, &col);
-        if (!close)
+        if (!close) {
+            tg_log_release(out);
             return tg_error_set(err, TG_EINVAL, path, line, col,
                                 "unterminated tiergate-log marker");
+        }
         size_t jl = (size_t)(close - (m + strlen(MARK)));
         char *json = strndup(m + strlen(MARK), jl);
         cJSON *j = json ? cJSON_Parse(json) : NULL;
@@ -129,7 +131,8 @@ static const char *str_of(const cJSON *o, const char *k)
 
 static int rank(const char *status)
 {
-    return !strcmp(status, "fail") ? 3 : !strcmp(status, "insufficient") ? 2
+    return !strcmp(status, "fail") ? 4 : !strcmp(status, "insufficient") ? 3
+         : !strcmp(status, "inconclusive") ? 2
          : !strcmp(status, "warn") ? 1 : 0;
 }
 
@@ -164,8 +167,8 @@ static void marker_json(FILE *f, const char *json)
 
 static void gate_table(FILE *f, const cJSON *gates)
 {
-    static const char *words[] = {"✅ PASS", "⚠️ WARN", "❔ INSUFFICIENT",
-                                  "❌ FAIL"};
+    static const char *words[] = {"✅ PASS", "⚠️ WARN", "❓ INCONCLUSIVE",
+                                  "❔ INSUFFICIENT", "❌ FAIL"};
     fprintf(f, "| Gate ID | Check | Result | Notes |\n"
                "|---------|-------|--------|-------|\n");
     int n = cJSON_GetArraySize(gates);
@@ -203,6 +206,10 @@ static void gate_table(FILE *f, const cJSON *gates)
                     continue;
                 fputs("; ", f);
                 md_cell(f, str_of(x, "tier"));
+                if (cJSON_IsString(cJSON_GetObjectItem(x, "slice"))) {
+                    fputs(" in ", f); /* a per-slice outcome */
+                    md_cell(f, str_of(x, "slice"));
+                }
                 fputs(": ", f);
                 md_cell(f, str_of(x, "message"));
             }
@@ -334,6 +341,10 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
                                   : "(none: the export has a split column)",
             o->date_config_sha256 ? "`" : "");
     free(dirty_list);
+    char skipped[300];
+    fprintf(f, "**Data:** %s\n",
+            tg_skipped_text(cJSON_GetObjectItem(res, "provenance"), skipped,
+                            sizeof skipped));
 
     fprintf(f, "\n### What We Did\n");
     if (r->nchanges == 0) {
@@ -394,10 +405,15 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     {
         const char *name = str_of(t, "tier");
         char a[32];
+        double leads = num_of(t, "leads");
         fputs("- **", f);
         md_cell(f, name);
+        /* A count outside 0..9e15 (or not whole) is not cast: the cast
+         * of an out-of-range double is undefined. */
         fprintf(f, " - Count:** %s\n",
-                tg_fmt_count((unsigned long long)num_of(t, "leads"), a));
+                leads >= 0 && leads <= 9e15 && leads == floor(leads)
+                    ? tg_fmt_count((unsigned long long)leads, a)
+                    : "(invalid)");
         if (isfinite(num_of(t, "conversion_rate"))) {
             fputs("- **", f);
             md_cell(f, name);
@@ -420,6 +436,10 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
         fputc(' ', f);
         md_cell(f, cJSON_IsString(cJSON_GetObjectItem(t, "tier"))
                        ? str_of(t, "tier") : "(priority tiers)");
+        if (cJSON_IsString(cJSON_GetObjectItem(t, "slice"))) {
+            fputs(" in ", f); /* a per-slice outcome */
+            md_cell(f, str_of(t, "slice"));
+        }
         fputs(": ", f);
         md_cell(f, str_of(t, "message"));
         fputs(" (", f);
@@ -615,12 +635,15 @@ static int problem(char ***p, int *n, const char *fmt, ...)
 }
 
 /* The prefixes registry entries recorded must still be the log's. */
-static void check_anchors(const char *path, const char *text, size_t len,
+static void check_anchors(const char *path, const char *repo_dir,
+                          const char *text, size_t len,
                           const cJSON *registry, char ***problems, int *n)
 {
-    char real[PATH_MAX], other[PATH_MAX];
+    char real[PATH_MAX], other[PATH_MAX], workdir[4096], where[8500];
     if (!registry || !realpath(path, real))
         return;
+    if (tg_git_workdir(repo_dir ? repo_dir : ".", workdir, sizeof workdir))
+        workdir[0] = '\0';
     int k = 0;
     const cJSON *e;
     cJSON_ArrayForEach(e, cJSON_GetObjectItemCaseSensitive(registry, "versions"))
@@ -637,6 +660,11 @@ static void check_anchors(const char *path, const char *text, size_t len,
             problem(problems, n, "%s: registry versions[%d].log: expected "
                                  "file, bytes and sha256", path, k - 1);
             continue;
+        }
+        /* Relative to the work tree, where the release recorded it. */
+        if (file[0] != '/' && workdir[0]) {
+            snprintf(where, sizeof where, "%s%s", workdir, file);
+            file = where;
         }
         if (!realpath(file, other) || strcmp(real, other))
             continue; /* another log */
@@ -714,7 +742,7 @@ int tg_log_verify(const char *path, const char *repo_dir,
                         e->line, i + 1, ver ? ver : "?", commit);
         }
     }
-    check_anchors(path, text, len, registry, problems, n);
+    check_anchors(path, repo_dir, text, len, registry, problems, n);
     tg_log_release(&log);
     free(text);
     return TG_OK;

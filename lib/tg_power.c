@@ -10,7 +10,7 @@
 #include <math.h>
 
 /* Sizes above this are reported as out of reach. */
-#define MAX_LEADS 10000000ull
+#define MAX_LEADS 1000000ull
 
 static uint64_t scaled(double share, uint64_t n)
 {
@@ -85,6 +85,19 @@ tg_verdict tg_oc_verdict(const tg_oc_case *c, uint64_t x, uint64_t n,
         return c->judge == TG_JUDGE_POINT && v == TG_VERDICT_INCONCLUSIVE
                    ? TG_VERDICT_FAIL : v;
     }
+    case TG_CHECK_RANK_ORDER: {
+        /* The rank above minus this one should not be negative. */
+        uint64_t rn = scaled(c->ref_share, n), rx = conversions_at(c->ref_p, rn);
+        double d;
+        if (rn == 0)
+            return TG_VERDICT_INCONCLUSIVE;
+        if (c->judge == TG_JUDGE_POINT)
+            return (double)x / (double)n <= (double)rx / (double)rn
+                       ? TG_VERDICT_PASS : TG_VERDICT_FAIL;
+        if (tg_newcombe_diff(&d, &lo, &hi, rx, rn, x, n, c->level))
+            return TG_VERDICT_INCONCLUSIVE;
+        return tg_verdict_at_least(lo, hi, 0);
+    }
     case TG_CHECK_TEST_TRAIN_LIFT: {
         uint64_t rn = scaled(c->rest_share, n), rx = conversions_at(c->rest_p, rn);
         uint64_t n2 = scaled(c->train_share, n);
@@ -106,50 +119,76 @@ tg_verdict tg_oc_verdict(const tg_oc_case *c, uint64_t x, uint64_t n,
     }
 }
 
-/* Passing sets that only grow with x: one threshold count. */
-static int upward(const tg_oc_case *c)
+/*
+ * Every gate kind passes when a "lower" condition holds (the interval or
+ * value at least a minimum) and an "upper" one holds (at most a maximum).
+ * The first only gets easier as the conversions x grow and the second
+ * only harder, so the counts that pass form one run [a, b]: found by
+ * bisection, and the pass probability is a difference of two binomial
+ * tails.
+ */
+static int lower_holds(const tg_oc_case *c, uint64_t x, uint64_t n,
+                       uint64_t x2)
 {
-    switch (c->check) {
-    case TG_CHECK_CONVERSION_RATE:
-    case TG_CHECK_LIFT:
-    case TG_CHECK_TEST_TRAIN_LIFT:
-        return isnan(c->max);
-    case TG_CHECK_CI_SEPARATION:
+    if (c->check == TG_CHECK_RANK_ORDER)
+        return 1; /* only an upper condition: fewer conversions help */
+    tg_oc_case l = *c;
+    l.max = NAN;
+    return tg_oc_verdict(&l, x, n, x2) == TG_VERDICT_PASS;
+}
+
+static int upper_holds(const tg_oc_case *c, uint64_t x, uint64_t n,
+                       uint64_t x2)
+{
+    if (c->check == TG_CHECK_RANK_ORDER)
+        return tg_oc_verdict(c, x, n, x2) == TG_VERDICT_PASS;
+    if (isnan(c->max))
         return 1;
-    default:
-        return 0;
-    }
+    tg_oc_case u = *c;
+    u.min = u.lift_min = NAN;
+    if (u.check == TG_CHECK_CI_SEPARATION)
+        return 1;
+    return tg_oc_verdict(&u, x, n, x2) == TG_VERDICT_PASS;
 }
 
 /* P(pass) over X ~ Bin(n, p), the other random count fixed at x2. */
 static double pass_given(const tg_oc_case *c, double p, uint64_t n,
                          uint64_t x2)
 {
-    if (upward(c)) {
-        if (tg_oc_verdict(c, n, n, x2) != TG_VERDICT_PASS)
-            return 0;
-        uint64_t lo = 0, hi = n; /* smallest passing count in [lo, hi] */
-        while (lo < hi) {
-            uint64_t mid = lo + (hi - lo) / 2;
-            if (tg_oc_verdict(c, mid, n, x2) == TG_VERDICT_PASS)
-                hi = mid;
-            else
-                lo = mid + 1;
-        }
-        return lo == 0 ? 1.0 : gsl_cdf_binomial_Q((unsigned)(lo - 1), p,
-                                                  (unsigned)n);
+    /* a: the fewest conversions meeting the lower condition. */
+    if (!lower_holds(c, n, n, x2))
+        return 0;
+    uint64_t lo = 0, hi = n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo) / 2;
+        if (lower_holds(c, mid, n, x2))
+            hi = mid;
+        else
+            lo = mid + 1;
     }
-    /* Bands: sum over the counts within 9 standard deviations (the mass
-     * outside is below 1e-18). */
-    double mean = p * (double)n, sd = sqrt(mean * (1 - p));
-    double a = floor(mean - 9 * sd - 2), b = ceil(mean + 9 * sd + 2);
-    uint64_t from = a < 0 ? 0 : (uint64_t)a;
-    uint64_t to = b > (double)n ? n : (uint64_t)b;
-    double sum = 0;
-    for (uint64_t x = from; x <= to; x++)
-        if (tg_oc_verdict(c, x, n, x2) == TG_VERDICT_PASS)
-            sum += gsl_ran_binomial_pdf((unsigned)x, p, (unsigned)n);
-    return sum;
+    uint64_t a = lo;
+    /* b: the most conversions meeting the upper one. */
+    if (!upper_holds(c, 0, n, x2))
+        return 0;
+    lo = 0;
+    hi = n;
+    while (lo < hi) {
+        uint64_t mid = lo + (hi - lo + 1) / 2;
+        if (upper_holds(c, mid, n, x2))
+            lo = mid;
+        else
+            hi = mid - 1;
+    }
+    uint64_t b = lo;
+    if (a > b)
+        return 0;
+    /* P(a <= X <= b) = P(X <= b) - P(X <= a - 1), each from the nearer
+     * tail to keep small probabilities accurate. */
+    double upper = b >= n ? 0 : gsl_cdf_binomial_Q((unsigned)b, p, (unsigned)n);
+    double below = a == 0 ? 0 : gsl_cdf_binomial_P((unsigned)(a - 1), p,
+                                                   (unsigned)n);
+    double v = 1 - upper - below;
+    return v < 0 ? 0 : v;
 }
 
 static double pass_at(const tg_oc_case *c, uint64_t n)

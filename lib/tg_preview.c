@@ -14,6 +14,15 @@ int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
                            const char *model_version, tg_ci_method m,
                            double level, tg_error *err)
 {
+    return tg_split_stats_compute_with(out, t, split, model_version, m, level,
+                                       1, err);
+}
+
+int tg_split_stats_compute_with(tg_split_stats *out, const tg_tally *t,
+                                int split, const char *model_version,
+                                tg_ci_method m, double level, int fisher,
+                                tg_error *err)
+{
     memset(out, 0, sizeof *out);
     out->split = split;
     out->model_version = model_version;
@@ -55,8 +64,9 @@ int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
         uint64_t rn = total.labeled - c.labeled;
         tg_lift_interval(&ts->lift, &ts->lift_ci_lower, &ts->lift_ci_upper,
                          c.conversions, c.labeled, rx, rn, level);
-        tg_fisher_exact(&ts->fisher_p, c.conversions,
-                        c.labeled - c.conversions, rx, rn - rx);
+        if (fisher)
+            tg_fisher_exact(&ts->fisher_p, c.conversions,
+                            c.labeled - c.conversions, rx, rn - rx);
         ts->rate = (double)c.conversions / (double)c.labeled;
         int rc = tg_ci(&ts->ci_lower, &ts->ci_upper, c.conversions, c.labeled,
                        level, m);
@@ -68,9 +78,16 @@ int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
                                 (unsigned long long)c.labeled);
     }
     /* Holm across the tiers that have a p-value. */
-    double p[256], adj[256];
-    int idx[256], k = 0;
-    for (int i = 0; i < out->ntiers && k < 256; i++)
+    size_t cap = (size_t)(out->ntiers > 0 ? out->ntiers : 1);
+    double *p = malloc(cap * sizeof *p), *adj = malloc(cap * sizeof *adj);
+    int *idx = malloc(cap * sizeof *idx), k = 0;
+    if (!p || !adj || !idx) {
+        free(p);
+        free(adj);
+        free(idx);
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (int i = 0; i < out->ntiers; i++)
         if (!isnan(out->tiers[i].fisher_p)) {
             idx[k] = i;
             p[k++] = out->tiers[i].fisher_p;
@@ -78,6 +95,9 @@ int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
     tg_holm(adj, p, k);
     for (int j = 0; j < k; j++)
         out->tiers[idx[j]].fisher_p_holm = adj[j];
+    free(p);
+    free(adj);
+    free(idx);
     return TG_OK;
 }
 

@@ -295,9 +295,43 @@ cJSON *tg_registry_gates(const cJSON *result)
             cJSON_AddItemToObject(x, keep[k], v ? cJSON_Duplicate(v, 1)
                                                 : cJSON_CreateNull());
         }
+        /* A per-slice outcome (gate --slice) says which slice. */
+        const cJSON *sl = cJSON_GetObjectItemCaseSensitive(g, "slice");
+        if (cJSON_IsString(sl))
+            cJSON_AddItemToObject(x, "slice", cJSON_Duplicate(sl, 1));
         cJSON_AddItemToArray(gates, x);
     }
     return gates;
+}
+
+cJSON *tg_registry_tables(const tg_rules *r)
+{
+    cJSON *tables = cJSON_CreateObject();
+    const char *ds = tg_rules_table(r, "dataset", "ml_features");
+    static const char *tk[][2] = {{"features", "lead_scoring_features_pit"},
+                                  {"scores", "lead_scores_v3"},
+                                  {"calibration", "tier_calibration_v3"}};
+    for (int k = 0; k < 3; k++) {
+        char tb[256];
+        snprintf(tb, sizeof tb, "%s.%s", ds, tg_rules_table(r, tk[k][0], tk[k][1]));
+        cJSON_AddStringToObject(tables, tk[k][0], tb);
+    }
+    return tables;
+}
+
+cJSON *tg_registry_changes(const tg_rules *r)
+{
+    cJSON *changes = cJSON_CreateArray();
+    for (int i = 0; i < r->nchanges; i++)
+        cJSON_AddItemToArray(changes, cJSON_CreateString(r->changes[i]));
+    return changes;
+}
+
+cJSON *tg_registry_expected_performance(const tg_rules *r)
+{
+    const cJSON *ep = cJSON_GetObjectItemCaseSensitive(r->json,
+                                                      "expected_performance");
+    return ep ? cJSON_Duplicate(ep, 1) : cJSON_CreateObject();
 }
 
 static cJSON *transition(const char *action, const char *version,
@@ -378,27 +412,14 @@ int tg_registry_add(cJSON *doc, const tg_rules *r, const cJSON *result,
     cJSON_AddStringToObject(e, "created_date", today);
     cJSON_AddStringToObject(e, "updated_date", today);
     snprintf(key, sizeof key, "changes_from_%s", base);
-    cJSON *changes = cJSON_AddArrayToObject(e, key);
-    for (int i = 0; i < r->nchanges; i++)
-        cJSON_AddItemToArray(changes, cJSON_CreateString(r->changes[i]));
-    const cJSON *ep = cJSON_GetObjectItemCaseSensitive(r->json,
-                                                      "expected_performance");
+    cJSON_AddItemToObject(e, key, tg_registry_changes(r));
     cJSON_AddItemToObject(e, "expected_performance",
-                          ep ? cJSON_Duplicate(ep, 1) : cJSON_CreateObject());
+                          tg_registry_expected_performance(r));
     cJSON_AddItemToObject(e, "measured_performance",
                           tg_registry_measured(result));
     cJSON_AddItemToObject(e, "training_data", tg_registry_training_data(result));
 
-    cJSON *tables = cJSON_AddObjectToObject(e, "tables");
-    const char *ds = tg_rules_table(r, "dataset", "ml_features");
-    static const char *tk[][2] = {{"features", "lead_scoring_features_pit"},
-                                  {"scores", "lead_scores_v3"},
-                                  {"calibration", "tier_calibration_v3"}};
-    for (int k = 0; k < 3; k++) {
-        char tb[256];
-        snprintf(tb, sizeof tb, "%s.%s", ds, tg_rules_table(r, tk[k][0], tk[k][1]));
-        cJSON_AddStringToObject(tables, tk[k][0], tb);
-    }
+    cJSON_AddItemToObject(e, "tables", tg_registry_tables(r));
 
     cJSON *val = cJSON_AddObjectToObject(e, "validation");
     cJSON_AddStringToObject(val, "gate_status", gate_status);

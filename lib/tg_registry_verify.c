@@ -118,9 +118,64 @@ static void compare_str(char ***p, int *n, int k, const char *key,
                       "'%s'", k, key, or_q(recorded), or_q(from_evidence));
 }
 
+/* What the entry took from its rule set, against that rule set as
+ * committed: model id and type, changes, expected performance, tables. */
+static void check_rules_parts(const cJSON *e, int k, const char *text,
+                              size_t len, const char *file, char ***p, int *n)
+{
+    tg_rules *r = NULL;
+    tg_error rerr;
+    if (tg_rules_parse(&r, text, len, file, &rerr) != TG_OK) {
+        problem(p, n, "versions[%d].validation.rules_file: %s at the cited "
+                      "commit does not load: %s", k, file, rerr.msg);
+        return;
+    }
+    static const char *ids[] = {"model_id", "model_type"};
+    const char *want[] = {r->model_id, r->model_type};
+    for (int q = 0; q < 2; q++)
+        if (strcmp(or_q(str_at(e, ids[q])), want[q]))
+            problem(p, n, "versions[%d].%s: '%s', the rule file at the cited "
+                          "commit says '%s'", k, ids[q],
+                    or_q(str_at(e, ids[q])), want[q]);
+    static const char *what = "differs from the rule file at the cited commit";
+    cJSON *x = tg_registry_tables(r);
+    if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(e, "tables"), x, 1))
+        problem(p, n, "versions[%d].tables: %s", k, what);
+    cJSON_Delete(x);
+    x = tg_registry_expected_performance(r);
+    if (!cJSON_Compare(cJSON_GetObjectItemCaseSensitive(e,
+                                                        "expected_performance"),
+                       x, 1))
+        problem(p, n, "versions[%d].expected_performance: %s", k, what);
+    cJSON_Delete(x);
+    x = tg_registry_changes(r);
+    const cJSON *c, *changes = NULL;
+    cJSON_ArrayForEach(c, e)
+        if (c->string && !strncmp(c->string, "changes_from_", 13))
+            changes = c;
+    if (!changes || !cJSON_Compare(changes, x, 1))
+        problem(p, n, "versions[%d].%s: %s", k,
+                changes ? changes->string : "changes_from_*", what);
+    cJSON_Delete(x);
+    tg_rules_free(r);
+}
+
+/* A cited file: relative paths are relative to the work tree. */
+static const char *resolve(const char *file, const char *workdir, char *buf,
+                           size_t n)
+{
+    if (file[0] == '/' || !workdir[0])
+        return file;
+    snprintf(buf, n, "%s%s", workdir, file);
+    return buf;
+}
+
 static void check_entry(const cJSON *doc, const cJSON *e, int k,
                         const char *repo, int in_repo, char ***p, int *n)
 {
+    char workdir[4096], where[8500];
+    if (!in_repo || tg_git_workdir(repo, workdir, sizeof workdir) != 0)
+        workdir[0] = '\0';
     const char *version = or_q(str_at(e, "model_version"));
     if (cJSON_GetObjectItemCaseSensitive(e, "imported"))
         return; /* recorded before tiergate kept the registry: no evidence;
@@ -147,7 +202,8 @@ static void check_entry(const cJSON *doc, const cJSON *e, int k,
             problem(p, n, "versions[%d].validation.evidence[%d]: expected "
                           "file and sha256", k, j);
             intact = 0;
-        } else if (tg_sha256_file(file, hex, &ignored) != TG_OK) {
+        } else if (tg_sha256_file(resolve(file, workdir, where, sizeof where),
+                                  hex, &ignored) != TG_OK) {
             problem(p, n, "versions[%d].validation.evidence[%d]: %s is "
                           "missing", k, j, file);
             intact = 0;
@@ -162,7 +218,9 @@ static void check_entry(const cJSON *doc, const cJSON *e, int k,
     const char *gate_path = str_at(cJSON_GetArrayItem(ev, 0), "file");
     cJSON *result = NULL;
     tg_error lerr;
-    if (intact && tg_result_load(&result, gate_path, NULL, &lerr) != TG_OK) {
+    if (intact && tg_result_load(&result, resolve(gate_path, workdir, where,
+                                                  sizeof where),
+                                 NULL, &lerr) != TG_OK) {
         problem(p, n, "versions[%d].validation.evidence[0]: not a gate "
                       "result: %s", k, lerr.msg);
         intact = 0;
@@ -224,6 +282,8 @@ static void check_entry(const cJSON *doc, const cJSON *e, int k,
                 problem(p, n, "versions[%d].validation.rules_sha256: %.12s... "
                               "but %s at commit %.12s has SHA-256 %.12s...",
                         k, rsha, rules_file, commit, hex);
+            else
+                check_rules_parts(e, k, text, len, rules_file, p, n);
         }
         free(text);
     } else if (!rules_file || !rsha) {

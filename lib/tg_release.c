@@ -27,6 +27,7 @@
 #include "tg_journal.h"
 #include "tg_json.h"
 #include "tg_log.h"
+#include "tg_plan.h"
 #include "tg_registry.h"
 #include "tg_report.h"
 #include "tg_render.h"
@@ -67,23 +68,37 @@ void tg_release_report_release(tg_release_report *r)
     memset(r, 0, sizeof *r);
 }
 
+/* The gate JSON with how reliable its verdict is. */
+static cJSON *gate_json(const tg_gate_result *g, const tg_plan *plan)
+{
+    cJSON *j = tg_gate_result_json(g);
+    if (plan)
+        cJSON_AddItemToObject(j, "reliability", tg_plan_json(plan, g));
+    return j;
+}
+
 /* Render a gate result in one of the writers' forms into memory. */
-static char *render(const tg_gate_result *g, int kind, size_t *len)
+static char *render(const tg_gate_result *g, const tg_plan *plan, int kind,
+                    size_t *len)
 {
     char *buf = NULL;
     FILE *f = open_memstream(&buf, len);
     if (!f)
         return NULL;
     if (kind == 0) {
-        cJSON *j = tg_gate_result_json(g);
+        cJSON *j = gate_json(g, plan);
         char *s = cJSON_Print(j);
         fprintf(f, "%s\n", s);
         cJSON_free(s);
         cJSON_Delete(j);
     } else if (kind == 1) {
         tg_render_gate_markdown(f, g);
+        if (plan) {
+            fprintf(f, "\n");
+            tg_render_plan_markdown(f, plan, g);
+        }
     } else if (kind == 3) {
-        cJSON *j = tg_gate_result_json(g);
+        cJSON *j = gate_json(g, plan);
         tg_report_html(f, j, NULL);
         cJSON_Delete(j);
     } else {
@@ -212,7 +227,8 @@ static const char *str_at(const cJSON *o, const char *k)
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
 
-/* Registry-relative facts every transition records. */
+/* Who runs the release (every transition records it) and the rule file
+ * as a path in the work tree (what verify reads back at the commit). */
 typedef struct {
     char author[512];
     char rules_rel[4096];
@@ -240,7 +256,8 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     char *sqltext[TG_EMIT_COUNT] = {NULL};
     char *logtext = NULL, *regtext = NULL, *caltext = NULL;
     char **written = NULL;
-    int nwritten = 0, rc, have_git = 0, locked = 0;
+    int nwritten = 0, rc, have_git = 0, locked = 0, have_plan = 0;
+    tg_plan plan;
     tg_git_facts git;
     memset(&git, 0, sizeof git);
     tg_trail trail;
@@ -298,7 +315,8 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     /* 2. Step 1: the schema (rows only; a summary has no features). */
     if (!o->summary) {
         tg_schema_report sr;
-        if ((rc = tg_schema_check(&sr, rep->rules, o->data, o->ndata, err))) {
+        if ((rc = tg_schema_check(&sr, rep->rules, o->data, o->ndata,
+                                  o->date_config, err))) {
             tg_schema_report_release(&sr);
             goto done;
         }
@@ -343,18 +361,31 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
                           o->ci_method, o->ci_level, o->strict, err)))
         goto done;
     rep->have_gate = 1;
+    {
+        /* How reliable the verdict is, for the report and the evidence. */
+        tg_gate_options gopt = tg_gate_options_default();
+        gopt.ci_method = o->ci_method;
+        gopt.ci_level = o->ci_level;
+        tg_plan_options popt = tg_plan_options_default();
+        if ((rc = tg_plan_compute(&plan, &rep->gate, &rep->tally, &gopt,
+                                  &popt, err)))
+            goto done;
+        have_plan = 1;
+    }
     if (git.has_head) /* HEAD as read before any write */
         snprintf(rep->gate.commit, sizeof rep->gate.commit, "%s", git.commit);
     int failed = rep->gate.status == TG_OVERALL_FAILED;
-    act(rep, "gates: %s (%d pass, %d warn, %d fail, %d insufficient)",
+    act(rep, "gates: %s (%d pass, %d warn, %d fail, %d insufficient, %d "
+             "inconclusive)",
         tg_overall_name(rep->gate.status), rep->gate.passed, rep->gate.warned,
-        rep->gate.failed, rep->gate.insufficient);
+        rep->gate.failed, rep->gate.insufficient, rep->gate.inconclusive);
 
     /* Everything to write, computed before the first write. */
     static const char *names[4] = {"gate.json", "gate.md", "junit.xml",
                                    "report.html"};
     for (int k = 0; k < 4; k++)
-        if (!(texts[k] = render(&rep->gate, k, &lens[k]))) {
+        if (!(texts[k] = render(&rep->gate, have_plan ? &plan : NULL, k,
+                                &lens[k]))) {
             rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
             goto done;
         }
@@ -424,7 +455,7 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
                                 err)) ||
         (rc = check_reports_dir(reports, repo, rep->rules, err)))
         goto done;
-    cite = tg_evidence_cite(evdir, ev, 4);
+    cite = tg_evidence_cite(evdir, ev, 4, repo);
     const char *run_dir = strrchr(evdir, '/') ? strrchr(evdir, '/') + 1 : evdir;
     act(rep, "wrote the gate report into %s/", evdir);
 
@@ -464,7 +495,7 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
         char regen[4300];
         snprintf(regen, sizeof regen, "tiergate sql --rules %s --out-dir DIR",
                  o->rules_path);
-        tg_sql_options sq = {TG_DIALECT_BIGQUERY, NULL, NULL, regen};
+        tg_sql_options sq = {TG_DIALECT_BIGQUERY, NULL, NULL, regen, NULL, NULL, 0};
         for (int e = 0; e < TG_EMIT_COUNT; e++) {
             snprintf(sqlpaths[e], sizeof sqlpaths[e], "%s/%s", sqldir,
                      tg_emit_file((tg_emit)e));
@@ -506,7 +537,10 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     char logsha[65];
     tg_sha256_buffer(logtext, loglen, logsha);
     cJSON *anchor = cJSON_CreateObject();
-    cJSON_AddStringToObject(anchor, "file", logp);
+    char logrel[4096];
+    cJSON_AddStringToObject(anchor, "file",
+                            tg_git_relpath(repo, logp, logrel, sizeof logrel)
+                                ? logp : logrel);
     cJSON_AddNumberToObject(anchor, "bytes", (double)loglen);
     cJSON_AddStringToObject(anchor, "sha256", logsha);
     tg_entry_options eo = {o->date, git.commit, w.rules_rel, run_dir, cite,
@@ -539,7 +573,9 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     files[nfiles++] = (tg_journal_file){logp, logtext, loglen, 1};
     char journal[4200];
     tg_trail_journal_path(registry, journal, sizeof journal);
-    if ((rc = tg_journal_run(journal, files, nfiles, err)))
+    char root[4096];
+    if ((rc = tg_journal_run(journal, tg_trail_root(registry, root, sizeof root),
+                             files, nfiles, err)))
         goto done;
     tg_trail_close(&trail);
     locked = 0;
@@ -569,6 +605,8 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
         act(rep, "tagged HEAD as %s", tagname);
     }
 done:
+    if (have_plan)
+        tg_plan_release(&plan);
     if (locked)
         tg_trail_close(&trail);
     if (have_git)

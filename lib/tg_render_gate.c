@@ -3,6 +3,7 @@
  * format a tg_gate_result and compute nothing.
  */
 #include <math.h>
+#include <stdio.h>
 #include <string.h>
 
 #include "tg_escape.h"
@@ -58,6 +59,54 @@ static const char *status_word(tg_gate_status s)
     return (unsigned)s < 5 ? w[s] : "?";
 }
 
+/* The check column: the description, after the slice for a per-slice
+ * outcome. */
+static const char *check_text(const tg_gate_outcome *o, char *buf, size_t n)
+{
+    if (o->slice[0])
+        snprintf(buf, n, "[%s] %s", o->slice, o->gate->description);
+    else
+        snprintf(buf, n, "%s", o->gate->description);
+    return buf;
+}
+
+/*
+ * The slices that did not pass, each once, with the worst status seen:
+ * the line a reviewer reads first when a segment breaks.
+ */
+static void slices_not_passed(FILE *out, const tg_gate_result *r,
+                              const char *pre, const char *post)
+{
+    int any = 0;
+    for (int i = 0; i < r->noutcomes; i++) {
+        const tg_gate_outcome *o = &r->outcomes[i];
+        if (!o->slice[0] || o->status == TG_STATUS_PASS)
+            continue;
+        int seen = 0, worst = o->status;
+        for (int j = 0; j < r->noutcomes; j++) {
+            const tg_gate_outcome *p = &r->outcomes[j];
+            if (strcmp(p->slice, o->slice) != 0 || p->status == TG_STATUS_PASS)
+                continue;
+            if (j < i) {
+                seen = 1;
+                break;
+            }
+            if (p->status == TG_STATUS_FAIL)
+                worst = TG_STATUS_FAIL;
+            else if (worst != TG_STATUS_FAIL &&
+                     p->status == TG_STATUS_INCONCLUSIVE)
+                worst = TG_STATUS_INCONCLUSIVE;
+        }
+        if (seen)
+            continue;
+        fputs(any++ ? ", " : pre, out);
+        tg_esc_term(out, o->slice);
+        fprintf(out, " (%s)", tg_status_name((tg_gate_status)worst));
+    }
+    if (any)
+        fputs(post, out);
+}
+
 void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
 {
     static const char *col[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m",
@@ -77,12 +126,12 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
             "TIER", "SPLIT", "ACTUAL [CI]", "THRESHOLD", "STATUS");
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
-        char act[96], thr[64];
+        char act[96], thr[64], chk[320];
         actual_text(o, act, sizeof act);
         threshold_text(o, thr, sizeof thr);
         fprintf(out, "%-17.17s %-40.40s %-26.26s %-5s %-27s %-18s %s%s%s%s\n",
                 tg_esc_term_buf(o->gate->id, e1, sizeof e1),
-                tg_esc_term_buf(o->gate->description, e2, sizeof e2),
+                tg_esc_term_buf(check_text(o, chk, sizeof chk), e2, sizeof e2),
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "(priority tiers)",
                 tg_split_name(o->split), act, thr, color ? col[o->status] : "",
                 status_word(o->status), color ? "\033[0m" : "",
@@ -97,13 +146,20 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
             continue;
         if (!header++)
             fprintf(out, "\n");
-        fprintf(out, "%s %s%s%s: ", status_word(o->status),
+        fprintf(out, "%s %s%s%s", status_word(o->status),
                 tg_esc_term_buf(o->gate->id, e1, sizeof e1),
                 o->tier >= 0 ? " " : "",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
+        if (o->slice[0]) {
+            fputs(" [", out);
+            tg_esc_term(out, o->slice);
+            fputs("]", out);
+        }
+        fputs(": ", out);
         tg_esc_term(out, o->message);
         fputc('\n', out);
     }
+    slices_not_passed(out, r, "\nslices not passing: ", "\n");
     fprintf(out, "\noverall: %s%s%s (%d pass, %d warn, %d fail, %d "
                  "insufficient, %d inconclusive)\n",
             color ? col[r->status == TG_OVERALL_PASSED ? 0
@@ -112,6 +168,34 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
             r->warned, r->failed, r->insufficient, r->inconclusive);
 }
 
+/* The "- **gate** tier [slice]: message (status, blocks)" line. */
+static void markdown_not_passed(FILE *out, const tg_gate_result *r,
+                                const tg_gate_outcome *o)
+{
+    fputs("- **", out);
+    tg_esc_md(out, o->gate->id);
+    fputs("**", out);
+    if (o->tier >= 0) {
+        fputc(' ', out);
+        tg_esc_md_code(out, r->rules->tiers[o->tier].name);
+    }
+    fprintf(out, " %s", tg_split_name(o->split));
+    if (o->slice[0]) {
+        fputs(" \\[", out);
+        tg_esc_md(out, o->slice);
+        fputs("\\]", out);
+    }
+    fputs(": ", out);
+    tg_esc_md(out, o->message);
+    fprintf(out, " (%s, %s)\n", tg_status_name(o->status),
+            o->blocks ? "blocks the release" : "warning");
+}
+
+/*
+ * The step summary a reviewer reads in the pull request: the verdict,
+ * then what did not pass (blocking outcomes first), then the full table
+ * folded in a <details> block, since most rows pass.
+ */
 void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
 {
     static const char *icon[] = {"✅ pass", "⚠️ warn", "❌ fail",
@@ -130,6 +214,27 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
                                                : "intervals",
             tg_ci_name(r->ci_method), r->ci_level * 100,
             r->passed, r->warned, r->failed, r->insufficient, r->inconclusive);
+    int blocking = 0, warning = 0;
+    for (int i = 0; i < r->noutcomes; i++) {
+        const tg_gate_outcome *o = &r->outcomes[i];
+        if (o->status != TG_STATUS_PASS)
+            *(o->blocks ? &blocking : &warning) += 1;
+    }
+    if (blocking + warning == 0)
+        fprintf(out, "All %d checks passed.\n\n", r->noutcomes);
+    else {
+        fprintf(out, "**Not passed** (%d block the release, %d warn)\n\n",
+                blocking, warning);
+        for (int pass = 0; pass < 2; pass++)
+            for (int i = 0; i < r->noutcomes; i++) {
+                const tg_gate_outcome *o = &r->outcomes[i];
+                if (o->status != TG_STATUS_PASS && o->blocks == !pass)
+                    markdown_not_passed(out, r, o);
+            }
+        fputc('\n', out);
+    }
+    fprintf(out, "<details><summary>All %d checks</summary>\n\n",
+            r->noutcomes);
     fprintf(out, "| Gate | Check | Tier | Split | Actual [CI] | Threshold | "
                  "Status |\n|---|---|---|---|---|---|---|\n");
     for (int i = 0; i < r->noutcomes; i++) {
@@ -140,78 +245,131 @@ void tg_render_gate_markdown(FILE *out, const tg_gate_result *r)
         fputs("| ", out);
         tg_esc_md(out, o->gate->id);
         fputs(" | ", out);
-        tg_esc_md(out, o->gate->description);
-        fprintf(out, " | %s%s%s | %s | %s | %s | %s |\n",
-                o->tier >= 0 ? "`" : "",
-                o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
-                o->tier >= 0 ? "`" : "", tg_split_name(o->split), act, thr,
-                icon[o->status]);
+        char chk[320];
+        tg_esc_md(out, check_text(o, chk, sizeof chk));
+        fputs(" | ", out);
+        if (o->tier >= 0)
+            tg_esc_md_code(out, r->rules->tiers[o->tier].name);
+        else
+            fputs("priority tiers", out);
+        fprintf(out, " | %s | %s | %s | %s |\n", tg_split_name(o->split), act,
+                thr, icon[o->status]);
     }
-    int header = 0;
+    fputs("\n</details>\n", out);
+}
+
+void tg_render_gate_github(FILE *out, const tg_gate_result *r)
+{
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
         if (o->status == TG_STATUS_PASS)
             continue;
-        if (!header++)
-            fprintf(out, "\n**Not passed**\n\n");
-        fputs("- **", out);
-        tg_esc_md(out, o->gate->id);
-        fprintf(out, "**%s%s: ", o->tier >= 0 ? " " : "",
-                o->tier >= 0 ? r->rules->tiers[o->tier].name : "");
-        tg_esc_md(out, o->message);
-        fprintf(out, " (%s%s)\n", tg_status_name(o->status),
-                o->status != TG_STATUS_PASS && !o->blocks ? ", warning"
-                : o->blocks ? ", blocks" : "");
+        int fails = o->blocks || r->strict;
+        fprintf(out, "::%s file=", fails ? "error" : "warning");
+        tg_esc_gh_property(out, r->policy->path);
+        fputs(",title=tiergate ", out);
+        tg_esc_gh_property(out, o->gate->id);
+        if (o->tier >= 0) {
+            fputc(' ', out);
+            tg_esc_gh_property(out, r->rules->tiers[o->tier].name);
+        }
+        fprintf(out, " %s", tg_split_name(o->split));
+        if (o->slice[0]) {
+            fputs(" [", out);
+            tg_esc_gh_property(out, o->slice);
+            fputc(']', out);
+        }
+        fprintf(out, " (%s)::", tg_status_name(o->status));
+        tg_esc_gh_message(out, o->message);
+        fputc('\n', out);
     }
+}
+
+/*
+ * JUnit knows three outcomes a reader counts: passed, failed and
+ * skipped. A gate outcome maps onto them so that no reader shows a
+ * warning as a pass:
+ *   pass                                -> a plain testcase (passed)
+ *   blocks the release (or any non-pass
+ *   under --strict)                     -> <failure type="STATUS">
+ *   does not pass, does not block        -> <skipped>, its message starting
+ *   (warn, warn-only insufficient or        "warning (STATUS): "
+ *   inconclusive)
+ * Each testcase also carries properties tiergate.status and
+ * tiergate.blocks for readers that show them. The message is written
+ * once, in the message attribute; no copy goes to the element body or
+ * system-out, which most readers show beside it.
+ */
+static int junit_fails(const tg_gate_result *r, const tg_gate_outcome *o)
+{
+    return o->blocks || (r->strict && o->status != TG_STATUS_PASS);
 }
 
 void tg_render_gate_junit(FILE *out, const tg_gate_result *r)
 {
-    int failures = 0;
+    int failures = 0, skipped = 0;
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
-        failures += o->blocks ||
-                    (r->strict && o->status != TG_STATUS_PASS);
+        if (junit_fails(r, o))
+            failures++;
+        else if (o->status != TG_STATUS_PASS)
+            skipped++;
     }
     fprintf(out, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n");
     fprintf(out, "<testsuites name=\"tiergate\" tests=\"%d\" failures=\"%d\" "
-                 "errors=\"0\">\n", r->noutcomes, failures);
+                 "errors=\"0\" skipped=\"%d\" time=\"0\">\n",
+            r->noutcomes, failures, skipped);
     fprintf(out, "  <testsuite name=\"");
     tg_esc_xml(out, r->rules->model_id);
     fprintf(out, " / ");
     tg_esc_xml(out, r->policy->policy_id);
-    fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"0\" "
-                 "timestamp=\"%.19s\">\n", r->noutcomes, failures,
-            r->generated_at);
+    fprintf(out, "\" tests=\"%d\" failures=\"%d\" errors=\"0\" skipped=\"%d\" "
+                 "time=\"0\" timestamp=\"%.19s\">\n", r->noutcomes, failures,
+            skipped, r->generated_at);
     fprintf(out, "    <properties>\n"
                  "      <property name=\"status\" value=\"%s\"/>\n"
+                 "      <property name=\"pass\" value=\"%d\"/>\n"
+                 "      <property name=\"warn\" value=\"%d\"/>\n"
+                 "      <property name=\"fail\" value=\"%d\"/>\n"
+                 "      <property name=\"insufficient\" value=\"%d\"/>\n"
+                 "      <property name=\"inconclusive\" value=\"%d\"/>\n"
                  "      <property name=\"rules_sha256\" value=\"%s\"/>\n"
                  "      <property name=\"policy_sha256\" value=\"%s\"/>\n"
                  "    </properties>\n",
-            tg_overall_name(r->status), r->rules->sha256, r->policy->sha256);
+            tg_overall_name(r->status), r->passed, r->warned, r->failed,
+            r->insufficient, r->inconclusive, r->rules->sha256,
+            r->policy->sha256);
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
         fprintf(out, "    <testcase classname=\"");
         tg_esc_xml(out, o->gate->id);
         fprintf(out, "\" name=\"");
         tg_esc_xml(out, o->gate->description);
-        fprintf(out, " [%s %s]\" time=\"0\">\n",
+        fprintf(out, " [%s %s",
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "priority tiers",
                 tg_split_name(o->split));
-        int is_failure = o->blocks ||
-                         (r->strict && o->status != TG_STATUS_PASS);
-        if (is_failure) {
+        if (o->slice[0]) {
+            fputs(" ", out);
+            tg_esc_xml(out, o->slice);
+        }
+        fprintf(out, "]\" time=\"0\">\n");
+        fprintf(out, "      <properties>\n"
+                     "        <property name=\"tiergate.status\" value=\"%s\"/>\n"
+                     "        <property name=\"tiergate.blocks\" value=\"%s\"/>\n"
+                     "      </properties>\n",
+                tg_status_name(o->status), o->blocks ? "true" : "false");
+        if (junit_fails(r, o)) {
             fprintf(out, "      <failure type=\"%s\" message=\"",
                     tg_status_name(o->status));
             tg_esc_xml(out, o->message);
-            fprintf(out, "\">");
+            fprintf(out, "\"/>\n");
+        } else if (o->status != TG_STATUS_PASS) {
+            fprintf(out, "      <skipped message=\"warning (%s): ",
+                    tg_status_name(o->status));
             tg_esc_xml(out, o->message);
-            fprintf(out, "</failure>\n");
+            fprintf(out, "\"/>\n");
         }
-        fprintf(out, "      <system-out>%s: ",
-                o->status == TG_STATUS_PASS ? "PASS" : status_word(o->status));
-        tg_esc_xml(out, o->message);
-        fprintf(out, "</system-out>\n    </testcase>\n");
+        fprintf(out, "    </testcase>\n");
     }
     fprintf(out, "  </testsuite>\n</testsuites>\n");
 }

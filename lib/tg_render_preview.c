@@ -32,7 +32,14 @@ const char *tg_fmt_unit(double v, tg_unit u, char buf[32])
     case TG_UNIT_PCT: snprintf(buf, 32, "%.2f%%", v * 100); break;
     case TG_UNIT_LIFT: snprintf(buf, 32, "%.2fx", v); break;
     case TG_UNIT_RATIO: snprintf(buf, 32, "%.2f", v); break;
-    default: tg_fmt_count((unsigned long long)v, buf); break;
+    default:
+        /* Counts come from tallies, but a value outside 0..9e15 is never
+         * cast (that cast would be undefined): it is printed as is. */
+        if (v >= 0 && v <= 9e15)
+            tg_fmt_count((unsigned long long)v, buf);
+        else
+            snprintf(buf, 32, "%.0f", v);
+        break;
     }
     return buf;
 }
@@ -62,6 +69,8 @@ static void split_heading(FILE *out, const tg_split_stats *s, const char *pre)
             pre, tg_split_name(s->split), tg_fmt_count(s->rows, a),
             tg_fmt_count(s->labeled, b), tg_fmt_count(s->conversions, c),
             tg_fmt_pct(s->baseline_rate, 2, d));
+    if (s->baseline_pinned)
+        fprintf(out, " (pinned, not measured)");
     if (s->first_date)
         fprintf(out, ", contacted %s to %s", tg_format_date(s->first_date, f),
                 tg_format_date(s->last_date, l));

@@ -5,11 +5,13 @@
  * rows do not split across pages).
  */
 #include "tg_report.h"
+#include "tg_sweep_report.h"
 
 #include <math.h>
 #include <string.h>
 
 #include "tg_escape.h"
+#include "tg_tally.h"
 
 static const char *s_of(const cJSON *o, const char *k)
 {
@@ -286,7 +288,7 @@ static void chart_volume(FILE *f, const cJSON *gate)
                "<rect width=\"6\" height=\"6\" fill=\"#f3c9a8\"/>"
                "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#c2571a\" "
                "stroke-width=\"2\"/></pattern></defs>");
-    for (int k = 0; k <= (int)lmax; k++) {
+    for (int k = 0; k <= (int)fmin(lmax, 19); k++) { /* leads < 1e19 */
         double y = ypos(k, lmax);
         fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
                    "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
@@ -407,6 +409,11 @@ static void not_passed(FILE *f, const cJSON *gate)
         fputs(" ", f);
         esc(f, cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
                                                                : "priority tiers");
+        if (s_of(g, "slice")[0]) {
+            fputs(" in slice <code>", f);
+            esc(f, s_of(g, "slice"));
+            fputs("</code>", f);
+        }
         fputs(": ", f);
         esc(f, s_of(g, "message"));
         fputs("</li>", f);
@@ -429,6 +436,11 @@ static void gates_table(FILE *f, const cJSON *gate)
         fprintf(f, "<tr><td>");
         esc(f, s_of(g, "id"));
         fprintf(f, "</td><td>");
+        if (s_of(g, "slice")[0]) {
+            fputs("[", f);
+            esc(f, s_of(g, "slice"));
+            fputs("] ", f);
+        }
         esc(f, s_of(g, "description"));
         fprintf(f, "</td><td>");
         esc(f, cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
@@ -572,6 +584,89 @@ static void compare_section(FILE *f, const cJSON *c)
     fprintf(f, " %.4f (below 0.1: stable).</p>", n_of(psi, "to"));
 }
 
+/* "How reliable is this verdict?": the operating characteristics the
+ * gate computed (see tg_plan.h), when the document has them. */
+static void share(FILE *f, double v)
+{
+    if (isfinite(v))
+        fprintf(f, "%.1f%%", v * 100);
+    else
+        fputs("–", f);
+}
+
+static void reliability_section(FILE *f, const cJSON *gate)
+{
+    const cJSON *rel = cJSON_GetObjectItem(gate, "reliability");
+    if (!cJSON_IsObject(rel))
+        return;
+    fprintf(f, "<h2>How reliable is this verdict?</h2><p>Out of %.0f "
+               "simulated releases with these labeled leads (seed %.0f), a "
+               "model converting exactly at its expected rates passes every "
+               "blocking gate in <strong>",
+            n_of(rel, "draws"), n_of(rel, "seed"));
+    share(f, n_of(rel, "policy_pass_at_expected"));
+    fprintf(f, "</strong>, and a model with no signal (every tier at its "
+               "split's baseline) is blocked in <strong>");
+    share(f, n_of(rel, "policy_block_at_no_signal"));
+    fprintf(f, "</strong>.</p><table class=\"gates\"><thead><tr><th>Gate</th>"
+               "<th>Tier</th><th>Split</th><th>Labeled</th><th>Pass at the "
+               "expected rate</th><th>Pass on the threshold</th></tr></thead>"
+               "<tbody>");
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(rel, "gates"))
+    {
+        fputs("<tr><td>", f);
+        esc(f, s_of(g, "id"));
+        fputs("</td><td>", f);
+        esc(f, s_of(g, "tier"));
+        fputs("</td><td>", f);
+        esc(f, s_of(g, "split"));
+        fprintf(f, "</td><td>%.0f</td><td>", n_of(g, "labeled"));
+        share(f, n_of(g, "pass_at_expected"));
+        fputs(" at ", f);
+        pct(f, n_of(g, "rate_expected"));
+        fputs("</td><td>", f);
+        share(f, n_of(g, "pass_on_threshold"));
+        fputs(" at ", f);
+        pct(f, n_of(g, "rate_on_threshold"));
+        fputs("</td></tr>", f);
+    }
+    fprintf(f, "</tbody></table><p>Labeled leads each tier needs for a "
+               "%.0f%% (and 95%%) chance that all its blocking gates pass "
+               "decisively at its expected rate:</p><table class=\"gates\">"
+               "<thead><tr><th>Tier</th><th>Split</th><th>Labeled</th>"
+               "<th>Needed</th><th>Weeks more</th><th>Needed (95%%)</th>"
+               "<th>Weeks more</th></tr></thead><tbody>",
+            100 * n_of(rel, "power"));
+    const cJSON *t;
+    static const char *splits[2] = {"TRAIN", "TEST"};
+    cJSON_ArrayForEach(t, cJSON_GetObjectItem(rel, "tiers"))
+        for (int k = 0; k < 2; k++) {
+            const cJSON *sp = cJSON_GetObjectItem(t, splits[k]);
+            if (!(n_of(sp, "blocking_gates") > 0))
+                continue;
+            fputs("<tr><td>", f);
+            esc(f, s_of(t, "tier"));
+            fprintf(f, "</td><td>%s</td><td>%.0f</td>", splits[k],
+                    n_of(sp, "labeled"));
+            static const char *nk[2] = {"needed", "needed_95"};
+            static const char *wk[2] = {"weeks", "weeks_95"};
+            for (int q = 0; q < 2; q++) {
+                double n = n_of(sp, nk[q]), w = n_of(sp, wk[q]);
+                if (isfinite(n))
+                    fprintf(f, "<td>%.0f</td>", n);
+                else
+                    fputs("<td>out of reach</td>", f);
+                if (isfinite(w))
+                    fprintf(f, "<td>%.0f</td>", ceil(w));
+                else
+                    fputs("<td>–</td>", f);
+            }
+            fputs("</tr>", f);
+        }
+    fputs("</tbody></table>", f);
+}
+
 static double lift_gate(const cJSON *gate)
 {
     double line = NAN;
@@ -585,12 +680,183 @@ static double lift_gate(const cJSON *gate)
     return isfinite(line) ? line : 2.0;
 }
 
+/* ---- slices: small multiples --------------------------------------------- */
+
+#define SW 250
+#define SH 170
+#define SL 40
+#define SB 20
+#define ST 28
+
+/* The highest interval bound of any tier of any value of a slicing: one
+ * scale for every panel, so that panels compare at a glance. */
+static double slices_max(const cJSON *slicing)
+{
+    static const char *splits[2] = {"TRAIN", "TEST"};
+    double max = 0;
+    const cJSON *v, *t;
+    cJSON_ArrayForEach(v, cJSON_GetObjectItem(slicing, "values"))
+    for (int s = 0; s < 2; s++)
+        cJSON_ArrayForEach(t, cJSON_GetObjectItem(
+                                  cJSON_GetObjectItem(
+                                      cJSON_GetObjectItem(v, "splits"),
+                                      splits[s]),
+                                  "tiers"))
+        {
+            double u = n_of(t, "ci_upper");
+            if (isfinite(u) && u > max)
+                max = u;
+        }
+    return max > 0 ? ceil(max * 1.05 * 20) / 20 : 0.1;
+}
+
+static void slice_panel(FILE *f, const cJSON *v, const char *column,
+                        const char *id, double max)
+{
+    const cJSON *sp = cJSON_GetObjectItem(v, "splits");
+    const cJSON *tt = cJSON_GetObjectItem(cJSON_GetObjectItem(sp, "TRAIN"),
+                                          "tiers");
+    const cJSON *et = cJSON_GetObjectItem(cJSON_GetObjectItem(sp, "TEST"),
+                                          "tiers");
+    const char *val = cJSON_IsString(cJSON_GetObjectItem(v, "value"))
+                          ? s_of(v, "value")
+                          : "NULL";
+    int n = cJSON_GetArraySize(tt);
+    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+               "width=\"%d\" height=\"%d\" role=\"img\" "
+               "aria-labelledby=\"%s-t %s-d\" class=\"chart\" id=\"%s\">"
+               "<title id=\"%s-t\">",
+            SW, SH, SW, SH, id, id, id, id);
+    esc(f, column);
+    fputs(" = ", f);
+    esc(f, val);
+    fprintf(f, "</title><desc id=\"%s-d\">Conversion rate per tier in rule "
+               "order with intervals, TRAIN circles, TEST squares; %.0f "
+               "leads; the table below has the numbers.</desc>",
+            id, n_of(v, "leads"));
+    fprintf(f, "<text x=\"%d\" y=\"16\" font-size=\"12\" "
+               "font-weight=\"bold\">", SL);
+    esc(f, val);
+    fprintf(f, "</text><text x=\"%d\" y=\"16\" font-size=\"10\" "
+               "text-anchor=\"end\">%.0f leads</text>",
+            SW - 4, n_of(v, "leads"));
+    for (int k = 0; k <= 2; k++) {
+        double y = SH - SB - (SH - ST - SB) * k / 2.0;
+        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" "
+                   "text-anchor=\"end\" font-size=\"9\">%.0f%%</text>",
+                SL, SW - 4, y, y, SL - 3, y + 3, max * k / 2 * 100);
+    }
+    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+               "font-size=\"9\">tiers in rule order</text>",
+            (SL + SW) / 2, SH - 6);
+    double step = (double)(SW - SL - 4) / (n ? n : 1);
+    static const char *col[2] = {"#1f5fa8", "#c2571a"};
+    for (int s = 0; s < 2; s++) {
+        const cJSON *arr = s ? et : tt;
+        for (int i = 0; i < n; i++) {
+            const cJSON *t = cJSON_GetArrayItem(arr, i);
+            double r = n_of(t, "conversion_rate");
+            if (!isfinite(r))
+                continue;
+            double x = SL + step * (i + 0.5) + (s ? 4 : -4);
+            double lo = n_of(t, "ci_lower"), hi = n_of(t, "ci_upper");
+#define SY(q) (SH - SB - (SH - ST - SB) * ((q) / max))
+            if (isfinite(lo))
+                fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                           "y2=\"%.1f\" stroke=\"%s\"/>",
+                        x, x, SY(lo), SY(hi), col[s]);
+            if (s)
+                fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"5\" "
+                           "height=\"5\" fill=\"%s\"/>",
+                        x - 2.5, SY(r) - 2.5, col[s]);
+            else
+                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
+                           "fill=\"%s\"/>",
+                        x, SY(r), col[s]);
+#undef SY
+        }
+    }
+    fputs("</svg>", f);
+}
+
+static void slices_section(FILE *f, const cJSON *gate)
+{
+    const cJSON *slicings = cJSON_GetObjectItem(gate, "slices");
+    if (!cJSON_IsArray(slicings) || cJSON_GetArraySize(slicings) == 0)
+        return;
+    fprintf(f, "<h2>Slices</h2><p>The same tiers in every segment: one panel "
+               "per slice value, all on one scale (circles TRAIN, squares "
+               "TEST, lines the intervals). Per-slice gates are in the gates "
+               "table with their slice.</p>");
+    int k = 0;
+    const cJSON *sl;
+    cJSON_ArrayForEach(sl, slicings)
+    {
+        double max = slices_max(sl);
+        fprintf(f, "<figure><figcaption>Conversion rate per tier by <code>");
+        esc(f, s_of(sl, "slice"));
+        fprintf(f, "</code></figcaption>");
+        const cJSON *v;
+        int i = 0;
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(sl, "values"))
+        {
+            char id[48];
+            snprintf(id, sizeof id, "slice-%d-%d", k, i++);
+            slice_panel(f, v, s_of(sl, "column"), id, max);
+        }
+        fprintf(f, "</figure><table><thead><tr><th>");
+        esc(f, s_of(sl, "column"));
+        fprintf(f, "</th><th>Tier</th><th>Split</th><th>Leads</th>"
+                   "<th>Conversions</th><th>Rate</th><th>Interval</th>"
+                   "</tr></thead><tbody>");
+        static const char *splits[2] = {"TRAIN", "TEST"};
+        cJSON_ArrayForEach(v, cJSON_GetObjectItem(sl, "values"))
+        for (int s = 0; s < 2; s++)
+        {
+            const cJSON *t;
+            cJSON_ArrayForEach(t, cJSON_GetObjectItem(
+                                      cJSON_GetObjectItem(
+                                          cJSON_GetObjectItem(v, "splits"),
+                                          splits[s]),
+                                      "tiers"))
+            {
+                if (n_of(t, "leads") == 0)
+                    continue;
+                fprintf(f, "<tr><td>");
+                esc(f, cJSON_IsString(cJSON_GetObjectItem(v, "value"))
+                           ? s_of(v, "value")
+                           : "NULL");
+                fprintf(f, "</td><td>");
+                esc(f, s_of(t, "tier"));
+                fprintf(f, "</td><td>%s</td><td class=\"n\">%.0f</td>"
+                           "<td class=\"n\">%.0f</td><td class=\"n\">",
+                        splits[s], n_of(t, "leads"), n_of(t, "conversions"));
+                pct(f, n_of(t, "conversion_rate"));
+                fprintf(f, "</td><td class=\"n\">");
+                pct(f, n_of(t, "ci_lower"));
+                fputs(" – ", f);
+                pct(f, n_of(t, "ci_upper"));
+                fprintf(f, "</td></tr>");
+            }
+        }
+        fprintf(f, "</tbody></table>");
+        k++;
+    }
+}
+
 const char *tg_report_css(void)
 {
     return CSS;
 }
 
 void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
+{
+    tg_report_html_with(f, gate, compare, NULL);
+}
+
+void tg_report_html_with(FILE *f, const cJSON *gate, const cJSON *compare,
+                         const cJSON *sweep)
 {
     const char *status = s_of(gate, "status");
     const cJSON *prov = cJSON_GetObjectItem(gate, "provenance");
@@ -646,11 +912,17 @@ void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
     fprintf(f, "<h2>Calibration: expected vs observed</h2>");
     calibration_section(f, gate);
 
+    slices_section(f, gate);
+
     fprintf(f, "<h2>Every gate</h2>");
     gates_table(f, gate);
 
+    reliability_section(f, gate);
+
     if (compare)
         compare_section(f, compare);
+    if (sweep)
+        tg_sweep_render_html_section(f, sweep);
 
     fprintf(f, "<h2>Provenance</h2><table class=\"prov\"><tbody>");
     static const char *keys[] = {"rules_file", "rules_sha256", "policy_file",
@@ -660,8 +932,9 @@ void tg_report_html(FILE *f, const cJSON *gate, const cJSON *compare)
         esc(f, s_of(prov, keys[k])[0] ? s_of(prov, keys[k]) : "(not recorded)");
         fprintf(f, "</code></td></tr>");
     }
-    fprintf(f, "<tr><td>rows</td><td>%.0f (%.0f skipped)</td></tr>",
-            n_of(prov, "rows"), n_of(prov, "skipped_rows"));
+    char skipped[300];
+    fprintf(f, "<tr><td>rows</td><td>%s</td></tr>",
+            tg_skipped_text(prov, skipped, sizeof skipped));
     fprintf(f, "<tr><td>commit</td><td><code>");
     esc(f, s_of(prov, "commit")[0] ? s_of(prov, "commit") : "(not recorded)");
     fprintf(f, "</code></td></tr><tr><td>generated</td><td>");
@@ -687,6 +960,11 @@ void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
         fputs("| ", f);
         md(f, s_of(g, "id"));
         fputs(" | ", f);
+        if (s_of(g, "slice")[0]) {
+            fputs("\\[", f);
+            md(f, s_of(g, "slice"));
+            fputs("\\] ", f);
+        }
         md(f, s_of(g, "description"));
         fputs(" | ", f);
         md(f, cJSON_IsString(cJSON_GetObjectItem(g, "tier")) ? s_of(g, "tier")
@@ -764,6 +1042,8 @@ void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
     fputs("\n- generated: ", f);
     md(f, s_of(gate, "generated_at"));
     fputc('\n', f);
+    char skipped[300]; /* only known reason names and checked counts */
+    fprintf(f, "- data: %s\n", tg_skipped_text(prov, skipped, sizeof skipped));
 }
 
 /* Text for the comparison: Markdown-escaped, or terminal-escaped into
@@ -806,7 +1086,7 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
                        "measured | %s measured |\n|---|---|---|---:|---:|\n",
                     b, a, b);
         else
-            fprintf(f, "%-44s %-18s %-18s %-16s %-16s\n", "metric",
+            fprintf(f, "%-25s %-18s %-17s %-11s %-11s\n", "metric",
                     "previous (quoted)", "expected", a, b);
         cJSON_ArrayForEach(e, eo)
         {
@@ -815,7 +1095,7 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
                      cmp_text(s_of(e, "previous"), md, e1, sizeof e1),
                      cmp_text(s_of(e, "previous_version"), md, e5, sizeof e5));
             fprintf(f, md ? "| %s | %s | %s | %s | %s |\n"
-                          : "%-44.44s %-18s %-18s %-16s %-16s\n",
+                          : "%-25.25s %-18s %-17s %-11s %-11s\n",
                     cmp_text(s_of(e, "label"), md, e0, sizeof e0), q,
                     cmp_text(s_of(e, "expected"), md, e2, sizeof e2),
                     cmp_text(s_of(e, "measured_from"), md, e3, sizeof e3),
@@ -826,9 +1106,9 @@ void tg_render_compare(FILE *f, const cJSON *c, int md)
             fprintf(f, "| Metric | %s measured | %s measured |\n"
                        "|---|---:|---:|\n", a, b);
         else
-            fprintf(f, "%-44s %-16s %-16s\n", "metric", a, b);
+            fprintf(f, "%-25s %-11s %-11s\n", "metric", a, b);
         cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "metrics"))
-            fprintf(f, md ? "| %s | %s | %s |\n" : "%-44.44s %-16s %-16s\n",
+            fprintf(f, md ? "| %s | %s | %s |\n" : "%-25.25s %-11s %-11s\n",
                     cmp_text(s_of(e, "label"), md, e0, sizeof e0),
                     cmp_text(s_of(e, "measured_from"), md, e3, sizeof e3),
                     cmp_text(s_of(e, "measured_to"), md, e4, sizeof e4));

@@ -12,6 +12,8 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "tg_escape.h"
+
 #define W 760
 #define H 300
 #define L 64
@@ -31,19 +33,10 @@ static double n_of(const cJSON *o, const char *k)
     return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : NAN;
 }
 
+/* HTML text and attributes through the shared escapes (tg_escape.h). */
 static void esc(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        unsigned char c = (unsigned char)*s;
-        switch (c) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default: fputc(c < 0x20 && c != '\n' && c != '\t' ? '?' : c, f);
-        }
-    }
+    tg_esc_html(f, s);
 }
 
 static void pct(FILE *f, double v)

@@ -192,6 +192,8 @@ static int check_gate(ctx *c, const cJSON *g, int i)
     const cJSON *v = at(c, g, p, "judge");
     if (v && (rc = word(c, v, judge_n)))
         return rc;
+    if ((v = at(c, g, p, "slice")) && (rc = string(c, v, 0)))
+        return rc;
     if ((v = at(c, g, p, "inconclusive")) && (rc = word(c, v, inconclusive_n)))
         return rc;
     if ((v = at(c, g, p, "blocks")) && !cJSON_IsBool(v))
@@ -267,6 +269,58 @@ static int check_split(ctx *c, const cJSON *s, const char *name)
     return TG_OK;
 }
 
+/*
+ * gate --slice: "slices": [{"slice", "column", "values": [{"value"
+ * (string or null), "leads", "splits": {"TRAIN", "TEST"}}]}], each
+ * split as the whole result's.
+ */
+static int check_slices(ctx *c, const cJSON *sl)
+{
+    if (!sl)
+        return TG_OK;
+    if (!cJSON_IsArray(sl))
+        return bad(c, "expected an array");
+    int i = 0, rc;
+    const cJSON *x;
+    cJSON_ArrayForEach(x, sl)
+    {
+        char p[32];
+        snprintf(p, sizeof p, "slices[%d]", i++);
+        if (!cJSON_IsObject(x)) {
+            snprintf(c->key, sizeof c->key, "%s", p);
+            return bad(c, "expected an object");
+        }
+        if ((rc = string(c, at(c, x, p, "slice"), 0)) ||
+            (rc = string(c, at(c, x, p, "column"), 0)))
+            return rc;
+        const cJSON *vals = at(c, x, p, "values");
+        if (!cJSON_IsArray(vals))
+            return bad(c, vals ? "expected an array" : "missing");
+        int k = 0;
+        const cJSON *v;
+        cJSON_ArrayForEach(v, vals)
+        {
+            char q[64];
+            snprintf(q, sizeof q, "%s.values[%d]", p, k++);
+            if (!cJSON_IsObject(v)) {
+                snprintf(c->key, sizeof c->key, "%s", q);
+                return bad(c, "expected an object");
+            }
+            if ((rc = string(c, at(c, v, q, "value"), 1)) ||
+                (rc = count(c, at(c, v, q, "leads"))))
+                return rc;
+            const cJSON *sp = at(c, v, q, "splits");
+            if (!cJSON_IsObject(sp))
+                return bad(c, sp ? "expected an object" : "missing");
+            if ((rc = check_split(c, cJSON_GetObjectItem(sp, "TRAIN"),
+                                  "TRAIN")) ||
+                (rc = check_split(c, cJSON_GetObjectItem(sp, "TEST"), "TEST")))
+                return rc;
+        }
+    }
+    return TG_OK;
+}
+
 int tg_result_check(const cJSON *doc, const char *path, tg_error *err)
 {
     ctx c = {path, err, ""};
@@ -308,5 +362,5 @@ int tg_result_check(const cJSON *doc, const char *path, tg_error *err)
     if ((rc = check_split(&c, cJSON_GetObjectItem(splits, "TRAIN"), "TRAIN")) ||
         (rc = check_split(&c, cJSON_GetObjectItem(splits, "TEST"), "TEST")))
         return rc;
-    return TG_OK;
+    return check_slices(&c, at(&c, doc, "", "slices"));
 }

@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "tg_columns.h"
 #include "tg_cond_internal.h"
 #include "tg_escape.h"
 #include "tg_score.h"
@@ -26,7 +27,7 @@ static const char *dialects[TG_DIALECT_COUNT] = {"bigquery", "sqlite",
                                                  "duckdb", "postgres"};
 static const char *emits[TG_EMIT_COUNT] = {
     "scoring", "production-view", "salesforce-sync", "sga-dashboard",
-    "calibration", "summary", "monitor-summary"};
+    "calibration", "summary", "monitor-summary", "schema-check"};
 static const char *purposes[TG_EMIT_COUNT] = {
     "scores every lead (the brief's step 3)",
     "priority leads for production (step 4)",
@@ -34,12 +35,14 @@ static const char *purposes[TG_EMIT_COUNT] = {
     "the SGA dashboard view (step 6)",
     "the tier calibration table (step 9)",
     "counts per split and tier for `tiergate gate --summary`",
-    "counts per window, split, tier and maturity for `tiergate monitor --summary`"};
+    "counts per window, split, tier and maturity for `tiergate monitor --summary`",
+    "the column the table has for each feature (the brief's step 1)"};
 static const char *files[TG_EMIT_COUNT] = {
     "phase_4_v3_tiered_scoring.sql", "phase_7_production_view.sql",
     "phase_7_salesforce_sync.sql", "phase_7_sga_dashboard.sql",
     "phase_9_tier_calibration.sql", "gate_summary.sql",
-    "monitor_summary.sql"};
+    "monitor_summary.sql",
+    "phase_1_schema_check.sql"};
 
 int tg_dialect_parse(const char *name)
 {
@@ -174,21 +177,44 @@ static int prec(const tg_node *n)
     }
 }
 
+/* A column name from outside the rule set (--columns, --alias, --slice),
+ * already checked by tg_sql_ident_ok, quoted so that a reserved word
+ * stays a name: `x` in BigQuery, "x" elsewhere (PostgreSQL then matches
+ * the exact case, as its catalog lists it). */
+static void ident(gen *g, const char *name)
+{
+    char q = g->d == TG_DIALECT_BIGQUERY ? '`' : '"';
+    fprintf(g->f, "%c%s%c", q, name, q);
+}
+
+/* The table's column for feature f: its alias there, or its name. */
+static void feature_column(gen *g, int f)
+{
+    const char *col = g->o->columns ? g->o->columns[f] : NULL;
+    if (col && strcmp(col, g->r->features[f].name) != 0)
+        ident(g, col);
+    else
+        fputs(g->r->features[f].name, g->f);
+}
+
 static void feature(gen *g, int f)
 {
     const tg_feature *ft = &g->r->features[f];
     /* Booleans are compared as 0/1, as the brief writes is_wirehouse = 0;
      * the cast makes that valid for a BOOL column too. */
-    if (ft->is_boolean)
-        out(g, "CAST(%s AS %s)", ft->name,
-            g->d == TG_DIALECT_BIGQUERY ? "INT64" : "INTEGER");
-    else
-        fputs(ft->name, g->f);
+    if (ft->is_boolean) {
+        fputs("CAST(", g->f);
+        feature_column(g, f);
+        out(g, " AS %s)", g->d == TG_DIALECT_BIGQUERY ? "INT64" : "INTEGER");
+    } else {
+        feature_column(g, f);
+    }
 }
 
 static const char *cmp_ops[] = {"=", "<>", "<", "<=", ">", ">="};
 
 static void expr(gen *g, const tg_cond *c, int i, int parent, int indent);
+static void chain(gen *g, const tg_cond *c, int i, int indent, int leftmost);
 
 static void sub(gen *g, const tg_cond *c, int i, int min_prec, int indent)
 {
@@ -275,19 +301,39 @@ static void expr(gen *g, const tg_cond *c, int i, int parent, int indent)
     case TG_N_AND:
         /* A top-level conjunction goes one condition per line, as the
          * brief writes them; everything inside stays on its line. */
-        sub(g, c, n->a, P_AND, indent);
-        if (indent >= 0)
-            out(g, "\n%*sAND ", indent, "");
-        else
-            fputs(" AND ", g->f);
-        sub(g, c, n->b, P_AND + 1, indent);
+        chain(g, c, i, indent, 1);
         break;
     case TG_N_OR:
-        sub(g, c, n->a, P_OR, -1);
-        fputs(" OR ", g->f);
-        sub(g, c, n->b, P_OR + 1, -1);
+        chain(g, c, i, -1, 1);
         break;
     }
+}
+
+/*
+ * The operands of an AND (or OR) chain, written as one flat chain: the
+ * parser builds a long chain as a balanced tree (its inner nodes have
+ * neg set), which reads back as "a AND b AND c", as written. The first
+ * operand binds like a left operand, the others like right ones.
+ */
+static void chain(gen *g, const tg_cond *c, int i, int indent, int leftmost)
+{
+    const tg_node *n = &c->n[i];
+    int p = n->kind == TG_N_AND ? P_AND : P_OR;
+    const tg_node *l = &c->n[n->a], *r = &c->n[n->b];
+    if (l->kind == n->kind && l->neg)
+        chain(g, c, n->a, indent, leftmost);
+    else
+        sub(g, c, n->a, leftmost ? p : p + 1, indent);
+    if (n->kind == TG_N_OR)
+        fputs(" OR ", g->f);
+    else if (indent >= 0)
+        out(g, "\n%*sAND ", indent, "");
+    else
+        fputs(" AND ", g->f);
+    if (r->kind == n->kind && r->neg)
+        chain(g, c, n->b, indent, 0);
+    else
+        sub(g, c, n->b, p + 1, indent);
 }
 
 /* The first-match CASE that assigns score_tier. */
@@ -385,6 +431,16 @@ static void gen_scoring(gen *g)
 {
     create(g, "TABLE", "scores", "lead_scores_v3");
     out(g, "WITH tiered AS (\n  SELECT\n    f.*,\n");
+    /* Features the table holds under an alias are also written under
+     * their own names, which the views and tiergate's outputs use. */
+    for (int k = 0; g->o->columns && k < g->r->nfeatures; k++) {
+        const char *col = g->o->columns[k];
+        if (!col || strcmp(col, g->r->features[k].name) == 0)
+            continue;
+        fputs("    f.", g->f);
+        ident(g, col);
+        out(g, " AS %s,\n", g->r->features[k].name);
+    }
     tier_case(g, "    ");
     out(g, " AS score_tier\n  FROM ");
     table(g, "features", "lead_scoring_features_pit");
@@ -507,26 +563,193 @@ static void gen_calibration(gen *g)
            "GROUP BY t.score_tier\nORDER BY t.score_tier;\n");
 }
 
+static const char *text_type(gen *g)
+{
+    return g->d == TG_DIALECT_BIGQUERY ? "STRING"
+         : g->d == TG_DIALECT_DUCKDB   ? "VARCHAR"
+                                       : "TEXT";
+}
+
+/* The slicing's column in the features table. */
+static void slice_column(gen *g, const tg_slice_spec *s)
+{
+    fputs("f.", g->f);
+    if (s->feature >= 0)
+        feature_column(g, s->feature);
+    else
+        ident(g, s->column);
+}
+
+/*
+ * The slice key of a row, exactly as tg_slice_key computes it from the
+ * export: the value as text (booleans as 'true'/'false'), the bin label,
+ * or the month 'YYYY-MM'; NULL stays NULL.
+ */
+static void slice_expr(gen *g, const tg_slice_spec *s)
+{
+    char label[64];
+    if (s->is_boolean) {
+        const char *it = g->d == TG_DIALECT_BIGQUERY ? "INT64" : "INTEGER";
+        fputs("CASE CAST(", g->f);
+        slice_column(g, s);
+        out(g, " AS %s) WHEN 1 THEN 'true' WHEN 0 THEN 'false' END", it);
+    } else if (s->kind == TG_SLICE_VALUE) {
+        fputs("CAST(", g->f);
+        slice_column(g, s);
+        out(g, " AS %s)", text_type(g));
+    } else if (s->kind == TG_SLICE_MONTH) {
+        switch (g->d) {
+        case TG_DIALECT_BIGQUERY:
+            /* CAST reads a DATE, a TIMESTAMP or a 'YYYY-MM-DD' STRING. */
+            fputs("FORMAT_DATE('%Y-%m', CAST(", g->f);
+            slice_column(g, s);
+            fputs(" AS DATE))", g->f);
+            break;
+        case TG_DIALECT_SQLITE:
+            fputs("strftime('%Y-%m', ", g->f);
+            slice_column(g, s);
+            fputs(")", g->f);
+            break;
+        case TG_DIALECT_DUCKDB:
+            fputs("strftime(CAST(", g->f);
+            slice_column(g, s);
+            fputs(" AS DATE), '%Y-%m')", g->f);
+            break;
+        default:
+            fputs("to_char(CAST(", g->f);
+            slice_column(g, s);
+            fputs(" AS DATE), 'YYYY-MM')", g->f);
+        }
+    } else {
+        fputs("CASE\n      WHEN ", g->f);
+        slice_column(g, s);
+        fputs(" IS NULL THEN NULL\n", g->f);
+        for (int i = 0; i < s->nedges; i++) {
+            fputs("      WHEN ", g->f);
+            slice_column(g, s);
+            fputs(" < ", g->f);
+            num(g, s->edges[i]);
+            fputs(" THEN ", g->f);
+            str(g, tg_slice_bin_label(s, i, label));
+            fputc('\n', g->f);
+        }
+        fputs("      ELSE ", g->f);
+        str(g, tg_slice_bin_label(s, s->nedges, label));
+        fputs("\n    END", g->f);
+    }
+}
+
 static void gen_summary(gen *g)
 {
+    char name[TG_SLICE_MAX_NAME + 16];
     out(g, "-- Export the result as CSV and run:\n"
-           "--   tiergate gate --rules R --policy P --summary summary.csv\n"
-           "WITH tiered AS (\n  SELECT\n    f.split,\n    f.target,\n"
+           "--   tiergate gate --rules R --policy P --summary summary.csv");
+    for (int k = 0; k < g->o->nslices; k++)
+        out(g, " --slice %s", g->o->slices[k].expr);
+    out(g, "\nWITH tiered AS (\n  SELECT\n    f.split,\n    f.target,\n"
            "    f.contacted_date,\n");
+    for (int k = 0; k < g->o->nslices; k++) {
+        fputs("    ", g->f);
+        slice_expr(g, &g->o->slices[k]);
+        out(g, " AS %s,\n",
+            tg_slice_summary_column(&g->o->slices[k], name, sizeof name));
+    }
     tier_case(g, "    ");
     out(g, " AS score_tier\n  FROM ");
     table(g, "features", "lead_scoring_features_pit");
     out(g, " AS f\n)\nSELECT\n"
            "  t.split,\n"
-           "  t.score_tier AS tier,\n"
-           "  COUNT(*) AS leads,\n"
+           "  t.score_tier AS tier,\n");
+    for (int k = 0; k < g->o->nslices; k++)
+        out(g, "  t.%s,\n",
+            tg_slice_summary_column(&g->o->slices[k], name, sizeof name));
+    out(g, "  COUNT(*) AS leads,\n"
            "  COUNT(t.target) AS labeled,\n"
            "  COALESCE(SUM(t.target), 0) AS conversions,\n"
            "  MIN(t.contacted_date) AS first_contacted_date,\n"
            "  MAX(t.contacted_date) AS last_contacted_date\n"
            "FROM tiered AS t\n"
-           "GROUP BY t.split, t.score_tier\n"
-           "ORDER BY t.split, t.score_tier;\n");
+           "GROUP BY t.split, t.score_tier");
+    for (int k = 0; k < g->o->nslices; k++)
+        out(g, ", t.%s",
+            tg_slice_summary_column(&g->o->slices[k], name, sizeof name));
+    out(g, "\nORDER BY t.split, t.score_tier");
+    for (int k = 0; k < g->o->nslices; k++)
+        out(g, ", t.%s",
+            tg_slice_summary_column(&g->o->slices[k], name, sizeof name));
+    out(g, ";\n");
+}
+
+/* One candidate name of the wanted list. */
+static void wanted(gen *g, int *first, const char *feature,
+                   const char *candidate, int preference)
+{
+    out(g, "  %s", *first ? "SELECT " : "UNION ALL SELECT ");
+    str(g, feature);
+    fputs(*first ? " AS feature, " : ", ", g->f);
+    str(g, candidate);
+    out(g, *first ? " AS candidate, %d AS preference\n" : ", %d\n",
+        preference);
+    *first = 0;
+}
+
+/*
+ * Step 1 in the warehouse: for every feature, each name it may have
+ * (its own, then its aliases in order of preference) beside the column
+ * the table really has by that name, or NULL. `check-schema --columns`
+ * and `sql --columns` read its CSV export.
+ */
+static void gen_schema_check(gen *g)
+{
+    const tg_rules *r = g->r;
+    out(g, "-- Export the result as CSV and run:\n"
+           "--   tiergate check-schema --rules R --columns columns.csv\n"
+           "--   tiergate sql --rules R --columns columns.csv ...\n"
+           "WITH wanted AS (\n");
+    int first = 1;
+    for (int f = 0; f < r->nfeatures; f++) {
+        const tg_feature *ft = &r->features[f];
+        wanted(g, &first, ft->name, ft->name, 0);
+        for (int a = 0; a < ft->naliases; a++)
+            wanted(g, &first, ft->name, ft->aliases[a], a + 1);
+    }
+    static const char *extra[] = {"target", "split", "contacted_date",
+                                  "lead_id"};
+    for (size_t k = 0; k < sizeof extra / sizeof *extra; k++)
+        wanted(g, &first, extra[k], extra[k], 0);
+    const char *tbl = tg_rules_table(r, "features", "lead_scoring_features_pit");
+    out(g, "),\npresent AS (\n");
+    switch (g->d) {
+    case TG_DIALECT_BIGQUERY: {
+        const char *p = g->o->project ? g->o->project
+                                      : tg_rules_table(r, "project",
+                                                       "savvy-gtm-analytics");
+        const char *ds = g->o->dataset ? g->o->dataset
+                                       : tg_rules_table(r, "dataset",
+                                                        "ml_features");
+        out(g, "  SELECT c.column_name\n"
+               "  FROM `%s.%s`.INFORMATION_SCHEMA.COLUMNS AS c\n"
+               "  WHERE c.table_name = ", p, ds);
+        str(g, tbl);
+        break;
+    }
+    case TG_DIALECT_SQLITE:
+        out(g, "  SELECT c.name AS column_name\n  FROM pragma_table_info(");
+        str(g, tbl);
+        out(g, ") AS c");
+        break;
+    default:
+        out(g, "  SELECT c.column_name\n"
+               "  FROM information_schema.columns AS c\n"
+               "  WHERE c.table_schema = current_schema()\n"
+               "    AND c.table_name = ");
+        str(g, tbl);
+    }
+    out(g, "\n)\nSELECT w.feature, w.candidate, w.preference, p.column_name\n"
+           "FROM wanted AS w\n"
+           "LEFT JOIN present AS p ON LOWER(p.column_name) = "
+           "LOWER(w.candidate)\n"
+           "ORDER BY w.feature, w.preference;\n");
 }
 
 /* ---- identifiers ------------------------------------------------------- */
@@ -639,6 +862,23 @@ static int check_identifiers(const tg_rules *r, const tg_sql_options *o,
                                 "feature (or use an alias for the export)",
                                 f, tg_esc_term_buf(r->features[f].name, shown,
                                                    sizeof shown));
+    /* The table's own names (--columns, --alias) and slice columns are
+     * written quoted, so a keyword among them stays a name; they must
+     * still be plain names, never text that could close the quote. */
+    for (int f = 0; o->columns && f < r->nfeatures; f++)
+        if (o->columns[f] && !tg_sql_ident_ok(o->columns[f]))
+            return tg_error_set(err, TG_EINVAL, NULL, 0, 0,
+                                "column '%s' of feature '%s' is not a plain "
+                                "SQL name (letters, digits and _)",
+                                tg_esc_term_buf(o->columns[f], shown,
+                                                sizeof shown),
+                                r->features[f].name);
+    for (int k = 0; k < o->nslices; k++)
+        if (!tg_sql_ident_ok(o->slices[k].column))
+            return tg_error_set(err, TG_EINVAL, NULL, 0, 0,
+                                "--slice: '%s' is not a plain SQL name",
+                                tg_esc_term_buf(o->slices[k].column, shown,
+                                                sizeof shown));
     if (o->dialect != TG_DIALECT_BIGQUERY)
         return TG_OK;
     const char *p = o->project ? o->project
@@ -770,6 +1010,7 @@ int tg_sql_generate(char **text, const tg_rules *rules, tg_emit what,
     case TG_EMIT_SGA_DASHBOARD: gen_sga(&g); break;
     case TG_EMIT_CALIBRATION: gen_calibration(&g); break;
     case TG_EMIT_MONITOR_SUMMARY: gen_monitor_summary(&g); break;
+    case TG_EMIT_SCHEMA_CHECK: gen_schema_check(&g); break;
     default: gen_summary(&g); break;
     }
     if (fclose(g.f) != 0) {
@@ -795,6 +1036,84 @@ int tg_sql_generate_monitor(char **text, const tg_rules *rules,
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
     header(&g, TG_EMIT_MONITOR_SUMMARY);
     gen_monitor_summary(&g);
+    if (fclose(g.f) != 0) {
+        free(*text);
+        *text = NULL;
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    return TG_OK;
+}
+
+/*
+ * The sweep's counts in one query: each lead is joined with the list of
+ * variants and takes, per variant, the tier of that variant's CASE; one
+ * GROUP BY gives the counts `tiergate sweep --summary` reads. The table
+ * is read once.
+ */
+int tg_sql_generate_sweep(char **text, tg_rules *const *variants,
+                          const char *const *names, int n,
+                          const tg_sql_options *o, const char *sweep_path,
+                          const char *sweep_sha256, tg_error *err)
+{
+    size_t len;
+    *text = NULL;
+    if (n < 1)
+        return tg_error_set(err, TG_EINVAL, NULL, 0, 0, "no variant");
+    /* The variants share the base's features and tables. */
+    int rc = check_identifiers(variants[0], o, err);
+    if (rc)
+        return rc;
+    gen g = {open_memstream(text, &len), variants[0], o, o->dialect, 0, 30};
+    if (!g.f)
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    /* Versions, paths and the command are input: comment-escaped. */
+    out(&g, "-- sweep_summary.sql: counts per variant, split and tier for "
+            "`tiergate sweep --summary`, ");
+    tg_esc_sql_comment(g.f, variants[0]->model_version);
+    out(&g, ", %s SQL.\n-- Generated by tiergate from the sweep ",
+        tg_dialect_name(o->dialect));
+    tg_esc_sql_comment(g.f, sweep_path);
+    out(&g, " (sha256 %s)\n-- over the rule set ", sweep_sha256);
+    tg_esc_sql_comment(g.f, variants[0]->path);
+    out(&g, " (sha256 %s): %d variants.\n-- Do not edit: change the sweep "
+            "and run\n--   ", variants[0]->sha256, n);
+    tg_esc_sql_comment(g.f, o->regen ? o->regen : "tiergate sql --emit sweep");
+    out(&g, "\n");
+    out(&g, "-- Export the result as CSV and run:\n"
+            "--   tiergate sweep --policy P --sweep S --summary "
+            "sweep_summary.csv\n\n");
+    out(&g, "WITH variants AS (\n");
+    for (int v = 0; v < n; v++) {
+        out(&g, "  %s", v ? "UNION ALL SELECT " : "SELECT ");
+        str(&g, names[v]);
+        out(&g, "%s\n", v ? "" : " AS variant");
+    }
+    out(&g, "),\ntiered AS (\n  SELECT\n    v.variant,\n    f.split,\n"
+            "    f.target,\n    f.contacted_date,\n    CASE v.variant\n");
+    for (int v = 0; v < n; v++) {
+        g.r = variants[v];
+        out(&g, "      WHEN ");
+        str(&g, names[v]);
+        out(&g, " THEN (\n");
+        tier_case(&g, "        ");
+        out(&g, "\n      )\n");
+    }
+    g.r = variants[0];
+    out(&g, "    END AS tier\n  FROM ");
+    table(&g, "features", "lead_scoring_features_pit");
+    out(&g, " AS f\n  CROSS JOIN variants AS v\n)\n"
+            "SELECT\n"
+            "  t.variant,\n"
+            "  t.split,\n"
+            "  t.tier,\n"
+            "  COUNT(*) AS leads,\n"
+            "  COUNT(t.target) AS labeled,\n"
+            "  COALESCE(SUM(t.target), 0) AS conversions,\n"
+            "  MIN(t.contacted_date) AS first_contacted_date,\n"
+            "  MAX(t.contacted_date) AS last_contacted_date\n"
+            "FROM tiered AS t\n"
+            "GROUP BY t.variant, t.split, t.tier\n"
+            "ORDER BY t.variant, t.split, t.tier;\n");
     if (fclose(g.f) != 0) {
         free(*text);
         *text = NULL;

@@ -1,7 +1,8 @@
 /*
  * Statistics on counts. Conventions follow statsmodels and scipy so the
  * committed reference table can hold us to 1e-9:
- *  - Clopper-Pearson is 0 at x = 0 and 1 at x = n; Jeffreys is not fixed.
+ *  - Clopper-Pearson is 0 at x = 0 and 1 at x = n; so is Jeffreys here
+ *    (statsmodels' is not: the tests expect exactly that difference).
  *  - Agresti-Coull adds z^2 to n and z^2/2 to x and is clipped to [0, 1].
  *  - Wald is the brief's p +- z sqrt(p(1-p)/n), not clipped.
  *  - Fisher's two-sided p sums the tables no more probable than the
@@ -219,8 +220,58 @@ static int beta_upper_quantile(double *out, double q, double a, double b)
     return beta_solve(out, q, a, b, 1);
 }
 
+/*
+ * The beta-quantile intervals cost a root search each; simulations and
+ * sample-size searches ask for the same (x, n) again and again, so the
+ * last answers are kept in a small per-thread table (the function stays
+ * pure: the same arguments always give the same bounds).
+ */
+typedef struct {
+    uint64_t x, n;
+    double level, lo, hi;
+    int method; /* -1: empty */
+} ci_memo;
+
+enum { CI_MEMO_SIZE = 4096 };
+static _Thread_local ci_memo ci_cache[CI_MEMO_SIZE];
+static _Thread_local int ci_cache_ready;
+
+static ci_memo *memo_slot(uint64_t x, uint64_t n, double level, int m)
+{
+    if (!ci_cache_ready) {
+        for (int i = 0; i < CI_MEMO_SIZE; i++)
+            ci_cache[i].method = -1;
+        ci_cache_ready = 1;
+    }
+    uint64_t h = x * 0x9E3779B97F4A7C15ull ^ (n + 0x632BE59BD9B4E019ull) *
+                                                0xC2B2AE3D27D4EB4Full;
+    h ^= (uint64_t)(level * 1e6) + (uint64_t)m * 0x165667B19E3779F9ull;
+    return &ci_cache[(h >> 17) % CI_MEMO_SIZE];
+}
+
+static int ci_compute(double *lo, double *hi, uint64_t x, uint64_t n,
+                      double level, tg_ci_method m);
+
 int tg_ci(double *lo, double *hi, uint64_t x, uint64_t n, double level,
           tg_ci_method m)
+{
+    if ((m != TG_CI_EXACT && m != TG_CI_JEFFREYS) || n == 0 || x > n ||
+        !(level > 0 && level < 1))
+        return ci_compute(lo, hi, x, n, level, m);
+    ci_memo *e = memo_slot(x, n, level, (int)m);
+    if (e->method == (int)m && e->x == x && e->n == n && e->level == level) {
+        *lo = e->lo;
+        *hi = e->hi;
+        return TG_OK;
+    }
+    int rc = ci_compute(lo, hi, x, n, level, m);
+    if (rc == TG_OK)
+        *e = (ci_memo){x, n, level, *lo, *hi, (int)m};
+    return rc;
+}
+
+static int ci_compute(double *lo, double *hi, uint64_t x, uint64_t n,
+                      double level, tg_ci_method m)
 {
     *lo = *hi = NAN;
     if (n == 0 || x > n || !(level > 0 && level < 1))
@@ -264,9 +315,20 @@ int tg_ci(double *lo, double *hi, uint64_t x, uint64_t n, double level,
         }
         break;
     case TG_CI_JEFFREYS:
-        rc = tg_beta_quantile(lo, alpha / 2, dx + 0.5, dn - dx + 0.5);
-        if (rc == TG_OK)
-            rc = beta_upper_quantile(hi, alpha / 2, dx + 0.5, dn - dx + 0.5);
+        /* With Brown, Cai and DasGupta's boundary modification: 0 at
+         * x = 0 and 1 at x = n, where the plain Jeffreys interval would
+         * exclude the observed rate itself. */
+        if (x == 0)
+            *lo = 0;
+        else
+            rc = tg_beta_quantile(lo, alpha / 2, dx + 0.5, dn - dx + 0.5);
+        if (rc == TG_OK) {
+            if (x == n)
+                *hi = 1;
+            else
+                rc = beta_upper_quantile(hi, alpha / 2, dx + 0.5,
+                                         dn - dx + 0.5);
+        }
         break;
     default:
         return TG_EINVAL;
@@ -396,6 +458,31 @@ static double katz_log_se(double x, double n, double rx, double rn)
     return sqrt(1.0 / x - 1.0 / n + 1.0 / rx - 1.0 / rn);
 }
 
+/*
+ * The 2x2 table of a tier (x of n) against the rest (rx of rn) as
+ * statsmodels' Table2x2 uses it: when a cell is empty, every empty cell
+ * becomes 0.5 so that the logs exist. Returns whether it shifted; the
+ * tier's and the rest's (possibly shifted) totals and conversions.
+ */
+static int shifted_table(uint64_t x, uint64_t n, uint64_t rx, uint64_t rn,
+                         double *cx, double *cn, double *crx, double *crn)
+{
+    double a = (double)x, b = (double)(n - x), c = (double)rx,
+           d = (double)(rn - rx);
+    int shift = a == 0 || b == 0 || c == 0 || d == 0;
+    if (shift) {
+        a = a == 0 ? 0.5 : a;
+        b = b == 0 ? 0.5 : b;
+        c = c == 0 ? 0.5 : c;
+        d = d == 0 ? 0.5 : d;
+    }
+    *cx = a;
+    *cn = a + b;
+    *crx = c;
+    *crn = c + d;
+    return shift;
+}
+
 /* L = RR / (w RR + 1 - w), the lift against the whole split. */
 static double lift_of_rr(double rr, double w)
 {
@@ -418,16 +505,10 @@ int tg_lift_interval(double *lift, double *lo, double *hi, uint64_t x,
     }
     double z = tg_normal_quantile(1 - (1 - level) / 2);
     double dn = (double)n, drn = (double)rn, w = dn / (dn + drn);
-    double cx = (double)x, cn = dn, crx = (double)rx, crn = drn;
-    int corrected = x == 0 || rx == 0 || x == n || rx == rn;
-    if (corrected) {
-        /* An empty cell has no log: add 0.5 to every cell, as
-         * statsmodels' Table2x2 does, for the interval only. */
-        cx += 0.5;
-        cn += 1.0;
-        crx += 0.5;
-        crn += 1.0;
-    }
+    /* An empty cell has no log: it counts as 0.5, as in statsmodels'
+     * Table2x2, for the interval only. */
+    double cx, cn, crx, crn;
+    shifted_table(x, n, rx, rn, &cx, &cn, &crx, &crn);
     double rr_c = (cx / cn) / (crx / crn);
     double se = katz_log_se(cx, cn, crx, crn);
     double rr_lo = exp(log(rr_c) - z * se), rr_hi = exp(log(rr_c) + z * se);
@@ -454,9 +535,9 @@ double tg_lift_log_se(uint64_t x, uint64_t n, uint64_t rx, uint64_t rn,
         return NAN;
     double cx = (double)x, cn = (double)n;
     if (pinned > 0) {
-        if (x == 0 || x == n) {
-            cx += 0.5;
-            cn += 1.0;
+        if (x == 0 || x == n) { /* the empty cell counts 0.5 */
+            cx += x == 0 ? 0.5 : 0;
+            cn += 0.5;
         }
         return sqrt(1.0 / cx - 1.0 / cn);
     }
@@ -464,14 +545,9 @@ double tg_lift_log_se(uint64_t x, uint64_t n, uint64_t rx, uint64_t rn,
         return NAN;
     if (rn == 0)
         return 0;
-    double crx = (double)rx, crn = (double)rn;
+    double crx, crn;
     double w = (double)n / ((double)n + (double)rn);
-    if (x == 0 || rx == 0 || x == n || rx == rn) {
-        cx += 0.5;
-        cn += 1.0;
-        crx += 0.5;
-        crn += 1.0;
-    }
+    shifted_table(x, n, rx, rn, &cx, &cn, &crx, &crn);
     double rr = (cx / cn) / (crx / crn);
     return katz_log_se(cx, cn, crx, crn) * (1 - w) / (w * rr + 1 - w);
 }
@@ -487,9 +563,9 @@ static int lift_and_centre(double *lift, double *centre, uint64_t x,
     double cx = (double)x, cn = (double)n;
     if (pinned > 0) {
         *lift = cx / cn / pinned;
-        if (x == 0 || x == n) {
-            cx += 0.5;
-            cn += 1.0;
+        if (x == 0 || x == n) { /* the empty cell counts 0.5 */
+            cx += x == 0 ? 0.5 : 0;
+            cn += 0.5;
         }
         *centre = cx / cn / pinned;
         return TG_OK;
@@ -500,9 +576,8 @@ static int lift_and_centre(double *lift, double *centre, uint64_t x,
         return rc;
     *centre = *lift;
     if (x == 0 && rx > 0 && rn > 0) {
-        double crx = (double)rx + 0.5, crn = (double)rn + 1.0;
-        cx += 0.5;
-        cn += 1.0;
+        double crx, crn;
+        shifted_table(x, n, rx, rn, &cx, &cn, &crx, &crn);
         *centre = lift_of_rr((cx / cn) / (crx / crn),
                              (double)n / ((double)n + (double)rn));
     }

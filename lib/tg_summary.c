@@ -4,12 +4,15 @@
  */
 #include "tg_summary.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "tg_csv.h"
+#include "tg_slice.h"
 #include "tg_util.h"
 
 enum { C_SPLIT, C_TIER, C_LEADS, C_LABELED, C_CONV, C_FIRST, C_LAST, C_N };
@@ -50,18 +53,172 @@ static int count_of(tg_csv *c, const int *cl, int k, uint64_t *out,
     /* Exports may write counts as "12" or "12.0"; nothing else. */
     char *end;
     double v = strtod(buf, &end);
-    if (*end || v < 0 || v != (double)(uint64_t)v || v > 9e15)
+    /* Range first: the cast of anything outside it is undefined. */
+    if (*end || !(v >= 0 && v <= 9e15) || v != floor(v))
         return field_error(c, col, err, "'%s' needs a whole count >= 0, "
-                                        "found '%s'", names[k], buf);
+                                        "found '%s' (counts stop at 9e15)",
+                           names[k], buf);
     *out = (uint64_t)v;
     return TG_OK;
+}
+
+/* Is the summary's value v (len bytes) a key the slicing can produce? */
+static int slice_value_ok(const tg_slice_spec *s, const char *v, size_t len)
+{
+    char buf[64];
+    if (len > TG_SLICE_MAX_KEY)
+        return 0;
+    if (s->is_boolean)
+        return (len == 4 && !memcmp(v, "true", 4)) ||
+               (len == 5 && !memcmp(v, "false", 5));
+    if (s->kind == TG_SLICE_MONTH)
+        return len == 7 && v[4] == '-' &&
+               tg_parse_date((snprintf(buf, sizeof buf, "%.7s-01", v), buf),
+                             10) != 0;
+    if (s->kind == TG_SLICE_BINS) {
+        for (int i = 0; i <= s->nedges; i++)
+            if (strlen(tg_slice_bin_label(s, i, buf)) == len &&
+                !memcmp(buf, v, len))
+                return 1;
+        return 0;
+    }
+    return 1;
+}
+
+/*
+ * The rows seen, by key: the split and tier and every column that is
+ * not a count or a date (slice values, or anything else the export
+ * groups by). A second row with the same key is an error: a summary
+ * that double counts must not pass a gate. Open addressing on FNV-1a.
+ */
+typedef struct {
+    char **key;
+    size_t *len;
+    size_t cap, n;
+} key_set;
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* 1 when key was new (and is now kept), 0 when seen, -1 on no memory. */
+static int key_set_add(key_set *ks, const char *key, size_t len)
+{
+    if (2 * (ks->n + 1) > ks->cap) {
+        size_t ncap = ks->cap ? 2 * ks->cap : 64;
+        char **nk = calloc(ncap, sizeof *nk);
+        size_t *nl = calloc(ncap, sizeof *nl);
+        if (!nk || !nl) {
+            free(nk);
+            free(nl);
+            return -1;
+        }
+        for (size_t i = 0; i < ks->cap; i++)
+            if (ks->key[i]) {
+                size_t j = fnv1a(ks->key[i], ks->len[i]) & (ncap - 1);
+                while (nk[j])
+                    j = (j + 1) & (ncap - 1);
+                nk[j] = ks->key[i];
+                nl[j] = ks->len[i];
+            }
+        free(ks->key);
+        free(ks->len);
+        ks->key = nk;
+        ks->len = nl;
+        ks->cap = ncap;
+    }
+    size_t j = fnv1a(key, len) & (ks->cap - 1);
+    for (; ks->key[j]; j = (j + 1) & (ks->cap - 1))
+        if (ks->len[j] == len && memcmp(ks->key[j], key, len) == 0)
+            return 0;
+    if (!(ks->key[j] = malloc(len ? len : 1)))
+        return -1;
+    memcpy(ks->key[j], key, len);
+    ks->len[j] = len;
+    ks->n++;
+    return 1;
+}
+
+static void key_set_free(key_set *ks)
+{
+    for (size_t i = 0; i < ks->cap; i++)
+        free(ks->key[i]);
+    free(ks->key);
+    free(ks->len);
+}
+
+/* The key of the current row (see key_set) into *buf (grown as needed):
+ * each key field's length, then its bytes; the split in upper case. */
+static int row_key(tg_csv *c, const int *col, const unsigned char *is_key,
+                   size_t nfields, char **buf, size_t *cap, size_t *len)
+{
+    size_t need = 0;
+    for (size_t i = 0; i < nfields; i++)
+        if (is_key[i]) {
+            size_t l;
+            tg_csv_field(c, i, &l);
+            need += l + sizeof(size_t);
+        }
+    if (need > *cap) {
+        char *nb = realloc(*buf, need);
+        if (!nb)
+            return -1;
+        *buf = nb;
+        *cap = need;
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < nfields; i++) {
+        if (!is_key[i])
+            continue;
+        size_t l;
+        const char *f = tg_csv_field(c, i, &l);
+        memcpy(*buf + off, &l, sizeof l);
+        off += sizeof l;
+        for (size_t k = 0; k < l; k++)
+            (*buf)[off + k] = (int)i == col[C_SPLIT]
+                                  ? (char)((f[k] >= 'a' && f[k] <= 'z') ? f[k] - 32
+                                                                        : f[k])
+                                  : f[k];
+        off += l;
+    }
+    *len = off;
+    return 0;
+}
+
+static void add_counts(tg_tally *t, int split, int tier, uint64_t leads,
+                       uint64_t labeled, uint64_t conv)
+{
+    tg_count *cell = &t->cells[split * t->ntiers + tier];
+    cell->leads += leads;
+    cell->labeled += labeled;
+    cell->conversions += conv;
+    t->rows += leads;
 }
 
 int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                     tg_error *err)
 {
+    return tg_summary_load_sliced(t, NULL, 0, rules, path, err);
+}
+
+int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
+                           const tg_rules *rules, const char *path,
+                           tg_error *err)
+{
     tg_csv *c = NULL;
     int col[C_N], rc;
+    int scol[TG_SUMMARY_MAX_SLICINGS];
+    key_set seen = {0};
+    unsigned char *is_key = NULL;
+    char *rowkey = NULL;
+    size_t key_cap = 0, key_len = 0;
+    if (nsl > TG_SUMMARY_MAX_SLICINGS)
+        return tg_error_set(err, TG_EINVAL, path, 0, 0,
+                            "at most %d slicings", TG_SUMMARY_MAX_SLICINGS);
     for (int k = 0; k < C_N; k++)
         col[k] = -1;
     if ((rc = tg_tally_init(t, rules, err)))
@@ -89,14 +246,53 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                               "leads,labeled,conversions)", names[k]);
             goto fail;
         }
-    int maxcol = 0;
-    for (int k = 0; k < C_N; k++)
-        maxcol = col[k] > maxcol ? col[k] : maxcol;
+    size_t nheader = tg_csv_nfields(c);
+    if (!(is_key = calloc(nheader, 1))) {
+        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < nheader; i++)
+        is_key[i] = 1;
+    for (int k = C_LEADS; k < C_N; k++)
+        if (col[k] >= 0)
+            is_key[col[k]] = 0;
+    for (int k = 0; k < nsl; k++) {
+        char want[TG_SLICE_MAX_NAME + 16];
+        tg_slice_summary_column(&sl[k].spec, want, sizeof want);
+        scol[k] = -1;
+        for (size_t i = 0; i < tg_csv_nfields(c); i++) {
+            size_t len;
+            const char *f = tg_csv_field(c, i, &len);
+            if (strlen(want) == len && strncasecmp(f, want, len) == 0)
+                scol[k] = (int)i;
+        }
+        if (scol[k] < 0) {
+            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
+                              "--slice '%s': no column '%s' (generate the "
+                              "summary with `tiergate sql --emit summary "
+                              "--slice %s`)",
+                              sl[k].spec.expr, want, sl[k].spec.expr);
+            goto fail;
+        }
+    }
     while ((rc = tg_csv_next(c, err)) == 1) {
-        if ((int)tg_csv_nfields(c) <= maxcol) {
-            rc = tg_error_set(err, TG_EINVAL, path, tg_csv_record_line(c), 0,
-                              "expected %d fields, found %zu", maxcol + 1,
-                              tg_csv_nfields(c));
+        if (tg_csv_nfields(c) != nheader) {
+            /* At the first extra field, or just past the last one. */
+            size_t at = tg_csv_nfields(c) > nheader ? nheader
+                                                    : tg_csv_nfields(c) - 1;
+            long line, column;
+            tg_csv_field_position(c, at, &line, &column);
+            if (tg_csv_nfields(c) < nheader) {
+                size_t flen;
+                tg_csv_field(c, at, &flen);
+                column += (long)flen;
+            }
+            rc = tg_error_set(err, TG_EINVAL, path, line, column,
+                              "expected %zu fields as in the header, found %zu",
+                              nheader, tg_csv_nfields(c));
+            tg_csv_error_context(c, at, err);
+            if (err && err->caret >= 0 && tg_csv_nfields(c) < nheader)
+                err->caret = column - 1;
             goto fail;
         }
         size_t len;
@@ -133,11 +329,59 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                              "conversions (%s) exceed labeled (%s)", a, b);
             goto fail;
         }
-        tg_count *cell = &t->cells[split * t->ntiers + k];
-        cell->leads += leads;
-        cell->labeled += labeled;
-        cell->conversions += conv;
-        t->rows += leads;
+        int fresh = row_key(c, col, is_key, nheader, &rowkey, &key_cap,
+                            &key_len)
+                        ? -1
+                        : key_set_add(&seen, rowkey, key_len);
+        if (fresh < 0) {
+            rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+            goto fail;
+        }
+        if (!fresh) {
+            f = tg_csv_field(c, (size_t)col[C_SPLIT], &len);
+            char sp[48];
+            snprintf(sp, sizeof sp, "%.*s", (int)(len < 40 ? len : 40), f);
+            rc = field_error(c, col[C_TIER], err, "a second row for split "
+                             "'%s' and tier '%.100s' (same values in every "
+                             "other key column too)", sp, tier);
+            goto fail;
+        }
+        /* Each count is at most 9e15; so is their total, so that no sum
+         * wraps around (counts are 64-bit). */
+        if (t->rows + leads > (uint64_t)9e15) {
+            rc = field_error(c, col[C_LEADS], err, "the summary's leads add "
+                             "up to more than %s%s", "9e15", "");
+            goto fail;
+        }
+        add_counts(t, split, k, leads, labeled, conv);
+        tg_tally *slice_t[TG_SUMMARY_MAX_SLICINGS];
+        for (int q = 0; q < nsl; q++) {
+            char key[TG_SLICE_MAX_KEY + 1];
+            f = tg_csv_field(c, (size_t)scol[q], &len);
+            if (len && !slice_value_ok(&sl[q].spec, f, len)) {
+                char expr[48], val[48];
+                snprintf(val, sizeof val, "%.*s", (int)(len < 40 ? len : 40),
+                         f);
+                snprintf(expr, sizeof expr, "%.40s", sl[q].spec.expr);
+                rc = field_error(c, scol[q], err,
+                                 "'%s' is not a value of --slice %s "
+                                 "(regenerate the summary with the same "
+                                 "--slice)",
+                                 val, expr);
+                goto fail;
+            }
+            snprintf(key, sizeof key, "%.*s", (int)len, f);
+            if ((rc = tg_slicing_cell(&sl[q], rules, len ? key : NULL,
+                                      &slice_t[q], err))) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                tg_error_set(err, rc, path, tg_csv_record_line(c), 0, "%s",
+                             msg);
+                goto fail;
+            }
+            add_counts(slice_t[q], split, k, leads, labeled, conv);
+        }
+        int dates[2] = {0, 0};
         for (int d = C_FIRST; d <= C_LAST; d++) {
             if (col[d] < 0)
                 continue;
@@ -151,7 +395,150 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                                  "(YYYY-MM-DD), found '%s'", names[d], tier);
                 goto fail;
             }
-            tg_tally_see_date(t, split, v);
+            dates[d - C_FIRST] = v;
+        }
+        if (dates[0] && dates[1] && dates[0] > dates[1]) {
+            char d0[11], d1[11];
+            rc = field_error(c, col[C_LAST], err, "last_contacted_date %s is "
+                             "before first_contacted_date %s",
+                             tg_format_date(dates[1], d1),
+                             tg_format_date(dates[0], d0));
+            goto fail;
+        }
+        for (int d = 0; d < 2; d++) {
+            tg_tally_see_date(t, split, dates[d]);
+            for (int q = 0; q < nsl; q++)
+                tg_tally_see_date(slice_t[q], split, dates[d]);
+        }
+    }
+    if (rc < 0)
+        goto fail;
+    key_set_free(&seen);
+    free(is_key);
+    free(rowkey);
+    tg_csv_free(c);
+    for (int q = 0; q < nsl; q++)
+        tg_slicing_sort(&sl[q]);
+    return TG_OK;
+fail:
+    key_set_free(&seen);
+    free(is_key);
+    free(rowkey);
+    tg_csv_free(c);
+    tg_tally_release(t);
+    return rc;
+}
+
+/*
+ * The sweep's summary (`sql --emit sweep`): the same columns and checks
+ * plus `variant`, whose value sends the row to that variant's tally.
+ */
+int tg_summary_load_variants(tg_tally *ts, tg_rules *const *rs,
+                             const char *const *vnames, int n,
+                             const char *path, tg_error *err)
+{
+    tg_csv *c = NULL;
+    int col[C_N], vcol = -1, rc = TG_OK, ninit = 0;
+    for (int k = 0; k < C_N; k++)
+        col[k] = -1;
+    for (; ninit < n; ninit++)
+        if ((rc = tg_tally_init(&ts[ninit], rs[ninit], err)))
+            goto fail;
+    if ((rc = tg_csv_open(&c, path, err)))
+        goto fail;
+    if ((rc = tg_csv_next(c, err)) <= 0) {
+        if (rc == 0)
+            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
+                              "empty file: expected the header variant,split,"
+                              "tier,leads,labeled,conversions");
+        goto fail;
+    }
+    for (size_t i = 0; i < tg_csv_nfields(c); i++) {
+        size_t len;
+        const char *f = tg_csv_field(c, i, &len);
+        for (int k = 0; k < C_N; k++)
+            if (strlen(names[k]) == len && strncasecmp(f, names[k], len) == 0)
+                col[k] = (int)i;
+        if (len == 7 && strncasecmp(f, "variant", 7) == 0)
+            vcol = (int)i;
+    }
+    for (int k = 0; k <= C_CONV; k++)
+        if (col[k] < 0 || vcol < 0) {
+            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
+                              "missing column '%s' (a sweep summary has "
+                              "variant,split,tier,leads,labeled,conversions)",
+                              vcol < 0 ? "variant" : names[k]);
+            goto fail;
+        }
+    int maxcol = vcol;
+    for (int k = 0; k < C_N; k++)
+        maxcol = col[k] > maxcol ? col[k] : maxcol;
+    while ((rc = tg_csv_next(c, err)) == 1) {
+        if ((int)tg_csv_nfields(c) <= maxcol) {
+            rc = tg_error_set(err, TG_EINVAL, path, tg_csv_record_line(c), 0,
+                              "expected %d fields, found %zu", maxcol + 1,
+                              tg_csv_nfields(c));
+            goto fail;
+        }
+        size_t len;
+        char text[256];
+        const char *f = tg_csv_field(c, (size_t)vcol, &len);
+        int v = 0;
+        while (v < n && !(strlen(vnames[v]) == len &&
+                          memcmp(vnames[v], f, len) == 0))
+            v++;
+        if (v == n) {
+            snprintf(text, sizeof text, "%.*s", (int)(len > 100 ? 100 : len), f);
+            rc = field_error(c, vcol, err, "unknown variant '%s'%s", text,
+                             " (not in the sweep)");
+            goto fail;
+        }
+        const tg_rules *rules = rs[v];
+        f = tg_csv_field(c, (size_t)col[C_TIER], &len);
+        snprintf(text, sizeof text, "%.*s", (int)len, f);
+        int k = tg_rules_tier_index(rules, text);
+        if (k < 0) {
+            rc = field_error(c, col[C_TIER], err, "unknown tier '%s' (not in "
+                             "%s)", text, rules->model_id);
+            goto fail;
+        }
+        f = tg_csv_field(c, (size_t)col[C_SPLIT], &len);
+        int split = len == 5 && strncasecmp(f, "TRAIN", 5) == 0 ? TG_SPLIT_TRAIN
+                  : len == 4 && strncasecmp(f, "TEST", 4) == 0  ? TG_SPLIT_TEST
+                                                                : TG_SPLIT_OTHER;
+        uint64_t leads, labeled, conv;
+        if ((rc = count_of(c, col, C_LEADS, &leads, err)) ||
+            (rc = count_of(c, col, C_LABELED, &labeled, err)) ||
+            (rc = count_of(c, col, C_CONV, &conv, err)))
+            goto fail;
+        char a[24], b[24];
+        if (labeled > leads || conv > labeled) {
+            int over = labeled > leads;
+            snprintf(a, sizeof a, "%llu",
+                     (unsigned long long)(over ? labeled : conv));
+            snprintf(b, sizeof b, "%llu",
+                     (unsigned long long)(over ? leads : labeled));
+            rc = field_error(c, col[over ? C_LABELED : C_CONV], err,
+                             over ? "labeled (%s) exceeds leads (%s)"
+                                  : "conversions (%s) exceed labeled (%s)",
+                             a, b);
+            goto fail;
+        }
+        add_counts(&ts[v], split, k, leads, labeled, conv);
+        for (int d = C_FIRST; d <= C_LAST; d++) {
+            if (col[d] < 0)
+                continue;
+            f = tg_csv_field(c, (size_t)col[d], &len);
+            if (len == 0)
+                continue;
+            int day = tg_parse_date(f, len);
+            if (!day) {
+                snprintf(text, sizeof text, "%.*s", (int)(len < 40 ? len : 40), f);
+                rc = field_error(c, col[d], err, "'%s' needs a date "
+                                 "(YYYY-MM-DD), found '%s'", names[d], text);
+                goto fail;
+            }
+            tg_tally_see_date(&ts[v], split, day);
         }
     }
     if (rc < 0)
@@ -160,6 +547,7 @@ int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
     return TG_OK;
 fail:
     tg_csv_free(c);
-    tg_tally_release(t);
+    for (int k = 0; k < ninit; k++)
+        tg_tally_release(&ts[k]);
     return rc;
 }

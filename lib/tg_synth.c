@@ -33,12 +33,22 @@
 #define R_MODERATE_BLEED 0.082
 #define R_HEAVY_BLEED 0.092
 #define R_UNDER_1Y 0.029
-#define R_BASE 0.0138
+#define R_BASE 0.0075
+/* Weaker neighbours of the tiers' signals, so that looser thresholds
+ * (firm size <= 100, tenure 1-4 years, 2+ prior firms) add leads that
+ * convert between a tier's rate and the baseline, as the brief expects
+ * when it suggests loosening: 1-3 years at a small bleeding firm is
+ * worth more than 1-3 years anywhere, two prior firms less than three. */
+#define R_PRIOR_2 0.045
 /* Small firms (<= 50 reps): share bleeding 1-10 reps, share of advisors
  * who joined 1-3 and 3-4 years ago. */
 #define SMALL_BLEED 0.33
 #define SMALL_RECENT 0.30
 #define SMALL_MID 0.10
+/* Firms of 51-100 reps: between small and large on each share. */
+#define MIDSIZE_BLEED 0.14
+#define MIDSIZE_RECENT 0.12
+#define MIDSIZE_MID 0.06
 #define TEST_FACTOR (4.16 / 3.66)
 #define NULL_RATE 0.02
 #define UNLABELED_RATE 0.015
@@ -262,13 +272,18 @@ static int synth_write(FILE *out, const tg_synth_options *opts,
                        const tg_synth_production *prod, tg_error *err)
 {
     gsl_rng *r = gsl_rng_alloc(gsl_rng_mt19937);
+    /* Draws added later (mid-size firms) come from a second stream, so
+     * the leads they do not concern keep their values for a seed. */
+    gsl_rng *side = gsl_rng_alloc(gsl_rng_mt19937);
     out_buf *ob = calloc(1, sizeof *ob);
-    if (!r || !ob) {
+    if (!r || !side || !ob) {
         gsl_rng_free(r);
+        gsl_rng_free(side);
         free(ob);
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
     }
     gsl_rng_set(r, opts->seed);
+    gsl_rng_set(side, opts->seed ^ 0x5eedUL);
     ob->f = out;
 #define o (*ob)
     static const char header[] =
@@ -298,11 +313,13 @@ static int synth_write(FILE *out, const tg_synth_options *opts,
         else
             reps = u < 0.055 ? uniform_int(r, 1, 10)
                  : u < 0.19 ? uniform_int(r, 11, 50)
-                 : u < 0.62 ? uniform_int(r, 51, 500)
+                 : u < 0.30 ? uniform_int(r, 51, 100)
+                 : u < 0.62 ? uniform_int(r, 101, 500)
                             : uniform_int(r, 501, 5000);
         /* Small firms bleed more often, and more of their advisors
          * joined recently (breakaways): that is where Tier 1A lives. */
         int small = !wh && reps <= 50;
+        int midsize = !wh && reps > 50 && reps <= 100;
         u = gsl_rng_uniform(r);
         if (small)
             change = u < SMALL_BLEED ? uniform_int(r, -10, -1)
@@ -312,9 +329,17 @@ static int synth_write(FILE *out, const tg_synth_options *opts,
             change = u < 0.025 ? uniform_int(r, -10, -1)
                    : u < 0.037 ? uniform_int(r, -80, -11)
                    : u < 0.45 ? 0 : uniform_int(r, 1, 30);
+        if (midsize) {
+            /* From the side stream: the main stream keeps its place, so
+             * every other lead is drawn as before. */
+            double w = gsl_rng_uniform(side);
+            change = w < MIDSIZE_BLEED ? uniform_int(side, -10, -1)
+                   : w < MIDSIZE_BLEED + 0.01 ? uniform_int(side, -30, -11)
+                   : w < 0.50 ? 0 : uniform_int(side, 1, 15);
+        }
         u = gsl_rng_uniform(r);
-        double recent = small ? SMALL_RECENT : 0.035;
-        double mid = small ? SMALL_MID : 0.045;
+        double recent = small ? SMALL_RECENT : midsize ? MIDSIZE_RECENT : 0.035;
+        double mid = small ? SMALL_MID : midsize ? MIDSIZE_MID : 0.045;
         tenure = u < 0.20 ? uniform_int(r, 0, 11)
                : u < 0.20 + recent ? uniform_int(r, 12, 36)
                : u < 0.20 + recent + mid ? uniform_int(r, 37, 48)
@@ -327,10 +352,19 @@ static int synth_write(FILE *out, const tg_synth_options *opts,
         if (industry < tenure)
             industry = tenure;
         u = gsl_rng_uniform(r);
-        prior = u < 0.30 ? 0 : u < 0.58 ? 1 : u < 0.97 ? 2 : uniform_int(r, 3, 7);
+        prior = u < 0.35 ? 0 : u < 0.79 ? 1 : u < 0.97 ? 2 : uniform_int(r, 3, 7);
         {
             long feat[TG_SYNTH_NFEATURES] = {tenure, industry, change, reps, prior};
             drift_apply(production ? prod : NULL, week, feat, factor);
+            /* Inside the ranges the rule sets declare (a value outside
+             * is bad input to the scan): the wirehouse tail of the rep
+             * count, and drifted features, are clamped. */
+            static const long lo[TG_SYNTH_NFEATURES] = {0, 0, -100000, 1, 0};
+            static const long hi[TG_SYNTH_NFEATURES] = {720, 840, 100000,
+                                                        100000, 100};
+            for (int k = 0; k < TG_SYNTH_NFEATURES; k++)
+                feat[k] = feat[k] < lo[k] ? lo[k] : feat[k] > hi[k] ? hi[k]
+                                                                    : feat[k];
             tenure = feat[TG_SYNTH_TENURE];
             industry = feat[TG_SYNTH_INDUSTRY];
             change = feat[TG_SYNTH_NET_CHANGE];
@@ -349,6 +383,7 @@ static int synth_write(FILE *out, const tg_synth_options *opts,
         SIGNAL(change >= -10 && change <= -1, R_MODERATE_BLEED * factor[TG_SIGNAL_MODERATE_BLEED]);
         SIGNAL(change < -10, R_HEAVY_BLEED * factor[TG_SIGNAL_HEAVY_BLEED]);
         SIGNAL(tenure < 12, R_UNDER_1Y * factor[TG_SIGNAL_UNDER_1Y]);
+        SIGNAL(prior == 2, R_PRIOR_2);
 #undef SIGNAL
         if (!train && !production)
             p *= TEST_FACTOR;
@@ -395,6 +430,7 @@ static int synth_write(FILE *out, const tg_synth_options *opts,
     int failed = o.failed;
 #undef o
     gsl_rng_free(r);
+    gsl_rng_free(side);
     free(ob);
     if (failed || fflush(out) != 0 || ferror(out))
         return tg_error_set(err, TG_EIO, NULL, 0, 0, "cannot write the export");

@@ -6,13 +6,30 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
+#include "tg_git.h"
 #include "tg_journal.h"
 #include "tg_util.h"
 
 const char *tg_trail_journal_path(const char *registry, char *buf, size_t n)
 {
     snprintf(buf, n, "%s.journal", registry);
+    return buf;
+}
+
+const char *tg_trail_root(const char *registry, char *buf, size_t n)
+{
+    char dir[4096];
+    tg_git_facts g;
+    tg_error ignored;
+    snprintf(buf, n, ".");
+    if (tg_git_facts_get(&g, tg_dirname(registry, dir, sizeof dir), NULL,
+                         &ignored) == TG_OK) {
+        if (g.in_repo && g.workdir[0])
+            snprintf(buf, n, "%s", g.workdir);
+        tg_git_facts_release(&g);
+    }
     return buf;
 }
 
@@ -51,7 +68,11 @@ int tg_trail_open(tg_trail *t, const char *registry, const char *log,
             tg_trail_close(t);
             return rc;
         }
-        if ((rc = tg_journal_recover(journal, &t->recovered, err))) {
+        char root[4096];
+        if (access(journal, F_OK) == 0 &&
+            (rc = tg_journal_recover(journal,
+                                     tg_trail_root(registry, root, sizeof root),
+                                     &t->recovered, err))) {
             tg_trail_close(t);
             return rc;
         }

@@ -15,13 +15,32 @@ echo "== preview (step 2)"
 ./build/tiergate preview --rules registry/tiers/v3.2.json \
   --data out/synthetic_leads.csv
 echo
+echo "== preview per slice: wirehouse advisors vs the rest (TRAIN)"
+./build/tiergate preview --rules registry/tiers/v3.2.json \
+  --data out/synthetic_leads.csv --split TRAIN --slice is_wirehouse
+echo
 echo "== gate (steps 2 and 8a-8d) under registry/gates/v3.2.json"
 # Exit 1 means a blocking gate failed: show it, do not abort the demo.
 rc=0
 ./build/tiergate gate --rules registry/tiers/v3.2.json \
   --policy registry/gates/v3.2.json --data out/synthetic_leads.csv \
+  --slice is_wirehouse \
   --json out/gate.json --junit out/junit.xml --markdown out/gate.md || rc=$?
 echo "(gate exit code $rc; JSON, JUnit and Markdown in out/)"
+[ "$rc" -le 1 ]
+echo
+echo "== plan: how reliable is this verdict? (operating characteristics)"
+./build/tiergate plan --rules registry/tiers/v3.2.json \
+  --policy registry/gates/v3.2.json --data out/synthetic_leads.csv
+echo
+echo "== sweep: the brief's loosenings and merges, chosen on TRAIN, confirmed on TEST"
+# Exit 1 means no variant meets the objective or the chosen one fails the
+# gate: the output says which and why; do not abort the demo.
+rc=0
+./build/tiergate sweep --policy registry/gates/v3.2.json \
+  --sweep registry/sweeps/v3.2-loosen.json --data out/synthetic_leads.csv \
+  --json out/sweep.json --emit-rules out/sweep_chosen.json || rc=$?
+echo "(sweep exit code $rc; JSON in out/sweep.json, the chosen rule set in out/sweep_chosen.json)"
 [ "$rc" -le 1 ]
 echo
 echo "== compare V3.1 vs V3.2 on the same leads"
@@ -31,7 +50,7 @@ echo "== compare V3.1 vs V3.2 on the same leads"
   --to registry/tiers/v3.2.json --data out/synthetic_leads.csv \
   --format json -o out/compare.json
 ./build/tiergate report --from out/gate.json --compare out/compare.json \
-  -o out/report.html
+  --sweep out/sweep.json -o out/report.html
 echo
 echo "HTML report (open it in a browser): $(pwd)/out/report.html"
 echo

@@ -15,6 +15,8 @@ packages=(
   help2man          # man pages generated from each command's --help
   zsh               # tests: the zsh completion script parses
   clang             # tests: the build with clang and no C library extensions
+  libclang-rt-14-dev # fuzzing: libFuzzer and clang's sanitizer runtimes (scripts/fuzz.sh)
+  python3-yaml      # tests: reads the CI workflows that `tiergate init` writes
   libsqlite3-dev    # tests: the SQLite cross-check of tier assignment
   libxml2-utils     # tests: xmllint checks the JUnit output and the report
   chromium          # tests: the HTML report opened in headless Chromium
@@ -22,6 +24,9 @@ packages=(
   postgresql        # tests: the generated PostgreSQL SQL on a real server
   python3-scipy     # regenerating the PSI reference (tests/stats/make_psi_reference.py; brings numpy)
 )
+# Not installed here (neither the build nor the tests need them):
+# python3-statsmodels and python3-scipy regenerate the committed statistics
+# reference values (/usr/bin/python3 tests/stats/make_reference.py).
 names=()
 for p in "${packages[@]}"; do names+=("${p%% *}"); done
 

@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "sqlite_util.h"
+#include "tg_escape.h"
 #include "testutil.h"
 
 #define GATE "gate --rules registry/tiers/v3.2.json --policy " \
@@ -91,12 +92,12 @@ static void test_cli_gate_json_shape_and_exit_codes(void **state)
 
     assert_true(key(key(j, "summary"), "inconclusive")->valuedouble > 0);
 
-    /* Read literally (point estimates), seed 1's Tier 1C misses its
+    /* Read literally (point estimates), seed 1's Tier 2A misses its
      * gates: exit 1. */
     const char *bad = synth("seed1.csv", "--seed 1");
     r = tt_run(BRIEF "--data '%s'", bad);
     assert_int_equal(r.status, 1);
-    assert_non_null(strstr(r.out, "FAIL 8b.tier1 TIER_1C_PRIME_MOVER"));
+    assert_non_null(strstr(r.out, "FAIL 8b.tier2 TIER_2A_PROVEN_MOVER"));
     tt_run_free(&r);
     cJSON_Delete(j);
 
@@ -142,13 +143,34 @@ static void test_cli_gate_junit_markdown_step_summary(void **state)
     free(js);
     assert_int_equal(cases, cJSON_GetArraySize(key(j, "gates")));
     assert_non_null(strstr(x, "failures=\"0\""));
-    assert_non_null(strstr(x, "<system-out>WARN: "));
+    /* The default export leaves some outcomes inconclusive (not blocking
+     * under this policy): skipped tests that say so, never plain passes;
+     * the message is written once (no system-out copy). */
+    assert_non_null(strstr(x, "<skipped message=\"warning (inconclusive): "));
+    assert_null(strstr(x, "<system-out>"));
+    free(x);
+    /* Read literally, the same export misses some step 2 ranges:
+     * warnings, skipped with "warning (warn): ". */
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' " BRIEF "--data '%s' --junit '%s' "
+             ">/dev/null", TG_SOURCE_DIR, TIERGATE_BIN, data, junit);
+    assert_int_equal(system(cmd), 0);
+    x = tt_read(junit, NULL);
+    assert_non_null(strstr(x, "<skipped message=\"warning (warn): "));
+    assert_null(strstr(x, "<system-out>"));
     free(x);
     cJSON_Delete(j);
     char *m = tt_read(md, NULL);
     assert_non_null(strstr(m, "| V3.2.1 | Tier 1A conversion >= 10% | "
                               "`TIER_1A_PRIME_MOVER_SMALL` | TRAIN |"));
     assert_non_null(strstr(m, "⚠️ PASSED_WITH_WARNINGS"));
+    /* Verdict, then what did not pass, then the table folded away. */
+    const char *verdict = strstr(m, "PASSED_WITH_WARNINGS"),
+               *np = strstr(m, "**Not passed**"), *det = strstr(m, "<details>"),
+               *row = strstr(m, "| V3.2.1 |"), *end = strstr(m, "</details>");
+    assert_true(verdict && np && det && row && end);
+    assert_true(verdict < np && np < det && det < row && row < end);
+    const char *w = strstr(np, ", warning)\n");
+    assert_true(w && w < det);
     char *s = tt_read(step, NULL);
     assert_true(strncmp(s, "# earlier step\n## tiergate:", 27) == 0);
     free(m);
@@ -174,7 +196,7 @@ static void write_summary(const char *data, const char *out)
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
     tt_sqlite_load_table(db, data, "lead_scoring_features_pit");
     tg_rules *r = tt_rules("registry/tiers/v3.2.json");
-    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL};
+    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL, NULL, NULL, 0};
     char *sql = NULL;
     assert_tg_ok(tg_sql_generate(&sql, r, TG_EMIT_SUMMARY, &o, NULL));
     tg_rules_free(r);
@@ -275,11 +297,125 @@ static void test_cli_preview_summary_ci_level(void **state)
     tt_run_free(&r);
 }
 
+/* Outcomes of a gate JSON: how many block, how many only warn. */
+static void count_not_passed(const char *json, int *blocking, int *warning)
+{
+    cJSON *j = cJSON_Parse(json), *g;
+    assert_non_null(j);
+    *blocking = *warning = 0;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(j, "gates"))
+    {
+        if (strcmp(key(g, "status")->valuestring, "pass") == 0)
+            continue;
+        *(cJSON_IsTrue(key(g, "blocks")) ? blocking : warning) += 1;
+    }
+    cJSON_Delete(j);
+}
+
+/* How many lines of text start with prefix. */
+static int lines_starting(const char *text, const char *prefix)
+{
+    int n = 0;
+    size_t k = strlen(prefix);
+    for (const char *p = text; p && *p; p = strchr(p, '\n'), p = p ? p + 1 : p)
+        n += strncmp(p, prefix, k) == 0;
+    return n;
+}
+
+static void test_cli_gate_github_annotations(void **state)
+{
+    (void)state;
+    /* Without GITHUB_ACTIONS=true: no annotations. */
+    unsetenv("GITHUB_ACTIONS");
+    unsetenv("GITHUB_STEP_SUMMARY");
+    tt_run_result r = tt_run(GATE "--data tests/fixtures/synthetic_sample.csv "
+                                  "--format json");
+    assert_int_equal(r.status, 1);
+    assert_null(strstr(r.err, "::error"));
+    int blocking, warning;
+    count_not_passed(r.out, &blocking, &warning);
+    assert_true(blocking > 0 && warning > 0);
+    tt_run_free(&r);
+
+    /* With it: one ::error per blocking outcome, one ::warning per
+     * other non-pass, on stderr; stdout is still the JSON alone. */
+    setenv("GITHUB_ACTIONS", "true", 1);
+    r = tt_run(GATE "--data tests/fixtures/synthetic_sample.csv --format json");
+    assert_int_equal(r.status, 1);
+    cJSON *j = cJSON_Parse(r.out);
+    assert_non_null(j);
+    cJSON_Delete(j);
+    assert_int_equal(lines_starting(r.err, "::error file=registry/gates/v3.2.json,"
+                                           "title=tiergate "), blocking);
+    assert_int_equal(lines_starting(r.err, "::warning file=registry/gates/v3.2.json,"
+                                           "title=tiergate "), warning);
+    /* A message's % is escaped as %25. */
+    assert_non_null(strstr(r.err, "12.12%25 [4.82%25, 27.33%25]"));
+    tt_run_free(&r);
+
+    /* Hostile names and texts (newlines, CR, %, ':' and ',' in the gate
+     * ids): still one line per annotation, the property escapes applied. */
+    r = tt_run("gate --rules tests/fixtures/hostile/hostile_rules.json "
+               "--policy tests/fixtures/hostile/hostile_policy.json "
+               "--data tests/fixtures/synthetic_sample.csv --format json");
+    assert_int_equal(r.status, 1);
+    count_not_passed(r.out, &blocking, &warning);
+    int annotations = lines_starting(r.err, "::error file=") +
+                      lines_starting(r.err, "::warning file=");
+    assert_int_equal(annotations, blocking + warning);
+    /* Every stderr line is an annotation or tiergate's own message: a
+     * newline in a text would have started a line of its own. */
+    int lines = lines_starting(r.err, "");
+    int own = lines_starting(r.err, "tiergate: ");
+    assert_int_equal(lines, annotations + own);
+    assert_non_null(strstr(r.err, "%0A"));
+    tt_run_free(&r);
+    unsetenv("GITHUB_ACTIONS");
+}
+
+static void test_github_escapes(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t n = 0;
+    FILE *f = open_memstream(&buf, &n);
+    tg_esc_gh_message(f, "50% a:b,c\r\nnext\x1b[31m\tend");
+    fputc('|', f);
+    tg_esc_gh_property(f, "50% a:b,c\r\nx\xff");
+    fclose(f);
+    assert_string_equal(buf, "50%25 a:b,c%0D%0Anext\xef\xbf\xbd[31m\tend|"
+                             "50%25 a%3Ab%2Cc%0D%0Ax\xef\xbf\xbd");
+    free(buf);
+}
+
+static void test_cli_gate_unwritable_step_summary(void **state)
+{
+    (void)state;
+    unsetenv("GITHUB_ACTIONS");
+    /* A directory cannot be appended to; the verdict's exit code stays:
+     * 0 for a pass with warnings, 1 for a failure; a warning on stderr. */
+    const char *data = synth("default.csv", "");
+    setenv("GITHUB_STEP_SUMMARY", TG_SOURCE_DIR, 1);
+    tt_run_result r = tt_run(GATE "--data '%s'", data);
+    assert_int_equal(r.status, 0);
+    assert_non_null(strstr(r.err, "tiergate: warning: GITHUB_STEP_SUMMARY"));
+    assert_non_null(strstr(r.out, "overall: PASSED_WITH_WARNINGS"));
+    tt_run_free(&r);
+    r = tt_run(GATE "--data tests/fixtures/synthetic_sample.csv");
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.err, "cannot append the step summary"));
+    tt_run_free(&r);
+    unsetenv("GITHUB_STEP_SUMMARY");
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_gate_json_shape_and_exit_codes),
         cmocka_unit_test(test_cli_gate_junit_markdown_step_summary),
+        cmocka_unit_test(test_cli_gate_github_annotations),
+        cmocka_unit_test(test_github_escapes),
+        cmocka_unit_test(test_cli_gate_unwritable_step_summary),
         cmocka_unit_test(test_cli_gate_summary_equals_rows),
         cmocka_unit_test(test_cli_gate_summary_errors),
         cmocka_unit_test(test_cli_preview_summary_ci_level),

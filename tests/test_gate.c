@@ -306,6 +306,74 @@ static void test_gate_exact_boundaries(void **state)
                      TG_VERDICT_PASS);
 }
 
+/* The same boundaries judged on intervals: a threshold equal to the
+ * interval's bound (written with 17 digits, so it is that double) passes;
+ * the next double up leaves it inconclusive. */
+static void interval_edge(const char *fmt, double bound, uint64_t tx,
+                          uint64_t tn, uint64_t test_tx)
+{
+    char gate[512], m[480];
+    snprintf(gate, sizeof gate, fmt, bound);
+    if (boundary(gate, tx, tn, 10, 100, 40, 1000, test_tx, m) !=
+        TG_VERDICT_PASS)
+        fail_msg("%s: %s", gate, m);
+    snprintf(gate, sizeof gate, fmt, nextafter(bound, INFINITY));
+    if (boundary(gate, tx, tn, 10, 100, 40, 1000, test_tx, m) !=
+        TG_VERDICT_INCONCLUSIVE)
+        fail_msg("%s: %s", gate, m);
+}
+
+static void test_gate_interval_boundaries(void **state)
+{
+    (void)state;
+    double lo, hi, l;
+    /* conversion_rate: 8 of 100, Wilson lower bound. */
+    assert_tg_ok(tg_ci(&lo, &hi, 8, 100, 0.95, TG_CI_WILSON));
+    interval_edge(G("conversion_rate") ", \"tiers\": [\"T\"], \"min\": %.17g"
+                  BLOCK, lo, 8, 100, 8);
+    /* expected_range: the same bound as the range's minimum. */
+    interval_edge(G("expected_range") ", \"tiers\": [\"T\"], \"ranges\": "
+                  "{\"T\": {\"rate\": [%.17g, 0.5]}}" WARN, lo, 8, 100, 8);
+    /* lift: T 30 of 100 against U 10 of 100 and STANDARD 40 of 1000. */
+    assert_tg_ok(tg_lift_interval(&l, &lo, &hi, 30, 100, 50, 1100, 0.95));
+    interval_edge(G("lift") ", \"tiers\": [\"T\"], \"min\": %.17g" BLOCK, lo,
+                  30, 100, 30);
+    /* test_train_lift_ratio: TEST 20 of 100 against TRAIN 30 of 100. */
+    double v;
+    assert_tg_ok(tg_lift_ratio_interval(&v, &lo, &hi, 20, 100, 50, 1100, NAN,
+                                        30, 100, 50, 1100, NAN, 0.95));
+    interval_edge(G("test_train_lift_ratio") ", \"tiers\": [\"T\"], \"min\": "
+                  "%.17g" BLOCK, lo, 30, 100, 20);
+}
+
+/* The remaining kinds on their boundary, read literally. */
+static void test_gate_point_boundaries_more(void **state)
+{
+    (void)state;
+    char m[480];
+    /* expected_range: 8 of 100 against [0.08, 0.12]. */
+    assert_int_equal(boundary(G("expected_range") ", \"tiers\": [\"T\"], "
+                              "\"ranges\": {\"T\": {\"rate\": [0.08, 0.12]}}"
+                              PT WARN, 8, 100, 10, 100, 40, 1000, 8, m),
+                     TG_VERDICT_PASS);
+    /* volume_count: 100 leads against 100-200. */
+    assert_int_equal(boundary(G("volume_count") ", \"tiers\": [\"T\"], "
+                              "\"min\": 100, \"max\": 200" WARN,
+                              10, 100, 10, 100, 40, 1000, 10, m),
+                     TG_VERDICT_PASS);
+    assert_int_equal(boundary(G("volume_count") ", \"tiers\": [\"T\"], "
+                              "\"min\": 101, \"max\": 200" WARN,
+                              10, 100, 10, 100, 40, 1000, 10, m),
+                     TG_VERDICT_FAIL);
+    /* ci_separation read literally: intervals that overlap fail. */
+    assert_int_equal(boundary(G("ci_separation") ", \"tiers\": [\"T\"]" PT
+                              BLOCK, 5, 100, 10, 100, 40, 1000, 5, m),
+                     TG_VERDICT_FAIL);
+    assert_int_equal(boundary(G("ci_separation") ", \"tiers\": [\"T\"]" PT
+                              BLOCK, 30, 100, 10, 100, 40, 1000, 30, m),
+                     TG_VERDICT_PASS);
+}
+
 /* The verdict helper at each boundary, for intervals. */
 static void test_gate_verdict_helper(void **state)
 {
@@ -474,7 +542,8 @@ static void test_gate_policy_errors_name_gate_and_key(void **state)
                         "gate 'G1': key 'check': unknown check 'rate' (known: "
                         "conversion_rate, lift, volume_share, volume_count, "
                         "ci_separation, calibration, test_train_lift_ratio, "
-                        "tier_size, expected_range, rank_order)");
+                        "tier_size, expected_range, rank_order, "
+                        "data_quality)");
     expect_policy_error("{\"id\": \"G2\", \"description\": \"d\", \"check\": "
                         "\"lift\", \"tiers\": [\"TIER_9*\"], \"min\": 1" BLOCK,
                         "gate 'G2': key 'tiers': 'TIER_9*' matches no tier of m");
@@ -536,6 +605,8 @@ int main(void)
         cmocka_unit_test(test_gate_each_kind_three_ways),
         cmocka_unit_test(test_gate_point_judging),
         cmocka_unit_test(test_gate_exact_boundaries),
+        cmocka_unit_test(test_gate_interval_boundaries),
+        cmocka_unit_test(test_gate_point_boundaries_more),
         cmocka_unit_test(test_gate_verdict_helper),
         cmocka_unit_test(test_gate_inconclusive_block_or_warn),
         cmocka_unit_test(test_gate_messages_and_values),

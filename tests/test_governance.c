@@ -378,6 +378,27 @@ static void edit_imported_added(cJSON *doc, const char *dir)
     cJSON_AddItemToArray(cJSON_GetObjectItem(doc, "history"), t);
 }
 
+static void edit_expected_performance(cJSON *doc, const char *dir)
+{
+    (void)dir;
+    cJSON *ep = cJSON_GetObjectItem(version_at(doc, 1), "expected_performance");
+    cJSON_ReplaceItemInObject(ep, "tier_1a_lift", cJSON_CreateString("9.9x"));
+}
+
+static void edit_changes(cJSON *doc, const char *dir)
+{
+    (void)dir;
+    cJSON *ch = cJSON_GetObjectItem(version_at(doc, 1), "changes_from_v3.1");
+    cJSON_AddItemToArray(ch, cJSON_CreateString("Doubled every lift"));
+}
+
+static void edit_model_type(cJSON *doc, const char *dir)
+{
+    (void)dir;
+    cJSON_ReplaceItemInObject(version_at(doc, 1), "model_type",
+                              cJSON_CreateString("neural-network"));
+}
+
 static void test_verify_catches_hand_edits(void **state)
 {
     (void)state;
@@ -425,6 +446,12 @@ static void test_verify_catches_hand_edits(void **state)
         {edit_evidence_file, "versions[1].validation.evidence[0]:"},
         {edit_history_entry, "history[1]: changed since HEAD"},
         {edit_imported_added, "versions[3].imported: an entry without evidence"},
+        {edit_expected_performance, "versions[1].expected_performance: differs "
+                                    "from the rule file at the cited commit"},
+        {edit_changes, "versions[1].changes_from_v3.1: differs from the rule "
+                       "file"},
+        {edit_model_type, "versions[1].model_type: 'neural-network', the rule "
+                          "file at the cited commit says 'rules-based-tiers'"},
     };
     for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
         doc = cJSON_Parse(good);

@@ -620,7 +620,7 @@ static void write_monitor_summary(const char *data, const char *out,
     assert_int_equal(sqlite3_open(":memory:", &db), SQLITE_OK);
     tt_sqlite_load_table(db, data, "lead_scoring_features_pit");
     tg_rules *r = tt_rules(RULES);
-    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL};
+    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL, NULL, NULL, 0};
     char *sql = NULL;
     assert_tg_ok(tg_sql_generate_monitor(&sql, r, &o, by_month, maturity, NULL));
     tg_rules_free(r);
@@ -719,7 +719,7 @@ static void test_compare_two_models(void **state)
     const char *files[] = {"registry/tiers/v3.1.json", RULES};
     for (int m = 0; m < 2; m++) {
         tg_rules *r = tt_rules(files[m]);
-        tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL};
+        tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL, NULL, NULL, 0};
         char *sql = NULL;
         assert_tg_ok(tg_sql_generate(&sql, r, TG_EMIT_SCORING, &o, NULL));
         tt_sqlite_exec(db, sql);

@@ -57,7 +57,7 @@ static void tiergate_view(table *t, const char *data, tg_view v, int key)
     tg_scan_options o = TG_SCAN_OPTIONS_INIT;
     o.paths = &data;
     o.npaths = 1;
-    tg_score_options so = {v, 0, "2025-12-22T00:00:00Z", TG_SCORE_CSV};
+    tg_score_options so = {v, 0, "2025-12-22T00:00:00Z", TG_SCORE_CSV, NULL};
     uint64_t rows;
     tg_error err;
     assert_tg_ok(tg_score_write(m, r, &o, &so, &rows, &err));
@@ -160,7 +160,7 @@ static void assert_same_table(table *a, table *b, const char *what)
 static char *sql_of(tg_emit e)
 {
     tg_rules *r = tt_rules(rules_path);
-    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL};
+    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL, NULL, NULL, 0};
     char *text = NULL;
     assert_tg_ok(tg_sql_generate(&text, r, e, &o, NULL));
     tg_rules_free(r);
@@ -446,7 +446,7 @@ static void test_sql_conditions_keep_precedence(void **state)
         " \"default_tier\": {\"name\": \"D\"}}";
     tg_rules *r = NULL;
     assert_tg_ok(tg_rules_parse(&r, json, strlen(json), "m.json", NULL));
-    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL};
+    tg_sql_options o = {TG_DIALECT_SQLITE, NULL, NULL, NULL, NULL, NULL, 0};
     char *sql = NULL;
     assert_tg_ok(tg_sql_generate(&sql, r, TG_EMIT_SCORING, &o, NULL));
     assert_non_null(strstr(sql, "(a = 1 OR b = 1)"));
@@ -501,7 +501,7 @@ static void test_sql_check_on_repository(void **state)
     (void)state;
     tt_run_result r = tt_run("sql --rules registry/tiers/v3.2.json --check");
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "7 files in sql match"));
+    assert_non_null(strstr(r.out, "8 files in sql match"));
     tt_run_free(&r);
     /* A stale copy is caught and named. */
     char cmd[2048];

@@ -10,6 +10,8 @@
 #include <string.h>
 
 #include <gsl/gsl_errno.h>
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
 
 #include "testutil.h"
 
@@ -68,8 +70,16 @@ static void test_stats_intervals_match_statsmodels(void **state)
                  (unsigned long long)x, (unsigned long long)n);
         if (rc != TG_OK)
             fail_msg("%s: rc %d", what, rc);
-        close_enough(lo, atof(r.f[4]), what);
-        close_enough(hi, atof(r.f[5]), what);
+        /* Jeffreys takes the boundary modification statsmodels lacks:
+         * 0 at x = 0, 1 at x = n; elsewhere they agree. */
+        if (m == TG_CI_JEFFREYS && x == 0)
+            assert_true(lo == 0.0);
+        else
+            close_enough(lo, atof(r.f[4]), what);
+        if (m == TG_CI_JEFFREYS && x == n)
+            assert_true(hi == 1.0);
+        else
+            close_enough(hi, atof(r.f[5]), what);
         methods_seen[m]++;
         rows++;
     }
@@ -90,9 +100,17 @@ static void test_stats_interval_edges(void **state)
     assert_true(lo == 0.0);
     assert_tg_ok(tg_ci(&lo, &hi, 40, 40, 0.95, TG_CI_EXACT));
     assert_true(hi == 1.0);
-    /* Jeffreys has no such fix. */
+    /* So is Jeffreys (statsmodels' excludes the observed 0 there). */
     assert_tg_ok(tg_ci(&lo, &hi, 0, 40, 0.95, TG_CI_JEFFREYS));
-    assert_true(lo > 0);
+    assert_true(lo == 0.0 && hi > 0);
+    assert_tg_ok(tg_ci(&lo, &hi, 40, 40, 0.95, TG_CI_JEFFREYS));
+    assert_true(hi == 1.0 && lo < 1);
+    /* Every method holds the observed rate, at every count. */
+    for (int m = 0; m < 5; m++)
+        for (uint64_t x = 0; x <= 25; x++) {
+            assert_tg_ok(tg_ci(&lo, &hi, x, 25, 0.95, (tg_ci_method)m));
+            assert_true(lo <= x / 25.0 && x / 25.0 <= hi);
+        }
     /* Agresti-Coull is clipped; Wald is not. */
     assert_tg_ok(tg_ci(&lo, &hi, 0, 5, 0.95, TG_CI_AGRESTI_COULL));
     assert_true(lo == 0.0);
@@ -171,6 +189,202 @@ static void test_stats_holm_matches_statsmodels(void **state)
     assert_int_equal(rows, 6);
 }
 
+/* NAN in the reference is "nan". */
+static void same(double got, const char *want, const char *what)
+{
+    if (strcmp(want, "nan") == 0) {
+        if (!isnan(got))
+            fail_msg("%s: got %.17g, want nan", what, got);
+        return;
+    }
+    close_enough(got, atof(want), what);
+}
+
+static uint64_t u(const char *s) { return strtoull(s, NULL, 10); }
+
+static void test_stats_lift_interval_matches_reference(void **state)
+{
+    (void)state;
+    ref r;
+    int rows = 0;
+    ref_open(&r, "lift.csv");
+    while (ref_next(&r)) {
+        double level = atof(r.f[0]), l, lo, hi;
+        char what[3000];
+        snprintf(what, sizeof what, "lift %s %s/%s vs %s/%s", r.f[0], r.f[1],
+                 r.f[2], r.f[3], r.f[4]);
+        assert_tg_ok(tg_lift_interval(&l, &lo, &hi, u(r.f[1]), u(r.f[2]),
+                                      u(r.f[3]), u(r.f[4]), level));
+        same(l, r.f[5], what);
+        same(lo, r.f[6], what);
+        same(hi, r.f[7], what);
+        rows++;
+    }
+    assert_int_equal(rows, 42);
+}
+
+static void test_stats_lift_ratio_matches_reference(void **state)
+{
+    (void)state;
+    ref r;
+    int rows = 0;
+    ref_open(&r, "ratio.csv");
+    while (ref_next(&r)) {
+        double level = atof(r.f[0]), v, lo, hi;
+        assert_tg_ok(tg_lift_ratio_interval(
+            &v, &lo, &hi, u(r.f[1]), u(r.f[2]), u(r.f[3]), u(r.f[4]), NAN,
+            u(r.f[5]), u(r.f[6]), u(r.f[7]), u(r.f[8]), NAN, level));
+        same(v, r.f[9], "ratio");
+        same(lo, r.f[10], "ratio lower");
+        same(hi, r.f[11], "ratio upper");
+        rows++;
+    }
+    assert_int_equal(rows, 15);
+}
+
+static void test_stats_newcombe_matches_statsmodels(void **state)
+{
+    (void)state;
+    ref r;
+    int rows = 0;
+    ref_open(&r, "newcombe.csv");
+    while (ref_next(&r)) {
+        double level = atof(r.f[0]), d, lo, hi;
+        assert_tg_ok(tg_newcombe_diff(&d, &lo, &hi, u(r.f[1]), u(r.f[2]),
+                                      u(r.f[3]), u(r.f[4]), level));
+        same(d, r.f[5], "newcombe diff");
+        same(lo, r.f[6], "newcombe lower");
+        same(hi, r.f[7], "newcombe upper");
+        rows++;
+    }
+    assert_int_equal(rows, 24);
+}
+
+/* The exact pass probability of a rate gate against scipy's binomial
+ * summed over statsmodels' intervals. */
+static void test_stats_pass_probability_matches_scipy(void **state)
+{
+    (void)state;
+    ref r;
+    int rows = 0;
+    ref_open(&r, "power.csv");
+    while (ref_next(&r)) {
+        tg_oc_case c;
+        memset(&c, 0, sizeof c);
+        c.check = TG_CHECK_CONVERSION_RATE;
+        c.judge = TG_JUDGE_INTERVAL;
+        c.method = (tg_ci_method)tg_ci_parse(r.f[0]);
+        c.level = atof(r.f[1]);
+        c.n = u(r.f[2]);
+        c.p = atof(r.f[3]);
+        c.min = strcmp(r.f[4], "nan") ? atof(r.f[4]) : NAN;
+        c.max = strcmp(r.f[5], "nan") ? atof(r.f[5]) : NAN;
+        c.lift_min = c.pinned = c.train_pinned = NAN;
+        char what[2400];
+        snprintf(what, sizeof what, "P(pass) %s n=%s p=%s", r.f[0], r.f[2],
+                 r.f[3]);
+        close_enough(tg_oc_pass_probability(&c), atof(r.f[6]), what);
+        rows++;
+    }
+    assert_int_equal(rows, 8);
+}
+
+/* Every lift lies in its interval: every method, level and edge. */
+static void test_stats_lift_point_inside_interval(void **state)
+{
+    (void)state;
+    static const uint64_t ns[] = {1, 2, 7, 30, 93, 1000};
+    static const uint64_t rns[] = {0, 1, 5, 100, 30000};
+    static const double levels[] = {0.5, 0.9, 0.95, 0.999};
+    int checked = 0;
+    for (size_t a = 0; a < sizeof ns / sizeof *ns; a++)
+        for (size_t b = 0; b < sizeof rns / sizeof *rns; b++)
+            for (size_t k = 0; k < sizeof levels / sizeof *levels; k++) {
+                uint64_t n = ns[a], rn = rns[b];
+                for (uint64_t x = 0; x <= n; x += n > 10 ? n / 7 + 1 : 1)
+                    for (uint64_t rx = 0; rx <= rn; rx += rn > 10 ? rn / 5 + 1 : 1) {
+                        double l, lo, hi;
+                        assert_tg_ok(tg_lift_interval(&l, &lo, &hi, x, n, rx,
+                                                      rn, levels[k]));
+                        if (x + rx == 0) {
+                            assert_true(isnan(l) && isnan(lo) && isnan(hi));
+                            continue;
+                        }
+                        if (!(lo <= l && l <= hi))
+                            fail_msg("%llu/%llu vs %llu/%llu at %g: %g "
+                                     "outside [%g, %g]",
+                                     (unsigned long long)x,
+                                     (unsigned long long)n,
+                                     (unsigned long long)rx,
+                                     (unsigned long long)rn, levels[k], l, lo,
+                                     hi);
+                        checked++;
+                    }
+            }
+    assert_true(checked > 1000);
+    /* The tier is the whole split: exactly 1. */
+    double l, lo, hi;
+    assert_tg_ok(tg_lift_interval(&l, &lo, &hi, 7, 70, 0, 0, 0.95));
+    assert_true(l == 1 && lo == 1 && hi == 1);
+}
+
+/* Coverage, measured: 4,000 draws per setting with GSL's generator; the
+ * interval holds the true lift about 95% of the time. */
+static void test_stats_lift_interval_coverage(void **state)
+{
+    (void)state;
+    gsl_rng *g = gsl_rng_alloc(gsl_rng_mt19937);
+    gsl_rng_set(g, 7);
+    static const struct {
+        uint64_t n, rn;
+        double p, rp;
+    } cases[] = {{200, 30000, 0.15, 0.035}, {93, 27000, 0.13, 0.04},
+                 {1500, 28000, 0.10, 0.03}, {300, 3000, 0.2, 0.1}};
+    for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
+        double w = (double)cases[c].n / (double)(cases[c].n + cases[c].rn);
+        double truth = cases[c].p / (w * cases[c].p + (1 - w) * cases[c].rp);
+        int hit = 0, draws = 4000;
+        for (int d = 0; d < draws; d++) {
+            uint64_t x = gsl_ran_binomial(g, cases[c].p, (unsigned)cases[c].n);
+            uint64_t rx = gsl_ran_binomial(g, cases[c].rp,
+                                           (unsigned)cases[c].rn);
+            double l, lo, hi;
+            assert_tg_ok(tg_lift_interval(&l, &lo, &hi, x, cases[c].n, rx,
+                                          cases[c].rn, 0.95));
+            hit += lo <= truth && truth <= hi;
+        }
+        double cov = (double)hit / draws;
+        if (cov < 0.93 || cov > 0.975)
+            fail_msg("case %zu: coverage %.3f", c, cov);
+        print_message("coverage at 95%%: lift case %zu %.3f\n", c, cov);
+    }
+    /* The TEST/TRAIN lift ratio (true ratio 1) and Newcombe's difference
+     * at the synthetic export's sizes. */
+    int hit_r = 0, hit_d = 0, draws = 4000;
+    for (int d = 0; d < draws; d++) {
+        uint64_t x1 = gsl_ran_binomial(g, 0.12, 122), r1 = gsl_ran_binomial(g, 0.035, 17364);
+        uint64_t x2 = gsl_ran_binomial(g, 0.12, 204), r2 = gsl_ran_binomial(g, 0.035, 30062);
+        double v, lo, hi;
+        double w1 = 122.0 / (122 + 17364), w2 = 204.0 / (204 + 30062);
+        double truth = (1 / (w1 * 0.12 + (1 - w1) * 0.035)) /
+                       (1 / (w2 * 0.12 + (1 - w2) * 0.035));
+        assert_tg_ok(tg_lift_ratio_interval(&v, &lo, &hi, x1, 122, r1, 17364,
+                                            NAN, x2, 204, r2, 30062, NAN,
+                                            0.95));
+        hit_r += lo <= truth && truth <= hi;
+        uint64_t a = gsl_ran_binomial(g, 0.15, 204), b = gsl_ran_binomial(g, 0.13, 93);
+        assert_tg_ok(tg_newcombe_diff(&v, &lo, &hi, a, 204, b, 93, 0.95));
+        hit_d += lo <= 0.02 && 0.02 <= hi;
+    }
+    if ((double)hit_r / draws < 0.93 || (double)hit_r / draws > 0.975)
+        fail_msg("lift ratio coverage %.3f", (double)hit_r / draws);
+    if ((double)hit_d / draws < 0.93 || (double)hit_d / draws > 0.975)
+        fail_msg("Newcombe coverage %.3f", (double)hit_d / draws);
+    print_message("coverage at 95%%: lift ratio %.3f, Newcombe %.3f\n",
+                  (double)hit_r / draws, (double)hit_d / draws);
+    gsl_rng_free(g);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -179,6 +393,12 @@ int main(void)
         cmocka_unit_test(test_stats_katz_matches_statsmodels),
         cmocka_unit_test(test_stats_fisher_matches_scipy),
         cmocka_unit_test(test_stats_holm_matches_statsmodels),
+        cmocka_unit_test(test_stats_lift_interval_matches_reference),
+        cmocka_unit_test(test_stats_lift_ratio_matches_reference),
+        cmocka_unit_test(test_stats_newcombe_matches_statsmodels),
+        cmocka_unit_test(test_stats_pass_probability_matches_scipy),
+        cmocka_unit_test(test_stats_lift_point_inside_interval),
+        cmocka_unit_test(test_stats_lift_interval_coverage),
     };
     gsl_set_error_handler_off();
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -131,12 +131,14 @@ static void test_log_entries_say_what_this_run_did(void **state)
 
     r = tt_run_in(dir, "log list --format json");
     assert_int_equal(r.status, 0);
-    cJSON *arr = cJSON_Parse(r.out);
+    cJSON *doc = cJSON_Parse(r.out);
+    assert_true(cJSON_GetObjectItem(doc, "format_version")->valuedouble == 1);
+    cJSON *arr = cJSON_GetObjectItem(doc, "entries");
     assert_int_equal(cJSON_GetArraySize(arr), 3);
     assert_string_equal(s_of(cJSON_GetArrayItem(arr, 2), "commit"), sha2);
     assert_string_equal(s_of(cJSON_GetArrayItem(arr, 0), "tiergate_version"),
                         TG_VERSION);
-    cJSON_Delete(arr);
+    cJSON_Delete(doc);
     tt_run_free(&r);
     r = tt_run_in(dir, "log verify");
     assert_int_equal(r.status, 0);
@@ -344,6 +346,7 @@ static void test_release_killed_at_every_step(void **state)
         {"apply@tier_statistics.json", 1},
         {"before-rename@tier_statistics.json", 1},
         {"apply@phase_7_production_view.sql", 1},
+        {"before-rename@phase_7_production_view.sql", 1},
         {"apply@model_registry_v3.json", 1},
         {"before-rename@model_registry_v3.json", 1},
         {"apply@EXECUTION_LOG.md", 1},
@@ -498,6 +501,53 @@ static void test_release_concurrent_and_killed_at_random(void **state)
     assert_int_equal(gr_count(dir, "EXECUTION_LOG.md.tmp.*"), 0);
 }
 
+/* A journal is input too: a damaged one, or one naming a file outside
+ * the repository, is refused and left for a person; nothing is written. */
+static void test_hostile_journal_refused(void **state)
+{
+    (void)state;
+    char sha[41];
+    const char *dir = gr_make_repo("journal", sha);
+    char *reg0 = gr_read(dir, "registry/model_registry_v3.json");
+    const char *outside = tt_path("planted.txt");
+    char hex[65];
+    gr_sh("printf 'owned' > '%s.src'", outside);
+    gr_sha256sum_prefix(tt_path("planted.txt.src"), 100, hex);
+    static const char *shapes[] = {
+        /* content and checksum disagree */
+        "{\"tiergate_journal\":1,\"files\":[{\"path\":\"%s/x\",\"sha256\":"
+        "\"00\",\"content\":\"a\"}]}",
+        /* well formed, but writes outside the repository */
+        "{\"tiergate_journal\":1,\"files\":[{\"path\":\"%s\",\"sha256\":"
+        "\"%s\",\"content\":\"owned\"}]}"};
+    static const char *msg[] = {"key 'files[0]': path, sha256 and content do "
+                                "not agree",
+                                "key 'files[0].path': "};
+    for (int k = 0; k < 2; k++) {
+        char text[2048], p[1200];
+        if (k == 0)
+            snprintf(text, sizeof text, shapes[0], dir);
+        else
+            snprintf(text, sizeof text, shapes[1], outside, hex);
+        snprintf(p, sizeof p, "%s/registry/model_registry_v3.json.journal", dir);
+        FILE *f = fopen(p, "w");
+        fputs(text, f);
+        fclose(f);
+        tt_run_result r = tt_run_in(dir, "registry show");
+        assert_int_equal(r.status, 2);
+        if (!strstr(r.err, msg[k]))
+            fail_msg("stderr '%s' lacks '%s'", r.err, msg[k]);
+        tt_run_free(&r);
+        assert_int_equal(access(p, F_OK), 0); /* left for a person */
+        assert_int_not_equal(access(outside, F_OK), 0);
+        char *reg1 = gr_read(dir, "registry/model_registry_v3.json");
+        assert_string_equal(reg0, reg1);
+        free(reg1);
+        unlink(p);
+    }
+    free(reg0);
+}
+
 static void test_release_evidence_and_tag(void **state)
 {
     (void)state;
@@ -605,6 +655,26 @@ static void test_release_evidence_and_tag(void **state)
     free(log);
     assert_int_equal(run_ok(dir, "log verify"), 0);
     assert_int_equal(run_ok(dir, "registry verify"), 0);
+    /* Cited paths are relative to the work tree: checked from a subfolder
+     * too, and the log's anchor is still found (a cut log still shows). */
+    char sub[2048];
+    snprintf(sub, sizeof sub, "%s/registry", dir);
+    assert_int_equal(run_ok(sub, "registry verify --registry "
+                                 "model_registry_v3.json"), 0);
+    assert_int_equal(run_ok(sub, "log verify --log ../EXECUTION_LOG.md "
+                                 "--registry model_registry_v3.json"), 0);
+    char *full = gr_read(dir, "EXECUTION_LOG.md");
+    const char *second = nth_entry(full, 1);
+    assert_non_null(second);
+    gr_sh("cd '%s' && cp EXECUTION_LOG.md full.md && head -c %ld full.md > "
+          "EXECUTION_LOG.md", dir, (long)(second - full));
+    free(full);
+    r = tt_run_in(sub, "log verify --log ../EXECUTION_LOG.md --registry "
+                       "model_registry_v3.json");
+    if (r.status != 1 || !strstr(r.err, "cut off the end"))
+        fail_msg("exit %d: %s", r.status, r.err);
+    tt_run_free(&r);
+    gr_sh("cd '%s' && mv full.md EXECUTION_LOG.md", dir);
     char reports[2048];
     snprintf(reports, sizeof reports, "%s/reports/v3.2", dir);
     assert_int_equal(gr_count(reports, "gate.json"), 2);
@@ -621,6 +691,7 @@ int main(void)
         cmocka_unit_test(test_log_tamper_at_the_end),
         cmocka_unit_test(test_release_killed_at_every_step),
         cmocka_unit_test(test_release_concurrent_and_killed_at_random),
+        cmocka_unit_test(test_hostile_journal_refused),
         cmocka_unit_test(test_release_evidence_and_tag),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -5,7 +5,9 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -130,6 +132,17 @@ int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)
         return 1;
     }
     case OPT_SUMMARY: d->summary = arg; return 1;
+    case OPT_SLICE: {
+        const char **ns =
+            realloc(d->slices, (size_t)(d->nslices + 1) * sizeof *ns);
+        if (!ns) {
+            fprintf(stderr, "tiergate: out of memory\n");
+            return -1;
+        }
+        d->slices = ns;
+        d->slices[d->nslices++] = arg;
+        return 1;
+    }
     case OPT_DATE_CONFIG: d->date_config = arg; return 1;
     case OPT_ON_BAD_ROW:
         if (strcmp(arg, "error") == 0)
@@ -215,14 +228,28 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
         tg_tally_release(t);
         return cli_fail(&err);
     }
-    if (t->skipped) {
-        char buf[2048];
-        cli_warn("skipped %llu bad row%s of %llu; the first: %s",
-                 (unsigned long long)t->skipped, t->skipped == 1 ? "" : "s",
-                 (unsigned long long)t->rows,
-                 tg_error_format(&first_skip, buf, sizeof buf));
-    }
+    if (t->skipped)
+        cli_warn_skipped(t->skipped, t->rows, t->skipped_by, &first_skip);
     return EXIT_OK;
+}
+
+void cli_warn_skipped(uint64_t skipped, uint64_t rows,
+                      const uint64_t *skipped_by, const tg_error *first)
+{
+    char buf[2048], reasons[256] = "";
+    size_t off = 0;
+    for (int k = 0; k < TG_SKIP_NREASONS && off < sizeof reasons; k++)
+        if (skipped_by[k])
+            off += (size_t)snprintf(reasons + off, sizeof reasons - off,
+                                    "%s%s %llu", off ? ", " : " (",
+                                    tg_skip_reason_name(k),
+                                    (unsigned long long)skipped_by[k]);
+    if (off && off < sizeof reasons - 1)
+        strcat(reasons, ")");
+    cli_warn("skipped %llu bad row%s of %llu%s; the first: %s",
+             (unsigned long long)skipped, skipped == 1 ? "" : "s",
+             (unsigned long long)rows, reasons,
+             tg_error_format(first, buf, sizeof buf));
 }
 
 int cli_help(const char *text)
@@ -275,11 +302,41 @@ int cli_color(FILE *stream)
 
 const char *cli_default_date_config(const cli_data *d)
 {
+    return cli_date_config_for(d, d->rules);
+}
+
+const char *cli_date_config_for(const cli_data *d, const char *rules_path)
+{
+    static char found[PATH_MAX + 32];
     if (d->date_config)
         return d->date_config;
-    return access("registry/date_config.json", R_OK) == 0
-               ? "registry/date_config.json"
-               : NULL;
+    /* The repository the rule set belongs to, not the current folder:
+     * the nearest folder above the rule set holding
+     * registry/date_config.json. */
+    if (!rules_path || strcmp(rules_path, "-") == 0)
+        return NULL;
+    char cwd[PATH_MAX];
+    size_t n = strlen(rules_path) + sizeof cwd + 2;
+    char *abs = malloc(n);
+    if (!abs)
+        return NULL;
+    if (rules_path[0] == '/')
+        snprintf(abs, n, "%s", rules_path);
+    else if (getcwd(cwd, sizeof cwd))
+        snprintf(abs, n, "%s/%s", cwd, rules_path);
+    else
+        snprintf(abs, n, "./%s", rules_path);
+    char *slash;
+    while ((slash = strrchr(abs, '/')) != NULL) {
+        *slash = '\0';
+        snprintf(found, sizeof found, "%s/registry/date_config.json", abs);
+        if (access(found, R_OK) == 0) {
+            free(abs);
+            return found;
+        }
+    }
+    free(abs);
+    return NULL;
 }
 
 int cli_parse_level(const char *cmd, const char *arg, double *out)
@@ -307,4 +364,86 @@ const char *cli_subcommand(int argc, char **argv, const char *cmd,
         return NULL;
     }
     return argv[1];
+}
+
+void cli_baseline_init(cli_baseline *b)
+{
+    b->train = b->test = b->all = NAN;
+}
+
+int cli_parse_baseline(const char *cmd, const char *arg, cli_baseline *b)
+{
+    const char *eq = strchr(arg, '=');
+    const char *num = eq ? eq + 1 : arg;
+    int split = TG_SPLIT_ALL;
+    if (eq) {
+        char name[16];
+        size_t len = (size_t)(eq - arg);
+        if (len >= sizeof name ||
+            (snprintf(name, sizeof name, "%.*s", (int)len, arg),
+             (split = tg_split_parse(name)) == -2) ||
+            split == TG_SPLIT_OTHER)
+            return cli_usage(cmd, "--baseline takes RATE or TRAIN=, TEST= or "
+                                  "ALL=RATE, not '%s'", arg);
+    }
+    char *end;
+    double v = strtod(num, &end);
+    if (end == num || *end || !(v > 0 && v <= 1))
+        return cli_usage(cmd, "--baseline needs a rate in (0, 1], not '%s'",
+                         arg);
+    if (!eq)
+        b->train = b->test = b->all = v;
+    else if (split == TG_SPLIT_TRAIN)
+        b->train = v;
+    else if (split == TG_SPLIT_TEST)
+        b->test = v;
+    else
+        b->all = v;
+    return 0;
+}
+
+/* A number in [lo, hi], the whole string. */
+static int number_in(const char *arg, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (end == arg || *end || errno || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+int cli_plan_option(tg_plan_options *o, const char *cmd, int opt,
+                    const char *arg)
+{
+    double v;
+    switch (opt) {
+    case OPT_POWER:
+        if (number_in(arg, 1e-9, 1 - 1e-9, &v)) {
+            cli_usage(cmd, "--power takes a number between 0 and 1, not "
+                           "'%s'", arg);
+            return -1;
+        }
+        o->power = v;
+        return 1;
+    case OPT_DRAWS:
+        if (number_in(arg, 1000, 1000000, &v) || v != floor(v)) {
+            cli_usage(cmd, "--draws takes a whole number from 1000 to "
+                           "1000000, not '%s'", arg);
+            return -1;
+        }
+        o->draws = (int)v;
+        return 1;
+    case OPT_SEED:
+        if (number_in(arg, 0, 4294967295.0, &v) || v != floor(v)) {
+            cli_usage(cmd, "--seed takes a whole number from 0 to "
+                           "4294967295, not '%s'", arg);
+            return -1;
+        }
+        o->seed = (unsigned long)v;
+        return 1;
+    default:
+        return 0;
+    }
 }

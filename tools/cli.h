@@ -54,11 +54,14 @@ typedef struct {
     int threads;
     tg_ci_method ci_method; /* --ci, for commands with intervals */
     double ci_level;        /* --level */
+    const char **slices;    /* --slice, for the commands that take it */
+    int nslices;
 } cli_data;
 
 #define CLI_DATA_INIT                                                          \
     {                                                                          \
-        NULL, NULL, 0, NULL, NULL, TG_BAD_ROW_ERROR, 0, TG_CI_WILSON, 0.95     \
+        NULL, NULL, 0, NULL, NULL, TG_BAD_ROW_ERROR, 0, TG_CI_WILSON, 0.95,    \
+            NULL, 0                                                            \
     }
 
 enum {
@@ -69,8 +72,34 @@ enum {
     OPT_ON_BAD_ROW,
     OPT_THREADS,
     OPT_CI,
-    OPT_LEVEL
+    OPT_LEVEL,
+    OPT_SLICE
 };
+
+/* --slice, for preview and gate (cli_slice.c). */
+#define CLI_SLICE_LONG_OPTION                                                  \
+    {                                                                          \
+        "slice", required_argument, NULL, OPT_SLICE                            \
+    }
+
+#define CLI_SLICE_HELP                                                         \
+    "  --slice EXPR         also per slice, in the same pass (repeatable):\n"  \
+    "                       COLUMN (each value), COLUMN:E1,E2,... (bins\n"     \
+    "                       [E1,E2) ... >= En, and < E1) or COLUMN:month;\n"   \
+    "                       an empty field is the NULL slice\n"
+
+typedef struct {
+    tg_slicing *s;
+    int n;
+} cli_slices;
+
+/**
+ * Like cli_load_tally, and the tallies of every --slice (from the rows,
+ * or from the slice columns of a --summary). Returns an exit code.
+ */
+int cli_load_sliced(tg_tally *t, cli_slices *sl, const tg_rules *rules,
+                    const cli_data *d, int fingerprint, const char *cmd);
+void cli_slices_release(cli_slices *sl);
 
 /* --ci and --level, for the commands that compute intervals. */
 #define CLI_STATS_LONG_OPTIONS                                                 \
@@ -103,8 +132,8 @@ enum {
     "                       the warehouse exports them "                       \
     "(sql/gate_summary.sql)\n"                                                 \
     "  --date-config FILE   train/test windows used when the export has no\n"  \
-    "                       split column (default "                            \
-    "registry/date_config.json)\n"                                             \
+    "                       split column (default: registry/date_config.json\n" \
+    "                       of the rule set's repository)\n"                    \
     "  --on-bad-row MODE    error (default) or skip rows with bad values\n"    \
     "  --threads N          scan threads for large plain files (default: "     \
     "cores)\n"
@@ -115,8 +144,13 @@ enum {
  */
 int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg);
 
-/** --date-config, else registry/date_config.json when it exists. */
+/**
+ * --date-config, else registry/date_config.json of the rule set's
+ * repository (the nearest folder above --rules that has one), or NULL.
+ */
 const char *cli_default_date_config(const cli_data *d);
+/** The same for a rule set given another way (compare's --to). */
+const char *cli_date_config_for(const cli_data *d, const char *rules_path);
 
 /** Load the rule set named by --rules (required). */
 int cli_load_rules(tg_rules **out, const cli_data *d, const char *cmd);
@@ -128,8 +162,52 @@ int cli_load_rules(tg_rules **out, const cli_data *d, const char *cmd);
 int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
                    int fingerprint, const char *cmd);
 
+/*
+ * --baseline RATE (every split) or --baseline SPLIT=RATE (repeatable):
+ * pinned baselines, for reproducing published lifts. NAN = measured.
+ */
+typedef struct {
+    double train, test, all;
+} cli_baseline;
+void cli_baseline_init(cli_baseline *b);
+/** Parse one --baseline; prints a usage error and returns 2 when bad. */
+int cli_parse_baseline(const char *cmd, const char *arg, cli_baseline *b);
+#define CLI_BASELINE_HELP                                                      \
+    "  --baseline R         pin the baseline of every split to R (0 < R <= 1)"  \
+    "\n"                                                                       \
+    "                       instead of measuring it; SPLIT=R pins one split\n" \
+    "                       (TRAIN=0.0366 TEST=0.0416); lifts are then R-based\n"
+
+/*
+ * --power, --draws and --seed of the reliability section (plan, gate).
+ */
+enum { OPT_POWER = 1100, OPT_DRAWS, OPT_SEED };
+#define CLI_PLAN_LONG_OPTIONS                                                  \
+    {"draws", required_argument, NULL, OPT_DRAWS},                             \
+        {"power", required_argument, NULL, OPT_POWER},                         \
+    {                                                                          \
+        "seed", required_argument, NULL, OPT_SEED                              \
+    }
+#define CLI_PLAN_HELP                                                          \
+    "  --power P            chance of a decisive pass to plan for, 0 < P < 1\n"\
+    "                       (default 0.8)\n"                                   \
+    "  --draws N            simulated releases per world, 1000 to 1000000\n"   \
+    "                       (default 10000)\n"                                 \
+    "  --seed S             the simulation's seed (default 1): the same seed\n"\
+    "                       gives the same figures\n"
+/**
+ * Handle --power, --draws or --seed; 1 if it was one, 0 if not, -1 after
+ * printing a usage error.
+ */
+int cli_plan_option(tg_plan_options *o, const char *cmd, int opt,
+                    const char *arg);
+
 /** Parse --level; prints a usage error and returns 2 when bad. */
 int cli_parse_level(const char *cmd, const char *arg, double *out);
+
+/** Warn on stderr about rows skipped as bad: counts per reason, the first. */
+void cli_warn_skipped(uint64_t skipped, uint64_t rows,
+                      const uint64_t *skipped_by, const tg_error *first);
 
 /**
  * The first argument of a command with subcommands (registry, log):

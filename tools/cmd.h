@@ -25,7 +25,10 @@ int cmd_release(int argc, char **argv);
 int cmd_report(int argc, char **argv);
 int cmd_compare(int argc, char **argv);
 int cmd_lint(int argc, char **argv);
+int cmd_init(int argc, char **argv);
 int cmd_monitor(int argc, char **argv);
+int cmd_plan(int argc, char **argv);
+int cmd_sweep(int argc, char **argv);
 
 /** The dispatch table, ending with a NULL name. */
 extern const tg_cmd tg_commands[];

@@ -9,13 +9,22 @@
 #include "cmd.h"
 
 static const char help[] =
-    "usage: tiergate check-schema --rules FILE --data FILE... "
-    "[--format text|json] [-o FILE]\n\n"
+    "usage: tiergate check-schema --rules FILE (--data FILE... | --columns "
+    "FILE)\n"
+    "                             [--format text|json] [-o FILE]\n\n"
     "Check that the export has every feature the rules need, under its name\n"
-    "or one of its aliases, and report each feature's NULL rate. Exits 2\n"
-    "when one is missing, naming it and every alias tried.\n\n"
+    "or one of its aliases, and report each feature's NULL rate. Every row\n"
+    "is validated as preview reads it (field count, numbers, booleans,\n"
+    "declared ranges, target, dates); each kind of bad value is reported\n"
+    "with its count and first file:line:column. Exits 2 when a column is\n"
+    "missing or any row is bad: whenever preview would fail. With\n"
+    "--columns, the column check on the warehouse table itself, from the\n"
+    "CSV export of `tiergate sql --emit schema-check` (no rows, so no NULL\n"
+    "rates and no value checks).\n\n"
     "  --rules FILE         rule set (JSON)\n"
     "  --data FILE          feature export (CSV or CSV.gz); repeatable\n"
+    "  --columns FILE       the table's columns: the schema-check export, any\n"
+    "                       CSV with a column_name column, or a CSV header\n"
     "  --format FMT         text (default) or json\n"
     "  -o FILE              write the report to FILE\n"
     "  -h, --help           this help\n";
@@ -31,6 +40,7 @@ int cmd_check_schema(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_DATA_LONG_OPTIONS,
+        {"columns", required_argument, NULL, 5000},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"output", required_argument, NULL, 'o'},
@@ -38,7 +48,8 @@ int cmd_check_schema(int argc, char **argv)
     };
     cli_data d = CLI_DATA_INIT;
     int fmt = FMT_TEXT, c, r = EXIT_OK;
-    const char *out_path = NULL;
+    const char *out_path = NULL, *columns_path = NULL;
+    tg_columns cols = {0, NULL};
     tg_rules *rules = NULL;
     tg_schema_report rep;
     tg_error err;
@@ -58,6 +69,7 @@ int cmd_check_schema(int argc, char **argv)
             goto done;
         }
         case 'o': out_path = optarg; break;
+        case 5000: columns_path = optarg; break;
         case 'f':
             if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
                                                     FMT_BIT(FMT_JSON))) < 0) {
@@ -77,12 +89,18 @@ int cmd_check_schema(int argc, char **argv)
     }
     if ((r = cli_load_rules(&rules, &d, "check-schema")))
         return r;
-    if (d.ndata == 0) {
-        r = cli_usage("check-schema", "give the data with --data FILE");
+    if ((d.ndata == 0) == !columns_path) {
+        r = cli_usage("check-schema", "give the data with --data FILE or the "
+                                      "table's columns with --columns FILE");
         goto done;
     }
     tg_error_clear(&err);
-    int rc = tg_schema_check(&rep, rules, d.data, d.ndata, &err);
+    int rc = columns_path
+                 ? tg_columns_load(&cols, columns_path, &err)
+                 : tg_schema_check(&rep, rules, d.data, d.ndata,
+                                   cli_default_date_config(&d), &err);
+    if (rc == TG_OK && columns_path)
+        rc = tg_schema_check_columns(&rep, rules, &cols, columns_path, &err);
     if (rc != TG_OK) {
         r = cli_fail(&err);
         goto done;
@@ -91,10 +109,16 @@ int cmd_check_schema(int argc, char **argv)
     if ((r = cli_out_open(&o, out_path)))
         goto done;
     if (fmt == FMT_JSON) {
-        cJSON *j = cJSON_CreateObject();
+        cJSON *j = tg_json_stamp(cJSON_CreateObject());
         cJSON_AddStringToObject(j, "rules", rules->path);
-        cJSON_AddStringToObject(j, "status", rep.missing ? "missing" : "ok");
-        cJSON_AddNumberToObject(j, "rows", (double)rep.rows);
+        cJSON_AddStringToObject(j, "status", rep.missing ? "missing"
+                                             : rep.nproblems ? "bad_values"
+                                                             : "ok");
+        cJSON_AddStringToObject(j, "source", columns_path ? "columns" : "data");
+        if (columns_path)
+            cJSON_AddNullToObject(j, "rows");
+        else
+            cJSON_AddNumberToObject(j, "rows", (double)rep.rows);
         cJSON *arr = cJSON_AddArrayToObject(j, "features");
         for (int f = 0; f < rules->nfeatures; f++) {
             const tg_feature *ft = &rules->features[f];
@@ -120,6 +144,21 @@ int cmd_check_schema(int argc, char **argv)
         cJSON_AddBoolToObject(j, "has_target", rep.has_target);
         cJSON_AddBoolToObject(j, "has_split", rep.has_split);
         cJSON_AddBoolToObject(j, "has_contacted_date", rep.has_date);
+        cJSON_AddNumberToObject(j, "bad_rows", (double)rep.bad_rows);
+        cJSON *probs = cJSON_AddArrayToObject(j, "problems");
+        for (int i = 0; i < rep.nproblems; i++) {
+            const tg_schema_problem *p = &rep.problems[i];
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "problem", p->what);
+            cJSON_AddStringToObject(x, "reason", tg_skip_reason_name(p->reason));
+            cJSON_AddNumberToObject(x, "rows", (double)p->count);
+            cJSON *first = cJSON_AddObjectToObject(x, "first");
+            cJSON_AddStringToObject(first, "file", p->first.file);
+            cJSON_AddNumberToObject(first, "line", (double)p->first.line);
+            cJSON_AddNumberToObject(first, "column", (double)p->first.column);
+            cJSON_AddStringToObject(first, "message", p->first.msg);
+            cJSON_AddItemToArray(probs, x);
+        }
         char *s = cJSON_Print(j);
         fprintf(o.f, "%s\n", s);
         cJSON_free(s);
@@ -140,11 +179,22 @@ int cmd_check_schema(int argc, char **argv)
                 rep.has_target ? "present" : "MISSING",
                 rep.has_split ? "present" : "absent (assigned from dates)",
                 rep.has_date ? "present" : "absent");
-        if (!rep.missing)
+        if (!rep.missing && columns_path)
+            fprintf(o.f, "the table's columns (%s): every feature the rules "
+                         "use is present\n",
+                    columns_path);
+        else if (!rep.missing)
             fprintf(o.f,
                     "%s rows checked: every feature the rules use is "
                     "present\n",
                     tg_fmt_count(rep.rows, a));
+        for (int i = 0; i < rep.nproblems; i++) {
+            const tg_schema_problem *p = &rep.problems[i];
+            char b[32];
+            fprintf(o.f, "%s row%s with %s (first at %s:%ld:%ld)\n",
+                    tg_fmt_count(p->count, b), p->count == 1 ? "" : "s",
+                    p->what, p->first.file, p->first.line, p->first.column);
+        }
     }
     r = cli_out_close(&o);
     if (rep.missing || !rep.has_target) {
@@ -152,7 +202,9 @@ int cmd_check_schema(int argc, char **argv)
             if (rep.features[f].column || !rep.features[f].used)
                 continue;
             fprintf(stderr, "tiergate: %s: missing column '%s' (tried ",
-                    rep.missing_file ? rep.missing_file : d.data[0],
+                    rep.missing_file ? rep.missing_file
+                    : columns_path   ? columns_path
+                                     : d.data[0],
                     rules->features[f].name);
             aliases_tried(stderr, &rules->features[f]);
             fprintf(stderr, ")\n");
@@ -160,8 +212,21 @@ int cmd_check_schema(int argc, char **argv)
         if (!rep.has_target)
             fprintf(stderr, "tiergate: missing column 'target'\n");
         r = EXIT_USAGE;
+    } else if (rep.nproblems) {
+        /* preview would stop at the first of these (or skip the rows
+         * with --on-bad-row skip): each kind once, where it starts. */
+        for (int i = 0; i < rep.nproblems; i++) {
+            char b[32];
+            fprintf(stderr, "tiergate: %s row%s with %s; the first:\n",
+                    tg_fmt_count(rep.problems[i].count, b),
+                    rep.problems[i].count == 1 ? "" : "s",
+                    rep.problems[i].what);
+            cli_fail(&rep.problems[i].first);
+        }
+        r = EXIT_USAGE;
     }
 done:
+    tg_columns_release(&cols);
     tg_schema_report_release(&rep);
     tg_rules_free(rules);
     free(d.data);

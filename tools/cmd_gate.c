@@ -3,6 +3,7 @@
  * warehouse summary; exit 1 when a blocking gate fails, so CI can block
  * the release. Writes the table, JSON, Markdown and JUnit on request.
  */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -12,19 +13,35 @@
 static const char help[] =
     "usage: tiergate gate --rules FILE --policy FILE (--data FILE... | "
     "--summary FILE)\n"
-    "                     [--ci METHOD] [--level L] [--strict]\n"
+    "                     [--slice EXPR]... [--ci METHOD] [--level L] "
+    "[--strict]\n"
     "                     [--format text|json|markdown] [-o FILE]\n"
     "                     [--json FILE] [--markdown FILE] [--junit FILE]\n\n"
     "Judge every gate of the policy. Overall status PASSED,\n"
     "PASSED_WITH_WARNINGS or FAILED; exit 0 for the first two, 1 for\n"
     "FAILED, 2 for bad input or policy, 3 for an internal or I/O error.\n"
-    "A tier with fewer labeled leads than the policy's min_labeled is\n"
-    "'insufficient', which never passes a blocking gate. When the variable\n"
-    "GITHUB_STEP_SUMMARY names a file, the Markdown summary is "
-    "appended.\n\n" CLI_DATA_HELP
+    "Statistical gates decide from their intervals: pass, fail, or\n"
+    "'inconclusive' when the interval straddles the threshold (the policy's\n"
+    "\"inconclusive\" says whether that blocks or warns; \"judge\": \"point\"\n"
+    "judges the estimate alone). A tier with fewer labeled leads than the\n"
+    "policy's min_labeled is 'insufficient', which never passes a blocking\n"
+    "gate. When the variable\n"
+    "GITHUB_STEP_SUMMARY names a file, the Markdown summary is appended\n"
+    "(a file that cannot be written is a warning; the exit code stays\n"
+    "the verdict's). With GITHUB_ACTIONS=true, each outcome that did not\n"
+    "pass is also an ::error or ::warning annotation on stderr. With --slice, the gates marked \"per_slice\": true are also\n"
+    "judged in every slice with at least their min_slice_size labeled leads\n"
+    "(default 500) in the gate's split; a slice that fails or is\n"
+    "inconclusive counts like any gate and is named in the output.\n\n"
+    CLI_DATA_HELP CLI_SLICE_HELP
     "  --policy FILE        gate policy (JSON), e.g. "
     "registry/gates/v3.2.json\n" CLI_STATS_HELP
+    CLI_BASELINE_HELP
     "  --strict             warnings fail the release too\n"
+    "The verdict comes with its reliability (the chance each blocking gate\n"
+    "passes at the expected rates, the chance the policy passes a correct\n"
+    "model and blocks one without signal; see `tiergate plan`), tuned by:\n"
+    CLI_PLAN_HELP
     "  --format FMT         what goes to stdout: text (default), json or\n"
     "                       markdown\n"
     "  -o FILE              write that to FILE instead of stdout\n"
@@ -32,7 +49,8 @@ static const char help[] =
     "                       update` and `log append` read)\n"
     "  --markdown FILE      also write the Markdown summary\n"
     "  --junit FILE         also write JUnit XML (one testcase per gate and\n"
-    "                       tier)\n"
+    "                       tier; blocking outcomes fail, warnings are\n"
+    "                       skipped with their status; docs/ci.md)\n"
     "  --html FILE          also write the HTML report (see `tiergate "
     "report`)\n"
     "                       ('-' for any FILE: standard output)\n"
@@ -47,29 +65,47 @@ enum {
     OPT_HTML
 };
 
+/* The gate JSON with the reliability section. */
+static cJSON *gate_json(const tg_gate_result *r, const tg_plan *plan)
+{
+    cJSON *j = tg_gate_result_json(r);
+    cJSON_AddItemToObject(j, "reliability", tg_plan_json(plan, r));
+    return j;
+}
+
 /* Render r in format f into a malloc'd string. */
-static char *render(const tg_gate_result *r, int f, int color, size_t *len)
+static char *render(const tg_gate_result *r, const tg_plan *plan, int f,
+                    int color, size_t *len)
 {
     char *buf = NULL;
     FILE *m = open_memstream(&buf, len);
     if (!m)
         return NULL;
     if (f == FMT_JSON) {
-        cJSON *j = tg_gate_result_json(r);
+        cJSON *j = gate_json(r, plan);
         char *s = cJSON_Print(j);
         fprintf(m, "%s\n", s);
         cJSON_free(s);
         cJSON_Delete(j);
     } else if (f == FMT_MARKDOWN) {
         tg_render_gate_markdown(m, r);
+        fprintf(m, "\n");
+        tg_render_plan_markdown(m, plan, r);
     } else if (f == FMT_CSV) {
         tg_render_gate_junit(m, r); /* FMT_CSV stands for JUnit here */
     } else if (f == FMT_HTML) {
-        cJSON *j = tg_gate_result_json(r);
+        cJSON *j = gate_json(r, plan);
         tg_report_html(m, j, NULL);
         cJSON_Delete(j);
     } else {
         tg_render_gate_text(m, r, color);
+        char n[32];
+        fprintf(m, "reliability: a model converting at its expected rates "
+                   "passes %.1f%% of %s\nsimulated releases; one without "
+                   "signal is blocked in %.1f%% (details: tiergate plan)\n",
+                100 * plan->pass_at_expected,
+                tg_fmt_count((unsigned long long)plan->opt.draws, n),
+                100 * plan->block_at_no_signal);
     }
     if (fclose(m) != 0) {
         free(buf);
@@ -78,10 +114,11 @@ static char *render(const tg_gate_result *r, int f, int color, size_t *len)
     return buf;
 }
 
-static int write_rendered(const tg_gate_result *r, int f, const char *path)
+static int write_rendered(const tg_gate_result *r, const tg_plan *plan, int f,
+                          const char *path)
 {
     size_t len;
-    char *s = render(r, f, 0, &len);
+    char *s = render(r, plan, f, 0, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
         return EXIT_INTERNAL;
@@ -91,18 +128,84 @@ static int write_rendered(const tg_gate_result *r, int f, const char *path)
     return rc;
 }
 
-static int append_step_summary(const tg_gate_result *r)
+/*
+ * GitHub Actions shows the Markdown appended to $GITHUB_STEP_SUMMARY on
+ * the run's page. The summary is a courtesy: when it cannot be written
+ * the verdict stands (a warning on stderr, the exit code unchanged), and
+ * nothing is appended unless the whole summary was rendered.
+ */
+static void append_step_summary(const tg_gate_result *r, const tg_plan *plan)
 {
     const char *p = getenv("GITHUB_STEP_SUMMARY");
     if (!p || !*p)
-        return EXIT_OK;
-    FILE *f = fopen(p, "a");
-    if (!f) {
-        fprintf(stderr, "tiergate: %s: cannot append the step summary\n", p);
-        return EXIT_INTERNAL;
+        return;
+    size_t len;
+    char *s = render(r, plan, FMT_MARKDOWN, 0, &len);
+    FILE *f = s ? fopen(p, "a") : NULL;
+    int ok = f && fwrite(s, 1, len, f) == len;
+    if (f && fclose(f) != 0)
+        ok = 0;
+    if (!ok)
+        cli_warn("GITHUB_STEP_SUMMARY %s: cannot append the step summary "
+                 "(%s); the verdict stands",
+                 p, s ? strerror(errno) : "out of memory");
+    free(s);
+}
+
+/*
+ * Under GitHub Actions (GITHUB_ACTIONS=true) every outcome that did not
+ * pass becomes an ::error or ::warning annotation. They go to stderr, so
+ * that stdout stays the document asked for (JSON, Markdown, '-' files);
+ * GitHub reads workflow commands from both.
+ */
+static void github_annotations(const tg_gate_result *r)
+{
+    const char *gh = getenv("GITHUB_ACTIONS");
+    if (!gh || strcmp(gh, "true") != 0)
+        return;
+    fflush(stdout);
+    tg_render_gate_github(stderr, r);
+    fflush(stderr);
+}
+
+/*
+ * The per-slice gates in every slice value, and the slices' tier tables
+ * (with how many outcomes each slice was judged on) for the JSON.
+ */
+static int judge_slices(tg_gate_result *res, const tg_rules *rules,
+                        const cli_slices *sl, const tg_gate_options *opt)
+{
+    tg_error err;
+    tg_error_clear(&err);
+    static const int splits[2] = {TG_SPLIT_TRAIN, TG_SPLIT_TEST};
+    int per_slice = 0;
+    for (int g = 0; g < res->policy->ngates; g++)
+        per_slice += res->policy->gates[g].per_slice;
+    if (!per_slice)
+        cli_warn("policy %s marks no gate \"per_slice\": the slices are "
+                 "shown, not judged",
+                 res->policy->policy_id);
+    res->slices = cJSON_CreateArray();
+    for (int k = 0; k < sl->n; k++) {
+        const tg_slicing *x = &sl->s[k];
+        cJSON *j = tg_slicing_json(x, splits, 2, rules->model_version,
+                                   opt->ci_method, opt->ci_level, 1, &err);
+        if (!j)
+            return cli_fail(&err);
+        cJSON_AddItemToArray(res->slices, j);
+        cJSON *vals = cJSON_GetObjectItem(j, "values");
+        for (int v = 0; v < x->nvalues; v++) {
+            char label[TG_SLICE_MAX_NAME + TG_SLICE_MAX_KEY + 8];
+            tg_slice_label(x, v, label, sizeof label);
+            int judged = 0;
+            if (tg_gate_add_slice(res, &x->values[v].tally, label, opt,
+                                  &judged, &err) != TG_OK)
+                return cli_fail(&err);
+            cJSON_AddNumberToObject(cJSON_GetArrayItem(vals, v),
+                                    "outcomes_judged", judged);
+        }
     }
-    tg_render_gate_markdown(f, r);
-    return fclose(f) == 0 ? EXIT_OK : EXIT_INTERNAL;
+    return EXIT_OK;
 }
 
 int cmd_gate(int argc, char **argv)
@@ -110,6 +213,9 @@ int cmd_gate(int argc, char **argv)
     static const struct option opts[] = {
         CLI_DATA_LONG_OPTIONS,
         CLI_STATS_LONG_OPTIONS,
+        CLI_PLAN_LONG_OPTIONS,
+        {"baseline", required_argument, NULL, 'b'},
+        CLI_SLICE_LONG_OPTION,
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"html", required_argument, NULL, OPT_HTML},
@@ -130,11 +236,19 @@ int cmd_gate(int argc, char **argv)
     tg_tally t;
     int have_tally = 0, have_result = 0;
     tg_gate_result res;
+    cli_slices sl = {NULL, 0};
     tg_error err;
     tg_error_clear(&err);
+    cli_baseline base;
+    cli_baseline_init(&base);
+    tg_plan_options popt = tg_plan_options_default();
+    tg_plan plan;
+    int have_plan = 0;
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         int used = cli_data_option(&d, "gate", c, optarg);
+        if (!used)
+            used = cli_plan_option(&popt, "gate", c, optarg);
         if (used < 0) {
             r = EXIT_USAGE;
             goto done;
@@ -145,6 +259,10 @@ int cmd_gate(int argc, char **argv)
         case 'h': r = cli_help(help); goto done;
         case 'o': out_path = optarg; break;
         case OPT_POLICY: policy_path = optarg; break;
+        case 'b':
+            if ((r = cli_parse_baseline("gate", optarg, &base)))
+                goto done;
+            break;
         case OPT_STRICT: strict = 1; break;
         case OPT_JSON: json_path = optarg; break;
         case OPT_MARKDOWN: md_path = optarg; break;
@@ -179,15 +297,28 @@ int cmd_gate(int argc, char **argv)
         r = cli_fail(&err);
         goto done;
     }
-    if ((r = cli_load_tally(&t, rules, &d, 1, "gate")))
+    if ((r = cli_load_sliced(&t, &sl, rules, &d, 1, "gate")))
         goto done;
     have_tally = 1;
-    if (tg_gate_run(&res, rules, policy, &t, d.ci_method, d.ci_level, strict,
-                    &err) != TG_OK) {
+    tg_gate_options gopt = tg_gate_options_default();
+    gopt.ci_method = d.ci_method;
+    gopt.ci_level = d.ci_level;
+    gopt.strict = strict;
+    gopt.baseline_train = base.train;
+    gopt.baseline_test = base.test;
+    gopt.baseline_all = base.all;
+    if (tg_gate_run_with(&res, rules, policy, &t, &gopt, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
     }
     have_result = 1;
+    if (tg_plan_compute(&plan, &res, &t, &gopt, &popt, &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
+    have_plan = 1;
+    if (sl.n && (r = judge_slices(&res, rules, &sl, &gopt)))
+        goto done;
     {
         /* The commit the report names, when run inside a repository. */
         tg_git_facts gf;
@@ -198,15 +329,16 @@ int cmd_gate(int argc, char **argv)
         }
     }
     /* Side files first: when one cannot be written, exit 3, not 0/1. */
-    if ((json_path && (r = write_rendered(&res, FMT_JSON, json_path))) ||
-        (md_path && (r = write_rendered(&res, FMT_MARKDOWN, md_path))) ||
-        (junit_path && (r = write_rendered(&res, FMT_CSV, junit_path))) ||
-        (html_path && (r = write_rendered(&res, FMT_HTML, html_path))) ||
-        (r = append_step_summary(&res)))
+    if ((json_path && (r = write_rendered(&res, &plan, FMT_JSON, json_path))) ||
+        (md_path && (r = write_rendered(&res, &plan, FMT_MARKDOWN, md_path))) ||
+        (junit_path && (r = write_rendered(&res, &plan, FMT_CSV, junit_path))) ||
+        (html_path && (r = write_rendered(&res, &plan, FMT_HTML, html_path))))
         goto done;
+    append_step_summary(&res, &plan);
+    github_annotations(&res);
     size_t len;
     int color = fmt == FMT_TEXT && !out_path && cli_color(stdout);
-    char *s = render(&res, fmt, color, &len);
+    char *s = render(&res, &plan, fmt, color, &len);
     if (!s) {
         r = EXIT_INTERNAL;
         goto done;
@@ -219,12 +351,16 @@ int cmd_gate(int argc, char **argv)
     if (r == EXIT_OK)
         r = tg_overall_exit_code(res.status);
 done:
+    if (have_plan)
+        tg_plan_release(&plan);
     if (have_result)
         tg_gate_result_release(&res);
     if (have_tally)
         tg_tally_release(&t);
+    cli_slices_release(&sl);
     tg_policy_free(policy);
     tg_rules_free(rules);
     free(d.data);
+    free(d.slices);
     return cli_flush_stdout(r);
 }

@@ -101,7 +101,7 @@ static char *render(const tg_monitor_result *r, const tg_monitor_inputs *in,
     if (!m)
         return NULL;
     if (f == FMT_JSON) {
-        cJSON *j = tg_monitor_result_json(r, in);
+        cJSON *j = tg_json_stamp(tg_monitor_result_json(r, in));
         char *s = cJSON_Print(j);
         if (s)
             fprintf(m, "%s\n", s);

@@ -3,33 +3,179 @@
  * labeled, conversions, rate, lift against the split's own baseline and
  * a confidence interval.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
+#include "tg_escape.h"
 #include "cmd.h"
 
 static const char help[] =
     "usage: tiergate preview --rules FILE (--data FILE... | --summary FILE)\n"
     "                        [--split TRAIN|TEST|ALL] [--ci METHOD] "
     "[--level L]\n"
-    "                        [--format text|json|markdown|csv] [-o FILE]\n\n"
+    "                        [--slice EXPR]... [--format text|json|markdown|csv]\n"
+    "                        [-o FILE]\n\n"
     "Show every tier in rule order (the default tier last, empty tiers too)\n"
     "with leads, labeled leads, conversions, conversion rate, lift against\n"
     "the split's own baseline and a confidence interval. Without --split,\n"
     "TRAIN and TEST are shown (JSON: an array of the two objects). A row is\n"
     "in split S when its split column is S; other rows count in ALL "
-    "only.\n\n" CLI_DATA_HELP
-    "  --split S            TRAIN, TEST or ALL\n" CLI_STATS_HELP
+    "only. With --slice, the same table follows for every value of each\n"
+    "slicing (JSON: {\"splits\": [...], \"slices\": [...]}; CSV: leading\n"
+    "slice,slice_value columns, empty for the whole data).\n\n" CLI_DATA_HELP
+    "  --split S            TRAIN, TEST or ALL\n" CLI_SLICE_HELP CLI_STATS_HELP
+    CLI_BASELINE_HELP
     "  --format FMT         text (default), json, markdown or csv\n"
     "  -o FILE              write to FILE (replaced atomically)\n"
     "  -h, --help           this help\n";
+
+static void preview_quality(cJSON *j, const tg_tally *t)
+{
+    uint64_t oor = 0;
+    for (int f = 0; f < t->nfeatures && t->out_of_range; f++)
+        oor += t->out_of_range[f];
+    cJSON_AddNumberToObject(j, "skipped_rows", (double)t->skipped);
+    tg_input_quality_json(j, t->skipped_by, t->other, t->nother,
+                          t->other_more, oor);
+}
+
+/* One CSV field, quoted when it needs to be. */
+static void csv_field(FILE *f, const char *v)
+{
+    if (!strpbrk(v, ",\"\r\n")) {
+        fputs(v, f);
+        return;
+    }
+    fputc('"', f);
+    for (; *v; v++) {
+        if (*v == '"')
+            fputc('"', f);
+        fputc(*v, f);
+    }
+    fputc('"', f);
+}
+
+/* The CSV rows of st behind the slice columns (header when want_header). */
+static int csv_rows(FILE *f, const tg_split_stats *st, int n,
+                    const char *slice, const char *value, int want_header)
+{
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&buf, &len);
+    if (!m)
+        return EXIT_INTERNAL;
+    tg_render_preview_csv(m, st, n);
+    if (fclose(m) != 0)
+        return EXIT_INTERNAL;
+    char *line = buf, *nl;
+    for (int first = 1; (nl = strchr(line, '\n')); line = nl + 1, first = 0) {
+        if (first && !want_header)
+            continue;
+        if (first) {
+            fputs("slice,slice_value,", f);
+        } else {
+            csv_field(f, slice);
+            fputc(',', f);
+            csv_field(f, value);
+            fputc(',', f);
+        }
+        fwrite(line, 1, (size_t)(nl - line + 1), f);
+    }
+    free(buf);
+    return EXIT_OK;
+}
+
+/* The overall tables, then the same per value of every slicing. */
+static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
+                  const tg_split_stats *st, int n, const int *splits,
+                  const cli_slices *sl, int fmt)
+{
+    tg_error err;
+    tg_error_clear(&err);
+    if (fmt == FMT_JSON) {
+        cJSON *j = tg_json_stamp(cJSON_CreateObject());
+        cJSON *a = cJSON_AddArrayToObject(j, "splits");
+        for (int i = 0; i < n; i++)
+            cJSON_AddItemToArray(a, tg_split_stats_json(&st[i], 0));
+        cJSON *sa = cJSON_AddArrayToObject(j, "slices");
+        for (int k = 0; k < sl->n; k++) {
+            cJSON *x = tg_slicing_json(&sl->s[k], splits, n,
+                                       rules->model_version, d->ci_method,
+                                       d->ci_level, 0, &err);
+            if (!x) {
+                cJSON_Delete(j);
+                return cli_fail(&err);
+            }
+            cJSON_AddItemToArray(sa, x);
+        }
+        char *s = cJSON_Print(j);
+        fprintf(o->f, "%s\n", s);
+        cJSON_free(s);
+        cJSON_Delete(j);
+        return EXIT_OK;
+    }
+    if (fmt == FMT_CSV) {
+        if (csv_rows(o->f, st, n, "", "", 1))
+            return EXIT_INTERNAL;
+    } else if (fmt == FMT_MARKDOWN) {
+        tg_render_preview_markdown(o->f, st, n);
+    } else {
+        fprintf(o->f, "%s (%s) · %s\n", rules->model_id, rules->model_version,
+                rules->path);
+        tg_render_preview_text(o->f, st, n);
+    }
+    for (int k = 0; k < sl->n; k++) {
+        const tg_slicing *x = &sl->s[k];
+        for (int v = 0; v < x->nvalues; v++) {
+            tg_split_stats vs[2];
+            int nv = 0;
+            for (; nv < n; nv++)
+                if (tg_split_stats_compute(&vs[nv], &x->values[v].tally,
+                                           splits[nv], rules->model_version,
+                                           d->ci_method, d->ci_level,
+                                           &err) != TG_OK) {
+                    for (int i = 0; i < nv; i++)
+                        tg_split_stats_release(&vs[i]);
+                    return cli_fail(&err);
+                }
+            char label[TG_SLICE_MAX_NAME + TG_SLICE_MAX_KEY + 8];
+            tg_slice_label(x, v, label, sizeof label);
+            int rc = EXIT_OK;
+            if (fmt == FMT_CSV) {
+                rc = csv_rows(o->f, vs, n, x->spec.expr,
+                              x->values[v].value ? x->values[v].value : "",
+                              0);
+            } else if (fmt == FMT_MARKDOWN) {
+                fputs("\n## Slice ", o->f);
+                tg_esc_md_code(o->f, x->spec.expr);
+                fputs(": ", o->f);
+                tg_esc_md(o->f, label);
+                fputs("\n\n", o->f);
+                tg_render_preview_markdown(o->f, vs, n);
+            } else {
+                fputs("\n── slice ", o->f);
+                tg_esc_term(o->f, label); /* data: shown, never obeyed */
+                fputs(" ──\n", o->f);
+                tg_render_preview_text(o->f, vs, n);
+            }
+            for (int i = 0; i < nv; i++)
+                tg_split_stats_release(&vs[i]);
+            if (rc)
+                return rc;
+        }
+    }
+    return EXIT_OK;
+}
 
 int cmd_preview(int argc, char **argv)
 {
     static const struct option opts[] = {
         CLI_DATA_LONG_OPTIONS,
         CLI_STATS_LONG_OPTIONS,
+        {"baseline", required_argument, NULL, 'b'},
+        CLI_SLICE_LONG_OPTION,
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"output", required_argument, NULL, 'o'},
@@ -44,7 +190,10 @@ int cmd_preview(int argc, char **argv)
     int have_tally = 0;
     tg_split_stats st[2];
     int nst = 0;
+    cli_slices sl = {NULL, 0};
     tg_error err;
+    cli_baseline base;
+    cli_baseline_init(&base);
     optind = 1;
     while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
         int used = cli_data_option(&d, "preview", c, optarg);
@@ -60,6 +209,10 @@ int cmd_preview(int argc, char **argv)
             goto done;
         }
         case 'o': out_path = optarg; break;
+        case 'b':
+            if ((r = cli_parse_baseline("preview", optarg, &base)))
+                goto done;
+            break;
         case 'f':
             fmt = cli_format_parse(
                 optarg, FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
@@ -95,7 +248,7 @@ int cmd_preview(int argc, char **argv)
     tg_error_clear(&err);
     if ((r = cli_load_rules(&rules, &d, "preview")))
         goto done;
-    if ((r = cli_load_tally(&t, rules, &d, 0, "preview")))
+    if ((r = cli_load_sliced(&t, &sl, rules, &d, 0, "preview")))
         goto done;
     have_tally = 1;
     int splits[2] = {split, 0};
@@ -111,19 +264,42 @@ int cmd_preview(int argc, char **argv)
             nst++;
             r = cli_fail(&err);
             goto done;
+        } else {
+            double pin = splits[i] == TG_SPLIT_TRAIN  ? base.train
+                       : splits[i] == TG_SPLIT_TEST ? base.test
+                                                    : base.all;
+            if (!isnan(pin))
+                tg_split_stats_pin_baseline(&st[i], pin);
         }
     cli_out o;
     if ((r = cli_out_open(&o, out_path)))
         goto done;
+    if (sl.n) {
+        r = sliced(&o, rules, &d, st, n, splits, &sl, fmt);
+        if (r) {
+            cli_out_discard(&o);
+            goto done;
+        }
+        r = cli_out_close(&o);
+        goto done;
+    }
     switch (fmt) {
     case FMT_JSON: {
         cJSON *j;
+        /* Each split object also says what was not counted. */
         if (n == 1) {
-            j = tg_split_stats_json(&st[0], 0);
+            j = tg_json_stamp(tg_split_stats_json(&st[0], 0));
+            preview_quality(j, &t);
         } else {
-            j = cJSON_CreateArray();
-            for (int i = 0; i < n; i++)
-                cJSON_AddItemToArray(j, tg_split_stats_json(&st[i], 0));
+            /* Several splits: {"splits": [...]}, as a sliced preview
+             * writes them, so the document has its format_version. */
+            j = tg_json_stamp(cJSON_CreateObject());
+            cJSON *a = cJSON_AddArrayToObject(j, "splits");
+            for (int i = 0; i < n; i++) {
+                cJSON *x = tg_split_stats_json(&st[i], 0);
+                preview_quality(x, &t);
+                cJSON_AddItemToArray(a, x);
+            }
         }
         char *s = cJSON_Print(j);
         fprintf(o.f, "%s\n", s);
@@ -149,7 +325,9 @@ done:
         tg_split_stats_release(&st[i]);
     if (have_tally)
         tg_tally_release(&t);
+    cli_slices_release(&sl);
     tg_rules_free(rules);
     free(d.data);
+    free(d.slices);
     return cli_flush_stdout(r);
 }

@@ -86,7 +86,7 @@ static int show(const cJSON *doc, int json)
     const cJSON *vs = cJSON_GetObjectItemCaseSensitive(doc, "versions");
     const cJSON *prod = tg_registry_production(doc);
     if (json) {
-        cJSON *o = cJSON_CreateObject();
+        cJSON *o = tg_json_stamp(cJSON_CreateObject());
         cJSON_AddItemToObject(o, "production", prod ? cJSON_Duplicate(prod, 1)
                                                     : cJSON_CreateNull());
         static const char *stages[] = {"candidate", "archived", "rejected"};
@@ -171,7 +171,7 @@ static int copy_evidence(cJSON **cite, char *run_id, const char *reports,
     tg_evidence_file f = {"gate.json", bytes, len};
     rc = tg_evidence_write(dir, sizeof dir, reports, version, id, &f, 1, err);
     if (rc == TG_OK) {
-        *cite = tg_evidence_cite(dir, &f, 1);
+        *cite = tg_evidence_cite(dir, &f, 1, ".");
         const char *slash = strrchr(dir, '/');
         snprintf(run_id, 96, "%.95s", slash ? slash + 1 : dir);
     }

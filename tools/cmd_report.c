@@ -10,6 +10,7 @@
 
 static const char help[] =
     "usage: tiergate report --from GATE.json [--compare COMPARE.json]\n"
+    "                       [--sweep SWEEP.json] [--slice EXPR]...\n"
     "                       [--format html|markdown] [-o FILE]\n"
     "       tiergate report --monitor MONITOR.json [-o FILE]\n\n"
     "Render a gate result (what `gate --json` writes) for reviewers: one\n"
@@ -21,9 +22,16 @@ static const char help[] =
     "--format json` writes), and the provenance. Every chart has a title,\n"
     "axis labels and a table with its numbers; statuses are words and\n"
     "symbols, not colour alone; it prints on A4. --format markdown gives the\n"
-    "same content without charts, for a pull-request comment.\n\n"
+    "same content without charts, for a pull-request comment. A result of\n"
+    "`gate --slice` adds small multiples: one panel per slice value on one\n"
+    "scale, with a table of the same numbers.\n\n"
     "  --from FILE          the gate result (JSON)\n"
     "  --compare FILE       a comparison (JSON) to include\n"
+    "  --slice EXPR         show only these slicings of the result "
+    "(repeatable;\n"
+    "                       default: every slicing it holds)\n"
+    "  --sweep FILE         a sweep result (`sweep --json`) to include: its\n"
+    "                       volume-vs-rate chart and table\n"
     "  --monitor FILE       instead of --from: the monitor page of what\n"
     "                       `monitor --json` writes: rate per tier per window\n"
     "                       with its interval and the calibration band, tier\n"
@@ -32,7 +40,39 @@ static const char help[] =
     "  -o FILE              write to FILE (replaced atomically)\n"
     "  -h, --help           this help\n";
 
-enum { OPT_FROM = 9000, OPT_COMPARE, OPT_MONITOR };
+enum { OPT_FROM = 9000, OPT_COMPARE, OPT_MONITOR, OPT_REPORT_SLICE, OPT_SWEEP };
+
+/* Keep only the slicings named by --slice; 2 when one is not there. */
+static int keep_slices(cJSON *gate, char **want, int nwant, const char *from)
+{
+    cJSON *sl = cJSON_GetObjectItem(gate, "slices");
+    for (int i = 0; i < nwant; i++) {
+        int found = 0;
+        const cJSON *x;
+        cJSON_ArrayForEach(x, sl)
+            found |= !strcmp(cJSON_GetStringValue(cJSON_GetObjectItem(x, "slice"))
+                                 ? cJSON_GetStringValue(
+                                       cJSON_GetObjectItem(x, "slice"))
+                                 : "",
+                             want[i]);
+        if (!found)
+            return cli_usage("report",
+                             "%s holds no slicing '%s' (run `tiergate gate "
+                             "--slice %s --json FILE` first)",
+                             from, want[i], want[i]);
+    }
+    for (int k = cJSON_GetArraySize(sl) - 1; k >= 0; k--) {
+        const char *e =
+            cJSON_GetStringValue(cJSON_GetObjectItem(cJSON_GetArrayItem(sl, k),
+                                                     "slice"));
+        int keep = 0;
+        for (int i = 0; i < nwant; i++)
+            keep |= e && !strcmp(e, want[i]);
+        if (!keep)
+            cJSON_DeleteItemFromArray(sl, k);
+    }
+    return EXIT_OK;
+}
 
 /* The monitor page from a monitor document, checked for its shape. */
 static int monitor_page(const char *path, const char *out_path, int fmt)
@@ -68,17 +108,21 @@ int cmd_report(int argc, char **argv)
 {
     static const struct option opts[] = {
         {"compare", required_argument, NULL, OPT_COMPARE},
+        {"slice", required_argument, NULL, OPT_REPORT_SLICE},
         {"format", required_argument, NULL, 'f'},
         {"from", required_argument, NULL, OPT_FROM},
         {"help", no_argument, NULL, 'h'},
         {"monitor", required_argument, NULL, OPT_MONITOR},
         {"output", required_argument, NULL, 'o'},
+        {"sweep", required_argument, NULL, OPT_SWEEP},
         {NULL, 0, NULL, 0},
     };
     const char *from = NULL, *compare_path = NULL, *out_path = NULL,
-               *monitor = NULL;
+               *monitor = NULL, *sweep_path = NULL;
     int fmt = FMT_HTML, c, r = EXIT_OK;
-    cJSON *gate = NULL, *compare = NULL;
+    cJSON *gate = NULL, *compare = NULL, *sweep = NULL;
+    char *want[16];
+    int nwant = 0;
     tg_error err;
     tg_error_clear(&err);
     optind = 1;
@@ -88,6 +132,12 @@ int cmd_report(int argc, char **argv)
         case 'o': out_path = optarg; break;
         case OPT_FROM: from = optarg; break;
         case OPT_COMPARE: compare_path = optarg; break;
+        case OPT_SWEEP: sweep_path = optarg; break;
+        case OPT_REPORT_SLICE:
+            if (nwant == 16)
+                return cli_usage("report", "at most 16 --slice options");
+            want[nwant++] = optarg;
+            break;
         case OPT_MONITOR: monitor = optarg; break;
         case 'f':
             if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_HTML) |
@@ -102,9 +152,9 @@ int cmd_report(int argc, char **argv)
     }
     if (optind < argc)
         return cli_usage("report", "unexpected argument '%s'", argv[optind]);
-    if (monitor && (from || compare_path))
+    if (monitor && (from || compare_path || sweep_path))
         return cli_usage("report", "--monitor makes its own page: give it "
-                                   "without --from and --compare");
+                                   "without --from, --compare and --sweep");
     if (monitor)
         return cli_flush_stdout(monitor_page(monitor, out_path, fmt));
     if (!from)
@@ -114,6 +164,8 @@ int cmd_report(int argc, char **argv)
         r = cli_fail(&err);
         goto done;
     }
+    if (nwant && (r = keep_slices(gate, want, nwant, from)))
+        goto done;
     if (compare_path) {
         if (tg_json_load(&compare, compare_path, &err) != TG_OK) {
             r = cli_fail(&err);
@@ -129,16 +181,33 @@ int cmd_report(int argc, char **argv)
             goto done;
         }
     }
+    if (sweep_path) {
+        if (tg_json_load(&sweep, sweep_path, &err) != TG_OK) {
+            r = cli_fail(&err);
+            goto done;
+        }
+        if (!cJSON_IsArray(cJSON_GetObjectItem(sweep, "variants")) ||
+            !cJSON_GetObjectItem(sweep, "variants_tried")) {
+            fprintf(stderr, "tiergate: %s: not a sweep result (what `tiergate "
+                            "sweep --format json` writes)\n", sweep_path);
+            r = EXIT_USAGE;
+            goto done;
+        }
+    }
     cli_out o;
     if ((r = cli_out_open(&o, out_path)))
         goto done;
     if (fmt == FMT_HTML)
-        tg_report_html(o.f, gate, compare);
-    else
+        tg_report_html_with(o.f, gate, compare, sweep);
+    else {
         tg_report_markdown(o.f, gate, compare);
+        if (sweep)
+            tg_sweep_render_markdown(o.f, sweep);
+    }
     r = cli_out_close(&o);
 done:
     cJSON_Delete(gate);
     cJSON_Delete(compare);
+    cJSON_Delete(sweep);
     return cli_flush_stdout(r);
 }

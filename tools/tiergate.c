@@ -20,6 +20,8 @@ const tg_cmd tg_commands[] = {
      "V3.1 vs V3.2 on the same leads, with the migration matrix"},
     {"gate", cmd_gate,
      "judge every release gate of a policy; exit 1 when one blocks"},
+    {"init", cmd_init,
+     "scaffold a new repository governed by tiergate, with CI"},
     {"lint", cmd_lint,
      "find tiers that can never match, always-false conditions, rank "
      "conflicts"},
@@ -28,6 +30,8 @@ const tg_cmd tg_commands[] = {
     {"monitor", cmd_monitor,
      "after a release: calibration, tier drift and alerts per week or "
      "month"},
+    {"plan", cmd_plan,
+     "how reliable the gates' verdict is: pass chances, leads needed"},
     {"preview", cmd_preview,
      "tier distribution, rates, lift and intervals per split (step 2)"},
     {"registry", cmd_registry,
@@ -42,6 +46,8 @@ const tg_cmd tg_commands[] = {
     {"sql", cmd_sql,
      "generate the warehouse SQL from the rule set (BigQuery, SQLite, DuckDB, "
      "PostgreSQL)"},
+    {"sweep", cmd_sweep,
+     "rule variants in one pass: chosen on TRAIN, confirmed on TEST"},
     {"synth", cmd_synth,
      "write a synthetic feature export calibrated to the brief"},
     {NULL, NULL, NULL},

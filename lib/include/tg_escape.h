@@ -50,6 +50,16 @@ void tg_esc_md_code(FILE *f, const char *s);
  */
 void tg_esc_term(FILE *f, const char *s);
 
+/**
+ * A GitHub Actions workflow command (`::error file=F,title=T::MESSAGE`),
+ * by GitHub's rules: in the message % CR LF become %25 %0D %0A; in a
+ * property value also : and , become %3A %2C. Any other control
+ * character and invalid UTF-8 show as U+FFFD, so no text can end the
+ * command early or start another one.
+ */
+void tg_esc_gh_message(FILE *f, const char *s);
+void tg_esc_gh_property(FILE *f, const char *s);
+
 /** tg_esc_term into buf (truncated to size - 1 bytes); returns buf. */
 const char *tg_esc_term_buf(const char *s, char *buf, size_t size);
 

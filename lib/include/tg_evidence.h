@@ -41,8 +41,12 @@ int tg_evidence_write(char *dir, size_t n, const char *reports,
                       const tg_evidence_file *files, int nfiles,
                       tg_error *err);
 
-/** [{"file": "<dir>/<name>", "sha256": ...}] for the files written. */
+/**
+ * [{"file": "<dir>/<name>", "sha256": ...}] for the files written; with
+ * repo, each path relative to the work tree of the repository holding
+ * repo (so a check from any folder finds it).
+ */
 cJSON *tg_evidence_cite(const char *dir, const tg_evidence_file *files,
-                        int nfiles);
+                        int nfiles, const char *repo);
 
 #endif

@@ -36,6 +36,7 @@ typedef enum {
 typedef struct {
     const tg_gate_def *gate;
     int tier;                /* -1 for a check over several tiers */
+    int other_tier;          /* rank_order: the rank above; else -1 */
     int split;
     tg_gate_status status;
     tg_verdict verdict;      /* before severity: pass, fail, inconclusive */
@@ -47,6 +48,9 @@ typedef struct {
      * split and about how many would give an 80% chance of a decisive
      * pass at its expected rate (0 when no size would). */
     uint64_t leads_now, leads_needed;
+    /* "" for the whole data; for a per-slice gate, which slice
+     * ("is_wirehouse = true"). */
+    char slice[160];
     char message[480];
 } tg_gate_outcome;
 
@@ -57,6 +61,10 @@ typedef struct {
     int strict;              /* warnings fail the release too */
     /* Pinned baselines of TRAIN, TEST and ALL (NAN: measured). */
     double baseline_train, baseline_test, baseline_all;
+    /* Verdicts only: skip the leads-needed search of inconclusive
+     * outcomes (for simulations that run the engine thousands of times). */
+    int verdicts_only;
+    int slice_only;          /* only per-slice gates, large-enough slices */
 } tg_gate_options;
 
 /** Wilson 95%, not strict, baselines measured. */
@@ -68,15 +76,22 @@ typedef struct tg_gate_result {
     tg_ci_method ci_method;
     double ci_level;
     int strict;
+    int verdicts_only;       /* as in tg_gate_options */
     tg_split_stats train, test, all;
     tg_gate_outcome *outcomes;
     int noutcomes;
     int passed, warned, failed, insufficient, inconclusive;
     tg_overall status;
     uint64_t rows, skipped;
+    uint64_t skipped_by[TG_SKIP_NREASONS];   /* per tg_skip_reason */
+    tg_other_split other[TG_TALLY_MAX_OTHER]; /* split values not TRAIN/TEST */
+    int nother;
+    uint64_t other_more;
+    uint64_t out_of_range;   /* values counted as warnings, all features */
     char input_sha256[65];   /* "" when the input was a summary */
     char generated_at[32];   /* UTC, ISO 8601 */
     char commit[41];         /* HEAD when run in a git repository, or "" */
+    cJSON *slices;           /* per-slice tier tables (owned), or NULL */
 } tg_gate_result;
 
 /** Judge every gate of policy on tally t. Release with _release. */
@@ -89,14 +104,25 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
                      const tg_gate_options *opt, tg_error *err);
 void tg_gate_result_release(tg_gate_result *r);
 
+/**
+ * Judge the per-slice gates of r's policy on the tally of one slice and
+ * add their outcomes to r under label; a gate judges the slice only when
+ * it has min_slice_size labeled leads in the gate's split. *judged is
+ * the number of outcomes added. The summary and overall status of r are
+ * recounted, so a failing slice fails the release like any gate.
+ */
+int tg_gate_add_slice(tg_gate_result *r, const tg_tally *t, const char *label,
+                      const tg_gate_options *opt, int *judged, tg_error *err);
+
 /** The statistics of split (TG_SPLIT_TRAIN, _TEST or _ALL) in r. */
 const tg_split_stats *tg_gate_split(const tg_gate_result *r, int split);
 
 /**
  * The operating-characteristics case of a per-tier outcome of r (see
  * tg_power.h) when the tier's true rate is p (and, for
- * test_train_lift_ratio, its TRAIN rate train_p): the other counts of
- * the split as observed. Returns 0, or -1 for kinds without one (counts,
+ * test_train_lift_ratio, its TRAIN rate train_p), the other tiers at
+ * their expected rates (observed where the rule set gives none) with the
+ * labeled leads observed. Returns 0, or -1 for kinds without one (counts,
  * rank_order, insufficient tiers).
  */
 int tg_gate_oc_case(const tg_gate_result *r, const tg_gate_outcome *o,

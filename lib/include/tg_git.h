@@ -48,8 +48,9 @@ int tg_git_tag_head(const char *dir, const char *name, const char *message,
 int tg_git_listed(char *const *list, int n, const char *path);
 
 /**
- * The path of an existing file relative to the work tree of the
- * repository holding dir ("" outside a repository or the tree).
+ * The path of a file (existing, or to be written in an existing folder)
+ * relative to the work tree of the repository holding dir; -1 outside a
+ * repository or the tree.
  */
 int tg_git_relpath(const char *dir, const char *file, char *out, size_t n);
 
@@ -61,10 +62,19 @@ int tg_git_relpath(const char *dir, const char *file, char *out, size_t n);
 int tg_git_read_at(const char *dir, const char *rev, const char *path,
                    char **text, size_t *len, int *found, tg_error *err);
 
+/** The work tree ("/path/", with its slash) of the repository holding dir. */
+int tg_git_workdir(const char *dir, char *out, size_t n);
+
 /** "Name <email>" of whoever runs tiergate (git config), else HEAD's author. */
 int tg_git_whoami(const char *dir, char *out, size_t n);
 
 /** The linked libgit2's version (for --version). */
 void tg_git_library_version(int *major, int *minor, int *rev);
+
+/**
+ * Make dir a git repository unless it is inside one already; *created
+ * says which.
+ */
+int tg_git_init_repo(const char *dir, int *created, tg_error *err);
 
 #endif

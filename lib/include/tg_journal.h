@@ -26,20 +26,25 @@ typedef struct {
 } tg_journal_file;
 
 /**
- * Replace the files together. Named steps (tg_step): "journal" once the
+ * Replace the files together. Every file must lie inside the folder
+ * root (the repository's work tree): a journal names the files it will
+ * write, and one that names others is refused, here and on recovery. Named steps (tg_step): "journal" once the
  * journal is durable, "apply" before each file (detail: its path),
  * "applied" when all are written, "committed" once the journal is gone.
  */
-int tg_journal_run(const char *journal, const tg_journal_file *files, int n,
-                   tg_error *err);
+int tg_journal_run(const char *journal, const char *root,
+                   const tg_journal_file *files, int n, tg_error *err);
 
 /**
  * Complete a journal left by a dead run (the caller holds the locks of
  * the files it names). *completed is 1 when there was one. A journal
  * whose content does not match its own checksums is an error and is
- * left in place for a person to inspect.
+ * left in place for a person to inspect, as is one naming a file outside
+ * root (a journal is input too: one planted in a pull request must not
+ * write anywhere).
  */
-int tg_journal_recover(const char *journal, int *completed, tg_error *err);
+int tg_journal_recover(const char *journal, const char *root, int *completed,
+                       tg_error *err);
 
 /**
  * The files of a pending journal marked locked (absolute paths, malloc'd

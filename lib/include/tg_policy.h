@@ -21,6 +21,7 @@ typedef enum {
     TG_CHECK_TIER_SIZE,       /* leads >= min */
     TG_CHECK_EXPECTED_RANGE,  /* the brief's step 2 table: rate, lift */
     TG_CHECK_RANK_ORDER,      /* rate falls with priority rank */
+    TG_CHECK_DATA_QUALITY,    /* skipped rows <= max_skipped_share of rows */
     TG_CHECK_COUNT
 } tg_check;
 
@@ -33,6 +34,9 @@ typedef enum { TG_JUDGE_INTERVAL = 0, TG_JUDGE_POINT = 1 } tg_judge;
 /* What an inconclusive verdict does to the release. */
 typedef enum { TG_INCONCLUSIVE_BLOCK = 0, TG_INCONCLUSIVE_WARN = 1 } tg_inconclusive;
 typedef enum { TG_SEVERITY_BLOCK = 0, TG_SEVERITY_WARN = 1 } tg_severity;
+
+/* Labeled leads a slice needs before a per-slice gate judges it. */
+#define TG_DEFAULT_MIN_SLICE_SIZE 500
 
 typedef struct {
     double rate_min, rate_max, lift_min;  /* NAN when not given */
@@ -50,8 +54,11 @@ typedef struct {
     double min, max;         /* NAN when not given */
     double max_relative_error;
     int against;             /* reference tier of ci_separation */
+    double max_skipped_share; /* data_quality: default 0 */
     long min_labeled;        /* below it a tier is insufficient */
     long min_conversions;
+    int per_slice;           /* also judged in every large-enough slice */
+    long min_slice_size;     /* labeled leads a slice needs in the split */
     int ntiers;
     int *tiers;              /* covered tier indices, rule order */
     tg_tier_param *params;   /* per rule tier */

@@ -22,7 +22,7 @@
 typedef struct {
     tg_check check;          /* conversion_rate, lift, calibration,
                                 expected_range, ci_separation,
-                                test_train_lift_ratio */
+                                test_train_lift_ratio, rank_order */
     tg_judge judge;
     tg_ci_method method;
     double level;
@@ -34,7 +34,8 @@ typedef struct {
     double pinned;           /* the split's pinned baseline, NAN if not */
     /* The rest of the split (lift): rate and labeled leads per tier lead. */
     double rest_p, rest_share;
-    /* The reference tier of ci_separation, likewise. */
+    /* The reference tier of ci_separation (or the rank above, for
+     * rank_order), likewise. */
     double ref_p, ref_share;
     /* test_train_lift_ratio: the tier on TRAIN and the rest of TRAIN. */
     double train_p, train_share, train_rest_p, train_rest_share;
@@ -52,8 +53,9 @@ double tg_oc_pass_probability(const tg_oc_case *c);
 /**
  * The labeled leads (in the gate's split; the other counts grow in
  * proportion) for a chance of at least power (0 < power < 1) that the
- * gate passes. Sets *n; returns 0, or -1 when no size up to ten million
- * reaches it (the true rate is on the failing side or on the threshold).
+ * gate passes. Sets *n; returns 0, or -1 when no size up to a million
+ * reaches it (the true rate is on the failing side or on the threshold,
+ * or too close to it for any realistic sample).
  * Pass probabilities rise in a saw-tooth with n, so this is the first
  * size found by doubling and bisection: "about".
  */

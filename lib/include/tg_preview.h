@@ -43,6 +43,12 @@ typedef struct {
 int tg_split_stats_compute(tg_split_stats *out, const tg_tally *t, int split,
                            const char *model_version, tg_ci_method m,
                            double level, tg_error *err);
+/** The same; fisher = 0 skips Fisher's test (NAN p-values), for the
+ *  simulations that only need the verdicts. */
+int tg_split_stats_compute_with(tg_split_stats *out, const tg_tally *t,
+                                int split, const char *model_version,
+                                tg_ci_method m, double level, int fisher,
+                                tg_error *err);
 void tg_split_stats_release(tg_split_stats *s);
 
 /**

@@ -78,6 +78,12 @@ cJSON *tg_registry_measured(const cJSON *result);
 cJSON *tg_registry_training_data(const cJSON *result);
 cJSON *tg_registry_gates(const cJSON *result);
 
+/* Parts of an entry derived from its rule set alone; verify recomputes
+ * them from the rule file as committed at the cited commit. */
+cJSON *tg_registry_tables(const tg_rules *r);
+cJSON *tg_registry_changes(const tg_rules *r);
+cJSON *tg_registry_expected_performance(const tg_rules *r);
+
 typedef struct {
     const char *date;          /* YYYY-MM-DD (UTC today when NULL) */
     const char *commit;        /* HEAD, "" when unknown */

@@ -21,8 +21,14 @@ struct tg_gate_result;
 void tg_render_gate_text(FILE *out, const struct tg_gate_result *r, int color);
 /** A Markdown summary fit for a pull-request comment. */
 void tg_render_gate_markdown(FILE *out, const struct tg_gate_result *r);
-/** JUnit XML: one testcase per gate and tier. */
+/** JUnit XML: one testcase per gate and tier (mapping in docs/ci.md). */
 void tg_render_gate_junit(FILE *out, const struct tg_gate_result *r);
+/**
+ * GitHub Actions annotations: one `::error` per outcome that fails the
+ * release, one `::warning` per outcome that neither passes nor blocks,
+ * each on its own line, naming the policy file.
+ */
+void tg_render_gate_github(FILE *out, const struct tg_gate_result *r);
 
 /** How a gate's values read: 12.34%, 2.50x, 0.93 or 1,234. */
 typedef enum { TG_UNIT_PCT, TG_UNIT_LIFT, TG_UNIT_RATIO, TG_UNIT_COUNT } tg_unit;

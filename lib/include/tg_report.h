@@ -13,6 +13,9 @@
 /** Write the HTML page; compare may be NULL. */
 void tg_report_html(FILE *out, const cJSON *gate, const cJSON *compare);
 
+/** The page with a sweep's section (`sweep --format json`) too. */
+void tg_report_html_with(FILE *out, const cJSON *gate, const cJSON *compare,
+                         const cJSON *sweep);
 /** The same content without charts, for a pull-request comment. */
 void tg_report_markdown(FILE *out, const cJSON *gate, const cJSON *compare);
 

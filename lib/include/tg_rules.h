@@ -19,6 +19,8 @@ typedef struct {
     int naliases;
     double min, max;        /* declared range, NAN when not declared */
     int is_boolean;         /* "type": "boolean": 0/1 in rules, BOOL in SQL */
+    int range_warn;         /* "out_of_range": "warn": a value outside
+                               min..max is counted, not an error */
     char *description;
 } tg_feature;
 
@@ -48,7 +50,9 @@ typedef struct {
     int *ncut;            /* constants per feature */
     double **cut;         /* sorted distinct constants per feature */
     uint32_t *stride;
-    unsigned char *tier;  /* the table */
+    uint16_t *tier;       /* the table: two bytes a cell, so that a table
+                             joining several rule sets (tg_multiscan) can
+                             name thousands of tier combinations */
     size_t size;
 } tg_tiermap;
 

@@ -51,9 +51,10 @@ int tg_lift_katz(double *rr, double *lo, double *hi, uint64_t x, uint64_t n,
  *    NAN (TG_OK);
  *  - the tier is the whole split (rn == 0): L = 1, interval [1, 1];
  *  - x == 0: L = 0, lower 0, upper from the Katz interval of the table
- *    with 0.5 added to every cell;
+ *    whose empty cells count 0.5 (as statsmodels' Table2x2);
  *  - rx == 0: L = 1 / w (its largest possible value), upper 1 / w, lower
- *    from that corrected table.
+ *    from that corrected table (likewise when a tier or the rest all
+ *    convert).
  * TG_EINVAL when n == 0, x > n, rx > rn or the level is not in (0, 1).
  */
 int tg_lift_interval(double *lift, double *lo, double *hi, uint64_t x,
@@ -61,8 +62,8 @@ int tg_lift_interval(double *lift, double *lo, double *hi, uint64_t x,
 
 /**
  * The standard error of log L (L as in tg_lift_interval) by the delta
- * method: se(log RR) (1 - w) / (w RR + 1 - w), from the table with 0.5
- * added to every cell when a cell is empty; 0 when the tier is the
+ * method: se(log RR) (1 - w) / (w RR + 1 - w), from the table whose
+ * empty cells count 0.5; 0 when the tier is the
  * whole split; NAN when nothing converted. With a pinned baseline
  * (pinned > 0) L = p / pinned and this is se(log p) = sqrt(1/x - 1/n).
  */
@@ -75,7 +76,7 @@ double tg_lift_log_se(uint64_t x, uint64_t n, uint64_t rx, uint64_t rn,
  * rest of its split (rx of rn), or against a pinned baseline (pinned > 0,
  * else NAN): exp(log R +- z sqrt(se1^2 + se2^2)) with tg_lift_log_se.
  * When L1 = 0, R = 0, the lower bound is 0 and the upper bound uses the
- * table with 0.5 added to every cell. R and its bounds are NAN when L2
+ * table whose empty cells count 0.5. R and its bounds are NAN when L2
  * is 0 or undefined.
  */
 int tg_lift_ratio_interval(double *ratio, double *lo, double *hi,

@@ -20,6 +20,12 @@ typedef struct {
     int stale_removed;  /* temporary files of dead runs removed */
 } tg_trail;
 
+/**
+ * The folder a transaction may write in: the work tree of the
+ * repository holding the registry, else the working directory.
+ */
+const char *tg_trail_root(const char *registry, char *buf, size_t n);
+
 /** "<registry>.journal" into buf. */
 const char *tg_trail_journal_path(const char *registry, char *buf, size_t n);
 

@@ -8,6 +8,7 @@
 //   node tests/node/postgres_check.mjs TIERGATE CSV...
 import { execFileSync, execSync } from 'node:child_process';
 import fs from 'node:fs';
+import { aliasSliceChecks } from './alias_slice.mjs';
 import os from 'node:os';
 
 const [bin, ...files] = process.argv.slice(2);
@@ -104,7 +105,7 @@ try {
     const summary = json(tg('sql', '--rules', rules, '--dialect', 'postgres', '--emit',
       'summary').replace(/;\s*$/, '').replace(/^--.*$/gm, ''));
     const preview = JSON.parse(tg('preview', '--rules', rules, '--data', file, '--format', 'json'));
-    for (const p of preview)
+    for (const p of preview.splits)
       for (const t of p.tiers) {
         const row = summary.find((s) => s.split === p.split && s.tier === t.tier)
           || { leads: 0, labeled: 0, conversions: 0 };
@@ -160,6 +161,24 @@ try {
             `${file}: calibration of ${c.score_tier}: PostgreSQL ${JSON.stringify(c)}`);
     }
   }
+  // A table whose features carry aliases, and sliced summaries.
+  for (const file of files)
+    await aliasSliceChecks(bin, rules, file, {
+      name: 'PostgreSQL', dialect: 'postgres',
+      load: async (file2, renames) => {
+        psql('DROP TABLE IF EXISTS lead_scoring_features_pit CASCADE');
+        const r = (n) => renames[n] || n;
+        psql(`CREATE TABLE lead_scoring_features_pit (lead_id TEXT, advisor_crd BIGINT,
+          contacted_date DATE, current_firm_tenure_months BIGINT,
+          industry_tenure_months BIGINT, firm_net_change_12mo BIGINT,
+          ${r('firm_rep_count_at_contact')} BIGINT, ${r('num_prior_firms')} BIGINT,
+          is_wirehouse BOOLEAN, target BIGINT, split TEXT)`);
+        psql('\\copy lead_scoring_features_pit FROM STDIN WITH (FORMAT csv, HEADER true)',
+             fs.readFileSync(file2));
+      },
+      rows: async (sql) => json(sql),
+      exec: async (sql) => { psqlFile(sql); },
+    }, check);
 } finally {
   execFileSync('runuser', ['-u', 'postgres', '--', 'dropdb', '--if-exists', db]);
 }

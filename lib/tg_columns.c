@@ -1,0 +1,130 @@
+/*
+ * Column lists from exports of the warehouse's metadata.
+ */
+#include "tg_columns.h"
+
+#include <ctype.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "tg_csv.h"
+
+int tg_sql_ident_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n == 0 || n > 128 || !(isalpha((unsigned char)s[0]) || s[0] == '_'))
+        return 0;
+    for (size_t i = 1; i < n; i++)
+        if (!(isalnum((unsigned char)s[i]) || s[i] == '_'))
+            return 0;
+    return 1;
+}
+
+void tg_columns_release(tg_columns *c)
+{
+    if (!c)
+        return;
+    for (int i = 0; i < c->n; i++)
+        free(c->names[i]);
+    free(c->names);
+    c->names = NULL;
+    c->n = 0;
+}
+
+static int add(tg_columns *c, const char *f, size_t len, const char *path,
+               long line, tg_error *err)
+{
+    if (c->n == TG_COLUMNS_MAX)
+        return tg_error_set(err, TG_EINVAL, path, line, 0,
+                            "more than %d columns", TG_COLUMNS_MAX);
+    char **n = realloc(c->names, (size_t)(c->n + 1) * sizeof *n);
+    if (!n)
+        return tg_error_set(err, TG_ENOMEM, path, line, 0, "out of memory");
+    c->names = n;
+    if (!(n[c->n] = strndup(f, len)))
+        return tg_error_set(err, TG_ENOMEM, path, line, 0, "out of memory");
+    c->n++;
+    return TG_OK;
+}
+
+int tg_columns_load(tg_columns *out, const char *path, tg_error *err)
+{
+    memset(out, 0, sizeof *out);
+    tg_csv *csv = NULL;
+    int rc = tg_csv_open(&csv, path, err);
+    if (rc)
+        return rc;
+    if ((rc = tg_csv_next(csv, err)) <= 0) {
+        if (rc == 0)
+            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
+                              "empty file: expected a header row");
+        goto done;
+    }
+    int col = -1;
+    size_t len;
+    for (size_t i = 0; i < tg_csv_nfields(csv); i++) {
+        const char *f = tg_csv_field(csv, i, &len);
+        if (len == 11 && strncasecmp(f, "column_name", 11) == 0)
+            col = (int)i;
+    }
+    if (col < 0) {
+        for (size_t i = 0; i < tg_csv_nfields(csv) && rc >= 0; i++) {
+            const char *f = tg_csv_field(csv, i, &len);
+            rc = add(out, f, len, path, 1, err);
+        }
+        goto done;
+    }
+    while ((rc = tg_csv_next(csv, err)) == 1) {
+        const char *f = tg_csv_field(csv, (size_t)col, &len);
+        if (!f) {
+            rc = tg_error_set(err, TG_EINVAL, path, tg_csv_record_line(csv), 0,
+                              "expected %d fields as in the header, found %zu",
+                              col + 1, tg_csv_nfields(csv));
+            break;
+        }
+        if (len && (rc = add(out, f, len, path, tg_csv_record_line(csv), err)))
+            break;
+    }
+done:
+    tg_csv_free(csv);
+    if (rc < 0) {
+        tg_columns_release(out);
+        return rc;
+    }
+    return TG_OK;
+}
+
+int tg_schema_check_columns(tg_schema_report *out, const tg_rules *rules,
+                            const tg_columns *cols, const char *path,
+                            tg_error *err)
+{
+    memset(out, 0, sizeof *out);
+    out->nfeatures = rules->nfeatures;
+    out->features = calloc((size_t)rules->nfeatures, sizeof *out->features);
+    unsigned char *used = malloc((size_t)rules->nfeatures);
+    tg_schema sc;
+    if (!out->features || !used ||
+        tg_schema_bind_names(&sc, rules, cols->names, cols->n, err) != TG_OK) {
+        free(used);
+        tg_schema_report_release(out);
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    }
+    tg_rules_used_features(rules, used);
+    for (int f = 0; f < rules->nfeatures; f++) {
+        out->features[f].used = used[f];
+        int c = sc.feature_col[f];
+        if (c >= 0)
+            out->features[f].column = strdup(cols->names[c]);
+        else if (used[f] && !out->missing++)
+            out->missing_file = strdup(path);
+    }
+    free(used);
+    tg_schema_release(&sc);
+    for (int i = 0; i < cols->n; i++) {
+        out->has_target |= !strcasecmp(cols->names[i], "target");
+        out->has_split |= !strcasecmp(cols->names[i], "split");
+        out->has_date |= !strcasecmp(cols->names[i], "contacted_date");
+    }
+    return TG_OK;
+}
