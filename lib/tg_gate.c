@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tg_json.h"
 #include "tg_render.h"
 #include "tg_util.h"
 
@@ -839,7 +840,7 @@ static cJSON *num_or_null(double v)
 
 cJSON *tg_gate_result_json(const tg_gate_result *r)
 {
-    cJSON *j = cJSON_CreateObject();
+    cJSON *j = tg_json_stamp(cJSON_CreateObject());
     cJSON_AddStringToObject(j, "status", tg_overall_name(r->status));
     cJSON_AddStringToObject(j, "model_id", r->rules->model_id);
     cJSON_AddStringToObject(j, "model_version", r->rules->model_version);

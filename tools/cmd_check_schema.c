@@ -109,7 +109,7 @@ int cmd_check_schema(int argc, char **argv)
     if ((r = cli_out_open(&o, out_path)))
         goto done;
     if (fmt == FMT_JSON) {
-        cJSON *j = cJSON_CreateObject();
+        cJSON *j = tg_json_stamp(cJSON_CreateObject());
         cJSON_AddStringToObject(j, "rules", rules->path);
         cJSON_AddStringToObject(j, "status", rep.missing ? "missing"
                                              : rep.nproblems ? "bad_values"

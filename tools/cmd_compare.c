@@ -108,7 +108,7 @@ int cmd_compare(int argc, char **argv)
     cli_out out;
     if ((r = cli_out_open(&out, out_path)) == EXIT_OK) {
         if (fmt == FMT_JSON) {
-            char *s = cJSON_Print(j);
+            char *s = cJSON_Print(tg_json_stamp(j));
             fprintf(out.f, "%s\n", s);
             cJSON_free(s);
         } else {

@@ -95,7 +95,7 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
     tg_error err;
     tg_error_clear(&err);
     if (fmt == FMT_JSON) {
-        cJSON *j = cJSON_CreateObject();
+        cJSON *j = tg_json_stamp(cJSON_CreateObject());
         cJSON *a = cJSON_AddArrayToObject(j, "splits");
         for (int i = 0; i < n; i++)
             cJSON_AddItemToArray(a, tg_split_stats_json(&st[i], 0));
@@ -288,14 +288,17 @@ int cmd_preview(int argc, char **argv)
         cJSON *j;
         /* Each split object also says what was not counted. */
         if (n == 1) {
-            j = tg_split_stats_json(&st[0], 0);
+            j = tg_json_stamp(tg_split_stats_json(&st[0], 0));
             preview_quality(j, &t);
         } else {
-            j = cJSON_CreateArray();
+            /* Several splits: {"splits": [...]}, as a sliced preview
+             * writes them, so the document has its format_version. */
+            j = tg_json_stamp(cJSON_CreateObject());
+            cJSON *a = cJSON_AddArrayToObject(j, "splits");
             for (int i = 0; i < n; i++) {
                 cJSON *x = tg_split_stats_json(&st[i], 0);
                 preview_quality(x, &t);
-                cJSON_AddItemToArray(j, x);
+                cJSON_AddItemToArray(a, x);
             }
         }
         char *s = cJSON_Print(j);
