@@ -65,7 +65,7 @@ for n in "${sizes[@]}"; do
     const s = JSON.parse(fs.readFileSync(process.argv[2]));
     const base = s.variants.find((v) => v.name === "base");
     for (const [i, key] of [[0, "train"], [1, "test"]])
-      p[i].tiers.forEach((t, k) => { const o = base[key].tiers[k];
+      p.splits[i].tiers.forEach((t, k) => { const o = base[key].tiers[k];
         if (o.tier !== t.tier || o.leads !== t.leads || o.labeled !== t.labeled ||
             o.conversions !== t.conversions) {
           console.error("counts differ: " + key + " " + t.tier); process.exit(1); } });

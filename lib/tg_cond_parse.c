@@ -11,6 +11,13 @@
  *   unary -                  (right)
  * One function per level. Each node records its byte offset so that
  * messages point at the offending text with a caret.
+ *
+ * Conditions arrive in pull requests, so input must not be able to
+ * drive recursion past the stack: nesting (parentheses, NOT, signs) is
+ * capped at TG_COND_MAX_DEPTH while parsing, a chain of AND (or OR) is
+ * built as a balanced tree (depth log n, however long the chain), and
+ * the finished tree's depth is checked against the same cap, which
+ * bounds every recursive walk (evaluation, SQL, lint).
  */
 #include "tg_cond_internal.h"
 
@@ -20,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+
+#include "tg_cond_limits.h"
 
 typedef enum {
     T_END, T_NUM, T_IDENT, T_LPAREN, T_RPAREN, T_COMMA,
@@ -40,6 +49,7 @@ typedef struct {
     tok_kind k;
     int pos, len;
     double num;
+    int depth;     /* parentheses, NOT and unary signs open now */
 } parser;
 
 static const struct {
@@ -110,6 +120,9 @@ static tok_kind lex(parser *p)
                 p->len++;
             return p->k = T_BAD;
         }
+        /* 1e999 would be infinity, which no column holds. */
+        if (!isfinite(p->num))
+            return p->k = T_BAD;
         return p->k = T_NUM;
     }
     if (isalpha(ch) || ch == '_') {
@@ -162,6 +175,9 @@ static int fail_tok(parser *p, const char *what)
 static int new_node(parser *p, tg_node_kind kind, int pos)
 {
     tg_cond *c = p->c;
+    if (c->nn >= TG_COND_MAX_NODES)
+        return fail_at(p, pos, "condition too large: more than %s terms",
+                       TG_COND_MAX_NODES_TEXT);
     if (c->nn == c->ncap) {
         int ncap = c->ncap ? c->ncap * 2 : 16;
         tg_node *nn = realloc(c->n, (size_t)ncap * sizeof *nn);
@@ -199,6 +215,16 @@ static int want_number(parser *p, int node, const char *ctx)
     return node;
 }
 
+/* Enter one level of nesting; fails past TG_COND_MAX_DEPTH. */
+static int nest(parser *p)
+{
+    if (++p->depth > TG_COND_MAX_DEPTH)
+        return fail_at(p, p->pos, "condition nested too deeply: more than "
+                       "%s levels of parentheses, NOT or signs",
+                       TG_COND_MAX_DEPTH_TEXT);
+    return 0;
+}
+
 static int parse_primary(parser *p)
 {
     int at = p->pos, n;
@@ -229,11 +255,14 @@ static int parse_primary(parser *p)
         return n;
     }
     case T_LPAREN:
+        if (nest(p) < 0)
+            return -1;
         lex(p);
         if ((n = parse_or(p)) < 0)
             return -1;
         if (p->k != T_RPAREN)
             return fail_tok(p, "expected ')'");
+        p->depth--;
         lex(p);
         return n;
     default:
@@ -245,8 +274,11 @@ static int parse_unary(parser *p)
 {
     if (p->k == T_MINUS || p->k == T_PLUS) {
         int at = p->pos, neg = p->k == T_MINUS;
+        if (nest(p) < 0)
+            return -1;
         lex(p);
         int a = want_number(p, parse_unary(p), "unary minus");
+        p->depth--;
         if (a < 0 || !neg)
             return a;
         /* Fold "-3" into a constant so "x < -10" stays one FCMP. */
@@ -443,8 +475,11 @@ static int parse_not(parser *p)
 {
     if (p->k == T_NOT) {
         int at = p->pos;
+        if (nest(p) < 0)
+            return -1;
         lex(p);
         int a = want_condition(p, parse_not(p), "NOT");
+        p->depth--;
         if (a < 0)
             return -1;
         int n = new_node(p, TG_N_NOT, at);
@@ -455,28 +490,131 @@ static int parse_not(parser *p)
     return parse_predicate(p);
 }
 
+/* Operands of one AND (or OR) chain and the offsets of its operators. */
+typedef struct {
+    int *node, *at;
+    int n, cap;
+} chain;
+
+static int chain_push(parser *p, chain *ch, int node, int at)
+{
+    if (ch->n == ch->cap) {
+        int ncap = ch->cap ? 2 * ch->cap : 8;
+        int *nn = realloc(ch->node, (size_t)ncap * sizeof *nn);
+        if (nn)
+            ch->node = nn;
+        int *na = realloc(ch->at, (size_t)ncap * sizeof *na);
+        if (na)
+            ch->at = na;
+        if (!nn || !na) {
+            tg_error_set(p->err, TG_ENOMEM, p->where, 0, 0, "out of memory");
+            return -1;
+        }
+        ch->cap = ncap;
+    }
+    ch->node[ch->n] = node;
+    ch->at[ch->n] = at;
+    ch->n++;
+    return 0;
+}
+
+/*
+ * Operands lo..hi of a chain as a balanced tree, left to right (so
+ * evaluation keeps the written order). AND and OR are associative in
+ * three-valued logic, so the shape does not change any result. Every
+ * node but the chain's root is marked inner (neg = 1): the SQL writer
+ * prints an inner node's operands as part of its parent's chain.
+ */
+static int chain_build(parser *p, const chain *ch, tg_node_kind kind, int lo,
+                       int hi, int inner)
+{
+    if (lo == hi)
+        return ch->node[lo];
+    int mid = lo + (hi - lo + 1) / 2;
+    int a = chain_build(p, ch, kind, lo, mid - 1, 1);
+    int b = a < 0 ? -1 : chain_build(p, ch, kind, mid, hi, 1);
+    if (b < 0)
+        return -1;
+    int n = new_node(p, kind, ch->at[mid]);
+    if (n < 0)
+        return -1;
+    p->c->n[n].a = a;
+    p->c->n[n].b = b;
+    p->c->n[n].neg = (unsigned char)inner;
+    return n;
+}
+
 static int parse_logic(parser *p, tok_kind op)
 {
     tg_node_kind kind = op == T_AND ? TG_N_AND : TG_N_OR;
     const char *name = op == T_AND ? "AND" : "OR";
     int a = op == T_AND ? parse_not(p) : parse_logic(p, T_AND);
-    while (a >= 0 && p->k == op) {
+    if (a < 0 || p->k != op)
+        return a;
+    chain ch = {0};
+    /* at[k] is the offset of the operator before operand k. */
+    int rc = chain_push(p, &ch, a, p->pos);
+    while (rc == 0 && p->k == op) {
         int at = p->pos;
-        if (want_condition(p, a, name) < 0)
-            return -1;
+        if (want_condition(p, ch.node[ch.n - 1], name) < 0) {
+            rc = -1;
+            break;
+        }
         lex(p);
         int b = want_condition(
             p, op == T_AND ? parse_not(p) : parse_logic(p, T_AND), name);
-        if (b < 0)
-            return -1;
-        int n = new_node(p, kind, at);
-        if (n < 0)
-            return -1;
-        p->c->n[n].a = a;
-        p->c->n[n].b = b;
-        a = n;
+        if (b < 0 || chain_push(p, &ch, b, at) < 0)
+            rc = -1;
     }
-    return a;
+    int n = rc < 0 ? -1 : chain_build(p, &ch, kind, 0, ch.n - 1, 0);
+    free(ch.node);
+    free(ch.at);
+    return n;
+}
+
+/*
+ * The depth of every node (children come before their parents in the
+ * node array), checked against TG_COND_MAX_DEPTH: a long chain of
+ * arithmetic, which is built left-deep, is the one way left to nest.
+ */
+static int check_depth(parser *p)
+{
+    tg_cond *c = p->c;
+    unsigned short *d = malloc((size_t)c->nn * sizeof *d);
+    if (!d) {
+        tg_error_set(p->err, TG_ENOMEM, p->where, 0, 0, "out of memory");
+        return -1;
+    }
+    int rc = 0;
+    for (int i = 0; i < c->nn && rc == 0; i++) {
+        const tg_node *n = &c->n[i];
+        int kids[3] = {n->a, n->b, n->c}, m = 0, nk;
+        switch (n->kind) {
+        case TG_N_NUM:
+        case TG_N_FEAT:
+        case TG_N_FCMP: nk = 0; break;
+        case TG_N_NEG:
+        case TG_N_NOT:
+        case TG_N_ISNULL:
+        case TG_N_IN: nk = 1; break;
+        case TG_N_BETWEEN: nk = 3; break;
+        default: nk = 2; break;
+        }
+        for (int k = 0; k < nk; k++)
+            if (kids[k] >= 0 && d[kids[k]] > m)
+                m = d[kids[k]];
+        if (n->kind == TG_N_IN)
+            for (int k = 0; k < n->c; k++)
+                if (d[c->list[n->b + k]] > m)
+                    m = d[c->list[n->b + k]];
+        d[i] = (unsigned short)(m + 1);
+        if (d[i] > TG_COND_MAX_DEPTH)
+            rc = fail_at(p, n->pos, "condition nested too deeply: more than "
+                         "%s levels (a chain of + - * / counts one per "
+                         "operator)", TG_COND_MAX_DEPTH_TEXT);
+    }
+    free(d);
+    return rc;
 }
 
 static int parse_or(parser *p)
@@ -488,6 +626,11 @@ int tg_cond_parse(tg_cond **out, const char *text, tg_cond_resolver resolve,
                   void *ctx, const char *where, tg_error *err)
 {
     *out = NULL;
+    size_t tlen = strlen(text);
+    if (tlen > TG_COND_MAX_BYTES)
+        return tg_error_set(err, TG_EINVAL, where, 1, 1,
+                            "condition too large: %zu bytes, the limit is %s",
+                            tlen, TG_COND_MAX_BYTES_TEXT);
     tg_cond *c = calloc(1, sizeof *c);
     if (!c)
         return tg_error_set(err, TG_ENOMEM, where, 0, 0, "out of memory");
@@ -505,6 +648,8 @@ int tg_cond_parse(tg_cond **out, const char *text, tg_cond_resolver resolve,
                                          : "expected AND, OR or the end");
     if (root >= 0)
         root = want_condition(&p, root, "a tier's condition");
+    if (root >= 0 && check_depth(&p) < 0)
+        root = -1;
     if (root < 0) {
         int code = err ? err->code : TG_EINVAL;
         tg_cond_free(c);

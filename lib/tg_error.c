@@ -52,9 +52,27 @@ void tg_error_clear(tg_error *err)
     err->caret = -1;
 }
 
+/* Characters (UTF-8 sequences) in the first n bytes of s: a caret and a
+ * column count what the reader sees, not bytes. */
+static long utf8_chars(const char *s, long n)
+{
+    long k = 0;
+    for (long i = 0; i < n && s[i]; i++)
+        k += ((unsigned char)s[i] & 0xC0) != 0x80;
+    return k;
+}
+
 char *tg_error_format(const tg_error *err, char *buf, size_t size)
 {
     size_t off = 0;
+    long caret = err->caret, column = err->column;
+    if (caret > 0 && err->context[0]) {
+        long chars = utf8_chars(err->context, caret);
+        /* The column names the caret's position: shift it alike. */
+        if (column == caret + 1)
+            column = chars + 1;
+        caret = chars;
+    }
     if (size == 0)
         return buf;
     buf[0] = '\0';
@@ -68,16 +86,16 @@ char *tg_error_format(const tg_error *err, char *buf, size_t size)
         TG_APPEND("%s:", err->file);
         if (err->line > 0) {
             TG_APPEND("%ld:", err->line);
-            if (err->column > 0)
-                TG_APPEND("%ld:", err->column);
+            if (column > 0)
+                TG_APPEND("%ld:", column);
         }
         TG_APPEND(" ");
     }
     TG_APPEND("%s", err->msg);
     if (err->context[0]) {
         TG_APPEND("\n    %s", err->context);
-        if (err->caret >= 0)
-            TG_APPEND("\n    %*s^", (int)err->caret, "");
+        if (caret >= 0)
+            TG_APPEND("\n    %*s^", (int)caret, "");
     }
 #undef TG_APPEND
     return buf;

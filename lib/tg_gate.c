@@ -16,6 +16,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "tg_json.h"
 #include "tg_render.h"
 #include "tg_util.h"
 
@@ -297,7 +298,7 @@ static void add_leads_needed(const tg_gate_result *r, tg_gate_outcome *o)
 /* rank_order: walk the covered tiers by priority rank. */
 static int by_rank(const tg_rules *rules, const tg_gate_def *g, int *order)
 {
-    int n = g->ntiers < 256 ? g->ntiers : 256;
+    int n = g->ntiers;
     for (int i = 0; i < n; i++)
         order[i] = g->tiers[i];
     for (int i = 1; i < n; i++)
@@ -448,11 +449,15 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
     int split = g->check == TG_CHECK_TEST_TRAIN_LIFT ? TG_SPLIT_TEST : g->split;
     const tg_split_stats *s = stats_of(r, split);
     int prev = -1; /* rank_order: the last judged tier above this one */
-    int order[256], n;
+    /* Every covered tier, however many (no fixed-size array). */
+    int n;
+    int *order = malloc((size_t)(g->ntiers > 0 ? g->ntiers : 1) * sizeof *order);
+    if (!order)
+        return TG_ENOMEM;
     if (g->check == TG_CHECK_RANK_ORDER)
         n = by_rank(rules, g, order);
     else
-        for (n = 0; n < g->ntiers && n < 256; n++)
+        for (n = 0; n < g->ntiers; n++)
             order[n] = g->tiers[n];
 
     for (int i = 0; i < n; i++) {
@@ -465,8 +470,10 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
         if (g->check == TG_CHECK_EXPECTED_RANGE && isnan(tp->rate_min) &&
             isnan(tp->lift_min))
             continue;
-        if (add_outcome(r, g, t, split, &o))
+        if (add_outcome(r, g, t, split, &o)) {
+            free(order);
             return TG_ENOMEM;
+        }
         char a[32], extra[300];
         if (g->check != TG_CHECK_TIER_SIZE &&
             g->check != TG_CHECK_TEST_TRAIN_LIFT &&
@@ -586,6 +593,7 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
         if (!r->verdicts_only)
             add_leads_needed(r, o);
     }
+    free(order);
     return TG_OK;
 }
 
@@ -615,6 +623,38 @@ static int run_aggregate(tg_gate_result *r, const tg_gate_def *g)
         tg_fmt_unit(o->actual, u, v),
         o->verdict == TG_VERDICT_PASS ? "meets" : "misses", t,
         tg_fmt_count(leads, a), tg_fmt_count(s->rows, b), g->ntiers);
+    return TG_OK;
+}
+
+/*
+ * data_quality: rows skipped as bad (--on-bad-row skip) may not exceed
+ * max_skipped_share of the rows read, exactly at the boundary; skipped
+ * rows could be anything (all converters, all of one tier), so the
+ * rates the other gates judge are only trusted when few were dropped.
+ */
+static int run_data_quality(tg_gate_result *r, const tg_gate_def *g)
+{
+    tg_gate_outcome *o;
+    if (add_outcome(r, g, -1, TG_SPLIT_ALL, &o))
+        return TG_ENOMEM;
+    o->actual = r->rows ? (double)r->skipped / (double)r->rows : 0;
+    o->max = g->max_skipped_share;
+    /* skipped <= share * rows without rounding the share of rows. */
+    int ok = (double)r->skipped <= g->max_skipped_share * (double)r->rows;
+    o->status = ok ? TG_STATUS_PASS
+              : g->severity == TG_SEVERITY_BLOCK ? TG_STATUS_FAIL
+                                                 : TG_STATUS_WARN;
+    char a[32], b[32], reasons[200] = "";
+    size_t off = 0;
+    for (int k = 0; k < TG_SKIP_NREASONS && off < sizeof reasons; k++)
+        if (r->skipped_by[k])
+            off += (size_t)snprintf(reasons + off, sizeof reasons - off,
+                                    "%s%s %llu", off ? ", " : "; ",
+                                    tg_skip_reason_name(k),
+                                    (unsigned long long)r->skipped_by[k]);
+    say(o, "%s of %s rows skipped as bad (%.4g%%, at most %.4g%% allowed)%s",
+        tg_fmt_count(r->skipped, a), tg_fmt_count(r->rows, b),
+        100 * o->actual, 100 * g->max_skipped_share, reasons);
     return TG_OK;
 }
 
@@ -670,6 +710,12 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
     out->verdicts_only = opt->verdicts_only;
     out->rows = t->rows;
     out->skipped = t->skipped;
+    memcpy(out->skipped_by, t->skipped_by, sizeof out->skipped_by);
+    memcpy(out->other, t->other, sizeof out->other);
+    out->nother = t->nother;
+    out->other_more = t->other_more;
+    for (int f = 0; f < t->nfeatures && t->out_of_range; f++)
+        out->out_of_range += t->out_of_range[f];
     snprintf(out->input_sha256, sizeof out->input_sha256, "%s",
              t->input_sha256);
     time_t now = time(NULL);
@@ -699,7 +745,8 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
             (!g->per_slice ||
              tg_tally_total(t, g->split).labeled < (uint64_t)g->min_slice_size))
             continue;
-        rc = (g->check == TG_CHECK_VOLUME_SHARE ||
+        rc = g->check == TG_CHECK_DATA_QUALITY ? run_data_quality(out, g)
+           : (g->check == TG_CHECK_VOLUME_SHARE ||
               g->check == TG_CHECK_VOLUME_COUNT)
                  ? run_aggregate(out, g)
                  : run_per_tier(out, g);
@@ -793,7 +840,7 @@ static cJSON *num_or_null(double v)
 
 cJSON *tg_gate_result_json(const tg_gate_result *r)
 {
-    cJSON *j = cJSON_CreateObject();
+    cJSON *j = tg_json_stamp(cJSON_CreateObject());
     cJSON_AddStringToObject(j, "status", tg_overall_name(r->status));
     cJSON_AddStringToObject(j, "model_id", r->rules->model_id);
     cJSON_AddStringToObject(j, "model_version", r->rules->model_version);
@@ -809,6 +856,8 @@ cJSON *tg_gate_result_json(const tg_gate_result *r)
     cJSON_AddStringToObject(prov, "policy_sha256", r->policy->sha256);
     cJSON_AddNumberToObject(prov, "rows", (double)r->rows);
     cJSON_AddNumberToObject(prov, "skipped_rows", (double)r->skipped);
+    tg_input_quality_json(prov, r->skipped_by, r->other, r->nother,
+                          r->other_more, r->out_of_range);
     if (r->input_sha256[0])
         cJSON_AddStringToObject(prov, "data_sha256", r->input_sha256);
     else

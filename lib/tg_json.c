@@ -135,6 +135,19 @@ int tg_write_atomic(const char *path, const void *data, size_t len,
     return tg_atomic_commit(&a, err);
 }
 
+cJSON *tg_json_stamp(cJSON *doc)
+{
+    if (!cJSON_IsObject(doc) ||
+        cJSON_GetObjectItemCaseSensitive(doc, "format_version"))
+        return doc;
+    /* Added, then moved to the front, where a reader looks first. */
+    cJSON *v = cJSON_AddNumberToObject(doc, "format_version",
+                                       TG_FORMAT_VERSION);
+    if (v && cJSON_DetachItemViaPointer(doc, v))
+        cJSON_InsertItemInArray(doc, 0, v);
+    return doc;
+}
+
 int tg_json_write_atomic(const cJSON *item, const char *path, tg_error *err)
 {
     char *text = cJSON_Print(item);

@@ -24,10 +24,16 @@ static int add(tg_lint_report *r, tg_lint_severity s, const char *code,
 static int add(tg_lint_report *r, tg_lint_severity s, const char *code,
                int tier, const char *fmt, ...)
 {
-    tg_lint_finding *n = realloc(r->findings, (size_t)(r->n + 1) * sizeof *n);
-    if (!n)
-        return TG_ENOMEM;
-    r->findings = n;
+    /* Capacity doubles at each power of two: a rule set with many
+     * findings costs linear time, not a copy per finding. */
+    tg_lint_finding *n = r->findings;
+    if ((r->n & (r->n - 1)) == 0) {
+        size_t cap = r->n ? 2 * (size_t)r->n : 8;
+        n = realloc(r->findings, cap * sizeof *n);
+        if (!n)
+            return TG_ENOMEM;
+        r->findings = n;
+    }
     tg_lint_finding *f = &n[r->n++];
     f->severity = s;
     f->code = code;
@@ -105,7 +111,8 @@ static int shadows(tg_lint_report *rep, const tg_rules *r)
     if (!m)
         return add(rep, TG_LINT_INFO, "analysis-skipped", -1,
                    "shadowing not analysed: a condition uses arithmetic or "
-                   "compares features with each other");
+                   "compares features with each other, or the rule set is "
+                   "too large to tabulate");
     unsigned char *truth = calloc((size_t)nt, 1);
     unsigned char *ever_true = calloc((size_t)nt, 1);
     unsigned char *ever_first = calloc((size_t)nt, 1);
@@ -177,16 +184,21 @@ done:
     return rc;
 }
 
+/* Findings of one kind shown per tier; the rest are counted in one. */
+#define TG_LINT_PER_TIER 10
+
 static void const_range(tg_lint_report *rep, const tg_rules *r, int t,
-                        const tg_cond *c, int feat, double v)
+                        const tg_cond *c, int feat, double v, long *seen)
 {
     const tg_feature *f = &r->features[feat];
     if (isnan(v) || (isnan(f->min) && isnan(f->max)))
         return;
-    if ((!isnan(f->min) && v < f->min) || (!isnan(f->max) && v > f->max))
-        add(rep, TG_LINT_WARNING, "out-of-range", t,
-            "compares %s with %g, outside its declared range %g..%g", f->name,
-            v, f->min, f->max);
+    if ((!isnan(f->min) && v < f->min) || (!isnan(f->max) && v > f->max)) {
+        if ((*seen)++ < TG_LINT_PER_TIER)
+            add(rep, TG_LINT_WARNING, "out-of-range", t,
+                "compares %s with %g, outside its declared range %g..%g",
+                f->name, v, f->min, f->max);
+    }
     (void)c;
 }
 
@@ -204,10 +216,11 @@ static void per_condition(tg_lint_report *rep, const tg_rules *r)
 {
     for (int t = 0; t < r->ntiers - 1; t++) {
         const tg_cond *c = r->tiers[t].cond;
+        long seen = 0;
         for (int i = 0; i < c->nn; i++) {
             const tg_node *n = &c->n[i];
             if (n->kind == TG_N_FCMP)
-                const_range(rep, r, t, c, n->feat, n->num);
+                const_range(rep, r, t, c, n->feat, n->num, &seen);
             if (n->kind == TG_N_BETWEEN && is_num(c, n->b) && is_num(c, n->c)) {
                 double lo = c->n[n->b].num, hi = c->n[n->c].num;
                 if (lo > hi && !n->neg) {
@@ -222,16 +235,20 @@ static void per_condition(tg_lint_report *rep, const tg_rules *r)
                             "bound is above the upper", lo, hi);
                 }
                 if (is_feat(c, n->a)) {
-                    const_range(rep, r, t, c, c->n[n->a].feat, lo);
-                    const_range(rep, r, t, c, c->n[n->a].feat, hi);
+                    const_range(rep, r, t, c, c->n[n->a].feat, lo, &seen);
+                    const_range(rep, r, t, c, c->n[n->a].feat, hi, &seen);
                 }
             }
             if (n->kind == TG_N_IN && is_feat(c, n->a))
                 for (int k = 0; k < n->c; k++)
                     if (is_num(c, c->list[n->b + k]))
                         const_range(rep, r, t, c, c->n[n->a].feat,
-                                    c->n[c->list[n->b + k]].num);
+                                    c->n[c->list[n->b + k]].num, &seen);
         }
+        if (seen > TG_LINT_PER_TIER)
+            add(rep, TG_LINT_WARNING, "out-of-range", t,
+                "and %ld more comparisons with constants outside their "
+                "features' declared ranges", seen - TG_LINT_PER_TIER);
     }
 }
 
@@ -244,11 +261,13 @@ static void ranks(tg_lint_report *rep, const tg_rules *r)
                 "priority rank %d comes after %s (rank %d) in rule order",
                 r->tiers[t].priority_rank, r->tiers[t - 1].name,
                 r->tiers[t - 1].priority_rank);
-    for (int a = 0; a < nt; a++)
+    for (int a = 0; a < nt; a++) {
+        long seen = 0;
         for (int b = 0; b < nt; b++) {
             const tg_tier *x = &r->tiers[a], *y = &r->tiers[b];
             if (x->priority_rank < y->priority_rank &&
-                x->expected_conversion_rate < y->expected_conversion_rate)
+                x->expected_conversion_rate < y->expected_conversion_rate &&
+                seen++ < TG_LINT_PER_TIER)
                 add(rep, TG_LINT_WARNING, "rank-vs-rate", a,
                     "ranks above %s (rank %d vs %d) but expects a lower "
                     "conversion rate (%g%% vs %g%%)", y->name,
@@ -256,6 +275,11 @@ static void ranks(tg_lint_report *rep, const tg_rules *r)
                     x->expected_conversion_rate * 100,
                     y->expected_conversion_rate * 100);
         }
+        if (seen > TG_LINT_PER_TIER)
+            add(rep, TG_LINT_WARNING, "rank-vs-rate", a,
+                "and ranks above %ld more tiers that expect a higher "
+                "conversion rate", seen - TG_LINT_PER_TIER);
+    }
 }
 
 int tg_lint(tg_lint_report *out, const tg_rules *r, tg_error *err)

@@ -58,9 +58,11 @@ int tg_log_parse(tg_log *out, const char *text, size_t len, const char *path,
         const char *close = strstr(m, " -->");
         long line, col;
         tg_text_position(text, (size_t)(m - text), &line, &col);
-        if (!close)
+        if (!close) {
+            tg_log_release(out);
             return tg_error_set(err, TG_EINVAL, path, line, col,
                                 "unterminated tiergate-log marker");
+        }
         size_t jl = (size_t)(close - (m + strlen(MARK)));
         char *json = strndup(m + strlen(MARK), jl);
         cJSON *j = json ? cJSON_Parse(json) : NULL;
@@ -339,6 +341,10 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
                                   : "(none: the export has a split column)",
             o->date_config_sha256 ? "`" : "");
     free(dirty_list);
+    char skipped[300];
+    fprintf(f, "**Data:** %s\n",
+            tg_skipped_text(cJSON_GetObjectItem(res, "provenance"), skipped,
+                            sizeof skipped));
 
     fprintf(f, "\n### What We Did\n");
     if (r->nchanges == 0) {
@@ -399,10 +405,15 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     {
         const char *name = str_of(t, "tier");
         char a[32];
+        double leads = num_of(t, "leads");
         fputs("- **", f);
         md_cell(f, name);
+        /* A count outside 0..9e15 (or not whole) is not cast: the cast
+         * of an out-of-range double is undefined. */
         fprintf(f, " - Count:** %s\n",
-                tg_fmt_count((unsigned long long)num_of(t, "leads"), a));
+                leads >= 0 && leads <= 9e15 && leads == floor(leads)
+                    ? tg_fmt_count((unsigned long long)leads, a)
+                    : "(invalid)");
         if (isfinite(num_of(t, "conversion_rate"))) {
             fputs("- **", f);
             md_cell(f, name);

@@ -18,7 +18,7 @@
 static const char *check_names[TG_CHECK_COUNT] = {
     "conversion_rate", "lift", "volume_share", "volume_count",
     "ci_separation", "calibration", "test_train_lift_ratio", "tier_size",
-    "expected_range", "rank_order",
+    "expected_range", "rank_order", "data_quality",
 };
 
 const char *tg_check_name(tg_check c)
@@ -89,6 +89,13 @@ static int gate_error(tg_error *err, const char *file, const char *id,
     va_end(ap);
     return tg_error_set(err, TG_EINVAL, file, 0, 0, "gate '%s': key '%s': %s",
                         id, key, msg);
+}
+
+/* A lead count a policy may ask for: whole, 0 .. 1e12 (so it fits a
+ * long exactly; the cast of anything else would be undefined). */
+static int whole_count(double v)
+{
+    return v >= 0 && v <= 1e12 && v == floor(v);
 }
 
 static int get_number(const cJSON *g, const char *key, double *out,
@@ -199,6 +206,7 @@ static int load_params(tg_gate_def *g, const cJSON *obj, const tg_rules *r,
                               r->model_id);
         if (!cJSON_IsString(it))
             return gate_error(err, file, g->id, key, "expected a string");
+        free(g->params[t].advice); /* a key given twice: the last wins */
         g->params[t].advice = strdup(it->valuestring);
     }
     cJSON_ArrayForEach(it, ranges)
@@ -295,6 +303,14 @@ static int load_gate(tg_policy *p, tg_gate_def *g, const cJSON *obj,
         (rc = get_number(obj, "max_relative_error", &g->max_relative_error,
                          file, id, err)))
         return rc;
+    g->max_skipped_share = 0;
+    if ((rc = get_number(obj, "max_skipped_share", &g->max_skipped_share, file,
+                         id, err)))
+        return rc;
+    if (!(g->max_skipped_share >= 0 && g->max_skipped_share <= 1))
+        return gate_error(err, file, id, "max_skipped_share",
+                          "expected a share from 0 to 1, not %g",
+                          g->max_skipped_share);
     g->description = strdup(desc);
     g->check = TG_CHECK_COUNT;
     for (int c = 0; c < TG_CHECK_COUNT; c++)
@@ -328,13 +344,19 @@ static int load_gate(tg_policy *p, tg_gate_def *g, const cJSON *obj,
     if (against && (g->against = tg_rules_tier_index(r, against)) < 0)
         return gate_error(err, file, id, "against", "no tier '%s' in %s",
                           against, r->model_id);
-    double ml = (double)-1, mc = (double)-1;
+    double ml = NAN, mc = NAN;
     if ((rc = get_number(obj, "min_labeled", &ml, file, id, err)) ||
         (rc = get_number(obj, "min_conversions", &mc, file, id, err)))
         return rc;
-    if (ml >= 0)
+    if (!isnan(ml) && !whole_count(ml))
+        return gate_error(err, file, id, "min_labeled",
+                          "expected a whole number from 0 to 1e12, not %g", ml);
+    if (!isnan(mc) && !whole_count(mc))
+        return gate_error(err, file, id, "min_conversions",
+                          "expected a whole number from 0 to 1e12, not %g", mc);
+    if (!isnan(ml))
         g->min_labeled = (long)ml;
-    if (mc >= 0)
+    if (!isnan(mc))
         g->min_conversions = (long)mc;
     /* Per-slice gates: judged again in every slice of a sliced run whose
      * labeled leads in the gate's split reach min_slice_size. */
@@ -392,6 +414,14 @@ int tg_policy_parse(tg_policy **out, const char *text, size_t len,
         (rc = tg_json_get_string(root, "inconclusive", 0, path, "", &incon,
                                  err)))
         goto fail;
+    if (!whole_count(ml) || !whole_count(mc)) {
+        rc = tg_error_set(err, TG_EINVAL, path, 0, 0,
+                          "key '%s': expected a whole number from 0 to 1e12, "
+                          "not %g", whole_count(ml) ? "min_conversions"
+                                                    : "min_labeled",
+                          whole_count(ml) ? mc : ml);
+        goto fail;
+    }
     if (judge && parse_judge(judge, &p->judge, why, sizeof why)) {
         rc = tg_error_set(err, TG_EINVAL, path, 0, 0, "key 'judge': %s", why);
         goto fail;

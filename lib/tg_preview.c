@@ -78,9 +78,16 @@ int tg_split_stats_compute_with(tg_split_stats *out, const tg_tally *t,
                                 (unsigned long long)c.labeled);
     }
     /* Holm across the tiers that have a p-value. */
-    double p[256], adj[256];
-    int idx[256], k = 0;
-    for (int i = 0; i < out->ntiers && k < 256; i++)
+    size_t cap = (size_t)(out->ntiers > 0 ? out->ntiers : 1);
+    double *p = malloc(cap * sizeof *p), *adj = malloc(cap * sizeof *adj);
+    int *idx = malloc(cap * sizeof *idx), k = 0;
+    if (!p || !adj || !idx) {
+        free(p);
+        free(adj);
+        free(idx);
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    for (int i = 0; i < out->ntiers; i++)
         if (!isnan(out->tiers[i].fisher_p)) {
             idx[k] = i;
             p[k++] = out->tiers[i].fisher_p;
@@ -88,6 +95,9 @@ int tg_split_stats_compute_with(tg_split_stats *out, const tg_tally *t,
     tg_holm(adj, p, k);
     for (int j = 0; j < k; j++)
         out->tiers[idx[j]].fisher_p_holm = adj[j];
+    free(p);
+    free(adj);
+    free(idx);
     return TG_OK;
 }
 

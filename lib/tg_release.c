@@ -315,7 +315,8 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     /* 2. Step 1: the schema (rows only; a summary has no features). */
     if (!o->summary) {
         tg_schema_report sr;
-        if ((rc = tg_schema_check(&sr, rep->rules, o->data, o->ndata, err))) {
+        if ((rc = tg_schema_check(&sr, rep->rules, o->data, o->ndata,
+                                  o->date_config, err))) {
             tg_schema_report_release(&sr);
             goto done;
         }

@@ -32,7 +32,14 @@ const char *tg_fmt_unit(double v, tg_unit u, char buf[32])
     case TG_UNIT_PCT: snprintf(buf, 32, "%.2f%%", v * 100); break;
     case TG_UNIT_LIFT: snprintf(buf, 32, "%.2fx", v); break;
     case TG_UNIT_RATIO: snprintf(buf, 32, "%.2f", v); break;
-    default: tg_fmt_count((unsigned long long)v, buf); break;
+    default:
+        /* Counts come from tallies, but a value outside 0..9e15 is never
+         * cast (that cast would be undefined): it is printed as is. */
+        if (v >= 0 && v <= 9e15)
+            tg_fmt_count((unsigned long long)v, buf);
+        else
+            snprintf(buf, 32, "%.0f", v);
+        break;
     }
     return buf;
 }

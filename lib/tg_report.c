@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "tg_escape.h"
+#include "tg_tally.h"
 
 static const char *s_of(const cJSON *o, const char *k)
 {
@@ -287,7 +288,7 @@ static void chart_volume(FILE *f, const cJSON *gate)
                "<rect width=\"6\" height=\"6\" fill=\"#f3c9a8\"/>"
                "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#c2571a\" "
                "stroke-width=\"2\"/></pattern></defs>");
-    for (int k = 0; k <= (int)lmax; k++) {
+    for (int k = 0; k <= (int)fmin(lmax, 19); k++) { /* leads < 1e19 */
         double y = ypos(k, lmax);
         fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
                    "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
@@ -931,8 +932,9 @@ void tg_report_html_with(FILE *f, const cJSON *gate, const cJSON *compare,
         esc(f, s_of(prov, keys[k])[0] ? s_of(prov, keys[k]) : "(not recorded)");
         fprintf(f, "</code></td></tr>");
     }
-    fprintf(f, "<tr><td>rows</td><td>%.0f (%.0f skipped)</td></tr>",
-            n_of(prov, "rows"), n_of(prov, "skipped_rows"));
+    char skipped[300];
+    fprintf(f, "<tr><td>rows</td><td>%s</td></tr>",
+            tg_skipped_text(prov, skipped, sizeof skipped));
     fprintf(f, "<tr><td>commit</td><td><code>");
     esc(f, s_of(prov, "commit")[0] ? s_of(prov, "commit") : "(not recorded)");
     fprintf(f, "</code></td></tr><tr><td>generated</td><td>");
@@ -1040,6 +1042,8 @@ void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
     fputs("\n- generated: ", f);
     md(f, s_of(gate, "generated_at"));
     fputc('\n', f);
+    char skipped[300]; /* only known reason names and checked counts */
+    fprintf(f, "- data: %s\n", tg_skipped_text(prov, skipped, sizeof skipped));
 }
 
 /* Text for the comparison: Markdown-escaped, or terminal-escaped into

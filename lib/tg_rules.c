@@ -88,7 +88,7 @@ static int load_features(tg_rules *r, const cJSON *arr, tg_error *err)
         snprintf(kp, sizeof kp, "features[%d]", i);
         tg_feature *f = &r->features[i];
         f->min = f->max = NAN;
-        const char *name = NULL, *desc = NULL, *type = NULL;
+        const char *name = NULL, *desc = NULL, *type = NULL, *oor = NULL;
         if (cJSON_IsString(it)) {
             name = it->valuestring;
         } else if (cJSON_IsObject(it)) {
@@ -97,8 +97,19 @@ static int load_features(tg_rules *r, const cJSON *arr, tg_error *err)
                                          err)) ||
                 (rc = tg_json_get_number(it, "min", 0, file, kp, &f->min, err)) ||
                 (rc = tg_json_get_number(it, "max", 0, file, kp, &f->max, err)) ||
-                (rc = tg_json_get_string(it, "type", 0, file, kp, &type, err)))
+                (rc = tg_json_get_string(it, "type", 0, file, kp, &type, err)) ||
+                (rc = tg_json_get_string(it, "out_of_range", 0, file, kp, &oor,
+                                         err)))
                 return rc;
+            if (oor && strcmp(oor, "error") != 0 && strcmp(oor, "warn") != 0)
+                return tg_error_set(err, TG_EINVAL, file, 0, 0,
+                                    "key '%s.out_of_range': expected \"error\" "
+                                    "or \"warn\", not '%s'", kp, oor);
+            f->range_warn = oor && strcmp(oor, "warn") == 0;
+            if (!isnan(f->min) && !isnan(f->max) && f->min > f->max)
+                return tg_error_set(err, TG_EINVAL, file, 0, 0,
+                                    "key '%s.min': %g is above max %g", kp,
+                                    f->min, f->max);
             if (type && strcmp(type, "boolean") != 0 &&
                 strcmp(type, "number") != 0)
                 return tg_error_set(err, TG_EINVAL, file, 0, 0,

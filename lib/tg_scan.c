@@ -158,21 +158,44 @@ typedef struct {
     int maxcol;                   /* highest column a row must have */
     double *values;
     tg_row row;
+    int reason;                   /* tg_skip_reason of the last bad row */
+    int bad_col;                  /* and its column (not for field counts) */
+    uint64_t *oor;                /* per feature: out-of-range warnings */
 } tg_source;
 
-static int bad_number(tg_source *s, int col, const char *f, size_t len,
-                      const char *what, tg_error *err)
+static int bad_value(tg_source *s, int col, const char *f, size_t len,
+                     const char *what, const char *expected, int reason,
+                     tg_error *err)
 {
     long line, column;
-    char colname[128];
-    size_t hl;
     tg_csv_field_position(s->csv, (size_t)col, &line, &column);
-    (void)hl;
-    snprintf(colname, sizeof colname, "%s", what);
     tg_error_set(err, TG_EINVAL, tg_csv_name(s->csv), line, column,
-                 "bad value '%.*s' in column '%s'", len > 40 ? 40 : (int)len,
-                 f, colname);
+                 "bad value '%.*s' in column '%s'%s%s",
+                 len > 40 ? 40 : (int)len, f, what, expected ? ": expected " : "",
+                 expected ? expected : "");
     tg_csv_error_context(s->csv, (size_t)col, err);
+    s->reason = reason;
+    s->bad_col = col;
+    return TG_EINVAL;
+}
+
+static int out_of_range(tg_source *s, int col, const tg_feature *ft, double v,
+                        tg_error *err)
+{
+    long line, column;
+    tg_csv_field_position(s->csv, (size_t)col, &line, &column);
+    char lo[32] = "", hi[32] = "";
+    if (!isnan(ft->min))
+        snprintf(lo, sizeof lo, "%g", ft->min);
+    if (!isnan(ft->max))
+        snprintf(hi, sizeof hi, "%g", ft->max);
+    tg_error_set(err, TG_EINVAL, tg_csv_name(s->csv), line, column,
+                 "value %g in column '%s' is outside its declared range "
+                 "%s..%s (\"out_of_range\": \"warn\" in the rule set counts "
+                 "such values instead)", v, ft->name, lo, hi);
+    tg_csv_error_context(s->csv, (size_t)col, err);
+    s->reason = TG_SKIP_RANGE;
+    s->bad_col = col;
     return TG_EINVAL;
 }
 
@@ -220,16 +243,6 @@ static inline int parse_number(const char *s, size_t n, double *out)
             return 0;
         }
     }
-    if ((n == 4 && (memcmp(s, "true", 4) == 0 ||
-                    strncasecmp(s, "true", 4) == 0))) {
-        *out = 1;
-        return 0;
-    }
-    if ((n == 5 && (memcmp(s, "false", 5) == 0 ||
-                    strncasecmp(s, "false", 5) == 0))) {
-        *out = 0;
-        return 0;
-    }
     char buf[64];
     if (n >= sizeof buf)
         return -1;
@@ -242,9 +255,56 @@ static inline int parse_number(const char *s, size_t n, double *out)
     char *end;
     errno = 0;
     double v = strtod(buf, &end);
-    if (end != buf + n || !isfinite(v))
+    if (end != buf + n)
         return -1;
+    /* 1e400 overflows and 1e-400 underflows (to 0, or a subnormal that
+     * has lost digits): neither reads back as what was written. */
+    if (errno == ERANGE || !isfinite(v))
+        return -2;
     *out = v;
+    return 0;
+}
+
+/* A boolean the way exports write one: 0, 1, true or false (any case). */
+static inline int parse_bool(const char *s, size_t n, double *out)
+{
+    if (n == 0) {
+        *out = NAN;
+        return 0;
+    }
+    if (n == 1 && (s[0] == '0' || s[0] == '1')) {
+        *out = s[0] - '0';
+        return 0;
+    }
+    if (n == 4 && strncasecmp(s, "true", 4) == 0) {
+        *out = 1;
+        return 0;
+    }
+    if (n == 5 && strncasecmp(s, "false", 5) == 0) {
+        *out = 0;
+        return 0;
+    }
+    return -1;
+}
+
+/*
+ * A feature's value: a number (or a boolean for a boolean feature)
+ * inside its declared range. 0 ok, 1 outside the range (*out holds the
+ * value), <0 not a value (*why says what was expected).
+ */
+static int feature_value(const tg_feature *ft, const char *f, size_t len,
+                         double *out, const char **why)
+{
+    int rc = ft->is_boolean ? parse_bool(f, len, out) : parse_number(f, len, out);
+    if (rc < 0) {
+        *why = ft->is_boolean ? "a boolean (0, 1, true or false)"
+             : rc == -2       ? "a number within the range of a double "
+                                "(this one overflows or underflows)"
+                              : "a number";
+        return rc;
+    }
+    if (*out < ft->min || *out > ft->max) /* false for NULL and no bound */
+        return 1;
     return 0;
 }
 
@@ -256,6 +316,7 @@ static void source_close(tg_source *s)
     free(s->cols);
     free(s->feats);
     free(s->values);
+    free(s->oor);
     memset(s, 0, sizeof *s);
 }
 
@@ -290,7 +351,8 @@ static int source_setup(tg_source *s, const tg_rules *r,
     s->cols = malloc((size_t)r->nfeatures * sizeof *s->cols);
     s->feats = malloc((size_t)r->nfeatures * sizeof *s->feats);
     s->values = malloc((size_t)r->nfeatures * sizeof *s->values);
-    if (!s->used || !s->cols || !s->feats || !s->values)
+    s->oor = calloc((size_t)r->nfeatures + 1, sizeof *s->oor);
+    if (!s->used || !s->cols || !s->feats || !s->values || !s->oor)
         return tg_error_set(err, TG_ENOMEM, name, 1, 0, "out of memory");
     tg_rules_used_features(r, s->used);
     s->maxcol = -1;
@@ -312,7 +374,7 @@ static int source_setup(tg_source *s, const tg_rules *r,
                 tg_suggest_missing_column(
                     hint, sizeof hint, ft->name,
                     (const char *const *)s->schema.header, s->schema.ncols);
-            return tg_error_set(err, TG_EINVAL, name, 1, 0,
+            return tg_error_set(err, TG_EINVAL, name, 1, 1,
                                 "missing column '%s' (tried '%s'%s)%s",
                                 ft->name, ft->name, tried, hint);
         }
@@ -328,7 +390,7 @@ static int source_setup(tg_source *s, const tg_rules *r,
             tg_suggest_missing_column(hint, sizeof hint, "target",
                                       (const char *const *)s->schema.header,
                                       s->schema.ncols);
-        return tg_error_set(err, TG_EINVAL, name, 1, 0,
+        return tg_error_set(err, TG_EINVAL, name, 1, 1,
                             "missing column 'target'%s", hint);
     }
     if (s->schema.split_col < 0) {
@@ -416,40 +478,71 @@ static int source_parse_row(tg_source *s, tg_error *err)
     tg_csv *csv = s->csv;
     const tg_schema *sc = &s->schema;
     tg_csv_record rec = tg_csv_current(csv);
-    if ((int)rec.nfields <= s->maxcol) {
-        long line = tg_csv_record_line(csv);
-        tg_error_set(err, TG_EINVAL, tg_csv_name(csv), line, 0,
-                     "expected %d fields as in the header, found %zu",
+    if ((int)rec.nfields != sc->ncols) {
+        /* One unquoted comma shifts every later column: an error at the
+         * first extra field (or just past the last field of a short row),
+         * never a silently misread row. */
+        int more = (int)rec.nfields > sc->ncols;
+        size_t at = more ? (size_t)sc->ncols : rec.nfields - 1;
+        long line, column;
+        tg_csv_field_position(csv, at, &line, &column);
+        if (!more)
+            column += (long)rec.spans[at].len;
+        tg_error_set(err, TG_EINVAL, tg_csv_name(csv), line, column,
+                     more ? "more fields than the %d of the header (found %zu; "
+                            "an unquoted comma?)"
+                          : "fewer fields than the %d of the header (found %zu)",
                      sc->ncols, rec.nfields);
+        tg_csv_error_context(csv, at, err);
+        if (err && err->caret >= 0 && !more)
+            err->caret += (long)rec.spans[at].len;
+        s->reason = TG_SKIP_FIELDS;
         return TG_EINVAL;
     }
     size_t len;
     const char *f;
     double *values = s->values;
+    const tg_feature *features = s->rules->features;
     for (int k = 0; k < s->ncols_used; k++) {
+        const tg_feature *ft = &features[s->feats[k]];
+        const char *why;
         f = field_at(csv, &rec, s->cols[k], &len);
-        if (parse_number(f, len, &values[s->feats[k]]) < 0)
-            return bad_number(s, s->cols[k], f, len,
-                              s->rules->features[s->feats[k]].name, err);
+        int rc = feature_value(ft, f, len, &values[s->feats[k]], &why);
+        if (rc < 0)
+            return bad_value(s, s->cols[k], f, len, ft->name, why,
+                             TG_SKIP_VALUE, err);
+        if (rc > 0) {
+            if (!ft->range_warn)
+                return out_of_range(s, s->cols[k], ft, values[s->feats[k]], err);
+            s->oor[s->feats[k]]++;
+        }
     }
     f = field_at(csv, &rec, sc->target_col, &len);
     if (len == 1 && (f[0] == '0' || f[0] == '1')) {
         s->row.target = f[0] - '0';
     } else {
         double t;
-        if (parse_number(f, len, &t) < 0 || !(isnan(t) || t == 0 || t == 1))
-            return bad_number(s, sc->target_col, f, len, "target", err);
+        if ((parse_bool(f, len, &t) < 0 && parse_number(f, len, &t) < 0) ||
+            !(isnan(t) || t == 0 || t == 1))
+            return bad_value(s, sc->target_col, f, len, "target",
+                             "0, 1 or empty", TG_SKIP_TARGET, err);
         s->row.target = isnan(t) ? -1 : (int)t;
     }
     s->row.date = 0;
     if (sc->date_col >= 0) {
         f = field_at(csv, &rec, sc->date_col, &len);
         if (len > 0 && !(s->row.date = date_of(f, len)))
-            return bad_number(s, sc->date_col, f, len, "contacted_date", err);
+            return bad_value(s, sc->date_col, f, len, "contacted_date",
+                             "a date YYYY-MM-DD or a timestamp "
+                             "YYYY-MM-DD HH:MM[:SS]", TG_SKIP_DATE, err);
     }
+    s->row.split_value = NULL;
+    s->row.split_len = 0;
     if (sc->split_col >= 0) {
         f = field_at(csv, &rec, sc->split_col, &len);
         s->row.split = split_of(f, len);
+        s->row.split_value = f;
+        s->row.split_len = len;
     } else {
         int d = s->row.date;
         const tg_date_config *dc = s->dates;
@@ -468,7 +561,7 @@ static int source_parse_row(tg_source *s, tg_error *err)
  * are counted into *skipped (and the first kept in first) when skip.
  */
 static int source_next(tg_source *s, int skip, uint64_t *skipped,
-                       tg_error *first, tg_error *err)
+                       uint64_t *skipped_by, tg_error *first, tg_error *err)
 {
     for (;;) {
         int rc = tg_csv_next(s->csv, err);
@@ -482,6 +575,7 @@ static int source_next(tg_source *s, int skip, uint64_t *skipped,
         if (*skipped == 0 && first && err)
             *first = *err;
         (*skipped)++;
+        skipped_by[s->reason]++;
     }
 }
 
@@ -494,6 +588,13 @@ static inline void tally_row(tg_tally *t, const tg_row *row)
         c->conversions += (uint64_t)row->target;
     }
     tg_tally_see_date(t, row->split, row->date);
+    /* Neither TRAIN nor TEST: counted in ALL, and reported by value. */
+    if (row->split == TG_SPLIT_OTHER) {
+        if (row->split_value)
+            tg_tally_other_split(t, row->split_value, row->split_len, 1);
+        else
+            tg_tally_other_split(t, "(date outside the windows)", 26, 1);
+    }
 }
 
 
@@ -523,6 +624,9 @@ typedef struct {
                                 below lut_lo, lut[1 + k] for lut_lo + k,
                                 lut[lut_n + 1] for any value above */
     int slot;
+    int is_bool;             /* true/false allowed */
+    int64_t vmin, vmax;      /* declared range; outside it the general
+                                reader decides (error or warning) */
 } fast_col;
 
 typedef struct {
@@ -600,7 +704,8 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
         if (n == 0)
             continue;
         double lo = floor(m->cut[i][0]) - 1, hi = ceil(m->cut[i][n - 1]) + 1;
-        if (hi - lo + 1 > TG_LUT_MAX)
+        /* Far from zero the cast to an integer would be undefined. */
+        if (!(lo >= -9e15 && hi <= 9e15) || hi - lo + 1 > TG_LUT_MAX)
             continue;
         fp->lut_lo[i] = (int64_t)lo;
         fp->lut_n[i] = (int)(hi - lo + 1);
@@ -630,7 +735,13 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
         if (fc->action != ACT_FEATURE)
             continue;
         int i = fp->slot[col];
+        const tg_feature *ft = &s->rules->features[m->feat[i]];
         fc->slot = i;
+        fc->is_bool = ft->is_boolean;
+        fc->vmin = ft->is_boolean ? 0 : !(ft->min >= -9e15) ? INT64_MIN
+                 : (int64_t)ceil(ft->min);
+        fc->vmax = ft->is_boolean ? 1 : !(ft->max <= 9e15) ? INT64_MAX
+                 : (int64_t)floor(ft->max);
         fc->lut_n = fp->lut_n[i];
         fc->lut_lo = fp->lut_lo[i];
         if (fc->lut_n) {
@@ -673,18 +784,18 @@ static inline uint64_t sep_mask(const char *s)
 #endif
 }
 
-/* A signed integer of at most 8 digits, or true/false; 0 ok, -1 not. */
+/* A signed integer of at most 8 digits (0), or true/false (1); -1 not. */
 static inline int fast_int(const char *f, size_t len, int64_t *out)
 {
     int neg = 0;
     if (f[0] >= 'a') {
         if (len == 4 && memcmp(f, "true", 4) == 0) {
             *out = 1;
-            return 0;
+            return 1;
         }
         if (len == 5 && memcmp(f, "false", 5) == 0) {
             *out = 0;
-            return 0;
+            return 1;
         }
         return -1;
     }
@@ -743,7 +854,11 @@ static size_t fast_records(const fast_plan *fp, const tg_source *s,
                     int64_t v;
                     if (flen == 0)
                         break; /* NULL: region 0 */
-                    if (fast_int(f, flen, &v) < 0)
+                    int w = fast_int(f, flen, &v);
+                    /* A word for a number, or a value outside the
+                     * declared range: the general reader decides. */
+                    if (w < 0 || (w > 0 && !fc->is_bool) || v < fc->vmin ||
+                        v > fc->vmax)
                         goto anomaly;
                     if (fc->lut_n) {
                         /* The array spans every cut: outside it a value
@@ -767,7 +882,9 @@ static size_t fast_records(const fast_plan *fp, const tg_source *s,
                         goto anomaly;
                     break;
                 case ACT_SPLIT:
-                    split = split_of(f, flen);
+                    /* Other values are counted by value, off this path. */
+                    if ((split = split_of(f, flen)) == TG_SPLIT_OTHER)
+                        goto anomaly;
                     break;
                 default: /* ACT_DATE */
                     if (flen && !(date = date_of(f, flen)))
@@ -780,14 +897,17 @@ static size_t fast_records(const fast_plan *fp, const tg_source *s,
             if (ch == ',')
                 continue;
             /* End of a record. */
-            if (col <= fp->mincols)
+            if (col != ncols)
                 goto anomaly;
-            if (no_split)
+            if (no_split) {
                 split = date >= dc->train_start && date <= dc->train_end
                             ? TG_SPLIT_TRAIN
                         : date >= dc->test_start && date <= dc->test_end
                             ? TG_SPLIT_TEST
                             : TG_SPLIT_OTHER;
+                if (split == TG_SPLIT_OTHER)
+                    goto anomaly;
+            }
             tg_count *c = &t->cells[split * t->ntiers + m->tier[idx]];
             c->leads++;
             if (target >= 0) {
@@ -846,7 +966,8 @@ static int tally_source(tg_source *s, tg_tally *t, int skip,
             }
         }
         uint64_t before = t->skipped;
-        int r = source_next(s, skip, &t->skipped, first_skip, err);
+        int r = source_next(s, skip, &t->skipped, t->skipped_by, first_skip,
+                            err);
         t->rows += t->skipped - before;
         if (r <= 0) {
             rc = r;
@@ -856,6 +977,10 @@ static int tally_source(tg_source *s, tg_tally *t, int skip,
         tally_row(t, &s->row);
     }
     fast_plan_release(&fp);
+    for (int f = 0; f < t->nfeatures && f < s->rules->nfeatures; f++) {
+        t->out_of_range[f] += s->oor[f];
+        s->oor[f] = 0;
+    }
     return rc;
 }
 
@@ -870,8 +995,43 @@ struct tg_reader {
     tg_source src;
     int open;
     uint64_t skipped;
+    uint64_t skipped_by[TG_SKIP_NREASONS];
+    uint64_t *oor;               /* per feature, of the files closed */
     tg_error first_skip;
 };
+
+/*
+ * The files of one table must be distinct: the same file given twice
+ * (by another name, a link, or "-" twice) would be counted twice.
+ */
+static int check_inputs(const tg_scan_options *o, tg_error *err)
+{
+    int stdin_seen = 0;
+    struct stat *st = calloc((size_t)o->npaths, sizeof *st);
+    if (!st)
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    int rc = TG_OK;
+    for (int i = 0; i < o->npaths && rc == TG_OK; i++) {
+        if (strcmp(o->paths[i], "-") == 0) {
+            if (stdin_seen++)
+                rc = tg_error_set(err, TG_EINVAL, o->paths[i], 0, 0,
+                                  "standard input given twice as data");
+            continue;
+        }
+        if (stat(o->paths[i], &st[i]) != 0)
+            continue; /* reported when it is opened */
+        for (int j = 0; j < i; j++)
+            if (strcmp(o->paths[j], "-") != 0 && st[j].st_ino == st[i].st_ino &&
+                st[j].st_dev == st[i].st_dev && st[i].st_ino != 0) {
+                rc = tg_error_set(err, TG_EINVAL, o->paths[i], 0, 0,
+                                  "the same file as '%s', given twice: its "
+                                  "rows would be counted twice", o->paths[j]);
+                break;
+            }
+    }
+    free(st);
+    return rc;
+}
 
 static int load_dates(const tg_scan_options *o, tg_date_config *d,
                       int *have, tg_error *err)
@@ -897,8 +1057,15 @@ int tg_reader_open(tg_reader **out, const tg_rules *rules,
     rd->rules = rules;
     rd->opts = *opts;
     tg_error_clear(&rd->first_skip);
-    int rc = load_dates(opts, &rd->dates, &rd->have_dates, err);
+    if (!(rd->oor = calloc((size_t)rules->nfeatures + 1, sizeof *rd->oor))) {
+        free(rd);
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    }
+    int rc = check_inputs(opts, err);
+    if (rc == TG_OK)
+        rc = load_dates(opts, &rd->dates, &rd->have_dates, err);
     if (rc) {
+        free(rd->oor);
         free(rd);
         return rc;
     }
@@ -925,13 +1092,16 @@ int tg_reader_next(tg_reader *rd, const tg_row **row, tg_error *err)
             rd->open = 1;
         }
         int rc = source_next(&rd->src, rd->opts.on_bad_row == TG_BAD_ROW_SKIP,
-                             &rd->skipped, &rd->first_skip, err);
+                             &rd->skipped, rd->skipped_by, &rd->first_skip,
+                             err);
         if (rc == 1) {
             *row = &rd->src.row;
             return 1;
         }
         if (rc < 0)
             return rc;
+        for (int f = 0; f < rd->rules->nfeatures; f++)
+            rd->oor[f] += rd->src.oor[f];
         source_close(&rd->src);
         rd->open = 0;
     }
@@ -959,11 +1129,26 @@ uint64_t tg_reader_skipped(const tg_reader *rd, tg_error *first)
     return rd->skipped;
 }
 
+uint64_t tg_reader_out_of_range(const tg_reader *rd, int feature)
+{
+    if (feature < 0 || feature >= rd->rules->nfeatures)
+        return 0;
+    return rd->oor[feature] +
+           (rd->open && rd->src.oor ? rd->src.oor[feature] : 0);
+}
+
+uint64_t tg_reader_skipped_by(const tg_reader *rd, int reason)
+{
+    return reason >= 0 && reason < TG_SKIP_NREASONS ? rd->skipped_by[reason]
+                                                    : 0;
+}
+
 void tg_reader_free(tg_reader *rd)
 {
     if (!rd)
         return;
     source_close(&rd->src);
+    free(rd->oor);
     free(rd);
 }
 
@@ -1325,7 +1510,9 @@ int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
     int have_dates = 0;
     if (opts->npaths < 1)
         return tg_error_set(err, TG_EINVAL, NULL, 0, 0, "no data file given");
-    int rc = load_dates(opts, &dates, &have_dates, err);
+    int rc = check_inputs(opts, err);
+    if (rc == TG_OK)
+        rc = load_dates(opts, &dates, &have_dates, err);
     if (rc)
         return rc;
     int threads = opts->threads;
@@ -1354,10 +1541,61 @@ int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
 
 /* ---- check-schema ------------------------------------------------------ */
 
+/* Count one bad row under its problem (reason and column). */
+static int add_problem(tg_schema_report *out, const tg_source *s,
+                       const tg_rules *rules, const tg_error *bad)
+{
+    int column = s->reason == TG_SKIP_FIELDS ? -1 : s->bad_col;
+    for (int i = 0; i < out->nproblems; i++)
+        if (out->problems[i].reason == s->reason &&
+            out->problems[i].column == column) {
+            out->problems[i].count++;
+            return TG_OK;
+        }
+    tg_schema_problem *n = realloc(out->problems, (size_t)(out->nproblems + 1) *
+                                                      sizeof *n);
+    if (!n)
+        return TG_ENOMEM;
+    out->problems = n;
+    tg_schema_problem *p = &n[out->nproblems++];
+    memset(p, 0, sizeof *p);
+    p->reason = s->reason;
+    p->column = column;
+    p->count = 1;
+    p->first = *bad;
+    const char *name = column >= 0 && s->schema.header
+                           ? s->schema.header[column] : "";
+    (void)rules;
+    switch (s->reason) {
+    case TG_SKIP_FIELDS:
+        snprintf(p->what, sizeof p->what,
+                 "a field count unlike the header's");
+        break;
+    case TG_SKIP_RANGE:
+        snprintf(p->what, sizeof p->what,
+                 "values outside the declared range in column '%.100s'", name);
+        break;
+    default:
+        snprintf(p->what, sizeof p->what, "bad values in column '%.100s'",
+                 name);
+        break;
+    }
+    return TG_OK;
+}
+
 int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
-                    const char *const *paths, int npaths, tg_error *err)
+                    const char *const *paths, int npaths,
+                    const char *date_config, tg_error *err)
 {
     memset(out, 0, sizeof *out);
+    {
+        tg_scan_options o = TG_SCAN_OPTIONS_INIT;
+        o.paths = paths;
+        o.npaths = npaths;
+        int rc0 = check_inputs(&o, err);
+        if (rc0)
+            return rc0;
+    }
     out->nfeatures = rules->nfeatures;
     out->features = calloc((size_t)rules->nfeatures, sizeof *out->features);
     unsigned char *used = malloc((size_t)rules->nfeatures);
@@ -1405,14 +1643,27 @@ int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
     }
     if (rc != TG_OK || out->missing)
         return rc;
-    /* Pass 2: NULL counts. */
+    /* Pass 2: NULL counts, and every row through the scan's validator. */
+    tg_date_config dates;
+    int have_dates = 0;
+    if (out->has_target)
+        rc = load_dates(&(tg_scan_options){.date_config = date_config},
+                        &dates, &have_dates, err);
     for (int i = 0; i < npaths && rc == TG_OK; i++) {
         tg_csv *csv = NULL;
         tg_schema sc;
+        tg_source src;
         memset(&sc, 0, sizeof sc);
+        memset(&src, 0, sizeof src);
+        int validate = 0;
         rc = tg_csv_open(&csv, paths[i], err);
         if (rc == TG_OK && (rc = tg_csv_next(csv, err)) == 1)
             rc = tg_schema_bind(&sc, rules, csv, err);
+        if (rc == TG_OK && out->has_target) {
+            src.csv = csv;
+            rc = source_setup(&src, rules, have_dates ? &dates : NULL, &sc, err);
+            validate = rc == TG_OK;
+        }
         while (rc == TG_OK && (rc = tg_csv_next(csv, err)) == 1) {
             rc = TG_OK;
             out->rows++;
@@ -1425,7 +1676,16 @@ int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
             if (sc.target_col >= 0 &&
                 (!tg_csv_field(csv, (size_t)sc.target_col, &len) || !len))
                 out->target_nulls++;
+            tg_error bad;
+            if (validate && source_parse_row(&src, &bad) != TG_OK) {
+                out->bad_rows++;
+                if (add_problem(out, &src, rules, &bad) != TG_OK)
+                    rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
+                                      "out of memory");
+            }
         }
+        src.csv = NULL; /* csv is freed below */
+        source_close(&src);
         tg_schema_release(&sc);
         tg_csv_free(csv);
     }
@@ -1440,6 +1700,9 @@ void tg_schema_report_release(tg_schema_report *r)
         free(r->features[f].column);
     free(r->features);
     free(r->missing_file);
+    free(r->problems);
+    r->problems = NULL;
+    r->nproblems = 0;
     r->features = NULL;
 }
 
@@ -1477,13 +1740,21 @@ int tg_parse_features(const tg_rules *r, const tg_schema *sc, tg_csv *csv,
         if (col < 0 || (size_t)col >= n)
             continue;
         size_t len;
-        const char *v = tg_csv_field(csv, (size_t)col, &len);
-        if (parse_number(v, len, &values[f]) < 0) {
+        const char *v = tg_csv_field(csv, (size_t)col, &len), *why = NULL;
+        const tg_feature *ft = &r->features[f];
+        int rc = feature_value(ft, v, len, &values[f], &why);
+        if (rc < 0 || (rc > 0 && !ft->range_warn)) {
             long line, column;
             tg_csv_field_position(csv, (size_t)col, &line, &column);
-            tg_error_set(err, TG_EINVAL, tg_csv_name(csv), line, column,
-                         "bad value '%.*s' in column '%s'",
-                         len > 40 ? 40 : (int)len, v, r->features[f].name);
+            if (rc < 0)
+                tg_error_set(err, TG_EINVAL, tg_csv_name(csv), line, column,
+                             "bad value '%.*s' in column '%s': expected %s",
+                             len > 40 ? 40 : (int)len, v, ft->name, why);
+            else
+                tg_error_set(err, TG_EINVAL, tg_csv_name(csv), line, column,
+                             "value %g in column '%s' is outside its "
+                             "declared range %g..%g", values[f], ft->name,
+                             ft->min, ft->max);
             tg_csv_error_context(csv, (size_t)col, err);
             return TG_EINVAL;
         }

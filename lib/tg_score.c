@@ -436,6 +436,48 @@ static void tier_order(const tg_rules *r, int *order)
         }
 }
 
+/*
+ * The ordered views keep one temporary file per tier, at most
+ * TG_SCORE_MAX_PARTS of them (open files are a limited resource): with
+ * more tiers, tiers adjacent in the output order share a file whose
+ * records carry their tier, and the file is read once per tier in it.
+ */
+#define TG_SCORE_MAX_PARTS 64
+
+typedef struct {
+    int tier;
+    uint32_t len;
+} part_record;
+
+/* Copy from a shared file the records of tier, dropping the first skip
+ * bytes of what is copied. */
+static int copy_tier(FILE *from, FILE *to, int tier, long *skip)
+{
+    char buf[65536];
+    part_record h;
+    rewind(from);
+    while (fread(&h, sizeof h, 1, from) == 1) {
+        if (h.tier != tier) {
+            if (fseek(from, (long)h.len, SEEK_CUR) != 0)
+                return -1;
+            continue;
+        }
+        uint32_t left = h.len;
+        while (left > 0) {
+            size_t want = left < sizeof buf ? left : sizeof buf;
+            if (fread(buf, 1, want, from) != want)
+                return -1;
+            size_t drop = *skip > 0 ? ((size_t)*skip < want ? (size_t)*skip : want)
+                                    : 0;
+            *skip -= (long)drop;
+            if (fwrite(buf + drop, 1, want - drop, to) != want - drop)
+                return -1;
+            left -= (uint32_t)want;
+        }
+    }
+    return ferror(from) ? -1 : 0;
+}
+
 static int copy_stream(FILE *from, FILE *to, long skip)
 {
     char buf[65536];
@@ -469,17 +511,30 @@ int tg_score_write(FILE *out, const tg_rules *r, const tg_scan_options *scan,
     layout l;
     memset(&l, 0, sizeof l);
     FILE **parts = NULL;
+    int nparts = 0, shared = 0, *order = NULL, *part_of = NULL;
+    char *mbuf = NULL;
+    size_t mlen = 0;
+    FILE *mem = NULL;           /* one row, when parts are shared */
     uint64_t rows = 0;
     int rc = tg_reader_open(&rd, r, scan, err), file = -1;
     if (rc)
         return rc;
     if (ordered) {
-        parts = calloc((size_t)r->ntiers, sizeof *parts);
-        if (!parts) {
+        nparts = r->ntiers < TG_SCORE_MAX_PARTS ? r->ntiers : TG_SCORE_MAX_PARTS;
+        shared = nparts < r->ntiers;
+        parts = calloc((size_t)nparts, sizeof *parts);
+        order = malloc((size_t)r->ntiers * sizeof *order);
+        part_of = malloc((size_t)r->ntiers * sizeof *part_of);
+        if (shared)
+            mem = open_memstream(&mbuf, &mlen);
+        if (!parts || !order || !part_of || (shared && !mem)) {
             rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
             goto done;
         }
-        for (int t = 0; t < r->ntiers; t++)
+        tier_order(r, order);
+        for (int k = 0; k < r->ntiers; k++)
+            part_of[order[k]] = (int)((long)k * nparts / r->ntiers);
+        for (int t = 0; t < nparts; t++)
             if (!(parts[t] = tmpfile())) {
                 rc = tg_error_set(err, TG_EIO, NULL, 0, 0,
                                   "cannot create a temporary file: %s",
@@ -535,10 +590,24 @@ int tg_score_write(FILE *out, const tg_rules *r, const tg_scan_options *scan,
             continue;
         /* JSON objects are separated by ",\n": each is written with its
          * separator in front, and the very first one's is dropped. */
-        w.f = ordered ? parts[row->tier] : out;
+        w.f = !ordered ? out : shared ? mem : parts[part_of[row->tier]];
+        if (shared)
+            fseek(mem, 0, SEEK_SET);
         if (o->format == TG_SCORE_JSON && (ordered || rows > 0))
             fputs(",\n", w.f);
         write_row(&w, &l, r, tg_reader_csv(rd), row, scored_at);
+        if (shared) {
+            fflush(mem);
+            part_record h = {row->tier, (uint32_t)ftell(mem)};
+            FILE *pf = parts[part_of[row->tier]];
+            if (fwrite(&h, sizeof h, 1, pf) != 1 ||
+                fwrite(mbuf, 1, h.len, pf) != h.len) {
+                rc = tg_error_set(err, TG_EIO, NULL, 0, 0,
+                                  "cannot write a temporary file: %s",
+                                  strerror(errno));
+                goto done;
+            }
+        }
         rows++;
     }
     if (rc < 0)
@@ -549,32 +618,43 @@ int tg_score_write(FILE *out, const tg_rules *r, const tg_scan_options *scan,
             fputs("[\n", out);
     }
     if (ordered) {
-        int order[256];
         long skip = o->format == TG_SCORE_JSON ? 2 : 0;
-        tier_order(r, order);
-        for (int k = 0; k < r->ntiers && k < 256; k++) {
-            FILE *p = parts[order[k]];
-            if (ftell(p) <= 0)
+        for (int k = 0; k < r->ntiers; k++) {
+            FILE *p = parts[part_of[order[k]]];
+            if (ftell(p) <= 0 && !shared)
                 continue;
-            if (copy_stream(p, out, skip) != 0) {
+            int bad = shared ? copy_tier(p, out, order[k], &skip)
+                             : copy_stream(p, out, skip);
+            if (!shared)
+                skip = 0;
+            if (bad) {
                 rc = tg_error_set(err, TG_EIO, NULL, 0, 0,
                                   "cannot copy a temporary file: %s",
                                   strerror(errno));
                 goto done;
             }
-            skip = 0;
         }
     }
     if (o->format == TG_SCORE_JSON)
         fputs(rows ? "\n]\n" : "]\n", out);
     rc = TG_OK;
     *rows_out = rows;
+    if (o->skips) {
+        o->skips->skipped = tg_reader_skipped(rd, &o->skips->first);
+        for (int k = 0; k < TG_SKIP_NREASONS; k++)
+            o->skips->skipped_by[k] = tg_reader_skipped_by(rd, k);
+    }
 done:
     if (parts)
-        for (int t = 0; t < r->ntiers; t++)
+        for (int t = 0; t < nparts; t++)
             if (parts[t])
                 fclose(parts[t]);
     free(parts);
+    free(order);
+    free(part_of);
+    if (mem)
+        fclose(mem);
+    free(mbuf);
     layout_release(&l);
     tg_reader_free(rd);
     return rc;

@@ -290,6 +290,11 @@ int tg_slicing_cell(tg_slicing *s, const tg_rules *rules, const char *key,
     memset(c, 0, sizeof *c);
     if (key && !(c->value = strdup(key)))
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    /* Bins sort by position, not by their labels' text. */
+    for (int i = 0; key && s->spec.kind == TG_SLICE_BINS && i <= s->spec.nedges;
+         i++)
+        if (strcmp(key, s->spec.labels[i]) == 0)
+            c->order = i;
     int rc = tg_tally_init(&c->tally, rules, err);
     if (rc) {
         free(c->value);
@@ -301,36 +306,18 @@ int tg_slicing_cell(tg_slicing *s, const tg_rules *rules, const char *key,
     return TG_OK;
 }
 
-/* Sort position of a bin label: its index, or after all bins. */
-static int bin_index(const tg_slice_spec *s, const char *v)
-{
-    char buf[64];
-    for (int i = 0; i <= s->nedges; i++)
-        if (strcmp(v, tg_slice_bin_label(s, i, buf)) == 0)
-            return i;
-    return s->nedges + 1;
-}
-
-static const tg_slice_spec *sort_spec;
-
 static int cell_cmp(const void *a, const void *b)
 {
     const tg_slice_cell *x = a, *y = b;
     if (!x->value || !y->value)
         return !x->value - !y->value;
-    if (sort_spec->kind == TG_SLICE_BINS) {
-        int i = bin_index(sort_spec, x->value), j = bin_index(sort_spec, y->value);
-        if (i != j)
-            return i < j ? -1 : 1;
-    }
+    if (x->order != y->order)
+        return x->order < y->order ? -1 : 1;
     return strcmp(x->value, y->value);
 }
 
 void tg_slicing_sort(tg_slicing *s)
 {
-    /* qsort has no context argument in C11; slicings are sorted on one
-     * thread after the scan. */
-    sort_spec = &s->spec;
     if (s->nvalues > 1)
         qsort(s->values, (size_t)s->nvalues, sizeof *s->values, cell_cmp);
     reindex(s);
@@ -386,6 +373,13 @@ static void add_row(tg_tally *t, const tg_row *row)
     }
     tg_tally_see_date(t, row->split, row->date);
     t->rows++;
+    /* Neither TRAIN nor TEST: reported by value, as the scan does. */
+    if (row->split == TG_SPLIT_OTHER) {
+        if (row->split_value)
+            tg_tally_other_split(t, row->split_value, row->split_len, 1);
+        else
+            tg_tally_other_split(t, "(date outside the windows)", 26, 1);
+    }
 }
 
 /* The rows of the files of opts into t and sl, in file order; skipped
@@ -468,6 +462,10 @@ static int scan_rows(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
         *first_skip = skip;
     t->skipped += skipped;
     t->rows += skipped;
+    for (int k = 0; k < TG_SKIP_NREASONS; k++)
+        t->skipped_by[k] += tg_reader_skipped_by(rd, k);
+    for (int f = 0; f < t->nfeatures && t->out_of_range; f++)
+        t->out_of_range[f] += tg_reader_out_of_range(rd, f);
     rc = TG_OK;
 done:
     free(cols);
@@ -523,7 +521,6 @@ static int slicing_merge(tg_slicing *dst, const tg_slicing *src,
 typedef struct {
     const tg_rules *rules;
     const tg_scan_options *opts;
-    const tg_slicing *proto;
     int n, worker, nworkers;
     tg_tally t;
     tg_slicing *sl;
@@ -567,7 +564,7 @@ static int scan_shards(tg_tally *t, tg_slicing *sl, int n,
     int started = 0, prepared = 0;
     for (; rc == TG_OK && prepared < nworkers; prepared++) {
         shard_worker *x = &w[prepared];
-        *x = (shard_worker){rules, opts, sl, n, prepared, nworkers,
+        *x = (shard_worker){rules, opts, n, prepared, nworkers,
                             {0}, NULL, -1, -1, TG_OK, {0}, {0}};
         if ((rc = tg_tally_init(&x->t, rules, err)))
             break;

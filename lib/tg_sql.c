@@ -214,6 +214,7 @@ static void feature(gen *g, int f)
 static const char *cmp_ops[] = {"=", "<>", "<", "<=", ">", ">="};
 
 static void expr(gen *g, const tg_cond *c, int i, int parent, int indent);
+static void chain(gen *g, const tg_cond *c, int i, int indent, int leftmost);
 
 static void sub(gen *g, const tg_cond *c, int i, int min_prec, int indent)
 {
@@ -300,19 +301,39 @@ static void expr(gen *g, const tg_cond *c, int i, int parent, int indent)
     case TG_N_AND:
         /* A top-level conjunction goes one condition per line, as the
          * brief writes them; everything inside stays on its line. */
-        sub(g, c, n->a, P_AND, indent);
-        if (indent >= 0)
-            out(g, "\n%*sAND ", indent, "");
-        else
-            fputs(" AND ", g->f);
-        sub(g, c, n->b, P_AND + 1, indent);
+        chain(g, c, i, indent, 1);
         break;
     case TG_N_OR:
-        sub(g, c, n->a, P_OR, -1);
-        fputs(" OR ", g->f);
-        sub(g, c, n->b, P_OR + 1, -1);
+        chain(g, c, i, -1, 1);
         break;
     }
+}
+
+/*
+ * The operands of an AND (or OR) chain, written as one flat chain: the
+ * parser builds a long chain as a balanced tree (its inner nodes have
+ * neg set), which reads back as "a AND b AND c", as written. The first
+ * operand binds like a left operand, the others like right ones.
+ */
+static void chain(gen *g, const tg_cond *c, int i, int indent, int leftmost)
+{
+    const tg_node *n = &c->n[i];
+    int p = n->kind == TG_N_AND ? P_AND : P_OR;
+    const tg_node *l = &c->n[n->a], *r = &c->n[n->b];
+    if (l->kind == n->kind && l->neg)
+        chain(g, c, n->a, indent, leftmost);
+    else
+        sub(g, c, n->a, leftmost ? p : p + 1, indent);
+    if (n->kind == TG_N_OR)
+        fputs(" OR ", g->f);
+    else if (indent >= 0)
+        out(g, "\n%*sAND ", indent, "");
+    else
+        fputs(" AND ", g->f);
+    if (r->kind == n->kind && r->neg)
+        chain(g, c, n->b, indent, 0);
+    else
+        sub(g, c, n->b, p + 1, indent);
 }
 
 /* The first-match CASE that assigns score_tier. */
@@ -579,9 +600,10 @@ static void slice_expr(gen *g, const tg_slice_spec *s)
     } else if (s->kind == TG_SLICE_MONTH) {
         switch (g->d) {
         case TG_DIALECT_BIGQUERY:
-            fputs("FORMAT_DATE('%Y-%m', DATE(", g->f);
+            /* CAST reads a DATE, a TIMESTAMP or a 'YYYY-MM-DD' STRING. */
+            fputs("FORMAT_DATE('%Y-%m', CAST(", g->f);
             slice_column(g, s);
-            fputs("))", g->f);
+            fputs(" AS DATE))", g->f);
             break;
         case TG_DIALECT_SQLITE:
             fputs("strftime('%Y-%m', ", g->f);

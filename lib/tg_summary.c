@@ -4,6 +4,8 @@
  */
 #include "tg_summary.h"
 
+#include <math.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,9 +53,11 @@ static int count_of(tg_csv *c, const int *cl, int k, uint64_t *out,
     /* Exports may write counts as "12" or "12.0"; nothing else. */
     char *end;
     double v = strtod(buf, &end);
-    if (*end || v < 0 || v != (double)(uint64_t)v || v > 9e15)
+    /* Range first: the cast of anything outside it is undefined. */
+    if (*end || !(v >= 0 && v <= 9e15) || v != floor(v))
         return field_error(c, col, err, "'%s' needs a whole count >= 0, "
-                                        "found '%s'", names[k], buf);
+                                        "found '%s' (counts stop at 9e15)",
+                           names[k], buf);
     *out = (uint64_t)v;
     return TG_OK;
 }
@@ -81,6 +85,110 @@ static int slice_value_ok(const tg_slice_spec *s, const char *v, size_t len)
     return 1;
 }
 
+/*
+ * The rows seen, by key: the split and tier and every column that is
+ * not a count or a date (slice values, or anything else the export
+ * groups by). A second row with the same key is an error: a summary
+ * that double counts must not pass a gate. Open addressing on FNV-1a.
+ */
+typedef struct {
+    char **key;
+    size_t *len;
+    size_t cap, n;
+} key_set;
+
+static uint64_t fnv1a(const char *s, size_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ (unsigned char)s[i]) * 1099511628211ULL;
+    return h;
+}
+
+/* 1 when key was new (and is now kept), 0 when seen, -1 on no memory. */
+static int key_set_add(key_set *ks, const char *key, size_t len)
+{
+    if (2 * (ks->n + 1) > ks->cap) {
+        size_t ncap = ks->cap ? 2 * ks->cap : 64;
+        char **nk = calloc(ncap, sizeof *nk);
+        size_t *nl = calloc(ncap, sizeof *nl);
+        if (!nk || !nl) {
+            free(nk);
+            free(nl);
+            return -1;
+        }
+        for (size_t i = 0; i < ks->cap; i++)
+            if (ks->key[i]) {
+                size_t j = fnv1a(ks->key[i], ks->len[i]) & (ncap - 1);
+                while (nk[j])
+                    j = (j + 1) & (ncap - 1);
+                nk[j] = ks->key[i];
+                nl[j] = ks->len[i];
+            }
+        free(ks->key);
+        free(ks->len);
+        ks->key = nk;
+        ks->len = nl;
+        ks->cap = ncap;
+    }
+    size_t j = fnv1a(key, len) & (ks->cap - 1);
+    for (; ks->key[j]; j = (j + 1) & (ks->cap - 1))
+        if (ks->len[j] == len && memcmp(ks->key[j], key, len) == 0)
+            return 0;
+    if (!(ks->key[j] = malloc(len ? len : 1)))
+        return -1;
+    memcpy(ks->key[j], key, len);
+    ks->len[j] = len;
+    ks->n++;
+    return 1;
+}
+
+static void key_set_free(key_set *ks)
+{
+    for (size_t i = 0; i < ks->cap; i++)
+        free(ks->key[i]);
+    free(ks->key);
+    free(ks->len);
+}
+
+/* The key of the current row (see key_set) into *buf (grown as needed):
+ * each key field's length, then its bytes; the split in upper case. */
+static int row_key(tg_csv *c, const int *col, const unsigned char *is_key,
+                   size_t nfields, char **buf, size_t *cap, size_t *len)
+{
+    size_t need = 0;
+    for (size_t i = 0; i < nfields; i++)
+        if (is_key[i]) {
+            size_t l;
+            tg_csv_field(c, i, &l);
+            need += l + sizeof(size_t);
+        }
+    if (need > *cap) {
+        char *nb = realloc(*buf, need);
+        if (!nb)
+            return -1;
+        *buf = nb;
+        *cap = need;
+    }
+    size_t off = 0;
+    for (size_t i = 0; i < nfields; i++) {
+        if (!is_key[i])
+            continue;
+        size_t l;
+        const char *f = tg_csv_field(c, i, &l);
+        memcpy(*buf + off, &l, sizeof l);
+        off += sizeof l;
+        for (size_t k = 0; k < l; k++)
+            (*buf)[off + k] = (int)i == col[C_SPLIT]
+                                  ? (char)((f[k] >= 'a' && f[k] <= 'z') ? f[k] - 32
+                                                                        : f[k])
+                                  : f[k];
+        off += l;
+    }
+    *len = off;
+    return 0;
+}
+
 static void add_counts(tg_tally *t, int split, int tier, uint64_t leads,
                        uint64_t labeled, uint64_t conv)
 {
@@ -104,6 +212,10 @@ int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
     tg_csv *c = NULL;
     int col[C_N], rc;
     int scol[TG_SUMMARY_MAX_SLICINGS];
+    key_set seen = {0};
+    unsigned char *is_key = NULL;
+    char *rowkey = NULL;
+    size_t key_cap = 0, key_len = 0;
     if (nsl > TG_SUMMARY_MAX_SLICINGS)
         return tg_error_set(err, TG_EINVAL, path, 0, 0,
                             "at most %d slicings", TG_SUMMARY_MAX_SLICINGS);
@@ -134,9 +246,16 @@ int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
                               "leads,labeled,conversions)", names[k]);
             goto fail;
         }
-    int maxcol = 0;
-    for (int k = 0; k < C_N; k++)
-        maxcol = col[k] > maxcol ? col[k] : maxcol;
+    size_t nheader = tg_csv_nfields(c);
+    if (!(is_key = calloc(nheader, 1))) {
+        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        goto fail;
+    }
+    for (size_t i = 0; i < nheader; i++)
+        is_key[i] = 1;
+    for (int k = C_LEADS; k < C_N; k++)
+        if (col[k] >= 0)
+            is_key[col[k]] = 0;
     for (int k = 0; k < nsl; k++) {
         char want[TG_SLICE_MAX_NAME + 16];
         tg_slice_summary_column(&sl[k].spec, want, sizeof want);
@@ -155,13 +274,25 @@ int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
                               sl[k].spec.expr, want, sl[k].spec.expr);
             goto fail;
         }
-        maxcol = scol[k] > maxcol ? scol[k] : maxcol;
     }
     while ((rc = tg_csv_next(c, err)) == 1) {
-        if ((int)tg_csv_nfields(c) <= maxcol) {
-            rc = tg_error_set(err, TG_EINVAL, path, tg_csv_record_line(c), 0,
-                              "expected %d fields, found %zu", maxcol + 1,
-                              tg_csv_nfields(c));
+        if (tg_csv_nfields(c) != nheader) {
+            /* At the first extra field, or just past the last one. */
+            size_t at = tg_csv_nfields(c) > nheader ? nheader
+                                                    : tg_csv_nfields(c) - 1;
+            long line, column;
+            tg_csv_field_position(c, at, &line, &column);
+            if (tg_csv_nfields(c) < nheader) {
+                size_t flen;
+                tg_csv_field(c, at, &flen);
+                column += (long)flen;
+            }
+            rc = tg_error_set(err, TG_EINVAL, path, line, column,
+                              "expected %zu fields as in the header, found %zu",
+                              nheader, tg_csv_nfields(c));
+            tg_csv_error_context(c, at, err);
+            if (err && err->caret >= 0 && tg_csv_nfields(c) < nheader)
+                err->caret = column - 1;
             goto fail;
         }
         size_t len;
@@ -198,6 +329,30 @@ int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
                              "conversions (%s) exceed labeled (%s)", a, b);
             goto fail;
         }
+        int fresh = row_key(c, col, is_key, nheader, &rowkey, &key_cap,
+                            &key_len)
+                        ? -1
+                        : key_set_add(&seen, rowkey, key_len);
+        if (fresh < 0) {
+            rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+            goto fail;
+        }
+        if (!fresh) {
+            f = tg_csv_field(c, (size_t)col[C_SPLIT], &len);
+            char sp[48];
+            snprintf(sp, sizeof sp, "%.*s", (int)(len < 40 ? len : 40), f);
+            rc = field_error(c, col[C_TIER], err, "a second row for split "
+                             "'%s' and tier '%.100s' (same values in every "
+                             "other key column too)", sp, tier);
+            goto fail;
+        }
+        /* Each count is at most 9e15; so is their total, so that no sum
+         * wraps around (counts are 64-bit). */
+        if (t->rows + leads > (uint64_t)9e15) {
+            rc = field_error(c, col[C_LEADS], err, "the summary's leads add "
+                             "up to more than %s%s", "9e15", "");
+            goto fail;
+        }
         add_counts(t, split, k, leads, labeled, conv);
         tg_tally *slice_t[TG_SUMMARY_MAX_SLICINGS];
         for (int q = 0; q < nsl; q++) {
@@ -226,6 +381,7 @@ int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
             }
             add_counts(slice_t[q], split, k, leads, labeled, conv);
         }
+        int dates[2] = {0, 0};
         for (int d = C_FIRST; d <= C_LAST; d++) {
             if (col[d] < 0)
                 continue;
@@ -239,18 +395,35 @@ int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
                                  "(YYYY-MM-DD), found '%s'", names[d], tier);
                 goto fail;
             }
-            tg_tally_see_date(t, split, v);
+            dates[d - C_FIRST] = v;
+        }
+        if (dates[0] && dates[1] && dates[0] > dates[1]) {
+            char d0[11], d1[11];
+            rc = field_error(c, col[C_LAST], err, "last_contacted_date %s is "
+                             "before first_contacted_date %s",
+                             tg_format_date(dates[1], d1),
+                             tg_format_date(dates[0], d0));
+            goto fail;
+        }
+        for (int d = 0; d < 2; d++) {
+            tg_tally_see_date(t, split, dates[d]);
             for (int q = 0; q < nsl; q++)
-                tg_tally_see_date(slice_t[q], split, v);
+                tg_tally_see_date(slice_t[q], split, dates[d]);
         }
     }
     if (rc < 0)
         goto fail;
+    key_set_free(&seen);
+    free(is_key);
+    free(rowkey);
     tg_csv_free(c);
     for (int q = 0; q < nsl; q++)
         tg_slicing_sort(&sl[q]);
     return TG_OK;
 fail:
+    key_set_free(&seen);
+    free(is_key);
+    free(rowkey);
     tg_csv_free(c);
     tg_tally_release(t);
     return rc;

@@ -21,7 +21,11 @@
 #include "tg_score.h"
 #include "tg_util.h"
 
-#define TG_SWEEP_MAX_VARIANTS 4096
+/* Input decides how many variants there are, and each compiles into a
+ * tier table of up to 8 MB: both are bounded so that a sweep file cannot
+ * exhaust memory. */
+#define TG_SWEEP_MAX_VARIANTS 256
+#define TG_SWEEP_MAX_TABLE_BYTES ((size_t)1 << 30)
 
 static const char *metric_names[TG_METRIC_COUNT] = {
     "priority_volume", "priority_conversions", "priority_lift",
@@ -747,6 +751,15 @@ static int compile_pending(tg_sweep *s, tg_error *err)
                 *err = errs[w];
         }
     }
+    size_t bytes = 0;
+    for (int i = 0; i < s->nvariants && rc == TG_OK; i++)
+        if (s->variants[i].rules && s->variants[i].rules->map)
+            bytes += s->variants[i].rules->map->size *
+                     sizeof *s->variants[i].rules->map->tier;
+    if (rc == TG_OK && bytes > TG_SWEEP_MAX_TABLE_BYTES)
+        rc = verr(err, s, NULL, NULL, "the variants' tier tables take %zu MB "
+                  "(at most %zu): split the sweep", bytes >> 20,
+                  TG_SWEEP_MAX_TABLE_BYTES >> 20);
     free(which);
     free(rcs);
     free(errs);
@@ -1075,9 +1088,9 @@ int tg_sweep_add_vary(tg_sweep *s, const char *spec, tg_error *err)
         for (char *q = name; *q; q++)
             if (*q == ' ')
                 *q = '.';
-        if (++nvalues > 1000)
+        if (++nvalues > TG_SWEEP_MAX_VARIANTS)
             return tg_error_set(err, TG_EINVAL, "--vary", 0, 0,
-                                "more than 1000 values");
+                                "more than %d values", TG_SWEEP_MAX_VARIANTS);
         if (variant_index(s, name) >= 0)
             return tg_error_set(err, TG_EINVAL, "--vary", 0, 0,
                                 "variant '%s' given twice", name);

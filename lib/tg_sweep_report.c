@@ -10,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "tg_escape.h"
+
 static const char *s_of(const cJSON *o, const char *k)
 {
     const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
@@ -27,9 +29,14 @@ static const cJSON *o_of(const cJSON *o, const char *k)
     return cJSON_GetObjectItemCaseSensitive(o, k);
 }
 
-/* Terminal: printable bytes (UTF-8 kept), anything else as '?'. */
+/* Terminal: control bytes shown escaped (tg_esc_term); in a padded
+ * column (width > 0) they are shown as '?' so the column keeps its width. */
 static void term(FILE *f, const char *s, int width)
 {
+    if (width <= 0) {
+        tg_esc_term(f, s);
+        return;
+    }
     int n = 0;
     for (; *s && (width <= 0 || n < width); s++, n++)
         fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
@@ -48,29 +55,15 @@ static void term_name(FILE *f, const char *s, int w)
     fputc('~', f);
 }
 
+/* Markdown and HTML through the shared escapes (tg_escape.h). */
 static void md(FILE *f, const char *s)
 {
-    for (; *s; s++) {
-        if (*s == '|' || *s == '\\' || *s == '`' || *s == '*' || *s == '_' ||
-            *s == '<' || *s == '>' || *s == '[' || *s == ']')
-            fputc('\\', f);
-        fputc((unsigned char)*s < 0x20 ? ' ' : *s, f);
-    }
+    tg_esc_md(f, s);
 }
 
 static void esc(FILE *f, const char *s)
 {
-    for (; *s; s++)
-        switch (*s) {
-        case '<': fputs("&lt;", f); break;
-        case '>': fputs("&gt;", f); break;
-        case '&': fputs("&amp;", f); break;
-        case '"': fputs("&quot;", f); break;
-        case '\'': fputs("&#39;", f); break;
-        default:
-            if ((unsigned char)*s >= 0x20 || *s == '\n')
-                fputc(*s, f);
-        }
+    tg_esc_html(f, s);
 }
 
 static void pct(FILE *f, double v)

@@ -356,6 +356,15 @@ static int synth_write(FILE *out, const tg_synth_options *opts,
         {
             long feat[TG_SYNTH_NFEATURES] = {tenure, industry, change, reps, prior};
             drift_apply(production ? prod : NULL, week, feat, factor);
+            /* Inside the ranges the rule sets declare (a value outside
+             * is bad input to the scan): the wirehouse tail of the rep
+             * count, and drifted features, are clamped. */
+            static const long lo[TG_SYNTH_NFEATURES] = {0, 0, -100000, 1, 0};
+            static const long hi[TG_SYNTH_NFEATURES] = {720, 840, 100000,
+                                                        100000, 100};
+            for (int k = 0; k < TG_SYNTH_NFEATURES; k++)
+                feat[k] = feat[k] < lo[k] ? lo[k] : feat[k] > hi[k] ? hi[k]
+                                                                    : feat[k];
             tenure = feat[TG_SYNTH_TENURE];
             industry = feat[TG_SYNTH_INDUSTRY];
             change = feat[TG_SYNTH_NET_CHANGE];

@@ -14,6 +14,11 @@
 #include "tg_rules.h"
 
 #define TG_TIERMAP_MAX (1u << 22) /* cells; larger rule sets walk trees */
+/* Building the table evaluates the rules once per cell, so its cost is
+ * cells times the rules' size: capped, so that a huge condition (which
+ * also has many constants, hence cells) cannot make loading quadratic.
+ * Past the cap rows are assigned by walking the conditions. */
+#define TG_TIERMAP_WORK ((size_t)1 << 26)
 
 int tg_rules_assign_slow(const tg_rules *r, const double *values)
 {
@@ -194,6 +199,11 @@ int tg_tiermap_build(tg_rules *r, tg_error *err)
         if (size > TG_TIERMAP_MAX)
             goto fallback;
     }
+    size_t nodes = 0;
+    for (int t = 0; t < r->ntiers - 1; t++)
+        nodes += (size_t)r->tiers[t].cond->nn;
+    if (nodes && size > TG_TIERMAP_WORK / nodes)
+        goto fallback;
     m->size = size;
     m->tier = malloc(size * sizeof *m->tier);
     if (!m->tier)

@@ -131,13 +131,54 @@ static int digits(const char *s, int n)
     return v;
 }
 
+/*
+ * What may follow a date: 'T' or ' ', HH:MM, optionally :SS and a
+ * fraction, then optionally 'Z', " UTC" or an offset +HH:MM / -HH:MM.
+ */
+static int valid_time(const char *s, size_t n)
+{
+    size_t i = 1;
+    if (s[0] != 'T' && s[0] != ' ')
+        return 0;
+    if (n < 6 || s[3] != ':')
+        return 0;
+    int hh = digits(s + 1, 2), mm = digits(s + 4, 2);
+    if (hh < 0 || hh > 23 || mm < 0 || mm > 59)
+        return 0;
+    i = 6;
+    if (i < n && s[i] == ':') {
+        int ss = i + 3 <= n ? digits(s + i + 1, 2) : -1;
+        if (ss < 0 || ss > 60) /* 60: a leap second */
+            return 0;
+        i += 3;
+        if (i < n && s[i] == '.') {
+            size_t k = ++i;
+            while (i < n && s[i] >= '0' && s[i] <= '9')
+                i++;
+            if (i == k)
+                return 0;
+        }
+    }
+    if (i == n)
+        return 1;
+    if (n - i == 1 && s[i] == 'Z')
+        return 1;
+    if (n - i == 4 && memcmp(s + i, " UTC", 4) == 0)
+        return 1;
+    if (n - i == 6 && (s[i] == '+' || s[i] == '-') && s[i + 3] == ':') {
+        int oh = digits(s + i + 1, 2), om = digits(s + i + 4, 2);
+        return oh >= 0 && oh <= 14 && om >= 0 && om <= 59;
+    }
+    return 0;
+}
+
 int tg_parse_date(const char *s, size_t len)
 {
     if (len < 10 || s[4] != '-' || s[7] != '-')
         return 0;
     /* A timestamp ("2025-01-02 10:00:00 UTC", "2025-01-02T10:00") keeps
-     * its date; anything else after the date is not a date. */
-    if (len > 10 && s[10] != ' ' && s[10] != 'T')
+     * its date once its time is valid; anything else is not a date. */
+    if (len > 10 && !valid_time(s + 10, len - 10))
         return 0;
     int y = digits(s, 4), m = digits(s + 5, 2), d = digits(s + 8, 2);
     if (y < 1000 || m < 1 || m > 12 || d < 1)

@@ -15,6 +15,7 @@ packages=(
   help2man          # man pages generated from each command's --help
   zsh               # tests: the zsh completion script parses
   clang             # tests: the build with clang and no C library extensions
+  libclang-rt-14-dev # fuzzing: libFuzzer and clang's sanitizer runtimes (scripts/fuzz.sh)
   python3-yaml      # tests: reads the CI workflows that `tiergate init` writes
   libsqlite3-dev    # tests: the SQLite cross-check of tier assignment
   libxml2-utils     # tests: xmllint checks the JUnit output and the report

@@ -114,11 +114,13 @@ static void test_cli_synth_pipe_preview_json(void **state)
     assert_int_equal(r.status, 0);
     cJSON *j = cJSON_Parse(r.out);
     assert_non_null(j);
-    assert_true(cJSON_IsArray(j));
-    assert_int_equal(cJSON_GetArraySize(j), 2);
-    check_preview_object(cJSON_GetArrayItem(j, 0), "TRAIN");
-    check_preview_object(cJSON_GetArrayItem(j, 1), "TEST");
-    assert_true(num(cJSON_GetArrayItem(j, 0), "rows") == 30727);
+    assert_true(num(j, "format_version") == 1);
+    cJSON *sp = cJSON_GetObjectItem(j, "splits");
+    assert_true(cJSON_IsArray(sp));
+    assert_int_equal(cJSON_GetArraySize(sp), 2);
+    check_preview_object(cJSON_GetArrayItem(sp, 0), "TRAIN");
+    check_preview_object(cJSON_GetArrayItem(sp, 1), "TEST");
+    assert_true(num(cJSON_GetArrayItem(sp, 0), "rows") == 30727);
     cJSON_Delete(j);
     tt_run_free(&r);
 
@@ -211,7 +213,8 @@ static void test_cli_bad_rows(void **state)
     assert_int_equal(r.status, 2);
     char want[1200];
     snprintf(want, sizeof want, "tiergate: %s:3:13: bad value 'five' in column "
-                                "'firm_rep_count_at_contact'\n"
+                                "'firm_rep_count_at_contact': expected a "
+                                "number\n"
                                 "    2,24,100,-3,five,0,false,0,TRAIN\n"
                                 "                ^\n",
              tt_path("bad.csv"));

@@ -254,7 +254,8 @@ static void test_cli_lift_in_interval_and_pinned_baseline(void **state)
                              data());
     assert_int_equal(r.status, 0);
     cJSON *j = cJSON_Parse(r.out);
-    const cJSON *train = cJSON_GetArrayItem(j, 0), *test = cJSON_GetArrayItem(j, 1);
+    const cJSON *sps = key(j, "splits");
+    const cJSON *train = cJSON_GetArrayItem(sps, 0), *test = cJSON_GetArrayItem(sps, 1);
     assert_true(cJSON_IsTrue(key(train, "baseline_pinned")));
     assert_true(key(train, "baseline_rate")->valuedouble == 0.0366);
     assert_true(key(test, "baseline_rate")->valuedouble == 0.0416);

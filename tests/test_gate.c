@@ -542,7 +542,8 @@ static void test_gate_policy_errors_name_gate_and_key(void **state)
                         "gate 'G1': key 'check': unknown check 'rate' (known: "
                         "conversion_rate, lift, volume_share, volume_count, "
                         "ci_separation, calibration, test_train_lift_ratio, "
-                        "tier_size, expected_range, rank_order)");
+                        "tier_size, expected_range, rank_order, "
+                        "data_quality)");
     expect_policy_error("{\"id\": \"G2\", \"description\": \"d\", \"check\": "
                         "\"lift\", \"tiers\": [\"TIER_9*\"], \"min\": 1" BLOCK,
                         "gate 'G2': key 'tiers': 'TIER_9*' matches no tier of m");

@@ -648,6 +648,63 @@ static void test_columns_same_verdict(void **state)
     tt_run_free(&b);
 }
 
+/* sql --check on files written in a table's own names: they match when
+ * checked with the same names and are stale without them. */
+static void test_sql_check_aliased(void **state)
+{
+    (void)state;
+    const char *dir = keep(tt_path("aliased_sql"));
+    char mk[1100];
+    snprintf(mk, sizeof mk, "mkdir -p '%s'", dir);
+    assert_int_equal(system(mk), 0);
+    const char *hdr = tt_strdup_write(
+        "header.csv", "lead_id,current_firm_tenure_months,"
+                      "industry_tenure_months,firm_net_change_12mo,"
+                      "pit_firm_rep_count,prior_firm_count,is_wirehouse,target,"
+                      "split,contacted_date\n");
+    tt_run_result r = tt_run("sql --rules %s --columns '%s' --slice is_wirehouse "
+                             "--out-dir '%s'",
+                             V32, hdr, dir);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    char *scoring = tt_read(keep(tt_path("aliased_sql/phase_4_v3_tiered_scoring.sql")),
+                            NULL);
+    assert_non_null(strstr(scoring, "f.`pit_firm_rep_count` AS "
+                                    "firm_rep_count_at_contact"));
+    assert_non_null(strstr(scoring, "`prior_firm_count` >= 3"));
+    free(scoring);
+    r = tt_run("sql --rules %s --columns '%s' --slice is_wirehouse --out-dir "
+               "'%s' --check",
+               V32, hdr, dir);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    /* --alias saying the same writes the same SQL but another
+     * regeneration command: stale, as is the plain generation. */
+    r = tt_run("sql --rules %s --out-dir '%s' --check", V32, dir);
+    assert_int_equal(r.status, 1);
+    assert_non_null(strstr(r.out, "phase_4_v3_tiered_scoring.sql: differs"));
+    assert_non_null(strstr(r.out, "gate_summary.sql: differs"));
+    tt_run_free(&r);
+    /* A header without one of the features: exit 2, nothing written. */
+    const char *bad = tt_strdup_write("bad_header.csv", "lead_id,target\n");
+    r = tt_run("sql --rules %s --columns '%s' --out-dir '%s'", V32, bad,
+               keep(tt_path("never")));
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "missing column 'num_prior_firms'"));
+    tt_run_free(&r);
+    char *none = tt_read(keep(tt_path("never/phase_4_v3_tiered_scoring.sql")), NULL);
+    assert_null(none);
+    /* A column that is not a plain name is refused. */
+    r = tt_run("sql --rules %s --alias 'num_prior_firms=x\"; DROP TABLE t; --'",
+               V32);
+    assert_int_equal(r.status, 2);
+    tt_run_free(&r);
+    r = tt_run("sql --rules %s --alias no_such_feature=x", V32);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "no feature 'no_such_feature'"));
+    tt_run_free(&r);
+}
+
 /* ---- the warehouse's own names, on SQLite ------------------------------ */
 
 /* A copy of the export whose header calls two features by aliases. */
@@ -890,6 +947,7 @@ int main(void)
         cmocka_unit_test(test_per_slice_gates),
         cmocka_unit_test(test_slice_values_are_text),
         cmocka_unit_test(test_columns_same_verdict),
+        cmocka_unit_test(test_sql_check_aliased),
         cmocka_unit_test(test_sqlite_aliased_table),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -57,7 +57,7 @@ static void tiergate_view(table *t, const char *data, tg_view v, int key)
     tg_scan_options o = TG_SCAN_OPTIONS_INIT;
     o.paths = &data;
     o.npaths = 1;
-    tg_score_options so = {v, 0, "2025-12-22T00:00:00Z", TG_SCORE_CSV};
+    tg_score_options so = {v, 0, "2025-12-22T00:00:00Z", TG_SCORE_CSV, NULL};
     uint64_t rows;
     tg_error err;
     assert_tg_ok(tg_score_write(m, r, &o, &so, &rows, &err));

@@ -652,7 +652,8 @@ static void test_sweep_emit_rules_matches_preview(void **state)
     for (int sp = 0; sp < 2; sp++) {
         const cJSON *ours = cJSON_GetObjectItem(cJSON_GetObjectItem(v, sp ? "test" : "train"),
                                                 "tiers");
-        const cJSON *theirs = cJSON_GetObjectItem(cJSON_GetArrayItem(pv, sp), "tiers");
+        const cJSON *theirs = cJSON_GetObjectItem(
+            cJSON_GetArrayItem(cJSON_GetObjectItem(pv, "splits"), sp), "tiers");
         assert_int_equal(cJSON_GetArraySize(ours), cJSON_GetArraySize(theirs));
         for (int k = 0; k < cJSON_GetArraySize(ours); k++) {
             const cJSON *a = cJSON_GetArrayItem(ours, k), *b = cJSON_GetArrayItem(theirs, k);

@@ -131,12 +131,14 @@ static void test_log_entries_say_what_this_run_did(void **state)
 
     r = tt_run_in(dir, "log list --format json");
     assert_int_equal(r.status, 0);
-    cJSON *arr = cJSON_Parse(r.out);
+    cJSON *doc = cJSON_Parse(r.out);
+    assert_true(cJSON_GetObjectItem(doc, "format_version")->valuedouble == 1);
+    cJSON *arr = cJSON_GetObjectItem(doc, "entries");
     assert_int_equal(cJSON_GetArraySize(arr), 3);
     assert_string_equal(s_of(cJSON_GetArrayItem(arr, 2), "commit"), sha2);
     assert_string_equal(s_of(cJSON_GetArrayItem(arr, 0), "tiergate_version"),
                         TG_VERSION);
-    cJSON_Delete(arr);
+    cJSON_Delete(doc);
     tt_run_free(&r);
     r = tt_run_in(dir, "log verify");
     assert_int_equal(r.status, 0);
@@ -344,6 +346,7 @@ static void test_release_killed_at_every_step(void **state)
         {"apply@tier_statistics.json", 1},
         {"before-rename@tier_statistics.json", 1},
         {"apply@phase_7_production_view.sql", 1},
+        {"before-rename@phase_7_production_view.sql", 1},
         {"apply@model_registry_v3.json", 1},
         {"before-rename@model_registry_v3.json", 1},
         {"apply@EXECUTION_LOG.md", 1},

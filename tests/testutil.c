@@ -118,8 +118,11 @@ static tt_run_result run_args(const char *dir, const char *args)
     tt_run_result r = {-1, NULL, NULL};
     char cmd[9000];
     const char *outp = tt_path("run.out"), *errp = tt_path("run.err");
+    /* TG_TEST_BIN runs the end-to-end tests against another build (for
+     * example an older one, to see a regression test fail there). */
+    const char *bin = getenv("TG_TEST_BIN");
     snprintf(cmd, sizeof cmd, "cd '%s' && %s %s >'%s' 2>'%s'", dir,
-             TIERGATE_BIN, args, outp, errp);
+             bin && *bin ? bin : TIERGATE_BIN, args, outp, errp);
     int st = system(cmd);
     r.status = WIFEXITED(st) ? WEXITSTATUS(st) : -1;
     r.out = tt_read(outp, NULL);

@@ -5,6 +5,7 @@
 #include "cli.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <math.h>
 #include <stdlib.h>
@@ -227,14 +228,28 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
         tg_tally_release(t);
         return cli_fail(&err);
     }
-    if (t->skipped) {
-        char buf[2048];
-        cli_warn("skipped %llu bad row%s of %llu; the first: %s",
-                 (unsigned long long)t->skipped, t->skipped == 1 ? "" : "s",
-                 (unsigned long long)t->rows,
-                 tg_error_format(&first_skip, buf, sizeof buf));
-    }
+    if (t->skipped)
+        cli_warn_skipped(t->skipped, t->rows, t->skipped_by, &first_skip);
     return EXIT_OK;
+}
+
+void cli_warn_skipped(uint64_t skipped, uint64_t rows,
+                      const uint64_t *skipped_by, const tg_error *first)
+{
+    char buf[2048], reasons[256] = "";
+    size_t off = 0;
+    for (int k = 0; k < TG_SKIP_NREASONS && off < sizeof reasons; k++)
+        if (skipped_by[k])
+            off += (size_t)snprintf(reasons + off, sizeof reasons - off,
+                                    "%s%s %llu", off ? ", " : " (",
+                                    tg_skip_reason_name(k),
+                                    (unsigned long long)skipped_by[k]);
+    if (off && off < sizeof reasons - 1)
+        strcat(reasons, ")");
+    cli_warn("skipped %llu bad row%s of %llu%s; the first: %s",
+             (unsigned long long)skipped, skipped == 1 ? "" : "s",
+             (unsigned long long)rows, reasons,
+             tg_error_format(first, buf, sizeof buf));
 }
 
 int cli_help(const char *text)
@@ -287,11 +302,41 @@ int cli_color(FILE *stream)
 
 const char *cli_default_date_config(const cli_data *d)
 {
+    return cli_date_config_for(d, d->rules);
+}
+
+const char *cli_date_config_for(const cli_data *d, const char *rules_path)
+{
+    static char found[PATH_MAX + 32];
     if (d->date_config)
         return d->date_config;
-    return access("registry/date_config.json", R_OK) == 0
-               ? "registry/date_config.json"
-               : NULL;
+    /* The repository the rule set belongs to, not the current folder:
+     * the nearest folder above the rule set holding
+     * registry/date_config.json. */
+    if (!rules_path || strcmp(rules_path, "-") == 0)
+        return NULL;
+    char cwd[PATH_MAX];
+    size_t n = strlen(rules_path) + sizeof cwd + 2;
+    char *abs = malloc(n);
+    if (!abs)
+        return NULL;
+    if (rules_path[0] == '/')
+        snprintf(abs, n, "%s", rules_path);
+    else if (getcwd(cwd, sizeof cwd))
+        snprintf(abs, n, "%s/%s", cwd, rules_path);
+    else
+        snprintf(abs, n, "./%s", rules_path);
+    char *slash;
+    while ((slash = strrchr(abs, '/')) != NULL) {
+        *slash = '\0';
+        snprintf(found, sizeof found, "%s/registry/date_config.json", abs);
+        if (access(found, R_OK) == 0) {
+            free(abs);
+            return found;
+        }
+    }
+    free(abs);
+    return NULL;
 }
 
 int cli_parse_level(const char *cmd, const char *arg, double *out)

@@ -132,8 +132,8 @@ void cli_slices_release(cli_slices *sl);
     "                       the warehouse exports them "                       \
     "(sql/gate_summary.sql)\n"                                                 \
     "  --date-config FILE   train/test windows used when the export has no\n"  \
-    "                       split column (default "                            \
-    "registry/date_config.json)\n"                                             \
+    "                       split column (default: registry/date_config.json\n" \
+    "                       of the rule set's repository)\n"                    \
     "  --on-bad-row MODE    error (default) or skip rows with bad values\n"    \
     "  --threads N          scan threads for large plain files (default: "     \
     "cores)\n"
@@ -144,8 +144,13 @@ void cli_slices_release(cli_slices *sl);
  */
 int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg);
 
-/** --date-config, else registry/date_config.json when it exists. */
+/**
+ * --date-config, else registry/date_config.json of the rule set's
+ * repository (the nearest folder above --rules that has one), or NULL.
+ */
 const char *cli_default_date_config(const cli_data *d);
+/** The same for a rule set given another way (compare's --to). */
+const char *cli_date_config_for(const cli_data *d, const char *rules_path);
 
 /** Load the rule set named by --rules (required). */
 int cli_load_rules(tg_rules **out, const cli_data *d, const char *cmd);
@@ -199,6 +204,10 @@ int cli_plan_option(tg_plan_options *o, const char *cmd, int opt,
 
 /** Parse --level; prints a usage error and returns 2 when bad. */
 int cli_parse_level(const char *cmd, const char *arg, double *out);
+
+/** Warn on stderr about rows skipped as bad: counts per reason, the first. */
+void cli_warn_skipped(uint64_t skipped, uint64_t rows,
+                      const uint64_t *skipped_by, const tg_error *first);
 
 /**
  * The first argument of a command with subcommands (registry, log):

@@ -13,10 +13,14 @@ static const char help[] =
     "FILE)\n"
     "                             [--format text|json] [-o FILE]\n\n"
     "Check that the export has every feature the rules need, under its name\n"
-    "or one of its aliases, and report each feature's NULL rate. Exits 2\n"
-    "when one is missing, naming it and every alias tried. With --columns,\n"
-    "the same check on the warehouse table itself, from the CSV export of\n"
-    "`tiergate sql --emit schema-check` (no rows, so no NULL rates).\n\n"
+    "or one of its aliases, and report each feature's NULL rate. Every row\n"
+    "is validated as preview reads it (field count, numbers, booleans,\n"
+    "declared ranges, target, dates); each kind of bad value is reported\n"
+    "with its count and first file:line:column. Exits 2 when a column is\n"
+    "missing or any row is bad: whenever preview would fail. With\n"
+    "--columns, the column check on the warehouse table itself, from the\n"
+    "CSV export of `tiergate sql --emit schema-check` (no rows, so no NULL\n"
+    "rates and no value checks).\n\n"
     "  --rules FILE         rule set (JSON)\n"
     "  --data FILE          feature export (CSV or CSV.gz); repeatable\n"
     "  --columns FILE       the table's columns: the schema-check export, any\n"
@@ -93,7 +97,8 @@ int cmd_check_schema(int argc, char **argv)
     tg_error_clear(&err);
     int rc = columns_path
                  ? tg_columns_load(&cols, columns_path, &err)
-                 : tg_schema_check(&rep, rules, d.data, d.ndata, &err);
+                 : tg_schema_check(&rep, rules, d.data, d.ndata,
+                                   cli_default_date_config(&d), &err);
     if (rc == TG_OK && columns_path)
         rc = tg_schema_check_columns(&rep, rules, &cols, columns_path, &err);
     if (rc != TG_OK) {
@@ -104,9 +109,11 @@ int cmd_check_schema(int argc, char **argv)
     if ((r = cli_out_open(&o, out_path)))
         goto done;
     if (fmt == FMT_JSON) {
-        cJSON *j = cJSON_CreateObject();
+        cJSON *j = tg_json_stamp(cJSON_CreateObject());
         cJSON_AddStringToObject(j, "rules", rules->path);
-        cJSON_AddStringToObject(j, "status", rep.missing ? "missing" : "ok");
+        cJSON_AddStringToObject(j, "status", rep.missing ? "missing"
+                                             : rep.nproblems ? "bad_values"
+                                                             : "ok");
         cJSON_AddStringToObject(j, "source", columns_path ? "columns" : "data");
         if (columns_path)
             cJSON_AddNullToObject(j, "rows");
@@ -137,6 +144,21 @@ int cmd_check_schema(int argc, char **argv)
         cJSON_AddBoolToObject(j, "has_target", rep.has_target);
         cJSON_AddBoolToObject(j, "has_split", rep.has_split);
         cJSON_AddBoolToObject(j, "has_contacted_date", rep.has_date);
+        cJSON_AddNumberToObject(j, "bad_rows", (double)rep.bad_rows);
+        cJSON *probs = cJSON_AddArrayToObject(j, "problems");
+        for (int i = 0; i < rep.nproblems; i++) {
+            const tg_schema_problem *p = &rep.problems[i];
+            cJSON *x = cJSON_CreateObject();
+            cJSON_AddStringToObject(x, "problem", p->what);
+            cJSON_AddStringToObject(x, "reason", tg_skip_reason_name(p->reason));
+            cJSON_AddNumberToObject(x, "rows", (double)p->count);
+            cJSON *first = cJSON_AddObjectToObject(x, "first");
+            cJSON_AddStringToObject(first, "file", p->first.file);
+            cJSON_AddNumberToObject(first, "line", (double)p->first.line);
+            cJSON_AddNumberToObject(first, "column", (double)p->first.column);
+            cJSON_AddStringToObject(first, "message", p->first.msg);
+            cJSON_AddItemToArray(probs, x);
+        }
         char *s = cJSON_Print(j);
         fprintf(o.f, "%s\n", s);
         cJSON_free(s);
@@ -166,6 +188,13 @@ int cmd_check_schema(int argc, char **argv)
                     "%s rows checked: every feature the rules use is "
                     "present\n",
                     tg_fmt_count(rep.rows, a));
+        for (int i = 0; i < rep.nproblems; i++) {
+            const tg_schema_problem *p = &rep.problems[i];
+            char b[32];
+            fprintf(o.f, "%s row%s with %s (first at %s:%ld:%ld)\n",
+                    tg_fmt_count(p->count, b), p->count == 1 ? "" : "s",
+                    p->what, p->first.file, p->first.line, p->first.column);
+        }
     }
     r = cli_out_close(&o);
     if (rep.missing || !rep.has_target) {
@@ -182,6 +211,18 @@ int cmd_check_schema(int argc, char **argv)
         }
         if (!rep.has_target)
             fprintf(stderr, "tiergate: missing column 'target'\n");
+        r = EXIT_USAGE;
+    } else if (rep.nproblems) {
+        /* preview would stop at the first of these (or skip the rows
+         * with --on-bad-row skip): each kind once, where it starts. */
+        for (int i = 0; i < rep.nproblems; i++) {
+            char b[32];
+            fprintf(stderr, "tiergate: %s row%s with %s; the first:\n",
+                    tg_fmt_count(rep.problems[i].count, b),
+                    rep.problems[i].count == 1 ? "" : "s",
+                    rep.problems[i].what);
+            cli_fail(&rep.problems[i].first);
+        }
         r = EXIT_USAGE;
     }
 done:

@@ -98,7 +98,7 @@ int cmd_compare(int argc, char **argv)
     o.paths = d.data;
     o.npaths = d.ndata;
     o.on_bad_row = d.on_bad_row;
-    o.date_config = cli_default_date_config(&d);
+    o.date_config = cli_date_config_for(&d, to_path);
     if (tg_compare_scan(&cmp, from, to, &o, split, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
@@ -108,7 +108,7 @@ int cmd_compare(int argc, char **argv)
     cli_out out;
     if ((r = cli_out_open(&out, out_path)) == EXIT_OK) {
         if (fmt == FMT_JSON) {
-            char *s = cJSON_Print(j);
+            char *s = cJSON_Print(tg_json_stamp(j));
             fprintf(out.f, "%s\n", s);
             cJSON_free(s);
         } else {

@@ -56,7 +56,7 @@ int cmd_lint(int argc, char **argv)
         goto done;
     }
     if (fmt == FMT_JSON) {
-        cJSON *j = tg_lint_json(&rep, rules);
+        cJSON *j = tg_json_stamp(tg_lint_json(&rep, rules));
         char *s = cJSON_Print(j);
         printf("%s\n", s);
         cJSON_free(s);

@@ -209,7 +209,11 @@ int cmd_log(int argc, char **argv)
             }
         }
         if (fmt == FMT_JSON) {
-            char *s = cJSON_Print(arr);
+            /* {"format_version": 1, "entries": [...]} */
+            cJSON *doc = tg_json_stamp(cJSON_CreateObject());
+            cJSON_AddItemReferenceToObject(doc, "entries", arr);
+            char *s = cJSON_Print(doc);
+            cJSON_Delete(doc);
             printf("%s\n", s);
             cJSON_free(s);
         } else if (log.n == 0) {

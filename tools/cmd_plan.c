@@ -229,7 +229,7 @@ int cmd_plan(int argc, char **argv)
     if ((r = cli_out_open(&o, out_path)))
         goto done;
     if (fmt == FMT_JSON) {
-        cJSON *j = cJSON_CreateObject();
+        cJSON *j = tg_json_stamp(cJSON_CreateObject());
         cJSON_AddStringToObject(j, "model_id", rules->model_id);
         cJSON_AddStringToObject(j, "model_version", rules->model_version);
         cJSON_AddStringToObject(j, "policy", policy->policy_id);

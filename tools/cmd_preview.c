@@ -31,6 +31,16 @@ static const char help[] =
     "  -o FILE              write to FILE (replaced atomically)\n"
     "  -h, --help           this help\n";
 
+static void preview_quality(cJSON *j, const tg_tally *t)
+{
+    uint64_t oor = 0;
+    for (int f = 0; f < t->nfeatures && t->out_of_range; f++)
+        oor += t->out_of_range[f];
+    cJSON_AddNumberToObject(j, "skipped_rows", (double)t->skipped);
+    tg_input_quality_json(j, t->skipped_by, t->other, t->nother,
+                          t->other_more, oor);
+}
+
 /* One CSV field, quoted when it needs to be. */
 static void csv_field(FILE *f, const char *v)
 {
@@ -85,7 +95,7 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
     tg_error err;
     tg_error_clear(&err);
     if (fmt == FMT_JSON) {
-        cJSON *j = cJSON_CreateObject();
+        cJSON *j = tg_json_stamp(cJSON_CreateObject());
         cJSON *a = cJSON_AddArrayToObject(j, "splits");
         for (int i = 0; i < n; i++)
             cJSON_AddItemToArray(a, tg_split_stats_json(&st[i], 0));
@@ -276,12 +286,20 @@ int cmd_preview(int argc, char **argv)
     switch (fmt) {
     case FMT_JSON: {
         cJSON *j;
+        /* Each split object also says what was not counted. */
         if (n == 1) {
-            j = tg_split_stats_json(&st[0], 0);
+            j = tg_json_stamp(tg_split_stats_json(&st[0], 0));
+            preview_quality(j, &t);
         } else {
-            j = cJSON_CreateArray();
-            for (int i = 0; i < n; i++)
-                cJSON_AddItemToArray(j, tg_split_stats_json(&st[i], 0));
+            /* Several splits: {"splits": [...]}, as a sliced preview
+             * writes them, so the document has its format_version. */
+            j = tg_json_stamp(cJSON_CreateObject());
+            cJSON *a = cJSON_AddArrayToObject(j, "splits");
+            for (int i = 0; i < n; i++) {
+                cJSON *x = tg_split_stats_json(&st[i], 0);
+                preview_quality(x, &t);
+                cJSON_AddItemToArray(a, x);
+            }
         }
         char *s = cJSON_Print(j);
         fprintf(o.f, "%s\n", s);

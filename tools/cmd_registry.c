@@ -86,7 +86,7 @@ static int show(const cJSON *doc, int json)
     const cJSON *vs = cJSON_GetObjectItemCaseSensitive(doc, "versions");
     const cJSON *prod = tg_registry_production(doc);
     if (json) {
-        cJSON *o = cJSON_CreateObject();
+        cJSON *o = tg_json_stamp(cJSON_CreateObject());
         cJSON_AddItemToObject(o, "production", prod ? cJSON_Duplicate(prod, 1)
                                                     : cJSON_CreateNull());
         static const char *stages[] = {"candidate", "archived", "rejected"};

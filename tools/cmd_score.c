@@ -48,7 +48,7 @@ int cmd_score(int argc, char **argv)
         {NULL, 0, NULL, 0},
     };
     cli_data d = CLI_DATA_INIT;
-    tg_score_options so = {TG_VIEW_SCORES, 0, NULL, TG_SCORE_CSV};
+    tg_score_options so = {TG_VIEW_SCORES, 0, NULL, TG_SCORE_CSV, NULL};
     const char *out_path = NULL;
     tg_rules *rules = NULL;
     int c, r = EXIT_OK;
@@ -124,6 +124,9 @@ int cmd_score(int argc, char **argv)
     o.on_bad_row = d.on_bad_row;
     o.date_config = cli_default_date_config(&d);
     uint64_t rows = 0;
+    tg_score_skips skips;
+    memset(&skips, 0, sizeof skips);
+    so.skips = &skips;
     if (out_path && strcmp(out_path, "-") != 0) {
         /* Through memory would defeat streaming: write a temporary file
          * beside the target and rename it when complete. */
@@ -140,6 +143,10 @@ int cmd_score(int argc, char **argv)
         if (tg_score_write(stdout, rules, &o, &so, &rows, &err) != TG_OK)
             r = cli_fail(&err);
     }
+    /* Dropped rows are never silent: the same warning as preview's. */
+    if (r == EXIT_OK && skips.skipped)
+        cli_warn_skipped(skips.skipped, skips.skipped + rows, skips.skipped_by,
+                         &skips.first);
 done:
     tg_rules_free(rules);
     free(d.data);

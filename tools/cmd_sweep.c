@@ -414,7 +414,7 @@ int cmd_sweep(int argc, char **argv)
     }
     have_result = 1;
     snprintf(res.source, sizeof res.source, "%s", d.summary ? "summary" : "data");
-    if (!(doc = tg_sweep_result_json(&res))) {
+    if (!(doc = tg_json_stamp(tg_sweep_result_json(&res)))) {
         r = EXIT_INTERNAL;
         goto done;
     }

@@ -83,6 +83,11 @@ typedef struct tg_gate_result {
     int passed, warned, failed, insufficient, inconclusive;
     tg_overall status;
     uint64_t rows, skipped;
+    uint64_t skipped_by[TG_SKIP_NREASONS];   /* per tg_skip_reason */
+    tg_other_split other[TG_TALLY_MAX_OTHER]; /* split values not TRAIN/TEST */
+    int nother;
+    uint64_t other_more;
+    uint64_t out_of_range;   /* values counted as warnings, all features */
     char input_sha256[65];   /* "" when the input was a summary */
     char generated_at[32];   /* UTC, ISO 8601 */
     char commit[41];         /* HEAD when run in a git repository, or "" */

@@ -39,6 +39,17 @@ int tg_json_get_text(const cJSON *obj, const char *key, int required,
  */
 int tg_json_write_atomic(const cJSON *item, const char *path, tg_error *err);
 
+/**
+ * The layout version of every JSON document tiergate prints (see
+ * docs/formats.md and schemas/). It changes only when a key is removed
+ * or changes meaning; new keys may appear without a change.
+ */
+#define TG_FORMAT_VERSION 1
+
+/** Put "format_version": TG_FORMAT_VERSION first in the object doc;
+ * returns doc. */
+cJSON *tg_json_stamp(cJSON *doc);
+
 /** Write bytes to path atomically (temporary file, fsync, rename). */
 int tg_write_atomic(const char *path, const void *data, size_t len,
                     tg_error *err);

@@ -21,6 +21,7 @@ typedef enum {
     TG_CHECK_TIER_SIZE,       /* leads >= min */
     TG_CHECK_EXPECTED_RANGE,  /* the brief's step 2 table: rate, lift */
     TG_CHECK_RANK_ORDER,      /* rate falls with priority rank */
+    TG_CHECK_DATA_QUALITY,    /* skipped rows <= max_skipped_share of rows */
     TG_CHECK_COUNT
 } tg_check;
 
@@ -53,6 +54,7 @@ typedef struct {
     double min, max;         /* NAN when not given */
     double max_relative_error;
     int against;             /* reference tier of ci_separation */
+    double max_skipped_share; /* data_quality: default 0 */
     long min_labeled;        /* below it a tier is insufficient */
     long min_conversions;
     int per_slice;           /* also judged in every large-enough slice */

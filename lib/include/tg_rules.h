@@ -19,6 +19,8 @@ typedef struct {
     int naliases;
     double min, max;        /* declared range, NAN when not declared */
     int is_boolean;         /* "type": "boolean": 0/1 in rules, BOOL in SQL */
+    int range_warn;         /* "out_of_range": "warn": a value outside
+                               min..max is counted, not an error */
     char *description;
 } tg_feature;
 

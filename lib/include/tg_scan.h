@@ -74,6 +74,8 @@ typedef struct {
     int split;           /* TG_SPLIT_TRAIN, _TEST or _OTHER */
     int date;            /* yyyymmdd, 0 when NULL or absent */
     int tier;            /* assigned tier */
+    const char *split_value; /* the split column's bytes (NULL without one) */
+    size_t split_len;
 } tg_row;
 
 typedef struct tg_reader tg_reader;
@@ -93,6 +95,10 @@ const tg_schema *tg_reader_schema(const tg_reader *rd);
 int tg_reader_file_index(const tg_reader *rd);
 /** Rows skipped as bad so far, and the first such error. */
 uint64_t tg_reader_skipped(const tg_reader *rd, tg_error *first);
+/** Values kept outside feature's declared range ("out_of_range": "warn"). */
+uint64_t tg_reader_out_of_range(const tg_reader *rd, int feature);
+/** Rows skipped so far for one tg_skip_reason. */
+uint64_t tg_reader_skipped_by(const tg_reader *rd, int reason);
 void tg_reader_free(tg_reader *rd);
 
 /**
@@ -114,6 +120,15 @@ typedef struct {
     uint64_t nulls;        /* empty cells */
 } tg_schema_feature;
 
+/* One kind of bad value (per reason and column), as the scan judges it. */
+typedef struct {
+    int reason;            /* tg_skip_reason */
+    int column;            /* header column, -1 for the field count */
+    char what[200];        /* e.g. "bad values in column 'is_wirehouse'" */
+    uint64_t count;        /* rows with it (the first problem of a row) */
+    tg_error first;        /* where it first occurs, with its message */
+} tg_schema_problem;
+
 typedef struct {
     int nfeatures;
     tg_schema_feature *features;
@@ -122,14 +137,22 @@ typedef struct {
     uint64_t target_nulls;
     int missing;           /* used features missing from some file */
     char *missing_file;    /* the first file that lacks one */
+    tg_schema_problem *problems; /* rows preview would refuse */
+    int nproblems;
+    uint64_t bad_rows;     /* rows with at least one problem */
 } tg_schema_report;
 
 /**
  * Read the headers of the files and, when every feature the rules use
- * is there, count NULLs per column over all rows.
+ * is there, count NULLs per column over all rows and validate every row
+ * with the scan's own validator: each kind of bad value is counted with
+ * its first file:line:column in out->problems. Errors that stop a scan
+ * before any row (a directory, the same file twice, no split column and
+ * no date config) are returned as errors.
  */
 int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
-                    const char *const *paths, int npaths, tg_error *err);
+                    const char *const *paths, int npaths,
+                    const char *date_config, tg_error *err);
 void tg_schema_report_release(tg_schema_report *r);
 
 #endif

@@ -25,11 +25,19 @@ typedef enum {
 
 typedef enum { TG_SCORE_CSV = 0, TG_SCORE_JSON = 1 } tg_score_format;
 
+/** Rows skipped as bad (--on-bad-row skip), filled by tg_score_write. */
+typedef struct {
+    uint64_t skipped;
+    uint64_t skipped_by[TG_SKIP_NREASONS];
+    tg_error first;
+} tg_score_skips;
+
 typedef struct {
     tg_view view;
     int priority_only;       /* implied by the three views */
     const char *scored_at;   /* pinned UTC timestamp, or NULL for now */
     tg_score_format format;
+    tg_score_skips *skips;   /* where to report skipped rows; may be NULL */
 } tg_score_options;
 
 int tg_view_parse(const char *name);

@@ -83,6 +83,7 @@ const char *tg_slice_summary_column(const tg_slice_spec *s, char *buf,
 
 typedef struct {
     char *value;         /* NULL: the NULL slice */
+    int order;           /* bins: the bin's index, else 0 (for sorting) */
     tg_tally tally;
 } tg_slice_cell;
 

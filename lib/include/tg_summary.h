@@ -16,7 +16,10 @@
  * optionally first_contacted_date,last_contacted_date (any order), into
  * t (initialised here for rules). Unknown tiers, negative or fractional
  * counts, conversions above labeled or labeled above leads are errors
- * naming the line. Rows of the same (split, tier) add up.
+ * naming the line, and so are rows with more or fewer fields than the
+ * header, a first date after the last, and a second row with the same
+ * split, tier and values in every other column that is not a count or a
+ * date (slice columns, for one): rows differing in those add up.
  */
 int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
                     tg_error *err);

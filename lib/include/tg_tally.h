@@ -26,6 +26,27 @@ typedef struct {
     uint64_t conversions;
 } tg_count;
 
+/* Why a row was skipped (--on-bad-row skip), for the counts per reason. */
+typedef enum {
+    TG_SKIP_FIELDS = 0,  /* more or fewer fields than the header */
+    TG_SKIP_VALUE,       /* a feature value that is not a number/boolean */
+    TG_SKIP_RANGE,       /* a value outside the feature's declared range */
+    TG_SKIP_TARGET,      /* target not 0, 1 or empty */
+    TG_SKIP_DATE,        /* contacted_date not a valid date or timestamp */
+    TG_SKIP_NREASONS
+} tg_skip_reason;
+
+/** "field_count", "bad_value", "out_of_range", "bad_target", "bad_date". */
+const char *tg_skip_reason_name(int reason);
+
+/* Split values other than TRAIN and TEST, kept by value (the first
+ * TG_TALLY_MAX_OTHER distinct ones; the rest are counted together). */
+#define TG_TALLY_MAX_OTHER 16
+typedef struct {
+    char value[48];          /* printable: other bytes as \xHH, cut at 40 */
+    uint64_t rows;
+} tg_other_split;
+
 typedef struct tg_tally {
     int ntiers;              /* the rule set's, default tier last */
     char **tier_names;       /* owned copies: a tally outlives its rules */
@@ -34,8 +55,36 @@ typedef struct tg_tally {
     int last_date[TG_NSPLITS];
     uint64_t rows;           /* rows read, skipped ones included */
     uint64_t skipped;        /* rows skipped by --on-bad-row skip */
+    uint64_t skipped_by[TG_SKIP_NREASONS];
     char input_sha256[65];   /* of the input bytes as read, "" if unknown */
+    tg_other_split other[TG_TALLY_MAX_OTHER];
+    int nother;
+    uint64_t other_more;     /* rows of further distinct values */
+    int nfeatures;
+    uint64_t *out_of_range;  /* per feature: values kept as warnings */
 } tg_tally;
+
+struct cJSON;
+/**
+ * Add to obj what was read but not counted as TRAIN/TEST rows:
+ * "skipped_by_reason" {reason: n}, "other_split_values" {value: n}
+ * (with "(more values)" past the kept ones) and "out_of_range_warnings".
+ */
+void tg_input_quality_json(struct cJSON *obj, const uint64_t *skipped_by,
+                           const tg_other_split *other, int nother,
+                           uint64_t other_more, uint64_t out_of_range);
+
+/**
+ * "N rows read, M skipped (field_count 3, bad_value 2)" from a gate
+ * result's provenance (rows, skipped_rows, skipped_by_reason). Only the
+ * known reason names are read, and only whole non-negative counts are
+ * shown, so the text is safe in any output. Returns buf.
+ */
+char *tg_skipped_text(const struct cJSON *prov, char *buf, size_t size);
+
+/** Count one row whose split column holds the len bytes at value. */
+void tg_tally_other_split(tg_tally *t, const char *value, size_t len,
+                          uint64_t rows);
 
 /** Prepare an empty tally for the tiers of rules. */
 int tg_tally_init(tg_tally *t, const tg_rules *rules, tg_error *err);

@@ -83,7 +83,7 @@ for (const file of files) {
     '--dialect', 'duckdb', '--emit', 'summary'))).getRowObjectsJson();
   const preview = JSON.parse(tg('preview', '--rules', rules, '--data', file,
     '--format', 'json'));
-  for (const p of preview) {
+  for (const p of preview.splits) {
     for (const t of p.tiers) {
       const row = summary.find((s) => s.split === p.split && s.tier === t.tier)
         || { leads: 0, labeled: 0, conversions: 0 };

@@ -105,7 +105,7 @@ try {
     const summary = json(tg('sql', '--rules', rules, '--dialect', 'postgres', '--emit',
       'summary').replace(/;\s*$/, '').replace(/^--.*$/gm, ''));
     const preview = JSON.parse(tg('preview', '--rules', rules, '--data', file, '--format', 'json'));
-    for (const p of preview)
+    for (const p of preview.splits)
       for (const t of p.tiers) {
         const row = summary.find((s) => s.split === p.split && s.tier === t.tier)
           || { leads: 0, labeled: 0, conversions: 0 };
