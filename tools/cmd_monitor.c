@@ -35,7 +35,8 @@ static const char help[] =
     "and shares, never in rates. The policy's gates are judged three ways\n"
     "(pass, fail, inconclusive when the interval straddles the threshold);\n"
     "exit 0 when nothing blocks, 1 when a blocking gate fails, 2 for bad\n"
-    "input, 3 for an internal or I/O error.\n\n" CLI_DATA_HELP
+    "input, 3 for an internal or I/O error. Rows are read on one thread\n"
+    "(--threads has no effect here).\n\n" CLI_DATA_HELP
     "                       (for monitor: sql --emit monitor-summary)\n"
     "  --policy FILE        monitor policy (default "
     "registry/monitors/<version>.json)\n"
