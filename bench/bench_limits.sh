@@ -60,6 +60,6 @@ run() {
     "$(printf '%s\n' "${ts[@]}" | median)"
 }
 for n in "${sizes[@]}"; do
-  run "$(printf "%'d" "$n") AND terms" "$work/and-$n.json"
+  run "$(echo "$n" | sed ':a;s/\B[0-9]\{3\}\>/,&/;ta') AND terms" "$work/and-$n.json"
 done
 run "1,000 tiers" "$work/tiers-1000.json"

@@ -614,15 +614,29 @@ int tg_monitor_summary_load(tg_monitor_data *out, const tg_rules *rules,
             }
             if (!r.window || r.window < lo || r.window > hi)
                 continue;
-            if (r.mature && r.window > out->cutoff) {
-                char sh[48];
+            /* Maturity must agree with the summary's own last date:
+             * mature rows end by the cutoff, immature ones start after. */
+            if ((r.mature && (r.window > out->cutoff ||
+                              (r.last && r.last > out->cutoff))) ||
+                (!r.mature && r.first && r.first <= out->cutoff)) {
+                char sh[48], cut[11];
                 rc = field_error(c, col[S_MATURE], err,
-                                 "a mature row in the window starting %s, "
-                                 "which begins after the last mature date",
-                                 shown(c, col[S_WINDOW], sh));
+                                 "%s row in the window starting %s disagrees "
+                                 "with the last mature date %s (the last "
+                                 "contacted date minus %d days)",
+                                 r.mature ? "a mature" : "an immature",
+                                 shown(c, col[S_WINDOW], sh),
+                                 tg_format_date(out->cutoff, cut),
+                                 mo->maturity_days);
                 goto fail;
             }
-            tg_window *w = &out->w[find_window(out, r.window)];
+            int wi = find_window(out, r.window);
+            if (wi < 0) { /* cannot happen: every start was validated */
+                rc = tg_error_set(err, TG_EINTERNAL, path, 0, 0,
+                                  "window %d not found", r.window);
+                goto fail;
+            }
+            tg_window *w = &out->w[wi];
             tg_count *a = &w->all[r.tier];
             if ((rc = add_checked(&a->leads, r.n.leads, path, err)) ||
                 (rc = add_checked(&a->labeled, r.n.labeled, path, err)) ||

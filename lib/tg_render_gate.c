@@ -3,12 +3,14 @@
  * format a tg_gate_result and compute nothing.
  */
 #include <math.h>
+#include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "tg_escape.h"
 #include "tg_gate.h"
 #include "tg_render.h"
+#include "tg_textfit.h"
 
 
 static tg_unit unit_of(const tg_gate_outcome *o)
@@ -107,7 +109,271 @@ static void slices_not_passed(FILE *out, const tg_gate_result *r,
         fputs(post, out);
 }
 
-void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
+static void render_gate_wide(FILE *out, const tg_gate_result *r, int color);
+static void render_gate_fit(FILE *out, const tg_gate_result *r, int color,
+                            int width);
+
+void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color,
+                         int width)
+{
+    if (width <= 0)
+        render_gate_wide(out, r, color);
+    else
+        render_gate_fit(out, r, color, width < 40 ? 40 : width);
+}
+
+static const char *const status_color[] = {"\033[32m", "\033[33m", "\033[31m",
+                                           "\033[35m", "\033[36m"};
+
+/*
+ * Short tier labels derived from the rule set's own names: the words of
+ * each name after a first word that several tiers share ("TIER_"), as
+ * few as keep the labels distinct: TIER_1A_PRIME_MOVER_SMALL -> "1A",
+ * TIER_3_EXPERIENCED_MOVER -> "3", STANDARD -> "STANDARD".
+ */
+#define SHORT_MAX TG_SHORT_LABEL_MAX
+void tg_tier_short_labels(const struct tg_rules *rules,
+                          char (*lab)[TG_SHORT_LABEL_MAX + 1])
+{
+    int n = rules->ntiers;
+    for (int words = 1; words <= 8; words++) {
+        for (int i = 0; i < n; i++) {
+            const char *name = rules->tiers[i].name;
+            size_t first = strcspn(name, "_");
+            int shared = 0;
+            for (int j = 0; j < n && name[first]; j++)
+                shared += j != i &&
+                          strncmp(rules->tiers[j].name, name, first + 1) == 0;
+            const char *p = shared ? name + first + 1 : name;
+            size_t len = 0;
+            for (int w = 0; w < words && p[len]; w++) {
+                len += strcspn(p + len, "_");
+                if (w + 1 < words && p[len] == '_')
+                    len++;
+            }
+            while (len && p[len - 1] == '_')
+                len--;
+            char raw[SHORT_MAX * 2 + 1], esc[SHORT_MAX * 4 + 1];
+            snprintf(raw, sizeof raw, "%.*s", (int)len, p);
+            tg_esc_term_buf(raw, esc, sizeof esc);
+            tg_text_clip(esc, SHORT_MAX, lab[i], SHORT_MAX + 1);
+        }
+        int distinct = 1;
+        for (int i = 0; i < n && distinct; i++)
+            for (int j = i + 1; j < n && distinct; j++)
+                distinct = strcmp(lab[i], lab[j]) != 0;
+        if (distinct)
+            return;
+    }
+    /* Names that only differ late: the full (clipped) names. */
+    for (int i = 0; i < n; i++) {
+        char esc[SHORT_MAX * 4 + 1];
+        tg_esc_term_buf(rules->tiers[i].name, esc, sizeof esc);
+        tg_text_clip(esc, SHORT_MAX, lab[i], SHORT_MAX + 1);
+    }
+}
+
+/* The point estimate and its interval as separate cells, so that the
+ * numbers line up in columns. */
+static void actual_cells(const tg_gate_outcome *o, char *point, char *ci,
+                         size_t n)
+{
+    char a[32], l[32], h[32];
+    tg_unit u = unit_of(o);
+    int has_ci = isfinite(o->ci_lower);
+    if (o->gate->check == TG_CHECK_CI_SEPARATION)
+        snprintf(point, n, "%s", has_ci ? "" : tg_fmt_unit(o->actual, u, a));
+    else
+        snprintf(point, n, "%s", tg_fmt_unit(o->actual, u, a));
+    if (has_ci)
+        snprintf(ci, n, "[%s, %s]", tg_fmt_unit(o->ci_lower, u, l),
+                 tg_fmt_unit(o->ci_upper, u, h));
+    else
+        ci[0] = 0;
+}
+
+/* Status and what it does to the release, as two words. */
+static void status_cell(const tg_gate_outcome *o, char *buf, size_t n)
+{
+    if (o->status == TG_STATUS_PASS)
+        snprintf(buf, n, "PASS");
+    else
+        snprintf(buf, n, "%s %s", status_word(o->status),
+                 o->blocks ? "blocks" : "warns");
+}
+
+static int imax(int a, int b) { return a > b ? a : b; }
+static int imin(int a, int b) { return a < b ? a : b; }
+
+/*
+ * The layout that fits: one heading per gate (and slice), then one line
+ * per check with short tier labels and the numbers in aligned columns.
+ * Everything from input is escaped before it is measured; headings and
+ * messages are clipped or wrapped between words.
+ */
+static void render_gate_fit(FILE *out, const tg_gate_result *r, int color,
+                            int width)
+{
+    char e1[160], e2[160], e3[160], line[1024];
+    int nt = r->rules->ntiers;
+    char (*lab)[SHORT_MAX + 1] = calloc((size_t)(nt ? nt : 1), sizeof *lab);
+    if (!lab)
+        return;
+    tg_tier_short_labels(r->rules, lab);
+    snprintf(line, sizeof line,
+             "%s (%s) · policy %s · judged on %s · %s %g%% intervals%s",
+             tg_esc_term_buf(r->rules->model_id, e1, sizeof e1),
+             tg_esc_term_buf(r->rules->model_version, e2, sizeof e2),
+             tg_esc_term_buf(r->policy->policy_id, e3, sizeof e3),
+             r->policy->judge == TG_JUDGE_POINT ? "point estimates"
+                                                : "intervals",
+             tg_ci_name(r->ci_method), r->ci_level * 100,
+             r->strict ? " · strict" : "");
+    tg_text_wrap(out, line, width, 0, 2);
+    /* The tier labels and the names they stand for. */
+    int used_any = 0;
+    fputs("tiers:", out);
+    {
+        size_t len = 0;
+        char *legend = malloc((size_t)nt * 220 + 1);
+        if (legend) {
+            legend[0] = 0;
+            for (int i = 0; i < nt; i++) {
+                char esc[160];
+                if (strcmp(lab[i], tg_esc_term_buf(r->rules->tiers[i].name,
+                                                   esc, sizeof esc)) == 0)
+                    len += (size_t)sprintf(legend + len, "%s%s",
+                                           used_any++ ? ", " : "", lab[i]);
+                else
+                    len += (size_t)sprintf(legend + len, "%s%s=%s",
+                                           used_any++ ? ", " : "", lab[i], esc);
+            }
+            fputc(' ', out);
+            tg_text_wrap(out, legend, width, 7, 2);
+            free(legend);
+        }
+    }
+    /* Column widths from the cells themselves. */
+    int wt = 4, ws = 5, wp = 6, wc = 4, wh = 9, wst = 6;
+    for (int i = 0; i < r->noutcomes; i++) {
+        const tg_gate_outcome *o = &r->outcomes[i];
+        char p[64], ci[96], th[64], st[48];
+        actual_cells(o, p, ci, sizeof p);
+        threshold_text(o, th, sizeof th);
+        status_cell(o, st, sizeof st);
+        wt = imax(wt, o->tier >= 0 ? tg_text_width(lab[o->tier]) : 3);
+        ws = imax(ws, (int)strlen(tg_split_name(o->split)));
+        wp = imax(wp, tg_text_width(p));
+        wc = imax(wc, tg_text_width(ci));
+        wh = imax(wh, tg_text_width(th));
+        wst = imax(wst, tg_text_width(st));
+    }
+    /* Tier labels give way first when the numbers need the room. */
+    int fixed = 2 + 1 + ws + 1 + wp + 1 + wc + 1 + wh + 1 + wst;
+    if (fixed + wt > width)
+        wt = imax(3, width - fixed);
+    /* Narrower than a check needs even so: threshold and status go on a
+     * second, indented line rather than past the edge. */
+    int two_lines = fixed + wt > width;
+    if (two_lines)
+        wt = imax(3, imin(wt, width - (2 + 1 + ws + 1 + wp + 1 + wc)));
+    fputs("\n  ", out);
+    tg_text_pad(out, "TIER", wt);
+    fputc(' ', out);
+    tg_text_pad(out, "SPLIT", ws);
+    fputc(' ', out);
+    tg_text_rpad(out, "ACTUAL", wp);
+    fputc(' ', out);
+    if (two_lines) {
+        fputs("[CI]\n     ", out);
+    } else {
+        tg_text_pad(out, "[CI]", wc);
+        fputc(' ', out);
+    }
+    tg_text_pad(out, "THRESHOLD", wh);
+    fputs(" STATUS\n", out);
+    for (int i = 0; i < r->noutcomes; i++) {
+        const tg_gate_outcome *o = &r->outcomes[i];
+        const tg_gate_outcome *prev = i ? &r->outcomes[i - 1] : NULL;
+        if (!prev || prev->gate != o->gate || strcmp(prev->slice, o->slice)) {
+            char chk[320];
+            snprintf(line, sizeof line, "%s  %s",
+                     tg_esc_term_buf(o->gate->id, e1, sizeof e1),
+                     tg_esc_term_buf(check_text(o, chk, sizeof chk), e2,
+                                     sizeof e2));
+            char clipped[1024];
+            fprintf(out, "%s\n", tg_text_clip(line, width, clipped,
+                                              sizeof clipped));
+        }
+        char p[64], ci[96], th[64], st[48], tl[SHORT_MAX + 8];
+        actual_cells(o, p, ci, sizeof p);
+        threshold_text(o, th, sizeof th);
+        status_cell(o, st, sizeof st);
+        fputs("  ", out);
+        tg_text_pad(out, tg_text_clip(o->tier >= 0 ? lab[o->tier] : "all",
+                                      wt, tl, sizeof tl), wt);
+        fputc(' ', out);
+        tg_text_pad(out, tg_split_name(o->split), ws);
+        fputc(' ', out);
+        tg_text_rpad(out, p, wp);
+        fputc(' ', out);
+        if (two_lines) {
+            fputs(ci, out);
+            fputs("\n     ", out);
+        } else {
+            tg_text_pad(out, ci, wc);
+            fputc(' ', out);
+        }
+        tg_text_pad(out, th, wh);
+        fprintf(out, " %s%s%s\n", color ? status_color[o->status] : "", st,
+                color ? "\033[0m" : "");
+    }
+    /* Say why for everything that did not pass, wrapped between words. */
+    int header = 0;
+    for (int i = 0; i < r->noutcomes; i++) {
+        const tg_gate_outcome *o = &r->outcomes[i];
+        if (o->status == TG_STATUS_PASS)
+            continue;
+        if (!header++)
+            fprintf(out, "\n");
+        char msg[1024];
+        snprintf(line, sizeof line, "%s %s%s%s%s%s%s: %s",
+                 status_word(o->status),
+                 tg_esc_term_buf(o->gate->id, e1, sizeof e1),
+                 o->tier >= 0 ? " " : "", o->tier >= 0 ? lab[o->tier] : "",
+                 o->slice[0] ? " [" : "",
+                 o->slice[0] ? tg_esc_term_buf(o->slice, e2, sizeof e2) : "",
+                 o->slice[0] ? "]" : "",
+                 tg_esc_term_buf(o->message, msg, sizeof msg));
+        tg_text_wrap(out, line, width, 0, 2);
+    }
+    {
+        char *buf = NULL;
+        size_t blen = 0;
+        FILE *m = open_memstream(&buf, &blen);
+        if (m) {
+            slices_not_passed(m, r, "slices not passing: ", "");
+            fclose(m);
+            if (blen) {
+                fputc('\n', out);
+                tg_text_wrap(out, buf, width, 0, 2);
+            }
+            free(buf);
+        }
+    }
+    snprintf(line, sizeof line,
+             "(%d pass, %d warn, %d fail, %d insufficient, %d inconclusive)",
+             r->passed, r->warned, r->failed, r->insufficient, r->inconclusive);
+    const char *ov = tg_overall_name(r->status);
+    fprintf(out, "\noverall: %s%s%s ", color ? status_color[
+                r->status == TG_OVERALL_PASSED ? 0
+                : r->status == TG_OVERALL_FAILED ? 2 : 1] : "",
+            ov, color ? "\033[0m" : "");
+    tg_text_wrap(out, line, width, 9 + (int)strlen(ov) + 1, 2);
+    free(lab);
+}
+
+static void render_gate_wide(FILE *out, const tg_gate_result *r, int color)
 {
     static const char *col[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m",
                                 "\033[36m"};
@@ -129,7 +395,7 @@ void tg_render_gate_text(FILE *out, const tg_gate_result *r, int color)
         char act[96], thr[64], chk[320];
         actual_text(o, act, sizeof act);
         threshold_text(o, thr, sizeof thr);
-        fprintf(out, "%-17.17s %-40.40s %-26.26s %-5s %-27s %-18s %s%s%s%s\n",
+        fprintf(out, "%-17s %-40s %-26s %-5s %-27s %-18s %s%s%s%s\n",
                 tg_esc_term_buf(o->gate->id, e1, sizeof e1),
                 tg_esc_term_buf(check_text(o, chk, sizeof chk), e2, sizeof e2),
                 o->tier >= 0 ? r->rules->tiers[o->tier].name : "(priority tiers)",

@@ -8,9 +8,14 @@
 #include "tg_sweep_report.h"
 
 #include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "tg_escape.h"
+#include "tg_render.h"
+#include "tg_textfit.h"
 #include "tg_tally.h"
 
 static const char *s_of(const cJSON *o, const char *k)
@@ -22,6 +27,11 @@ static const char *s_of(const cJSON *o, const char *k)
 static double n_of(const cJSON *o, const char *k)
 {
     const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
+}
+
+static double n_of_item(const cJSON *v)
+{
     return cJSON_IsNumber(v) ? v->valuedouble : NAN;
 }
 
@@ -47,6 +57,16 @@ static void pct(FILE *f, double v)
 {
     if (isfinite(v))
         fprintf(f, "%.2f%%", v * 100);
+    else
+        fputs("n/a", f);
+}
+
+/* A count with thousands separators ("27,265"), "n/a" when missing. */
+static void count(FILE *f, double v)
+{
+    char buf[32];
+    if (isfinite(v) && v >= 0 && v < 1e19)
+        fputs(tg_fmt_count((unsigned long long)(v + 0.5), buf), f);
     else
         fputs("n/a", f);
 }
@@ -81,6 +101,14 @@ static const char CSS[] =
     ".insufficient{color:#6a3d9a}.inconclusive{color:#1f6f8b}"
     "figure{margin:1em 0}figcaption{font-weight:bold;margin-bottom:.3em}"
     "svg{max-width:100%;height:auto}"
+    /* A phone (390 px): charts scale down, tables scroll inside their own
+     * box, long names wrap instead of pushing the page sideways. */
+    ".scroll{overflow-x:auto;max-width:100%}"
+    "h1,p,li,.banner,summary{overflow-wrap:anywhere}"
+    "details{margin:.6em 0}summary{cursor:pointer;font-weight:bold}"
+    ".legend{font-size:.85em}"
+    "@media (max-width:600px){body{margin:.5em auto;padding:0 .5em}"
+    "h1{font-size:1.3em}.banner{font-size:1.05em}}"
     ".prov td:first-child{white-space:nowrap}code{font-size:.9em}"
     "table.gates td:nth-child(2){min-width:12em}li{margin:.2em 0}"
     "@media print{body{margin:0;max-width:none;font-size:10pt}"
@@ -94,28 +122,86 @@ static const char CSS[] =
 #define H 360
 #define L 130 /* left margin: room for the rotated tier names */
 #define R 20
-#define T 40
+#define T 58 /* title, then a row of legend */
 #define B 125
 
-static void axis_y(FILE *f, double max, int is_pct, const char *label)
+/*
+ * "Nice" axis steps: 1, 2 or 5 times a power of ten, the smallest giving
+ * at most `ticks` intervals up to max; the axis ends on a whole step.
+ */
+static double nice_top(double max, int ticks, double *step)
 {
-    for (int k = 0; k <= 5; k++) {
-        double v = max * k / 5;
-        double y = H - B - (H - T - B) * (double)k / 5;
+    if (!(max > 0))
+        max = 1;
+    double raw = max / ticks, p = pow(10, floor(log10(raw))), m = raw / p;
+    *step = (m <= 1 ? 1 : m <= 2 ? 2 : m <= 5 ? 5 : 10) * p;
+    return ceil(max / *step - 1e-9) * *step;
+}
+
+static void axis_y(FILE *f, double max, double step, int is_pct,
+                   const char *label)
+{
+    int n = (int)floor(max / step + 0.5);
+    /* As many decimals as the step needs: 2%, 0.5%, 0.25x. */
+    double unit = is_pct ? step * 100 : step;
+    int dec = unit >= 1 - 1e-9 ? 0 : unit >= 0.1 - 1e-9 ? 1 : 2;
+    for (int k = 0; k <= n; k++) {
+        double v = step * k;
+        double y = H - B - (H - T - B) * v / max;
         fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-                   "stroke=\"#ddd\"/>", L, W - R, y, y);
-        if (is_pct)
-            fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
-                       "font-size=\"11\">%.1f%%</text>", L - 6, y + 4, v * 100);
-        else
-            fprintf(f, "<text x=\"%d\" y=\"%.1f\" text-anchor=\"end\" "
-                       "font-size=\"11\">%.1fx</text>", L - 6, y + 4, v);
+                   "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" "
+                   "text-anchor=\"end\" font-size=\"11\">%.*f%s</text>",
+                L, W - R, y, y, L - 6, y + 4, dec, is_pct ? v * 100 : v,
+                is_pct ? "%" : "x");
     }
     fprintf(f, "<text transform=\"translate(16,%d) rotate(-90)\" "
                "text-anchor=\"middle\" font-size=\"12\">%s</text>",
             (T + H - B) / 2, label);
     fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#333\"/>",
             L, W - R, H - B, H - B);
+}
+
+/*
+ * The legend: one row under the title, an entry for every mark and
+ * colour of the chart, out of the plot area so that no label sits on
+ * the data. *x advances past each entry (about 6 px per character).
+ */
+#define LEGEND_Y 44
+static void legend_mark(FILE *f, int *x, const char *mark, const char *text)
+{
+    fprintf(f, "%s<text x=\"%d\" y=\"%d\" font-size=\"11\">", mark, *x + 16,
+            LEGEND_Y + 4);
+    esc(f, text);
+    fputs("</text>", f);
+    *x += 16 + 6 * tg_text_width(text) + 14;
+}
+
+static void legend_circle(FILE *f, int *x, const char *col, const char *text)
+{
+    char m[160];
+    snprintf(m, sizeof m, "<circle cx=\"%d\" cy=\"%d\" r=\"4.5\" fill=\"%s\"/>",
+             *x + 5, LEGEND_Y, col);
+    legend_mark(f, x, m, text);
+}
+
+static void legend_box(FILE *f, int *x, const char *fill, const char *text)
+{
+    char m[200];
+    snprintf(m, sizeof m, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" "
+                          "fill=\"%s\" stroke=\"#555\"/>",
+             *x, LEGEND_Y - 5, fill);
+    legend_mark(f, x, m, text);
+}
+
+static void legend_line(FILE *f, int *x, const char *col, const char *dash,
+                        int width, const char *text)
+{
+    char m[200];
+    snprintf(m, sizeof m, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" "
+                          "stroke=\"%s\" stroke-width=\"%d\" "
+                          "stroke-dasharray=\"%s\"/>",
+             *x, *x + 12, LEGEND_Y, LEGEND_Y, col, width, dash);
+    legend_mark(f, x, m, text);
 }
 
 static double ypos(double v, double max)
@@ -155,15 +241,64 @@ static void svg_open(FILE *f, const char *id, const char *title,
     fprintf(f, "</text>");
 }
 
+/* The tier's index in a split's tier list, -1 when absent. */
+static int tier_index(const cJSON *tiers, const char *name)
+{
+    int i = 0;
+    const cJSON *t;
+    cJSON_ArrayForEach(t, tiers)
+    {
+        if (!strcmp(s_of(t, "tier"), name))
+            return i;
+        i++;
+    }
+    return -1;
+}
+
+/*
+ * Each TRAIN gate of a check on one tier with a single threshold, drawn
+ * as a short red segment across that tier's slot; returns how many.
+ */
+static int threshold_marks(FILE *f, const cJSON *gate, const cJSON *tiers,
+                           const char *check, double max, int draw,
+                           double *highest)
+{
+    int n = cJSON_GetArraySize(tiers), marks = 0;
+    double step = (double)(W - L - R) / (n ? n : 1);
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
+    {
+        const cJSON *th = cJSON_GetObjectItem(g, "threshold");
+        if (strcmp(s_of(g, "check"), check) || strcmp(s_of(g, "split"), "TRAIN") ||
+            s_of(g, "slice")[0] || !cJSON_IsNumber(th) ||
+            !cJSON_IsString(cJSON_GetObjectItem(g, "tier")))
+            continue;
+        int i = tier_index(tiers, s_of(g, "tier"));
+        if (i < 0)
+            continue;
+        marks++;
+        if (highest && th->valuedouble > *highest)
+            *highest = th->valuedouble;
+        if (draw)
+            fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+                       "stroke=\"#b3261e\" stroke-width=\"2\" "
+                       "stroke-dasharray=\"5,3\"/>",
+                    L + step * i + 3, L + step * (i + 1) - 3,
+                    ypos(th->valuedouble, max), ypos(th->valuedouble, max));
+    }
+    return marks;
+}
+
 /* Conversion rate per tier with interval bars, TRAIN (circles) beside
- * TEST (squares), each split's baseline as a line. */
+ * TEST (squares), each split's baseline as a line, the conversion
+ * gates' thresholds as red segments over their tiers. */
 static void chart_rates(FILE *f, const cJSON *gate)
 {
     const cJSON *tr = split_of(gate, "TRAIN"), *te = split_of(gate, "TEST");
     const cJSON *tt = cJSON_GetObjectItem(tr, "tiers");
     const cJSON *et = cJSON_GetObjectItem(te, "tiers");
     int n = cJSON_GetArraySize(tt);
-    double max = 0;
+    double max = 0, step_y;
     for (int i = 0; i < n; i++) {
         double a = n_of(cJSON_GetArrayItem(tt, i), "ci_upper");
         double b = n_of(cJSON_GetArrayItem(et, i), "ci_upper");
@@ -172,25 +307,43 @@ static void chart_rates(FILE *f, const cJSON *gate)
         if (isfinite(b) && b > max)
             max = b;
     }
-    max = max > 0 ? ceil(max * 1.1 * 50) / 50 : 0.1;
+    int marks = threshold_marks(f, gate, tt, "conversion_rate", 1, 0, &max);
+    max = nice_top(max > 0 ? max * 1.05 : 0.1, 6, &step_y);
     svg_open(f, "chart-rates", "Conversion rate per tier, TRAIN and TEST",
              "Rates with confidence intervals; circles TRAIN, squares TEST; "
-             "dashed line TRAIN baseline, dotted line TEST baseline.");
-    axis_y(f, max, 1, "conversion rate");
+             "dashed line TRAIN baseline, dotted line TEST baseline; red "
+             "segments: the conversion gates' thresholds.");
+    axis_y(f, max, step_y, 1, "conversion rate");
     double step = (double)(W - L - R) / (n ? n : 1);
     static const char *col[2] = {"#1f5fa8", "#c2571a"};
+    int lx = L;
+    legend_circle(f, &lx, col[0], "TRAIN");
+    {
+        char m[200];
+        snprintf(m, sizeof m, "<rect x=\"%d\" y=\"%d\" width=\"8\" "
+                              "height=\"8\" fill=\"%s\"/>",
+                 lx + 1, LEGEND_Y - 4, col[1]);
+        legend_mark(f, &lx, m, "TEST");
+    }
+    for (int s = 0; s < 2; s++) {
+        double base = n_of(s ? te : tr, "baseline_rate");
+        if (!isfinite(base))
+            continue;
+        char text[64];
+        snprintf(text, sizeof text, "%s baseline %.2f%%", s ? "TEST" : "TRAIN",
+                 base * 100);
+        legend_line(f, &lx, col[s], s ? "2,3" : "6,4", 1, text);
+        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                   "stroke=\"%s\" stroke-dasharray=\"%s\"/>",
+                L, W - R, ypos(base, max), ypos(base, max), col[s],
+                s ? "2,3" : "6,4");
+    }
+    if (marks) {
+        legend_line(f, &lx, "#b3261e", "5,3", 2, "gate threshold");
+        threshold_marks(f, gate, tt, "conversion_rate", max, 1, NULL);
+    }
     for (int s = 0; s < 2; s++) {
         const cJSON *arr = s ? et : tt;
-        double base = n_of(s ? te : tr, "baseline_rate");
-        if (isfinite(base))
-            fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-                       "stroke=\"%s\" stroke-dasharray=\"%s\"/>"
-                       "<text x=\"%d\" y=\"%.1f\" font-size=\"10\" "
-                       "text-anchor=\"end\" fill=\"%s\">%s baseline %.2f%%"
-                       "</text>", L, W - R, ypos(base, max), ypos(base, max),
-                    col[s], s ? "2,3" : "6,4", W - R,
-                    ypos(base, max) + (s ? 12 : -4),
-                    col[s], s ? "TEST" : "TRAIN", base * 100);
         for (int i = 0; i < n; i++) {
             const cJSON *t = cJSON_GetArrayItem(arr, i);
             double r = n_of(t, "conversion_rate");
@@ -212,11 +365,7 @@ static void chart_rates(FILE *f, const cJSON *gate)
         }
     }
     tier_labels(f, tt, n);
-    fprintf(f, "<circle cx=\"%d\" cy=\"32\" r=\"4.5\" fill=\"%s\"/>"
-               "<text x=\"%d\" y=\"36\" font-size=\"11\">TRAIN</text>"
-               "<rect x=\"%d\" y=\"28\" width=\"8\" height=\"8\" fill=\"%s\"/>"
-               "<text x=\"%d\" y=\"36\" font-size=\"11\">TEST</text></svg>",
-            W - 170, col[0], W - 160, W - 100, col[1], W - 88);
+    fputs("</svg>", f);
 }
 
 /* Lift per tier on TRAIN with its interval, and the gate's line. */
@@ -233,12 +382,21 @@ static void chart_lift(FILE *f, const cJSON *gate, double gate_line)
         if (isfinite(l) && l > max)
             max = l;
     }
-    max = ceil(max * 1.1);
+    double step_y;
+    /* Room above the highest whisker for its value label. */
+    max = nice_top(max * 1.12, 6, &step_y);
     svg_open(f, "chart-lift", "Lift per tier on TRAIN",
-             "Bars: lift against the TRAIN baseline; whiskers: Katz interval "
-             "of the tier against the rest of TRAIN; red dashed line: the "
-             "lift gate.");
-    axis_y(f, max, 0, "lift (x baseline)");
+             "Bars: lift against the TRAIN baseline, blue when it meets the "
+             "lift gate, red when below; whiskers: Katz interval of the tier "
+             "against the rest of TRAIN; red dashed line: the lift gate.");
+    axis_y(f, max, step_y, 0, "lift (x baseline)");
+    int lx = L;
+    char gate_text[48];
+    snprintf(gate_text, sizeof gate_text, "lift gate %.2fx", gate_line);
+    legend_box(f, &lx, "#7aa6d6", "meets the gate");
+    legend_box(f, &lx, "#e3a39c", "below the gate");
+    legend_line(f, &lx, "#222", "none", 1, "interval");
+    legend_line(f, &lx, "#b3261e", "8,4", 2, gate_text);
     double step = (double)(W - L - R) / (n ? n : 1);
     for (int i = 0; i < n; i++) {
         const cJSON *t = cJSON_GetArrayItem(tt, i);
@@ -254,16 +412,18 @@ static void chart_lift(FILE *f, const cJSON *gate, double gate_line)
             fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
                        "stroke=\"#222\"/>", x + w / 2, x + w / 2,
                     ypos(lo, max), ypos(hi, max));
+        /* The value above the bar and its whisker, never on them. */
+        double top = ypos(v, max);
+        if (isfinite(hi) && ypos(hi, max) < top)
+            top = ypos(hi, max);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
                    "text-anchor=\"middle\">%.2fx</text>", x + w / 2,
-                ypos(v, max) - 4, v);
+                top - 4, v);
     }
     fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-               "stroke=\"#b3261e\" stroke-width=\"2\" stroke-dasharray=\"8,4\"/>"
-               "<text x=\"%d\" y=\"%.1f\" font-size=\"11\" fill=\"#b3261e\" "
-               "text-anchor=\"end\">gate %.1fx</text>", L, W - R,
-            ypos(gate_line, max), ypos(gate_line, max), W - R,
-            ypos(gate_line, max) - 4, gate_line);
+               "stroke=\"#b3261e\" stroke-width=\"2\" "
+               "stroke-dasharray=\"8,4\"/>",
+            L, W - R, ypos(gate_line, max), ypos(gate_line, max));
     tier_labels(f, tt, n);
     fprintf(f, "</svg>");
 }
@@ -292,8 +452,9 @@ static void chart_volume(FILE *f, const cJSON *gate)
         double y = ypos(k, lmax);
         fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
                    "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
-                   "text-anchor=\"end\">%.0f</text>", L, W - R, y, y, L - 6,
-                y + 4, pow(10, k));
+                   "text-anchor=\"end\">", L, W - R, y, y, L - 6, y + 4);
+        count(f, pow(10, k));
+        fputs("</text>", f);
     }
     fprintf(f, "<text transform=\"translate(16,%d) rotate(-90)\" "
                "text-anchor=\"middle\" font-size=\"12\">leads</text>",
@@ -311,19 +472,17 @@ static void chart_volume(FILE *f, const cJSON *gate)
                     x, y, step * 0.33, H - B - y, s ? "url(#hatch)" : "#7aa6d6");
         }
     tier_labels(f, tt, n);
-    fprintf(f, "<rect x=\"%d\" y=\"28\" width=\"10\" height=\"10\" "
-               "fill=\"#7aa6d6\" stroke=\"#555\"/><text x=\"%d\" y=\"37\" "
-               "font-size=\"11\">TRAIN</text><rect x=\"%d\" y=\"28\" "
-               "width=\"10\" height=\"10\" fill=\"url(#hatch)\" "
-               "stroke=\"#555\"/><text x=\"%d\" y=\"37\" font-size=\"11\">"
-               "TEST (hatched)</text></svg>", W - 210, W - 196, W - 140, W - 126);
+    int lx = L;
+    legend_box(f, &lx, "#7aa6d6", "TRAIN");
+    legend_box(f, &lx, "url(#hatch)", "TEST (hatched)");
+    fputs("</svg>", f);
 }
 
 /* ---- sections ----------------------------------------------------------- */
 
 static void tier_table(FILE *f, const cJSON *gate, int lift)
 {
-    fprintf(f, "<table><thead><tr><th>Tier</th><th>Split</th><th>Leads</th>"
+    fprintf(f, "<div class=\"scroll\"><table><thead><tr><th>Tier</th><th>Split</th><th>Leads</th>"
                "<th>Labeled</th><th>Conversions</th><th>Rate</th>"
                "<th>Interval</th>%s</tr></thead><tbody>",
             lift ? "<th>Lift</th><th>Lift interval</th><th>Fisher p (Holm)</th>" : "");
@@ -335,10 +494,13 @@ static void tier_table(FILE *f, const cJSON *gate, int lift)
         {
             fprintf(f, "<tr><td>");
             esc(f, s_of(t, "tier"));
-            fprintf(f, "</td><td>%s</td><td class=\"n\">%.0f</td>"
-                       "<td class=\"n\">%.0f</td><td class=\"n\">%.0f</td>"
-                       "<td class=\"n\">", splits[s], n_of(t, "leads"),
-                    n_of(t, "labeled"), n_of(t, "conversions"));
+            fprintf(f, "</td><td>%s</td><td class=\"n\">", splits[s]);
+            count(f, n_of(t, "leads"));
+            fputs("</td><td class=\"n\">", f);
+            count(f, n_of(t, "labeled"));
+            fputs("</td><td class=\"n\">", f);
+            count(f, n_of(t, "conversions"));
+            fputs("</td><td class=\"n\">", f);
             pct(f, n_of(t, "conversion_rate"));
             fprintf(f, "</td><td class=\"n\">");
             if (isfinite(n_of(t, "ci_lower"))) {
@@ -372,7 +534,7 @@ static void tier_table(FILE *f, const cJSON *gate, int lift)
             fprintf(f, "</tr>");
         }
     }
-    fprintf(f, "</tbody></table>");
+    fprintf(f, "</tbody></table></div>");
 }
 
 /* A gate value in its unit, from the check it belongs to. */
@@ -385,7 +547,7 @@ static void gate_value(FILE *f, const char *check, double v)
     else if (!strcmp(check, "test_train_lift_ratio"))
         fprintf(f, "%.2f", v);
     else if (!strcmp(check, "volume_count") || !strcmp(check, "tier_size"))
-        fprintf(f, "%.0f", v);
+        count(f, v);
     else
         fprintf(f, "%.2f%%", v * 100);
 }
@@ -424,15 +586,47 @@ static void not_passed(FILE *f, const cJSON *gate)
         fputs("<p>Every gate passed.</p>", f);
 }
 
-static void gates_table(FILE *f, const cJSON *gate)
+/*
+ * A gate's threshold with its comparator, as the policy states it: a
+ * range "a to b", "lower > x" for interval separation, "≤ x" for the rank
+ * order and for a gate with only a maximum (its message says "<= x"),
+ * else "≥ x".
+ */
+static void threshold_cell(FILE *f, const cJSON *g)
 {
-    fprintf(f, "<table class=\"gates\"><thead><tr><th>Gate</th><th>Check</th>"
-               "<th>Tier</th><th>Split</th><th>Actual [interval]</th>"
-               "<th>Threshold</th><th>Status</th></tr></thead><tbody>");
+    const char *check = s_of(g, "check");
+    const cJSON *th = cJSON_GetObjectItem(g, "threshold");
+    if (cJSON_IsArray(th) && cJSON_GetArraySize(th) == 2) {
+        gate_value(f, check, n_of_item(cJSON_GetArrayItem(th, 0)));
+        fputs(" to ", f);
+        gate_value(f, check, n_of_item(cJSON_GetArrayItem(th, 1)));
+    } else if (cJSON_IsNumber(th)) {
+        if (!strcmp(check, "ci_separation"))
+            fputs("lower &gt; ", f);
+        else if (!strcmp(check, "rank_order") ||
+                 (strstr(s_of(g, "message"), "<= ") &&
+                  !strstr(s_of(g, "message"), ">= ")))
+            fputs("≤ ", f);
+        else
+            fputs("≥ ", f);
+        gate_value(f, check, th->valuedouble);
+    } else {
+        fputs("–", f);
+    }
+}
+
+static void gates_rows(FILE *f, const cJSON *gate, int passing)
+{
+    fprintf(f, "<div class=\"scroll\"><table class=\"gates\"><thead><tr>"
+               "<th>Gate</th><th>Check</th><th>Tier</th><th>Split</th>"
+               "<th>Actual [interval]</th><th>Threshold</th><th>Status</th>"
+               "<th>Severity</th></tr></thead><tbody>");
     const cJSON *g;
     cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
     {
         const char *st = s_of(g, "status");
+        if ((strcmp(st, "pass") == 0) != passing)
+            continue;
         fprintf(f, "<tr><td>");
         esc(f, s_of(g, "id"));
         fprintf(f, "</td><td>");
@@ -458,30 +652,49 @@ static void gates_table(FILE *f, const cJSON *gate)
             fputs("]", f);
         }
         fprintf(f, "</td><td class=\"n\">");
-        const cJSON *th = cJSON_GetObjectItem(g, "threshold");
-        if (cJSON_IsArray(th)) {
-            gate_value(f, check, cJSON_GetArrayItem(th, 0)->valuedouble);
-            fputs(" to ", f);
-            gate_value(f, check, cJSON_GetArrayItem(th, 1)->valuedouble);
-        } else if (cJSON_IsNumber(th)) {
-            fputs(!strcmp(check, "rank_order") ? "&lt;= " : "", f);
-            gate_value(f, check, th->valuedouble);
-        } else {
-            fputs("–", f);
-        }
+        threshold_cell(f, g);
+        /* Status (what the data says) and severity (what the policy does
+         * with a miss) are separate words in separate cells. */
         fputs("</td><td class=\"", f);
         esc(f, st);
-        fprintf(f, "\"><strong>%s</strong> (", status_sym(st));
+        fprintf(f, "\"><strong>%s</strong></td><td>", status_sym(st));
         esc(f, s_of(g, "severity"));
-        fputs(")</td></tr>", f);
+        if (strcmp(st, "pass"))
+            fputs(cJSON_IsTrue(cJSON_GetObjectItem(g, "blocks"))
+                      ? " · blocks the release"
+                      : " · does not block",
+                  f);
+        fputs("</td></tr>", f);
     }
-    fprintf(f, "</tbody></table>");
+    fprintf(f, "</tbody></table></div>");
+}
+
+/* The checks that did not pass in full view; the passing ones folded. */
+static void gates_table(FILE *f, const cJSON *gate)
+{
+    int pass = 0, other = 0;
+    const cJSON *g;
+    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
+    {
+        if (!strcmp(s_of(g, "status"), "pass"))
+            pass++;
+        else
+            other++;
+    }
+    if (other)
+        gates_rows(f, gate, 0);
+    if (pass) {
+        fprintf(f, "<details%s><summary>%d passing check%s</summary>",
+                other ? "" : " open", pass, pass == 1 ? "" : "s");
+        gates_rows(f, gate, 1);
+        fputs("</details>", f);
+    }
 }
 
 static void calibration_section(FILE *f, const cJSON *gate)
 {
     /* Expected rates come with the calibration gate's threshold band. */
-    fprintf(f, "<table><thead><tr><th>Tier</th><th>Expected rate</th>"
+    fprintf(f, "<div class=\"scroll\"><table><thead><tr><th>Tier</th><th>Expected rate</th>"
                "<th>Observed (TRAIN)</th><th>Interval</th><th>Off by</th>"
                "<th>Status</th></tr></thead><tbody>");
     const cJSON *g;
@@ -519,7 +732,7 @@ static void calibration_section(FILE *f, const cJSON *gate)
     if (!any)
         fprintf(f, "<tr><td colspan=\"6\">The policy has no calibration "
                    "gate.</td></tr>");
-    fprintf(f, "</tbody></table>");
+    fprintf(f, "</tbody></table></div>");
 }
 
 static void compare_section(FILE *f, const cJSON *c)
@@ -537,12 +750,12 @@ static void compare_section(FILE *f, const cJSON *c)
     int quoted = eo != NULL;
     const cJSON *e;
     if (quoted)
-        fprintf(f, "<table><thead><tr><th>Metric</th><th>Previous value "
+        fprintf(f, "<div class=\"scroll\"><table><thead><tr><th>Metric</th><th>Previous value "
                    "(quoted by the rule set)</th><th>Expected (rule set)</th>"
                    "<th>Measured before</th><th>Measured after</th></tr>"
                    "</thead><tbody>");
     else
-        fprintf(f, "<table><thead><tr><th>Metric</th><th>Measured before</th>"
+        fprintf(f, "<div class=\"scroll\"><table><thead><tr><th>Metric</th><th>Measured before</th>"
                    "<th>Measured after</th></tr></thead><tbody>");
     cJSON_ArrayForEach(e, (quoted ? eo : cJSON_GetObjectItem(c, "metrics")))
     {
@@ -562,8 +775,8 @@ static void compare_section(FILE *f, const cJSON *c)
         esc(f, s_of(e, "measured_to"));
         fprintf(f, "</td></tr>");
     }
-    fprintf(f, "</tbody></table><h3>Migration of leads</h3>"
-               "<table><thead><tr><th>From</th><th>To</th><th>Leads</th>"
+    fprintf(f, "</tbody></table></div><h3>Migration of leads</h3>"
+               "<div class=\"scroll\"><table><thead><tr><th>From</th><th>To</th><th>Leads</th>"
                "<th>Labeled</th><th>Conversions</th></tr></thead><tbody>");
     cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "migration"))
     {
@@ -571,11 +784,15 @@ static void compare_section(FILE *f, const cJSON *c)
         esc(f, s_of(e, "from"));
         fprintf(f, "</td><td>");
         esc(f, s_of(e, "to"));
-        fprintf(f, "</td><td class=\"n\">%.0f</td><td class=\"n\">%.0f</td>"
-                   "<td class=\"n\">%.0f</td></tr>", n_of(e, "leads"),
-                n_of(e, "labeled"), n_of(e, "conversions"));
+        fputs("</td><td class=\"n\">", f);
+        count(f, n_of(e, "leads"));
+        fputs("</td><td class=\"n\">", f);
+        count(f, n_of(e, "labeled"));
+        fputs("</td><td class=\"n\">", f);
+        count(f, n_of(e, "conversions"));
+        fputs("</td></tr>", f);
     }
-    fprintf(f, "</tbody></table>");
+    fprintf(f, "</tbody></table></div>");
     const cJSON *psi = cJSON_GetObjectItem(c, "psi");
     fputs("<p>Population stability index of tier shares, TRAIN to TEST: ", f);
     esc(f, s_of(cJSON_GetObjectItem(c, "from"), "model_version"));
@@ -599,16 +816,17 @@ static void reliability_section(FILE *f, const cJSON *gate)
     const cJSON *rel = cJSON_GetObjectItem(gate, "reliability");
     if (!cJSON_IsObject(rel))
         return;
-    fprintf(f, "<h2>How reliable is this verdict?</h2><p>Out of %.0f "
-               "simulated releases with these labeled leads (seed %.0f), a "
+    fputs("<h2>How reliable is this verdict?</h2><p>Out of ", f);
+    count(f, n_of(rel, "draws"));
+    fprintf(f, " simulated releases with these labeled leads (seed %.0f), a "
                "model converting exactly at its expected rates passes every "
                "blocking gate in <strong>",
-            n_of(rel, "draws"), n_of(rel, "seed"));
+            n_of(rel, "seed"));
     share(f, n_of(rel, "policy_pass_at_expected"));
     fprintf(f, "</strong>, and a model with no signal (every tier at its "
                "split's baseline) is blocked in <strong>");
     share(f, n_of(rel, "policy_block_at_no_signal"));
-    fprintf(f, "</strong>.</p><table class=\"gates\"><thead><tr><th>Gate</th>"
+    fprintf(f, "</strong>.</p><div class=\"scroll\"><table class=\"gates\"><thead><tr><th>Gate</th>"
                "<th>Tier</th><th>Split</th><th>Labeled</th><th>Pass at the "
                "expected rate</th><th>Pass on the threshold</th></tr></thead>"
                "<tbody>");
@@ -621,7 +839,9 @@ static void reliability_section(FILE *f, const cJSON *gate)
         esc(f, s_of(g, "tier"));
         fputs("</td><td>", f);
         esc(f, s_of(g, "split"));
-        fprintf(f, "</td><td>%.0f</td><td>", n_of(g, "labeled"));
+        fputs("</td><td>", f);
+        count(f, n_of(g, "labeled"));
+        fputs("</td><td>", f);
         share(f, n_of(g, "pass_at_expected"));
         fputs(" at ", f);
         pct(f, n_of(g, "rate_expected"));
@@ -631,9 +851,9 @@ static void reliability_section(FILE *f, const cJSON *gate)
         pct(f, n_of(g, "rate_on_threshold"));
         fputs("</td></tr>", f);
     }
-    fprintf(f, "</tbody></table><p>Labeled leads each tier needs for a "
+    fprintf(f, "</tbody></table></div><p>Labeled leads each tier needs for a "
                "%.0f%% (and 95%%) chance that all its blocking gates pass "
-               "decisively at its expected rate:</p><table class=\"gates\">"
+               "decisively at its expected rate:</p><div class=\"scroll\"><table class=\"gates\">"
                "<thead><tr><th>Tier</th><th>Split</th><th>Labeled</th>"
                "<th>Needed</th><th>Weeks more</th><th>Needed (95%%)</th>"
                "<th>Weeks more</th></tr></thead><tbody>",
@@ -647,14 +867,19 @@ static void reliability_section(FILE *f, const cJSON *gate)
                 continue;
             fputs("<tr><td>", f);
             esc(f, s_of(t, "tier"));
-            fprintf(f, "</td><td>%s</td><td>%.0f</td>", splits[k],
-                    n_of(sp, "labeled"));
+            fprintf(f, "</td><td>%s</td><td>", splits[k]);
+            count(f, n_of(sp, "labeled"));
+            fputs("</td>", f);
             static const char *nk[2] = {"needed", "needed_95"};
             static const char *wk[2] = {"weeks", "weeks_95"};
             for (int q = 0; q < 2; q++) {
                 double n = n_of(sp, nk[q]), w = n_of(sp, wk[q]);
                 if (isfinite(n))
-                    fprintf(f, "<td>%.0f</td>", n);
+                {
+                    fputs("<td>", f);
+                    count(f, n);
+                    fputs("</td>", f);
+                }
                 else
                     fputs("<td>out of reach</td>", f);
                 if (isfinite(w))
@@ -664,7 +889,7 @@ static void reliability_section(FILE *f, const cJSON *gate)
             }
             fputs("</tr>", f);
         }
-    fputs("</tbody></table>", f);
+    fputs("</tbody></table></div>", f);
 }
 
 static double lift_gate(const cJSON *gate)
@@ -738,8 +963,9 @@ static void slice_panel(FILE *f, const cJSON *v, const char *column,
                "font-weight=\"bold\">", SL);
     esc(f, val);
     fprintf(f, "</text><text x=\"%d\" y=\"16\" font-size=\"10\" "
-               "text-anchor=\"end\">%.0f leads</text>",
-            SW - 4, n_of(v, "leads"));
+               "text-anchor=\"end\">", SW - 4);
+    count(f, n_of(v, "leads"));
+    fputs(" leads</text>", f);
     for (int k = 0; k <= 2; k++) {
         double y = SH - SB - (SH - ST - SB) * k / 2.0;
         fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
@@ -805,7 +1031,7 @@ static void slices_section(FILE *f, const cJSON *gate)
             snprintf(id, sizeof id, "slice-%d-%d", k, i++);
             slice_panel(f, v, s_of(sl, "column"), id, max);
         }
-        fprintf(f, "</figure><table><thead><tr><th>");
+        fprintf(f, "</figure><div class=\"scroll\"><table><thead><tr><th>");
         esc(f, s_of(sl, "column"));
         fprintf(f, "</th><th>Tier</th><th>Split</th><th>Leads</th>"
                    "<th>Conversions</th><th>Rate</th><th>Interval</th>"
@@ -829,9 +1055,11 @@ static void slices_section(FILE *f, const cJSON *gate)
                            : "NULL");
                 fprintf(f, "</td><td>");
                 esc(f, s_of(t, "tier"));
-                fprintf(f, "</td><td>%s</td><td class=\"n\">%.0f</td>"
-                           "<td class=\"n\">%.0f</td><td class=\"n\">",
-                        splits[s], n_of(t, "leads"), n_of(t, "conversions"));
+                fprintf(f, "</td><td>%s</td><td class=\"n\">", splits[s]);
+                count(f, n_of(t, "leads"));
+                fputs("</td><td class=\"n\">", f);
+                count(f, n_of(t, "conversions"));
+                fputs("</td><td class=\"n\">", f);
                 pct(f, n_of(t, "conversion_rate"));
                 fprintf(f, "</td><td class=\"n\">");
                 pct(f, n_of(t, "ci_lower"));
@@ -840,7 +1068,7 @@ static void slices_section(FILE *f, const cJSON *gate)
                 fprintf(f, "</td></tr>");
             }
         }
-        fprintf(f, "</tbody></table>");
+        fprintf(f, "</tbody></table></div>");
         k++;
     }
 }
@@ -924,7 +1152,7 @@ void tg_report_html_with(FILE *f, const cJSON *gate, const cJSON *compare,
     if (sweep)
         tg_sweep_render_html_section(f, sweep);
 
-    fprintf(f, "<h2>Provenance</h2><table class=\"prov\"><tbody>");
+    fprintf(f, "<h2>Provenance</h2><div class=\"scroll\"><table class=\"prov\"><tbody>");
     static const char *keys[] = {"rules_file", "rules_sha256", "policy_file",
                                  "policy_sha256", "data_sha256"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
@@ -939,7 +1167,7 @@ void tg_report_html_with(FILE *f, const cJSON *gate, const cJSON *compare,
     esc(f, s_of(prov, "commit")[0] ? s_of(prov, "commit") : "(not recorded)");
     fprintf(f, "</code></td></tr><tr><td>generated</td><td>");
     esc(f, s_of(gate, "generated_at"));
-    fprintf(f, "</td></tr></tbody></table></body></html>\n");
+    fprintf(f, "</td></tr></tbody></table></div></body></html>\n");
 }
 
 void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
@@ -1063,8 +1291,149 @@ static const char *cmp_text(const char *s, int md_form, char *buf, size_t n)
     return buf;
 }
 
-void tg_render_compare(FILE *f, const cJSON *c, int md)
+/* Cells of a text table, owned: strdup'd strings in row-major order. */
+typedef struct {
+    char **cell;
+    int n, cap;
+} cmp_cells;
+
+static void cell_add(cmp_cells *t, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void cell_add(cmp_cells *t, const char *fmt, ...)
 {
+    if (t->n == t->cap) {
+        int cap = t->cap ? 2 * t->cap : 64;
+        char **c = realloc(t->cell, (size_t)cap * sizeof *c);
+        if (!c)
+            return;
+        t->cell = c;
+        t->cap = cap;
+    }
+    char buf[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    t->cell[t->n] = strdup(buf);
+    if (t->cell[t->n])
+        t->n++;
+}
+
+static void cells_flush(FILE *f, cmp_cells *t, int ncols, const char *align,
+                        int width)
+{
+    if (t->n % ncols == 0)
+        tg_text_table(f, (const char *const *)t->cell, t->n / ncols, ncols,
+                      align, 0, width);
+    for (int i = 0; i < t->n; i++)
+        free(t->cell[i]);
+    t->n = 0;
+}
+
+/*
+ * The text form: tables as wide as their cells, a label that leaves no
+ * room for the numbers on a line of its own, headings wrapped between
+ * words: nothing cut.
+ */
+static void compare_text(FILE *f, const cJSON *c, int width)
+{
+    const cJSON *from = cJSON_GetObjectItem(c, "from"),
+                *to = cJSON_GetObjectItem(c, "to");
+    char ab[160], bb[160], sb[64], e0[200], e1[200], e2[200], e3[200],
+        e4[200], line[700];
+    const char *a = cmp_text(s_of(from, "model_version"), 0, ab, sizeof ab),
+               *b = cmp_text(s_of(to, "model_version"), 0, bb, sizeof bb),
+               *sp = cmp_text(s_of(c, "split"), 0, sb, sizeof sb);
+    int wrap = width > 0 ? width : 1 << 20;
+    snprintf(line, sizeof line, "%s vs %s on the same leads (split %s)", a, b,
+             sp);
+    tg_text_wrap(f, line, wrap, 0, 2);
+    fputc('\n', f);
+    cmp_cells t = {NULL, 0, 0};
+    const cJSON *e, *eo = cJSON_GetObjectItem(c, "expected_outcomes");
+    if (eo) {
+        cell_add(&t, "metric");
+        cell_add(&t, "previous (quoted)");
+        cell_add(&t, "expected");
+        cell_add(&t, "%s", a);
+        cell_add(&t, "%s", b);
+        cJSON_ArrayForEach(e, eo)
+        {
+            cell_add(&t, "%s", cmp_text(s_of(e, "label"), 0, e0, sizeof e0));
+            cell_add(&t, "%s (%s)",
+                     cmp_text(s_of(e, "previous"), 0, e1, sizeof e1),
+                     cmp_text(s_of(e, "previous_version"), 0, e2, sizeof e2));
+            cell_add(&t, "%s", cmp_text(s_of(e, "expected"), 0, e2, sizeof e2));
+            cell_add(&t, "%s",
+                     cmp_text(s_of(e, "measured_from"), 0, e3, sizeof e3));
+            cell_add(&t, "%s",
+                     cmp_text(s_of(e, "measured_to"), 0, e4, sizeof e4));
+        }
+        cells_flush(f, &t, 5, "lllrr", width);
+    } else {
+        cell_add(&t, "metric");
+        cell_add(&t, "%s", a);
+        cell_add(&t, "%s", b);
+        cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "metrics"))
+        {
+            cell_add(&t, "%s", cmp_text(s_of(e, "label"), 0, e0, sizeof e0));
+            cell_add(&t, "%s",
+                     cmp_text(s_of(e, "measured_from"), 0, e3, sizeof e3));
+            cell_add(&t, "%s",
+                     cmp_text(s_of(e, "measured_to"), 0, e4, sizeof e4));
+        }
+        cells_flush(f, &t, 3, "lrr", width);
+    }
+    for (int m = 0; m < 2; m++) {
+        const cJSON *st = cJSON_GetObjectItem(m ? to : from, "stats"), *x;
+        fprintf(f, "\n%s tiers\n", m ? b : a);
+        cell_add(&t, "tier");
+        cell_add(&t, "leads");
+        cell_add(&t, "rate");
+        cell_add(&t, "lift");
+        cJSON_ArrayForEach(x, cJSON_GetObjectItem(st, "tiers"))
+        {
+            char n[32];
+            cell_add(&t, "%s", cmp_text(s_of(x, "tier"), 0, e0, sizeof e0));
+            cell_add(&t, "%s", tg_fmt_count((unsigned long long)n_of(x, "leads"), n));
+            cell_add(&t, "%.2f%%", n_of(x, "conversion_rate") * 100);
+            cell_add(&t, "%.2fx", n_of(x, "lift"));
+        }
+        cells_flush(f, &t, 4, "lrrr", width);
+    }
+    fprintf(f, "\nmigration %s -> %s\n", a, b);
+    cell_add(&t, "from");
+    cell_add(&t, "to");
+    cell_add(&t, "leads");
+    cell_add(&t, "labeled");
+    cell_add(&t, "conv");
+    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "migration"))
+    {
+        char n1[32], n2[32], n3[32];
+        cell_add(&t, "%s", cmp_text(s_of(e, "from"), 0, e0, sizeof e0));
+        cell_add(&t, "%s", cmp_text(s_of(e, "to"), 0, e1, sizeof e1));
+        cell_add(&t, "%s", tg_fmt_count((unsigned long long)n_of(e, "leads"), n1));
+        cell_add(&t, "%s",
+                 tg_fmt_count((unsigned long long)n_of(e, "labeled"), n2));
+        cell_add(&t, "%s",
+                 tg_fmt_count((unsigned long long)n_of(e, "conversions"), n3));
+    }
+    cells_flush(f, &t, 5, "llrrr", width);
+    free(t.cell);
+    const cJSON *p = cJSON_GetObjectItem(c, "psi");
+    snprintf(line, sizeof line,
+             "Population stability (TRAIN to TEST tier shares): %s %.4f, %s "
+             "%.4f", a, n_of(p, "from"), b, n_of(p, "to"));
+    fputc('\n', f);
+    tg_text_wrap(f, line, wrap, 0, 2);
+}
+
+void tg_render_compare(FILE *f, const cJSON *c, int md, int width)
+{
+    if (!md) {
+        compare_text(f, c, width);
+        return;
+    }
     const cJSON *from = cJSON_GetObjectItem(c, "from"),
                 *to = cJSON_GetObjectItem(c, "to");
     char ab[160], bb[160], sb[64], e0[200], e1[200], e2[200], e3[200], e4[200],

@@ -47,13 +47,14 @@ static void pct(FILE *f, double v)
         fputs("n/a", f);
 }
 
+/* extra: room below the chart (the shares chart's legend). */
 static void svg_open(FILE *f, const char *id, const char *title,
-                     const char *desc)
+                     const char *desc, int extra)
 {
     fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
                "width=\"%d\" height=\"%d\" role=\"img\" "
                "aria-labelledby=\"%s-t %s-d\" class=\"chart\" id=\"%s\">"
-               "<title id=\"%s-t\">", W, H, W, H, id, id, id, id);
+               "<title id=\"%s-t\">", W, H + extra, W, H + extra, id, id, id, id);
     esc(f, title);
     fprintf(f, "</title><desc id=\"%s-d\">", id);
     esc(f, desc);
@@ -155,7 +156,7 @@ static void chart_tier(FILE *f, const cJSON *m, int k, const char *tier)
              "(shaded, %g to %g times it); hollow points are windows with "
              "immature leads held back; intervals reaching past the top of "
              "the axis are cut there.", blo, bhi);
-    svg_open(f, id, title, desc);
+    svg_open(f, id, title, desc, 0);
     axes(f, ws, n, max, "conversion rate");
     if (isfinite(cal)) {
         if (isfinite(blo) && isfinite(bhi))
@@ -203,7 +204,7 @@ static void chart_shares(FILE *f, const cJSON *m)
              "Stacked bars: each tier's share of the window's leads (every "
              "lead, mature or not), in rule order from the bottom; the "
              "number above each bar is the PSI of the window's shares "
-             "against the training distribution.");
+             "against the training distribution.", 44);
     axes(f, ws, n, 1.0, "share of leads");
     double bw = (W - L - R) / (double)(n ? n : 1) * 0.7;
     for (int i = 0; i < n; i++) {
@@ -226,12 +227,13 @@ static void chart_shares(FILE *f, const cJSON *m)
                        "text-anchor=\"middle\">%.3f</text>",
                     xpos(i, n), T - 2, psi);
     }
-    /* Legend, left to right along the bottom. */
-    for (int k = 0; k < nt && k < 10; k++) {
-        double x = L + (W - L - R) * k / (double)nt;
+    /* Legend below the axis title, four tiers a row. */
+    for (int k = 0; k < nt && k < 12; k++) {
+        double x = L + (W - L - R) * (k % 4) / 4.0;
+        int y = H + 8 + 14 * (k / 4);
         fprintf(f, "<rect x=\"%.1f\" y=\"%d\" width=\"8\" height=\"8\" "
-                   "fill=\"%s\"/><text x=\"%.1f\" y=\"%d\" font-size=\"8\">",
-                x, H - 14, palette[k % 10], x + 10, H - 7);
+                   "fill=\"%s\"/><text x=\"%.1f\" y=\"%d\" font-size=\"9\">",
+                x, y, palette[k % 10], x + 11, y + 8);
         const char *name = cJSON_GetStringValue(cJSON_GetArrayItem(tiers, k));
         esc(f, name ? name : "");
         fputs("</text>", f);

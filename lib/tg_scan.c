@@ -15,11 +15,13 @@
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "tg_json.h"
@@ -144,6 +146,59 @@ int tg_date_config_load(tg_date_config *out, const char *path, tg_error *err)
     return rc;
 }
 
+/* ---- progress ----------------------------------------------------------- */
+
+/*
+ * Shared by every thread of one scan: counters added to after each
+ * window of records, and the caller's function called at most every
+ * quarter second by whichever thread gets the lock first (the others
+ * do not wait for it).
+ */
+typedef struct {
+    tg_scan_progress_fn fn;
+    void *ctx;
+    _Atomic uint64_t rows, bytes;
+    uint64_t total;
+    double start, last;
+    int reported;
+    pthread_mutex_t lock;
+} tg_progress_state;
+
+static double now_seconds(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static void progress_call(tg_progress_state *ps, int done)
+{
+    tg_scan_progress p;
+    p.rows = atomic_load(&ps->rows);
+    p.bytes = atomic_load(&ps->bytes);
+    p.total_bytes = ps->total;
+    p.seconds = now_seconds() - ps->start;
+    p.done = done;
+    ps->fn(ps->ctx, &p);
+    ps->reported = 1;
+}
+
+static void progress_add(tg_progress_state *ps, uint64_t rows, uint64_t bytes)
+{
+    if (!ps)
+        return;
+    atomic_fetch_add(&ps->rows, rows);
+    atomic_fetch_add(&ps->bytes, bytes);
+    if (pthread_mutex_trylock(&ps->lock) != 0)
+        return;
+    double t = now_seconds();
+    if (t - ps->last >= 0.25) {
+        ps->last = t;
+        progress_call(ps, 0);
+    }
+    pthread_mutex_unlock(&ps->lock);
+}
+
 /* ---- one source: a CSV reader bound to the rules ------------------------ */
 
 typedef struct {
@@ -161,6 +216,7 @@ typedef struct {
     int reason;                   /* tg_skip_reason of the last bad row */
     int bad_col;                  /* and its column (not for field counts) */
     uint64_t *oor;                /* per feature: out-of-range warnings */
+    tg_progress_state *progress;  /* NULL: nobody is watching */
 } tg_source;
 
 static int bad_value(tg_source *s, int col, const char *f, size_t len,
@@ -944,6 +1000,7 @@ static int tally_source(tg_source *s, tg_tally *t, int skip,
     fast_plan fp;
     int fast = fast_plan_init(&fp, s) == 0;
     int rc = TG_OK;
+    uint64_t slow_rows = 0; /* rows of the general reader, for progress */
     for (;;) {
         if (fast) {
             const char *w;
@@ -951,8 +1008,10 @@ static int tally_source(tg_source *s, tg_tally *t, int skip,
             long lines;
             int stop;
             tg_csv_window(s->csv, &w, &len);
+            uint64_t rows_before = t->rows;
             size_t used = fast_records(&fp, s, t, w, len, &lines, &stop);
             tg_csv_consume(s->csv, used, lines);
+            progress_add(s->progress, t->rows - rows_before, used);
             if (!stop) {
                 int more = tg_csv_more(s->csv, err);
                 if (more < 0) {
@@ -975,7 +1034,11 @@ static int tally_source(tg_source *s, tg_tally *t, int skip,
         }
         t->rows++;
         tally_row(t, &s->row);
+        if (s->progress && (++slow_rows & 4095) == 0)
+            progress_add(s->progress, 4096, 0);
     }
+    if (s->progress)
+        progress_add(s->progress, slow_rows & 4095, 0);
     fast_plan_release(&fp);
     for (int f = 0; f < t->nfeatures && f < s->rules->nfeatures; f++) {
         t->out_of_range[f] += s->oor[f];
@@ -998,6 +1061,8 @@ struct tg_reader {
     uint64_t skipped_by[TG_SKIP_NREASONS];
     uint64_t *oor;               /* per feature, of the files closed */
     tg_error first_skip;
+    tg_progress_state progress; /* used when opts.progress is set */
+    uint64_t unreported;        /* rows not yet added to it */
 };
 
 /*
@@ -1069,6 +1134,16 @@ int tg_reader_open(tg_reader **out, const tg_rules *rules,
         free(rd);
         return rc;
     }
+    /* Rows only: the row reader does not see the bytes it parses. */
+    if (opts->progress && pthread_mutex_init(&rd->progress.lock, NULL) != 0)
+        rd->opts.progress = NULL;
+    if (rd->opts.progress) {
+        rd->progress.fn = opts->progress;
+        rd->progress.ctx = opts->progress_ctx;
+        atomic_init(&rd->progress.rows, 0);
+        atomic_init(&rd->progress.bytes, 0);
+        rd->progress.start = rd->progress.last = now_seconds();
+    }
     *out = rd;
     return TG_OK;
 }
@@ -1096,6 +1171,10 @@ int tg_reader_next(tg_reader *rd, const tg_row **row, tg_error *err)
                              err);
         if (rc == 1) {
             *row = &rd->src.row;
+            if (rd->opts.progress && ++rd->unreported == 4096) {
+                progress_add(&rd->progress, rd->unreported, 0);
+                rd->unreported = 0;
+            }
             return 1;
         }
         if (rc < 0)
@@ -1148,6 +1227,11 @@ void tg_reader_free(tg_reader *rd)
     if (!rd)
         return;
     source_close(&rd->src);
+    if (rd->opts.progress) {
+        if (rd->progress.reported)
+            progress_call(&rd->progress, 1);
+        pthread_mutex_destroy(&rd->progress.lock);
+    }
     free(rd->oor);
     free(rd);
 }
@@ -1212,7 +1296,8 @@ static uint64_t count_quotes(int fd, uint64_t off, uint64_t end)
 static int scan_ranges(tg_tally *t, const tg_rules *rules,
                        const tg_date_config *dates, const char *path,
                        int fd, uint64_t size, int n, int skip,
-                       tg_error *first_skip, tg_error *err)
+                       tg_progress_state *prog, tg_error *first_skip,
+                       tg_error *err)
 {
     tg_range_job *jobs = calloc((size_t)n, sizeof *jobs);
     pthread_t th[TG_SCAN_MAX_THREADS];
@@ -1258,6 +1343,7 @@ static int scan_ranges(tg_tally *t, const tg_rules *rules,
                                     bound[k + 1], 1, err)) ||
             (rc = source_setup(&j->src, rules, dates, &hs.schema, err)))
             goto join;
+        j->src.progress = prog;
         if (pthread_create(&th[k], NULL, range_worker, j) != 0) {
             rc = tg_error_set(err, TG_EINTERNAL, path, 0, 0,
                               "cannot start a scan thread");
@@ -1313,7 +1399,8 @@ done:
 static int scan_file(tg_tally *t, const tg_rules *rules,
                      const tg_date_config *dates, const char *path,
                      int threads, uint64_t min_range, int skip,
-                     tg_error *first_skip, tg_error *err)
+                     tg_progress_state *prog, tg_error *first_skip,
+                     tg_error *err)
 {
     /* Split a large plain regular file; stream anything else. */
     if (strcmp(path, "-") != 0 && threads > 1) {
@@ -1331,7 +1418,7 @@ static int scan_file(tg_tally *t, const tg_rules *rules,
             int rc = tg_tally_init(&part, rules, err);
             if (rc == TG_OK) {
                 rc = scan_ranges(&part, rules, dates, path, fd, size, n, skip,
-                                 first_skip, err);
+                                 prog, first_skip, err);
                 if (rc == 1)
                     tg_tally_merge(t, &part);
                 tg_tally_release(&part);
@@ -1351,6 +1438,7 @@ static int scan_file(tg_tally *t, const tg_rules *rules,
                          : tg_csv_open(&s.csv, path, err);
     if (rc == TG_OK)
         rc = source_open_header(&s, rules, dates, err);
+    s.progress = prog;
     if (rc == TG_OK)
         rc = tally_source(&s, t, skip, first_skip, err);
     source_close(&s);
@@ -1371,6 +1459,7 @@ typedef struct {
     const char *const *paths;
     int npaths, skip;
     uint64_t min_range;
+    tg_progress_state *progress;
     pthread_mutex_t lock;
     int next, failed;
     tg_tally *tallies;
@@ -1392,7 +1481,8 @@ static void *shard_worker(void *arg)
         int rc = tg_tally_init(&p->tallies[i], p->rules, &p->errs[i]);
         if (rc == TG_OK)
             rc = scan_file(&p->tallies[i], p->rules, p->dates, p->paths[i], 1,
-                           p->min_range, p->skip, &p->skips[i], &p->errs[i]);
+                           p->min_range, p->skip, p->progress, &p->skips[i],
+                           &p->errs[i]);
         pthread_mutex_lock(&p->lock);
         p->rcs[i] = rc;
         p->done[i] = 1;
@@ -1405,10 +1495,12 @@ static void *shard_worker(void *arg)
 static int scan_shards(tg_tally *t, const tg_rules *rules,
                        const tg_date_config *dates, const char *const *paths,
                        int npaths, int threads, uint64_t min_range, int skip,
-                       tg_error *first_skip, tg_error *err)
+                       tg_progress_state *prog, tg_error *first_skip,
+                       tg_error *err)
 {
     tg_shard_pool p;
     memset(&p, 0, sizeof p);
+    p.progress = prog;
     p.rules = rules;
     p.dates = dates;
     p.paths = paths;
@@ -1503,6 +1595,30 @@ int tg_scan_fingerprint(tg_tally *t, const tg_scan_options *opts,
     return fingerprint(t, opts, err);
 }
 
+/* The bytes a scan will parse, when every file is a plain regular file;
+ * 0 when one is standard input or gzip (its parsed size is unknown). */
+static uint64_t total_plain_bytes(const tg_scan_options *o)
+{
+    uint64_t total = 0;
+    for (int i = 0; i < o->npaths; i++) {
+        struct stat st;
+        unsigned char magic[2] = {0, 0};
+        if (strcmp(o->paths[i], "-") == 0)
+            return 0;
+        int fd = open(o->paths[i], O_RDONLY);
+        if (fd < 0)
+            return 0;
+        int plain = fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+                    !(pread(fd, magic, 2, 0) == 2 && magic[0] == 0x1f &&
+                      magic[1] == 0x8b);
+        close(fd);
+        if (!plain)
+            return 0;
+        total += (uint64_t)st.st_size;
+    }
+    return total;
+}
+
 int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
             tg_error *first_skip, tg_error *err)
 {
@@ -1527,13 +1643,29 @@ int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
     uint64_t min_range = opts->min_range ? opts->min_range : TG_SCAN_MIN_RANGE;
     int skip = opts->on_bad_row == TG_BAD_ROW_SKIP;
     const tg_date_config *dp = have_dates ? &dates : NULL;
+    tg_progress_state ps, *prog = NULL;
+    if (opts->progress && pthread_mutex_init(&ps.lock, NULL) == 0) {
+        prog = &ps;
+        ps.fn = opts->progress;
+        ps.ctx = opts->progress_ctx;
+        atomic_init(&ps.rows, 0);
+        atomic_init(&ps.bytes, 0);
+        ps.start = ps.last = now_seconds();
+        ps.reported = 0;
+        ps.total = total_plain_bytes(opts);
+    }
     if (opts->npaths > 1 && threads > 1)
         rc = scan_shards(t, rules, dp, opts->paths, opts->npaths, threads,
-                         min_range, skip, first_skip, err);
+                         min_range, skip, prog, first_skip, err);
     else
         for (int i = 0; i < opts->npaths && rc == TG_OK; i++)
             rc = scan_file(t, rules, dp, opts->paths[i], threads, min_range,
-                           skip, first_skip, err);
+                           skip, prog, first_skip, err);
+    if (prog) {
+        if (ps.reported)
+            progress_call(prog, 1);
+        pthread_mutex_destroy(&ps.lock);
+    }
     if (rc == TG_OK && opts->fingerprint)
         rc = fingerprint(t, opts, err);
     return rc;

@@ -132,7 +132,7 @@ static void test_cli_inconclusive_in_every_output(void **state)
                *js = tt_path("incon-g.json"), *html = tt_path("incon.html");
     tt_run_result r = tt_run("gate " RULES "--policy '%s' --data '%s' "
                              "--draws 1000 --junit '%s' --markdown '%s' "
-                             "--json '%s' --html '%s'",
+                             "--json '%s' --html '%s' --wide",
                              pol, data(), junit, md, js, html);
     assert_int_equal(r.status, 1);
     assert_non_null(strstr(r.out, "INCONCLUSIVE"));
@@ -264,7 +264,8 @@ static void test_cli_lift_in_interval_and_pinned_baseline(void **state)
                      key(t, "conversion_rate")->valuedouble / 0.0366) < 1e-12);
     cJSON_Delete(j);
     tt_run_free(&r);
-    r = tt_run("preview " RULES "--data '%s' --baseline 0.0366", data());
+    r = tt_run("preview " RULES "--data '%s' --baseline 0.0366 --wide",
+               data());
     assert_int_equal(r.status, 0);
     assert_non_null(strstr(r.out, "baseline 3.66% (pinned, not measured)"));
     tt_run_free(&r);

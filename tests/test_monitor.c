@@ -454,7 +454,14 @@ static void test_summary_errors(void **state)
         {"2026-01-05,P,STANDARD,1,30,5,5,1,2026-01-05,2026-01-20\n",
          "last_contacted_date is outside the window starting 2026-01-05"},
         {"2026-03-02,P,STANDARD,1,30,5,5,1,2026-03-02,2026-03-08\n",
-         "a mature row in the window starting 2026-03-02"},
+         "a mature row in the window starting 2026-03-02 disagrees"},
+        {"2026-02-02,P,STANDARD,1,30,5,5,1,2026-02-02,2026-02-08\n"
+         "2026-03-02,P,STANDARD,0,30,5,5,1,2026-03-02,2026-03-08\n",
+         "a mature row in the window starting 2026-02-02 disagrees with the "
+         "last mature date 2026-02-06"},
+        {"2026-01-05,P,STANDARD,0,30,5,5,1,2026-01-05,2026-01-11\n"
+         "2026-03-02,P,STANDARD,0,30,5,5,1,2026-03-02,2026-03-08\n",
+         "an immature row in the window starting 2026-01-05"},
         {"2026-01-05,P,STAN\033[2JDARD,1,30,5,5,1,2026-01-05,2026-01-05\n",
          "unknown tier 'STAN?[2JDARD'"},
         {"2026-01-05,P,STANDARD,1,30,5,5\n", "expected 10 fields, found 7"},
@@ -828,6 +835,47 @@ static void test_cli_alerts(void **state)
     free(x);
 }
 
+/* A tier's conversion decaying from week 3 (the moderate-bleeder signal
+ * at a fifth) raises calibration alerts for that tier only, from the
+ * second decayed window on; the calibration is the default export's. */
+static void test_cli_calibration_alert(void **state)
+{
+    (void)state;
+    char base[1024], cal[1024], data[1024];
+    snprintf(base, sizeof base, "%s", tt_path("default.csv"));
+    snprintf(cal, sizeof cal, "%s", tt_path("default-cal.json"));
+    snprintf(data, sizeof data, "%s", tt_path("decay.csv"));
+    tt_run_result r = tt_run("synth -o '%s'", base);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    r = tt_run("calibrate --rules " RULES " --data '%s' -o '%s'", base, cal);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    r = tt_run("synth --weeks 8 --weekly-rows 20000 --drift "
+               "'rate:moderate_bleed*0.2@3' -o '%s'", data);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    char args[4096];
+    snprintf(args, sizeof args, "--calibration '%s' --data '%s' --since "
+             "2026-01-05 --maturity 14", cal, data);
+    cJSON *j = monitor_json(args, 1);
+    const cJSON *a;
+    int cal_alerts = 0;
+    cJSON_ArrayForEach(a, cJSON_GetObjectItem(j, "alerts"))
+    {
+        if (strcmp(cJSON_GetObjectItem(a, "gate")->valuestring, "M.calibration"))
+            continue;
+        cal_alerts++;
+        assert_string_equal(cJSON_GetObjectItem(a, "tier")->valuestring,
+                            "TIER_2B_MODERATE_BLEEDER");
+        assert_true(strcmp(cJSON_GetObjectItem(a, "window")->valuestring,
+                           "2026-W05") >= 0);
+        assert_true(cJSON_GetObjectItem(a, "ci_upper")->valuedouble < 0.8);
+    }
+    assert_true(cal_alerts >= 1);
+    cJSON_Delete(j);
+}
+
 /* synth --weeks continues the export: the same bytes first, then the
  * production weeks, Monday 2026-01-05 onwards, split PRODUCTION. */
 static void test_synth_weeks(void **state)
@@ -942,6 +990,7 @@ int main(void)
         cmocka_unit_test(test_summary_equals_rows),
         cmocka_unit_test(test_compare_two_models),
         cmocka_unit_test(test_cli_alerts),
+        cmocka_unit_test(test_cli_calibration_alert),
         cmocka_unit_test(test_synth_weeks),
         cmocka_unit_test(test_report_monitor),
     };

@@ -3,6 +3,8 @@
  * file replaced atomically.
  */
 #include "cli.h"
+#include "tg_render.h"
+#include "tg_textfit.h"
 
 #include <errno.h>
 #include <limits.h>
@@ -10,6 +12,7 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <unistd.h>
 
 /* Text that may come from input, on a terminal: each line escaped
@@ -224,6 +227,7 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
     o.threads = d->threads;
     o.fingerprint = fingerprint;
     o.date_config = cli_default_date_config(d);
+    cli_progress_attach(&o);
     if (tg_scan(t, rules, &o, &first_skip, &err) != TG_OK) {
         tg_tally_release(t);
         return cli_fail(&err);
@@ -231,6 +235,73 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
     if (t->skipped)
         cli_warn_skipped(t->skipped, t->rows, t->skipped_by, &first_skip);
     return EXIT_OK;
+}
+
+/*
+ * The progress line: on a terminal's stderr only (never in a pipe, a
+ * log file or CI, where a line rewritten with \r is noise), and only
+ * once a scan has run for a second, so that small inputs show nothing.
+ */
+typedef struct {
+    int shown; /* columns of the line on screen, 0 when none */
+} cli_progress_line;
+
+static void human_bytes(double b, char *buf, size_t n)
+{
+    if (b >= 1e9)
+        snprintf(buf, n, "%.1f GB", b / 1e9);
+    else
+        snprintf(buf, n, "%.0f MB", b / 1e6);
+}
+
+static void progress_print(void *ctx, const tg_scan_progress *p)
+{
+    cli_progress_line *pl = ctx;
+    if (p->done || p->seconds < 1.0) {
+        if (pl->shown && p->done) /* erase it: the result follows */
+            fprintf(stderr, "\r%*s\r", pl->shown, "");
+        if (p->done)
+            pl->shown = 0;
+        return;
+    }
+    char rows[32], done_b[32], total_b[32], line[256], fit[256];
+    tg_fmt_count(p->rows, rows);
+    int len = snprintf(line, sizeof line, "scanning: %s rows", rows);
+    if (p->bytes > 0) {
+        double share = p->total_bytes ? (double)p->bytes / p->total_bytes : 0;
+        if (share > 0.99) /* a range scanned twice; never claim 100% */
+            share = 0.99;
+        human_bytes((double)p->bytes, done_b, sizeof done_b);
+        len += snprintf(line + len, sizeof line - (size_t)len, " · %s", done_b);
+        if (p->total_bytes) {
+            human_bytes((double)p->total_bytes, total_b, sizeof total_b);
+            len += snprintf(line + len, sizeof line - (size_t)len,
+                            " of %s (%.0f%%)", total_b, 100 * share);
+        }
+        len += snprintf(line + len, sizeof line - (size_t)len, " · %.0f MB/s",
+                        (double)p->bytes / 1e6 / p->seconds);
+        if (p->total_bytes && share > 0)
+            snprintf(line + len, sizeof line - (size_t)len, " · ETA %.0f s",
+                     p->seconds * (1 - share) / share);
+    }
+    struct winsize ws;
+    int width = ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 1
+                    ? ws.ws_col - 1 : 79;
+    tg_text_clip(line, width, fit, sizeof fit);
+    int w = tg_text_width(fit);
+    fprintf(stderr, "\r%s%*s", fit, pl->shown > w ? pl->shown - w : 0, "");
+    fflush(stderr);
+    pl->shown = w;
+}
+
+void cli_progress_attach(tg_scan_options *o)
+{
+    static cli_progress_line line;
+    const char *ci = getenv("CI");
+    if ((ci && *ci) || !isatty(STDERR_FILENO))
+        return;
+    o->progress = progress_print;
+    o->progress_ctx = &line;
 }
 
 void cli_warn_skipped(uint64_t skipped, uint64_t rows,
@@ -294,10 +365,48 @@ int cli_write_json(const char *path, const cJSON *doc)
     return rc;
 }
 
+/* -1 auto, 0 never, 1 always: one command runs per process. */
+static int color_mode = -1;
+
+int cli_color_option(const char *cmd, const char *arg)
+{
+    if (strcmp(arg, "auto") == 0)
+        color_mode = -1;
+    else if (strcmp(arg, "always") == 0)
+        color_mode = 1;
+    else if (strcmp(arg, "never") == 0)
+        color_mode = 0;
+    else
+        return cli_usage(cmd, "--color takes auto, always or never, not '%s'",
+                         arg);
+    return EXIT_OK;
+}
+
 int cli_color(FILE *stream)
 {
+    if (color_mode >= 0)
+        return color_mode;
     const char *nc = getenv("NO_COLOR");
+    const char *term = getenv("TERM");
+    /* A dumb terminal shows escape sequences as text. */
+    if (term && strcmp(term, "dumb") == 0)
+        return 0;
     return (!nc || !*nc) && isatty(fileno(stream));
+}
+
+int cli_term_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    if (c && *c) {
+        char *end;
+        long v = strtol(c, &end, 10);
+        if (!*end && v > 0 && v < 10000)
+            return (int)v;
+    }
+    return 80;
 }
 
 const char *cli_default_date_config(const cli_data *d)

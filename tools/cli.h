@@ -229,8 +229,31 @@ int cli_write_file(const char *path, const char *text, size_t len);
 /** A JSON document, indented, to path ("-": standard output). */
 int cli_write_json(const char *path, const cJSON *doc);
 
-/** Whether to colour output on stream (a terminal, NO_COLOR unset). */
+/*
+ * --color auto|always|never and --wide, for the commands that colour or
+ * lay out tables. auto (the default) colours a terminal only, and not
+ * when TERM is "dumb" or NO_COLOR is set.
+ */
+enum { OPT_COLOR = 1200, OPT_WIDE };
+#define CLI_COLOR_HELP                                                         \
+    "  --color WHEN         auto (default: colour on a terminal unless\n"     \
+    "                       TERM=dumb or NO_COLOR is set), always or never\n"
+/** Parse --color; prints a usage error and returns 2 when bad. */
+int cli_color_option(const char *cmd, const char *arg);
+/** Whether to colour output on stream, under --color. */
 int cli_color(FILE *stream);
+
+/**
+ * Columns available for tables on standard output: the terminal's width
+ * (TIOCGWINSZ), else $COLUMNS, else 80.
+ */
+int cli_term_width(void);
+
+/**
+ * Show a progress line on stderr during the scan of o (rows, MB/s, share
+ * of bytes, ETA) when stderr is a terminal and CI is not set.
+ */
+void cli_progress_attach(tg_scan_options *o);
 
 /** Check stdout before exiting: a full disk must not look like success. */
 int cli_flush_stdout(int rc);

@@ -77,6 +77,7 @@ int cli_load_sliced(tg_tally *t, cli_slices *sl, const tg_rules *rules,
     o.threads = d->threads;
     o.fingerprint = fingerprint;
     o.date_config = cli_default_date_config(d);
+    cli_progress_attach(&o);
     if (tg_scan_sliced(t, sl->s, sl->n, rules, &o, &first_skip, &err) !=
         TG_OK) {
         tg_tally_release(t);

@@ -99,6 +99,7 @@ int cmd_compare(int argc, char **argv)
     o.npaths = d.ndata;
     o.on_bad_row = d.on_bad_row;
     o.date_config = cli_date_config_for(&d, to_path);
+    cli_progress_attach(&o);
     if (tg_compare_scan(&cmp, from, to, &o, split, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
@@ -112,7 +113,11 @@ int cmd_compare(int argc, char **argv)
             fprintf(out.f, "%s\n", s);
             cJSON_free(s);
         } else {
-            tg_render_compare(out.f, j, fmt == FMT_MARKDOWN);
+            /* Fitted to the terminal; 80 columns in a file. */
+            tg_render_compare(out.f, j, fmt == FMT_MARKDOWN,
+                              out_path && strcmp(out_path, "-")
+                                  ? 80
+                                  : cli_term_width());
         }
         r = cli_out_close(&out);
     }

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_textfit.h"
 
 static const char help[] =
     "usage: tiergate gate --rules FILE --policy FILE (--data FILE... | "
@@ -29,7 +30,7 @@ static const char help[] =
     "GITHUB_STEP_SUMMARY names a file, the Markdown summary is appended\n"
     "(a file that cannot be written is a warning; the exit code stays\n"
     "the verdict's). With GITHUB_ACTIONS=true, each outcome that did not\n"
-    "pass is also an ::error or ::warning annotation on stderr. With --slice, the gates marked \"per_slice\": true are also\n"
+    "pass is also an ::error or ::warning annotation on stderr.\nWith --slice, the gates marked \"per_slice\": true are also\n"
     "judged in every slice with at least their min_slice_size labeled leads\n"
     "(default 500) in the gate's split; a slice that fails or is\n"
     "inconclusive counts like any gate and is named in the output.\n\n"
@@ -41,9 +42,15 @@ static const char help[] =
     "The verdict comes with its reliability (the chance each blocking gate\n"
     "passes at the expected rates, the chance the policy passes a correct\n"
     "model and blocks one without signal; see `tiergate plan`), tuned by:\n"
-    CLI_PLAN_HELP
+    CLI_PLAN_HELP;
+/* The rest of the help (one literal would pass C's 4095-byte minimum). */
+static const char help_output[] =
     "  --format FMT         what goes to stdout: text (default), json or\n"
     "                       markdown\n"
+    "  --wide               the text table with one column per field\n"
+    "                       (default: one line per check, fitted to the\n"
+    "                       terminal's width, COLUMNS, else 80)\n"
+    CLI_COLOR_HELP
     "  -o FILE              write that to FILE instead of stdout\n"
     "  --json FILE          also write the JSON result (what `registry\n"
     "                       update` and `log append` read)\n"
@@ -75,7 +82,7 @@ static cJSON *gate_json(const tg_gate_result *r, const tg_plan *plan)
 
 /* Render r in format f into a malloc'd string. */
 static char *render(const tg_gate_result *r, const tg_plan *plan, int f,
-                    int color, size_t *len)
+                    int color, int width, size_t *len)
 {
     char *buf = NULL;
     FILE *m = open_memstream(&buf, len);
@@ -98,14 +105,16 @@ static char *render(const tg_gate_result *r, const tg_plan *plan, int f,
         tg_report_html(m, j, NULL);
         cJSON_Delete(j);
     } else {
-        tg_render_gate_text(m, r, color);
-        char n[32];
-        fprintf(m, "reliability: a model converting at its expected rates "
-                   "passes %.1f%% of %s\nsimulated releases; one without "
-                   "signal is blocked in %.1f%% (details: tiergate plan)\n",
-                100 * plan->pass_at_expected,
-                tg_fmt_count((unsigned long long)plan->opt.draws, n),
-                100 * plan->block_at_no_signal);
+        tg_render_gate_text(m, r, color, width);
+        char line[256], n[32];
+        snprintf(line, sizeof line,
+                 "reliability: a model converting at its expected rates "
+                 "passes %.1f%% of %s simulated releases; one without "
+                 "signal is blocked in %.1f%% (details: tiergate plan)",
+                 100 * plan->pass_at_expected,
+                 tg_fmt_count((unsigned long long)plan->opt.draws, n),
+                 100 * plan->block_at_no_signal);
+        tg_text_wrap(m, line, width > 0 ? width : 80, 0, 2);
     }
     if (fclose(m) != 0) {
         free(buf);
@@ -118,7 +127,7 @@ static int write_rendered(const tg_gate_result *r, const tg_plan *plan, int f,
                           const char *path)
 {
     size_t len;
-    char *s = render(r, plan, f, 0, &len);
+    char *s = render(r, plan, f, 0, 80, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
         return EXIT_INTERNAL;
@@ -140,7 +149,7 @@ static void append_step_summary(const tg_gate_result *r, const tg_plan *plan)
     if (!p || !*p)
         return;
     size_t len;
-    char *s = render(r, plan, FMT_MARKDOWN, 0, &len);
+    char *s = render(r, plan, FMT_MARKDOWN, 0, 80, &len);
     FILE *f = s ? fopen(p, "a") : NULL;
     int ok = f && fwrite(s, 1, len, f) == len;
     if (f && fclose(f) != 0)
@@ -216,6 +225,7 @@ int cmd_gate(int argc, char **argv)
         CLI_PLAN_LONG_OPTIONS,
         {"baseline", required_argument, NULL, 'b'},
         CLI_SLICE_LONG_OPTION,
+        {"color", required_argument, NULL, OPT_COLOR},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"html", required_argument, NULL, OPT_HTML},
@@ -225,10 +235,11 @@ int cmd_gate(int argc, char **argv)
         {"output", required_argument, NULL, 'o'},
         {"policy", required_argument, NULL, OPT_POLICY},
         {"strict", no_argument, NULL, OPT_STRICT},
+        {"wide", no_argument, NULL, OPT_WIDE},
         {NULL, 0, NULL, 0},
     };
     cli_data d = CLI_DATA_INIT;
-    int fmt = FMT_TEXT, c, r = EXIT_OK, strict = 0;
+    int fmt = FMT_TEXT, c, r = EXIT_OK, strict = 0, wide = 0;
     const char *out_path = NULL, *policy_path = NULL, *json_path = NULL,
                *md_path = NULL, *junit_path = NULL, *html_path = NULL;
     tg_rules *rules = NULL;
@@ -256,7 +267,10 @@ int cmd_gate(int argc, char **argv)
         if (used)
             continue;
         switch (c) {
-        case 'h': r = cli_help(help); goto done;
+        case 'h':
+            fputs(help, stdout);
+            r = cli_help(help_output);
+            goto done;
         case 'o': out_path = optarg; break;
         case OPT_POLICY: policy_path = optarg; break;
         case 'b':
@@ -264,6 +278,11 @@ int cmd_gate(int argc, char **argv)
                 goto done;
             break;
         case OPT_STRICT: strict = 1; break;
+        case OPT_WIDE: wide = 1; break;
+        case OPT_COLOR:
+            if ((r = cli_color_option("gate", optarg)))
+                goto done;
+            break;
         case OPT_JSON: json_path = optarg; break;
         case OPT_MARKDOWN: md_path = optarg; break;
         case OPT_JUNIT: junit_path = optarg; break;
@@ -337,8 +356,13 @@ int cmd_gate(int argc, char **argv)
     append_step_summary(&res, &plan);
     github_annotations(&res);
     size_t len;
-    int color = fmt == FMT_TEXT && !out_path && cli_color(stdout);
-    char *s = render(&res, &plan, fmt, color, &len);
+    int color = fmt == FMT_TEXT &&
+                (!out_path || strcmp(out_path, "-") == 0) && cli_color(stdout);
+    /* The table fits the terminal (or COLUMNS, else 80) unless --wide;
+     * written to a file it fits 80 columns. */
+    int width = wide ? 0 : out_path && strcmp(out_path, "-") ? 80
+                                                           : cli_term_width();
+    char *s = render(&res, &plan, fmt, color, width, &len);
     if (!s) {
         r = EXIT_INTERNAL;
         goto done;

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_textfit.h"
 
 static const char help[] =
     "usage: tiergate lint --rules FILE [--format text|json]\n\n"
@@ -63,13 +64,19 @@ int cmd_lint(int argc, char **argv)
         cJSON_Delete(j);
     } else {
         static const char *sev[] = {"info", "warning", "error"};
+        /* One finding per paragraph, wrapped between words to the
+         * terminal's width, continuation lines indented. */
+        int width = cli_term_width();
         for (int i = 0; i < rep.n; i++) {
             const tg_lint_finding *f = &rep.findings[i];
-            printf("%s: %s%s", sev[f->severity],
-                   f->tier >= 0 ? rules->tiers[f->tier].name : "",
-                   f->tier >= 0 ? ": " : "");
-            tg_esc_term(stdout, f->message);
-            printf(" [%s]\n", f->code);
+            char name[160], msg[1024], line[1400];
+            snprintf(line, sizeof line, "%s: %s%s%s [%s]", sev[f->severity],
+                     f->tier >= 0 ? tg_esc_term_buf(rules->tiers[f->tier].name,
+                                                    name, sizeof name)
+                                  : "",
+                     f->tier >= 0 ? ": " : "",
+                     tg_esc_term_buf(f->message, msg, sizeof msg), f->code);
+            tg_text_wrap(stdout, line, width, 0, 2);
         }
         printf("%s: %d error%s, %d warning%s, %d info\n", rules->path,
                rep.errors, rep.errors == 1 ? "" : "s", rep.warnings,

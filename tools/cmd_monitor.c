@@ -35,7 +35,8 @@ static const char help[] =
     "and shares, never in rates. The policy's gates are judged three ways\n"
     "(pass, fail, inconclusive when the interval straddles the threshold);\n"
     "exit 0 when nothing blocks, 1 when a blocking gate fails, 2 for bad\n"
-    "input, 3 for an internal or I/O error.\n\n" CLI_DATA_HELP
+    "input, 3 for an internal or I/O error. Rows are read on one thread\n"
+    "(--threads has no effect here).\n\n" CLI_DATA_HELP
     "                       (for monitor: sql --emit monitor-summary)\n"
     "  --policy FILE        monitor policy (default "
     "registry/monitors/<version>.json)\n"
@@ -65,6 +66,7 @@ static const char help[] =
     "  --shrinkage K        prior weight in labeled leads (default: the\n"
     "                       policy's); 0 takes the observed rates as they are\n"
     "  --at TIME            pin calibrated_at (UTC, 2026-04-01T00:00:00Z)\n"
+    CLI_COLOR_HELP
     "  -h, --help           this help\n";
 
 enum {
@@ -158,6 +160,7 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
         {"at", required_argument, NULL, OPT_AT},
         {"by", required_argument, NULL, OPT_BY},
         {"calibration", required_argument, NULL, OPT_CALIBRATION},
+        {"color", required_argument, NULL, OPT_COLOR},
         {"compare", required_argument, NULL, OPT_COMPARE},
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
@@ -186,6 +189,10 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
         switch (c) {
         case 'h': return -1;
         case 'o': o->out = optarg; break;
+        case OPT_COLOR:
+            if (cli_color_option("monitor", optarg))
+                return EXIT_USAGE;
+            break;
         case OPT_POLICY: o->policy = optarg; break;
         case OPT_CALIBRATION: o->calibration = optarg; break;
         case OPT_COMPARE: o->compare = optarg; break;

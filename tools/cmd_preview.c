@@ -10,6 +10,7 @@
 #include "cli.h"
 #include "tg_escape.h"
 #include "cmd.h"
+#include "tg_textfit.h"
 
 static const char help[] =
     "usage: tiergate preview --rules FILE (--data FILE... | --summary FILE)\n"
@@ -29,7 +30,12 @@ static const char help[] =
     CLI_BASELINE_HELP
     "  --format FMT         text (default), json, markdown or csv\n"
     "  -o FILE              write to FILE (replaced atomically)\n"
+    "  --wide               the text tables in their fixed layout (default:\n"
+    "                       fitted to the terminal's width, COLUMNS, else 80)\n"
     "  -h, --help           this help\n";
+
+/* Columns for the text tables: the terminal's, 80 in a file, 0 = --wide. */
+static int text_width = 80;
 
 static void preview_quality(cJSON *j, const tg_tally *t)
 {
@@ -122,9 +128,13 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
     } else if (fmt == FMT_MARKDOWN) {
         tg_render_preview_markdown(o->f, st, n);
     } else {
-        fprintf(o->f, "%s (%s) · %s\n", rules->model_id, rules->model_version,
-                rules->path);
-        tg_render_preview_text(o->f, st, n);
+        char a[160], b[160], p[300], line[700];
+        snprintf(line, sizeof line, "%s (%s) · %s",
+                 tg_esc_term_buf(rules->model_id, a, sizeof a),
+                 tg_esc_term_buf(rules->model_version, b, sizeof b),
+                 tg_esc_term_buf(rules->path, p, sizeof p));
+        tg_text_wrap(o->f, line, text_width > 0 ? text_width : 1 << 20, 0, 2);
+        tg_render_preview_text(o->f, st, n, text_width);
     }
     for (int k = 0; k < sl->n; k++) {
         const tg_slicing *x = &sl->s[k];
@@ -155,10 +165,16 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
                 fputs("\n\n", o->f);
                 tg_render_preview_markdown(o->f, vs, n);
             } else {
-                fputs("\n── slice ", o->f);
-                tg_esc_term(o->f, label); /* data: shown, never obeyed */
-                fputs(" ──\n", o->f);
-                tg_render_preview_text(o->f, vs, n);
+                /* The label is data: escaped (shown, never obeyed), then
+                 * clipped between words to the width. */
+                char esc[sizeof label * 4], hd[sizeof esc + 32], clip[sizeof hd];
+                snprintf(hd, sizeof hd, "── slice %s ──",
+                         tg_esc_term_buf(label, esc, sizeof esc));
+                fprintf(o->f, "\n%s\n",
+                        text_width > 0
+                            ? tg_text_clip(hd, text_width, clip, sizeof clip)
+                            : hd);
+                tg_render_preview_text(o->f, vs, n, text_width);
             }
             for (int i = 0; i < nv; i++)
                 tg_split_stats_release(&vs[i]);
@@ -179,12 +195,14 @@ int cmd_preview(int argc, char **argv)
         {"format", required_argument, NULL, 'f'},
         {"help", no_argument, NULL, 'h'},
         {"output", required_argument, NULL, 'o'},
+        {"wide", no_argument, NULL, OPT_WIDE},
         {"split", required_argument, NULL, 's'},
         {NULL, 0, NULL, 0},
     };
     cli_data d = CLI_DATA_INIT;
     int fmt = FMT_TEXT, c, r = EXIT_OK, split = -3;
     const char *out_path = NULL;
+    int wide = 0;
     tg_rules *rules = NULL;
     tg_tally t;
     int have_tally = 0;
@@ -209,6 +227,7 @@ int cmd_preview(int argc, char **argv)
             goto done;
         }
         case 'o': out_path = optarg; break;
+        case OPT_WIDE: wide = 1; break;
         case 'b':
             if ((r = cli_parse_baseline("preview", optarg, &base)))
                 goto done;
@@ -240,6 +259,8 @@ int cmd_preview(int argc, char **argv)
         }
         }
     }
+    text_width = wide ? 0
+                 : out_path && strcmp(out_path, "-") ? 80 : cli_term_width();
     if (optind < argc) {
         r = cli_usage("preview", "unexpected argument '%s'", argv[optind]);
         goto done;
@@ -310,12 +331,13 @@ int cmd_preview(int argc, char **argv)
     case FMT_MARKDOWN: tg_render_preview_markdown(o.f, st, n); break;
     case FMT_CSV: tg_render_preview_csv(o.f, st, n); break;
     default: {
-        char a[160], b[160], p[300];
-        fprintf(o.f, "%s (%s) · %s\n",
-                tg_esc_term_buf(rules->model_id, a, sizeof a),
-                tg_esc_term_buf(rules->model_version, b, sizeof b),
-                tg_esc_term_buf(rules->path, p, sizeof p));
-        tg_render_preview_text(o.f, st, n);
+        char a[160], b[160], p[300], line[700];
+        snprintf(line, sizeof line, "%s (%s) · %s",
+                 tg_esc_term_buf(rules->model_id, a, sizeof a),
+                 tg_esc_term_buf(rules->model_version, b, sizeof b),
+                 tg_esc_term_buf(rules->path, p, sizeof p));
+        tg_text_wrap(o.f, line, text_width > 0 ? text_width : 1 << 20, 0, 2);
+        tg_render_preview_text(o.f, st, n, text_width);
         break;
     }
     }

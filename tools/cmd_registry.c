@@ -75,10 +75,12 @@ static void out(const char *fmt, ...)
 static void show_entry(const cJSON *e)
 {
     const cJSON *val = cJSON_GetObjectItemCaseSensitive(e, "validation");
-    out("  %-28s %-10s gate %-21s created %s%s", s_of(e, "model_version"),
-           s_of(e, "status"), val ? s_of(val, "gate_status") : "(imported)",
-           s_of(e, "created_date"),
-           cJSON_GetObjectItemCaseSensitive(e, "imported") ? "  imported" : "");
+    /* Version and status, then the gate and date: 80 columns even for
+     * long version names. */
+    out("  %-20s %-10s gate %s, created %s%s", s_of(e, "model_version"),
+        s_of(e, "status"), val ? s_of(val, "gate_status") : "(imported)",
+        s_of(e, "created_date"),
+        cJSON_GetObjectItemCaseSensitive(e, "imported") ? ", imported" : "");
 }
 
 static int show(const cJSON *doc, int json)

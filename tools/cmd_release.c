@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_textfit.h"
 
 static const char help[] =
     "usage: tiergate release --rules FILE --policy FILE (--data FILE... | "
@@ -42,6 +43,7 @@ static const char help[] =
     "  --date YYYY-MM-DD    the registry's date (default today, UTC)\n"
     "  --at TIME            executed/calibrated time (default now)\n"
     "  --strict, --ci, --level   as for gate\n"
+    CLI_COLOR_HELP
     "  -h, --help           this help\n";
 
 enum {
@@ -67,6 +69,7 @@ int cmd_release(int argc, char **argv)
         CLI_STATS_LONG_OPTIONS,
         {"date", required_argument, NULL, OPT_DATE_R},
         {"dry-run", no_argument, NULL, OPT_DRY},
+        {"color", required_argument, NULL, OPT_COLOR},
         {"help", no_argument, NULL, 'h'},
         {"log", required_argument, NULL, OPT_LOG_R},
         {"policy", required_argument, NULL, OPT_POLICY_R},
@@ -96,6 +99,10 @@ int cmd_release(int argc, char **argv)
             continue;
         switch (c) {
         case 'h': r = cli_help(help); goto done;
+        case OPT_COLOR:
+            if ((r = cli_color_option("release", optarg)))
+                goto done;
+            break;
         case OPT_POLICY_R: ro.policy_path = optarg; break;
         case OPT_DRY: ro.dry_run = 1; break;
         case OPT_TAG: ro.tag = 1; break;
@@ -140,12 +147,20 @@ int cmd_release(int argc, char **argv)
     ro.ci_level = d.ci_level;
     int rc = tg_release_run(&rep, &ro, &err);
     if (rep.have_gate)
-        tg_render_gate_text(stdout, &rep.gate, cli_color(stdout));
+        tg_render_gate_text(stdout, &rep.gate, cli_color(stdout),
+                            cli_term_width());
     printf("\n%s:\n", ro.dry_run ? "dry run, nothing written" : "release");
     for (int i = 0; i < rep.nactions; i++) {
+        /* Each action a paragraph, wrapped between words. */
+        size_t n = strlen(rep.actions[i]) * 4 + 1;
+        char *e = malloc(n);
         fputs("  ", stdout);
-        tg_esc_term(stdout, rep.actions[i]);
-        putchar('\n');
+        if (e)
+            tg_text_wrap(stdout, tg_esc_term_buf(rep.actions[i], e, n),
+                         cli_term_width(), 2, 4);
+        else
+            putchar('\n');
+        free(e);
     }
     if (rc != TG_OK)
         r = cli_fail(&err);

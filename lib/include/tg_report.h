@@ -31,7 +31,11 @@ const char *tg_report_css(void);
  */
 void tg_report_monitor_html(FILE *out, const cJSON *monitor);
 
-/** A comparison (from tg_comparison_json) as text or Markdown tables. */
-void tg_render_compare(FILE *out, const cJSON *compare, int markdown);
+/**
+ * A comparison (from tg_comparison_json) as text or Markdown tables; the
+ * text fitted to width columns (<= 0: no limit).
+ */
+void tg_render_compare(FILE *out, const cJSON *compare, int markdown,
+                       int width);
 
 #endif

@@ -54,6 +54,28 @@ int tg_date_config_load(tg_date_config *out, const char *path, tg_error *err);
 
 typedef enum { TG_BAD_ROW_ERROR = 0, TG_BAD_ROW_SKIP = 1 } tg_bad_row;
 
+/**
+ * How far a scan has come, for a progress display. bytes counts the CSV
+ * text parsed on the fast path (simple records); total_bytes is the size
+ * of the plain files, 0 when unknown (standard input, gzip), in which
+ * case no share or ETA can be given.
+ */
+typedef struct {
+    uint64_t rows;        /* rows read so far */
+    uint64_t bytes;       /* bytes of CSV text parsed so far */
+    uint64_t total_bytes; /* bytes to parse in all, 0 when unknown */
+    double seconds;       /* since the scan started */
+    int done;             /* the last call: the scan has ended */
+} tg_scan_progress;
+
+/**
+ * Called about four times a second during a scan, from whichever scan
+ * thread, never two at a time; and once more with done = 1 at the end
+ * of a scan that reported at least once. It must not call back into
+ * the scan.
+ */
+typedef void (*tg_scan_progress_fn)(void *ctx, const tg_scan_progress *p);
+
 typedef struct {
     const char *const *paths;   /* one or more files ("-" = stdin) */
     int npaths;
@@ -63,9 +85,12 @@ typedef struct {
     int fingerprint;            /* compute the SHA-256 of the input bytes */
     uint64_t min_range;         /* bytes per thread below which a file is
                                    not split; 0 = 16 MiB (tests lower it) */
+    tg_scan_progress_fn progress; /* NULL: no progress reports */
+    void *progress_ctx;
 } tg_scan_options;
 
-#define TG_SCAN_OPTIONS_INIT {NULL, 0, NULL, TG_BAD_ROW_ERROR, 0, 0, 0}
+#define TG_SCAN_OPTIONS_INIT                                                   \
+    {NULL, 0, NULL, TG_BAD_ROW_ERROR, 0, 0, 0, NULL, NULL}
 
 /** One parsed row, as the row reader hands it out. */
 typedef struct {
