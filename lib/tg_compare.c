@@ -109,7 +109,7 @@ typedef struct {
     double baseline, t1_lift, t1_rate, pri_rate, coverage;
 } summary;
 
-/* "Tier 1" is every tier named TIER_1*, as the brief's LIKE 'TIER_1%'. */
+/* "Tier 1" is every tier named TIER_1*, as the change request's LIKE 'TIER_1%'. */
 static summary summarize(const tg_tally *t, const tg_rules *r, int split)
 {
     summary s;

@@ -1,5 +1,5 @@
 /*
- * Execution log entries: rendering (the brief's step 10 layout, filled
+ * Execution log entries: rendering (checklist step 10 layout, filled
  * from the gate result, the rule set and git), appending under an
  * exclusive lock with an atomic replace, parsing and verifying.
  */

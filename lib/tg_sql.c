@@ -2,8 +2,8 @@
  * The SQL generator. Conditions are printed from the compiled tree
  * (canonical feature names, parentheses only where precedence needs
  * them), so what the warehouse runs is what tiergate evaluates. It also
- * fixes the brief's SQL flaws: the tier is assigned in one CTE and its
- * attributes derived in the next (the brief refers to the alias
+ * fixes the change request's SQL flaws: the tier is assigned in one CTE and its
+ * attributes derived in the next (the change request refers to the alias
  * score_tier inside the SELECT that defines it, which BigQuery rejects);
  * Salesforce strings are literals with fixed decimals (not CAST(0.15 *
  * 100 AS STRING) = 15.000000000000002); joined columns are qualified;
@@ -29,14 +29,14 @@ static const char *emits[TG_EMIT_COUNT] = {
     "scoring", "production-view", "salesforce-sync", "sga-dashboard",
     "calibration", "summary", "monitor-summary", "schema-check"};
 static const char *purposes[TG_EMIT_COUNT] = {
-    "scores every lead (the brief's step 3)",
+    "scores every lead (checklist step 3)",
     "priority leads for production (step 4)",
     "the Salesforce sync query (step 5)",
     "the SGA dashboard view (step 6)",
     "the tier calibration table (step 9)",
     "counts per split and tier for `tiergate gate --summary`",
     "counts per window, split, tier and maturity for `tiergate monitor --summary`",
-    "the column the table has for each feature (the brief's step 1)"};
+    "the column the table has for each feature (checklist step 1)"};
 static const char *files[TG_EMIT_COUNT] = {
     "phase_4_v3_tiered_scoring.sql", "phase_7_production_view.sql",
     "phase_7_salesforce_sync.sql", "phase_7_sga_dashboard.sql",
@@ -200,7 +200,7 @@ static void feature_column(gen *g, int f)
 static void feature(gen *g, int f)
 {
     const tg_feature *ft = &g->r->features[f];
-    /* Booleans are compared as 0/1, as the brief writes is_wirehouse = 0;
+    /* Booleans are compared as 0/1, as the change request writes is_wirehouse = 0;
      * the cast makes that valid for a BOOL column too. */
     if (ft->is_boolean) {
         fputs("CAST(", g->f);
@@ -541,7 +541,7 @@ static void gen_calibration(gen *g)
     table(g, "scores", "lead_scores_v3");
     out(g, " AS s\n  WHERE s.split = 'TRAIN'\n),\n"
            "baseline AS (\n"
-           "  -- computed from the data, not the brief's hard-coded 3.66%%\n"
+           "  -- computed from the data, not the change request's hard-coded 3.66%%\n"
            "  SELECT AVG(CAST(b.target AS %s)) AS rate FROM train AS b\n"
            ")\nSELECT\n"
            "  t.score_tier,\n"

@@ -28,16 +28,31 @@ mkdir -p "$work" build-fuzz/findings
 export ASAN_OPTIONS=detect_leaks=1:halt_on_error=1:abort_on_error=0
 export UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1
 status=0
-printf '%-12s %12s %8s %8s\n' target executions cov ft
-for t in "${targets[@]}"; do
+# One target per core at a time: the CI budget is per target, not a sum.
+run_target() {
+  local t=$1 log=build-fuzz/fuzz_$1.log
   rm -rf "${work:?}/$t"
   mkdir -p "$work/$t"
-  log=build-fuzz/fuzz_$t.log
   # -rss_limit_mb: a rule set or export may be large, never unbounded.
   if ! build-fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 \
        -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
        -artifact_prefix=build-fuzz/findings/"$t"- \
        "$work/$t" "fuzz/corpus/$t" >"$log" 2>&1; then
+    echo failed > "build-fuzz/fuzz_$t.status"
+  else
+    echo ok > "build-fuzz/fuzz_$t.status"
+  fi
+}
+jobs_max=$(nproc)
+for t in "${targets[@]}"; do
+  while [ "$(jobs -rp | wc -l)" -ge "$jobs_max" ]; do wait -n || true; done
+  run_target "$t" &
+done
+wait
+printf '%-12s %12s %8s %8s\n' target executions cov ft
+for t in "${targets[@]}"; do
+  log=build-fuzz/fuzz_$t.log
+  if [ "$(cat "build-fuzz/fuzz_$t.status" 2>/dev/null)" != ok ]; then
     echo "fuzz_$t FAILED: see $log and build-fuzz/findings/" >&2
     tail -40 "$log" >&2
     status=1

@@ -11,7 +11,7 @@ WITH train AS (
   WHERE s.split = 'TRAIN'
 ),
 baseline AS (
-  -- computed from the data, not the brief's hard-coded 3.66%
+  -- computed from the data, not the change request's hard-coded 3.66%
   SELECT AVG(CAST(b.target AS FLOAT64)) AS rate FROM train AS b
 )
 SELECT

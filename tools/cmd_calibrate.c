@@ -1,5 +1,5 @@
 /*
- * tiergate calibrate: the calibration table of the brief's step 9
+ * tiergate calibrate: the calibration table of checklist step 9
  * (registry/tier_statistics.json).
  */
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /*
- * tiergate check-schema: the brief's step 1. Which column each feature
+ * tiergate check-schema: checklist step 1. Which column each feature
  * was found as (by name or alias) and how often it is NULL.
  */
 #include <stdlib.h>

@@ -1,6 +1,6 @@
 /*
  * tiergate log append | list | verify: the commit-linked execution log
- * of the brief's step 10 (EXECUTION_LOG.md).
+ * of checklist step 10 (EXECUTION_LOG.md).
  */
 #include <math.h>
 #include <stdlib.h>
@@ -16,7 +16,7 @@ static const char help[] =
     "                           [--date-config FILE]\n"
     "       tiergate log list [--log FILE] [--format text|json]\n"
     "       tiergate log verify [--log FILE] [--registry FILE]\n\n"
-    "append writes the brief's step 10 entry (executed time, duration,\n"
+    "append writes checklist step 10 entry (executed time, duration,\n"
     "status, what changed, files modified, the gate table, key metrics per\n"
     "tier, what we learned, next steps), linked through libgit2 to HEAD:\n"
     "commit, branch, author, which inputs (rules, policy, date config) had\n"

@@ -1,5 +1,5 @@
 /*
- * tiergate preview: the brief's step 2. Per tier and split: leads,
+ * tiergate preview: checklist step 2. Per tier and split: leads,
  * labeled, conversions, rate, lift against the split's own baseline and
  * a confidence interval.
  */

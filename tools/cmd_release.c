@@ -1,5 +1,5 @@
 /*
- * tiergate release: the brief's steps 1-10 in one run.
+ * tiergate release: checklist steps 1-10 in one run.
  */
 #include <stdlib.h>
 #include <string.h>

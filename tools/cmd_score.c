@@ -1,5 +1,5 @@
 /*
- * tiergate score: scored rows and the brief's views (steps 3-6), from
+ * tiergate score: scored rows and the change request's views (steps 3-6), from
  * the same rule set the SQL is generated from.
  */
 #include <stdlib.h>
@@ -13,7 +13,7 @@ static const char help[] =
     "[--view scores|production|salesforce|sga]\n"
     "                      [--priority-only] [--scored-at TIME] "
     "[--format csv|json] [-o FILE]\n\n"
-    "Score every lead and write one of the brief's outputs:\n"
+    "Score every lead and write one of the change request's outputs:\n"
     "  scores      every input column, then score_tier, tier_display,\n"
     "              expected_conversion_rate, expected_lift, priority_rank,\n"
     "              action_recommended, tier_explanation, scored_at,\n"
@@ -23,7 +23,7 @@ static const char help[] =
     "              Conversion__c as 15.0%, Expected_Lift__c as 3.5x\n"
     "  sga         the SGA dashboard (step 6)\n"
     "The last three hold priority tiers only, ordered by priority rank, then\n"
-    "expected conversion rate, as the brief's views are. Streaming: memory\n"
+    "expected conversion rate, as the change request's views are. Streaming: memory\n"
     "does not grow with the number of rows.\n\n" CLI_DATA_HELP
     "  --view V             scores (default), production, salesforce, sga\n"
     "  --priority-only      scores view: leave out the default tier\n"

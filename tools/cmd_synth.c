@@ -10,7 +10,7 @@
 static const char help[] =
     "usage: tiergate synth [--rows N] [--seed S] [-o FILE]\n"
     "                      [--weeks N [--weekly-rows N] [--drift SPEC]...]\n\n"
-    "Write a synthetic feature export with the brief's columns, calibrated\n"
+    "Write a synthetic feature export with the change request's columns, calibrated\n"
     "to its findings (1-3 years tenure ~15.8%, 1-10 reps ~14.6%, 3+ prior\n"
     "firms ~10.5%, net change -10..-1 ~11%, below -10 ~10%, under 1 year\n"
     "~3.9%; TRAIN baseline ~3.66%, TEST ~4.16%; a few percent NULL cells).\n"

@@ -49,7 +49,7 @@ const tg_cmd tg_commands[] = {
     {"sweep", cmd_sweep,
      "rule variants in one pass: chosen on TRAIN, confirmed on TEST"},
     {"synth", cmd_synth,
-     "write a synthetic feature export calibrated to the brief"},
+     "write a synthetic feature export calibrated to the V3.2 findings"},
     {NULL, NULL, NULL},
 };
 

@@ -1,6 +1,6 @@
 /*
  * The condition language of a tier's `when`: the SQL subset of
- * DESIGN.md (AND, OR, NOT, comparisons, [NOT] BETWEEN, [NOT] IN,
+ * README, "Rule sets" (AND, OR, NOT, comparisons, [NOT] BETWEEN, [NOT] IN,
  * IS [NOT] NULL, + - * /, numbers, feature names) with SQL's
  * three-valued logic. Parsed once into a flat tree, evaluated per row.
  */

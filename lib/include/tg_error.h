@@ -47,7 +47,7 @@ void tg_error_clear(tg_error *err);
  */
 char *tg_error_format(const tg_error *err, char *buf, size_t size);
 
-/** Map a TG_E* code to the process exit code of DESIGN.md (2 or 3). */
+/** Map a TG_E* code to the process exit code (2 or 3; README, Exit codes). */
 int tg_error_exit_code(int code);
 
 #endif

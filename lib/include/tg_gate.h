@@ -134,7 +134,7 @@ double tg_gate_expected_rate(const tg_gate_result *r, int tier, int split);
 
 const char *tg_status_name(tg_gate_status s);
 const char *tg_overall_name(tg_overall s);
-/** The exit code of DESIGN.md for an overall status: 0 or 1. */
+/** The exit code (README, Exit codes) for an overall status: 0 or 1. */
 int tg_overall_exit_code(tg_overall s);
 
 /** The gate JSON document (caller deletes). */
