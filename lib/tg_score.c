@@ -1,5 +1,5 @@
 /*
- * Scoring rows and writing the brief's views. Each view is a list of
+ * Scoring rows and writing the change request's views. Each view is a list of
  * columns, each taking its value from the input row, from the tier's
  * attributes in the rule set, or from a small derivation (the SGA
  * view's years, the Salesforce strings) that the SQL generator mirrors.
@@ -142,7 +142,7 @@ char *tg_fmt_number(double v, char buf[32])
 
 void tg_salesforce_rate(double rate, char buf[32])
 {
-    /* The brief's CAST(rate * 100 AS STRING) prints 15.000000000000002
+    /* The change request's CAST(rate * 100 AS STRING) prints 15.000000000000002
      * for 0.15; one decimal is what a CRM field should show. */
     snprintf(buf, 32, "%.1f%%", rate * 100);
 }

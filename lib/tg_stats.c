@@ -4,7 +4,7 @@
  *  - Clopper-Pearson is 0 at x = 0 and 1 at x = n; so is Jeffreys here
  *    (statsmodels' is not: the tests expect exactly that difference).
  *  - Agresti-Coull adds z^2 to n and z^2/2 to x and is clipped to [0, 1].
- *  - Wald is the brief's p +- z sqrt(p(1-p)/n), not clipped.
+ *  - Wald is the change request's p +- z sqrt(p(1-p)/n), not clipped.
  *  - Fisher's two-sided p sums the tables no more probable than the
  *    observed one times (1 + tolerance), as scipy.stats.fisher_exact.
  * GSL's beta quantiles (gsl_cdf_beta_Pinv) fail to converge for large

@@ -1,9 +1,9 @@
 /*
  * Synthetic leads. Features are drawn from simple mixtures, with the
- * correlations that make the brief's tiers non-empty (small firms bleed
+ * correlations that make the change request's tiers non-empty (small firms bleed
  * more often, industry tenure covers firm tenure). A lead converts with
  * the highest rate among the signals it carries, else a base rate: this
- * reproduces the brief's signal rates (1-3 years tenure 15.8%, short
+ * reproduces the change request's signal rates (1-3 years tenure 15.8%, short
  * tenure at a bleeding firm 14.4%,
  * 1-10 reps 14.6%, 3+ prior firms 10.5%, net change -10..-1 11%, below
  * -10 10.2%, under 1 year 3.9%) without stacking signals into
@@ -36,7 +36,7 @@
 #define R_BASE 0.0075
 /* Weaker neighbours of the tiers' signals, so that looser thresholds
  * (firm size <= 100, tenure 1-4 years, 2+ prior firms) add leads that
- * convert between a tier's rate and the baseline, as the brief expects
+ * convert between a tier's rate and the baseline, as the change request expects
  * when it suggests loosening: 1-3 years at a small bleeding firm is
  * worth more than 1-3 years anywhere, two prior firms less than three. */
 #define R_PRIOR_2 0.045

@@ -1,5 +1,5 @@
 /*
- * Scored rows: the brief's lead_scores_v3 table (step 3) and the views
+ * Scored rows: the change request's lead_scores_v3 table (step 3) and the views
  * built on it (production, step 4; Salesforce sync, step 5; SGA
  * dashboard, step 6), computed by tiergate from the same rule set the
  * generated SQL comes from. Streaming: the three ordered views go

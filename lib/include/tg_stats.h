@@ -14,7 +14,7 @@ typedef enum {
     TG_CI_EXACT,          /* Clopper-Pearson */
     TG_CI_JEFFREYS,
     TG_CI_AGRESTI_COULL,
-    TG_CI_WALD            /* the brief's step 8d formula, not clipped */
+    TG_CI_WALD            /* checklist step 8d formula, not clipped */
 } tg_ci_method;
 
 /** Parse "wilson", "exact" (or "clopper-pearson"), "jeffreys",
