@@ -9,6 +9,7 @@
  */
 #include "tg_gate.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -56,20 +57,38 @@ static const tg_split_stats *stats_of(const tg_gate_result *r, int split)
     return tg_gate_split(r, split);
 }
 
-static int add_outcome(tg_gate_result *r, const tg_gate_def *g, int tier,
-                       int split, tg_gate_outcome **out)
+/* Room for more outcomes, growing geometrically: a gate over many tiers
+ * adds thousands, and plan judges the policy thousands of times. */
+static int reserve_outcomes(tg_gate_result *r, int more)
 {
-    tg_gate_outcome *n = realloc(r->outcomes,
-                                 (size_t)(r->noutcomes + 1) * sizeof *n);
+    if (more <= r->outcomes_cap - r->noutcomes)
+        return TG_OK;
+    if (more > INT_MAX / 2 - r->noutcomes)
+        return TG_ENOMEM;
+    int cap = r->outcomes_cap ? r->outcomes_cap : 16;
+    while (cap < r->noutcomes + more)
+        cap *= 2;
+    tg_gate_outcome *n = realloc(r->outcomes, (size_t)cap * sizeof *n);
     if (!n)
         return TG_ENOMEM;
     r->outcomes = n;
+    r->outcomes_cap = cap;
+    return TG_OK;
+}
+
+static int add_outcome(tg_gate_result *r, const tg_gate_def *g, int tier,
+                       int split, tg_gate_outcome **out)
+{
+    if (reserve_outcomes(r, 1) != TG_OK)
+        return TG_ENOMEM;
+    tg_gate_outcome *n = r->outcomes;
     tg_gate_outcome *o = &n[r->noutcomes++];
     memset(o, 0, sizeof *o);
     o->gate = g;
     o->tier = tier;
     o->split = split;
     o->other_tier = -1;
+    o->quiet = r->verdicts_only;
     o->actual = o->ci_lower = o->ci_upper = o->min = o->max = NAN;
     *out = o;
     return TG_OK;
@@ -84,6 +103,22 @@ static void say(tg_gate_outcome *o, const char *f, ...)
     vsnprintf(o->message, sizeof o->message, f, ap);
     va_end(ap);
 }
+
+/*
+ * Messages are only worded for a result someone reads: a simulation
+ * (verdicts_only) judges the same gates thousands of times, and
+ * formatting numbers would cost it more than the judging.
+ */
+#define SAY(o, ...)                                                       \
+    do {                                                                  \
+        if (!(o)->quiet)                                                  \
+            say((o), __VA_ARGS__);                                        \
+    } while (0)
+#define WORD(o, buf, ...)                                                 \
+    do {                                                                  \
+        if (!(o)->quiet)                                                  \
+            snprintf((buf), sizeof(buf), __VA_ARGS__);                    \
+    } while (0)
 
 static void threshold_text(double min, double max, tg_unit u, char *buf,
                            size_t n)
@@ -122,17 +157,19 @@ static tg_verdict conclude(tg_gate_outcome *o, tg_unit u, const char *extra)
     tg_verdict v = tg_verdict_within(lo, hi, o->min, o->max);
     set_verdict(o, v);
     char a[32], t[80], l[32], h[32];
+    if (o->quiet)
+        return v;
     threshold_text(o->min, o->max, u, t, sizeof t);
     const char *sep = extra ? "; " : "", *ex = extra ? extra : "";
     if (interval)
-        say(o, "%s [%s, %s]: %s %s%s%s", tg_fmt_unit(o->actual, u, a),
+        SAY(o, "%s [%s, %s]: %s %s%s%s", tg_fmt_unit(o->actual, u, a),
             tg_fmt_unit(o->ci_lower, u, l), tg_fmt_unit(o->ci_upper, u, h),
             v == TG_VERDICT_PASS ? "the whole interval meets"
             : v == TG_VERDICT_FAIL ? "the whole interval misses"
                                    : "the interval straddles",
             t, sep, ex);
     else
-        say(o, "%s %s %s%s%s", tg_fmt_unit(o->actual, u, a),
+        SAY(o, "%s %s %s%s%s", tg_fmt_unit(o->actual, u, a),
             v == TG_VERDICT_PASS ? "meets" : "misses", t, sep, ex);
     return v;
 }
@@ -148,7 +185,7 @@ static void insufficient(tg_gate_outcome *o, const tg_tier_stats *ts)
     char a[32], b[32];
     o->status = TG_STATUS_INSUFFICIENT;
     o->verdict = TG_VERDICT_INCONCLUSIVE;
-    say(o, "too few leads to judge: %s labeled, %s conversions (the gate "
+    SAY(o, "too few leads to judge: %s labeled, %s conversions (the gate "
            "needs %ld labeled and %ld conversions)",
         tg_fmt_count(ts->labeled, a), tg_fmt_count(ts->conversions, b),
         o->gate->min_labeled, o->gate->min_conversions);
@@ -337,7 +374,7 @@ static void judge_ci_separation(tg_gate_outcome *o,
     if (g->judge == TG_JUDGE_POINT && v == TG_VERDICT_INCONCLUSIVE)
         v = TG_VERDICT_FAIL;
     set_verdict(o, v);
-    say(o, "[%s, %s] %s %s's [%s, %s]",
+    SAY(o, "[%s, %s] %s %s's [%s, %s]",
         tg_fmt_unit(ts->ci_lower, TG_UNIT_PCT, a),
         tg_fmt_unit(ts->ci_upper, TG_UNIT_PCT, b),
         v == TG_VERDICT_PASS ? "is wholly above"
@@ -379,13 +416,13 @@ static void judge_lift_ratio(tg_gate_result *r, tg_gate_outcome *o,
                                                     : NAN,
                            r->ci_level);
     o->actual = derived(ratio);
-    snprintf(extra, sizeof extra, "TEST lift %s, TRAIN lift %s",
+    WORD(o, extra, "TEST lift %s, TRAIN lift %s",
              tg_fmt_unit(ts->lift, TG_UNIT_LIFT, a),
              tg_fmt_unit(tr->lift, TG_UNIT_LIFT, b));
     if (isnan(o->actual)) {
         o->status = TG_STATUS_INSUFFICIENT;
         o->verdict = TG_VERDICT_INCONCLUSIVE;
-        say(o, "no ratio: the TRAIN lift is 0 or undefined; %s", extra);
+        SAY(o, "no ratio: the TRAIN lift is 0 or undefined; %s", extra);
         return;
     }
     conclude(o, TG_UNIT_RATIO, extra);
@@ -403,7 +440,7 @@ static void judge_rank_order(tg_gate_result *r, tg_gate_outcome *o,
     o->ci_upper = ts->ci_upper;
     if (prev < 0) {
         set_verdict(o, TG_VERDICT_PASS);
-        say(o, "highest rank (%d): %s, the reference for the next",
+        SAY(o, "highest rank (%d): %s, the reference for the next",
             rules->tiers[t].priority_rank,
             tg_fmt_unit(ts->rate, TG_UNIT_PCT, a));
         return;
@@ -422,17 +459,17 @@ static void judge_rank_order(tg_gate_result *r, tg_gate_outcome *o,
                        : tg_verdict_at_least(dlo, dhi, 0);
     set_verdict(o, v);
     if (g->judge == TG_JUDGE_POINT)
-        say(o, "rank %d converts at %s, %s %s (rank %d) at %s",
+        SAY(o, "rank %d converts at %s, %s %s (rank %d) at %s",
             rules->tiers[t].priority_rank, tg_fmt_unit(ts->rate, TG_UNIT_PCT, a),
             v == TG_VERDICT_PASS ? "not above" : "above", ps->tier,
             rules->tiers[prev].priority_rank,
             tg_fmt_unit(ps->rate, TG_UNIT_PCT, b));
     else {
         char dd[32], dl[32], dh[32];
-        snprintf(dd, sizeof dd, "%+.2f", 100 * d);
-        snprintf(dl, sizeof dl, "%+.2f", 100 * dlo);
-        snprintf(dh, sizeof dh, "%+.2f", 100 * dhi);
-        say(o, "rank %d converts at %s, %s (rank %d) at %s: the difference "
+        WORD(o, dd, "%+.2f", 100 * d);
+        WORD(o, dl, "%+.2f", 100 * dlo);
+        WORD(o, dh, "%+.2f", 100 * dhi);
+        SAY(o, "rank %d converts at %s, %s (rank %d) at %s: the difference "
                "%s points [%s, %s] (Newcombe) %s",
             rules->tiers[t].priority_rank, tg_fmt_unit(ts->rate, TG_UNIT_PCT, a),
             ps->tier, rules->tiers[prev].priority_rank,
@@ -497,7 +534,7 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
             o->ci_upper = ts->lift_ci_upper;
             o->min = g->min;
             o->max = g->max;
-            snprintf(extra, sizeof extra, "baseline %s%s",
+            WORD(o, extra, "baseline %s%s",
                      tg_fmt_unit(s->baseline_rate, TG_UNIT_PCT, a),
                      s->baseline_pinned ? " (pinned)" : "");
             conclude(o, TG_UNIT_LIFT, extra);
@@ -513,14 +550,14 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
             if (isnan(e)) {
                 o->status = TG_STATUS_INSUFFICIENT;
                 o->verdict = TG_VERDICT_INCONCLUSIVE;
-                say(o, "the rule set gives this tier no "
+                SAY(o, "the rule set gives this tier no "
                        "expected_conversion_rate");
                 break;
             }
             /* An equivalence check: the band is exact in decimals. */
             o->min = tg_decimal_threshold(e * (1 - g->max_relative_error));
             o->max = tg_decimal_threshold(e * (1 + g->max_relative_error));
-            snprintf(extra, sizeof extra, "expected %s, off by %.1f%%",
+            WORD(o, extra, "expected %s, off by %.1f%%",
                      tg_fmt_unit(e, TG_UNIT_PCT, a),
                      100 * fabs(ts->rate - e) / e);
             conclude(o, TG_UNIT_PCT, extra);
@@ -535,9 +572,10 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
             o->max = g->max;
             set_verdict(o, tg_verdict_within(o->actual, o->actual, o->min,
                                              o->max));
-            threshold_text(o->min, o->max, TG_UNIT_COUNT, extra,
-                           sizeof extra);
-            say(o, "%s leads %s %s (a count: judged as it is)%s%s",
+            if (!o->quiet)
+                threshold_text(o->min, o->max, TG_UNIT_COUNT, extra,
+                               sizeof extra);
+            SAY(o, "%s leads %s %s (a count: judged as it is)%s%s",
                 tg_fmt_count(ts->leads, a),
                 o->verdict == TG_VERDICT_PASS ? "meets" : "misses", extra,
                 o->verdict != TG_VERDICT_PASS && tp->advice ? "; " : "",
@@ -555,12 +593,12 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
                 iv ? ts->lift_ci_lower : lift, iv ? ts->lift_ci_upper : lift,
                 tp->lift_min);
             if (isnan(tp->lift_min))
-                snprintf(extra, sizeof extra, "lift %s (no lift range)",
+                WORD(o, extra, "lift %s (no lift range)",
                          tg_fmt_unit(ts->lift, TG_UNIT_LIFT, a));
             else {
                 char l[32], h[32], m[32];
                 if (iv)
-                    snprintf(extra, sizeof extra, "lift %s [%s, %s] %s >= %s",
+                    WORD(o, extra, "lift %s [%s, %s] %s >= %s",
                              tg_fmt_unit(ts->lift, TG_UNIT_LIFT, a),
                              tg_fmt_unit(ts->lift_ci_lower, TG_UNIT_LIFT, l),
                              tg_fmt_unit(ts->lift_ci_upper, TG_UNIT_LIFT, h),
@@ -569,14 +607,14 @@ static int run_per_tier(tg_gate_result *r, const tg_gate_def *g)
                                                      : "straddles",
                              tg_fmt_unit(tp->lift_min, TG_UNIT_LIFT, m));
                 else
-                    snprintf(extra, sizeof extra, "lift %s %s >= %s",
+                    WORD(o, extra, "lift %s %s >= %s",
                              tg_fmt_unit(ts->lift, TG_UNIT_LIFT, a),
                              lv == TG_VERDICT_PASS ? "meets" : "misses",
                              tg_fmt_unit(tp->lift_min, TG_UNIT_LIFT, m));
             }
             if (isnan(o->min)) {
                 set_verdict(o, lv);
-                say(o, "%s", extra);
+                SAY(o, "%s", extra);
             } else {
                 tg_verdict rv = conclude(o, TG_UNIT_PCT, extra);
                 set_verdict(o, tg_verdict_and(rv, lv));
@@ -618,8 +656,9 @@ static int run_aggregate(tg_gate_result *r, const tg_gate_def *g)
                        ? TG_VERDICT_FAIL
                        : tg_verdict_within(o->actual, o->actual, o->min,
                                            o->max));
-    threshold_text(o->min, o->max, u, t, sizeof t);
-    say(o, "%s %s %s: %s of %s leads in %d tiers (a count: judged as it is)",
+    if (!o->quiet)
+        threshold_text(o->min, o->max, u, t, sizeof t);
+    SAY(o, "%s %s %s: %s of %s leads in %d tiers (a count: judged as it is)",
         tg_fmt_unit(o->actual, u, v),
         o->verdict == TG_VERDICT_PASS ? "meets" : "misses", t,
         tg_fmt_count(leads, a), tg_fmt_count(s->rows, b), g->ntiers);
@@ -652,7 +691,7 @@ static int run_data_quality(tg_gate_result *r, const tg_gate_def *g)
                                     "%s%s %llu", off ? ", " : "; ",
                                     tg_skip_reason_name(k),
                                     (unsigned long long)r->skipped_by[k]);
-    say(o, "%s of %s rows skipped as bad (%.4g%%, at most %.4g%% allowed)%s",
+    SAY(o, "%s of %s rows skipped as bad (%.4g%%, at most %.4g%% allowed)%s",
         tg_fmt_count(r->skipped, a), tg_fmt_count(r->rows, b),
         100 * o->actual, 100 * g->max_skipped_share, reasons);
     return TG_OK;
@@ -800,14 +839,11 @@ int tg_gate_add_slice(tg_gate_result *r, const tg_tally *t, const char *label,
         return rc;
     *judged = sr.noutcomes;
     if (sr.noutcomes) {
-        tg_gate_outcome *n = realloc(r->outcomes,
-                                     (size_t)(r->noutcomes + sr.noutcomes) *
-                                         sizeof *n);
-        if (!n) {
+        if (reserve_outcomes(r, sr.noutcomes) != TG_OK) {
             tg_gate_result_release(&sr);
             return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
         }
-        r->outcomes = n;
+        tg_gate_outcome *n = r->outcomes;
         for (int i = 0; i < sr.noutcomes; i++) {
             tg_gate_outcome *x = &n[r->noutcomes++];
             *x = sr.outcomes[i];
@@ -829,6 +865,7 @@ void tg_gate_result_release(tg_gate_result *r)
     free(r->outcomes);
     r->outcomes = NULL;
     r->noutcomes = 0;
+    r->outcomes_cap = 0;
     cJSON_Delete(r->slices);
     r->slices = NULL;
 }

@@ -45,9 +45,18 @@ const char *tg_ci_name(tg_ci_method m)
     return (unsigned)m < 5 ? names[m] : "unknown";
 }
 
+/* Every interval asks for the same few quantiles (one per confidence
+ * level), thousands of times in a simulation: remember the last one
+ * per thread. */
 double tg_normal_quantile(double p)
 {
-    return gsl_cdf_ugaussian_Pinv(p);
+    static _Thread_local double last_p = NAN, last_q = NAN;
+    if (p == last_p)
+        return last_q;
+    double q = gsl_cdf_ugaussian_Pinv(p);
+    last_p = p;
+    last_q = q;
+    return q;
 }
 
 /*

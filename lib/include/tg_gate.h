@@ -51,6 +51,7 @@ typedef struct {
     /* "" for the whole data; for a per-slice gate, which slice
      * ("is_wirehouse = true"). */
     char slice[160];
+    int quiet;               /* verdicts only: message left empty */
     char message[480];
 } tg_gate_outcome;
 
@@ -80,6 +81,7 @@ typedef struct tg_gate_result {
     tg_split_stats train, test, all;
     tg_gate_outcome *outcomes;
     int noutcomes;
+    int outcomes_cap;        /* allocated length of outcomes */
     int passed, warned, failed, insufficient, inconclusive;
     tg_overall status;
     uint64_t rows, skipped;
