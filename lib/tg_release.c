@@ -9,49 +9,22 @@
  * of them new or all of them old.
  */
 #include "tg_release.h"
+#include "tg_release_internal.h"
 
-#include <errno.h>
-#include <math.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 #include <time.h>
-#include <unistd.h>
 
 #include "tg_calibrate.h"
-#include "tg_escape.h"
 #include "tg_evidence.h"
 #include "tg_gate_output.h"
-#include "tg_git.h"
-#include "tg_journal.h"
 #include "tg_json.h"
 #include "tg_log.h"
-#include "tg_plan.h"
 #include "tg_registry.h"
-#include "tg_report.h"
-#include "tg_render.h"
 #include "tg_sql.h"
 #include "tg_summary.h"
-#include "tg_trail.h"
 #include "tg_util.h"
-
-static void act(tg_release_report *r, const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
-static void act(tg_release_report *r, const char *fmt, ...)
-{
-    char buf[1200];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(buf, sizeof buf, fmt, ap);
-    va_end(ap);
-    char **n = realloc(r->actions, (size_t)(r->nactions + 1) * sizeof *n);
-    if (!n)
-        return;
-    r->actions = n;
-    r->actions[r->nactions++] = strdup(buf);
-}
 
 void tg_release_report_release(tg_release_report *r)
 {
@@ -69,108 +42,12 @@ void tg_release_report_release(tg_release_report *r)
     memset(r, 0, sizeof *r);
 }
 
-static int mkdirs(const char *path, tg_error *err)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return tg_error_set(err, TG_EIO, buf, 0, 0,
-                                    "cannot create the folder: %s",
-                                    strerror(errno));
-            *p = '/';
-        }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return tg_error_set(err, TG_EIO, buf, 0, 0,
-                            "cannot create the folder: %s", strerror(errno));
-    return TG_OK;
-}
-
-/* Preflight: a log that does not parse or whose hashes break. */
-static int check_log(const char *path, const char *repo, const cJSON *reg,
-                     tg_error *err)
-{
-    if (access(path, F_OK) != 0)
-        return TG_OK; /* created by the first append */
-    char **problems = NULL;
-    int n = 0, entries = 0;
-    int rc = tg_log_verify(path, repo, reg, &problems, &n, &entries, err);
-    int bad = 0;
-    for (int i = 0; i < n; i++) {
-        /* Hash mismatches make the log corrupt; a missing commit (say,
-         * after a rebase) does not stop a release. */
-        if (!rc && !bad && !strstr(problems[i], "does not exist") &&
-            !strstr(problems[i], "cannot check")) {
-            tg_error_set(err, TG_EINVAL, NULL, 0, 0, "%s", problems[i]);
-            bad = 1;
-        }
-        free(problems[i]);
-    }
-    free(problems);
-    return rc ? rc : bad ? TG_EINVAL : TG_OK;
-}
-
-/*
- * The report folder is reports/<model_version>: the version must be a
- * plain folder name (tg_path_name_ok: no '/', no "..", nothing hidden),
- * and once links are resolved the folder must lie inside the reports
- * folder, itself inside the repository, so that a rule set or a link
- * committed under reports/ cannot send the files anywhere else. Called
- * before anything is written and again once the folders exist.
- */
-static int check_reports_dir(const char *reports, const char *repo,
-                             const tg_rules *rules, tg_error *err)
-{
-    if (!tg_path_name_ok(rules->model_version)) {
-        char shown[96];
-        return tg_error_set(err, TG_EINVAL, rules->path, 0, 0,
-                            "key 'model_version': '%s' cannot name the "
-                            "report folder: use 1 to 64 of A-Z a-z 0-9 . _ - "
-                            "(not starting with '.' or '-', no '..')",
-                            tg_esc_term_buf(rules->model_version, shown,
-                                            sizeof shown));
-    }
-    char dir[4096];
-    snprintf(dir, sizeof dir, "%s/%s", reports, rules->model_version);
-    int in_repo = 0, in_reports = 0, rc;
-    if ((rc = tg_path_within(reports, repo, &in_repo, err)))
-        return rc;
-    in_reports = 1; /* a reports folder yet to be made holds no link */
-    if (access(reports, F_OK) == 0 &&
-        (rc = tg_path_within(dir, reports, &in_reports, err)))
-        return rc;
-    if (!in_repo)
-        return tg_error_set(err, TG_EINVAL, reports, 0, 0,
-                            "the reports folder is outside the repository "
-                            "(%s); reports are written inside it",
-                            repo);
-    if (!in_reports)
-        return tg_error_set(err, TG_EINVAL, dir, 0, 0,
-                            "leads outside %s (a symbolic link?); reports are "
-                            "written inside it",
-                            reports);
-    return TG_OK;
-}
-
-/* The log entry links the release to a commit: outside a repository the
- * append would fail after the reports and the registry were written, so
- * that is found out first. */
-static int check_in_repository(const char *repo, tg_error *err)
-{
-    tg_git_facts g;
-    int rc = tg_git_facts_get(&g, repo, NULL, err);
-    if (rc)
-        return rc;
-    int in = g.in_repo;
-    tg_git_facts_release(&g);
-    return in ? TG_OK
-              : tg_error_set(err, TG_EINVAL, repo, 0, 0,
-                             "not inside a git repository: a release is "
-                             "logged against a commit; run it in the model's "
-                             "repository");
-}
+/* The evidence files of a run, in the order the forms are rendered. */
+static const char *const evidence_names[EVIDENCE_FILES] = {
+    "gate.json", "gate.md", "junit.xml", "report.html"};
+static const tg_gate_output evidence_forms[EVIDENCE_FILES] = {
+    TG_GATE_OUT_JSON, TG_GATE_OUT_MARKDOWN, TG_GATE_OUT_JUNIT,
+    TG_GATE_OUT_HTML};
 
 static double seconds_since(const struct timespec *t0)
 {
@@ -184,66 +61,6 @@ static const char *str_at(const cJSON *o, const char *k)
 {
     return cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
 }
-
-/* Path buffers: a path, and a path joined with a file name. */
-enum { PATH_CAP = 4096, JOINED_CAP = PATH_CAP + 256 };
-
-/* The evidence files of a run, in the order the forms are rendered. */
-enum { EVIDENCE_FILES = 4 };
-static const char *const evidence_names[EVIDENCE_FILES] = {
-    "gate.json", "gate.md", "junit.xml", "report.html"};
-static const tg_gate_output evidence_forms[EVIDENCE_FILES] = {
-    TG_GATE_OUT_JSON, TG_GATE_OUT_MARKDOWN, TG_GATE_OUT_JUNIT,
-    TG_GATE_OUT_HTML};
-
-/*
- * One release run: what each step computes for the next ones, and what
- * the last step frees. Steps run in the order of tg_release_run; each
- * returns TG_OK or the error it set.
- */
-typedef struct {
-    const tg_release_options *o;
-    tg_release_report *rep;
-    struct timespec t0;
-    char now[32];
-    const char *at;             /* executed/calibrated at */
-    char caldir[PATH_CAP];      /* the calibration's folder */
-    const char *dirs[2];        /* folders the trail cleans: caldir, sql */
-    tg_trail trail;
-    int locked;
-    tg_git_facts git;           /* read before anything is written */
-    int have_git;
-    char author[512];           /* who runs it (every transition records) */
-    char rules_rel[PATH_CAP];   /* the rule file inside the work tree */
-    char tagname[256];
-    cJSON *reg;                 /* the registry */
-    tg_plan plan;
-    int have_plan;
-    int failed;                 /* a blocking gate failed */
-    char *texts[EVIDENCE_FILES];
-    size_t lens[EVIDENCE_FILES];
-    cJSON *result;              /* gate.json parsed back */
-    char run_id[96];
-    char date_sha[65];
-    int have_date_sha;
-    cJSON *cal;                 /* the calibration table (passed only) */
-    char evdir[JOINED_CAP + 128];
-    const char *run_dir;        /* evdir's last component */
-    cJSON *cite;                /* the evidence files and their SHA-256 */
-    /* The transaction: files replaced together, and the list the log
-     * entry shows as written. */
-    tg_journal_file files[TG_EMIT_COUNT + 3];
-    int nfiles;
-    const char *written[EVIDENCE_FILES + TG_EMIT_COUNT + 2];
-    int nwritten;
-    char evfiles[EVIDENCE_FILES][JOINED_CAP + 256];
-    char sqlpaths[TG_EMIT_COUNT][JOINED_CAP];
-    char *sqltext[TG_EMIT_COUNT];
-    char *caltext, *regtext, *logtext;
-    size_t loglen;
-    char logsha[65];
-    char version[200];
-} release_run;
 
 static int out_of_memory(tg_error *err)
 {
@@ -265,119 +82,6 @@ static char *print_json_line(const cJSON *j, size_t *len)
     memcpy(t + n, "\n", 2);
     *len = n + 1;
     return t;
-}
-
-static int check_options(const tg_release_options *o, tg_error *err)
-{
-    const char *missing = !o->rules_path         ? "rules_path"
-                        : !o->policy_path        ? "policy_path"
-                        : !o->reports_dir        ? "reports_dir"
-                        : !o->registry_path      ? "registry_path"
-                        : !o->log_path           ? "log_path"
-                        : !o->sql_dir            ? "sql_dir"
-                        : !o->calibration_path   ? "calibration_path"
-                        : !o->repo_dir           ? "repo_dir"
-                        : !o->sql_regenerate     ? "sql_regenerate"
-                                                 : NULL;
-    if (missing)
-        return tg_error_set(err, TG_EINVAL, NULL, 0, 0,
-                            "release: the option %s is not set", missing);
-    if (!o->summary && o->ndata < 1)
-        return tg_error_set(err, TG_EINVAL, NULL, 0, 0,
-                            "release: no data and no summary");
-    return TG_OK;
-}
-
-/* --tag: only a clean tree with a commit, and a tag not yet taken. */
-static int check_tag(release_run *x, tg_error *err)
-{
-    const char *repo = x->o->repo_dir;
-    int exists = 0, rc;
-    snprintf(x->tagname, sizeof x->tagname, "%s", x->rep->rules->model_id);
-    if (!x->git.in_repo || !x->git.has_head)
-        return tg_error_set(err, TG_EINVAL, repo, 0, 0,
-                            "--tag: not inside a git repository with a "
-                            "commit");
-    if (x->git.dirty)
-        return tg_error_set(err, TG_EINVAL, repo, 0, 0,
-                            "--tag: refusing to tag HEAD while the tree has "
-                            "uncommitted changes (commit them first)");
-    if ((rc = tg_git_tag_exists(repo, x->tagname, &exists, err)))
-        return rc;
-    if (exists)
-        return tg_error_set(err, TG_EINVAL, repo, 0, 0,
-                            "--tag: tag '%s' already exists", x->tagname);
-    return TG_OK;
-}
-
-/*
- * Step 1: a dead run's transaction is completed first; then every input
- * and every file this run will update is checked, and git read, before
- * any write (whether the tree was dirty is a fact about the inputs, not
- * about what this run writes).
- */
-static int preflight(release_run *x, tg_error *err)
-{
-    const tg_release_options *o = x->o;
-    int rc;
-    if ((rc = check_in_repository(o->repo_dir, err)) ||
-        (rc = tg_trail_open(&x->trail, o->registry_path, o->log_path, x->dirs,
-                            2, err)))
-        return rc;
-    if (x->trail.recovered)
-        act(x->rep, "completed the transaction of an earlier run that was "
-                    "interrupted");
-    rc = tg_registry_load(&x->reg, o->registry_path, err);
-    if (rc == TG_OK)
-        rc = check_log(o->log_path, o->repo_dir, x->reg, err);
-    if (rc == TG_OK &&
-        (rc = tg_log_git_facts(&x->git, o->log_path, o->repo_dir, err)) ==
-            TG_OK)
-        x->have_git = 1;
-    tg_trail_close(&x->trail);
-    if (rc || (rc = tg_rules_load(&x->rep->rules, o->rules_path, err)) ||
-        (rc = tg_policy_load(&x->rep->policy, o->policy_path, x->rep->rules,
-                             err)) ||
-        (rc = check_reports_dir(o->reports_dir, o->repo_dir, x->rep->rules,
-                                err)) ||
-        (o->tag && (rc = check_tag(x, err))))
-        return rc;
-    tg_git_whoami(o->repo_dir, x->author, sizeof x->author);
-    if (tg_git_relpath(o->repo_dir, o->rules_path, x->rules_rel,
-                       sizeof x->rules_rel))
-        snprintf(x->rules_rel, sizeof x->rules_rel, "%s", o->rules_path);
-    act(x->rep, "checked %s, %s, %s and %s", o->rules_path, o->policy_path,
-        o->registry_path, o->log_path);
-    return TG_OK;
-}
-
-/* Step 2: every feature the rules use is a column (rows only: a summary
- * has no features). */
-static int check_schema(release_run *x, tg_error *err)
-{
-    const tg_release_options *o = x->o;
-    const tg_rules *rules = x->rep->rules;
-    if (o->summary)
-        return TG_OK;
-    tg_schema_report sr;
-    int rc = tg_schema_check(&sr, rules, o->data, o->ndata, o->date_config,
-                             err);
-    if (rc == TG_OK && (sr.missing || !sr.has_target)) {
-        for (int f = 0; f < rules->nfeatures && !rc; f++)
-            if (sr.features[f].used && !sr.features[f].column)
-                rc = tg_error_set(err, TG_EINVAL, sr.missing_file, 0, 0,
-                                  "missing column '%s'",
-                                  rules->features[f].name);
-        if (!rc)
-            rc = tg_error_set(err, TG_EINVAL, o->data[0], 0, 0,
-                              "missing column 'target'");
-    }
-    if (rc == TG_OK)
-        act(x->rep, "schema: every feature the rules use is present (%llu "
-                    "rows)",
-            (unsigned long long)sr.rows);
-    tg_schema_report_release(&sr);
-    return rc;
 }
 
 /* Step 3: the tally, from rows or from a warehouse summary. */
@@ -424,7 +128,7 @@ static int judge(release_run *x, tg_error *err)
         snprintf(rep->gate.commit, sizeof rep->gate.commit, "%s",
                  x->git.commit);
     x->failed = rep->gate.status == TG_OVERALL_FAILED;
-    act(rep, "gates: %s (%d pass, %d warn, %d fail, %d insufficient, %d "
+    tg_release_act(rep, "gates: %s (%d pass, %d warn, %d fail, %d insufficient, %d "
              "inconclusive)",
         tg_overall_name(rep->gate.status), rep->gate.passed, rep->gate.warned,
         rep->gate.failed, rep->gate.insufficient, rep->gate.inconclusive);
@@ -480,29 +184,29 @@ static int list_dry_run(release_run *x, tg_error *err)
     const char *v = NULL;
     int rc = tg_registry_add(copy, rep->rules, x->result, &eo, &ti, &v, err);
     for (int k = 0; rc == TG_OK && k < EVIDENCE_FILES; k++)
-        act(rep, "would write %s/%s/%s/%s", o->reports_dir,
+        tg_release_act(rep, "would write %s/%s/%s/%s", o->reports_dir,
             rep->rules->model_version, x->run_id, evidence_names[k]);
     if (rc == TG_OK && x->failed) {
-        act(rep, "would record %s in %s as rejected (production stays %s); "
+        tg_release_act(rep, "would record %s in %s as rejected (production stays %s); "
                  "%s unchanged",
             v, o->registry_path, production_or(x->reg, "none"),
             o->calibration_path);
     } else if (rc == TG_OK) {
-        act(rep, "would write %s", o->calibration_path);
+        tg_release_act(rep, "would write %s", o->calibration_path);
         for (int e = 0; e < TG_EMIT_COUNT; e++)
-            act(rep, "would regenerate %s/%s", o->sql_dir,
+            tg_release_act(rep, "would regenerate %s/%s", o->sql_dir,
                 tg_emit_file((tg_emit)e));
-        act(rep, "would update %s: %s -> %s (production; %s archived)",
+        tg_release_act(rep, "would update %s: %s -> %s (production; %s archived)",
             o->registry_path, production_or(x->reg, "none"), v,
             production_or(x->reg, "nothing"));
     }
     cJSON_Delete(copy);
     if (rc)
         return rc;
-    act(rep, "would append a %s entry to %s",
+    tg_release_act(rep, "would append a %s entry to %s",
         tg_overall_name(rep->gate.status), o->log_path);
     if (o->tag && !x->failed)
-        act(rep, "would tag HEAD as %s", x->tagname);
+        tg_release_act(rep, "would tag HEAD as %s", x->tagname);
     return TG_OK;
 }
 
@@ -516,11 +220,11 @@ static int write_evidence(release_run *x, tg_error *err)
     for (int k = 0; k < EVIDENCE_FILES; k++)
         ev[k] = (tg_evidence_file){evidence_names[k], x->texts[k], x->lens[k]};
     int rc;
-    if ((rc = check_reports_dir(o->reports_dir, o->repo_dir, rules, err)) ||
+    if ((rc = tg_release_check_reports_dir(o->reports_dir, o->repo_dir, rules, err)) ||
         (rc = tg_evidence_write(x->evdir, sizeof x->evdir, o->reports_dir,
                                 rules->model_version, x->run_id, ev,
                                 EVIDENCE_FILES, err)) ||
-        (rc = check_reports_dir(o->reports_dir, o->repo_dir, rules, err)))
+        (rc = tg_release_check_reports_dir(o->reports_dir, o->repo_dir, rules, err)))
         return rc;
     if (!(x->cite = tg_evidence_cite(x->evdir, ev, EVIDENCE_FILES,
                                      o->repo_dir)))
@@ -532,7 +236,7 @@ static int write_evidence(release_run *x, tg_error *err)
                  evidence_names[k]);
         x->written[x->nwritten++] = x->evfiles[k];
     }
-    act(x->rep, "wrote the gate report into %s/", x->evdir);
+    tg_release_act(x->rep, "wrote the gate report into %s/", x->evdir);
     return TG_OK;
 }
 
@@ -543,7 +247,7 @@ static int stage_calibration_and_sql(release_run *x, tg_error *err)
     if (x->failed)
         return TG_OK;
     int rc;
-    if ((rc = mkdirs(x->caldir, err)) || (rc = mkdirs(o->sql_dir, err)))
+    if ((rc = tg_mkdirs(x->caldir, err)) || (rc = tg_mkdirs(o->sql_dir, err)))
         return rc;
     size_t cl = 0;
     if (!(x->caltext = print_json_line(x->cal, &cl)))
@@ -667,16 +371,16 @@ static int commit_trail(release_run *x, tg_error *err)
     tg_trail_close(&x->trail);
     x->locked = 0;
     if (!x->failed) {
-        act(x->rep, "wrote %s and regenerated the %d files of %s",
+        tg_release_act(x->rep, "wrote %s and regenerated the %d files of %s",
             o->calibration_path, TG_EMIT_COUNT, o->sql_dir);
-        act(x->rep, "registered %s in %s and promoted it to production",
+        tg_release_act(x->rep, "registered %s in %s and promoted it to production",
             x->version, o->registry_path);
     } else {
-        act(x->rep, "recorded %s in %s as rejected: a blocking gate failed "
+        tg_release_act(x->rep, "recorded %s in %s as rejected: a blocking gate failed "
                     "(production and %s unchanged)",
             x->version, o->registry_path, o->calibration_path);
     }
-    act(x->rep, "appended a %s entry to %s (log SHA-256 through it: "
+    tg_release_act(x->rep, "appended a %s entry to %s (log SHA-256 through it: "
                 "%.16s...)",
         tg_overall_name(x->rep->gate.status), o->log_path, x->logsha);
     return TG_OK;
@@ -700,7 +404,7 @@ static int tag_head(release_run *x, tg_error *err)
              o->log_path, x->loglen, x->logsha);
     int rc = tg_git_tag_head(o->repo_dir, x->tagname, msg, err);
     if (rc == TG_OK)
-        act(x->rep, "tagged HEAD as %s", x->tagname);
+        tg_release_act(x->rep, "tagged HEAD as %s", x->tagname);
     return rc;
 }
 
@@ -730,7 +434,7 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
                    tg_error *err)
 {
     memset(rep, 0, sizeof *rep);
-    int rc = check_options(o, err);
+    int rc = tg_release_check_options(o, err);
     if (rc)
         return rc;
     release_run *x = calloc(1, sizeof *x);
@@ -743,7 +447,8 @@ int tg_release_run(tg_release_report *rep, const tg_release_options *o,
     tg_dirname(o->calibration_path, x->caldir, sizeof x->caldir);
     x->dirs[0] = x->caldir;
     x->dirs[1] = o->sql_dir;
-    if (!(rc = preflight(x, err)) && !(rc = check_schema(x, err)) &&
+    if (!(rc = tg_release_preflight(x, err)) &&
+        !(rc = tg_release_check_schema(x, err)) &&
         !(rc = tally(x, err)) && !(rc = judge(x, err)) &&
         !(rc = compose_outputs(x, err))) {
         if (o->dry_run)
