@@ -27,8 +27,8 @@ static const char *purposes[TG_EMIT_COUNT] = {
     "the SGA dashboard view (step 6)",
     "the tier calibration table (step 9)",
     "counts per split and tier for `tiergate gate --summary`",
-    "counts per window, split, tier and maturity for `tiergate monitor "
-    "--summary`",
+    ("counts per window, split, tier and maturity for `tiergate monitor "
+     "--summary`"),
     "the column the table has for each feature (checklist step 1)"};
 static const char *files[TG_EMIT_COUNT] = {
     "phase_4_v3_tiered_scoring.sql", "phase_7_production_view.sql",
