@@ -307,8 +307,8 @@ int tg_scan_sliced(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
     }
     if (threads > opts->npaths)
         threads = opts->npaths;
-    if (threads > 16)
-        threads = 16;
+    if (threads > TG_SCAN_MAX_THREADS)
+        threads = TG_SCAN_MAX_THREADS;
     int rc = threads > 1
                  ? scan_shards(t, sl, n, rules, opts, threads, first_skip, err)
                  : scan_rows(t, sl, n, rules, opts, first_skip, err);
