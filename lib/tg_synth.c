@@ -28,10 +28,10 @@
 #include <string.h>
 
 /* Rates per signal, tuned so that the realized marginals match. The
- * two tenure signals are those of an advisor at a firm of at most 50
- * reps (see LARGE_FIRM_FACTOR for larger firms). */
-#define R_TENURE_1_3Y 0.164
-#define R_SHORT_BLEED 0.154  /* tenure 1-3 years at a bleeding firm */
+ * prime mover's (1-3 years at a bleeding firm) is that of a firm of at
+ * most 50 reps (see LARGE_FIRM_FACTOR for larger firms). */
+#define R_TENURE_1_3Y 0.14
+#define R_SHORT_BLEED 0.165  /* tenure 1-3 years at a bleeding firm */
 #define R_SMALL_FIRM 0.122
 #define R_PRIOR_3 0.096
 #define R_MODERATE_BLEED 0.082
@@ -44,14 +44,14 @@
  * 2+ prior firms instead of 3+) and expects the leads just outside each
  * to convert less well than the tier's but better than the baseline.
  * The generator carries that effect on each of the three:
- *  - Firm size: recent joiners convert best at small firms (breakaway
- *    teams). At a firm of more than 100 reps or a wirehouse the two
- *    tenure signals keep LARGE_FIRM_FACTOR of their rate, at 51-100 reps
- *    they are halfway between; so Tier 1A (<= 50 reps) converts better
+ *  - Firm size: recent joiners at a bleeding firm convert best at small
+ *    firms (breakaway teams). At a firm of more than 100 reps or a
+ *    wirehouse that signal keeps LARGE_FIRM_FACTOR of its rate, at 51-100
+ *    reps it is halfway between; so Tier 1A (<= 50 reps) converts better
  *    than the same movers at bigger firms, who fall in Tier 1C, as the
  *    change request expects (1A 14-16%, 1C 11-13%).
  *  - Tenure: 37-48 months at a bleeding firm, just past 1-3 years,
- *    converts halfway between the 1-3 year rate and the base rate.
+ *    converts halfway between the prime mover's rate and the base rate.
  *  - Prior firms: two prior firms convert halfway between the rate of
  *    three or more and the base rate.
  * Under V3.2's first-match order, Tier 1C (1-4 years, any firm size)
@@ -285,11 +285,11 @@ static double conversion_probability(const long *feat, int wh,
     long tenure = feat[TG_SYNTH_TENURE], change = feat[TG_SYNTH_NET_CHANGE],
          reps = feat[TG_SYNTH_REPS], prior = feat[TG_SYNTH_PRIOR];
     double p = R_BASE * factor[TG_SIGNAL_BASE];
-    /* The tenure signals by firm size (see LARGE_FIRM_FACTOR). */
+    /* The prime mover's signal by firm size (see LARGE_FIRM_FACTOR). */
     double size = wh || reps > 100 ? LARGE_FIRM_FACTOR
                 : reps > 50        ? (1 + LARGE_FIRM_FACTOR) / 2
                                    : 1;
-    double t13 = R_TENURE_1_3Y * size * factor[TG_SIGNAL_TENURE_1_3Y];
+    double t13 = R_TENURE_1_3Y * factor[TG_SIGNAL_TENURE_1_3Y];
     double bleed = R_SHORT_BLEED * size * factor[TG_SIGNAL_SHORT_BLEED];
     double prior3 = R_PRIOR_3 * factor[TG_SIGNAL_PRIOR_3];
 #define SIGNAL(cond, rate)                                                    \

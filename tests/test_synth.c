@@ -199,10 +199,12 @@ static void assert_below(const char *what, const group *a, const group *b, doubl
 
 /*
  * The same on generated rows, counted through the shipped sweep's rule
- * sets: the TRAIN leads each loosening adds to its tier convert between
- * the baseline and the tier's own rate (firm100 moves too few leads for
- * its gap to the tier to be measured at this size: only above the
- * baseline is asserted for it).
+ * sets: the TRAIN leads each loosening adds to its tier convert above
+ * the baseline, and below the tier's own rate where that gap can be
+ * measured on a million rows (Tier 1A's 1-4 years, Tier 2A's two prior
+ * firms). Firm size <= 100 moves too few leads into Tier 1A, and 1-4
+ * years brings Tier 1B small-firm leads too close to its rate, for that
+ * gap to show at this size; the model test above holds their order.
  */
 static void test_synth_loosenings_add_leads_between(void **state)
 {
@@ -262,7 +264,9 @@ static void test_synth_loosenings_add_leads_between(void **state)
             snprintf(what, sizeof what, "%s: baseline below the leads it adds to %s",
                      names[k], tiers[k][j]);
             assert_below(what, &all, &added[k][j], 3);
-            if (k == 0)
+            /* Only Tier 1A's tenure and Tier 2A's prior-firm near misses
+             * lie far enough under their tier to show at this size. */
+            if (!((k == 1 && j == 0) || k == 2))
                 continue;
             snprintf(what, sizeof what, "%s: the leads it adds below %s", names[k],
                      tiers[k][j]);
