@@ -30,7 +30,8 @@ typedef struct {
     char proposal_rel[4096];     /* paths as recorded: relative to the */
     char rules_rel[4096];        /* work tree when inside it */
     char calibration_rel[4096];  /* "" without a calibration file */
-    int has_calibration;         /* the file exists in the work tree */
+    int calibration_in_tree;     /* inside the repository's work tree */
+    int has_calibration;         /* the file exists */
     char calibration_sha[65];
     int calibration_at_head;     /* committed at HEAD */
     char calibration_head_sha[65];
@@ -53,11 +54,14 @@ static void pct(FILE *f, double v)
         fprintf(f, "%.2f%%", v * 100);
 }
 
-/* The path as recorded: relative to the work tree when inside it. */
-static void rel_path(const char *repo, const char *file, char *out, size_t n)
+/* The path as recorded: relative to the work tree when inside it
+ * (returns 1), else as given (0). */
+static int rel_path(const char *repo, const char *file, char *out, size_t n)
 {
-    if (tg_git_relpath(repo, file, out, n) != 0)
-        snprintf(out, n, "%s", file);
+    if (tg_git_relpath(repo, file, out, n) == 0)
+        return 1;
+    snprintf(out, n, "%s", file);
+    return 0;
 }
 
 static cJSON *marker(const recal_ctx *c, const char *prev_sha,
@@ -175,10 +179,12 @@ static void render(FILE *f, const char *prev_sha, const tg_git_facts *git,
             fputs("no calibration file to adopt it into was given\n", f);
         else {
             tg_esc_md_code(f, c->calibration_rel);
-            fputs(c->calibration_at_head ? " as committed at HEAD is not this "
-                                           "proposal"
-                                         : " is not committed at HEAD", f);
-            fputs(c->has_calibration &&
+            fputs(!c->calibration_in_tree
+                      ? " is outside the repository: it cannot be committed"
+                  : c->calibration_at_head ? " as committed at HEAD is not "
+                                             "this proposal"
+                                           : " is not committed at HEAD", f);
+            fputs(c->calibration_in_tree && c->has_calibration &&
                           !strcmp(c->calibration_sha, p->sha256)
                       ? " (the work tree's copy is: commit it to adopt)\n"
                       : "\n", f);
@@ -209,9 +215,10 @@ static void render(FILE *f, const char *prev_sha, const tg_git_facts *git,
         fputs("**Calibration in use:** ", f);
         tg_esc_md_code(f, c->calibration_rel);
         if (c->has_calibration)
-            fprintf(f, " · SHA-256 `%s` in the work tree", c->calibration_sha);
+            fprintf(f, " · SHA-256 `%s`%s", c->calibration_sha,
+                    c->calibration_in_tree ? " in the work tree" : "");
         else
-            fputs(" · absent from the work tree", f);
+            fputs(" · absent", f);
         if (c->calibration_at_head)
             fprintf(f, ", `%s` at HEAD\n", c->calibration_head_sha);
         else
@@ -294,7 +301,8 @@ static void render(FILE *f, const char *prev_sha, const tg_git_facts *git,
 static int calibration_facts(recal_ctx *c, const char *repo, const char *file,
                              tg_error *err)
 {
-    rel_path(repo, file, c->calibration_rel, sizeof c->calibration_rel);
+    c->calibration_in_tree = rel_path(repo, file, c->calibration_rel,
+                                      sizeof c->calibration_rel);
     if (access(file, F_OK) == 0) {
         int rc = tg_sha256_file(file, c->calibration_sha, err);
         if (rc)
@@ -304,6 +312,8 @@ static int calibration_facts(recal_ctx *c, const char *repo, const char *file,
     char *text = NULL;
     size_t len = 0;
     int found = 0;
+    if (!c->calibration_in_tree)
+        return TG_OK; /* never committed: nothing at HEAD */
     int rc = tg_git_read_at(repo, "HEAD", c->calibration_rel, &text, &len,
                             &found, err);
     if (rc)
