@@ -63,6 +63,27 @@ static cJSON *log_entries(const char *dir)
     return doc;
 }
 
+/* A line of text starting with lead holds each of a, b and the first 12
+ * characters of c. */
+static int row_has(const char *text, const char *lead, const char *a,
+                   const char *b, const char *c)
+{
+    for (const char *l = text; l && *l; l = strchr(l, '\n') ? strchr(l, '\n') + 1
+                                                           : NULL) {
+        const char *end = strchr(l, '\n');
+        size_t n = end ? (size_t)(end - l) : strlen(l);
+        char *line = strndup(l, n);
+        char c12[13];
+        snprintf(c12, sizeof c12, "%s", c);
+        int ok = !strncmp(line, lead, strlen(lead)) && strstr(line, a) &&
+                 strstr(line, b) && strstr(line, c12);
+        free(line);
+        if (ok)
+            return 1;
+    }
+    return 0;
+}
+
 /*
  * A repository with a calibration committed (from a 3,000-lead export)
  * and twelve production weeks after it in data/ (git-ignored).
@@ -182,7 +203,7 @@ static void test_recalibration_entry_records_the_proposal(void **state)
 
     r = tt_run_in(dir, "log list");
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "recalibration v3.2     proposed"));
+    assert_true(row_has(r.out, "1 ", "recalibration", "proposed", sha));
     tt_run_free(&r);
     r = tt_run_in(dir, "log verify");
     assert_int_equal(r.status, 0);
@@ -284,12 +305,9 @@ static void test_recalibration_entry_edit_detected(void **state)
     }
     r = tt_run_in(dir, "log list");
     assert_int_equal(r.status, 0);
-    assert_non_null(strstr(r.out, "  1  "));
-    const char *g = strstr(r.out, " gate ");
-    const char *rc = strstr(r.out, " recalibration ");
-    assert_non_null(g);
-    assert_non_null(rc);
-    assert_true(g < rc);
+    assert_true(row_has(r.out, "1 ", " gate ", " v3.2 ", sha));
+    assert_true(row_has(r.out, "2 ", " recalibration ", " proposed ", sha));
+    assert_true(row_has(r.out, "3 ", " recalibration ", " proposed ", sha));
     tt_run_free(&r);
     char *good = gr_read(dir, "EXECUTION_LOG.md");
     const char *second = strstr(good, "## Recalibration V3.2");

@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_textfit.h"
 
 static const char help[] =
     "usage: tiergate log append --result GATE.json [--rules FILE] [--log FILE]\n"
@@ -54,6 +55,45 @@ static const char help[] =
 
 enum { OPT_LOG = 7000, OPT_RESULT2, OPT_AT2, OPT_DURATION, OPT_REGISTRY2,
        OPT_DATE_CONFIG2, OPT_RECALIBRATION, OPT_CALIBRATION2 };
+
+/* One row per entry, as wide as the terminal allows (tg_text_table puts
+ * a row on two lines rather than clip it). */
+static int list_text(const tg_log *log, const cJSON *markers)
+{
+    enum { NCOLS = 7 };
+    static const char *head[NCOLS] = {"#", "executed (UTC)", "kind", "version",
+                                      "status", "commit", "line"};
+    int nrows = log->n + 1;
+    char **cells = calloc((size_t)nrows * NCOLS, sizeof *cells);
+    if (!cells)
+        return EXIT_INTERNAL;
+    int ok = 1;
+    for (int c = 0; c < NCOLS; c++)
+        ok &= (cells[c] = strdup(head[c])) != NULL;
+    for (int i = 0; i < log->n; i++) {
+        const cJSON *m = cJSON_GetArrayItem(markers, i);
+        static const char *keys[] = {"executed_at", "kind", "version",
+                                     "status", "commit"};
+        char **row = cells + (size_t)(i + 1) * NCOLS, buf[200];
+        snprintf(buf, sizeof buf, "%d", i + 1);
+        ok &= (row[0] = strdup(buf)) != NULL;
+        for (int k = 0; k < 5; k++) {
+            /* The log is a file anyone may have edited. */
+            const char *v = cJSON_GetStringValue(cJSON_GetObjectItem(m, keys[k]));
+            tg_esc_term_buf(v ? v : "(none)", buf, k == 4 ? 13 : sizeof buf);
+            ok &= (row[k + 1] = strdup(buf)) != NULL;
+        }
+        snprintf(buf, sizeof buf, "%ld", log->entries[i].line);
+        ok &= (row[6] = strdup(buf)) != NULL;
+    }
+    if (ok)
+        tg_text_table(stdout, (const char *const *)cells, nrows, NCOLS,
+                      "rlllllr", 0, cli_term_width());
+    for (int i = 0; i < nrows * NCOLS; i++)
+        free(cells[i]);
+    free(cells);
+    return ok ? EXIT_OK : EXIT_INTERNAL;
+}
 
 int cmd_log(int argc, char **argv)
 {
@@ -254,28 +294,6 @@ int cmd_log(int argc, char **argv)
                 cJSON_AddStringToObject(m, "kind", "gate");
             cJSON_AddNumberToObject(m, "line", (double)log.entries[i].line);
             cJSON_AddItemToArray(arr, m);
-            if (fmt == FMT_TEXT) {
-                /* The log is a file anyone may have edited. */
-                const char *cm =
-                    cJSON_GetStringValue(cJSON_GetObjectItem(m, "commit"));
-                char a[64], b[160], st[64], e[64], k[64];
-                printf(
-                    "%3d  %-20s %-13s %-8s %-20s commit %.12s  line %ld\n",
-                    i + 1,
-                    tg_esc_term_buf(cJSON_GetStringValue(cJSON_GetObjectItem(
-                                        m, "executed_at")), a, sizeof a),
-                    tg_esc_term_buf(cJSON_GetStringValue(
-                                        cJSON_GetObjectItem(m, "kind")),
-                                    k, sizeof k),
-                    tg_esc_term_buf(cJSON_GetStringValue(
-                                        cJSON_GetObjectItem(m, "version")),
-                                    b, sizeof b),
-                    tg_esc_term_buf(cJSON_GetStringValue(
-                                        cJSON_GetObjectItem(m, "status")),
-                                    st, sizeof st),
-                    tg_esc_term_buf(cm ? cm : "(none)", e, sizeof e),
-                    log.entries[i].line);
-            }
         }
         if (fmt == FMT_JSON) {
             /* {"format_version": 1, "entries": [...]} */
@@ -287,6 +305,8 @@ int cmd_log(int argc, char **argv)
             cJSON_free(s);
         } else if (log.n == 0) {
             printf("%s: no entries\n", path);
+        } else if (list_text(&log, arr) != EXIT_OK) {
+            r = EXIT_INTERNAL;
         }
         cJSON_Delete(arr);
         tg_log_release(&log);
