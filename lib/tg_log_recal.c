@@ -144,30 +144,9 @@ static cJSON *marker(const recal_ctx *c, const char *prev_sha,
     return m;
 }
 
-static void render(FILE *f, const char *prev_sha, const tg_git_facts *git,
-                   const char *executed_at, const void *ctx)
+static void status_line(FILE *f, const recal_ctx *c)
 {
-    const recal_ctx *c = ctx;
     const tg_recal_proposal *p = c->p;
-    cJSON *dirty = NULL;
-    cJSON *m = marker(c, prev_sha, git, executed_at, &dirty);
-    char title[64];
-    snprintf(title, sizeof title, "%s", p->model_version);
-    for (char *t = title; *t; t++)
-        if (*t == 'v')
-            *t = 'V';
-
-    fputs(TG_LOG_ENTRY_START "Recalibration ", f);
-    tg_esc_md(f, title);
-    fprintf(f, ": %s Calibration\n\n" TG_LOG_MARK,
-            c->adopted ? "Adopted" : "Proposed");
-    char *mj = cJSON_PrintUnformatted(m);
-    if (mj)
-        tg_log_marker_json(f, mj);
-    fputs(" -->\n\n", f);
-    cJSON_free(mj);
-
-    fprintf(f, "**Executed:** %.10s %.8s UTC\n", executed_at, executed_at + 11);
     fputs("**Status:** ", f);
     if (c->adopted) {
         fputs("✅ ADOPTED: ", f);
@@ -190,6 +169,13 @@ static void render(FILE *f, const char *prev_sha, const tg_git_facts *git,
                       : "\n", f);
         }
     }
+}
+
+/* Commit, who, the files and their hashes, windows, shrinkage. */
+static void facts(FILE *f, const recal_ctx *c, const tg_git_facts *git,
+                  const cJSON *dirty)
+{
+    const tg_recal_proposal *p = c->p;
     if (!git->has_head)
         fprintf(f, "**Commit:** none yet (the repository has no commit)\n");
     else {
@@ -249,6 +235,12 @@ static void render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     }
     fprintf(f, "\n**Provenance:** tiergate %s\n", TG_VERSION);
 
+}
+
+/* Per tier: previous rate, proposed rate in its interval, the weight of
+ * the data and the counts behind it. */
+static void rates_table(FILE *f, const tg_recal_proposal *p)
+{
     fprintf(f, "\n### Proposed Rates\n"
                "| Tier | Previous rate | Proposed rate | %g%% interval | "
                "Weight of data | Mature labeled | Conversions |\n"
@@ -281,6 +273,35 @@ static void render(FILE *f, const char *prev_sha, const tg_git_facts *git,
                 tg_fmt_count(t->conversions, b));
     }
 
+}
+
+static void render(FILE *f, const char *prev_sha, const tg_git_facts *git,
+                   const char *executed_at, const void *ctx)
+{
+    const recal_ctx *c = ctx;
+    const tg_recal_proposal *p = c->p;
+    cJSON *dirty = NULL;
+    cJSON *m = marker(c, prev_sha, git, executed_at, &dirty);
+    char title[64];
+    snprintf(title, sizeof title, "%s", p->model_version);
+    for (char *t = title; *t; t++)
+        if (*t == 'v')
+            *t = 'V';
+
+    fputs(TG_LOG_ENTRY_START "Recalibration ", f);
+    tg_esc_md(f, title);
+    fprintf(f, ": %s Calibration\n\n" TG_LOG_MARK,
+            c->adopted ? "Adopted" : "Proposed");
+    char *mj = cJSON_PrintUnformatted(m);
+    if (mj)
+        tg_log_marker_json(f, mj);
+    fputs(" -->\n\n", f);
+    cJSON_free(mj);
+
+    fprintf(f, "**Executed:** %.10s %.8s UTC\n", executed_at, executed_at + 11);
+    status_line(f, c);
+    facts(f, c, git, dirty);
+    rates_table(f, p);
     fprintf(f, "\n### Next Steps\n");
     if (c->adopted) {
         fputs("- Monitor against the adopted calibration (", f);

@@ -131,6 +131,100 @@ static int load_tier(const cJSON *t, int i, const char *path, tg_recal_tier *x,
     return TG_OK;
 }
 
+/* Everything but the tiers; p's strings point into doc. */
+static int load_keys(tg_recal_proposal *p, const cJSON *doc, const char *path,
+                     tg_error *err)
+{
+    int rc;
+    const cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data");
+    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(doc, "shrinkage");
+    const cJSON *prev = cJSON_GetObjectItemCaseSensitive(doc, "previous_calibration");
+    const cJSON *wins = cJSON_GetObjectItemCaseSensitive(data, "windows");
+    const cJSON *strength = cJSON_GetObjectItemCaseSensitive(sh, "strength");
+    const cJSON *nwin = cJSON_GetObjectItemCaseSensitive(sh, "windows");
+    const cJSON *level = cJSON_GetObjectItemCaseSensitive(doc, "ci_level");
+    if ((rc = get_str(doc, "model_id", "model_id", 200, path, &p->model_id, err)) ||
+        (rc = get_str(doc, "model_version", "model_version", 64, path,
+                      &p->model_version, err)) ||
+        (rc = get_str(doc, "calibrated_at", "calibrated_at", 40, path,
+                      &p->calibrated_at, err)) ||
+        (rc = get_str(doc, "rules_file", "rules_file", 1024, path,
+                      &p->rules_file, err)) ||
+        (rc = get_sha(doc, "rules_sha256", "rules_sha256", path,
+                      &p->rules_sha256, err)))
+        return rc;
+    /* What sets a proposal apart from a plain calibration table. */
+    if (!cJSON_IsObject(sh))
+        return key_error(err, path, "shrinkage",
+                         "missing: not a proposal of `monitor --recalibrate` "
+                         "(a calibration table without its shrinkage)");
+    if (!cJSON_IsNumber(strength) || !(strength->valuedouble >= 0) ||
+        strength->valuedouble > 1e9)
+        return key_error(err, path, "shrinkage.strength",
+                         "expected a number between 0 and 1e9");
+    p->strength = strength->valuedouble;
+    if (!cJSON_IsObject(data) || !cJSON_IsArray(wins) ||
+        cJSON_GetArraySize(wins) < 1 || cJSON_GetArraySize(wins) > 520)
+        return key_error(err, path, "data.windows",
+                         "expected an array of 1 to 520 window labels");
+    p->nwindows = cJSON_GetArraySize(wins);
+    if (!cJSON_IsNumber(nwin) || nwin->valuedouble != p->nwindows)
+        return key_error(err, path, "shrinkage.windows",
+                         "expected the number of data.windows");
+    p->windows = calloc((size_t)p->nwindows, sizeof *p->windows);
+    if (!p->windows)
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    for (int i = 0; i < p->nwindows; i++) {
+        char kp[48];
+        snprintf(kp, sizeof kp, "data.windows[%d]", i);
+        const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(wins, i));
+        if (!s || !*s || strlen(s) > 16)
+            return key_error(err, path, kp, "expected a window label such as "
+                                            "2026-W04 or 2026-01");
+        p->windows[i] = s;
+    }
+    if ((rc = get_str(doc, "first_contacted_date", "first_contacted_date", 10,
+                      path, &p->first_date, err)) ||
+        (rc = get_str(doc, "last_contacted_date", "last_contacted_date", 10,
+                      path, &p->last_date, err)) ||
+        (rc = get_str(doc, "ci_method", "ci_method", 40, path, &p->ci_method,
+                      err)))
+        return rc;
+    if (!cJSON_IsNumber(level) || !(level->valuedouble > 0 &&
+                                     level->valuedouble < 1))
+        return key_error(err, path, "ci_level", "expected a number between 0 "
+                                                "and 1");
+    p->ci_level = level->valuedouble;
+    if (!cJSON_IsObject(prev))
+        return key_error(err, path, "previous_calibration",
+                         "expected an object {file, sha256}");
+    if ((rc = get_str(prev, "file", "previous_calibration.file", 1024, path,
+                      &p->previous_file, err)) ||
+        (rc = get_sha(prev, "sha256", "previous_calibration.sha256", path,
+                      &p->previous_sha256, err)))
+        return rc;
+    return TG_OK;
+}
+
+static int load_tiers(tg_recal_proposal *p, const cJSON *doc, const char *path,
+                      tg_error *err)
+{
+    int rc;
+    const cJSON *tiers = cJSON_GetObjectItemCaseSensitive(doc, "tiers");
+    if (!cJSON_IsArray(tiers) || cJSON_GetArraySize(tiers) < 1 ||
+        cJSON_GetArraySize(tiers) > 4096)
+        return key_error(err, path, "tiers", "expected an array of tiers");
+    p->ntiers = cJSON_GetArraySize(tiers);
+    p->tiers = calloc((size_t)p->ntiers, sizeof *p->tiers);
+    if (!p->tiers)
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    for (int i = 0; i < p->ntiers; i++)
+        if ((rc = load_tier(cJSON_GetArrayItem(tiers, i), i, path,
+                            &p->tiers[i], err)))
+            return rc;
+    return TG_OK;
+}
+
 int tg_recal_proposal_load(tg_recal_proposal *p, const char *path,
                            tg_error *err)
 {
@@ -159,105 +253,9 @@ int tg_recal_proposal_load(tg_recal_proposal *p, const char *path,
                             "expected a JSON object (a proposed calibration "
                             "table)");
     }
-    const cJSON *data = cJSON_GetObjectItemCaseSensitive(doc, "data");
-    const cJSON *sh = cJSON_GetObjectItemCaseSensitive(doc, "shrinkage");
-    const cJSON *prev = cJSON_GetObjectItemCaseSensitive(doc, "previous_calibration");
-    const cJSON *wins = cJSON_GetObjectItemCaseSensitive(data, "windows");
-    const cJSON *strength = cJSON_GetObjectItemCaseSensitive(sh, "strength");
-    const cJSON *nwin = cJSON_GetObjectItemCaseSensitive(sh, "windows");
-    const cJSON *level = cJSON_GetObjectItemCaseSensitive(doc, "ci_level");
-    const cJSON *tiers = cJSON_GetObjectItemCaseSensitive(doc, "tiers");
-    if ((rc = get_str(doc, "model_id", "model_id", 200, path, &p->model_id, err)) ||
-        (rc = get_str(doc, "model_version", "model_version", 64, path,
-                      &p->model_version, err)) ||
-        (rc = get_str(doc, "calibrated_at", "calibrated_at", 40, path,
-                      &p->calibrated_at, err)) ||
-        (rc = get_str(doc, "rules_file", "rules_file", 1024, path,
-                      &p->rules_file, err)) ||
-        (rc = get_sha(doc, "rules_sha256", "rules_sha256", path,
-                      &p->rules_sha256, err)))
+    if ((rc = load_keys(p, doc, path, err)) ||
+        (rc = load_tiers(p, doc, path, err)))
         goto fail;
-    /* What sets a proposal apart from a plain calibration table. */
-    if (!cJSON_IsObject(sh)) {
-        rc = key_error(err, path, "shrinkage",
-                       "missing: not a proposal of `monitor --recalibrate` "
-                       "(a calibration table without its shrinkage)");
-        goto fail;
-    }
-    if (!cJSON_IsNumber(strength) || !(strength->valuedouble >= 0) ||
-        strength->valuedouble > 1e9) {
-        rc = key_error(err, path, "shrinkage.strength",
-                       "expected a number between 0 and 1e9");
-        goto fail;
-    }
-    p->strength = strength->valuedouble;
-    if (!cJSON_IsObject(data) || !cJSON_IsArray(wins) ||
-        cJSON_GetArraySize(wins) < 1 || cJSON_GetArraySize(wins) > 520) {
-        rc = key_error(err, path, "data.windows",
-                       "expected an array of 1 to 520 window labels");
-        goto fail;
-    }
-    p->nwindows = cJSON_GetArraySize(wins);
-    if (!cJSON_IsNumber(nwin) || nwin->valuedouble != p->nwindows) {
-        rc = key_error(err, path, "shrinkage.windows",
-                       "expected the number of data.windows");
-        goto fail;
-    }
-    p->windows = calloc((size_t)p->nwindows, sizeof *p->windows);
-    if (!p->windows) {
-        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
-        goto fail;
-    }
-    for (int i = 0; i < p->nwindows; i++) {
-        char kp[48];
-        snprintf(kp, sizeof kp, "data.windows[%d]", i);
-        const char *s = cJSON_GetStringValue(cJSON_GetArrayItem(wins, i));
-        if (!s || !*s || strlen(s) > 16) {
-            rc = key_error(err, path, kp, "expected a window label such as "
-                                          "2026-W04 or 2026-01");
-            goto fail;
-        }
-        p->windows[i] = s;
-    }
-    if ((rc = get_str(doc, "first_contacted_date", "first_contacted_date", 10,
-                      path, &p->first_date, err)) ||
-        (rc = get_str(doc, "last_contacted_date", "last_contacted_date", 10,
-                      path, &p->last_date, err)) ||
-        (rc = get_str(doc, "ci_method", "ci_method", 40, path, &p->ci_method,
-                      err)))
-        goto fail;
-    if (!cJSON_IsNumber(level) || !(level->valuedouble > 0 &&
-                                     level->valuedouble < 1)) {
-        rc = key_error(err, path, "ci_level", "expected a number between 0 "
-                                              "and 1");
-        goto fail;
-    }
-    p->ci_level = level->valuedouble;
-    if (!cJSON_IsObject(prev)) {
-        rc = key_error(err, path, "previous_calibration",
-                       "expected an object {file, sha256}");
-        goto fail;
-    }
-    if ((rc = get_str(prev, "file", "previous_calibration.file", 1024, path,
-                      &p->previous_file, err)) ||
-        (rc = get_sha(prev, "sha256", "previous_calibration.sha256", path,
-                      &p->previous_sha256, err)))
-        goto fail;
-    if (!cJSON_IsArray(tiers) || cJSON_GetArraySize(tiers) < 1 ||
-        cJSON_GetArraySize(tiers) > 4096) {
-        rc = key_error(err, path, "tiers", "expected an array of tiers");
-        goto fail;
-    }
-    p->ntiers = cJSON_GetArraySize(tiers);
-    p->tiers = calloc((size_t)p->ntiers, sizeof *p->tiers);
-    if (!p->tiers) {
-        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
-        goto fail;
-    }
-    for (int i = 0; i < p->ntiers; i++)
-        if ((rc = load_tier(cJSON_GetArrayItem(tiers, i), i, path,
-                            &p->tiers[i], err)))
-            goto fail;
     return TG_OK;
 fail:
     tg_recal_proposal_release(p);

@@ -56,6 +56,35 @@ static const char help[] =
 enum { OPT_LOG = 7000, OPT_RESULT2, OPT_AT2, OPT_DURATION, OPT_REGISTRY2,
        OPT_DATE_CONFIG2, OPT_RECALIBRATION, OPT_CALIBRATION2 };
 
+/* The rule file the proposal names, unless given (the library checks
+ * its SHA-256 against the proposal's, under the locks). */
+static int recal_rules(tg_rules **rules, const char *proposal,
+                       const char *given)
+{
+    tg_error err;
+    tg_recal_proposal peek;
+    if (tg_recal_proposal_load(&peek, proposal, &err) != TG_OK)
+        return cli_fail(&err);
+    int rc = tg_rules_load(rules, given ? given : peek.rules_file, &err);
+    tg_recal_proposal_release(&peek);
+    return rc == TG_OK ? EXIT_OK : cli_fail(&err);
+}
+
+static int append_recal(const char *log, tg_log_recal_options *o)
+{
+    tg_error err;
+    int adopted = 0;
+    o->status_out = &adopted;
+    if (tg_log_append_recalibration(log, o, &err) != TG_OK)
+        return cli_fail(&err);
+    char a[600], v[160];
+    printf("%s: appended the recalibration of %s (%s)\n",
+           tg_esc_term_buf(log, a, sizeof a),
+           tg_esc_term_buf(o->rules->model_version, v, sizeof v),
+           adopted ? "adopted" : "proposed");
+    return EXIT_OK;
+}
+
 /* One row per entry, as wide as the terminal allows (tg_text_table puts
  * a row on two lines rather than clip it). */
 static int list_text(const tg_log *log, const cJSON *markers)
@@ -196,21 +225,8 @@ int cmd_log(int argc, char **argv)
         goto done;
     }
     if (recal_path) {
-        /* The rule file the proposal names, unless given; the library
-         * checks its SHA-256 against the proposal's under the locks. */
-        tg_recal_proposal peek;
-        if (tg_recal_proposal_load(&peek, recal_path, &err) != TG_OK) {
-            r = cli_fail(&err);
+        if ((r = recal_rules(&rules, recal_path, rules_path)))
             goto done;
-        }
-        char *named = strdup(peek.rules_file);
-        tg_recal_proposal_release(&peek);
-        int lrc = tg_rules_load(&rules, rules_path ? rules_path : named, &err);
-        free(named);
-        if (lrc != TG_OK) {
-            r = cli_fail(&err);
-            goto done;
-        }
     } else if (!strcmp(sub, "append")) {
         /* The rule file the result names, unless given; either way its
          * SHA-256 must be the one the result records. */
@@ -240,17 +256,9 @@ int cmd_log(int argc, char **argv)
     }
     open = 1;
     if (recal_path) {
-        int adopted = 0;
         tg_log_recal_options ro = {recal_path, rules, calibration, at, ".",
-                                   &adopted};
-        if (tg_log_append_recalibration(path, &ro, &err) != TG_OK)
-            r = cli_fail(&err);
-        else {
-            char v[160];
-            printf("%s: appended the recalibration of %s (%s)\n", path,
-                   tg_esc_term_buf(rules->model_version, v, sizeof v),
-                   adopted ? "adopted" : "proposed");
-        }
+                                   NULL};
+        r = append_recal(path, &ro);
     } else if (!strcmp(sub, "append")) {
         const char *policy = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
             cJSON_GetObjectItemCaseSensitive(result, "provenance"), "policy_file"));
