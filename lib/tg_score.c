@@ -491,171 +491,235 @@ static int copy_stream(FILE *from, FILE *to, long skip)
     return ferror(from) ? -1 : 0;
 }
 
+/*
+ * Where the ordered views keep their rows until every row is read: one
+ * temporary file per group of tiers adjacent in the output order; when
+ * files are shared, each row is formatted in memory first and written
+ * as a record with its tier.
+ */
+typedef struct {
+    FILE **parts;
+    int nparts, shared;
+    int *order;   /* the tiers in output order */
+    int *part_of; /* per tier: its file */
+    char *mbuf;
+    size_t mlen;
+    FILE *mem; /* one row, when parts are shared */
+} score_parts;
+
+static int parts_open(score_parts *p, const tg_rules *r, tg_error *err)
+{
+    p->nparts = r->ntiers < TG_SCORE_MAX_PARTS ? r->ntiers : TG_SCORE_MAX_PARTS;
+    p->shared = p->nparts < r->ntiers;
+    p->parts = calloc((size_t)p->nparts, sizeof *p->parts);
+    p->order = malloc((size_t)r->ntiers * sizeof *p->order);
+    p->part_of = malloc((size_t)r->ntiers * sizeof *p->part_of);
+    if (p->shared)
+        p->mem = open_memstream(&p->mbuf, &p->mlen);
+    if (!p->parts || !p->order || !p->part_of || (p->shared && !p->mem))
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    tier_order(r, p->order);
+    for (int k = 0; k < r->ntiers; k++)
+        p->part_of[p->order[k]] = (int)((long)k * p->nparts / r->ntiers);
+    for (int t = 0; t < p->nparts; t++)
+        if (!(p->parts[t] = tmpfile()))
+            return tg_error_set(err, TG_EIO, NULL, 0, 0,
+                                "cannot create a temporary file: %s",
+                                strerror(errno));
+    return TG_OK;
+}
+
+static void parts_close(score_parts *p)
+{
+    if (p->parts)
+        for (int t = 0; t < p->nparts; t++)
+            if (p->parts[t])
+                fclose(p->parts[t]);
+    free(p->parts);
+    free(p->order);
+    free(p->part_of);
+    if (p->mem)
+        fclose(p->mem);
+    free(p->mbuf);
+}
+
+/* The row just formatted in memory, as a record of its tier's file. */
+static int parts_put_record(score_parts *p, int tier, tg_error *err)
+{
+    fflush(p->mem);
+    part_record h = {tier, (uint32_t)ftell(p->mem)};
+    FILE *pf = p->parts[p->part_of[tier]];
+    if (fwrite(&h, sizeof h, 1, pf) != 1 ||
+        fwrite(p->mbuf, 1, h.len, pf) != h.len)
+        return tg_error_set(err, TG_EIO, NULL, 0, 0,
+                            "cannot write a temporary file: %s",
+                            strerror(errno));
+    return TG_OK;
+}
+
+/* Every tier's rows to out in output order; JSON drops the separator in
+ * front of the very first row. */
+static int parts_copy(score_parts *p, const tg_rules *r, FILE *out,
+                      tg_score_format fmt, tg_error *err)
+{
+    long skip = fmt == TG_SCORE_JSON ? 2 : 0;
+    for (int k = 0; k < r->ntiers; k++) {
+        FILE *f = p->parts[p->part_of[p->order[k]]];
+        if (ftell(f) <= 0 && !p->shared)
+            continue;
+        int bad = p->shared ? copy_tier(f, out, p->order[k], &skip)
+                            : copy_stream(f, out, skip);
+        if (!p->shared)
+            skip = 0;
+        if (bad)
+            return tg_error_set(err, TG_EIO, NULL, 0, 0,
+                                "cannot copy a temporary file: %s",
+                                strerror(errno));
+    }
+    return TG_OK;
+}
+
+/* The output columns of the view, from the first file's header. */
+static int layout_for_view(layout *l, tg_view view, const tg_schema *s,
+                           tg_error *err)
+{
+    if (view == TG_VIEW_SCORES) {
+        if (layout_scores(l, s))
+            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    } else {
+        l->cols = view == TG_VIEW_PRODUCTION   ? PRODUCTION
+                  : view == TG_VIEW_SALESFORCE ? SALESFORCE
+                                               : SGA;
+        l->ncols = view == TG_VIEW_PRODUCTION
+                       ? (int)(sizeof PRODUCTION / sizeof *PRODUCTION)
+                   : view == TG_VIEW_SALESFORCE
+                       ? (int)(sizeof SALESFORCE / sizeof *SALESFORCE)
+                       : (int)(sizeof SGA / sizeof *SGA);
+    }
+    l->in_col = calloc((size_t)l->ncols, sizeof *l->in_col);
+    l->feat = calloc((size_t)l->ncols, sizeof *l->feat);
+    if (!l->in_col || !l->feat)
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    return TG_OK;
+}
+
+/* The CSV header line, or the opening of the JSON array. */
+static void write_header(FILE *out, const layout *l, tg_score_format fmt)
+{
+    if (fmt == TG_SCORE_CSV)
+        for (int c = 0; c < l->ncols; c++)
+            csv_text(out, l->cols[c].name, strlen(l->cols[c].name)),
+                fputc(c + 1 < l->ncols ? ',' : '\n', out);
+    else
+        fputs("[\n", out);
+}
+
+/* The time every row is stamped with: the options', else now (UTC). */
+static const char *scored_at_of(const tg_score_options *o, char now[32])
+{
+    if (o->scored_at)
+        return o->scored_at;
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return now;
+}
+
+/* What the reader skipped, for the caller's report. */
+static void record_skips(const tg_score_options *o, tg_reader *rd)
+{
+    if (!o->skips)
+        return;
+    o->skips->skipped = tg_reader_skipped(rd, &o->skips->first);
+    for (int k = 0; k < TG_SKIP_NREASONS; k++)
+        o->skips->skipped_by[k] = tg_reader_skipped_by(rd, k);
+}
+
+/* One scoring run over the rows. */
+typedef struct {
+    FILE *out;
+    const tg_rules *r;
+    const tg_score_options *o;
+    const char *scored_at;
+    int ordered, priority_only, def;
+    layout l;
+    score_parts p;
+    uint64_t rows;
+} score_run;
+
+/* Every row of rd into the output or its tier's file. */
+static int score_rows(score_run *s, tg_reader *rd, tg_error *err)
+{
+    const tg_score_options *o = s->o;
+    writer w = {s->out, o->format, 0};
+    const tg_row *row;
+    int header_done = 0, file = -1, rc;
+    while ((rc = tg_reader_next(rd, &row, err)) == 1) {
+        if (tg_reader_file_index(rd) != file) {
+            file = tg_reader_file_index(rd);
+            const tg_schema *sc = tg_reader_schema(rd);
+            if (!s->l.cols && (rc = layout_for_view(&s->l, o->view, sc, err)))
+                return rc;
+            layout_bind(&s->l, s->r, sc);
+        }
+        if (!header_done) {
+            write_header(s->out, &s->l, o->format);
+            header_done = 1;
+        }
+        if (s->priority_only && row->tier == s->def)
+            continue;
+        /* JSON objects are separated by ",\n": each is written with its
+         * separator in front, and the very first one's is dropped. */
+        score_parts *p = &s->p;
+        w.f = !s->ordered ? s->out
+              : p->shared ? p->mem
+                          : p->parts[p->part_of[row->tier]];
+        if (p->shared)
+            fseek(p->mem, 0, SEEK_SET);
+        if (o->format == TG_SCORE_JSON && (s->ordered || s->rows > 0))
+            fputs(",\n", w.f);
+        write_row(&w, &s->l, s->r, tg_reader_csv(rd), row, s->scored_at);
+        if (p->shared && (rc = parts_put_record(p, row->tier, err)))
+            return rc;
+        s->rows++;
+    }
+    if (rc < 0)
+        return rc;
+    /* No rows at all: still a valid, empty document. */
+    if (!header_done && o->format == TG_SCORE_JSON)
+        fputs("[\n", s->out);
+    return TG_OK;
+}
+
 int tg_score_write(FILE *out, const tg_rules *r, const tg_scan_options *scan,
                    const tg_score_options *o, uint64_t *rows_out,
                    tg_error *err)
 {
     char now[32];
-    const char *scored_at = o->scored_at;
-    if (!scored_at) {
-        time_t t = time(NULL);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        scored_at = now;
-    }
-    int ordered = o->view != TG_VIEW_SCORES;
-    int priority_only = o->priority_only || ordered;
-    int def = tg_rules_default(r);
+    score_run s = {.out = out, .r = r, .o = o};
+    s.scored_at = scored_at_of(o, now);
+    s.ordered = o->view != TG_VIEW_SCORES;
+    s.priority_only = o->priority_only || s.ordered;
+    s.def = tg_rules_default(r);
     tg_reader *rd = NULL;
-    layout l;
-    memset(&l, 0, sizeof l);
-    FILE **parts = NULL;
-    int nparts = 0, shared = 0, *order = NULL, *part_of = NULL;
-    char *mbuf = NULL;
-    size_t mlen = 0;
-    FILE *mem = NULL;           /* one row, when parts are shared */
-    uint64_t rows = 0;
-    int rc = tg_reader_open(&rd, r, scan, err), file = -1;
+    int rc = tg_reader_open(&rd, r, scan, err);
     if (rc)
         return rc;
-    if (ordered) {
-        nparts = r->ntiers < TG_SCORE_MAX_PARTS ? r->ntiers : TG_SCORE_MAX_PARTS;
-        shared = nparts < r->ntiers;
-        parts = calloc((size_t)nparts, sizeof *parts);
-        order = malloc((size_t)r->ntiers * sizeof *order);
-        part_of = malloc((size_t)r->ntiers * sizeof *part_of);
-        if (shared)
-            mem = open_memstream(&mbuf, &mlen);
-        if (!parts || !order || !part_of || (shared && !mem)) {
-            rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
-            goto done;
-        }
-        tier_order(r, order);
-        for (int k = 0; k < r->ntiers; k++)
-            part_of[order[k]] = (int)((long)k * nparts / r->ntiers);
-        for (int t = 0; t < nparts; t++)
-            if (!(parts[t] = tmpfile())) {
-                rc = tg_error_set(err, TG_EIO, NULL, 0, 0,
-                                  "cannot create a temporary file: %s",
-                                  strerror(errno));
-                goto done;
-            }
-    }
-    writer w = {out, o->format, 0};
-    const tg_row *row;
-    int header_done = 0;
-    while ((rc = tg_reader_next(rd, &row, err)) == 1) {
-        rc = TG_OK;
-        if (tg_reader_file_index(rd) != file) {
-            file = tg_reader_file_index(rd);
-            const tg_schema *s = tg_reader_schema(rd);
-            if (!l.cols) {
-                if (o->view == TG_VIEW_SCORES) {
-                    if (layout_scores(&l, s)) {
-                        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
-                                          "out of memory");
-                        break;
-                    }
-                } else {
-                    l.cols = o->view == TG_VIEW_PRODUCTION ? PRODUCTION
-                           : o->view == TG_VIEW_SALESFORCE ? SALESFORCE
-                                                           : SGA;
-                    l.ncols = o->view == TG_VIEW_PRODUCTION
-                                  ? (int)(sizeof PRODUCTION / sizeof *PRODUCTION)
-                              : o->view == TG_VIEW_SALESFORCE
-                                  ? (int)(sizeof SALESFORCE / sizeof *SALESFORCE)
-                                  : (int)(sizeof SGA / sizeof *SGA);
-                }
-                l.in_col = calloc((size_t)l.ncols, sizeof *l.in_col);
-                l.feat = calloc((size_t)l.ncols, sizeof *l.feat);
-                if (!l.in_col || !l.feat) {
-                    rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
-                                      "out of memory");
-                    break;
-                }
-            }
-            layout_bind(&l, r, s);
-        }
-        if (!header_done) {
-            if (o->format == TG_SCORE_CSV)
-                for (int c = 0; c < l.ncols; c++)
-                    csv_text(out, l.cols[c].name, strlen(l.cols[c].name)),
-                        fputc(c + 1 < l.ncols ? ',' : '\n', out);
-            else
-                fputs("[\n", out);
-            header_done = 1;
-        }
-        if (priority_only && row->tier == def)
-            continue;
-        /* JSON objects are separated by ",\n": each is written with its
-         * separator in front, and the very first one's is dropped. */
-        w.f = !ordered ? out : shared ? mem : parts[part_of[row->tier]];
-        if (shared)
-            fseek(mem, 0, SEEK_SET);
-        if (o->format == TG_SCORE_JSON && (ordered || rows > 0))
-            fputs(",\n", w.f);
-        write_row(&w, &l, r, tg_reader_csv(rd), row, scored_at);
-        if (shared) {
-            fflush(mem);
-            part_record h = {row->tier, (uint32_t)ftell(mem)};
-            FILE *pf = parts[part_of[row->tier]];
-            if (fwrite(&h, sizeof h, 1, pf) != 1 ||
-                fwrite(mbuf, 1, h.len, pf) != h.len) {
-                rc = tg_error_set(err, TG_EIO, NULL, 0, 0,
-                                  "cannot write a temporary file: %s",
-                                  strerror(errno));
-                goto done;
-            }
-        }
-        rows++;
-    }
-    if (rc < 0)
-        goto done;
-    if (!header_done) {
-        /* No rows at all: still a valid, empty document. */
+    if (s.ordered)
+        rc = parts_open(&s.p, r, err);
+    if (rc == TG_OK)
+        rc = score_rows(&s, rd, err);
+    if (rc == TG_OK && s.ordered)
+        rc = parts_copy(&s.p, r, out, o->format, err);
+    if (rc == TG_OK) {
         if (o->format == TG_SCORE_JSON)
-            fputs("[\n", out);
+            fputs(s.rows ? "\n]\n" : "]\n", out);
+        *rows_out = s.rows;
+        record_skips(o, rd);
     }
-    if (ordered) {
-        long skip = o->format == TG_SCORE_JSON ? 2 : 0;
-        for (int k = 0; k < r->ntiers; k++) {
-            FILE *p = parts[part_of[order[k]]];
-            if (ftell(p) <= 0 && !shared)
-                continue;
-            int bad = shared ? copy_tier(p, out, order[k], &skip)
-                             : copy_stream(p, out, skip);
-            if (!shared)
-                skip = 0;
-            if (bad) {
-                rc = tg_error_set(err, TG_EIO, NULL, 0, 0,
-                                  "cannot copy a temporary file: %s",
-                                  strerror(errno));
-                goto done;
-            }
-        }
-    }
-    if (o->format == TG_SCORE_JSON)
-        fputs(rows ? "\n]\n" : "]\n", out);
-    rc = TG_OK;
-    *rows_out = rows;
-    if (o->skips) {
-        o->skips->skipped = tg_reader_skipped(rd, &o->skips->first);
-        for (int k = 0; k < TG_SKIP_NREASONS; k++)
-            o->skips->skipped_by[k] = tg_reader_skipped_by(rd, k);
-    }
-done:
-    if (parts)
-        for (int t = 0; t < nparts; t++)
-            if (parts[t])
-                fclose(parts[t]);
-    free(parts);
-    free(order);
-    free(part_of);
-    if (mem)
-        fclose(mem);
-    free(mbuf);
-    layout_release(&l);
+    parts_close(&s.p);
+    layout_release(&s.l);
     tg_reader_free(rd);
     return rc;
 }
