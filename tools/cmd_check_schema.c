@@ -7,6 +7,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_textfit.h"
 
 static const char help[] =
     "usage: tiergate check-schema --rules FILE (--data FILE... | --columns "
@@ -29,11 +30,33 @@ static const char help[] =
     "  -o FILE              write the report to FILE\n"
     "  -h, --help           this help\n";
 
+/* The names a feature was looked for under, terminal-escaped. */
 static void aliases_tried(FILE *f, const tg_feature *ft)
 {
-    fprintf(f, "'%s'", ft->name);
-    for (int a = 0; a < ft->naliases; a++)
-        fprintf(f, ", '%s'", ft->aliases[a]);
+    fputc('\'', f);
+    tg_esc_term(f, ft->name);
+    fputc('\'', f);
+    for (int a = 0; a < ft->naliases; a++) {
+        fputs(", '", f);
+        tg_esc_term(f, ft->aliases[a]);
+        fputc('\'', f);
+    }
+}
+
+static void missing_json(cJSON *j, const tg_missing_column *m, int n)
+{
+    cJSON *arr = cJSON_AddArrayToObject(j, "missing_columns");
+    for (int i = 0; i < n; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "column", m[i].column);
+        cJSON_AddStringToObject(x, "file", m[i].file);
+        if (m[i].did_you_mean)
+            cJSON_AddStringToObject(x, "did_you_mean", m[i].did_you_mean);
+        else
+            cJSON_AddNullToObject(x, "did_you_mean");
+        cJSON_AddStringToObject(x, "hint", m[i].hint);
+        cJSON_AddItemToArray(arr, x);
+    }
 }
 
 int cmd_check_schema(int argc, char **argv)
@@ -52,6 +75,8 @@ int cmd_check_schema(int argc, char **argv)
     tg_columns cols = {0, NULL};
     tg_rules *rules = NULL;
     tg_schema_report rep;
+    tg_missing_column *missing = NULL;
+    int nmissing = 0;
     tg_error err;
     memset(&rep, 0, sizeof rep);
     optind = 1;
@@ -105,6 +130,16 @@ int cmd_check_schema(int argc, char **argv)
         r = cli_fail(&err);
         goto done;
     }
+    /* What is missing, each column once with the first file lacking it
+     * and the nearest name in that header (as a scan's error says). */
+    if ((rep.missing || !rep.has_target) &&
+        tg_missing_columns(&missing, &nmissing, rules,
+                           (const char *const *)d.data, d.ndata,
+                           columns_path ? &cols : NULL, columns_path,
+                           &err) != TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
     cli_out o;
     if ((r = cli_out_open(&o, out_path)))
         goto done;
@@ -141,6 +176,7 @@ int cmd_check_schema(int argc, char **argv)
                                             (double)rep.rows);
             cJSON_AddItemToArray(arr, x);
         }
+        missing_json(j, missing, nmissing);
         cJSON_AddBoolToObject(j, "has_target", rep.has_target);
         cJSON_AddBoolToObject(j, "has_split", rep.has_split);
         cJSON_AddBoolToObject(j, "has_contacted_date", rep.has_date);
@@ -164,16 +200,50 @@ int cmd_check_schema(int argc, char **argv)
         cJSON_free(s);
         cJSON_Delete(j);
     } else {
+        /* Names from the rules and the header, escaped, in columns as
+         * wide as their widest cell (a long name pushes the others right
+         * rather than running into them). */
         char a[32];
-        fprintf(o.f, "%-28s %-28s %10s\n", "feature", "found as", "null rate");
-        for (int f = 0; f < rules->nfeatures; f++) {
+        int nf = rules->nfeatures;
+        char **cell = calloc((size_t)(nf + 1) * 3, sizeof *cell);
+        if (!cell) {
+            cli_out_discard(&o);
+            r = EXIT_INTERNAL;
+            goto done;
+        }
+        cell[0] = strdup("feature");
+        cell[1] = strdup("found as");
+        cell[2] = strdup("null rate");
+        for (int f = 0; f < nf; f++) {
             const tg_schema_feature *sf = &rep.features[f];
-            char rate[32] = "-";
+            char rate[32] = "-", e[512];
             if (!rep.missing && rep.rows)
                 tg_fmt_pct((double)sf->nulls / (double)rep.rows, 2, rate);
-            fprintf(o.f, "%-28s %-28s %10s%s\n", rules->features[f].name,
-                    sf->column ? sf->column : "MISSING", rate,
-                    sf->used ? "" : "  (not used by any tier)");
+            char **row = cell + 3 * (f + 1);
+            row[0] = strdup(tg_esc_term_buf(rules->features[f].name, e,
+                                            sizeof e));
+            row[1] = strdup(sf->column ? tg_esc_term_buf(sf->column, e,
+                                                         sizeof e)
+                                       : "MISSING");
+            /* Right-aligned under "null rate", then the note. */
+            snprintf(e, sizeof e, "%9s%s", rate,
+                     sf->used ? "" : "  (not used by any tier)");
+            row[2] = strdup(e);
+        }
+        int ok = 1;
+        for (int i = 0; i < (nf + 1) * 3; i++)
+            ok &= cell[i] != NULL;
+        if (ok)
+            tg_text_table(o.f, (const char *const *)cell, nf + 1, 3, "lll", 0,
+                          out_path && strcmp(out_path, "-") ? 80
+                                                            : cli_term_width());
+        for (int i = 0; i < (nf + 1) * 3; i++)
+            free(cell[i]);
+        free(cell);
+        if (!ok) {
+            cli_out_discard(&o);
+            r = EXIT_INTERNAL;
+            goto done;
         }
         fprintf(o.f, "target: %s, split: %s, contacted_date: %s\n",
                 rep.has_target ? "present" : "MISSING",
@@ -198,19 +268,22 @@ int cmd_check_schema(int argc, char **argv)
     }
     r = cli_out_close(&o);
     if (rep.missing || !rep.has_target) {
-        for (int f = 0; f < rules->nfeatures; f++) {
-            if (rep.features[f].column || !rep.features[f].used)
-                continue;
-            fprintf(stderr, "tiergate: %s: missing column '%s' (tried ",
-                    rep.missing_file ? rep.missing_file
-                    : columns_path   ? columns_path
-                                     : d.data[0],
-                    rules->features[f].name);
-            aliases_tried(stderr, &rules->features[f]);
-            fprintf(stderr, ")\n");
+        for (int i = 0; i < nmissing; i++) {
+            const tg_missing_column *m = &missing[i];
+            fputs("tiergate: ", stderr);
+            tg_esc_term(stderr, m->file);
+            fprintf(stderr, ": missing column '");
+            tg_esc_term(stderr, m->column);
+            fputc('\'', stderr);
+            if (m->feature >= 0) {
+                fputs(" (tried ", stderr);
+                aliases_tried(stderr, &rules->features[m->feature]);
+                fputc(')', stderr);
+            }
+            fputs("; ", stderr);
+            tg_esc_term(stderr, m->hint);
+            fputc('\n', stderr);
         }
-        if (!rep.has_target)
-            fprintf(stderr, "tiergate: missing column 'target'\n");
         r = EXIT_USAGE;
     } else if (rep.nproblems) {
         /* preview would stop at the first of these (or skip the rows
@@ -226,6 +299,7 @@ int cmd_check_schema(int argc, char **argv)
         r = EXIT_USAGE;
     }
 done:
+    tg_missing_columns_free(missing, nmissing);
     tg_columns_release(&cols);
     tg_schema_report_release(&rep);
     tg_rules_free(rules);
