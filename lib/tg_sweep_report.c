@@ -7,10 +7,12 @@
 #include "tg_sweep_report.h"
 
 #include <math.h>
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "tg_escape.h"
+#include "tg_textfit.h"
 
 static const char *s_of(const cJSON *o, const char *k)
 {
@@ -165,8 +167,14 @@ static void headline(FILE *f, const cJSON *s, int markdown)
                          "training data.\n", f);
 }
 
-void tg_sweep_render_text(FILE *f, const cJSON *s)
+static void render_text_fit(FILE *f, const cJSON *s, int width);
+
+void tg_sweep_render_text(FILE *f, const cJSON *s, int width)
 {
+    if (width > 0) {
+        render_text_fit(f, s, width < 40 ? 40 : width);
+        return;
+    }
     const cJSON *vars = o_of(s, "variants"), *v;
     char h[64];
     headline(f, s, 0);
@@ -379,6 +387,449 @@ void tg_sweep_render_text(FILE *f, const cJSON *s)
                   "above); the release should keep the base\n", f);
         else
             fprintf(f, " passes the gate, TEST included (%s)\n", gate_word(g));
+    }
+}
+
+/* ---- text that fits ------------------------------------------------------------- */
+
+/* A table of cells (row-major, row 0 the header) built before it is laid
+ * out, so that every column is as wide as its widest cell. */
+typedef struct {
+    char **cell;
+    int nrows, ncols, cap;
+} cells;
+
+static int cells_init(cells *t, int nrows, int ncols)
+{
+    t->nrows = 0;
+    t->ncols = ncols;
+    t->cap = nrows;
+    t->cell = calloc((size_t)nrows * (size_t)ncols, sizeof *t->cell);
+    return t->cell != NULL;
+}
+
+static void cells_free(cells *t)
+{
+    for (int i = 0; t->cell && i < t->cap * t->ncols; i++)
+        free(t->cell[i]);
+    free(t->cell);
+    t->cell = NULL;
+}
+
+/* Set cell (r, c) to the formatted text (already terminal-safe). */
+static void cell_set(cells *t, int r, int c, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static void cell_set(cells *t, int r, int c, const char *fmt, ...)
+{
+    char buf[1024];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (r >= t->cap || c >= t->ncols)
+        return;
+    free(t->cell[r * t->ncols + c]);
+    t->cell[r * t->ncols + c] = strdup(buf);
+    if (r >= t->nrows)
+        t->nrows = r + 1;
+}
+
+static const char *cell_get(const cells *t, int r, int c)
+{
+    const char *x = t->cell[r * t->ncols + c];
+    return x ? x : "";
+}
+
+/*
+ * Lay out t in width columns: one line a row when the widest row fits;
+ * otherwise the first `head` cells of each row on a line of their own
+ * (the last of them clipped between words if need be) and the others on
+ * the next line, `indent` spaces in. Columns one space apart; align[c]
+ * is 'l' or 'r'; no trailing blanks.
+ */
+static void fit_table(FILE *f, const cells *t, const char *align, int head,
+                      int indent, int width)
+{
+    int w[16] = {0}, nc = t->ncols < 16 ? t->ncols : 16;
+    for (int r = 0; r < t->nrows; r++)
+        for (int c = 0; c < nc; c++) {
+            int cw = tg_text_width(cell_get(t, r, c));
+            if (cw > w[c])
+                w[c] = cw;
+        }
+    int total = -1;
+    for (int c = 0; c < nc; c++)
+        total += w[c] + 1;
+    int split = total > width && head < nc;
+    for (int r = 0; r < t->nrows; r++) {
+        int col = 0;
+        for (int c = 0; c < nc; c++) {
+            const char *x = cell_get(t, r, c);
+            int last = c == nc - 1 || (split && c == head - 1);
+            if (split && c == head) {
+                fprintf(f, "\n%*s", indent, "");
+                col = indent;
+            } else if (c > 0) {
+                fputc(' ', f);
+                col++;
+            }
+            if (last && align[c] != 'r') {
+                char clip[2048];
+                fputs(tg_text_clip(x, width - col, clip, sizeof clip), f);
+            } else if (align[c] == 'r') {
+                tg_text_rpad(f, x, w[c]);
+            } else {
+                tg_text_pad(f, x, w[c]);
+            }
+            col += w[c];
+        }
+        fputc('\n', f);
+    }
+}
+
+/* An escaped copy of s for a terminal (into buf). */
+static const char *tesc(const char *s, char *buf, size_t n)
+{
+    return tg_esc_term_buf(s, buf, n);
+}
+
+/* "3,731", or "n/a" when not finite, into buf (32 bytes). */
+static const char *count_str(double v, char buf[32])
+{
+    char *b = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&b, &len);
+    if (!m) {
+        snprintf(buf, 32, "%.0f", v);
+        return buf;
+    }
+    count(m, v);
+    fclose(m);
+    snprintf(buf, 32, "%s", b ? b : "");
+    free(b);
+    return buf;
+}
+
+static void lift_ci_str(const cJSON *t, char *buf, size_t n)
+{
+    if (isfinite(n_of(t, "tier1_lift")))
+        snprintf(buf, n, "%.2f [%.2f,%.2f]", n_of(t, "tier1_lift"),
+                 n_of(t, "tier1_lift_ci_lower"), n_of(t, "tier1_lift_ci_upper"));
+    else
+        snprintf(buf, n, "n/a");
+}
+
+static void rate_str(const cJSON *t, char *buf, size_t n)
+{
+    if (isfinite(n_of(t, "priority_rate")))
+        snprintf(buf, n, "%.2f%%", n_of(t, "priority_rate") * 100);
+    else
+        snprintf(buf, n, "n/a");
+}
+
+/* A line of text (already escaped) wrapped between words; its leading
+ * blanks are kept (tg_text_wrap drops them). */
+static void say(FILE *f, const char *text, int width, int first, int indent)
+{
+    while (*text == ' ') {
+        fputc(' ', f);
+        first++;
+        text++;
+    }
+    tg_text_wrap(f, text, width, first, indent);
+}
+
+static void render_text_fit(FILE *f, const cJSON *s, int width)
+{
+    const cJSON *vars = o_of(s, "variants"), *v;
+    int n = cJSON_GetArraySize(vars);
+    char e1[1024], e2[1024], line[2400], h[64];
+    const char *id = s_of(s, "sweep_id");
+    snprintf(line, sizeof line, "sweep %s",
+             *id ? tesc(id, e1, sizeof e1) : "(command-line grid)");
+    say(f, line, width, 0, 2);
+    int tried = (int)n_of(s, "variants_tried");
+    snprintf(line, sizeof line, "%d variants tried (the base and %d variant%s), "
+             "ranked on TRAIN only.", tried, tried - 1, tried == 2 ? "" : "s");
+    say(f, line, width, 0, 2);
+    snprintf(line, sizeof line, "objective: %s",
+             tesc(s_of(s, "objective"), e1, sizeof e1));
+    say(f, line, width, 0, 2);
+    if (cJSON_IsTrue(o_of(s, "exploratory")))
+        say(f, "EXPLORATORY: TEST figures of every variant are shown "
+               "(--show-test-all); choosing by them would make TEST training "
+               "data.", width, 0, 2);
+
+    /* TRAIN, one row a variant (two when the names leave no room). */
+    snprintf(h, sizeof h, "T1 lift [%g%% CI]", n_of(s, "ci_level") * 100);
+    fputc('\n', f);
+    say(f, "TRAIN (gates p/w/f/?/i: pass, warn, fail, inconclusive, "
+           "insufficient)", width, 0, 2);
+    cells t;
+    if (!cells_init(&t, n + 1, 9))
+        return;
+    const char *hd[] = {"   #", "variant", "rank", "prio vol", "rate",
+                        "T1 vol", h, "gates p/w/f/?/i", "objective"};
+    for (int c = 0; c < 9; c++)
+        cell_set(&t, 0, c, "%s", hd[c]);
+    int idx = 0;
+    cJSON_ArrayForEach(v, vars)
+    {
+        const cJSON *tr = o_of(v, "train"), *g = o_of(tr, "gates");
+        int r = ++idx;
+        char a[32], b[64];
+        cell_set(&t, r, 0, "%s%3d", cJSON_IsTrue(o_of(v, "chosen")) ? ">" : " ",
+                 r - 1);
+        cell_set(&t, r, 1, "%s", tesc(s_of(v, "name"), e1, sizeof e1));
+        if (cJSON_IsNumber(o_of(v, "rank")))
+            cell_set(&t, r, 2, "%d", (int)n_of(v, "rank"));
+        else
+            cell_set(&t, r, 2, "-");
+        cell_set(&t, r, 3, "%s", count_str(n_of(tr, "priority_volume"), a));
+        rate_str(tr, b, sizeof b);
+        cell_set(&t, r, 4, "%s", b);
+        cell_set(&t, r, 5, "%s", count_str(n_of(tr, "tier1_volume"), a));
+        lift_ci_str(tr, b, sizeof b);
+        cell_set(&t, r, 6, "%s", b);
+        cell_set(&t, r, 7, "%s %.0f/%.0f/%.0f/%.0f/%.0f",
+                 strcmp(gate_word(g), "FAILED") == 0 ? "FAIL" : "ok",
+                 n_of(g, "pass"), n_of(g, "warn"), n_of(g, "fail"),
+                 n_of(g, "inconclusive"), n_of(g, "insufficient"));
+        if (cJSON_IsTrue(o_of(v, "feasible")))
+            cell_set(&t, r, 8, "%g", n_of(v, "objective"));
+        else
+            cell_set(&t, r, 8, "- (below)");
+    }
+    fit_table(f, &t, "llrrrrlll", 2, 5, width);
+    cells_free(&t);
+    idx = 0;
+    int nwhy = 0;
+    cJSON_ArrayForEach(v, vars)
+    {
+        if (!cJSON_IsTrue(o_of(v, "feasible"))) {
+            if (!nwhy++)
+                fputs("not eligible:\n", f);
+            snprintf(line, sizeof line, "%4d: %s", idx,
+                     tesc(s_of(v, "why_not"), e1, sizeof e1));
+            say(f, line, width, 0, 6);
+        }
+        idx++;
+    }
+
+    /* Conversion per tier, in blocks of as many tier columns as fit. */
+    const char *cols[64];
+    int ncols = 0;
+    cJSON_ArrayForEach(v, vars)
+    {
+        const cJSON *x;
+        cJSON_ArrayForEach(x, o_of(o_of(v, "train"), "tiers"))
+        {
+            const char *name = s_of(x, "tier");
+            int k = 0;
+            while (k < ncols && strcmp(cols[k], name) != 0)
+                k++;
+            if (k == ncols && ncols < 64)
+                cols[ncols++] = name;
+        }
+    }
+    char lab[64][48];
+    int cw[64];
+    for (int k = 0; k < ncols; k++) {
+        char raw[16];
+        tier_label(raw, sizeof raw, cols[k]);
+        tesc(raw, lab[k], sizeof lab[k]);
+        cw[k] = tg_text_width(lab[k]) > 6 ? tg_text_width(lab[k]) : 6;
+    }
+    fputs("\nTRAIN conversion rate per tier (%)\n", f);
+    for (int from = 0; from < ncols;) {
+        int to = from, used = 4;
+        while (to < ncols && (to == from || used + 1 + cw[to] <= width))
+            used += 1 + cw[to++];
+        if (from)
+            fputc('\n', f);
+        fputs("   #", f);
+        for (int k = from; k < to; k++) {
+            fputc(' ', f);
+            tg_text_rpad(f, lab[k], cw[k]);
+        }
+        fputc('\n', f);
+        idx = 0;
+        cJSON_ArrayForEach(v, vars)
+        {
+            fprintf(f, "%4d", idx++);
+            for (int k = from; k < to; k++) {
+                const cJSON *x, *hit = NULL;
+                cJSON_ArrayForEach(x, o_of(o_of(v, "train"), "tiers"))
+                    if (strcmp(s_of(x, "tier"), cols[k]) == 0)
+                        hit = x;
+                double r = hit ? n_of(hit, "conversion_rate") : NAN;
+                char b[32];
+                if (isfinite(r))
+                    snprintf(b, sizeof b, "%.2f", r * 100);
+                else
+                    snprintf(b, sizeof b, "%s", hit ? "n/a" : "-");
+                fputc(' ', f);
+                tg_text_rpad(f, b, cw[k]);
+            }
+            fputc('\n', f);
+        }
+        from = to;
+    }
+
+    /* What each variant changes, one change a line, wrapped. */
+    fputs("\nwhat changed\n", f);
+    idx = 0;
+    cJSON_ArrayForEach(v, vars)
+    {
+        snprintf(line, sizeof line, "%4d %s", idx++,
+                 tesc(s_of(v, "name"), e1, sizeof e1));
+        say(f, line, width, 0, 7);
+        const char *c = *s_of(v, "changes") ? s_of(v, "changes") : "(unchanged)";
+        while (*c) {
+            const char *e = strstr(c, "; ");
+            size_t len = e ? (size_t)(e - c) : strlen(c);
+            char one[600];
+            snprintf(one, sizeof one, "%.*s", (int)(len < 599 ? len : 599), c);
+            fputs("       ", f);
+            say(f, tesc(one, e1, sizeof e1), width, 7, 9);
+            c += len + (e ? 2 : 0);
+        }
+        if (*s_of(v, "gates_not_applicable")) {
+            snprintf(line, sizeof line, "gates naming no tier of this variant "
+                     "(left out): %s",
+                     tesc(s_of(v, "gates_not_applicable"), e1, sizeof e1));
+            fputs("       ", f);
+            say(f, line, width, 7, 9);
+        }
+    }
+
+    const cJSON *sel = o_of(s, "selection");
+    const char *chosen = s_of(s, "chosen");
+    fputc('\n', f);
+    if (!*chosen) {
+        say(f, "No variant meets the objective on TRAIN (reasons above); "
+               "nothing is chosen and TEST is shown for the base only.",
+            width, 0, 2);
+    } else {
+        snprintf(line, sizeof line, "chosen: %s", tesc(chosen, e1, sizeof e1));
+        say(f, line, width, 0, 2);
+        snprintf(line, sizeof line, "Its TRAIN figures are optimistic: it is "
+                 "the best of %d on these rows.", tried);
+        fputs("  ", f);
+        say(f, line, width, 2, 2);
+        snprintf(line, sizeof line, "Intervals holding for all %d at once "
+                 "(Bonferroni, %.4g%%):", tried,
+                 n_of(sel, "adjusted_level") * 100);
+        fputs("  ", f);
+        say(f, line, width, 2, 2);
+        snprintf(line, sizeof line, "Tier 1 lift %.2fx [%.2f, %.2f], priority "
+                 "lift %.2fx [%.2f, %.2f]", n_of(sel, "tier1_lift"),
+                 n_of(sel, "tier1_lift_ci_lower_adjusted"),
+                 n_of(sel, "tier1_lift_ci_upper_adjusted"),
+                 n_of(sel, "priority_lift"),
+                 n_of(sel, "priority_lift_ci_lower_adjusted"),
+                 n_of(sel, "priority_lift_ci_upper_adjusted"));
+        fputs("  ", f);
+        say(f, line, width, 2, 2);
+    }
+
+    /* TEST, for the variants it may be shown for. */
+    fputs("\nTEST (looked at after the choice)\n", f);
+    if (!cells_init(&t, n + 1, 6))
+        return;
+    const char *th[] = {" variant", "prio vol", "rate", "T1 vol", h,
+                        "gate (TEST included)"};
+    for (int c = 0; c < 6; c++)
+        cell_set(&t, 0, c, "%s", th[c]);
+    int r = 0;
+    cJSON_ArrayForEach(v, vars)
+    {
+        const cJSON *te = o_of(v, "test");
+        char a[32], b[64];
+        if (!te)
+            continue;
+        r++;
+        cell_set(&t, r, 0, " %s", tesc(s_of(v, "name"), e1, sizeof e1));
+        cell_set(&t, r, 1, "%s", count_str(n_of(te, "priority_volume"), a));
+        rate_str(te, b, sizeof b);
+        cell_set(&t, r, 2, "%s", b);
+        cell_set(&t, r, 3, "%s", count_str(n_of(te, "tier1_volume"), a));
+        lift_ci_str(te, b, sizeof b);
+        cell_set(&t, r, 4, "%s", b);
+        cell_set(&t, r, 5, "%s",
+                 tesc(gate_word(o_of(te, "gate")), e1, sizeof e1));
+    }
+    fit_table(f, &t, "lrrrll", 1, 3, width);
+    cells_free(&t);
+
+    /* The gates that read TEST: id, tier, status, then the message
+     * wrapped under itself (or, when that leaves too little room, on
+     * indented lines). */
+    cJSON_ArrayForEach(v, vars)
+    {
+        const cJSON *te = o_of(v, "test"), *x;
+        if (!te)
+            continue;
+        snprintf(line, sizeof line, " gates reading TEST for %s",
+                 tesc(s_of(v, "name"), e1, sizeof e1));
+        fputc('\n', f);
+        say(f, line, width, 0, 2);
+        int wi = 2, wt = 1, ws = 4;
+        cJSON_ArrayForEach(x, o_of(te, "test_gates"))
+        {
+            char l[16];
+            tier_label(l, sizeof l, s_of(x, "tier"));
+            int a = tg_text_width(tesc(s_of(x, "id"), e1, sizeof e1));
+            int b = tg_text_width(tesc(*s_of(x, "tier") ? l : "-", e1, sizeof e1));
+            int c = tg_text_width(tesc(s_of(x, "status"), e1, sizeof e1));
+            wi = a > wi ? a : wi;
+            wt = b > wt ? b : wt;
+            ws = c > ws ? c : ws;
+        }
+        int at = 2 + wi + 1 + wt + 1 + ws + 1;
+        int hang = width - at >= 30 ? at : 4;
+        cJSON_ArrayForEach(x, o_of(te, "test_gates"))
+        {
+            char l[16];
+            tier_label(l, sizeof l, s_of(x, "tier"));
+            fputs("  ", f);
+            tg_text_pad(f, tesc(s_of(x, "id"), e1, sizeof e1), wi);
+            fputc(' ', f);
+            tg_text_pad(f, tesc(*s_of(x, "tier") ? l : "-", e1, sizeof e1), wt);
+            fputc(' ', f);
+            tg_text_pad(f, tesc(s_of(x, "status"), e1, sizeof e1), ws);
+            fputc(' ', f);
+            int col = 2 + wi + 1 + wt + 1 + ws + 1;
+            if (col > width - 10) { /* ids too long: the message below */
+                fprintf(f, "\n%*s", hang, "");
+                col = hang;
+            }
+            say(f, tesc(s_of(x, "message"), e2, sizeof e2), width, col, hang);
+        }
+        cJSON_ArrayForEach(x, o_of(o_of(te, "gate"), "not_passed_blocking"))
+        {
+            snprintf(line, sizeof line, "  not passed (blocking): %s: %s",
+                     tesc(s_of(x, "id"), e1, sizeof e1),
+                     tesc(s_of(x, "message"), e2, sizeof e2));
+            say(f, line, width, 0, 4);
+        }
+    }
+    const cJSON *cv = NULL;
+    cJSON_ArrayForEach(v, vars)
+        if (cJSON_IsTrue(o_of(v, "chosen")))
+            cv = v;
+    if (cv) {
+        const cJSON *g = o_of(o_of(cv, "test"), "gate");
+        if (strcmp(gate_word(g), "FAILED") == 0)
+            snprintf(line, sizeof line, "verdict: %s FAILS the gate (blocking "
+                     "gates not passed are listed above); the release should "
+                     "keep the base", tesc(chosen, e1, sizeof e1));
+        else
+            snprintf(line, sizeof line, "verdict: %s passes the gate, TEST "
+                     "included (%s)", tesc(chosen, e1, sizeof e1),
+                     tesc(gate_word(g), e2, sizeof e2));
+        fputc('\n', f);
+        say(f, line, width, 0, 2);
     }
 }
 
