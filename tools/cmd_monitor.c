@@ -21,7 +21,7 @@ static const char help[] =
     "                        [--policy FILE] [--calibration FILE]\n"
     "                        [--by week|month] [--since DATE] [--until DATE]\n"
     "                        [--maturity DAYS] [--compare OLD_RULES]\n"
-    "                        [--format text|json|markdown] [-o FILE]\n"
+    "                        [--format text|json|markdown] [--wide] [-o FILE]\n"
     "                        [--json FILE] [--markdown FILE] [--junit FILE]\n"
     "       tiergate monitor --rules FILE (--data ...|--summary ...) "
     "--recalibrate\n"
@@ -66,6 +66,7 @@ static const char help[] =
     "  --shrinkage K        prior weight in labeled leads (default: the\n"
     "                       policy's); 0 takes the observed rates as they are\n"
     "  --at TIME            pin calibrated_at (UTC, 2026-04-01T00:00:00Z)\n"
+    "  --wide               text: one column per field, not fitted to the width\n"
     CLI_COLOR_HELP
     "  -h, --help           this help\n";
 
@@ -89,13 +90,13 @@ enum {
 typedef struct {
     const char *policy, *calibration, *compare, *out, *json, *markdown, *junit;
     const char *at;
-    int by, since, until, maturity, recalibrate, windows;
+    int by, since, until, maturity, recalibrate, windows, wide;
     double shrinkage;
     int fmt;
 } options;
 
 static char *render(const tg_monitor_result *r, const tg_monitor_inputs *in,
-                    int f, int color, size_t *len)
+                    int f, int color, int width, size_t *len)
 {
     char *buf = NULL;
     FILE *m = open_memstream(&buf, len);
@@ -113,7 +114,7 @@ static char *render(const tg_monitor_result *r, const tg_monitor_inputs *in,
     } else if (f == FMT_CSV) {
         tg_render_monitor_junit(m, r); /* FMT_CSV stands for JUnit here */
     } else {
-        tg_render_monitor_text(m, r, color);
+        tg_render_monitor_text(m, r, color, width);
     }
     if (fclose(m) != 0) {
         free(buf);
@@ -123,10 +124,10 @@ static char *render(const tg_monitor_result *r, const tg_monitor_inputs *in,
 }
 
 static int emit(const tg_monitor_result *r, const tg_monitor_inputs *in, int f,
-                const char *path, int color)
+                const char *path, int color, int width)
 {
     size_t len;
-    char *s = render(r, in, f, color, &len);
+    char *s = render(r, in, f, color, width, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
         return EXIT_INTERNAL;
@@ -174,6 +175,7 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
         {"shrinkage", required_argument, NULL, OPT_SHRINKAGE},
         {"since", required_argument, NULL, OPT_SINCE},
         {"until", required_argument, NULL, OPT_UNTIL},
+        {"wide", no_argument, NULL, OPT_WIDE},
         {"windows", required_argument, NULL, OPT_WINDOWS},
         {NULL, 0, NULL, 0},
     };
@@ -201,6 +203,7 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
         case OPT_JUNIT: o->junit = optarg; break;
         case OPT_RECALIBRATE: o->recalibrate = 1; break;
         case OPT_AT: o->at = optarg; break;
+        case OPT_WIDE: o->wide = 1; break;
         case OPT_BY:
             if ((o->by = tg_window_unit_parse(optarg)) < 0)
                 return cli_usage("monitor", "--by takes week or month, not '%s'",
@@ -417,12 +420,16 @@ int cmd_monitor(int argc, char **argv)
                                       : (const char *const *)d.data,
                             d.summary ? 1 : d.ndata};
     /* Side files first: when one cannot be written, exit 3, not 0/1. */
-    if ((o.json && (r = emit(&res, &in, FMT_JSON, o.json, 0))) ||
-        (o.markdown && (r = emit(&res, &in, FMT_MARKDOWN, o.markdown, 0))) ||
-        (o.junit && (r = emit(&res, &in, FMT_CSV, o.junit, 0))))
+    if ((o.json && (r = emit(&res, &in, FMT_JSON, o.json, 0, 0))) ||
+        (o.markdown && (r = emit(&res, &in, FMT_MARKDOWN, o.markdown, 0, 0))) ||
+        (o.junit && (r = emit(&res, &in, FMT_CSV, o.junit, 0, 0))))
         goto done;
     int color = o.fmt == FMT_TEXT && !o.out && cli_color(stdout);
-    if ((r = emit(&res, &in, o.fmt, o.out, color)))
+    /* The text fits the terminal (or COLUMNS, else 80; 80 in a file)
+     * unless --wide. */
+    int width = o.wide ? 0 : o.out && strcmp(o.out, "-") ? 80
+                                                         : cli_term_width();
+    if ((r = emit(&res, &in, o.fmt, o.out, color, width)))
         goto done;
     r = tg_overall_exit_code(res.status);
 done:
