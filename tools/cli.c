@@ -51,7 +51,9 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
-/* Columns of the terminal stderr shows on, else $COLUMNS, else 80. */
+/* Columns of the terminal stderr shows on, else $COLUMNS, else 0: a
+ * log or a pipe with no width asked for keeps each message on one line,
+ * for grep. */
 static int stderr_width(void)
 {
     struct winsize ws;
@@ -64,7 +66,7 @@ static int stderr_width(void)
         if (!*end && v > 0 && v < 10000)
             return (int)v;
     }
-    return 80;
+    return 0;
 }
 
 void cli_warn(const char *fmt, ...)
@@ -89,7 +91,10 @@ void cli_warn(const char *fmt, ...)
     term_lines(m, buf);
     fclose(m);
     int w = stderr_width();
-    tg_text_wrap(stderr, text, w < 40 ? 40 : w, 0, 2);
+    if (w > 0)
+        tg_text_wrap(stderr, text, w < 40 ? 40 : w, 0, 2);
+    else
+        fprintf(stderr, "%s\n", text);
     free(text);
 }
 

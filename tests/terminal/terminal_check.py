@@ -180,6 +180,21 @@ with tempfile.TemporaryDirectory() as tmp:
         check(widest(piped) <= 80 and widest(err) <= 80,
               "%s, COLUMNS=80 in a pipe: widest line %d, on stderr %d"
               % (name, widest(piped), widest(err)))
+    # Warnings wrap to COLUMNS or a terminal; in a pipe or log without a
+    # width each stays on one line, for grep.
+    sliced = GATE + ["--slice", "is_wirehouse"]
+    _, err = in_pipe_both(sliced, {"COLUMNS": "80"})
+    check(widest(err) <= 80 and err.count("\n") > 1,
+          "a warning wraps at COLUMNS=80 (widest %d)" % widest(err))
+    _, err = in_pipe_both(sliced, {"COLUMNS": ""})
+    check(re.search(r"^tiergate: warning: .*per_slice.*not judged$", err,
+                    re.M) is not None,
+          "a warning in a pipe without COLUMNS is one line: %s" % err[:120])
+    screen = in_pty(sliced, 80)
+    check(widest(screen) <= 80 and "not judged" in screen,
+          "a warning on an 80-column terminal fits (widest %d)"
+          % widest(screen))
+
     # What sweep and monitor say survives the fitting: every variant and
     # every alert, whole.
     sweep_doc = os.path.join(tmp, "sweep.json")
@@ -233,8 +248,8 @@ with tempfile.TemporaryDirectory() as tmp:
                        capture_output=True)
     out = p.stdout.decode("utf-8")
     err = p.stderr.decode("utf-8")
-    check(p.returncode == 0, "demo.sh exits 0 (%d): %s" %
-          (p.returncode, err[-300:]))
+    check(p.returncode == 0, "demo.sh exits 0 (%d)%s" %
+          (p.returncode, ": " + err[-300:] if p.returncode else ""))
     for section in ("== check-schema", "== preview", "== gate", "== plan",
                     "== sweep", "== compare", "== release --dry-run",
                     "== registry show", "== monitor", "status: "):
