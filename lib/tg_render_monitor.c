@@ -357,8 +357,9 @@ static void render_text_fit(FILE *out, const tg_monitor_result *r, int color,
             const tg_window_stats *w = &s->w[i];
             const tg_moutcome *po = find(r, TG_MCHECK_PSI, i, -1, 1);
             char sh[128];
-            if (isfinite(w->psi))
-                snprintf(c, sizeof c, "%.3f%s", w->psi, mark(po));
+            if (isfinite(w->psi)) /* no blank where there is no mark */
+                snprintf(c, sizeof c, "%.3f%s", w->psi,
+                         *mark(po) == ' ' ? "" : mark(po));
             else
                 snprintf(c, sizeof c, "-");
             snprintf(sh, sizeof sh, "%s [%s, %s]",
@@ -482,8 +483,11 @@ static void render_text_fit(FILE *out, const tg_monitor_result *r, int color,
             cellbuf_out(out, &t, "llll", width);
         }
     }
-    fprintf(out, "\n%d pass, %d inconclusive, %d fail, %d insufficient\n",
-            r->pass, r->inconclusive, r->fail, r->insufficient);
+    snprintf(line, sizeof line, "%d pass, %d inconclusive, %d fail, %d "
+             "insufficient", r->pass, r->inconclusive, r->fail,
+             r->insufficient);
+    fputc('\n', out);
+    say(out, line, width, 0, 2);
     if (r->fail) {
         fputs("\nALERTS\n", out);
         for (int i = 0; i < r->noutcomes; i++) {
@@ -535,9 +539,12 @@ static void render_text_fit(FILE *out, const tg_monitor_result *r, int color,
         }
     }
     static const char *col[] = {"\033[32m", "\033[33m", "\033[31m"};
-    fprintf(out, "\nstatus: %s%s%s (%d blocking, %d warnings)\n",
-            color ? col[r->status] : "", tg_overall_name(r->status),
-            color ? "\033[0m" : "", r->blocking, r->warnings);
+    const char *ov = tg_overall_name(r->status);
+    fprintf(out, "\nstatus: %s%s%s ", color ? col[r->status] : "", ov,
+            color ? "\033[0m" : "");
+    snprintf(line, sizeof line, "(%d blocking, %d warnings)", r->blocking,
+             r->warnings);
+    say(out, line, width, 8 + (int)strlen(ov) + 1, 2);
 }
 
 void tg_render_monitor_markdown(FILE *out, const tg_monitor_result *r)

@@ -434,57 +434,17 @@ static void cell_set(cells *t, int r, int c, const char *fmt, ...)
         t->nrows = r + 1;
 }
 
-static const char *cell_get(const cells *t, int r, int c)
+/* Lay out t (tg_text_table_ex): one line a row when the rows fit width,
+ * else the first `head` cells on a line of their own and the others
+ * `sub` columns in below. A cell that could not be stored shows empty. */
+static void fit_table(FILE *f, cells *t, const char *align, int indent,
+                      int head, int sub, int width)
 {
-    const char *x = t->cell[r * t->ncols + c];
-    return x ? x : "";
-}
-
-/*
- * Lay out t in width columns: one line a row when the widest row fits;
- * otherwise the first `head` cells of each row on a line of their own
- * (the last of them clipped between words if need be) and the others on
- * the next line, `indent` spaces in. Columns one space apart; align[c]
- * is 'l' or 'r'; no trailing blanks.
- */
-static void fit_table(FILE *f, const cells *t, const char *align, int head,
-                      int indent, int width)
-{
-    int w[16] = {0}, nc = t->ncols < 16 ? t->ncols : 16;
-    for (int r = 0; r < t->nrows; r++)
-        for (int c = 0; c < nc; c++) {
-            int cw = tg_text_width(cell_get(t, r, c));
-            if (cw > w[c])
-                w[c] = cw;
-        }
-    int total = -1;
-    for (int c = 0; c < nc; c++)
-        total += w[c] + 1;
-    int split = total > width && head < nc;
-    for (int r = 0; r < t->nrows; r++) {
-        int col = 0;
-        for (int c = 0; c < nc; c++) {
-            const char *x = cell_get(t, r, c);
-            int last = c == nc - 1 || (split && c == head - 1);
-            if (split && c == head) {
-                fprintf(f, "\n%*s", indent, "");
-                col = indent;
-            } else if (c > 0) {
-                fputc(' ', f);
-                col++;
-            }
-            if (last && align[c] != 'r') {
-                char clip[2048];
-                fputs(tg_text_clip(x, width - col, clip, sizeof clip), f);
-            } else if (align[c] == 'r') {
-                tg_text_rpad(f, x, w[c]);
-            } else {
-                tg_text_pad(f, x, w[c]);
-            }
-            col += w[c];
-        }
-        fputc('\n', f);
-    }
+    for (int i = 0; i < t->nrows * t->ncols; i++)
+        if (!t->cell[i] && !(t->cell[i] = strdup("")))
+            return;
+    tg_text_table_ex(f, (const char *const *)t->cell, t->nrows, t->ncols,
+                     align, indent, width, head, sub);
 }
 
 /* An escaped copy of s for a terminal (into buf). */
@@ -600,7 +560,7 @@ static void render_text_fit(FILE *f, const cJSON *s, int width)
         else
             cell_set(&t, r, 8, "- (below)");
     }
-    fit_table(f, &t, "llrrrrlll", 2, 5, width);
+    fit_table(f, &t, "llrrrrlll", 0, 2, 5, width);
     cells_free(&t);
     idx = 0;
     int nwhy = 0;
@@ -737,7 +697,7 @@ static void render_text_fit(FILE *f, const cJSON *s, int width)
     fputs("\nTEST (looked at after the choice)\n", f);
     if (!cells_init(&t, n + 1, 6))
         return;
-    const char *th[] = {" variant", "prio vol", "rate", "T1 vol", h,
+    const char *th[] = {"variant", "prio vol", "rate", "T1 vol", h,
                         "gate (TEST included)"};
     for (int c = 0; c < 6; c++)
         cell_set(&t, 0, c, "%s", th[c]);
@@ -749,7 +709,7 @@ static void render_text_fit(FILE *f, const cJSON *s, int width)
         if (!te)
             continue;
         r++;
-        cell_set(&t, r, 0, " %s", tesc(s_of(v, "name"), e1, sizeof e1));
+        cell_set(&t, r, 0, "%s", tesc(s_of(v, "name"), e1, sizeof e1));
         cell_set(&t, r, 1, "%s", count_str(n_of(te, "priority_volume"), a));
         rate_str(te, b, sizeof b);
         cell_set(&t, r, 2, "%s", b);
@@ -759,7 +719,7 @@ static void render_text_fit(FILE *f, const cJSON *s, int width)
         cell_set(&t, r, 5, "%s",
                  tesc(gate_word(o_of(te, "gate")), e1, sizeof e1));
     }
-    fit_table(f, &t, "lrrrll", 1, 3, width);
+    fit_table(f, &t, "lrrrll", 1, 1, 3, width);
     cells_free(&t);
 
     /* The gates that read TEST: id, tier, status, then the message

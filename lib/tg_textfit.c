@@ -122,9 +122,35 @@ void tg_text_rpad(FILE *out, const char *s, int width)
 void tg_text_table(FILE *out, const char *const *cells, int nrows, int ncols,
                    const char *align, int indent, int width)
 {
-    int w[32] = {0};
+    tg_text_table_ex(out, cells, nrows, ncols, align, indent, width, 1,
+                     indent + 2);
+}
+
+/* One cell at its column's width: right-aligned cells padded on the left,
+ * a left-aligned cell that ends its line clipped to `room` and never
+ * padded (no trailing blanks). */
+static void table_cell(FILE *out, const char *cell, char align, int w,
+                       int ends_line, int room)
+{
+    if (align == 'r') {
+        tg_text_rpad(out, cell, w);
+    } else if (ends_line) {
+        char clip[2048];
+        fputs(tg_text_clip(cell, room, clip, sizeof clip), out);
+    } else {
+        tg_text_pad(out, cell, w);
+    }
+}
+
+void tg_text_table_ex(FILE *out, const char *const *cells, int nrows,
+                      int ncols, const char *align, int indent, int width,
+                      int head, int sub)
+{
+    int w[32] = {0}, group[32] = {0};
     if (ncols > 32)
         ncols = 32;
+    if (head < 1)
+        head = 1;
     for (int r = 0; r < nrows; r++)
         for (int c = 0; c < ncols; c++) {
             int cw = tg_text_width(cells[r * ncols + c]);
@@ -134,27 +160,62 @@ void tg_text_table(FILE *out, const char *const *cells, int nrows, int ncols,
     int total = indent;
     for (int c = 0; c < ncols; c++)
         total += w[c] + (c ? 1 : 0);
-    int split = width > 0 && total > width && ncols > 1;
-    for (int r = 0; r < nrows; r++) {
-        for (int c = 0; c < ncols; c++) {
-            const char *cell = cells[r * ncols + c];
-            int last = c == ncols - 1;
-            if (c == 0) {
-                fprintf(out, "%*s", indent, "");
-                if (split) {
-                    fprintf(out, "%s\n%*s", cell, indent + 2, "");
-                    continue;
-                }
-            } else if (!(split && c == 1)) {
-                fputc(' ', out);
+    int split = width > 0 && total > width && ncols > head;
+    /* Split: the columns after the head packed into as few lines as
+     * keep each within width (every row uses the same packing, so the
+     * columns stay aligned under the header's). */
+    int ngroups = 1;
+    if (split) {
+        int col = sub;
+        for (int c = head; c < ncols; c++) {
+            if (c > head && col + 1 + w[c] > width) {
+                ngroups++;
+                col = sub + w[c];
+            } else {
+                col += (c > head ? 1 : 0) + w[c];
             }
-            if (align[c] == 'r')
-                tg_text_rpad(out, cell, w[c]);
-            else if (last)
-                fputs(cell, out); /* no trailing blanks */
-            else
-                tg_text_pad(out, cell, w[c]);
+            group[c] = ngroups - 1;
         }
-        fputc('\n', out);
+    }
+    for (int r = 0; r < nrows; r++) {
+        const char *const *row = cells + r * ncols;
+        int col = indent, lastc = split ? head - 1 : ncols - 1;
+        fprintf(out, "%*s", indent, "");
+        for (int c = 0; c <= lastc; c++) {
+            if (c) {
+                fputc(' ', out);
+                col++;
+            }
+            if (split && c == lastc && tg_text_width(row[c]) > width - col) {
+                /* A head too long for the line: wrapped between words
+                 * under itself (a word longer than the line is clipped). */
+                tg_text_wrap(out, row[c], width, col, col);
+                col = -1;
+                break;
+            }
+            table_cell(out, row[c], align[c], w[c], c == lastc, w[c]);
+            col += w[c];
+        }
+        if (col >= 0)
+            fputc('\n', out);
+        for (int g = 0; split && g < ngroups; g++) {
+            int first = 1;
+            col = sub;
+            fprintf(out, "%*s", sub, "");
+            for (int c = head; c < ncols; c++) {
+                if (group[c] != g)
+                    continue;
+                if (!first) {
+                    fputc(' ', out);
+                    col++;
+                }
+                first = 0;
+                int ends = c == ncols - 1 || group[c + 1] != g;
+                table_cell(out, row[c], align[c], w[c], ends,
+                           width - col > w[c] ? w[c] : width - col);
+                col += w[c];
+            }
+            fputc('\n', out);
+        }
     }
 }

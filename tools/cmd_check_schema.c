@@ -205,6 +205,8 @@ int cmd_check_schema(int argc, char **argv)
          * rather than running into them). */
         char a[32];
         int nf = rules->nfeatures;
+        /* The terminal's width (else COLUMNS, else 80; 80 in a file). */
+        int width = out_path && strcmp(out_path, "-") ? 80 : cli_term_width();
         char **cell = calloc((size_t)(nf + 1) * 3, sizeof *cell);
         if (!cell) {
             cli_out_discard(&o);
@@ -235,8 +237,7 @@ int cmd_check_schema(int argc, char **argv)
             ok &= cell[i] != NULL;
         if (ok)
             tg_text_table(o.f, (const char *const *)cell, nf + 1, 3, "lll", 0,
-                          out_path && strcmp(out_path, "-") ? 80
-                                                            : cli_term_width());
+                          width);
         for (int i = 0; i < (nf + 1) * 3; i++)
             free(cell[i]);
         free(cell);
@@ -245,25 +246,33 @@ int cmd_check_schema(int argc, char **argv)
             r = EXIT_INTERNAL;
             goto done;
         }
-        fprintf(o.f, "target: %s, split: %s, contacted_date: %s\n",
-                rep.has_target ? "present" : "MISSING",
-                rep.has_split ? "present" : "absent (assigned from dates)",
-                rep.has_date ? "present" : "absent");
-        if (!rep.missing && columns_path)
-            fprintf(o.f, "the table's columns (%s): every feature the rules "
-                         "use is present\n",
-                    columns_path);
-        else if (!rep.missing)
-            fprintf(o.f,
-                    "%s rows checked: every feature the rules use is "
-                    "present\n",
-                    tg_fmt_count(rep.rows, a));
+        /* The verdict lines, wrapped between words; names from input
+         * escaped. */
+        char line[2048], e1[1024], e2[1024];
+        snprintf(line, sizeof line, "target: %s, split: %s, contacted_date: %s",
+                 rep.has_target ? "present" : "MISSING",
+                 rep.has_split ? "present" : "absent (assigned from dates)",
+                 rep.has_date ? "present" : "absent");
+        tg_text_wrap(o.f, line, width, 0, 2);
+        if (!rep.missing && columns_path) {
+            snprintf(line, sizeof line, "the table's columns (%s): every "
+                     "feature the rules use is present",
+                     tg_esc_term_buf(columns_path, e1, sizeof e1));
+            tg_text_wrap(o.f, line, width, 0, 2);
+        } else if (!rep.missing) {
+            snprintf(line, sizeof line, "%s rows checked: every feature the "
+                     "rules use is present", tg_fmt_count(rep.rows, a));
+            tg_text_wrap(o.f, line, width, 0, 2);
+        }
         for (int i = 0; i < rep.nproblems; i++) {
             const tg_schema_problem *p = &rep.problems[i];
             char b[32];
-            fprintf(o.f, "%s row%s with %s (first at %s:%ld:%ld)\n",
-                    tg_fmt_count(p->count, b), p->count == 1 ? "" : "s",
-                    p->what, p->first.file, p->first.line, p->first.column);
+            snprintf(line, sizeof line, "%s row%s with %s (first at %s:%ld:%ld)",
+                     tg_fmt_count(p->count, b), p->count == 1 ? "" : "s",
+                     tg_esc_term_buf(p->what, e1, sizeof e1),
+                     tg_esc_term_buf(p->first.file, e2, sizeof e2),
+                     p->first.line, p->first.column);
+            tg_text_wrap(o.f, line, width, 0, 2);
         }
     }
     r = cli_out_close(&o);

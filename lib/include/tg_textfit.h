@@ -39,9 +39,21 @@ void tg_text_rpad(FILE *out, const char *s, int width);
  * each line starting with indent spaces, columns one space apart and as
  * wide as their widest cell; align[c] is 'l' or 'r'. When the rows do
  * not fit width (> 0), the first cell of each row goes on a line of its
- * own and the others follow on the next, indented two more: nothing is
- * clipped or broken.
+ * own and the others follow on the next (on more when they need it),
+ * indented two more: nothing is broken.
  */
 void tg_text_table(FILE *out, const char *const *cells, int nrows, int ncols,
                    const char *align, int indent, int width);
+
+/**
+ * tg_text_table with the split chosen by the caller: when the rows do
+ * not fit width, the first `head` cells of each row go on a line of their
+ * own (the last of them wrapped between words if still too wide) and
+ * the others follow `sub` columns in, on as few lines as keep them within
+ * width, packed the same way for every row so they stay aligned.
+ * tg_text_table is head 1, sub indent + 2.
+ */
+void tg_text_table_ex(FILE *out, const char *const *cells, int nrows,
+                      int ncols, const char *align, int indent, int width,
+                      int head, int sub);
 #endif
