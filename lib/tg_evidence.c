@@ -34,25 +34,6 @@ char *tg_run_id(char out[96], const char *at, const char *data_sha)
     return out;
 }
 
-static int mkdirs(const char *path, tg_error *err)
-{
-    char buf[4096];
-    snprintf(buf, sizeof buf, "%s", path);
-    for (char *p = buf + 1; *p; p++)
-        if (*p == '/') {
-            *p = '\0';
-            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-                return tg_error_set(err, TG_EIO, buf, 0, 0,
-                                    "cannot create the folder: %s",
-                                    strerror(errno));
-            *p = '/';
-        }
-    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
-        return tg_error_set(err, TG_EIO, buf, 0, 0,
-                            "cannot create the folder: %s", strerror(errno));
-    return TG_OK;
-}
-
 static int write_synced(const char *path, const void *data, size_t len,
                         tg_error *err)
 {
@@ -103,7 +84,7 @@ int tg_evidence_write(char *dir, size_t n, const char *reports,
                             "run id '%s' cannot name a folder", run_id);
     char parent[4096], staging[4200];
     snprintf(parent, sizeof parent, "%s/%s", reports, version);
-    int rc = mkdirs(parent, err);
+    int rc = tg_mkdirs(parent, err);
     if (rc)
         return rc;
     tg_remove_stale_temps(parent, NULL); /* dead runs' staging folders */

@@ -217,6 +217,30 @@ static int load_tier(tg_rules *r, tg_tier *t, const cJSON *obj,
     return tg_cond_parse(&t->cond, t->when, resolve_feature, r, where, err);
 }
 
+/* The slow path: each condition in rule order, the first TRUE wins. */
+int tg_rules_assign_slow(const tg_rules *r, const double *values)
+{
+    int last = r->ntiers - 1;
+    for (int t = 0; t < last; t++)
+        if (tg_cond_eval(r->tiers[t].cond, values) == TG_TRUE)
+            return t;
+    return last;
+}
+
+/* The lookup table when the conditions allow one (tg_tiermap.h); without
+ * one, rows take the slow path, so only memory for the list of used
+ * features is an error. */
+static int build_table(tg_rules *r, tg_error *err)
+{
+    unsigned char *used = malloc((size_t)(r->nfeatures ? r->nfeatures : 1));
+    if (!used)
+        return tg_error_set(err, TG_ENOMEM, r->path, 0, 0, "out of memory");
+    tg_rules_used_features(r, used);
+    r->map = tg_tiermap_build(r, used);
+    free(used);
+    return TG_OK;
+}
+
 int tg_rules_parse(tg_rules **out, const char *text, size_t len,
                    const char *path, tg_error *err)
 {
@@ -301,7 +325,7 @@ int tg_rules_parse(tg_rules **out, const char *text, size_t len,
             r->changes[r->nchanges++] = strdup(it->valuestring);
         }
     }
-    if ((rc = tg_tiermap_build(r, err)))
+    if ((rc = build_table(r, err)))
         goto fail;
     *out = r;
     return TG_OK;

@@ -1,6 +1,5 @@
 /*
- * Compiling a rule set into a lookup table (see tg_tiermap in
- * tg_rules.h). Exact by construction: within one region of every
+ * Compiling a rule set into a lookup table (tg_tiermap.h). Exact by construction: within one region of every
  * feature each atomic predicate (feature op constant, BETWEEN, IN,
  * IS NULL) keeps one truth value, so evaluating the rules once at a
  * representative point of each combination gives the tier of every row
@@ -12,6 +11,7 @@
 
 #include "tg_cond_internal.h"
 #include "tg_rules.h"
+#include "tg_tiermap.h"
 
 #define TG_TIERMAP_MAX (1u << 22) /* cells; larger rule sets walk trees */
 /* Building the table evaluates the rules once per cell, so its cost is
@@ -20,7 +20,9 @@
  * Past the cap rows are assigned by walking the conditions. */
 #define TG_TIERMAP_WORK ((size_t)1 << 26)
 
-int tg_rules_assign_slow(const tg_rules *r, const double *values)
+/* The tier of a representative point: the first TRUE condition, as
+ * tg_rules_assign_slow decides a row. */
+static int first_true(const tg_rules *r, const double *values)
 {
     int last = r->ntiers - 1;
     for (int t = 0; t < last; t++)
@@ -157,22 +159,20 @@ void tg_tiermap_free(tg_tiermap *m)
     free(m);
 }
 
-int tg_tiermap_build(tg_rules *r, tg_error *err)
+tg_tiermap *tg_tiermap_build(const tg_rules *r, const unsigned char *used)
 {
-    (void)err;
     int nf = r->nfeatures, rc = 0;
+    tg_tiermap *built = NULL;
     consts *per = calloc((size_t)nf, sizeof *per);
-    unsigned char *used = malloc((size_t)nf);
     tg_tiermap *m = calloc(1, sizeof *m);
     double *vals = malloc((size_t)nf * sizeof *vals);
     int *region = calloc((size_t)nf, sizeof *region);
-    if (!per || !used || !m || !vals || !region || r->ntiers > 255)
+    if (!per || !m || !vals || !region || r->ntiers > 255)
         goto fallback;
     for (int t = 0; t < r->ntiers - 1 && rc == 0; t++)
         rc = collect(r->tiers[t].cond, per);
     if (rc != 0)
         goto fallback;
-    tg_rules_used_features(r, used);
     m->feat = calloc((size_t)nf, sizeof *m->feat);
     m->ncut = calloc((size_t)nf, sizeof *m->ncut);
     m->cut = calloc((size_t)nf, sizeof *m->cut);
@@ -219,17 +219,16 @@ int tg_tiermap_build(tg_rules *r, tg_error *err)
         }
         for (int i = 0; i < m->nfeat; i++)
             vals[m->feat[i]] = representative(m->cut[i], m->ncut[i], region[i]);
-        m->tier[idx] = (uint16_t)tg_rules_assign_slow(r, vals);
+        m->tier[idx] = (uint16_t)first_true(r, vals);
     }
-    r->map = m;
+    built = m;
     m = NULL;
 fallback:
     for (int f = 0; per && f < nf; f++)
         free(per[f].v);
     free(per);
-    free(used);
     free(vals);
     free(region);
     tg_tiermap_free(m);
-    return TG_OK;
+    return built;
 }

@@ -515,3 +515,25 @@ char *tg_dirname(const char *path, char *buf, size_t n)
         snprintf(buf, n, "%.*s", (int)(slash - path), path);
     return buf;
 }
+
+int tg_mkdirs(const char *path, tg_error *err)
+{
+    char buf[4096];
+    if ((size_t)snprintf(buf, sizeof buf, "%s", path) >= sizeof buf)
+        return tg_error_set(err, TG_EINVAL, NULL, 0, 0,
+                            "a folder path of %zu bytes is too long",
+                            strlen(path));
+    for (char *p = buf + 1; *p; p++)
+        if (*p == '/') {
+            *p = '\0';
+            if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+                return tg_error_set(err, TG_EIO, buf, 0, 0,
+                                    "cannot create the folder: %s",
+                                    strerror(errno));
+            *p = '/';
+        }
+    if (mkdir(buf, 0755) != 0 && errno != EEXIST)
+        return tg_error_set(err, TG_EIO, buf, 0, 0,
+                            "cannot create the folder: %s", strerror(errno));
+    return TG_OK;
+}

@@ -22,6 +22,7 @@ packages=(
   chromium          # tests: the HTML report opened in headless Chromium
   fonts-dejavu-core # tests: fonts for that rendering
   postgresql        # tests: the generated PostgreSQL SQL on a real server
+  pmccabe           # scripts/complexity.sh: function sizes and cyclomatic complexity
   python3-scipy     # regenerating the PSI reference (tests/stats/make_psi_reference.py; brings numpy)
 )
 # Not installed here (neither the build nor the tests need them):

@@ -13,6 +13,16 @@
 
 enum { EXIT_OK = 0, EXIT_GATE = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
+/* The repository layout the commands assume unless told otherwise
+ * (what `tiergate init` creates); the library takes every path from
+ * its caller. */
+#define CLI_DEFAULT_REGISTRY "registry/model_registry_v3.json"
+#define CLI_DEFAULT_LOG "EXECUTION_LOG.md"
+#define CLI_DEFAULT_CALIBRATION "registry/tier_statistics.json"
+#define CLI_DEFAULT_DATE_CONFIG "registry/date_config.json"
+#define CLI_DEFAULT_REPORTS "reports"
+#define CLI_DEFAULT_SQL_DIR "sql"
+
 /** Print "tiergate: <error>" (with context and caret) on stderr. */
 int cli_fail(const tg_error *err);
 /** Print a usage error naming the command; returns EXIT_USAGE. */

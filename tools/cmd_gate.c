@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_gate_output.h"
 #include "tg_textfit.h"
 
 static const char help[] =
@@ -72,62 +73,20 @@ enum {
     OPT_HTML
 };
 
-/* The gate JSON with the reliability section. */
-static cJSON *gate_json(const tg_gate_result *r, const tg_plan *plan)
+/* The output form a --format value asks for. */
+static tg_gate_output form_of(int fmt)
 {
-    cJSON *j = tg_gate_result_json(r);
-    cJSON_AddItemToObject(j, "reliability", tg_plan_json(plan, r));
-    return j;
+    return fmt == FMT_JSON       ? TG_GATE_OUT_JSON
+         : fmt == FMT_MARKDOWN   ? TG_GATE_OUT_MARKDOWN
+         : fmt == FMT_HTML       ? TG_GATE_OUT_HTML
+                                 : TG_GATE_OUT_TEXT;
 }
 
-/* Render r in format f into a malloc'd string. */
-static char *render(const tg_gate_result *r, const tg_plan *plan, int f,
-                    int color, int width, size_t *len)
-{
-    char *buf = NULL;
-    FILE *m = open_memstream(&buf, len);
-    if (!m)
-        return NULL;
-    if (f == FMT_JSON) {
-        cJSON *j = gate_json(r, plan);
-        char *s = cJSON_Print(j);
-        fprintf(m, "%s\n", s);
-        cJSON_free(s);
-        cJSON_Delete(j);
-    } else if (f == FMT_MARKDOWN) {
-        tg_render_gate_markdown(m, r);
-        fprintf(m, "\n");
-        tg_render_plan_markdown(m, plan, r);
-    } else if (f == FMT_CSV) {
-        tg_render_gate_junit(m, r); /* FMT_CSV stands for JUnit here */
-    } else if (f == FMT_HTML) {
-        cJSON *j = gate_json(r, plan);
-        tg_report_html(m, j, NULL);
-        cJSON_Delete(j);
-    } else {
-        tg_render_gate_text(m, r, color, width);
-        char line[256], n[32];
-        snprintf(line, sizeof line,
-                 "reliability: a model converting at its expected rates "
-                 "passes %.1f%% of %s simulated releases; one without "
-                 "signal is blocked in %.1f%% (details: tiergate plan)",
-                 100 * plan->pass_at_expected,
-                 tg_fmt_count((unsigned long long)plan->opt.draws, n),
-                 100 * plan->block_at_no_signal);
-        tg_text_wrap(m, line, width > 0 ? width : 80, 0, 2);
-    }
-    if (fclose(m) != 0) {
-        free(buf);
-        return NULL;
-    }
-    return buf;
-}
-
-static int write_rendered(const tg_gate_result *r, const tg_plan *plan, int f,
-                          const char *path)
+static int write_rendered(const tg_gate_result *r, const tg_plan *plan,
+                          tg_gate_output form, const char *path)
 {
     size_t len;
-    char *s = render(r, plan, f, 0, 80, &len);
+    char *s = tg_gate_output_string(r, plan, form, NULL, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
         return EXIT_INTERNAL;
@@ -149,7 +108,7 @@ static void append_step_summary(const tg_gate_result *r, const tg_plan *plan)
     if (!p || !*p)
         return;
     size_t len;
-    char *s = render(r, plan, FMT_MARKDOWN, 0, 80, &len);
+    char *s = tg_gate_output_string(r, plan, TG_GATE_OUT_MARKDOWN, NULL, &len);
     FILE *f = s ? fopen(p, "a") : NULL;
     int ok = f && fwrite(s, 1, len, f) == len;
     if (f && fclose(f) != 0)
@@ -348,10 +307,14 @@ int cmd_gate(int argc, char **argv)
         }
     }
     /* Side files first: when one cannot be written, exit 3, not 0/1. */
-    if ((json_path && (r = write_rendered(&res, &plan, FMT_JSON, json_path))) ||
-        (md_path && (r = write_rendered(&res, &plan, FMT_MARKDOWN, md_path))) ||
-        (junit_path && (r = write_rendered(&res, &plan, FMT_CSV, junit_path))) ||
-        (html_path && (r = write_rendered(&res, &plan, FMT_HTML, html_path))))
+    if ((json_path &&
+         (r = write_rendered(&res, &plan, TG_GATE_OUT_JSON, json_path))) ||
+        (md_path &&
+         (r = write_rendered(&res, &plan, TG_GATE_OUT_MARKDOWN, md_path))) ||
+        (junit_path &&
+         (r = write_rendered(&res, &plan, TG_GATE_OUT_JUNIT, junit_path))) ||
+        (html_path &&
+         (r = write_rendered(&res, &plan, TG_GATE_OUT_HTML, html_path))))
         goto done;
     append_step_summary(&res, &plan);
     github_annotations(&res);
@@ -362,7 +325,8 @@ int cmd_gate(int argc, char **argv)
      * written to a file it fits 80 columns. */
     int width = wide ? 0 : out_path && strcmp(out_path, "-") ? 80
                                                            : cli_term_width();
-    char *s = render(&res, &plan, fmt, color, width, &len);
+    tg_gate_output_options go = {color, width};
+    char *s = tg_gate_output_string(&res, &plan, form_of(fmt), &go, &len);
     if (!s) {
         r = EXIT_INTERNAL;
         goto done;

@@ -6,6 +6,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_gate_output.h"
 #include "tg_textfit.h"
 
 static const char help[] =
@@ -83,6 +84,11 @@ int cmd_release(int argc, char **argv)
     cli_data d = CLI_DATA_INIT;
     tg_release_options ro;
     memset(&ro, 0, sizeof ro);
+    ro.reports_dir = CLI_DEFAULT_REPORTS;
+    ro.registry_path = CLI_DEFAULT_REGISTRY;
+    ro.log_path = CLI_DEFAULT_LOG;
+    ro.sql_dir = CLI_DEFAULT_SQL_DIR;
+    ro.calibration_path = CLI_DEFAULT_CALIBRATION;
     tg_release_report rep;
     memset(&rep, 0, sizeof rep);
     int c, r = EXIT_OK;
@@ -145,10 +151,17 @@ int cmd_release(int argc, char **argv)
     ro.threads = d.threads;
     ro.ci_method = d.ci_method;
     ro.ci_level = d.ci_level;
+    ro.repo_dir = ".";
+    /* What the regenerated SQL files say regenerates them. */
+    char regen[4300];
+    snprintf(regen, sizeof regen, "tiergate sql --rules %s --out-dir DIR",
+             ro.rules_path);
+    ro.sql_regenerate = regen;
     int rc = tg_release_run(&rep, &ro, &err);
-    if (rep.have_gate)
-        tg_render_gate_text(stdout, &rep.gate, cli_color(stdout),
-                            cli_term_width());
+    if (rep.have_gate) {
+        tg_gate_output_options go = {cli_color(stdout), cli_term_width()};
+        tg_gate_output_write(stdout, &rep.gate, NULL, TG_GATE_OUT_TEXT, &go);
+    }
     printf("\n%s:\n", ro.dry_run ? "dry run, nothing written" : "release");
     for (int i = 0; i < rep.nactions; i++) {
         /* Each action a paragraph, wrapped between words. */

@@ -117,7 +117,13 @@ int tg_gate_add_slice(tg_gate_result *r, const tg_tally *t, const char *label,
                       const tg_gate_options *opt, int *judged, tg_error *err);
 
 /** The statistics of split (TG_SPLIT_TRAIN, _TEST or _ALL) in r. */
-const tg_split_stats *tg_gate_split(const tg_gate_result *r, int split);
+static inline const tg_split_stats *tg_gate_split(const tg_gate_result *r,
+                                                 int split)
+{
+    return split == TG_SPLIT_TRAIN ? &r->train
+         : split == TG_SPLIT_TEST  ? &r->test
+                                   : &r->all;
+}
 
 /**
  * The operating-characteristics case of a per-tier outcome of r (see

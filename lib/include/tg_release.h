@@ -1,5 +1,5 @@
 /*
- * A release: the brief's steps 1-10 in one run. Check every file it
+ * A release: the release checklist in one run. Check every file it
  * will touch first (a corrupt registry or log stops it before anything
  * is written), check the schema, tally, judge the gates, write the gate
  * report; when no blocking gate failed, regenerate the calibration, the
@@ -25,14 +25,17 @@ typedef struct {
     int strict;
     int dry_run;               /* write nothing; list what would change */
     int tag;                   /* annotated tag on HEAD (clean tree only) */
-    const char *reports_dir;   /* default "reports" */
-    const char *registry_path; /* default registry/model_registry_v3.json */
-    const char *log_path;      /* default EXECUTION_LOG.md */
-    const char *sql_dir;       /* default "sql" */
-    const char *calibration_path; /* default registry/tier_statistics.json */
-    const char *date;          /* registry date, default today (UTC) */
-    const char *at;            /* executed/calibrated at, default now */
-    const char *repo_dir;      /* default "." */
+    /* Where things are: all required (the command line supplies its
+     * defaults, so the library holds no repository layout). */
+    const char *reports_dir;   /* evidence: <reports>/<version>/<run id>/ */
+    const char *registry_path;
+    const char *log_path;
+    const char *sql_dir;
+    const char *calibration_path;
+    const char *repo_dir;      /* the repository the log links to */
+    const char *sql_regenerate; /* the command line the SQL headers name */
+    const char *date;          /* registry date; NULL: today (UTC) */
+    const char *at;            /* executed/calibrated at; NULL: now */
 } tg_release_options;
 
 typedef struct {

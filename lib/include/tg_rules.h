@@ -12,6 +12,7 @@
 
 #include "tg_cond.h"
 #include "tg_error.h"
+#include "tg_tiermap.h"
 
 typedef struct {
     char *name;
@@ -36,25 +37,6 @@ typedef struct {
     char *explanation;
 } tg_tier;
 
-/*
- * A rule set whose conditions only compare single features with
- * constants is compiled into a lookup table: each feature's value falls
- * in one of a few regions (NULL, below the first constant, equal to it,
- * between two constants, ...), inside which every comparison has one
- * truth value, so the tier of each combination of regions is computed
- * once, at load time, by the evaluator itself.
- */
-typedef struct {
-    int nfeat;            /* features in the table */
-    int *feat;            /* their indices */
-    int *ncut;            /* constants per feature */
-    double **cut;         /* sorted distinct constants per feature */
-    uint32_t *stride;
-    uint16_t *tier;       /* the table: two bytes a cell, so that a table
-                             joining several rule sets (tg_multiscan) can
-                             name thousands of tier combinations */
-    size_t size;
-} tg_tiermap;
 
 typedef struct tg_rules {
     char *path;
@@ -122,12 +104,6 @@ static inline int tg_rules_assign(const tg_rules *r, const double *values)
     return tg_rules_assign_slow(r, values);
 }
 
-/**
- * Build r->map when every condition is table-able and the table small;
- * leaves it NULL otherwise (evaluation then walks the conditions).
- */
-int tg_tiermap_build(tg_rules *r, tg_error *err);
-void tg_tiermap_free(tg_tiermap *m);
 
 /** Index of the tier called name, or -1. */
 int tg_rules_tier_index(const tg_rules *r, const char *name);

@@ -65,6 +65,8 @@ typedef struct {
 int tg_slice_parse(tg_slice_spec *out, const char *expr, const tg_rules *rules,
                    tg_error *err);
 void tg_slice_spec_release(tg_slice_spec *s);
+/** A deep copy of s into d (each scan worker slices with its own). */
+int tg_slice_spec_copy(tg_slice_spec *d, const tg_slice_spec *s);
 
 /**
  * The key of one raw field into buf (TG_SLICE_MAX_KEY + 1 bytes):
@@ -108,6 +110,10 @@ void tg_slicing_release(tg_slicing *s);
  */
 int tg_slicing_cell(tg_slicing *s, const tg_rules *rules, const char *key,
                     tg_tally **out, tg_error *err);
+
+/** Add every value's tally of src into dst (the same slicing). */
+int tg_slicing_merge(tg_slicing *dst, const tg_slicing *src,
+                     const tg_rules *rules, tg_error *err);
 
 /** Order the values: bins and months in order, values by text, NULL last. */
 void tg_slicing_sort(tg_slicing *s);

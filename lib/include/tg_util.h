@@ -75,6 +75,8 @@ int tg_remove_stale_temps(const char *dir, int *removed);
 
 /** The folder part of path ("." when none) into buf. */
 char *tg_dirname(const char *path, char *buf, size_t n);
+/** mkdir -p: path and the folders above it (mode 0755). */
+int tg_mkdirs(const char *path, tg_error *err);
 
 /**
  * Whether path (which need not exist yet) lies inside folder root, once
