@@ -1,19 +1,19 @@
 /*
- * Monitor writers: a terminal summary, Markdown and JUnit XML. They
+ * Monitor writers: a terminal summary in its full layout (--wide; the
+ * fitted one is tg_render_monitor_fit.c), Markdown and JUnit XML. They
  * format a tg_monitor_result and compute nothing. Names from input
  * (tiers, gate ids, descriptions) are escaped for each medium through
  * tg_escape.h: control bytes never reach a terminal, '|' and markup never
  * break a Markdown table, '<&"' never break the XML.
  */
 #include "tg_render_monitor.h"
+#include "tg_render_monitor_internal.h"
 
 #include <math.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include "tg_escape.h"
 #include "tg_render.h"
-#include "tg_textfit.h"
 #include "tg_util.h"
 
 /* The escapes every writer shares (tg_escape.h). Terminal: control
@@ -55,8 +55,8 @@ static void short_name(const char *name, char out[10])
     out[n] = '\0';
 }
 
-static const tg_moutcome *find(const tg_monitor_result *r, tg_mcheck c,
-                               int window, int tier, int worst)
+const tg_moutcome *tg_monitor_find(const tg_monitor_result *r, tg_mcheck c,
+                                   int window, int tier, int worst)
 {
     const tg_moutcome *best = NULL;
     for (int i = 0; i < r->noutcomes; i++) {
@@ -69,7 +69,7 @@ static const tg_moutcome *find(const tg_monitor_result *r, tg_mcheck c,
     return best;
 }
 
-static const char *mark(const tg_moutcome *o)
+const char *tg_monitor_mark(const tg_moutcome *o)
 {
     if (!o)
         return " ";
@@ -80,16 +80,9 @@ static const char *mark(const tg_moutcome *o)
     }
 }
 
-static void render_text_fit(FILE *out, const tg_monitor_result *r, int color,
-                            int width);
-
-void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color,
-                            int width)
+void tg_render_monitor_text_wide(FILE *out, const tg_monitor_result *r,
+                                 int color)
 {
-    if (width > 0) {
-        render_text_fit(out, r, color, width < 40 ? 40 : width);
-        return;
-    }
     const tg_monitor_stats *s = r->stats;
     const tg_monitor_data *d = s->data;
     char a[32], b[32], c[32], e[32], d1[32], d2[32], d3[11];
@@ -116,10 +109,10 @@ void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color,
             "HELD BACK", "LABELED", "CONV", "PSI", "PRIORITY SHARE [CI]");
     for (int i = 0; i < s->nwindows; i++) {
         const tg_window_stats *w = &s->w[i];
-        const tg_moutcome *po = find(r, TG_MCHECK_PSI, i, -1, 1);
+        const tg_moutcome *po = tg_monitor_find(r, TG_MCHECK_PSI, i, -1, 1);
         char l[32], cv[32], sh[80];
         if (isfinite(w->psi))
-            snprintf(c, sizeof c, "%.3f%s", w->psi, mark(po));
+            snprintf(c, sizeof c, "%.3f%s", w->psi, tg_monitor_mark(po));
         else
             snprintf(c, sizeof c, "-");
         snprintf(sh, sizeof sh, "%s [%s, %s]",
@@ -146,7 +139,7 @@ void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color,
         const tg_window_stats *w = &s->w[i];
         fprintf(out, "%-9s", w->label);
         for (int k = 0; k < s->ntiers; k++) {
-            const tg_moutcome *o = find(r, TG_MCHECK_CALIBRATION_DRIFT, i, k, 1);
+            const tg_moutcome *o = tg_monitor_find(r, TG_MCHECK_CALIBRATION_DRIFT, i, k, 1);
             const tg_window_tier *t = &w->tiers[k];
             int judged = o ? o->status != TG_MSTATUS_INSUFFICIENT
                            : t->labeled > 0 && isfinite(t->ratio);
@@ -154,7 +147,7 @@ void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color,
                 snprintf(c, sizeof c, "%.2f", t->ratio);
             else
                 snprintf(c, sizeof c, "-");
-            const char *m = mark(o);
+            const char *m = tg_monitor_mark(o);
             if (color && *m == '!')
                 fprintf(out, " \033[31m%5s%s\033[0m", c, m);
             else
@@ -243,308 +236,6 @@ void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color,
     fprintf(out, "\nstatus: %s%s%s (%d blocking, %d warnings)\n",
             color ? col[r->status] : "", tg_overall_name(r->status),
             color ? "\033[0m" : "", r->blocking, r->warnings);
-}
-
-/* ---- text that fits ----------------------------------------------------------- */
-
-/* A line (already terminal-safe) wrapped between words, its leading
- * blanks kept. */
-static void say(FILE *f, const char *text, int width, int first, int indent)
-{
-    while (*text == ' ') {
-        fputc(' ', f);
-        first++;
-        text++;
-    }
-    tg_text_wrap(f, text, width, first, indent);
-}
-
-/* Cells of a table, built before the layout (tg_text_table). */
-typedef struct {
-    char **cell;
-    int n, ncols;
-} cellbuf;
-
-static int cellbuf_init(cellbuf *t, int nrows, int ncols)
-{
-    t->n = nrows * ncols;
-    t->ncols = ncols;
-    t->cell = calloc((size_t)t->n, sizeof *t->cell);
-    return t->cell != NULL;
-}
-
-static void cellbuf_set(cellbuf *t, int r, int c, const char *s)
-{
-    int i = r * t->ncols + c;
-    if (i < t->n && !t->cell[i])
-        t->cell[i] = strdup(s);
-}
-
-/* The table, with "" for any cell that could not be stored. */
-static void cellbuf_out(FILE *f, cellbuf *t, const char *align, int width)
-{
-    for (int i = 0; i < t->n; i++)
-        if (!t->cell[i])
-            t->cell[i] = strdup("");
-    int ok = 1;
-    for (int i = 0; i < t->n; i++)
-        ok &= t->cell[i] != NULL;
-    if (ok)
-        tg_text_table(f, (const char *const *)t->cell, t->n / t->ncols,
-                      t->ncols, align, 0, width);
-    for (int i = 0; i < t->n; i++)
-        free(t->cell[i]);
-    free(t->cell);
-}
-
-/* Write the line held in m (a memory stream over *buf) to out without
- * its trailing blanks, and start the next one. */
-static void flush_line(FILE *out, FILE *m, char **buf, size_t *len)
-{
-    fflush(m);
-    size_t n = *len;
-    while (n && (*buf)[n - 1] == ' ')
-        n--;
-    fwrite(*buf, 1, n, out);
-    fputc('\n', out);
-    rewind(m);
-    fflush(m);
-    *len = 0;
-}
-
-static void render_text_fit(FILE *out, const tg_monitor_result *r, int color,
-                            int width)
-{
-    const tg_monitor_stats *s = r->stats;
-    const tg_monitor_data *d = s->data;
-    char a[32], b[32], c[32], e[32], d1[32], d2[32], d3[11];
-    char x1[512], x2[512], x3[512], line[2048];
-    snprintf(line, sizeof line, "monitor %s (%s) · policy %s",
-             tg_esc_term_buf(s->rules->model_id, x1, sizeof x1),
-             tg_esc_term_buf(s->rules->model_version, x2, sizeof x2),
-             tg_esc_term_buf(r->policy->policy_id, x3, sizeof x3));
-    say(out, line, width, 0, 2);
-    snprintf(line, sizeof line, "%s windows · maturity %d days",
-             tg_window_unit_name(d->unit), d->maturity_days);
-    say(out, line, width, 0, 2);
-    snprintf(line, sizeof line, "data %s to %s, %s rows; rates use leads "
-             "contacted by %s", tg_format_date(d->first_date, d1),
-             tg_format_date(d->last_date, d2), tg_fmt_count(d->rows, a),
-             d->cutoff ? tg_format_date(d->cutoff, d3) : "-");
-    say(out, line, width, 0, 2);
-    snprintf(line, sizeof line, "calibrated rates: %s",
-             tg_esc_term_buf(s->baseline->source
-                                 ? s->baseline->source
-                                 : "the rule set's expected rates (no PSI)",
-                             x1, sizeof x1));
-    say(out, line, width, 0, 2);
-    if (d->undated || d->outside) {
-        snprintf(line, sizeof line, "not windowed: %s rows without "
-                 "contacted_date, %s outside --since/--until",
-                 tg_fmt_count(d->undated, a), tg_fmt_count(d->outside, b));
-        say(out, line, width, 0, 2);
-    }
-
-    /* Windows: columns as wide as their cells. */
-    cellbuf t;
-    fputc('\n', out);
-    if (cellbuf_init(&t, s->nwindows + 1, 7)) {
-        const char *hd[] = {"WINDOW", "LEADS", "HELD BACK", "LABELED", "CONV",
-                            "PSI", "PRIORITY SHARE [CI]"};
-        for (int k = 0; k < 7; k++)
-            cellbuf_set(&t, 0, k, hd[k]);
-        for (int i = 0; i < s->nwindows; i++) {
-            const tg_window_stats *w = &s->w[i];
-            const tg_moutcome *po = find(r, TG_MCHECK_PSI, i, -1, 1);
-            char sh[128];
-            if (isfinite(w->psi)) /* no blank where there is no mark */
-                snprintf(c, sizeof c, "%.3f%s", w->psi,
-                         *mark(po) == ' ' ? "" : mark(po));
-            else
-                snprintf(c, sizeof c, "-");
-            snprintf(sh, sizeof sh, "%s [%s, %s]",
-                     tg_fmt_unit(w->priority_share, TG_UNIT_PCT, a),
-                     tg_fmt_unit(w->priority_share_lower, TG_UNIT_PCT, b),
-                     tg_fmt_unit(w->priority_share_upper, TG_UNIT_PCT, e));
-            cellbuf_set(&t, i + 1, 0, w->label);
-            cellbuf_set(&t, i + 1, 1, tg_fmt_count(w->leads, a));
-            cellbuf_set(&t, i + 1, 2, tg_fmt_count(w->held_back, a));
-            cellbuf_set(&t, i + 1, 3, tg_fmt_count(w->labeled, a));
-            cellbuf_set(&t, i + 1, 4, tg_fmt_count(w->conversions, a));
-            cellbuf_set(&t, i + 1, 5, c);
-            cellbuf_set(&t, i + 1, 6, sh);
-        }
-        cellbuf_out(out, &t, "lrrrrll", width);
-    }
-
-    /* Observed / calibrated per tier: short labels from the rule set, in
-     * blocks of as many tiers as fit the width. */
-    fputc('\n', out);
-    say(out, "observed / calibrated rate per tier and window (mature leads; "
-             "'-' too few to judge; ! drift, ? inconclusive)", width, 0, 0);
-    int nt = s->ntiers;
-    char (*lab)[TG_SHORT_LABEL_MAX + 1] = calloc((size_t)(nt ? nt : 1),
-                                                 sizeof *lab);
-    int *cw = calloc((size_t)(nt ? nt : 1), sizeof *cw);
-    int ww = 6;
-    for (int i = 0; i < s->nwindows; i++)
-        if (tg_text_width(s->w[i].label) > ww)
-            ww = tg_text_width(s->w[i].label);
-    if (lab && cw) {
-        tg_tier_short_labels(s->rules, lab);
-        for (int k = 0; k < nt; k++)
-            cw[k] = tg_text_width(lab[k]) + 1 > 6 ? tg_text_width(lab[k]) + 1
-                                                  : 6;
-    }
-    char *lb = NULL;
-    size_t lblen = 0;
-    FILE *ls = open_memstream(&lb, &lblen);
-    for (int from = 0; ls && lab && cw && from < nt;) {
-        int to = from, used = ww;
-        while (to < nt && (to == from || used + 1 + cw[to] <= width))
-            used += 1 + cw[to++];
-        if (from)
-            fputc('\n', out);
-        tg_text_pad(ls, "WINDOW", ww);
-        for (int k = from; k < to; k++) {
-            /* Labels line up with the numbers, not with their marks. */
-            fputc(' ', ls);
-            tg_text_rpad(ls, lab[k], cw[k] - 1);
-            fputc(' ', ls);
-        }
-        flush_line(out, ls, &lb, &lblen);
-        for (int i = 0; i < s->nwindows; i++) {
-            const tg_window_stats *w = &s->w[i];
-            tg_text_pad(ls, w->label, ww);
-            for (int k = from; k < to; k++) {
-                const tg_moutcome *o =
-                    find(r, TG_MCHECK_CALIBRATION_DRIFT, i, k, 1);
-                const tg_window_tier *tt = &w->tiers[k];
-                int judged = o ? o->status != TG_MSTATUS_INSUFFICIENT
-                               : tt->labeled > 0 && isfinite(tt->ratio);
-                if (judged && isfinite(tt->ratio))
-                    snprintf(c, sizeof c, "%.2f", tt->ratio);
-                else
-                    snprintf(c, sizeof c, "-");
-                const char *mk = mark(o);
-                fputc(' ', ls);
-                if (color && *mk == '!')
-                    fputs("\033[31m", ls);
-                tg_text_rpad(ls, c, cw[k] - 1);
-                fputs(mk, ls);
-                if (color && *mk == '!')
-                    fputs("\033[0m", ls);
-            }
-            flush_line(out, ls, &lb, &lblen);
-        }
-        from = to;
-    }
-    if (ls)
-        fclose(ls);
-    free(lb);
-    free(lab);
-    free(cw);
-
-    if (s->old_rules) {
-        fputc('\n', out);
-        snprintf(line, sizeof line, "priority tiers, mature leads: %s vs %s",
-                 tg_esc_term_buf(s->old_rules->model_version, x1, sizeof x1),
-                 tg_esc_term_buf(s->rules->model_version, x2, sizeof x2));
-        say(out, line, width, 0, 2);
-        if (cellbuf_init(&t, s->nwindows + 1, 4)) {
-            cellbuf_set(&t, 0, 0, "WINDOW");
-            cellbuf_set(&t, 0, 1, "OLD RATE [CI]");
-            cellbuf_set(&t, 0, 2, "NEW RATE [CI]");
-            cellbuf_set(&t, 0, 3, "NEW - OLD, points [CI]");
-            for (int i = 0; i < s->nwindows; i++) {
-                const tg_window_stats *w = &s->w[i];
-                char x[96];
-                cellbuf_set(&t, i + 1, 0, w->label);
-                for (int m = 0; m < 2; m++) {
-                    const tg_rate_ci *rc = m ? &w->new_priority
-                                             : &w->old_priority;
-                    if (isfinite(rc->ci_lower))
-                        snprintf(x, sizeof x, "%s [%s, %s]",
-                                 tg_fmt_unit(rc->rate, TG_UNIT_PCT, a),
-                                 tg_fmt_unit(rc->ci_lower, TG_UNIT_PCT, b),
-                                 tg_fmt_unit(rc->ci_upper, TG_UNIT_PCT, c));
-                    else
-                        snprintf(x, sizeof x, "n/a");
-                    cellbuf_set(&t, i + 1, 1 + m, x);
-                }
-                if (isfinite(w->diff))
-                    snprintf(x, sizeof x, "%+.2f [%+.2f, %+.2f]",
-                             w->diff * 100, w->diff_lower * 100,
-                             w->diff_upper * 100);
-                else
-                    snprintf(x, sizeof x, "n/a");
-                cellbuf_set(&t, i + 1, 3, x);
-            }
-            cellbuf_out(out, &t, "llll", width);
-        }
-    }
-    snprintf(line, sizeof line, "%d pass, %d inconclusive, %d fail, %d "
-             "insufficient", r->pass, r->inconclusive, r->fail,
-             r->insufficient);
-    fputc('\n', out);
-    say(out, line, width, 0, 2);
-    if (r->fail) {
-        fputs("\nALERTS\n", out);
-        for (int i = 0; i < r->noutcomes; i++) {
-            const tg_moutcome *o = &r->outcomes[i];
-            if (o->status != TG_MSTATUS_FAIL)
-                continue;
-            const char *lv = tg_level_name(o->level);
-            fprintf(out, "  %s[%s]%s ", color ? "\033[31m" : "", lv,
-                    color ? "\033[0m" : "");
-            char msg[1024];
-            snprintf(line, sizeof line, "%s %s %s: %s",
-                     tg_esc_term_buf(o->gate->id, x1, sizeof x1),
-                     s->w[o->window].label,
-                     tg_esc_term_buf(o->tier >= 0 ? s->rules->tiers[o->tier].name
-                                                  : "(window)",
-                                     x2, sizeof x2),
-                     tg_esc_term_buf(o->message, msg, sizeof msg));
-            say(out, line, width, 2 + (int)strlen(lv) + 3, 4);
-        }
-    }
-    if (r->inconclusive) {
-        fputc('\n', out);
-        say(out, "inconclusive (intervals straddle the threshold)", width, 0,
-            2);
-        for (int gi = 0; gi < r->policy->ngates; gi++) {
-            const tg_mgate *g = &r->policy->gates[gi];
-            for (int k = -1; k < s->ntiers; k++) {
-                int n = 0, judged = 0;
-                for (int i = 0; i < r->noutcomes; i++) {
-                    const tg_moutcome *o = &r->outcomes[i];
-                    if (o->gate != g || o->tier != k)
-                        continue;
-                    n += o->status == TG_MSTATUS_INCONCLUSIVE;
-                    judged += o->status != TG_MSTATUS_INSUFFICIENT;
-                }
-                if (!n)
-                    continue;
-                snprintf(line, sizeof line, "  [%s] %s %s: %d of %d judged "
-                         "windows",
-                         g->block && g->inconclusive == TG_INCONCLUSIVE_BLOCK
-                             ? "block" : "warn",
-                         tg_esc_term_buf(g->id, x1, sizeof x1),
-                         tg_esc_term_buf(k >= 0 ? s->rules->tiers[k].name
-                                                : "(window)",
-                                         x2, sizeof x2),
-                         n, judged);
-                say(out, line, width, 0, 4);
-            }
-        }
-    }
-    static const char *col[] = {"\033[32m", "\033[33m", "\033[31m"};
-    const char *ov = tg_overall_name(r->status);
-    fprintf(out, "\nstatus: %s%s%s ", color ? col[r->status] : "", ov,
-            color ? "\033[0m" : "");
-    snprintf(line, sizeof line, "(%d blocking, %d warnings)", r->blocking,
-             r->warnings);
-    say(out, line, width, 8 + (int)strlen(ov) + 1, 2);
 }
 
 void tg_render_monitor_markdown(FILE *out, const tg_monitor_result *r)

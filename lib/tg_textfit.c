@@ -5,6 +5,8 @@
  */
 #include "tg_textfit.h"
 
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 int tg_text_width(const char *s)
@@ -218,4 +220,53 @@ void tg_text_table_ex(FILE *out, const char *const *cells, int nrows,
             fputc('\n', out);
         }
     }
+}
+
+int tg_text_cells_init(tg_text_cells *t, int nrows, int ncols)
+{
+    t->nrows = nrows;
+    t->ncols = ncols;
+    t->cell = calloc((size_t)(nrows > 0 ? nrows : 1) * (size_t)ncols,
+                     sizeof *t->cell);
+    return t->cell != NULL;
+}
+
+void tg_text_cells_set(tg_text_cells *t, int r, int c, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (!t->cell || r < 0 || c < 0 || r >= t->nrows || c >= t->ncols)
+        return;
+    free(t->cell[r * t->ncols + c]);
+    t->cell[r * t->ncols + c] = strdup(buf);
+}
+
+void tg_text_cells_out(FILE *out, tg_text_cells *t, const char *align,
+                       int indent, int width, int head, int sub)
+{
+    int n = t->cell ? t->nrows * t->ncols : 0, ok = t->cell != NULL;
+    for (int i = 0; i < n; i++)
+        if (!t->cell[i] && !(t->cell[i] = strdup("")))
+            ok = 0;
+    if (ok)
+        tg_text_table_ex(out, (const char *const *)t->cell, t->nrows,
+                         t->ncols, align, indent, width, head, sub);
+    for (int i = 0; i < n; i++)
+        free(t->cell[i]);
+    free(t->cell);
+    t->cell = NULL;
+}
+
+void tg_text_wrap_lead(FILE *out, const char *s, int width, int first,
+                       int indent)
+{
+    while (*s == ' ') {
+        fputc(' ', out);
+        first++;
+        s++;
+    }
+    tg_text_wrap(out, s, width, first, indent);
 }

@@ -59,6 +59,162 @@ static void missing_json(cJSON *j, const tg_missing_column *m, int n)
     }
 }
 
+static void report_json(FILE *out, const tg_rules *rules,
+                        const tg_schema_report *rep, const char *columns_path,
+                        const tg_missing_column *missing, int nmissing)
+{
+    cJSON *j = tg_json_stamp(cJSON_CreateObject());
+    cJSON_AddStringToObject(j, "rules", rules->path);
+    cJSON_AddStringToObject(j, "status", rep->missing     ? "missing"
+                                         : rep->nproblems ? "bad_values"
+                                                          : "ok");
+    cJSON_AddStringToObject(j, "source", columns_path ? "columns" : "data");
+    if (columns_path)
+        cJSON_AddNullToObject(j, "rows");
+    else
+        cJSON_AddNumberToObject(j, "rows", (double)rep->rows);
+    cJSON *arr = cJSON_AddArrayToObject(j, "features");
+    for (int f = 0; f < rules->nfeatures; f++) {
+        const tg_feature *ft = &rules->features[f];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "feature", ft->name);
+        cJSON_AddBoolToObject(x, "used", rep->features[f].used);
+        if (rep->features[f].column)
+            cJSON_AddStringToObject(x, "column", rep->features[f].column);
+        else
+            cJSON_AddNullToObject(x, "column");
+        cJSON *tried = cJSON_AddArrayToObject(x, "names_tried");
+        cJSON_AddItemToArray(tried, cJSON_CreateString(ft->name));
+        for (int a = 0; a < ft->naliases; a++)
+            cJSON_AddItemToArray(tried, cJSON_CreateString(ft->aliases[a]));
+        if (rep->missing || rep->rows == 0)
+            cJSON_AddNullToObject(x, "null_rate");
+        else
+            cJSON_AddNumberToObject(x, "null_rate",
+                                    (double)rep->features[f].nulls /
+                                        (double)rep->rows);
+        cJSON_AddItemToArray(arr, x);
+    }
+    missing_json(j, missing, nmissing);
+    cJSON_AddBoolToObject(j, "has_target", rep->has_target);
+    cJSON_AddBoolToObject(j, "has_split", rep->has_split);
+    cJSON_AddBoolToObject(j, "has_contacted_date", rep->has_date);
+    cJSON_AddNumberToObject(j, "bad_rows", (double)rep->bad_rows);
+    cJSON *probs = cJSON_AddArrayToObject(j, "problems");
+    for (int i = 0; i < rep->nproblems; i++) {
+        const tg_schema_problem *p = &rep->problems[i];
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddStringToObject(x, "problem", p->what);
+        cJSON_AddStringToObject(x, "reason", tg_skip_reason_name(p->reason));
+        cJSON_AddNumberToObject(x, "rows", (double)p->count);
+        cJSON *first = cJSON_AddObjectToObject(x, "first");
+        cJSON_AddStringToObject(first, "file", p->first.file);
+        cJSON_AddNumberToObject(first, "line", (double)p->first.line);
+        cJSON_AddNumberToObject(first, "column", (double)p->first.column);
+        cJSON_AddStringToObject(first, "message", p->first.msg);
+        cJSON_AddItemToArray(probs, x);
+    }
+    char *s = cJSON_Print(j);
+    if (s)
+        fprintf(out, "%s\n", s);
+    cJSON_free(s);
+    cJSON_Delete(j);
+}
+
+/* The features in columns as wide as their widest cell (names from the
+ * rules and the header escaped), then the verdict lines wrapped between
+ * words. */
+static void report_text(FILE *f, const tg_rules *rules,
+                        const tg_schema_report *rep, const char *columns_path,
+                        int width)
+{
+    char a[32], line[2048], e1[1024], e2[1024];
+    tg_text_cells t;
+    if (tg_text_cells_init(&t, rules->nfeatures + 1, 3)) {
+        tg_text_cells_set(&t, 0, 0, "feature");
+        tg_text_cells_set(&t, 0, 1, "found as");
+        tg_text_cells_set(&t, 0, 2, "null rate");
+        for (int i = 0; i < rules->nfeatures; i++) {
+            const tg_schema_feature *sf = &rep->features[i];
+            char rate[32] = "-";
+            if (!rep->missing && rep->rows)
+                tg_fmt_pct((double)sf->nulls / (double)rep->rows, 2, rate);
+            tg_text_cells_set(&t, i + 1, 0, "%s",
+                              tg_esc_term_buf(rules->features[i].name, e1,
+                                              sizeof e1));
+            tg_text_cells_set(&t, i + 1, 1, "%s",
+                              sf->column ? tg_esc_term_buf(sf->column, e1,
+                                                           sizeof e1)
+                                         : "MISSING");
+            /* Right-aligned under "null rate", then the note. */
+            tg_text_cells_set(&t, i + 1, 2, "%9s%s", rate,
+                              sf->used ? "" : "  (not used by any tier)");
+        }
+        tg_text_cells_out(f, &t, "lll", 0, width, 1, 2);
+    }
+    snprintf(line, sizeof line, "target: %s, split: %s, contacted_date: %s",
+             rep->has_target ? "present" : "MISSING",
+             rep->has_split ? "present" : "absent (assigned from dates)",
+             rep->has_date ? "present" : "absent");
+    tg_text_wrap(f, line, width, 0, 2);
+    if (!rep->missing && columns_path) {
+        snprintf(line, sizeof line, "the table's columns (%s): every feature "
+                 "the rules use is present",
+                 tg_esc_term_buf(columns_path, e1, sizeof e1));
+        tg_text_wrap(f, line, width, 0, 2);
+    } else if (!rep->missing) {
+        snprintf(line, sizeof line, "%s rows checked: every feature the rules "
+                 "use is present", tg_fmt_count(rep->rows, a));
+        tg_text_wrap(f, line, width, 0, 2);
+    }
+    for (int i = 0; i < rep->nproblems; i++) {
+        const tg_schema_problem *p = &rep->problems[i];
+        snprintf(line, sizeof line, "%s row%s with %s (first at %s:%ld:%ld)",
+                 tg_fmt_count(p->count, a), p->count == 1 ? "" : "s",
+                 tg_esc_term_buf(p->what, e1, sizeof e1),
+                 tg_esc_term_buf(p->first.file, e2, sizeof e2), p->first.line,
+                 p->first.column);
+        tg_text_wrap(f, line, width, 0, 2);
+    }
+}
+
+/* On stderr: each missing column with its hint, or each kind of bad row
+ * with where it first occurs. Returns the exit code. */
+static int report_stderr(const tg_rules *rules, const tg_schema_report *rep,
+                         const tg_missing_column *missing, int nmissing)
+{
+    if (rep->missing || !rep->has_target) {
+        for (int i = 0; i < nmissing; i++) {
+            const tg_missing_column *m = &missing[i];
+            fputs("tiergate: ", stderr);
+            tg_esc_term(stderr, m->file);
+            fprintf(stderr, ": missing column '");
+            tg_esc_term(stderr, m->column);
+            fputc('\'', stderr);
+            if (m->feature >= 0) {
+                fputs(" (tried ", stderr);
+                aliases_tried(stderr, &rules->features[m->feature]);
+                fputc(')', stderr);
+            }
+            fputs("; ", stderr);
+            tg_esc_term(stderr, m->hint);
+            fputc('\n', stderr);
+        }
+        return EXIT_USAGE;
+    }
+    /* preview would stop at the first of these (or skip the rows with
+     * --on-bad-row skip): each kind once, where it starts. */
+    for (int i = 0; i < rep->nproblems; i++) {
+        char b[32], e[512];
+        fprintf(stderr, "tiergate: %s row%s with %s; the first:\n",
+                tg_fmt_count(rep->problems[i].count, b),
+                rep->problems[i].count == 1 ? "" : "s",
+                tg_esc_term_buf(rep->problems[i].what, e, sizeof e));
+        cli_fail(&rep->problems[i].first);
+    }
+    return rep->nproblems ? EXIT_USAGE : EXIT_OK;
+}
+
 int cmd_check_schema(int argc, char **argv)
 {
     static const struct option opts[] = {
@@ -113,7 +269,7 @@ int cmd_check_schema(int argc, char **argv)
         goto done;
     }
     if ((r = cli_load_rules(&rules, &d, "check-schema")))
-        return r;
+        goto done;
     if ((d.ndata == 0) == !columns_path) {
         r = cli_usage("check-schema", "give the data with --data FILE or the "
                                       "table's columns with --columns FILE");
@@ -143,170 +299,14 @@ int cmd_check_schema(int argc, char **argv)
     cli_out o;
     if ((r = cli_out_open(&o, out_path)))
         goto done;
-    if (fmt == FMT_JSON) {
-        cJSON *j = tg_json_stamp(cJSON_CreateObject());
-        cJSON_AddStringToObject(j, "rules", rules->path);
-        cJSON_AddStringToObject(j, "status", rep.missing ? "missing"
-                                             : rep.nproblems ? "bad_values"
-                                                             : "ok");
-        cJSON_AddStringToObject(j, "source", columns_path ? "columns" : "data");
-        if (columns_path)
-            cJSON_AddNullToObject(j, "rows");
-        else
-            cJSON_AddNumberToObject(j, "rows", (double)rep.rows);
-        cJSON *arr = cJSON_AddArrayToObject(j, "features");
-        for (int f = 0; f < rules->nfeatures; f++) {
-            const tg_feature *ft = &rules->features[f];
-            cJSON *x = cJSON_CreateObject();
-            cJSON_AddStringToObject(x, "feature", ft->name);
-            cJSON_AddBoolToObject(x, "used", rep.features[f].used);
-            if (rep.features[f].column)
-                cJSON_AddStringToObject(x, "column", rep.features[f].column);
-            else
-                cJSON_AddNullToObject(x, "column");
-            cJSON *tried = cJSON_AddArrayToObject(x, "names_tried");
-            cJSON_AddItemToArray(tried, cJSON_CreateString(ft->name));
-            for (int a = 0; a < ft->naliases; a++)
-                cJSON_AddItemToArray(tried, cJSON_CreateString(ft->aliases[a]));
-            if (rep.missing || rep.rows == 0)
-                cJSON_AddNullToObject(x, "null_rate");
-            else
-                cJSON_AddNumberToObject(x, "null_rate",
-                                        (double)rep.features[f].nulls /
-                                            (double)rep.rows);
-            cJSON_AddItemToArray(arr, x);
-        }
-        missing_json(j, missing, nmissing);
-        cJSON_AddBoolToObject(j, "has_target", rep.has_target);
-        cJSON_AddBoolToObject(j, "has_split", rep.has_split);
-        cJSON_AddBoolToObject(j, "has_contacted_date", rep.has_date);
-        cJSON_AddNumberToObject(j, "bad_rows", (double)rep.bad_rows);
-        cJSON *probs = cJSON_AddArrayToObject(j, "problems");
-        for (int i = 0; i < rep.nproblems; i++) {
-            const tg_schema_problem *p = &rep.problems[i];
-            cJSON *x = cJSON_CreateObject();
-            cJSON_AddStringToObject(x, "problem", p->what);
-            cJSON_AddStringToObject(x, "reason", tg_skip_reason_name(p->reason));
-            cJSON_AddNumberToObject(x, "rows", (double)p->count);
-            cJSON *first = cJSON_AddObjectToObject(x, "first");
-            cJSON_AddStringToObject(first, "file", p->first.file);
-            cJSON_AddNumberToObject(first, "line", (double)p->first.line);
-            cJSON_AddNumberToObject(first, "column", (double)p->first.column);
-            cJSON_AddStringToObject(first, "message", p->first.msg);
-            cJSON_AddItemToArray(probs, x);
-        }
-        char *s = cJSON_Print(j);
-        fprintf(o.f, "%s\n", s);
-        cJSON_free(s);
-        cJSON_Delete(j);
-    } else {
-        /* Names from the rules and the header, escaped, in columns as
-         * wide as their widest cell (a long name pushes the others right
-         * rather than running into them). */
-        char a[32];
-        int nf = rules->nfeatures;
-        /* The terminal's width (else COLUMNS, else 80; 80 in a file). */
-        int width = out_path && strcmp(out_path, "-") ? 80 : cli_term_width();
-        char **cell = calloc((size_t)(nf + 1) * 3, sizeof *cell);
-        if (!cell) {
-            cli_out_discard(&o);
-            r = EXIT_INTERNAL;
-            goto done;
-        }
-        cell[0] = strdup("feature");
-        cell[1] = strdup("found as");
-        cell[2] = strdup("null rate");
-        for (int f = 0; f < nf; f++) {
-            const tg_schema_feature *sf = &rep.features[f];
-            char rate[32] = "-", e[512];
-            if (!rep.missing && rep.rows)
-                tg_fmt_pct((double)sf->nulls / (double)rep.rows, 2, rate);
-            char **row = cell + 3 * (f + 1);
-            row[0] = strdup(tg_esc_term_buf(rules->features[f].name, e,
-                                            sizeof e));
-            row[1] = strdup(sf->column ? tg_esc_term_buf(sf->column, e,
-                                                         sizeof e)
-                                       : "MISSING");
-            /* Right-aligned under "null rate", then the note. */
-            snprintf(e, sizeof e, "%9s%s", rate,
-                     sf->used ? "" : "  (not used by any tier)");
-            row[2] = strdup(e);
-        }
-        int ok = 1;
-        for (int i = 0; i < (nf + 1) * 3; i++)
-            ok &= cell[i] != NULL;
-        if (ok)
-            tg_text_table(o.f, (const char *const *)cell, nf + 1, 3, "lll", 0,
-                          width);
-        for (int i = 0; i < (nf + 1) * 3; i++)
-            free(cell[i]);
-        free(cell);
-        if (!ok) {
-            cli_out_discard(&o);
-            r = EXIT_INTERNAL;
-            goto done;
-        }
-        /* The verdict lines, wrapped between words; names from input
-         * escaped. */
-        char line[2048], e1[1024], e2[1024];
-        snprintf(line, sizeof line, "target: %s, split: %s, contacted_date: %s",
-                 rep.has_target ? "present" : "MISSING",
-                 rep.has_split ? "present" : "absent (assigned from dates)",
-                 rep.has_date ? "present" : "absent");
-        tg_text_wrap(o.f, line, width, 0, 2);
-        if (!rep.missing && columns_path) {
-            snprintf(line, sizeof line, "the table's columns (%s): every "
-                     "feature the rules use is present",
-                     tg_esc_term_buf(columns_path, e1, sizeof e1));
-            tg_text_wrap(o.f, line, width, 0, 2);
-        } else if (!rep.missing) {
-            snprintf(line, sizeof line, "%s rows checked: every feature the "
-                     "rules use is present", tg_fmt_count(rep.rows, a));
-            tg_text_wrap(o.f, line, width, 0, 2);
-        }
-        for (int i = 0; i < rep.nproblems; i++) {
-            const tg_schema_problem *p = &rep.problems[i];
-            char b[32];
-            snprintf(line, sizeof line, "%s row%s with %s (first at %s:%ld:%ld)",
-                     tg_fmt_count(p->count, b), p->count == 1 ? "" : "s",
-                     tg_esc_term_buf(p->what, e1, sizeof e1),
-                     tg_esc_term_buf(p->first.file, e2, sizeof e2),
-                     p->first.line, p->first.column);
-            tg_text_wrap(o.f, line, width, 0, 2);
-        }
-    }
+    if (fmt == FMT_JSON)
+        report_json(o.f, rules, &rep, columns_path, missing, nmissing);
+    else /* the terminal's width (else COLUMNS, else 80; 80 in a file) */
+        report_text(o.f, rules, &rep, columns_path,
+                    out_path && strcmp(out_path, "-") ? 80 : cli_term_width());
     r = cli_out_close(&o);
-    if (rep.missing || !rep.has_target) {
-        for (int i = 0; i < nmissing; i++) {
-            const tg_missing_column *m = &missing[i];
-            fputs("tiergate: ", stderr);
-            tg_esc_term(stderr, m->file);
-            fprintf(stderr, ": missing column '");
-            tg_esc_term(stderr, m->column);
-            fputc('\'', stderr);
-            if (m->feature >= 0) {
-                fputs(" (tried ", stderr);
-                aliases_tried(stderr, &rules->features[m->feature]);
-                fputc(')', stderr);
-            }
-            fputs("; ", stderr);
-            tg_esc_term(stderr, m->hint);
-            fputc('\n', stderr);
-        }
-        r = EXIT_USAGE;
-    } else if (rep.nproblems) {
-        /* preview would stop at the first of these (or skip the rows
-         * with --on-bad-row skip): each kind once, where it starts. */
-        for (int i = 0; i < rep.nproblems; i++) {
-            char b[32];
-            fprintf(stderr, "tiergate: %s row%s with %s; the first:\n",
-                    tg_fmt_count(rep.problems[i].count, b),
-                    rep.problems[i].count == 1 ? "" : "s",
-                    rep.problems[i].what);
-            cli_fail(&rep.problems[i].first);
-        }
-        r = EXIT_USAGE;
-    }
+    if (r == EXIT_OK)
+        r = report_stderr(rules, &rep, missing, nmissing);
 done:
     tg_missing_columns_free(missing, nmissing);
     tg_columns_release(&cols);

@@ -27,6 +27,10 @@ const char *tg_text_clip(const char *s, int width, char *buf, size_t n);
  */
 void tg_text_wrap(FILE *out, const char *s, int width, int first, int indent);
 
+/** tg_text_wrap keeping s's leading blanks (tg_text_wrap drops them). */
+void tg_text_wrap_lead(FILE *out, const char *s, int width, int first,
+                       int indent);
+
 /** Write s then pad with spaces to width columns (left aligned). */
 void tg_text_pad(FILE *out, const char *s, int width);
 /** Pad with spaces to width columns, then write s (right aligned). */
@@ -56,4 +60,21 @@ void tg_text_table(FILE *out, const char *const *cells, int nrows, int ncols,
 void tg_text_table_ex(FILE *out, const char *const *cells, int nrows,
                       int ncols, const char *align, int indent, int width,
                       int head, int sub);
+/**
+ * A table built cell by cell before it is laid out, so that each column
+ * is as wide as its widest cell: init for nrows x ncols (row 0 the
+ * header), set cells (formatted; text already made safe for a terminal;
+ * a cell never set shows empty), then out, which lays it out with
+ * tg_text_table_ex and frees it.
+ */
+typedef struct {
+    char **cell;
+    int nrows, ncols;
+} tg_text_cells;
+int tg_text_cells_init(tg_text_cells *t, int nrows, int ncols);
+void tg_text_cells_set(tg_text_cells *t, int r, int c, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void tg_text_cells_out(FILE *out, tg_text_cells *t, const char *align,
+                       int indent, int width, int head, int sub);
+
 #endif
