@@ -155,6 +155,29 @@ int cli_format_parse(const char *name, unsigned allowed)
     return -1;
 }
 
+int cli_format_option(const char *cmd, const char *arg, unsigned allowed,
+                      int *fmt)
+{
+    static const char *names[] = {"text", "json", "markdown", "csv", "html"};
+    int f = cli_format_parse(arg, allowed);
+    if (f >= 0) {
+        *fmt = f;
+        return EXIT_OK;
+    }
+    char list[96] = "", shown[96];
+    int n = 0, total = 0;
+    for (int i = 0; i < 5; i++)
+        total += (allowed & FMT_BIT(i)) != 0;
+    for (int i = 0; i < 5; i++)
+        if (allowed & FMT_BIT(i)) {
+            n++;
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                     n == 1 ? "" : n == total ? " or " : ", ", names[i]);
+        }
+    return cli_usage(cmd, "--format takes %s, not '%s'", list,
+                     tg_esc_term_buf(arg, shown, sizeof shown));
+}
+
 int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)
 {
     switch (opt) {
