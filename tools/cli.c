@@ -51,6 +51,24 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* Columns of the terminal stderr shows on, else $COLUMNS, else 0: a
+ * log or a pipe with no width asked for keeps each message on one line,
+ * for grep. */
+static int stderr_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    if (c && *c) {
+        char *end;
+        long v = strtol(c, &end, 10);
+        if (!*end && v > 0 && v < 10000)
+            return (int)v;
+    }
+    return 0;
+}
+
 void cli_warn(const char *fmt, ...)
 {
     char buf[4096];
@@ -58,9 +76,26 @@ void cli_warn(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fputs("tiergate: warning: ", stderr);
-    term_lines(stderr, buf); /* may quote a data row */
-    fputc('\n', stderr);
+    /* Escaped (it may quote a data row), then wrapped between words to
+     * the terminal's width like the tables on stdout. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m) {
+        fputs("tiergate: warning: ", stderr);
+        term_lines(stderr, buf);
+        fputc('\n', stderr);
+        return;
+    }
+    fputs("tiergate: warning: ", m);
+    term_lines(m, buf);
+    fclose(m);
+    int w = stderr_width();
+    if (w > 0)
+        tg_text_wrap(stderr, text, w < 40 ? 40 : w, 0, 2);
+    else
+        fprintf(stderr, "%s\n", text);
+    free(text);
 }
 
 int cli_out_open(cli_out *o, const char *path)
@@ -118,6 +153,29 @@ int cli_format_parse(const char *name, unsigned allowed)
     if (strcmp(name, "md") == 0 && (allowed & FMT_BIT(FMT_MARKDOWN)))
         return FMT_MARKDOWN;
     return -1;
+}
+
+int cli_format_option(const char *cmd, const char *arg, unsigned allowed,
+                      int *fmt)
+{
+    static const char *names[] = {"text", "json", "markdown", "csv", "html"};
+    int f = cli_format_parse(arg, allowed);
+    if (f >= 0) {
+        *fmt = f;
+        return EXIT_OK;
+    }
+    char list[96] = "", shown[96];
+    int n = 0, total = 0;
+    for (int i = 0; i < 5; i++)
+        total += (allowed & FMT_BIT(i)) != 0;
+    for (int i = 0; i < 5; i++)
+        if (allowed & FMT_BIT(i)) {
+            n++;
+            snprintf(list + strlen(list), sizeof list - strlen(list), "%s%s",
+                     n == 1 ? "" : n == total ? " or " : ", ", names[i]);
+        }
+    return cli_usage(cmd, "--format takes %s, not '%s'", list,
+                     tg_esc_term_buf(arg, shown, sizeof shown));
 }
 
 int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)

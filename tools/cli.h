@@ -9,6 +9,7 @@
 #include <getopt.h>
 #include <stdio.h>
 
+#include "cli_opt.h"
 #include "tiergate.h"
 
 enum { EXIT_OK = 0, EXIT_GATE = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
@@ -211,6 +212,84 @@ enum { OPT_POWER = 1100, OPT_DRAWS, OPT_SEED };
  */
 int cli_plan_option(tg_plan_options *o, const char *cmd, int opt,
                     const char *arg);
+
+
+/*
+ * Shared option entries for cli_spec tables (cli_opt.h): each command
+ * lists the ones it takes, so none accepts an option it would ignore.
+ */
+enum { OPT_OUTPUT = 1300, OPT_FORMAT, OPT_BASELINE };
+#define CLI_OPT_RULES                                                          \
+    {"rules", 0, "FILE", OPT_RULES,                                            \
+     "rule set (JSON), e.g. registry/tiers/v3.2.json"}
+#define CLI_OPT_DATA                                                           \
+    {"data", 0, "FILE", OPT_DATA,                                              \
+     "feature export: CSV or CSV.gz, '-' for stdin;\n"                         \
+     "repeat for sharded exports (read as one table)"}
+#define CLI_OPT_SUMMARY                                                        \
+    {"summary", 0, "FILE", OPT_SUMMARY,                                        \
+     "instead of --data: counts per split and tier as\n"                       \
+     "the warehouse exports them (sql/gate_summary.sql)"}
+#define CLI_OPT_DATE_CONFIG                                                    \
+    {"date-config", 0, "FILE", OPT_DATE_CONFIG,                                \
+     "train/test windows used when the export has no\n"                        \
+     "split column (default: registry/date_config.json\n"                      \
+     "of the rule set's repository)"}
+#define CLI_OPT_ON_BAD_ROW                                                     \
+    {"on-bad-row", 0, "MODE", OPT_ON_BAD_ROW,                                  \
+     "error (default) or skip rows with bad values"}
+#define CLI_OPT_THREADS                                                        \
+    {"threads", 0, "N", OPT_THREADS,                                           \
+     "scan threads for large plain files (default: cores)"}
+/* The data options of the commands that tally rows or a summary. */
+#define CLI_OPTS_DATA                                                          \
+    CLI_OPT_RULES, CLI_OPT_DATA, CLI_OPT_SUMMARY, CLI_OPT_DATE_CONFIG,         \
+        CLI_OPT_ON_BAD_ROW, CLI_OPT_THREADS
+#define CLI_OPT_SLICE                                                          \
+    {"slice", 0, "EXPR", OPT_SLICE,                                            \
+     "also per slice, in the same pass (repeatable):\n"                        \
+     "COLUMN (each value), COLUMN:E1,E2,... (bins\n"                           \
+     "[E1,E2) ... >= En, and < E1) or COLUMN:month;\n"                         \
+     "an empty field is the NULL slice"}
+#define CLI_OPTS_STATS                                                         \
+    {"ci", 0, "METHOD", OPT_CI,                                                \
+     "wilson (default), exact, jeffreys, agresti-coull,\nwald"},               \
+        {"level", 0, "L", OPT_LEVEL,                                           \
+         "interval level, 0 < L < 1 (default 0.95)"}
+#define CLI_OPT_BASELINE                                                       \
+    {"baseline", 0, "R", OPT_BASELINE,                                         \
+     "pin the baseline of every split to R (0 < R <= 1)\n"                     \
+     "instead of measuring it; SPLIT=R pins one split\n"                       \
+     "(TRAIN=0.0366 TEST=0.0416); lifts are then R-based"}
+#define CLI_OPTS_PLAN                                                          \
+    {"power", 0, "P", OPT_POWER,                                               \
+     "chance of a decisive pass to plan for, 0 < P < 1\n(default 0.8)"},       \
+        {"draws", 0, "N", OPT_DRAWS,                                           \
+         "simulated releases per world, 1000 to 1000000\n(default 10000)"},    \
+        {"seed", 0, "S", OPT_SEED,                                             \
+         "the simulation's seed (default 1): the same seed\n"                  \
+         "gives the same figures"}
+#define CLI_OPT_COLOR                                                          \
+    {"color", 0, "WHEN", OPT_COLOR,                                            \
+     "auto (default: colour on a terminal unless\n"                            \
+     "TERM=dumb or NO_COLOR is set), always or never"}
+#define CLI_OPT_WIDE                                                           \
+    {"wide", 0, NULL, OPT_WIDE,                                                \
+     "the text table with one column per field\n"                              \
+     "(default: fitted to the terminal's width,\n"                             \
+     "COLUMNS, else 80)"}
+#define CLI_OPT_OUTPUT                                                         \
+    {"output", 'o', "FILE", OPT_OUTPUT,                                        \
+     "write to FILE (replaced atomically) instead of\n"                        \
+     "standard output; '-' is standard output"}
+#define CLI_OPT_END {NULL, 0, NULL, 0, NULL}
+
+/**
+ * --format: the format named by arg among allowed (FMT_BIT mask) into
+ * *fmt; else a usage error listing the allowed ones (returns 2).
+ */
+int cli_format_option(const char *cmd, const char *arg, unsigned allowed,
+                      int *fmt);
 
 /** Parse --level; prints a usage error and returns 2 when bad. */
 int cli_parse_level(const char *cmd, const char *arg, double *out);

@@ -12,13 +12,50 @@
 #include "tg_gate_output.h"
 #include "tg_textfit.h"
 
-static const char help[] =
-    "usage: tiergate gate --rules FILE --policy FILE (--data FILE... | "
-    "--summary FILE)\n"
-    "                     [--slice EXPR]... [--ci METHOD] [--level L] "
-    "[--strict]\n"
-    "                     [--format text|json|markdown] [-o FILE]\n"
-    "                     [--json FILE] [--markdown FILE] [--junit FILE]\n\n"
+enum {
+    OPT_POLICY = 2000,
+    OPT_STRICT,
+    OPT_JSON,
+    OPT_MARKDOWN,
+    OPT_JUNIT,
+    OPT_HTML
+};
+
+static const cli_opt gate_opts[] = {
+    CLI_OPTS_DATA,
+    CLI_OPT_SLICE,
+    {"policy", 0, "FILE", OPT_POLICY,
+     "gate policy (JSON), e.g. registry/gates/v3.2.json"},
+    CLI_OPTS_STATS,
+    CLI_OPT_BASELINE,
+    {"strict", 0, NULL, OPT_STRICT, "warnings fail the release too"},
+    CLI_OPTS_PLAN,
+    {"format", 0, "FMT", OPT_FORMAT,
+     "what goes to stdout: text (default), json or\nmarkdown"},
+    CLI_OPT_WIDE,
+    CLI_OPT_COLOR,
+    CLI_OPT_OUTPUT,
+    {"json", 0, "FILE", OPT_JSON,
+     "also write the JSON result (what `registry\n"
+     "update` and `log append` read)"},
+    {"markdown", 0, "FILE", OPT_MARKDOWN, "also write the Markdown summary"},
+    {"junit", 0, "FILE", OPT_JUNIT,
+     "also write JUnit XML (one testcase per gate and\n"
+     "tier; blocking outcomes fail, warnings are\n"
+     "skipped with their status; docs/ci.md)"},
+    {"html", 0, "FILE", OPT_HTML,
+     "also write the HTML report (see `tiergate report`)\n"
+     "('-' for any FILE: standard output)"},
+    CLI_OPT_END,
+};
+
+static const cli_spec gate_spec = {
+    "gate",
+    "gate --rules FILE --policy FILE\n"
+    "     (--data FILE... | --summary FILE) [--slice EXPR]...\n"
+    "     [--ci METHOD] [--level L] [--strict]\n"
+    "     [--format text|json|markdown] [-o FILE] [--json FILE]\n"
+    "     [--markdown FILE] [--junit FILE] [--html FILE]\n",
     "Judge every gate of the policy. Overall status PASSED,\n"
     "PASSED_WITH_WARNINGS or FAILED; exit 0 for the first two, 1 for\n"
     "FAILED, 2 for bad input or policy, 3 for an internal or I/O error.\n"
@@ -27,50 +64,21 @@ static const char help[] =
     "\"inconclusive\" says whether that blocks or warns; \"judge\": \"point\"\n"
     "judges the estimate alone). A tier with fewer labeled leads than the\n"
     "policy's min_labeled is 'insufficient', which never passes a blocking\n"
-    "gate. When the variable\n"
-    "GITHUB_STEP_SUMMARY names a file, the Markdown summary is appended\n"
-    "(a file that cannot be written is a warning; the exit code stays\n"
-    "the verdict's). With GITHUB_ACTIONS=true, each outcome that did not\n"
-    "pass is also an ::error or ::warning annotation on stderr.\nWith --slice, the gates marked \"per_slice\": true are also\n"
+    "gate. The verdict comes with its reliability (the chance each blocking\n"
+    "gate passes at the expected rates, the chance the policy passes a\n"
+    "correct model and blocks one without signal; see `tiergate plan`),\n"
+    "tuned by --power, --draws and --seed.\n\n"
+    "When the variable GITHUB_STEP_SUMMARY names a file, the Markdown\n"
+    "summary is appended (a file that cannot be written is a warning; the\n"
+    "exit code stays the verdict's). With GITHUB_ACTIONS=true, each outcome\n"
+    "that did not pass is also an ::error or ::warning annotation on\n"
+    "stderr. With --slice, the gates marked \"per_slice\": true are also\n"
     "judged in every slice with at least their min_slice_size labeled leads\n"
     "(default 500) in the gate's split; a slice that fails or is\n"
-    "inconclusive counts like any gate and is named in the output.\n\n"
-    CLI_DATA_HELP CLI_SLICE_HELP
-    "  --policy FILE        gate policy (JSON), e.g. "
-    "registry/gates/v3.2.json\n" CLI_STATS_HELP
-    CLI_BASELINE_HELP
-    "  --strict             warnings fail the release too\n"
-    "The verdict comes with its reliability (the chance each blocking gate\n"
-    "passes at the expected rates, the chance the policy passes a correct\n"
-    "model and blocks one without signal; see `tiergate plan`), tuned by:\n"
-    CLI_PLAN_HELP;
-/* The rest of the help (one literal would pass C's 4095-byte minimum). */
-static const char help_output[] =
-    "  --format FMT         what goes to stdout: text (default), json or\n"
-    "                       markdown\n"
-    "  --wide               the text table with one column per field\n"
-    "                       (default: one line per check, fitted to the\n"
-    "                       terminal's width, COLUMNS, else 80)\n"
-    CLI_COLOR_HELP
-    "  -o FILE              write that to FILE instead of stdout\n"
-    "  --json FILE          also write the JSON result (what `registry\n"
-    "                       update` and `log append` read)\n"
-    "  --markdown FILE      also write the Markdown summary\n"
-    "  --junit FILE         also write JUnit XML (one testcase per gate and\n"
-    "                       tier; blocking outcomes fail, warnings are\n"
-    "                       skipped with their status; docs/ci.md)\n"
-    "  --html FILE          also write the HTML report (see `tiergate "
-    "report`)\n"
-    "                       ('-' for any FILE: standard output)\n"
-    "  -h, --help           this help\n";
-
-enum {
-    OPT_POLICY = 2000,
-    OPT_STRICT,
-    OPT_JSON,
-    OPT_MARKDOWN,
-    OPT_JUNIT,
-    OPT_HTML
+    "inconclusive counts like any gate and is named in the output.\n",
+    gate_opts,
+    0,
+    NULL,
 };
 
 /* The output form a --format value asks for. */
@@ -178,25 +186,6 @@ static int judge_slices(tg_gate_result *res, const tg_rules *rules,
 
 int cmd_gate(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_DATA_LONG_OPTIONS,
-        CLI_STATS_LONG_OPTIONS,
-        CLI_PLAN_LONG_OPTIONS,
-        {"baseline", required_argument, NULL, 'b'},
-        CLI_SLICE_LONG_OPTION,
-        {"color", required_argument, NULL, OPT_COLOR},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {"html", required_argument, NULL, OPT_HTML},
-        {"json", required_argument, NULL, OPT_JSON},
-        {"junit", required_argument, NULL, OPT_JUNIT},
-        {"markdown", required_argument, NULL, OPT_MARKDOWN},
-        {"output", required_argument, NULL, 'o'},
-        {"policy", required_argument, NULL, OPT_POLICY},
-        {"strict", no_argument, NULL, OPT_STRICT},
-        {"wide", no_argument, NULL, OPT_WIDE},
-        {NULL, 0, NULL, 0},
-    };
     cli_data d = CLI_DATA_INIT;
     int fmt = FMT_TEXT, c, r = EXIT_OK, strict = 0, wide = 0;
     const char *out_path = NULL, *policy_path = NULL, *json_path = NULL,
@@ -214,11 +203,16 @@ int cmd_gate(int argc, char **argv)
     tg_plan_options popt = tg_plan_options_default();
     tg_plan plan;
     int have_plan = 0;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        int used = cli_data_option(&d, "gate", c, optarg);
+    cli_parser p;
+    cli_parse_begin(&p, &gate_spec, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
+        if (c == CLI_STOP) {
+            r = p.rc;
+            goto done;
+        }
+        int used = cli_data_option(&d, "gate", c, p.arg);
         if (!used)
-            used = cli_plan_option(&popt, "gate", c, optarg);
+            used = cli_plan_option(&popt, "gate", c, p.arg);
         if (used < 0) {
             r = EXIT_USAGE;
             goto done;
@@ -226,44 +220,27 @@ int cmd_gate(int argc, char **argv)
         if (used)
             continue;
         switch (c) {
-        case 'h':
-            fputs(help, stdout);
-            r = cli_help(help_output);
-            goto done;
-        case 'o': out_path = optarg; break;
-        case OPT_POLICY: policy_path = optarg; break;
-        case 'b':
-            if ((r = cli_parse_baseline("gate", optarg, &base)))
-                goto done;
+        case OPT_OUTPUT: out_path = p.arg; break;
+        case OPT_POLICY: policy_path = p.arg; break;
+        case OPT_BASELINE:
+            r = cli_parse_baseline("gate", p.arg, &base);
             break;
         case OPT_STRICT: strict = 1; break;
         case OPT_WIDE: wide = 1; break;
-        case OPT_COLOR:
-            if ((r = cli_color_option("gate", optarg)))
-                goto done;
+        case OPT_COLOR: r = cli_color_option("gate", p.arg); break;
+        case OPT_JSON: json_path = p.arg; break;
+        case OPT_MARKDOWN: md_path = p.arg; break;
+        case OPT_JUNIT: junit_path = p.arg; break;
+        case OPT_HTML: html_path = p.arg; break;
+        case OPT_FORMAT:
+            r = cli_format_option("gate", p.arg,
+                                  FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
+                                      FMT_BIT(FMT_MARKDOWN),
+                                  &fmt);
             break;
-        case OPT_JSON: json_path = optarg; break;
-        case OPT_MARKDOWN: md_path = optarg; break;
-        case OPT_JUNIT: junit_path = optarg; break;
-        case OPT_HTML: html_path = optarg; break;
-        case 'f':
-            fmt =
-                cli_format_parse(optarg, FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
-                                             FMT_BIT(FMT_MARKDOWN));
-            if (fmt < 0) {
-                r = cli_usage("gate",
-                              "--format takes text, json or markdown, "
-                              "not '%s'",
-                              optarg);
-                goto done;
-            }
-            break;
-        default: r = cli_usage("gate", "bad option"); goto done;
         }
-    }
-    if (optind < argc) {
-        r = cli_usage("gate", "unexpected argument '%s'", argv[optind]);
-        goto done;
+        if (r)
+            goto done;
     }
     if (!policy_path) {
         r = cli_usage("gate", "--policy FILE is required");

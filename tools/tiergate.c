@@ -10,6 +10,8 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_escape.h"
+#include "tg_suggest.h"
 
 const tg_cmd tg_commands[] = {
     {"calibrate", cmd_calibrate,
@@ -78,6 +80,22 @@ static const tg_cmd *find(const char *name)
     return NULL;
 }
 
+/* An unknown command, with the nearest one when it is a likely typo. */
+static int unknown_command(const char *name)
+{
+    const char *names[64];
+    int n = 0;
+    for (const tg_cmd *c = tg_commands; c->name && n < 64; c++)
+        names[n++] = c->name;
+    char shown[256];
+    tg_esc_term_buf(name, shown, sizeof shown);
+    int k = tg_suggest_nearest(name, names, n);
+    if (k >= 0)
+        return cli_usage(NULL, "unknown command '%s'; did you mean '%s'?",
+                         shown, names[k]);
+    return cli_usage(NULL, "unknown command '%s'", shown);
+}
+
 /*
  * The crash tests' seam: TIERGATE_TEST_KILL_AT=STEP[@TEXT] kills this
  * process with SIGKILL when the library announces STEP (and its detail,
@@ -120,12 +138,14 @@ int main(int argc, char **argv)
             return cli_flush_stdout(usage(stdout));
         const tg_cmd *c = find(argv[2]);
         if (!c)
-            return cli_usage(NULL, "unknown command '%s'", argv[2]);
+            return unknown_command(argv[2]);
         char *hargv[] = {argv[2], "--help", NULL};
         return c->run(2, hargv);
     }
     const tg_cmd *c = find(a);
     if (!c)
-        return cli_usage(NULL, "unknown command '%s'", a);
-    return c->run(argc - 1, argv + 1);
+        return unknown_command(a);
+    /* Standard output is checked once, here: a command that printed
+     * into a closed pipe or a full disk exits 3, not 0. */
+    return cli_flush_stdout(c->run(argc - 1, argv + 1));
 }
