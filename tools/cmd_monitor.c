@@ -21,7 +21,7 @@ static const char help[] =
     "                        [--policy FILE] [--calibration FILE]\n"
     "                        [--by week|month] [--since DATE] [--until DATE]\n"
     "                        [--maturity DAYS] [--compare OLD_RULES]\n"
-    "                        [--format text|json|markdown] [-o FILE]\n"
+    "                        [--format text|json|markdown] [--wide] [-o FILE]\n"
     "                        [--json FILE] [--markdown FILE] [--junit FILE]\n"
     "       tiergate monitor --rules FILE (--data ...|--summary ...) "
     "--recalibrate\n"
@@ -73,6 +73,7 @@ static const char help_end[] =
     "  --log FILE           with --recalibrate: once the proposal is written,\n"
     "                       record it in that execution log as a proposed\n"
     "                       recalibration (see `tiergate log --help`)\n"
+    "  --wide               text: one column per field, not fitted to the width\n"
     CLI_COLOR_HELP
     "  -h, --help           this help\n";
 
@@ -97,13 +98,13 @@ enum {
 typedef struct {
     const char *policy, *calibration, *compare, *out, *json, *markdown, *junit;
     const char *at, *log;
-    int by, since, until, maturity, recalibrate, windows;
+    int by, since, until, maturity, recalibrate, windows, wide;
     double shrinkage;
     int fmt;
 } options;
 
 static char *render(const tg_monitor_result *r, const tg_monitor_inputs *in,
-                    int f, int color, size_t *len)
+                    int f, int color, int width, size_t *len)
 {
     char *buf = NULL;
     FILE *m = open_memstream(&buf, len);
@@ -121,7 +122,7 @@ static char *render(const tg_monitor_result *r, const tg_monitor_inputs *in,
     } else if (f == FMT_CSV) {
         tg_render_monitor_junit(m, r); /* FMT_CSV stands for JUnit here */
     } else {
-        tg_render_monitor_text(m, r, color);
+        tg_render_monitor_text(m, r, color, width);
     }
     if (fclose(m) != 0) {
         free(buf);
@@ -131,10 +132,10 @@ static char *render(const tg_monitor_result *r, const tg_monitor_inputs *in,
 }
 
 static int emit(const tg_monitor_result *r, const tg_monitor_inputs *in, int f,
-                const char *path, int color)
+                const char *path, int color, int width)
 {
     size_t len;
-    char *s = render(r, in, f, color, &len);
+    char *s = render(r, in, f, color, width, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
         return EXIT_INTERNAL;
@@ -183,6 +184,7 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
         {"shrinkage", required_argument, NULL, OPT_SHRINKAGE},
         {"since", required_argument, NULL, OPT_SINCE},
         {"until", required_argument, NULL, OPT_UNTIL},
+        {"wide", no_argument, NULL, OPT_WIDE},
         {"windows", required_argument, NULL, OPT_WINDOWS},
         {NULL, 0, NULL, 0},
     };
@@ -210,6 +212,7 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
         case OPT_JUNIT: o->junit = optarg; break;
         case OPT_RECALIBRATE: o->recalibrate = 1; break;
         case OPT_AT: o->at = optarg; break;
+        case OPT_WIDE: o->wide = 1; break;
         case OPT_LOG: o->log = optarg; break;
         case OPT_BY:
             if ((o->by = tg_window_unit_parse(optarg)) < 0)
@@ -472,12 +475,16 @@ int cmd_monitor(int argc, char **argv)
                                       : (const char *const *)d.data,
                             d.summary ? 1 : d.ndata};
     /* Side files first: when one cannot be written, exit 3, not 0/1. */
-    if ((o.json && (r = emit(&res, &in, FMT_JSON, o.json, 0))) ||
-        (o.markdown && (r = emit(&res, &in, FMT_MARKDOWN, o.markdown, 0))) ||
-        (o.junit && (r = emit(&res, &in, FMT_CSV, o.junit, 0))))
+    if ((o.json && (r = emit(&res, &in, FMT_JSON, o.json, 0, 0))) ||
+        (o.markdown && (r = emit(&res, &in, FMT_MARKDOWN, o.markdown, 0, 0))) ||
+        (o.junit && (r = emit(&res, &in, FMT_CSV, o.junit, 0, 0))))
         goto done;
     int color = o.fmt == FMT_TEXT && !o.out && cli_color(stdout);
-    if ((r = emit(&res, &in, o.fmt, o.out, color)))
+    /* The text fits the terminal (or COLUMNS, else 80; 80 in a file)
+     * unless --wide. */
+    int width = o.wide ? 0 : o.out && strcmp(o.out, "-") ? 80
+                                                         : cli_term_width();
+    if ((r = emit(&res, &in, o.fmt, o.out, color, width)))
         goto done;
     r = tg_overall_exit_code(res.status);
 done:
