@@ -579,8 +579,17 @@ static void test_recalibration_killed_at_random(void **state)
     (void)state;
     char sha[41];
     const char *dir = recal_repo("recal-kill", sha);
-    srand(20260401);
-    int killed = 0, landed = 0, before = 0;
+    /* How long one run takes here; the kills are spread over it. */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    tt_run_result r = tt_run_in(dir, MONITOR "-o data/kill.json --log "
+                                     "EXECUTION_LOG.md");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    long run_ns = (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
+    int killed = 0, landed = 0, before = recal_entries(dir);
+    assert_int_equal(before, 1);
     for (int i = 0; i < 16; i++) {
         pid_t c = fork();
         if (c == 0) {
@@ -593,7 +602,9 @@ static void test_recalibration_killed_at_random(void **state)
                   "EXECUTION_LOG.md", (char *)NULL);
             _exit(91);
         }
-        struct timespec ts = {0, (long)(rand() % 150000) * 1000L};
+        /* The i-th sixteenth of a run (the first before it starts). */
+        long wait_ns = run_ns / 16 * i;
+        struct timespec ts = {wait_ns / 1000000000L, wait_ns % 1000000000L};
         nanosleep(&ts, NULL);
         kill(c, SIGKILL);
         int st;
@@ -601,7 +612,7 @@ static void test_recalibration_killed_at_random(void **state)
         if (WIFEXITED(st))
             assert_int_equal(WEXITSTATUS(st), 0);
         killed += WIFSIGNALED(st); /* not a run that had already ended */
-        tt_run_result r = tt_run_in(dir, "log verify");
+        r = tt_run_in(dir, "log verify");
         if (r.status != 0)
             fail_msg("after kill %d: log verify exit %d: %s", i, r.status, r.err);
         tt_run_free(&r);
@@ -621,11 +632,11 @@ static void test_recalibration_killed_at_random(void **state)
     print_message("%d of 16 runs killed before they ended, %d entries "
                   "landed\n", killed, landed);
     /* One more, left to finish: it cleans up after the dead ones. */
-    tt_run_result r = tt_run_in(dir, MONITOR "-o data/kill.json --log "
+    r = tt_run_in(dir, MONITOR "-o data/kill.json --log "
                                      "EXECUTION_LOG.md");
     assert_int_equal(r.status, 0);
     tt_run_free(&r);
-    assert_int_equal(recal_entries(dir), landed + 1);
+    assert_int_equal(recal_entries(dir), landed + 2);
     assert_int_equal(gr_count(path_in(dir, "data"), "*.tmp.*"), 0);
     assert_int_equal(gr_count(dir, "EXECUTION_LOG.md.tmp.*"), 0);
     r = tt_run_in(dir, "log verify");
