@@ -17,7 +17,7 @@ static const char help[] =
     "                      (--data FILE... | --summary FILE) [--rules FILE]\n"
     "                      [--vary SPEC]... [--show-test-all] [--emit-rules "
     "FILE]\n"
-    "                      [--ci METHOD] [--level L] [--format "
+    "                      [--ci METHOD] [--level L] [--wide] [--format "
     "text|json|markdown|html]\n"
     "                      [-o FILE] [--json FILE] [--markdown FILE] [--html "
     "FILE]\n\n"
@@ -47,6 +47,8 @@ static const char help[] =
     "  --row-by-row         assign every row to every variant without the\n"
     "                       joined tier table (slower; the same counts)\n" CLI_STATS_HELP
     "  --format FMT         text (default), json, markdown or html\n"
+    "  --wide               the text tables with one column per field (default:\n"
+    "                       fitted to the terminal, else COLUMNS, else 80)\n"
     "  -o FILE              write that to FILE instead of stdout\n"
     "  --json FILE, --markdown FILE, --html FILE   also write those forms\n"
     "  -h, --help           this help\n";
@@ -64,7 +66,7 @@ enum {
     OPT_HTML
 };
 
-static char *render(const cJSON *doc, int fmt, size_t *len)
+static char *render(const cJSON *doc, int fmt, int width, size_t *len)
 {
     char *buf = NULL;
     FILE *m = open_memstream(&buf, len);
@@ -80,7 +82,7 @@ static char *render(const cJSON *doc, int fmt, size_t *len)
     } else if (fmt == FMT_HTML) {
         tg_sweep_render_html(m, doc);
     } else {
-        tg_sweep_render_text(m, doc);
+        tg_sweep_render_text(m, doc, width);
     }
     if (fclose(m) != 0) {
         free(buf);
@@ -92,7 +94,7 @@ static char *render(const cJSON *doc, int fmt, size_t *len)
 static int write_form(const cJSON *doc, int fmt, const char *path)
 {
     size_t len;
-    char *s = render(doc, fmt, &len);
+    char *s = render(doc, fmt, 0, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
         return EXIT_INTERNAL;
@@ -218,11 +220,12 @@ int cmd_sweep(int argc, char **argv)
         {"show-test-all", no_argument, NULL, OPT_SHOW_TEST_ALL},
         {"sweep", required_argument, NULL, OPT_SWEEP},
         {"vary", required_argument, NULL, OPT_VARY},
+        {"wide", no_argument, NULL, OPT_WIDE},
         {NULL, 0, NULL, 0},
     };
     cli_data d = CLI_DATA_INIT;
     int fmt = FMT_TEXT, c, r = EXIT_OK, show_all = 0, rows_mode = 0,
-        fingerprint = 1;
+        fingerprint = 1, wide = 0;
     const char *out_path = NULL, *policy_path = NULL, *sweep_path = NULL,
                *emit_path = NULL, *json_path = NULL, *md_path = NULL,
                *html_path = NULL;
@@ -261,6 +264,7 @@ int cmd_sweep(int argc, char **argv)
         case OPT_JSON: json_path = optarg; break;
         case OPT_MARKDOWN: md_path = optarg; break;
         case OPT_HTML: html_path = optarg; break;
+        case OPT_WIDE: wide = 1; break;
         case 'f':
             fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
                                                FMT_BIT(FMT_MARKDOWN) |
@@ -432,8 +436,12 @@ int cmd_sweep(int argc, char **argv)
                 goto done;
         }
     }
+    /* The text fits the terminal (or COLUMNS, else 80; 80 in a file)
+     * unless --wide. */
+    int width = wide ? 0 : out_path && strcmp(out_path, "-") ? 80
+                                                             : cli_term_width();
     size_t len;
-    char *s = render(doc, fmt, &len);
+    char *s = render(doc, fmt, width, &len);
     if (!s) {
         r = EXIT_INTERNAL;
         goto done;
