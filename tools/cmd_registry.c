@@ -397,7 +397,7 @@ static int registry_show(int argc, char **argv)
     int r = parse_args(&a, &show_spec, argc, argv);
     if (r >= 0)
         return r;
-    reg_file f = {NULL};
+    reg_file f = {.doc = NULL};
     if ((r = reg_open(&f, a.path)) == EXIT_OK) {
         reg_unlock(&f);
         r = show(f.doc, a.fmt == FMT_JSON);
@@ -438,7 +438,7 @@ static int registry_verify(int argc, char **argv)
     int r = parse_args(&a, &verify_spec, argc, argv);
     if (r >= 0)
         return r;
-    reg_file f = {NULL};
+    reg_file f = {.doc = NULL};
     if ((r = reg_open(&f, a.path)) == EXIT_OK)
         r = verify(f.doc, a.path);
     reg_close(&f);
@@ -488,7 +488,7 @@ static int registry_update(int argc, char **argv)
     tg_error_clear(&err);
     tg_rules *rules = NULL;
     cJSON *result = NULL;
-    reg_file f = {NULL};
+    reg_file f = {.doc = NULL};
     const char *added = NULL;
     if (tg_rules_load(&rules, a.rules_path, &err) != TG_OK ||
         tg_result_load(&result, a.result_path, rules, &err) != TG_OK)
@@ -521,7 +521,7 @@ static int move_production(const cli_spec *spec, int argc, char **argv)
         return cli_usage(spec->name, "the VERSION to promote is required");
     tg_error err;
     tg_error_clear(&err);
-    reg_file f = {NULL};
+    reg_file f = {.doc = NULL};
     reg_actor act;
     if ((r = reg_open(&f, a.path)) == EXIT_OK &&
         (r = actor_begin(&act, &a, &err)) == EXIT_OK) {
