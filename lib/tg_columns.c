@@ -9,6 +9,7 @@
 #include <strings.h>
 
 #include "tg_csv.h"
+#include "tg_suggest.h"
 
 int tg_sql_ident_ok(const char *s)
 {
@@ -48,7 +49,10 @@ static int add(tg_columns *c, const char *f, size_t len, const char *path,
     return TG_OK;
 }
 
-int tg_columns_load(tg_columns *out, const char *path, tg_error *err)
+/* The header's fields, or (unless header_only) the values of its
+ * column_name column when it has one. */
+static int load(tg_columns *out, const char *path, int header_only,
+                tg_error *err)
 {
     memset(out, 0, sizeof *out);
     tg_csv *csv = NULL;
@@ -63,7 +67,7 @@ int tg_columns_load(tg_columns *out, const char *path, tg_error *err)
     }
     int col = -1;
     size_t len;
-    for (size_t i = 0; i < tg_csv_nfields(csv); i++) {
+    for (size_t i = 0; i < tg_csv_nfields(csv) && !header_only; i++) {
         const char *f = tg_csv_field(csv, i, &len);
         if (len == 11 && strncasecmp(f, "column_name", 11) == 0)
             col = (int)i;
@@ -93,6 +97,16 @@ done:
         return rc;
     }
     return TG_OK;
+}
+
+int tg_columns_load(tg_columns *out, const char *path, tg_error *err)
+{
+    return load(out, path, 0, err);
+}
+
+int tg_columns_header(tg_columns *out, const char *path, tg_error *err)
+{
+    return load(out, path, 1, err);
 }
 
 int tg_schema_check_columns(tg_schema_report *out, const tg_rules *rules,
@@ -127,4 +141,100 @@ int tg_schema_check_columns(tg_schema_report *out, const tg_rules *rules,
         out->has_date |= !strcasecmp(cols->names[i], "contacted_date");
     }
     return TG_OK;
+}
+
+/* Add `want` as missing from the header names[0..ncols) of file. */
+static int add_missing(tg_missing_column **out, int *n, const char *want,
+                       int feature, const char *file, char *const *names,
+                       int ncols)
+{
+    tg_missing_column *m = realloc(*out, (size_t)(*n + 1) * sizeof *m);
+    if (!m)
+        return TG_ENOMEM;
+    *out = m;
+    m += *n;
+    memset(m, 0, sizeof *m);
+    char hint[512];
+    const char *const *hdr = (const char *const *)names;
+    tg_suggest_missing_column(hint, sizeof hint, want, hdr, ncols);
+    /* The scan appends the hint to its message: "; did you mean ...". */
+    const char *h = strncmp(hint, "; ", 2) == 0 ? hint + 2 : hint;
+    int near = tg_suggest_delimiter(hdr, ncols)
+                   ? -1 : tg_suggest_nearest(want, hdr, ncols);
+    m->column = strdup(want);
+    m->feature = feature;
+    m->file = strdup(file);
+    m->hint = strdup(h);
+    m->did_you_mean = near >= 0 ? strdup(names[near]) : NULL;
+    (*n)++;
+    if (!m->column || !m->file || !m->hint || (near >= 0 && !m->did_you_mean))
+        return TG_ENOMEM;
+    return TG_OK;
+}
+
+int tg_missing_columns(tg_missing_column **out, int *n, const tg_rules *rules,
+                       const char *const *paths, int npaths,
+                       const tg_columns *cols, const char *cols_path,
+                       tg_error *err)
+{
+    *out = NULL;
+    *n = 0;
+    unsigned char *used = malloc((size_t)rules->nfeatures + 1);
+    /* reported[f]: already listed (features, then the target last). */
+    unsigned char *reported = calloc((size_t)rules->nfeatures + 1, 1);
+    int rc = used && reported ? TG_OK
+                              : tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
+                                             "out of memory");
+    if (rc == TG_OK)
+        tg_rules_used_features(rules, used);
+    int nfiles = cols ? 1 : npaths;
+    for (int i = 0; i < nfiles && rc == TG_OK; i++) {
+        const char *file = cols ? cols_path : paths[i];
+        tg_columns hdr = {0, NULL};
+        const tg_columns *h = cols;
+        if (!cols) {
+            if ((rc = tg_columns_header(&hdr, file, err)) != TG_OK)
+                break;
+            h = &hdr;
+        }
+        tg_schema sc;
+        memset(&sc, 0, sizeof sc);
+        sc.target_col = -1;
+        rc = tg_schema_bind_names(&sc, rules, h->names, h->n, err);
+        for (int c = 0; c < h->n && rc == TG_OK; c++)
+            if (strcasecmp(h->names[c], "target") == 0)
+                sc.target_col = c; /* bind_names binds the features only */
+        for (int f = 0; f <= rules->nfeatures && rc == TG_OK; f++) {
+            int target = f == rules->nfeatures;
+            if (reported[f] || (!target && !used[f]))
+                continue;
+            if ((target ? sc.target_col : sc.feature_col[f]) >= 0)
+                continue;
+            reported[f] = 1;
+            if (add_missing(out, n, target ? "target" : rules->features[f].name,
+                            target ? -1 : f, file, h->names, h->n) != TG_OK)
+                rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+        tg_schema_release(&sc);
+        tg_columns_release(&hdr);
+    }
+    free(used);
+    free(reported);
+    if (rc != TG_OK) {
+        tg_missing_columns_free(*out, *n);
+        *out = NULL;
+        *n = 0;
+    }
+    return rc;
+}
+
+void tg_missing_columns_free(tg_missing_column *m, int n)
+{
+    for (int i = 0; m && i < n; i++) {
+        free(m[i].column);
+        free(m[i].file);
+        free(m[i].did_you_mean);
+        free(m[i].hint);
+    }
+    free(m);
 }

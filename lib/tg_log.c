@@ -21,11 +21,12 @@
 #include "tg_escape.h"
 #include "tg_git.h"
 #include "tg_json.h"
+#include "tg_log_internal.h"
 #include "tg_render.h"
 #include "tg_util.h"
 
-#define MARK "<!-- tiergate-log "
-#define ENTRY_START "\n---\n\n## "
+#define MARK TG_LOG_MARK
+#define ENTRY_START TG_LOG_ENTRY_START
 
 static const char HEADER[] =
     "# Execution log\n\n"
@@ -154,7 +155,7 @@ static void md_cell(FILE *f, const char *s)
  * would end the comment. '<' and '>' only occur inside JSON strings, so
  * writing them as \u003c and \u003e keeps the same JSON value.
  */
-static void marker_json(FILE *f, const char *json)
+void tg_log_marker_json(FILE *f, const char *json)
 {
     for (; *json; json++)
         if (*json == '<')
@@ -245,9 +246,10 @@ static void free_paths(char **p, int n)
     free(p);
 }
 
-static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
-                  const tg_log_append_options *o, const char *executed_at)
+static void render(FILE *f, const char *prev_sha, const tg_git_facts *git,
+                   const char *executed_at, const void *ctx)
 {
+    const tg_log_append_options *o = ctx;
     char **rel = input_paths(o, git);
     const cJSON *res = o->result;
     const tg_rules *r = o->rules;
@@ -260,6 +262,7 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
 
     cJSON *m = cJSON_CreateObject();
     cJSON_AddNumberToObject(m, "tiergate_log", 1);
+    cJSON_AddStringToObject(m, "kind", "gate");
     cJSON_AddStringToObject(m, "version", r->model_version);
     cJSON_AddStringToObject(m, "model_id", r->model_id);
     cJSON_AddStringToObject(m, "status", status);
@@ -303,7 +306,7 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
     fputs(ENTRY_START "Phase ", f);
     md_cell(f, title); /* one line whatever the version holds */
     fputs(": Tier Logic Update\n\n" MARK, f);
-    marker_json(f, mj);
+    tg_log_marker_json(f, mj);
     fputs(" -->\n\n", f);
     cJSON_free(mj);
     fprintf(f, "**Executed:** %.10s %.8s UTC\n", executed_at, executed_at + 11);
@@ -460,23 +463,22 @@ static int render(FILE *f, const char *prev_sha, const tg_git_facts *git,
         fputs(" vs the previous version's conversion rates\n"
               "- Adjust calibration if needed\n", f);
     }
-    return 0;
 }
 
 /* Render and fill in body_sha256 (over the entry minus its marker). */
 static int render_entry(char **out, const char *log_text, size_t log_len,
-                        const tg_git_facts *git,
-                        const tg_log_append_options *o, tg_error *err)
+                        const tg_git_facts *git, const char *executed_at,
+                        tg_log_render_fn fn, const void *ctx, tg_error *err)
 {
     char prev[65], now[32];
     tg_sha256_buffer(log_text, log_len, prev);
-    const char *at = o->executed_at ? o->executed_at : tg_now_iso(now);
+    const char *at = executed_at ? executed_at : tg_now_iso(now);
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
-    render(f, prev, git, o, at);
+    fn(f, prev, git, at, ctx);
     if (fclose(f) != 0) {
         free(buf);
         return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
@@ -515,24 +517,33 @@ static const char *last_commit(const tg_log *log)
     return NULL;
 }
 
-int tg_log_render(char **out, const char *text, size_t len,
-                  const tg_log_append_options *o, tg_error *err)
+int tg_log_render_with(char **out, const char *text, size_t len,
+                       const char *repo_dir, const tg_git_facts *given,
+                       const char *executed_at, tg_log_render_fn fn,
+                       const void *ctx, tg_error *err)
 {
-    if (o->git)
-        return render_entry(out, text, len, o->git, o, err);
+    if (given)
+        return render_entry(out, text, len, given, executed_at, fn, ctx, err);
     tg_log log;
     tg_git_facts git;
     int rc = tg_log_parse(&log, text, len, "log", err);
     if (rc)
         return rc;
-    rc = tg_git_facts_get(&git, o->repo_dir ? o->repo_dir : ".",
-                          last_commit(&log), err);
+    rc = tg_git_facts_get(&git, repo_dir ? repo_dir : ".", last_commit(&log),
+                          err);
     if (rc == TG_OK) {
-        rc = render_entry(out, text, len, &git, o, err);
+        rc = render_entry(out, text, len, &git, executed_at, fn, ctx, err);
         tg_git_facts_release(&git);
     }
     tg_log_release(&log);
     return rc;
+}
+
+int tg_log_render(char **out, const char *text, size_t len,
+                  const tg_log_append_options *o, tg_error *err)
+{
+    return tg_log_render_with(out, text, len, o->repo_dir, o->git,
+                              o->executed_at, render, o, err);
 }
 
 int tg_log_git_facts(tg_git_facts *out, const char *path, const char *repo,
@@ -555,8 +566,10 @@ int tg_log_git_facts(tg_git_facts *out, const char *path, const char *repo,
     return rc;
 }
 
-int tg_log_compose(char **out, size_t *out_len, const char *path,
-                   const tg_log_append_options *o, tg_error *err)
+int tg_log_compose_with(char **out, size_t *out_len, const char *path,
+                        const char *repo_dir, const tg_git_facts *git,
+                        const char *executed_at, tg_log_render_fn fn,
+                        const void *ctx, tg_error *err)
 {
     char *text = NULL, *entry = NULL;
     size_t len = 0;
@@ -571,7 +584,8 @@ int tg_log_compose(char **out, size_t *out_len, const char *path,
         rc = tg_read_file(&text, &len, path, 256u << 20, err);
     }
     if (rc == TG_OK)
-        rc = tg_log_render(&entry, text, len, o, err);
+        rc = tg_log_render_with(&entry, text, len, repo_dir, git, executed_at,
+                                fn, ctx, err);
     if (rc == TG_OK) {
         size_t el = strlen(entry);
         char *all = malloc(len + el + 1);
@@ -590,13 +604,19 @@ int tg_log_compose(char **out, size_t *out_len, const char *path,
     return rc;
 }
 
-int tg_log_append(const char *path, const tg_log_append_options *o,
-                  tg_error *err)
+int tg_log_compose(char **out, size_t *out_len, const char *path,
+                   const tg_log_append_options *o, tg_error *err)
+{
+    return tg_log_compose_with(out, out_len, path, o->repo_dir, o->git,
+                               o->executed_at, render, o, err);
+}
+
+int tg_log_require_repo(const char *path, const char *repo_dir, tg_error *err)
 {
     /* The log links every entry to a commit: outside a repository
      * there is none, and an entry saying so helps nobody. */
     tg_git_facts probe;
-    const char *repo = o->repo_dir ? o->repo_dir : ".";
+    const char *repo = repo_dir ? repo_dir : ".";
     int prc = tg_git_facts_get(&probe, repo, NULL, err);
     if (prc)
         return prc;
@@ -608,13 +628,31 @@ int tg_log_append(const char *path, const tg_log_append_options *o,
                             "the execution log links each entry to a commit; "
                             "run this in the model's repository",
                             repo);
+    return TG_OK;
+}
+
+int tg_log_append_with(const char *path, const char *repo_dir,
+                       const tg_git_facts *git, const char *executed_at,
+                       tg_log_render_fn fn, const void *ctx, tg_error *err)
+{
+    int rc = tg_log_require_repo(path, repo_dir, err);
+    if (rc)
+        return rc;
     char *all = NULL;
     size_t len = 0;
-    int rc = tg_log_compose(&all, &len, path, o, err);
+    rc = tg_log_compose_with(&all, &len, path, repo_dir, git, executed_at,
+                             fn, ctx, err);
     if (rc == TG_OK)
         rc = tg_write_atomic(path, all, len, err);
     free(all);
     return rc;
+}
+
+int tg_log_append(const char *path, const tg_log_append_options *o,
+                  tg_error *err)
+{
+    return tg_log_append_with(path, o->repo_dir, o->git, o->executed_at,
+                              render, o, err);
 }
 
 static int problem(char ***p, int *n, const char *fmt, ...)
@@ -709,8 +747,17 @@ int tg_log_verify(const char *path, const char *repo_dir,
     *entries = log.n;
     for (int i = 0; i < log.n; i++) {
         const tg_log_entry *e = &log.entries[i];
-        const char *ver = cJSON_GetStringValue(cJSON_GetObjectItem(e->marker,
-                                                                   "version"));
+        const char *version = cJSON_GetStringValue(
+            cJSON_GetObjectItem(e->marker, "version"));
+        const char *kind = cJSON_GetStringValue(cJSON_GetObjectItem(e->marker,
+                                                                    "kind"));
+        /* "v3.2", or "recalibration of v3.2": which entry is meant. */
+        char label[160];
+        snprintf(label, sizeof label, "%s%.100s",
+                 kind && !strcmp(kind, "recalibration") ? "recalibration of "
+                                                         : "",
+                 version ? version : "?");
+        const char *ver = label;
         const char *prev = cJSON_GetStringValue(cJSON_GetObjectItem(e->marker,
                                                                     "prev_sha256"));
         const char *body = cJSON_GetStringValue(cJSON_GetObjectItem(e->marker,

@@ -170,27 +170,11 @@ static const char *resolve(const char *file, const char *workdir, char *buf,
     return buf;
 }
 
-static void check_entry(const cJSON *doc, const cJSON *e, int k,
-                        const char *repo, int in_repo, char ***p, int *n)
+/* Every cited file exists and has the SHA-256 recorded; 1 when all do. */
+static int evidence_intact(const cJSON *ev, int k, const char *workdir,
+                           char ***p, int *n)
 {
-    char workdir[4096], where[8500];
-    if (!in_repo || tg_git_workdir(repo, workdir, sizeof workdir) != 0)
-        workdir[0] = '\0';
-    const char *version = or_q(str_at(e, "model_version"));
-    if (cJSON_GetObjectItemCaseSensitive(e, "imported"))
-        return; /* recorded before tiergate kept the registry: no evidence;
-                 * that it was not added since is the append-only check */
-    const cJSON *val = cJSON_GetObjectItemCaseSensitive(e, "validation");
-    if (!cJSON_IsObject(val)) {
-        problem(p, n, "versions[%d].validation: missing", k);
-        return;
-    }
-    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(val, "evidence");
-    if (!cJSON_IsArray(ev) || cJSON_GetArraySize(ev) == 0) {
-        problem(p, n, "versions[%d].validation.evidence: expected the cited "
-                      "files with their SHA-256", k);
-        return;
-    }
+    char where[8500];
     int j = 0, intact = 1;
     const cJSON *f;
     cJSON_ArrayForEach(f, ev)
@@ -215,6 +199,50 @@ static void check_entry(const cJSON *doc, const cJSON *e, int k,
         }
         j++;
     }
+    return intact;
+}
+
+/* What the entry says against the gate result it cites first: status,
+ * policy, hashes, model, gates, measures, training data. */
+static void check_against_result(const cJSON *e, const cJSON *val,
+                                 const cJSON *result, int k, char ***p,
+                                 int *n)
+{
+    const cJSON *prov = cJSON_GetObjectItemCaseSensitive(result, "provenance");
+    compare_str(p, n, k, "validation.gate_status", str_at(val, "gate_status"),
+                str_at(result, "status"));
+    compare_str(p, n, k, "validation.policy", str_at(val, "policy"),
+                str_at(result, "policy"));
+    compare_str(p, n, k, "validation.policy_sha256",
+                str_at(val, "policy_sha256"), str_at(prov, "policy_sha256"));
+    compare_str(p, n, k, "validation.rules_sha256",
+                str_at(val, "rules_sha256"), str_at(prov, "rules_sha256"));
+    const cJSON *d = cJSON_GetObjectItemCaseSensitive(prov, "data_sha256");
+    const cJSON *vd = cJSON_GetObjectItemCaseSensitive(val, "data_sha256");
+    if (!vd || !cJSON_Compare(vd, d ? d : vd, 1) || (!d && !cJSON_IsNull(vd)))
+        problem(p, n, "versions[%d].validation.data_sha256: differs from "
+                      "the cited gate result", k);
+    compare_str(p, n, k, "model_id", str_at(e, "model_id"),
+                str_at(result, "model_id") ? str_at(result, "model_id")
+                                           : str_at(e, "model_id"));
+    compare(p, n, k, "validation.gates",
+            cJSON_GetObjectItemCaseSensitive(val, "gates"),
+            tg_registry_gates(result));
+    compare(p, n, k, "measured_performance",
+            cJSON_GetObjectItemCaseSensitive(e, "measured_performance"),
+            tg_registry_measured(result));
+    compare(p, n, k, "training_data",
+            cJSON_GetObjectItemCaseSensitive(e, "training_data"),
+            tg_registry_training_data(result));
+}
+
+/* The evidence: the cited files intact, the first a gate result that
+ * agrees with the entry. */
+static void check_evidence(const cJSON *e, const cJSON *val, const cJSON *ev,
+                           int k, const char *workdir, char ***p, int *n)
+{
+    char where[8500];
+    int intact = evidence_intact(ev, k, workdir, p, n);
     const char *gate_path = str_at(cJSON_GetArrayItem(ev, 0), "file");
     cJSON *result = NULL;
     tg_error lerr;
@@ -225,38 +253,17 @@ static void check_entry(const cJSON *doc, const cJSON *e, int k,
                       "result: %s", k, lerr.msg);
         intact = 0;
     }
-    if (intact) {
-        const cJSON *prov = cJSON_GetObjectItemCaseSensitive(result,
-                                                            "provenance");
-        compare_str(p, n, k, "validation.gate_status",
-                    str_at(val, "gate_status"), str_at(result, "status"));
-        compare_str(p, n, k, "validation.policy", str_at(val, "policy"),
-                    str_at(result, "policy"));
-        compare_str(p, n, k, "validation.policy_sha256",
-                    str_at(val, "policy_sha256"), str_at(prov, "policy_sha256"));
-        compare_str(p, n, k, "validation.rules_sha256",
-                    str_at(val, "rules_sha256"), str_at(prov, "rules_sha256"));
-        const cJSON *d = cJSON_GetObjectItemCaseSensitive(prov, "data_sha256");
-        const cJSON *vd = cJSON_GetObjectItemCaseSensitive(val, "data_sha256");
-        if (!vd || !cJSON_Compare(vd, d ? d : vd, 1) || (!d && !cJSON_IsNull(vd)))
-            problem(p, n, "versions[%d].validation.data_sha256: differs from "
-                          "the cited gate result", k);
-        compare_str(p, n, k, "model_id", str_at(e, "model_id"),
-                    str_at(result, "model_id") ? str_at(result, "model_id")
-                                               : str_at(e, "model_id"));
-        compare(p, n, k, "validation.gates",
-                cJSON_GetObjectItemCaseSensitive(val, "gates"),
-                tg_registry_gates(result));
-        compare(p, n, k, "measured_performance",
-                cJSON_GetObjectItemCaseSensitive(e, "measured_performance"),
-                tg_registry_measured(result));
-        compare(p, n, k, "training_data",
-                cJSON_GetObjectItemCaseSensitive(e, "training_data"),
-                tg_registry_training_data(result));
-    }
+    if (intact)
+        check_against_result(e, val, result, k, p, n);
     cJSON_Delete(result);
+}
 
-    /* The rules as committed at the cited commit. */
+/* The rules as committed at the cited commit: there, with the SHA-256
+ * recorded, and the entry's parts derived from them. */
+static void check_rules_commit(const cJSON *e, const cJSON *val, int k,
+                               const char *repo, int in_repo, char ***p,
+                               int *n)
+{
     const char *commit = str_at(val, "commit");
     const char *rules_file = str_at(val, "rules_file");
     const char *rsha = str_at(val, "rules_sha256");
@@ -289,18 +296,49 @@ static void check_entry(const cJSON *doc, const cJSON *e, int k,
     } else if (!rules_file || !rsha) {
         problem(p, n, "versions[%d].validation.rules_file: missing", k);
     }
+}
 
-    if (!strcmp(or_q(str_at(e, "status")), "production") &&
-        !tg_registry_status_passed(str_at(val, "gate_status"))) {
-        const cJSON *t = made_production(doc, version);
-        const char *reason = t ? str_at(t, "reason") : NULL;
-        if (!t || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "forced")) ||
-            !reason || !*reason)
-            problem(p, n, "versions[%d].status: production, but its gate "
-                          "result is %s and no forced transition with a "
-                          "reason put it there", k,
-                    or_q(str_at(val, "gate_status")));
+/* A production version whose gate did not pass got there only by a
+ * forced transition with a reason. */
+static void check_forced_production(const cJSON *doc, const cJSON *e,
+                                    const cJSON *val, int k, char ***p, int *n)
+{
+    if (strcmp(or_q(str_at(e, "status")), "production") ||
+        tg_registry_status_passed(str_at(val, "gate_status")))
+        return;
+    const cJSON *t = made_production(doc, or_q(str_at(e, "model_version")));
+    const char *reason = t ? str_at(t, "reason") : NULL;
+    if (!t || !cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "forced")) ||
+        !reason || !*reason)
+        problem(p, n, "versions[%d].status: production, but its gate "
+                      "result is %s and no forced transition with a "
+                      "reason put it there", k,
+                or_q(str_at(val, "gate_status")));
+}
+
+static void check_entry(const cJSON *doc, const cJSON *e, int k,
+                        const char *repo, int in_repo, char ***p, int *n)
+{
+    char workdir[4096];
+    if (!in_repo || tg_git_workdir(repo, workdir, sizeof workdir) != 0)
+        workdir[0] = '\0';
+    if (cJSON_GetObjectItemCaseSensitive(e, "imported"))
+        return; /* recorded before tiergate kept the registry: no evidence;
+                 * that it was not added since is the append-only check */
+    const cJSON *val = cJSON_GetObjectItemCaseSensitive(e, "validation");
+    if (!cJSON_IsObject(val)) {
+        problem(p, n, "versions[%d].validation: missing", k);
+        return;
     }
+    const cJSON *ev = cJSON_GetObjectItemCaseSensitive(val, "evidence");
+    if (!cJSON_IsArray(ev) || cJSON_GetArraySize(ev) == 0) {
+        problem(p, n, "versions[%d].validation.evidence: expected the cited "
+                      "files with their SHA-256", k);
+        return;
+    }
+    check_evidence(e, val, ev, k, workdir, p, n);
+    check_rules_commit(e, val, k, repo, in_repo, p, n);
+    check_forced_production(doc, e, val, k, p, n);
 }
 
 /* Entries at HEAD must still be there, unchanged but for status. */

@@ -211,15 +211,10 @@ static int imin(int a, int b) { return a < b ? a : b; }
  * Everything from input is escaped before it is measured; headings and
  * messages are clipped or wrapped between words.
  */
-static void render_gate_fit(FILE *out, const tg_gate_result *r, int color,
-                            int width)
+/* The first line: model, policy, how it was judged. */
+static void fit_title(FILE *out, const tg_gate_result *r, int width)
 {
     char e1[160], e2[160], e3[160], line[1024];
-    int nt = r->rules->ntiers;
-    char (*lab)[SHORT_MAX + 1] = calloc((size_t)(nt ? nt : 1), sizeof *lab);
-    if (!lab)
-        return;
-    tg_tier_short_labels(r->rules, lab);
     snprintf(line, sizeof line,
              "%s (%s) · policy %s · judged on %s · %s %g%% intervals%s",
              tg_esc_term_buf(r->rules->model_id, e1, sizeof e1),
@@ -230,105 +225,127 @@ static void render_gate_fit(FILE *out, const tg_gate_result *r, int color,
              tg_ci_name(r->ci_method), r->ci_level * 100,
              r->strict ? " · strict" : "");
     tg_text_wrap(out, line, width, 0, 2);
-    /* The tier labels and the names they stand for. */
-    int used_any = 0;
+}
+
+/* The tier labels and the names they stand for. */
+static void fit_legend(FILE *out, const tg_gate_result *r,
+                       char (*lab)[SHORT_MAX + 1], int width)
+{
+    int nt = r->rules->ntiers, used_any = 0;
     fputs("tiers:", out);
-    {
-        size_t len = 0;
-        char *legend = malloc((size_t)nt * 220 + 1);
-        if (legend) {
-            legend[0] = 0;
-            for (int i = 0; i < nt; i++) {
-                char esc[160];
-                if (strcmp(lab[i], tg_esc_term_buf(r->rules->tiers[i].name,
-                                                   esc, sizeof esc)) == 0)
-                    len += (size_t)sprintf(legend + len, "%s%s",
-                                           used_any++ ? ", " : "", lab[i]);
-                else
-                    len += (size_t)sprintf(legend + len, "%s%s=%s",
-                                           used_any++ ? ", " : "", lab[i], esc);
-            }
-            fputc(' ', out);
-            tg_text_wrap(out, legend, width, 7, 2);
-            free(legend);
-        }
+    size_t len = 0;
+    char *legend = malloc((size_t)nt * 220 + 1);
+    if (!legend)
+        return;
+    legend[0] = 0;
+    for (int i = 0; i < nt; i++) {
+        char esc[160];
+        if (strcmp(lab[i], tg_esc_term_buf(r->rules->tiers[i].name, esc,
+                                           sizeof esc)) == 0)
+            len += (size_t)sprintf(legend + len, "%s%s",
+                                   used_any++ ? ", " : "", lab[i]);
+        else
+            len += (size_t)sprintf(legend + len, "%s%s=%s",
+                                   used_any++ ? ", " : "", lab[i], esc);
     }
-    /* Column widths from the cells themselves. */
-    int wt = 4, ws = 5, wp = 6, wc = 4, wh = 9, wst = 6;
+    fputc(' ', out);
+    tg_text_wrap(out, legend, width, 7, 2);
+    free(legend);
+}
+
+/* Column widths of the fitted table, and whether a check takes two lines. */
+typedef struct {
+    int tier, split, actual, ci, threshold, status;
+    int two_lines;
+} fit_widths;
+
+/* Widths from the cells themselves; tier labels give way first when the
+ * numbers need the room. */
+static fit_widths fit_measure(const tg_gate_result *r,
+                              char (*lab)[SHORT_MAX + 1], int width)
+{
+    fit_widths w = {4, 5, 6, 4, 9, 6, 0};
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
         char p[64], ci[96], th[64], st[48];
         actual_cells(o, p, ci, sizeof p);
         threshold_text(o, th, sizeof th);
         status_cell(o, st, sizeof st);
-        wt = imax(wt, o->tier >= 0 ? tg_text_width(lab[o->tier]) : 3);
-        ws = imax(ws, (int)strlen(tg_split_name(o->split)));
-        wp = imax(wp, tg_text_width(p));
-        wc = imax(wc, tg_text_width(ci));
-        wh = imax(wh, tg_text_width(th));
-        wst = imax(wst, tg_text_width(st));
+        w.tier = imax(w.tier, o->tier >= 0 ? tg_text_width(lab[o->tier]) : 3);
+        w.split = imax(w.split, (int)strlen(tg_split_name(o->split)));
+        w.actual = imax(w.actual, tg_text_width(p));
+        w.ci = imax(w.ci, tg_text_width(ci));
+        w.threshold = imax(w.threshold, tg_text_width(th));
+        w.status = imax(w.status, tg_text_width(st));
     }
-    /* Tier labels give way first when the numbers need the room. */
-    int fixed = 2 + 1 + ws + 1 + wp + 1 + wc + 1 + wh + 1 + wst;
-    if (fixed + wt > width)
-        wt = imax(3, width - fixed);
+    int fixed = 2 + 1 + w.split + 1 + w.actual + 1 + w.ci + 1 + w.threshold +
+                1 + w.status;
+    if (fixed + w.tier > width)
+        w.tier = imax(3, width - fixed);
     /* Narrower than a check needs even so: threshold and status go on a
      * second, indented line rather than past the edge. */
-    int two_lines = fixed + wt > width;
-    if (two_lines)
-        wt = imax(3, imin(wt, width - (2 + 1 + ws + 1 + wp + 1 + wc)));
-    fputs("\n  ", out);
-    tg_text_pad(out, "TIER", wt);
+    w.two_lines = fixed + w.tier > width;
+    if (w.two_lines)
+        w.tier = imax(3, imin(w.tier, width - (2 + 1 + w.split + 1 +
+                                               w.actual + 1 + w.ci)));
+    return w;
+}
+
+/* One row of the table: the tier's or the header's cells. */
+static void fit_cells(FILE *out, const fit_widths *w, const char *tier,
+                      const char *split, const char *actual, const char *ci,
+                      const char *threshold)
+{
+    fputs("  ", out);
+    tg_text_pad(out, tier, w->tier);
     fputc(' ', out);
-    tg_text_pad(out, "SPLIT", ws);
+    tg_text_pad(out, split, w->split);
     fputc(' ', out);
-    tg_text_rpad(out, "ACTUAL", wp);
+    tg_text_rpad(out, actual, w->actual);
     fputc(' ', out);
-    if (two_lines) {
-        fputs("[CI]\n     ", out);
+    if (w->two_lines) {
+        fputs(ci, out);
+        fputs("\n     ", out);
     } else {
-        tg_text_pad(out, "[CI]", wc);
+        tg_text_pad(out, ci, w->ci);
         fputc(' ', out);
     }
-    tg_text_pad(out, "THRESHOLD", wh);
-    fputs(" STATUS\n", out);
-    for (int i = 0; i < r->noutcomes; i++) {
-        const tg_gate_outcome *o = &r->outcomes[i];
-        const tg_gate_outcome *prev = i ? &r->outcomes[i - 1] : NULL;
-        if (!prev || prev->gate != o->gate || strcmp(prev->slice, o->slice)) {
-            char chk[320];
-            snprintf(line, sizeof line, "%s  %s",
-                     tg_esc_term_buf(o->gate->id, e1, sizeof e1),
-                     tg_esc_term_buf(check_text(o, chk, sizeof chk), e2,
-                                     sizeof e2));
-            char clipped[1024];
-            fprintf(out, "%s\n", tg_text_clip(line, width, clipped,
-                                              sizeof clipped));
-        }
-        char p[64], ci[96], th[64], st[48], tl[SHORT_MAX + 8];
-        actual_cells(o, p, ci, sizeof p);
-        threshold_text(o, th, sizeof th);
-        status_cell(o, st, sizeof st);
-        fputs("  ", out);
-        tg_text_pad(out, tg_text_clip(o->tier >= 0 ? lab[o->tier] : "all",
-                                      wt, tl, sizeof tl), wt);
-        fputc(' ', out);
-        tg_text_pad(out, tg_split_name(o->split), ws);
-        fputc(' ', out);
-        tg_text_rpad(out, p, wp);
-        fputc(' ', out);
-        if (two_lines) {
-            fputs(ci, out);
-            fputs("\n     ", out);
-        } else {
-            tg_text_pad(out, ci, wc);
-            fputc(' ', out);
-        }
-        tg_text_pad(out, th, wh);
-        fprintf(out, " %s%s%s\n", color ? status_color[o->status] : "", st,
-                color ? "\033[0m" : "");
+    tg_text_pad(out, threshold, w->threshold);
+}
+
+/* Outcome i: its gate's line when a new gate (or slice) starts, then
+ * its row. */
+static void fit_outcome(FILE *out, const tg_gate_result *r, int i,
+                        char (*lab)[SHORT_MAX + 1], const fit_widths *w,
+                        int color, int width)
+{
+    const tg_gate_outcome *o = &r->outcomes[i];
+    const tg_gate_outcome *prev = i ? &r->outcomes[i - 1] : NULL;
+    if (!prev || prev->gate != o->gate || strcmp(prev->slice, o->slice)) {
+        char chk[320], e1[160], e2[160], line[1024], clipped[1024];
+        snprintf(line, sizeof line, "%s  %s",
+                 tg_esc_term_buf(o->gate->id, e1, sizeof e1),
+                 tg_esc_term_buf(check_text(o, chk, sizeof chk), e2,
+                                 sizeof e2));
+        fprintf(out, "%s\n",
+                tg_text_clip(line, width, clipped, sizeof clipped));
     }
-    /* Say why for everything that did not pass, wrapped between words. */
+    char p[64], ci[96], th[64], st[48], tl[SHORT_MAX + 8];
+    actual_cells(o, p, ci, sizeof p);
+    threshold_text(o, th, sizeof th);
+    status_cell(o, st, sizeof st);
+    fit_cells(out, w,
+              tg_text_clip(o->tier >= 0 ? lab[o->tier] : "all", w->tier, tl,
+                           sizeof tl),
+              tg_split_name(o->split), p, ci, th);
+    fprintf(out, " %s%s%s\n", color ? status_color[o->status] : "", st,
+            color ? "\033[0m" : "");
+}
+
+/* Say why for everything that did not pass, wrapped between words. */
+static void fit_reasons(FILE *out, const tg_gate_result *r,
+                        char (*lab)[SHORT_MAX + 1], int width)
+{
     int header = 0;
     for (int i = 0; i < r->noutcomes; i++) {
         const tg_gate_outcome *o = &r->outcomes[i];
@@ -336,7 +353,7 @@ static void render_gate_fit(FILE *out, const tg_gate_result *r, int color,
             continue;
         if (!header++)
             fprintf(out, "\n");
-        char msg[1024];
+        char msg[1024], e1[160], e2[160], line[1024];
         snprintf(line, sizeof line, "%s %s%s%s%s%s%s: %s",
                  status_word(o->status),
                  tg_esc_term_buf(o->gate->id, e1, sizeof e1),
@@ -347,29 +364,62 @@ static void render_gate_fit(FILE *out, const tg_gate_result *r, int color,
                  tg_esc_term_buf(o->message, msg, sizeof msg));
         tg_text_wrap(out, line, width, 0, 2);
     }
-    {
-        char *buf = NULL;
-        size_t blen = 0;
-        FILE *m = open_memstream(&buf, &blen);
-        if (m) {
-            slices_not_passed(m, r, "slices not passing: ", "");
-            fclose(m);
-            if (blen) {
-                fputc('\n', out);
-                tg_text_wrap(out, buf, width, 0, 2);
-            }
-            free(buf);
-        }
+}
+
+/* The slices that did not pass, wrapped as one paragraph. */
+static void fit_slices(FILE *out, const tg_gate_result *r, int width)
+{
+    char *buf = NULL;
+    size_t blen = 0;
+    FILE *m = open_memstream(&buf, &blen);
+    if (!m)
+        return;
+    slices_not_passed(m, r, "slices not passing: ", "");
+    fclose(m);
+    if (blen) {
+        fputc('\n', out);
+        tg_text_wrap(out, buf, width, 0, 2);
     }
+    free(buf);
+}
+
+/* The verdict and the count of each status. */
+static void fit_overall(FILE *out, const tg_gate_result *r, int color,
+                        int width)
+{
+    char line[1024];
     snprintf(line, sizeof line,
              "(%d pass, %d warn, %d fail, %d insufficient, %d inconclusive)",
              r->passed, r->warned, r->failed, r->insufficient, r->inconclusive);
     const char *ov = tg_overall_name(r->status);
-    fprintf(out, "\noverall: %s%s%s ", color ? status_color[
-                r->status == TG_OVERALL_PASSED ? 0
-                : r->status == TG_OVERALL_FAILED ? 2 : 1] : "",
+    fprintf(out, "\noverall: %s%s%s ",
+            color ? status_color[r->status == TG_OVERALL_PASSED   ? 0
+                                 : r->status == TG_OVERALL_FAILED ? 2
+                                                                  : 1]
+                  : "",
             ov, color ? "\033[0m" : "");
     tg_text_wrap(out, line, width, 9 + (int)strlen(ov) + 1, 2);
+}
+
+static void render_gate_fit(FILE *out, const tg_gate_result *r, int color,
+                            int width)
+{
+    int nt = r->rules->ntiers;
+    char (*lab)[SHORT_MAX + 1] = calloc((size_t)(nt ? nt : 1), sizeof *lab);
+    if (!lab)
+        return;
+    tg_tier_short_labels(r->rules, lab);
+    fit_title(out, r, width);
+    fit_legend(out, r, lab, width);
+    fit_widths w = fit_measure(r, lab, width);
+    fputc('\n', out);
+    fit_cells(out, &w, "TIER", "SPLIT", "ACTUAL", "[CI]", "THRESHOLD");
+    fputs(" STATUS\n", out);
+    for (int i = 0; i < r->noutcomes; i++)
+        fit_outcome(out, r, i, lab, &w, color, width);
+    fit_reasons(out, r, lab, width);
+    fit_slices(out, r, width);
+    fit_overall(out, r, color, width);
     free(lab);
 }
 

@@ -1,11 +1,13 @@
 /*
- * Monitor writers: a terminal summary, Markdown and JUnit XML. They
+ * Monitor writers: a terminal summary in its full layout (--wide; the
+ * fitted one is tg_render_monitor_fit.c), Markdown and JUnit XML. They
  * format a tg_monitor_result and compute nothing. Names from input
  * (tiers, gate ids, descriptions) are escaped for each medium through
  * tg_escape.h: control bytes never reach a terminal, '|' and markup never
  * break a Markdown table, '<&"' never break the XML.
  */
 #include "tg_render_monitor.h"
+#include "tg_render_monitor_internal.h"
 
 #include <math.h>
 #include <string.h>
@@ -53,8 +55,8 @@ static void short_name(const char *name, char out[10])
     out[n] = '\0';
 }
 
-static const tg_moutcome *find(const tg_monitor_result *r, tg_mcheck c,
-                               int window, int tier, int worst)
+const tg_moutcome *tg_monitor_find(const tg_monitor_result *r, tg_mcheck c,
+                                   int window, int tier, int worst)
 {
     const tg_moutcome *best = NULL;
     for (int i = 0; i < r->noutcomes; i++) {
@@ -67,7 +69,7 @@ static const tg_moutcome *find(const tg_monitor_result *r, tg_mcheck c,
     return best;
 }
 
-static const char *mark(const tg_moutcome *o)
+const char *tg_monitor_mark(const tg_moutcome *o)
 {
     if (!o)
         return " ";
@@ -78,7 +80,8 @@ static const char *mark(const tg_moutcome *o)
     }
 }
 
-void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color)
+void tg_render_monitor_text_wide(FILE *out, const tg_monitor_result *r,
+                                 int color)
 {
     const tg_monitor_stats *s = r->stats;
     const tg_monitor_data *d = s->data;
@@ -106,10 +109,10 @@ void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color)
             "HELD BACK", "LABELED", "CONV", "PSI", "PRIORITY SHARE [CI]");
     for (int i = 0; i < s->nwindows; i++) {
         const tg_window_stats *w = &s->w[i];
-        const tg_moutcome *po = find(r, TG_MCHECK_PSI, i, -1, 1);
+        const tg_moutcome *po = tg_monitor_find(r, TG_MCHECK_PSI, i, -1, 1);
         char l[32], cv[32], sh[80];
         if (isfinite(w->psi))
-            snprintf(c, sizeof c, "%.3f%s", w->psi, mark(po));
+            snprintf(c, sizeof c, "%.3f%s", w->psi, tg_monitor_mark(po));
         else
             snprintf(c, sizeof c, "-");
         snprintf(sh, sizeof sh, "%s [%s, %s]",
@@ -136,7 +139,7 @@ void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color)
         const tg_window_stats *w = &s->w[i];
         fprintf(out, "%-9s", w->label);
         for (int k = 0; k < s->ntiers; k++) {
-            const tg_moutcome *o = find(r, TG_MCHECK_CALIBRATION_DRIFT, i, k, 1);
+            const tg_moutcome *o = tg_monitor_find(r, TG_MCHECK_CALIBRATION_DRIFT, i, k, 1);
             const tg_window_tier *t = &w->tiers[k];
             int judged = o ? o->status != TG_MSTATUS_INSUFFICIENT
                            : t->labeled > 0 && isfinite(t->ratio);
@@ -144,7 +147,7 @@ void tg_render_monitor_text(FILE *out, const tg_monitor_result *r, int color)
                 snprintf(c, sizeof c, "%.2f", t->ratio);
             else
                 snprintf(c, sizeof c, "-");
-            const char *m = mark(o);
+            const char *m = tg_monitor_mark(o);
             if (color && *m == '!')
                 fprintf(out, " \033[31m%5s%s\033[0m", c, m);
             else

@@ -140,6 +140,43 @@ static void svg_open(FILE *f, const char *id, const char *title,
     fprintf(f, "</text>");
 }
 
+/* Where value v of a plot's axis lies: 0 at the base line. */
+static double plot_y(const tg_report_plot *p, double v)
+{
+    return p->base - p->height * (p->max > 0 ? v / p->max : 0);
+}
+
+/* Each tier's rate of one split (0 TRAIN, 1 TEST) with its interval:
+ * circles for TRAIN, squares for TEST, side by side in the tier's slot. */
+void tg_report_rate_marks(FILE *f, const cJSON *tiers, int split, int n,
+                          const tg_report_plot *p, const tg_report_marks *m)
+{
+    static const char *const col[2] = {TG_REPORT_TRAIN_COLOR,
+                                       TG_REPORT_TEST_COLOR};
+    for (int i = 0; i < n; i++) {
+        const cJSON *t = cJSON_GetArrayItem(tiers, i);
+        double r = rep_num(t, "conversion_rate");
+        if (!isfinite(r))
+            continue;
+        double x = p->x0 + p->step * (i + 0.5) + (split ? m->offset : -m->offset);
+        double lo = rep_num(t, "ci_lower"), hi = rep_num(t, "ci_upper");
+        if (isfinite(lo))
+            fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                       "y2=\"%.1f\" stroke=\"%s\"%s/>",
+                    x, x, plot_y(p, lo), plot_y(p, hi), col[split],
+                    m->line_extra);
+        if (split)
+            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%g\" "
+                       "height=\"%g\" fill=\"%s\"/>",
+                    x - m->square / 2, plot_y(p, r) - m->square / 2,
+                    m->square, m->square, col[split]);
+        else
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%g\" "
+                       "fill=\"%s\"/>",
+                    x, plot_y(p, r), m->radius, col[split]);
+    }
+}
+
 /* The tier's index in a split's tier list, -1 when absent. */
 static int tier_index(const cJSON *tiers, const char *name)
 {
@@ -214,7 +251,8 @@ void tg_report_chart_rates(FILE *f, const cJSON *gate)
              "segments: the conversion gates' thresholds.");
     axis_y(f, max, step_y, 1, "conversion rate");
     double step = (double)(W - L - R) / (n ? n : 1);
-    static const char *col[2] = {"#1f5fa8", "#c2571a"};
+    static const char *const col[2] = {TG_REPORT_TRAIN_COLOR,
+                                       TG_REPORT_TEST_COLOR};
     int lx = L;
     legend_circle(f, &lx, col[0], "TRAIN");
     {
@@ -241,28 +279,10 @@ void tg_report_chart_rates(FILE *f, const cJSON *gate)
         legend_line(f, &lx, "#b3261e", "5,3", 2, "gate threshold");
         threshold_marks(f, gate, tt, "conversion_rate", max, 1, NULL);
     }
-    for (int s = 0; s < 2; s++) {
-        const cJSON *arr = s ? et : tt;
-        for (int i = 0; i < n; i++) {
-            const cJSON *t = cJSON_GetArrayItem(arr, i);
-            double r = rep_num(t, "conversion_rate");
-            if (!isfinite(r))
-                continue;
-            double x = L + step * (i + 0.5) + (s ? 8 : -8);
-            double lo = rep_num(t, "ci_lower"), hi = rep_num(t, "ci_upper");
-            if (isfinite(lo))
-                fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
-                           "y2=\"%.1f\" stroke=\"%s\" stroke-width=\"1.5\"/>",
-                        x, x, ypos(lo, max), ypos(hi, max), col[s]);
-            if (s)
-                fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"8\" "
-                           "height=\"8\" fill=\"%s\"/>", x - 4,
-                        ypos(r, max) - 4, col[s]);
-            else
-                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4.5\" "
-                           "fill=\"%s\"/>", x, ypos(r, max), col[s]);
-        }
-    }
+    tg_report_plot plot = {L, step, H - B, H - T - B, max};
+    static const tg_report_marks marks_style = {8, 8, 4.5, " stroke-width=\"1.5\""};
+    for (int s = 0; s < 2; s++)
+        tg_report_rate_marks(f, s ? et : tt, s, n, &plot, &marks_style);
     tier_labels(f, tt, n);
     fputs("</svg>", f);
 }

@@ -81,6 +81,27 @@ static inline const char *rep_gate_tier(const cJSON *g)
  * (<desc id="ID-d">) name the chart for screen readers. */
 void tg_report_svg_begin(FILE *f, const char *id, int width, int height);
 
+/* The colours of the two splits in every chart. */
+#define TG_REPORT_TRAIN_COLOR "#1f5fa8"
+#define TG_REPORT_TEST_COLOR "#c2571a"
+
+/* A plot area: tier slots from x0, step wide; values from 0 at the base
+ * line up to max, height pixels above it. */
+typedef struct {
+    double x0, step, base, height, max;
+} tg_report_plot;
+
+/* How rate marks look: TRAIN and TEST offset either side of the slot's
+ * middle, the TEST square's side, the TRAIN circle's radius, extra
+ * attributes of the interval line. */
+typedef struct {
+    double offset, square, radius;
+    const char *line_extra;
+} tg_report_marks;
+
+void tg_report_rate_marks(FILE *f, const cJSON *tiers, int split, int n,
+                          const tg_report_plot *p, const tg_report_marks *m);
+
 /* Sections of the HTML page, one file each (see the files' comments). */
 void tg_report_chart_rates(FILE *f, const cJSON *gate);
 void tg_report_chart_lift(FILE *f, const cJSON *gate);

@@ -81,32 +81,10 @@ static void slice_panel(FILE *f, const cJSON *v, const char *column,
                "font-size=\"9\">tiers in rule order</text>",
             (SL + SW) / 2, SH - 6);
     double step = (double)(SW - SL - 4) / (n ? n : 1);
-    static const char *col[2] = {"#1f5fa8", "#c2571a"};
-    for (int s = 0; s < 2; s++) {
-        const cJSON *arr = s ? et : tt;
-        for (int i = 0; i < n; i++) {
-            const cJSON *t = cJSON_GetArrayItem(arr, i);
-            double r = rep_num(t, "conversion_rate");
-            if (!isfinite(r))
-                continue;
-            double x = SL + step * (i + 0.5) + (s ? 4 : -4);
-            double lo = rep_num(t, "ci_lower"), hi = rep_num(t, "ci_upper");
-#define SY(q) (SH - SB - (SH - ST - SB) * ((q) / max))
-            if (isfinite(lo))
-                fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
-                           "y2=\"%.1f\" stroke=\"%s\"/>",
-                        x, x, SY(lo), SY(hi), col[s]);
-            if (s)
-                fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"5\" "
-                           "height=\"5\" fill=\"%s\"/>",
-                        x - 2.5, SY(r) - 2.5, col[s]);
-            else
-                fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" "
-                           "fill=\"%s\"/>",
-                        x, SY(r), col[s]);
-#undef SY
-        }
-    }
+    tg_report_plot plot = {SL, step, SH - SB, SH - ST - SB, max};
+    static const tg_report_marks marks_style = {4, 5, 3, ""};
+    for (int s = 0; s < 2; s++)
+        tg_report_rate_marks(f, s ? et : tt, s, n, &plot, &marks_style);
     fputs("</svg>", f);
 }
 

@@ -13,6 +13,7 @@
 #include <strings.h>
 #include <time.h>
 
+#include "tg_score_internal.h"
 #include "tg_util.h"
 
 typedef enum {
@@ -414,81 +415,117 @@ static void write_row(writer *w, const layout *l, const tg_rules *r,
     fputs(w->fmt == TG_SCORE_CSV ? "\n" : "}", w->f);
 }
 
-/* Tier output order of the ordered views: rank, then expected rate
- * descending, then rule order (ORDER BY priority_rank,
- * expected_conversion_rate DESC). */
-static void tier_order(const tg_rules *r, int *order)
+/* The output columns of the view, from the first file's header. */
+static int layout_for_view(layout *l, tg_view view, const tg_schema *s,
+                           tg_error *err)
 {
-    int n = r->ntiers;
-    for (int i = 0; i < n; i++)
-        order[i] = i;
-    for (int i = 1; i < n; i++)
-        for (int j = i; j > 0; j--) {
-            const tg_tier *a = &r->tiers[order[j - 1]], *b = &r->tiers[order[j]];
-            int swap = b->priority_rank < a->priority_rank ||
-                       (b->priority_rank == a->priority_rank &&
-                        b->expected_conversion_rate > a->expected_conversion_rate);
-            if (!swap)
-                break;
-            int x = order[j];
-            order[j] = order[j - 1];
-            order[j - 1] = x;
-        }
-}
-
-/*
- * The ordered views keep one temporary file per tier, at most
- * TG_SCORE_MAX_PARTS of them (open files are a limited resource): with
- * more tiers, tiers adjacent in the output order share a file whose
- * records carry their tier, and the file is read once per tier in it.
- */
-#define TG_SCORE_MAX_PARTS 64
-
-typedef struct {
-    int tier;
-    uint32_t len;
-} part_record;
-
-/* Copy from a shared file the records of tier, dropping the first skip
- * bytes of what is copied. */
-static int copy_tier(FILE *from, FILE *to, int tier, long *skip)
-{
-    char buf[65536];
-    part_record h;
-    rewind(from);
-    while (fread(&h, sizeof h, 1, from) == 1) {
-        if (h.tier != tier) {
-            if (fseek(from, (long)h.len, SEEK_CUR) != 0)
-                return -1;
-            continue;
-        }
-        uint32_t left = h.len;
-        while (left > 0) {
-            size_t want = left < sizeof buf ? left : sizeof buf;
-            if (fread(buf, 1, want, from) != want)
-                return -1;
-            size_t drop = *skip > 0 ? ((size_t)*skip < want ? (size_t)*skip : want)
-                                    : 0;
-            *skip -= (long)drop;
-            if (fwrite(buf + drop, 1, want - drop, to) != want - drop)
-                return -1;
-            left -= (uint32_t)want;
-        }
+    if (view == TG_VIEW_SCORES) {
+        if (layout_scores(l, s))
+            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    } else {
+        l->cols = view == TG_VIEW_PRODUCTION   ? PRODUCTION
+                  : view == TG_VIEW_SALESFORCE ? SALESFORCE
+                                               : SGA;
+        l->ncols = view == TG_VIEW_PRODUCTION
+                       ? (int)(sizeof PRODUCTION / sizeof *PRODUCTION)
+                   : view == TG_VIEW_SALESFORCE
+                       ? (int)(sizeof SALESFORCE / sizeof *SALESFORCE)
+                       : (int)(sizeof SGA / sizeof *SGA);
     }
-    return ferror(from) ? -1 : 0;
+    l->in_col = calloc((size_t)l->ncols, sizeof *l->in_col);
+    l->feat = calloc((size_t)l->ncols, sizeof *l->feat);
+    if (!l->in_col || !l->feat)
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    return TG_OK;
 }
 
-static int copy_stream(FILE *from, FILE *to, long skip)
+/* The CSV header line, or the opening of the JSON array. */
+static void write_header(FILE *out, const layout *l, tg_score_format fmt)
 {
-    char buf[65536];
-    size_t n;
-    rewind(from);
-    if (skip && fseek(from, skip, SEEK_SET) != 0)
-        return -1;
-    while ((n = fread(buf, 1, sizeof buf, from)) > 0)
-        if (fwrite(buf, 1, n, to) != n)
-            return -1;
-    return ferror(from) ? -1 : 0;
+    if (fmt == TG_SCORE_CSV)
+        for (int c = 0; c < l->ncols; c++)
+            csv_text(out, l->cols[c].name, strlen(l->cols[c].name)),
+                fputc(c + 1 < l->ncols ? ',' : '\n', out);
+    else
+        fputs("[\n", out);
+}
+
+/* The time every row is stamped with: the options', else now (UTC). */
+static const char *scored_at_of(const tg_score_options *o, char now[32])
+{
+    if (o->scored_at)
+        return o->scored_at;
+    time_t t = time(NULL);
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(now, 32, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    return now;
+}
+
+/* What the reader skipped, for the caller's report. */
+static void record_skips(const tg_score_options *o, tg_reader *rd)
+{
+    if (!o->skips)
+        return;
+    o->skips->skipped = tg_reader_skipped(rd, &o->skips->first);
+    for (int k = 0; k < TG_SKIP_NREASONS; k++)
+        o->skips->skipped_by[k] = tg_reader_skipped_by(rd, k);
+}
+
+/* One scoring run over the rows. */
+typedef struct {
+    FILE *out;
+    const tg_rules *r;
+    const tg_score_options *o;
+    const char *scored_at;
+    int ordered, priority_only, def;
+    layout l;
+    tg_score_parts p;
+    uint64_t rows;
+} score_run;
+
+/* Every row of rd into the output or its tier's file. */
+static int score_rows(score_run *s, tg_reader *rd, tg_error *err)
+{
+    const tg_score_options *o = s->o;
+    writer w = {s->out, o->format, 0};
+    const tg_row *row;
+    int header_done = 0, file = -1, rc;
+    while ((rc = tg_reader_next(rd, &row, err)) == 1) {
+        if (tg_reader_file_index(rd) != file) {
+            file = tg_reader_file_index(rd);
+            const tg_schema *sc = tg_reader_schema(rd);
+            if (!s->l.cols && (rc = layout_for_view(&s->l, o->view, sc, err)))
+                return rc;
+            layout_bind(&s->l, s->r, sc);
+        }
+        if (!header_done) {
+            write_header(s->out, &s->l, o->format);
+            header_done = 1;
+        }
+        if (s->priority_only && row->tier == s->def)
+            continue;
+        /* JSON objects are separated by ",\n": each is written with its
+         * separator in front, and the very first one's is dropped. */
+        tg_score_parts *p = &s->p;
+        w.f = !s->ordered ? s->out
+              : p->shared ? p->mem
+                          : p->parts[p->part_of[row->tier]];
+        if (p->shared)
+            fseek(p->mem, 0, SEEK_SET);
+        if (o->format == TG_SCORE_JSON && (s->ordered || s->rows > 0))
+            fputs(",\n", w.f);
+        write_row(&w, &s->l, s->r, tg_reader_csv(rd), row, s->scored_at);
+        if (p->shared && (rc = tg_score_parts_put(p, row->tier, err)))
+            return rc;
+        s->rows++;
+    }
+    if (rc < 0)
+        return rc;
+    /* No rows at all: still a valid, empty document. */
+    if (!header_done && o->format == TG_SCORE_JSON)
+        fputs("[\n", s->out);
+    return TG_OK;
 }
 
 int tg_score_write(FILE *out, const tg_rules *r, const tg_scan_options *scan,
@@ -496,166 +533,29 @@ int tg_score_write(FILE *out, const tg_rules *r, const tg_scan_options *scan,
                    tg_error *err)
 {
     char now[32];
-    const char *scored_at = o->scored_at;
-    if (!scored_at) {
-        time_t t = time(NULL);
-        struct tm tm;
-        gmtime_r(&t, &tm);
-        strftime(now, sizeof now, "%Y-%m-%dT%H:%M:%SZ", &tm);
-        scored_at = now;
-    }
-    int ordered = o->view != TG_VIEW_SCORES;
-    int priority_only = o->priority_only || ordered;
-    int def = tg_rules_default(r);
+    score_run s = {.out = out, .r = r, .o = o};
+    s.scored_at = scored_at_of(o, now);
+    s.ordered = o->view != TG_VIEW_SCORES;
+    s.priority_only = o->priority_only || s.ordered;
+    s.def = tg_rules_default(r);
     tg_reader *rd = NULL;
-    layout l;
-    memset(&l, 0, sizeof l);
-    FILE **parts = NULL;
-    int nparts = 0, shared = 0, *order = NULL, *part_of = NULL;
-    char *mbuf = NULL;
-    size_t mlen = 0;
-    FILE *mem = NULL;           /* one row, when parts are shared */
-    uint64_t rows = 0;
-    int rc = tg_reader_open(&rd, r, scan, err), file = -1;
+    int rc = tg_reader_open(&rd, r, scan, err);
     if (rc)
         return rc;
-    if (ordered) {
-        nparts = r->ntiers < TG_SCORE_MAX_PARTS ? r->ntiers : TG_SCORE_MAX_PARTS;
-        shared = nparts < r->ntiers;
-        parts = calloc((size_t)nparts, sizeof *parts);
-        order = malloc((size_t)r->ntiers * sizeof *order);
-        part_of = malloc((size_t)r->ntiers * sizeof *part_of);
-        if (shared)
-            mem = open_memstream(&mbuf, &mlen);
-        if (!parts || !order || !part_of || (shared && !mem)) {
-            rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
-            goto done;
-        }
-        tier_order(r, order);
-        for (int k = 0; k < r->ntiers; k++)
-            part_of[order[k]] = (int)((long)k * nparts / r->ntiers);
-        for (int t = 0; t < nparts; t++)
-            if (!(parts[t] = tmpfile())) {
-                rc = tg_error_set(err, TG_EIO, NULL, 0, 0,
-                                  "cannot create a temporary file: %s",
-                                  strerror(errno));
-                goto done;
-            }
-    }
-    writer w = {out, o->format, 0};
-    const tg_row *row;
-    int header_done = 0;
-    while ((rc = tg_reader_next(rd, &row, err)) == 1) {
-        rc = TG_OK;
-        if (tg_reader_file_index(rd) != file) {
-            file = tg_reader_file_index(rd);
-            const tg_schema *s = tg_reader_schema(rd);
-            if (!l.cols) {
-                if (o->view == TG_VIEW_SCORES) {
-                    if (layout_scores(&l, s)) {
-                        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
-                                          "out of memory");
-                        break;
-                    }
-                } else {
-                    l.cols = o->view == TG_VIEW_PRODUCTION ? PRODUCTION
-                           : o->view == TG_VIEW_SALESFORCE ? SALESFORCE
-                                                           : SGA;
-                    l.ncols = o->view == TG_VIEW_PRODUCTION
-                                  ? (int)(sizeof PRODUCTION / sizeof *PRODUCTION)
-                              : o->view == TG_VIEW_SALESFORCE
-                                  ? (int)(sizeof SALESFORCE / sizeof *SALESFORCE)
-                                  : (int)(sizeof SGA / sizeof *SGA);
-                }
-                l.in_col = calloc((size_t)l.ncols, sizeof *l.in_col);
-                l.feat = calloc((size_t)l.ncols, sizeof *l.feat);
-                if (!l.in_col || !l.feat) {
-                    rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
-                                      "out of memory");
-                    break;
-                }
-            }
-            layout_bind(&l, r, s);
-        }
-        if (!header_done) {
-            if (o->format == TG_SCORE_CSV)
-                for (int c = 0; c < l.ncols; c++)
-                    csv_text(out, l.cols[c].name, strlen(l.cols[c].name)),
-                        fputc(c + 1 < l.ncols ? ',' : '\n', out);
-            else
-                fputs("[\n", out);
-            header_done = 1;
-        }
-        if (priority_only && row->tier == def)
-            continue;
-        /* JSON objects are separated by ",\n": each is written with its
-         * separator in front, and the very first one's is dropped. */
-        w.f = !ordered ? out : shared ? mem : parts[part_of[row->tier]];
-        if (shared)
-            fseek(mem, 0, SEEK_SET);
-        if (o->format == TG_SCORE_JSON && (ordered || rows > 0))
-            fputs(",\n", w.f);
-        write_row(&w, &l, r, tg_reader_csv(rd), row, scored_at);
-        if (shared) {
-            fflush(mem);
-            part_record h = {row->tier, (uint32_t)ftell(mem)};
-            FILE *pf = parts[part_of[row->tier]];
-            if (fwrite(&h, sizeof h, 1, pf) != 1 ||
-                fwrite(mbuf, 1, h.len, pf) != h.len) {
-                rc = tg_error_set(err, TG_EIO, NULL, 0, 0,
-                                  "cannot write a temporary file: %s",
-                                  strerror(errno));
-                goto done;
-            }
-        }
-        rows++;
-    }
-    if (rc < 0)
-        goto done;
-    if (!header_done) {
-        /* No rows at all: still a valid, empty document. */
+    if (s.ordered)
+        rc = tg_score_parts_open(&s.p, r, err);
+    if (rc == TG_OK)
+        rc = score_rows(&s, rd, err);
+    if (rc == TG_OK && s.ordered)
+        rc = tg_score_parts_copy(&s.p, r, out, o->format, err);
+    if (rc == TG_OK) {
         if (o->format == TG_SCORE_JSON)
-            fputs("[\n", out);
+            fputs(s.rows ? "\n]\n" : "]\n", out);
+        *rows_out = s.rows;
+        record_skips(o, rd);
     }
-    if (ordered) {
-        long skip = o->format == TG_SCORE_JSON ? 2 : 0;
-        for (int k = 0; k < r->ntiers; k++) {
-            FILE *p = parts[part_of[order[k]]];
-            if (ftell(p) <= 0 && !shared)
-                continue;
-            int bad = shared ? copy_tier(p, out, order[k], &skip)
-                             : copy_stream(p, out, skip);
-            if (!shared)
-                skip = 0;
-            if (bad) {
-                rc = tg_error_set(err, TG_EIO, NULL, 0, 0,
-                                  "cannot copy a temporary file: %s",
-                                  strerror(errno));
-                goto done;
-            }
-        }
-    }
-    if (o->format == TG_SCORE_JSON)
-        fputs(rows ? "\n]\n" : "]\n", out);
-    rc = TG_OK;
-    *rows_out = rows;
-    if (o->skips) {
-        o->skips->skipped = tg_reader_skipped(rd, &o->skips->first);
-        for (int k = 0; k < TG_SKIP_NREASONS; k++)
-            o->skips->skipped_by[k] = tg_reader_skipped_by(rd, k);
-    }
-done:
-    if (parts)
-        for (int t = 0; t < nparts; t++)
-            if (parts[t])
-                fclose(parts[t]);
-    free(parts);
-    free(order);
-    free(part_of);
-    if (mem)
-        fclose(mem);
-    free(mbuf);
-    layout_release(&l);
+    tg_score_parts_close(&s.p);
+    layout_release(&s.l);
     tg_reader_free(rd);
     return rc;
 }

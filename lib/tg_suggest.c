@@ -95,7 +95,12 @@ void tg_suggest_missing_column(char *buf, size_t size, const char *want,
         return;
     }
     int near = tg_suggest_nearest(want, header, ncols);
-    if (near >= 0)
+    /* The outcome has no aliases: only a feature's column can be named
+     * differently in the rule set. */
+    if (near >= 0 && strcmp(want, "target") == 0)
+        ADD("; did you mean '%s'? The outcome column must be called "
+            "'target': rename it in the export", header[near]);
+    else if (near >= 0)
         ADD("; did you mean '%s'? If it holds %s, add \"%s\" to that "
             "feature's \"aliases\" in the rule set",
             header[near], want, header[near]);

@@ -199,39 +199,27 @@ static void add_counts(tg_tally *t, int split, int tier, uint64_t leads,
     t->rows += leads;
 }
 
-int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
-                    tg_error *err)
+/* Open the summary and read its header; hint names the columns it needs. */
+static int open_summary(tg_csv **c, const char *path, const char *hint,
+                        tg_error *err)
 {
-    return tg_summary_load_sliced(t, NULL, 0, rules, path, err);
-}
-
-int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
-                           const tg_rules *rules, const char *path,
-                           tg_error *err)
-{
-    tg_csv *c = NULL;
-    int col[C_N], rc;
-    int scol[TG_SUMMARY_MAX_SLICINGS];
-    key_set seen = {0};
-    unsigned char *is_key = NULL;
-    char *rowkey = NULL;
-    size_t key_cap = 0, key_len = 0;
-    if (nsl > TG_SUMMARY_MAX_SLICINGS)
-        return tg_error_set(err, TG_EINVAL, path, 0, 0,
-                            "at most %d slicings", TG_SUMMARY_MAX_SLICINGS);
-    for (int k = 0; k < C_N; k++)
-        col[k] = -1;
-    if ((rc = tg_tally_init(t, rules, err)))
+    int rc = tg_csv_open(c, path, err);
+    if (rc)
         return rc;
-    if ((rc = tg_csv_open(&c, path, err)))
-        goto fail;
-    if ((rc = tg_csv_next(c, err)) <= 0) {
+    if ((rc = tg_csv_next(*c, err)) <= 0) {
         if (rc == 0)
             rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
-                              "empty file: expected the header split,tier,"
-                              "leads,labeled,conversions");
-        goto fail;
+                              "empty file: expected the header %s", hint);
+        return rc;
     }
+    return TG_OK;
+}
+
+/* The column of each field of names[] in the header, -1 when absent. */
+static void find_columns(tg_csv *c, int col[C_N])
+{
+    for (int k = 0; k < C_N; k++)
+        col[k] = -1;
     for (size_t i = 0; i < tg_csv_nfields(c); i++) {
         size_t len;
         const char *f = tg_csv_field(c, i, &len);
@@ -239,23 +227,26 @@ int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
             if (strlen(names[k]) == len && strncasecmp(f, names[k], len) == 0)
                 col[k] = (int)i;
     }
-    for (int k = 0; k <= C_CONV; k++)
-        if (col[k] < 0) {
-            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
-                              "missing column '%s' (a summary has split,tier,"
-                              "leads,labeled,conversions)", names[k]);
-            goto fail;
-        }
-    size_t nheader = tg_csv_nfields(c);
-    if (!(is_key = calloc(nheader, 1))) {
-        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
-        goto fail;
-    }
+}
+
+/* Which columns make a row's key (see key_set): all but counts and dates. */
+static unsigned char *key_columns(const int col[C_N], size_t nheader)
+{
+    unsigned char *is_key = calloc(nheader, 1);
+    if (!is_key)
+        return NULL;
     for (size_t i = 0; i < nheader; i++)
         is_key[i] = 1;
     for (int k = C_LEADS; k < C_N; k++)
         if (col[k] >= 0)
             is_key[col[k]] = 0;
+    return is_key;
+}
+
+/* The column of each slicing (its summary column name) in the header. */
+static int slice_columns(tg_csv *c, const tg_slicing *sl, int nsl, int *scol,
+                         const char *path, tg_error *err)
+{
     for (int k = 0; k < nsl; k++) {
         char want[TG_SLICE_MAX_NAME + 16];
         tg_slice_summary_column(&sl[k].spec, want, sizeof want);
@@ -266,166 +257,265 @@ int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
             if (strlen(want) == len && strncasecmp(f, want, len) == 0)
                 scol[k] = (int)i;
         }
-        if (scol[k] < 0) {
-            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
-                              "--slice '%s': no column '%s' (generate the "
-                              "summary with `tiergate sql --emit summary "
-                              "--slice %s`)",
-                              sl[k].spec.expr, want, sl[k].spec.expr);
-            goto fail;
-        }
+        if (scol[k] < 0)
+            return tg_error_set(err, TG_EINVAL, path, 1, 0,
+                                "--slice '%s': no column '%s' (generate the "
+                                "summary with `tiergate sql --emit summary "
+                                "--slice %s`)",
+                                sl[k].spec.expr, want, sl[k].spec.expr);
     }
-    while ((rc = tg_csv_next(c, err)) == 1) {
-        if (tg_csv_nfields(c) != nheader) {
-            /* At the first extra field, or just past the last one. */
-            size_t at = tg_csv_nfields(c) > nheader ? nheader
-                                                    : tg_csv_nfields(c) - 1;
-            long line, column;
-            tg_csv_field_position(c, at, &line, &column);
-            if (tg_csv_nfields(c) < nheader) {
-                size_t flen;
-                tg_csv_field(c, at, &flen);
-                column += (long)flen;
-            }
-            rc = tg_error_set(err, TG_EINVAL, path, line, column,
-                              "expected %zu fields as in the header, found %zu",
-                              nheader, tg_csv_nfields(c));
-            tg_csv_error_context(c, at, err);
-            if (err && err->caret >= 0 && tg_csv_nfields(c) < nheader)
-                err->caret = column - 1;
-            goto fail;
-        }
-        size_t len;
-        const char *f = tg_csv_field(c, (size_t)col[C_TIER], &len);
-        char tier[256];
-        snprintf(tier, sizeof tier, "%.*s", (int)len, f);
-        int k = tg_rules_tier_index(rules, tier);
-        if (k < 0) {
-            rc = field_error(c, col[C_TIER], err, "unknown tier '%s' (not in "
-                             "%s)", tier, rules->model_id);
-            goto fail;
-        }
-        f = tg_csv_field(c, (size_t)col[C_SPLIT], &len);
-        int split = len == 5 && strncasecmp(f, "TRAIN", 5) == 0 ? TG_SPLIT_TRAIN
-                  : len == 4 && strncasecmp(f, "TEST", 4) == 0  ? TG_SPLIT_TEST
-                                                                : TG_SPLIT_OTHER;
-        uint64_t leads, labeled, conv;
-        if ((rc = count_of(c, col, C_LEADS, &leads, err)) ||
-            (rc = count_of(c, col, C_LABELED, &labeled, err)) ||
-            (rc = count_of(c, col, C_CONV, &conv, err)))
-            goto fail;
-        char a[24], b[24];
-        if (labeled > leads) {
-            snprintf(a, sizeof a, "%llu", (unsigned long long)labeled);
-            snprintf(b, sizeof b, "%llu", (unsigned long long)leads);
-            rc = field_error(c, col[C_LABELED], err,
-                             "labeled (%s) exceeds leads (%s)", a, b);
-            goto fail;
-        }
-        if (conv > labeled) {
-            snprintf(a, sizeof a, "%llu", (unsigned long long)conv);
-            snprintf(b, sizeof b, "%llu", (unsigned long long)labeled);
-            rc = field_error(c, col[C_CONV], err,
-                             "conversions (%s) exceed labeled (%s)", a, b);
-            goto fail;
-        }
-        int fresh = row_key(c, col, is_key, nheader, &rowkey, &key_cap,
-                            &key_len)
-                        ? -1
-                        : key_set_add(&seen, rowkey, key_len);
-        if (fresh < 0) {
-            rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
-            goto fail;
-        }
-        if (!fresh) {
-            f = tg_csv_field(c, (size_t)col[C_SPLIT], &len);
-            char sp[48];
-            snprintf(sp, sizeof sp, "%.*s", (int)(len < 40 ? len : 40), f);
-            rc = field_error(c, col[C_TIER], err, "a second row for split "
-                             "'%s' and tier '%.100s' (same values in every "
-                             "other key column too)", sp, tier);
-            goto fail;
-        }
-        /* Each count is at most 9e15; so is their total, so that no sum
-         * wraps around (counts are 64-bit). */
-        if (t->rows + leads > (uint64_t)9e15) {
-            rc = field_error(c, col[C_LEADS], err, "the summary's leads add "
-                             "up to more than %s%s", "9e15", "");
-            goto fail;
-        }
-        add_counts(t, split, k, leads, labeled, conv);
-        tg_tally *slice_t[TG_SUMMARY_MAX_SLICINGS];
-        for (int q = 0; q < nsl; q++) {
-            char key[TG_SLICE_MAX_KEY + 1];
-            f = tg_csv_field(c, (size_t)scol[q], &len);
-            if (len && !slice_value_ok(&sl[q].spec, f, len)) {
-                char expr[48], val[48];
-                snprintf(val, sizeof val, "%.*s", (int)(len < 40 ? len : 40),
-                         f);
-                snprintf(expr, sizeof expr, "%.40s", sl[q].spec.expr);
-                rc = field_error(c, scol[q], err,
-                                 "'%s' is not a value of --slice %s "
-                                 "(regenerate the summary with the same "
-                                 "--slice)",
-                                 val, expr);
-                goto fail;
-            }
-            snprintf(key, sizeof key, "%.*s", (int)len, f);
-            if ((rc = tg_slicing_cell(&sl[q], rules, len ? key : NULL,
-                                      &slice_t[q], err))) {
-                char msg[sizeof err->msg];
-                snprintf(msg, sizeof msg, "%s", err->msg);
-                tg_error_set(err, rc, path, tg_csv_record_line(c), 0, "%s",
-                             msg);
-                goto fail;
-            }
-            add_counts(slice_t[q], split, k, leads, labeled, conv);
-        }
-        int dates[2] = {0, 0};
-        for (int d = C_FIRST; d <= C_LAST; d++) {
-            if (col[d] < 0)
-                continue;
-            f = tg_csv_field(c, (size_t)col[d], &len);
-            if (len == 0)
-                continue;
-            int v = tg_parse_date(f, len);
-            if (!v) {
-                snprintf(tier, sizeof tier, "%.*s", (int)(len < 40 ? len : 40), f);
-                rc = field_error(c, col[d], err, "'%s' needs a date "
-                                 "(YYYY-MM-DD), found '%s'", names[d], tier);
-                goto fail;
-            }
-            dates[d - C_FIRST] = v;
-        }
-        if (dates[0] && dates[1] && dates[0] > dates[1]) {
-            char d0[11], d1[11];
-            rc = field_error(c, col[C_LAST], err, "last_contacted_date %s is "
-                             "before first_contacted_date %s",
-                             tg_format_date(dates[1], d1),
-                             tg_format_date(dates[0], d0));
-            goto fail;
-        }
-        for (int d = 0; d < 2; d++) {
-            tg_tally_see_date(t, split, dates[d]);
-            for (int q = 0; q < nsl; q++)
-                tg_tally_see_date(slice_t[q], split, dates[d]);
-        }
-    }
-    if (rc < 0)
-        goto fail;
-    key_set_free(&seen);
-    free(is_key);
-    free(rowkey);
-    tg_csv_free(c);
-    for (int q = 0; q < nsl; q++)
-        tg_slicing_sort(&sl[q]);
     return TG_OK;
-fail:
-    key_set_free(&seen);
-    free(is_key);
-    free(rowkey);
-    tg_csv_free(c);
-    tg_tally_release(t);
+}
+
+/* A row with another number of fields than the header: the error points
+ * at the first extra field, or just past the last one. */
+static int width_error(tg_csv *c, size_t nheader, const char *path,
+                       tg_error *err)
+{
+    size_t at = tg_csv_nfields(c) > nheader ? nheader : tg_csv_nfields(c) - 1;
+    long line, column;
+    tg_csv_field_position(c, at, &line, &column);
+    if (tg_csv_nfields(c) < nheader) {
+        size_t flen;
+        tg_csv_field(c, at, &flen);
+        column += (long)flen;
+    }
+    int rc = tg_error_set(err, TG_EINVAL, path, line, column,
+                          "expected %zu fields as in the header, found %zu",
+                          nheader, tg_csv_nfields(c));
+    tg_csv_error_context(c, at, err);
+    if (err && err->caret >= 0 && tg_csv_nfields(c) < nheader)
+        err->caret = column - 1;
+    return rc;
+}
+
+/* One row's tier, split and counts, checked against each other. */
+typedef struct {
+    char tier_name[256];
+    int tier, split;
+    uint64_t leads, labeled, conv;
+} summary_row;
+
+static int read_row(tg_csv *c, const int col[C_N], const tg_rules *rules,
+                    summary_row *r, tg_error *err)
+{
+    size_t len;
+    const char *f = tg_csv_field(c, (size_t)col[C_TIER], &len);
+    snprintf(r->tier_name, sizeof r->tier_name, "%.*s", (int)len, f);
+    if ((r->tier = tg_rules_tier_index(rules, r->tier_name)) < 0)
+        return field_error(c, col[C_TIER], err, "unknown tier '%s' (not in "
+                           "%s)", r->tier_name, rules->model_id);
+    f = tg_csv_field(c, (size_t)col[C_SPLIT], &len);
+    r->split = len == 5 && strncasecmp(f, "TRAIN", 5) == 0 ? TG_SPLIT_TRAIN
+             : len == 4 && strncasecmp(f, "TEST", 4) == 0  ? TG_SPLIT_TEST
+                                                           : TG_SPLIT_OTHER;
+    int rc;
+    if ((rc = count_of(c, col, C_LEADS, &r->leads, err)) ||
+        (rc = count_of(c, col, C_LABELED, &r->labeled, err)) ||
+        (rc = count_of(c, col, C_CONV, &r->conv, err)))
+        return rc;
+    char a[24], b[24];
+    if (r->labeled > r->leads || r->conv > r->labeled) {
+        int over = r->labeled > r->leads;
+        snprintf(a, sizeof a, "%llu",
+                 (unsigned long long)(over ? r->labeled : r->conv));
+        snprintf(b, sizeof b, "%llu",
+                 (unsigned long long)(over ? r->leads : r->labeled));
+        return field_error(c, col[over ? C_LABELED : C_CONV], err,
+                           over ? "labeled (%s) exceeds leads (%s)"
+                                : "conversions (%s) exceed labeled (%s)",
+                           a, b);
+    }
+    return TG_OK;
+}
+
+/* The row's first and last contacted dates (0 when empty or absent). */
+static int read_dates(tg_csv *c, const int col[C_N], int dates[2],
+                      tg_error *err)
+{
+    dates[0] = dates[1] = 0;
+    for (int d = C_FIRST; d <= C_LAST; d++) {
+        if (col[d] < 0)
+            continue;
+        size_t len;
+        const char *f = tg_csv_field(c, (size_t)col[d], &len);
+        if (len == 0)
+            continue;
+        int v = tg_parse_date(f, len);
+        if (!v) {
+            char text[48];
+            snprintf(text, sizeof text, "%.*s", (int)(len < 40 ? len : 40), f);
+            return field_error(c, col[d], err, "'%s' needs a date "
+                               "(YYYY-MM-DD), found '%s'", names[d], text);
+        }
+        dates[d - C_FIRST] = v;
+    }
+    return TG_OK;
+}
+
+/* A second row with the same key double counts: an error at its tier. */
+static int check_unique(tg_csv *c, const int col[C_N],
+                        const unsigned char *is_key, size_t nheader,
+                        key_set *seen, char **rowkey, size_t *key_cap,
+                        const summary_row *r, const char *path, tg_error *err)
+{
+    size_t key_len = 0;
+    int fresh = row_key(c, col, is_key, nheader, rowkey, key_cap, &key_len)
+                    ? -1
+                    : key_set_add(seen, *rowkey, key_len);
+    if (fresh < 0)
+        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+    if (!fresh) {
+        size_t len;
+        const char *f = tg_csv_field(c, (size_t)col[C_SPLIT], &len);
+        char sp[48];
+        snprintf(sp, sizeof sp, "%.*s", (int)(len < 40 ? len : 40), f);
+        return field_error(c, col[C_TIER], err, "a second row for split "
+                           "'%s' and tier '%.100s' (same values in every "
+                           "other key column too)", sp, r->tier_name);
+    }
+    return TG_OK;
+}
+
+/* The row's counts into the tally of its value of every slicing. */
+static int add_to_slices(tg_csv *c, tg_slicing *sl, int nsl, const int *scol,
+                         const tg_rules *rules, const summary_row *r,
+                         tg_tally **slice_t, const char *path, tg_error *err)
+{
+    for (int q = 0; q < nsl; q++) {
+        char key[TG_SLICE_MAX_KEY + 1];
+        size_t len;
+        const char *f = tg_csv_field(c, (size_t)scol[q], &len);
+        if (len && !slice_value_ok(&sl[q].spec, f, len)) {
+            char expr[48], val[48];
+            snprintf(val, sizeof val, "%.*s", (int)(len < 40 ? len : 40), f);
+            snprintf(expr, sizeof expr, "%.40s", sl[q].spec.expr);
+            return field_error(c, scol[q], err,
+                               "'%s' is not a value of --slice %s "
+                               "(regenerate the summary with the same "
+                               "--slice)",
+                               val, expr);
+        }
+        snprintf(key, sizeof key, "%.*s", (int)len, f);
+        int rc = tg_slicing_cell(&sl[q], rules, len ? key : NULL, &slice_t[q],
+                                 err);
+        if (rc) {
+            char msg[sizeof err->msg];
+            snprintf(msg, sizeof msg, "%s", err->msg);
+            tg_error_set(err, rc, path, tg_csv_record_line(c), 0, "%s", msg);
+            return rc;
+        }
+        add_counts(slice_t[q], r->split, r->tier, r->leads, r->labeled,
+                   r->conv);
+    }
+    return TG_OK;
+}
+
+int tg_summary_load(tg_tally *t, const tg_rules *rules, const char *path,
+                    tg_error *err)
+{
+    return tg_summary_load_sliced(t, NULL, 0, rules, path, err);
+}
+
+/* What loading one summary keeps between its rows. */
+typedef struct {
+    tg_csv *c;
+    const char *path;
+    const tg_rules *rules;
+    tg_slicing *sl;
+    int nsl;
+    int col[C_N];
+    int scol[TG_SUMMARY_MAX_SLICINGS];
+    size_t nheader;
+    unsigned char *is_key;
+    key_set seen;
+    char *rowkey;
+    size_t key_cap;
+} summary_load;
+
+/* The header: the columns every summary has, and each slicing's. */
+static int load_header(summary_load *L, tg_error *err)
+{
+    int rc = open_summary(&L->c, L->path,
+                          "split,tier,leads,labeled,conversions", err);
+    if (rc)
+        return rc;
+    find_columns(L->c, L->col);
+    for (int k = 0; k <= C_CONV; k++)
+        if (L->col[k] < 0)
+            return tg_error_set(err, TG_EINVAL, L->path, 1, 0,
+                                "missing column '%s' (a summary has split,"
+                                "tier,leads,labeled,conversions)",
+                                names[k]);
+    L->nheader = tg_csv_nfields(L->c);
+    if (!(L->is_key = key_columns(L->col, L->nheader)))
+        return tg_error_set(err, TG_ENOMEM, L->path, 0, 0, "out of memory");
+    return slice_columns(L->c, L->sl, L->nsl, L->scol, L->path, err);
+}
+
+/* One data row into t and the slicings, after every check. */
+static int load_row(summary_load *L, tg_tally *t, tg_error *err)
+{
+    tg_csv *c = L->c;
+    if (tg_csv_nfields(c) != L->nheader)
+        return width_error(c, L->nheader, L->path, err);
+    summary_row r;
+    int rc = read_row(c, L->col, L->rules, &r, err);
+    if (rc || (rc = check_unique(c, L->col, L->is_key, L->nheader, &L->seen,
+                                 &L->rowkey, &L->key_cap, &r, L->path, err)))
+        return rc;
+    /* Each count is at most 9e15; so is their total, so that no sum
+     * wraps around (counts are 64-bit). */
+    if (t->rows + r.leads > (uint64_t)9e15)
+        return field_error(c, L->col[C_LEADS], err, "the summary's leads add "
+                           "up to more than %s%s", "9e15", "");
+    add_counts(t, r.split, r.tier, r.leads, r.labeled, r.conv);
+    tg_tally *slice_t[TG_SUMMARY_MAX_SLICINGS];
+    int dates[2];
+    if ((rc = add_to_slices(c, L->sl, L->nsl, L->scol, L->rules, &r, slice_t,
+                            L->path, err)) ||
+        (rc = read_dates(c, L->col, dates, err)))
+        return rc;
+    if (dates[0] && dates[1] && dates[0] > dates[1]) {
+        char d0[11], d1[11];
+        return field_error(c, L->col[C_LAST], err, "last_contacted_date %s is "
+                           "before first_contacted_date %s",
+                           tg_format_date(dates[1], d1),
+                           tg_format_date(dates[0], d0));
+    }
+    for (int d = 0; d < 2; d++) {
+        tg_tally_see_date(t, r.split, dates[d]);
+        for (int q = 0; q < L->nsl; q++)
+            tg_tally_see_date(slice_t[q], r.split, dates[d]);
+    }
+    return TG_OK;
+}
+
+int tg_summary_load_sliced(tg_tally *t, tg_slicing *sl, int nsl,
+                           const tg_rules *rules, const char *path,
+                           tg_error *err)
+{
+    if (nsl > TG_SUMMARY_MAX_SLICINGS)
+        return tg_error_set(err, TG_EINVAL, path, 0, 0,
+                            "at most %d slicings", TG_SUMMARY_MAX_SLICINGS);
+    summary_load L = {.path = path, .rules = rules, .sl = sl, .nsl = nsl};
+    int rc = tg_tally_init(t, rules, err);
+    if (rc)
+        return rc;
+    if ((rc = load_header(&L, err)) == TG_OK) {
+        while ((rc = tg_csv_next(L.c, err)) == 1)
+            if ((rc = load_row(&L, t, err)))
+                break;
+        if (rc == 0)
+            for (int q = 0; q < nsl; q++)
+                tg_slicing_sort(&sl[q]);
+    }
+    key_set_free(&L.seen);
+    free(L.is_key);
+    free(L.rowkey);
+    tg_csv_free(L.c);
+    if (rc)
+        tg_tally_release(t);
     return rc;
 }
 
@@ -439,26 +529,16 @@ int tg_summary_load_variants(tg_tally *ts, tg_rules *const *rs,
 {
     tg_csv *c = NULL;
     int col[C_N], vcol = -1, rc = TG_OK, ninit = 0;
-    for (int k = 0; k < C_N; k++)
-        col[k] = -1;
     for (; ninit < n; ninit++)
         if ((rc = tg_tally_init(&ts[ninit], rs[ninit], err)))
             goto fail;
-    if ((rc = tg_csv_open(&c, path, err)))
+    if ((rc = open_summary(&c, path, "variant,split,tier,leads,labeled,"
+                                     "conversions", err)))
         goto fail;
-    if ((rc = tg_csv_next(c, err)) <= 0) {
-        if (rc == 0)
-            rc = tg_error_set(err, TG_EINVAL, path, 1, 0,
-                              "empty file: expected the header variant,split,"
-                              "tier,leads,labeled,conversions");
-        goto fail;
-    }
+    find_columns(c, col);
     for (size_t i = 0; i < tg_csv_nfields(c); i++) {
         size_t len;
         const char *f = tg_csv_field(c, i, &len);
-        for (int k = 0; k < C_N; k++)
-            if (strlen(names[k]) == len && strncasecmp(f, names[k], len) == 0)
-                col[k] = (int)i;
         if (len == 7 && strncasecmp(f, "variant", 7) == 0)
             vcol = (int)i;
     }
@@ -493,53 +573,16 @@ int tg_summary_load_variants(tg_tally *ts, tg_rules *const *rs,
                              " (not in the sweep)");
             goto fail;
         }
-        const tg_rules *rules = rs[v];
-        f = tg_csv_field(c, (size_t)col[C_TIER], &len);
-        snprintf(text, sizeof text, "%.*s", (int)len, f);
-        int k = tg_rules_tier_index(rules, text);
-        if (k < 0) {
-            rc = field_error(c, col[C_TIER], err, "unknown tier '%s' (not in "
-                             "%s)", text, rules->model_id);
+        summary_row r;
+        int dates[2];
+        if ((rc = read_row(c, col, rs[v], &r, err)))
             goto fail;
-        }
-        f = tg_csv_field(c, (size_t)col[C_SPLIT], &len);
-        int split = len == 5 && strncasecmp(f, "TRAIN", 5) == 0 ? TG_SPLIT_TRAIN
-                  : len == 4 && strncasecmp(f, "TEST", 4) == 0  ? TG_SPLIT_TEST
-                                                                : TG_SPLIT_OTHER;
-        uint64_t leads, labeled, conv;
-        if ((rc = count_of(c, col, C_LEADS, &leads, err)) ||
-            (rc = count_of(c, col, C_LABELED, &labeled, err)) ||
-            (rc = count_of(c, col, C_CONV, &conv, err)))
+        add_counts(&ts[v], r.split, r.tier, r.leads, r.labeled, r.conv);
+        if ((rc = read_dates(c, col, dates, err)))
             goto fail;
-        char a[24], b[24];
-        if (labeled > leads || conv > labeled) {
-            int over = labeled > leads;
-            snprintf(a, sizeof a, "%llu",
-                     (unsigned long long)(over ? labeled : conv));
-            snprintf(b, sizeof b, "%llu",
-                     (unsigned long long)(over ? leads : labeled));
-            rc = field_error(c, col[over ? C_LABELED : C_CONV], err,
-                             over ? "labeled (%s) exceeds leads (%s)"
-                                  : "conversions (%s) exceed labeled (%s)",
-                             a, b);
-            goto fail;
-        }
-        add_counts(&ts[v], split, k, leads, labeled, conv);
-        for (int d = C_FIRST; d <= C_LAST; d++) {
-            if (col[d] < 0)
-                continue;
-            f = tg_csv_field(c, (size_t)col[d], &len);
-            if (len == 0)
-                continue;
-            int day = tg_parse_date(f, len);
-            if (!day) {
-                snprintf(text, sizeof text, "%.*s", (int)(len < 40 ? len : 40), f);
-                rc = field_error(c, col[d], err, "'%s' needs a date "
-                                 "(YYYY-MM-DD), found '%s'", names[d], text);
-                goto fail;
-            }
-            tg_tally_see_date(&ts[v], split, day);
-        }
+        for (int d = 0; d < 2; d++)
+            if (dates[d])
+                tg_tally_see_date(&ts[v], r.split, dates[d]);
     }
     if (rc < 0)
         goto fail;

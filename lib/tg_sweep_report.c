@@ -1,6 +1,7 @@
 /*
  * Sweep writers, all from the result document so that `report` can
- * render a saved sweep. Text from the sweep file (variant names, the
+ * render a saved sweep: Markdown and HTML (the terminal text is in
+ * tg_sweep_text.c). Text from the sweep file (variant names, the
  * changes) is escaped for each medium: control bytes never reach a
  * terminal, '|' never splits a Markdown cell, markup never reaches HTML.
  */
@@ -27,32 +28,6 @@ static double n_of(const cJSON *o, const char *k)
 static const cJSON *o_of(const cJSON *o, const char *k)
 {
     return cJSON_GetObjectItemCaseSensitive(o, k);
-}
-
-/* Terminal: control bytes shown escaped (tg_esc_term); in a padded
- * column (width > 0) they are shown as '?' so the column keeps its width. */
-static void term(FILE *f, const char *s, int width)
-{
-    if (width <= 0) {
-        tg_esc_term(f, s);
-        return;
-    }
-    int n = 0;
-    for (; *s && (width <= 0 || n < width); s++, n++)
-        fputc((unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s, f);
-    for (; n < width; n++)
-        fputc(' ', f);
-}
-
-/* A name in a column of width w: cut with '~' when longer. */
-static void term_name(FILE *f, const char *s, int w)
-{
-    if ((int)strlen(s) <= w) {
-        term(f, s, w);
-        return;
-    }
-    term(f, s, w - 1);
-    fputc('~', f);
 }
 
 /* Markdown and HTML through the shared escapes (tg_escape.h). */
@@ -100,18 +75,6 @@ static void count(FILE *f, double v)
     fputs(out, f);
 }
 
-/* A short label for a tier column: "TIER_1A_PRIME_MOVER_SMALL" -> "1A". */
-static void tier_label(char *buf, size_t size, const char *name)
-{
-    if (strncmp(name, "TIER_", 5) == 0) {
-        const char *p = name + 5, *u = strchr(p, '_');
-        size_t n = u ? (size_t)(u - p) : strlen(p);
-        snprintf(buf, size, "%.*s", (int)(n > 8 ? 8 : n), p);
-    } else {
-        snprintf(buf, size, "%.8s", name);
-    }
-}
-
 static const char *gate_word(const cJSON *g)
 {
     return s_of(g, "status");
@@ -133,261 +96,29 @@ void tg_sweep_frontier(const cJSON *sweep, unsigned char *on, int n)
     }
 }
 
-/* ---- text ------------------------------------------------------------------ */
+/* ---- Markdown ------------------------------------------------------------------ */
 
-static void headline(FILE *f, const cJSON *s, int markdown)
+static void headline(FILE *f, const cJSON *s)
 {
     int n = (int)n_of(s, "variants_tried");
     const char *id = s_of(s, "sweep_id");
-    if (markdown) {
-        fputs("## Sweep ", f);
-        md(f, *id ? id : "(command-line grid)");
-        fputs("\n\n", f);
-    } else {
-        fputs("sweep ", f);
-        term(f, *id ? id : "(command-line grid)", 0);
-        fputc('\n', f);
-    }
-    fprintf(f, "%d variants tried (the base and %d variant%s), ranked on TRAIN "
-               "only.%s", n, n - 1, n == 2 ? "" : "s", markdown ? "  \n" : "\n");
-    fputs("objective: ", f);
-    if (markdown)
-        md(f, s_of(s, "objective"));
-    else
-        term(f, s_of(s, "objective"), 0);
-    fputs(markdown ? "\n\n" : "\n", f);
+    fputs("## Sweep ", f);
+    md(f, *id ? id : "(command-line grid)");
+    fprintf(f, "\n\n%d variants tried (the base and %d variant%s), ranked on "
+               "TRAIN only.  \nobjective: ", n, n - 1, n == 2 ? "" : "s");
+    md(f, s_of(s, "objective"));
+    fputs("\n\n", f);
     if (cJSON_IsTrue(o_of(s, "exploratory")))
-        fputs(markdown ? "**EXPLORATORY: TEST figures of every variant are shown "
-                         "(--show-test-all). Choosing by them would make TEST "
-                         "training data.**\n\n"
-                       : "EXPLORATORY: TEST figures of every variant are shown "
-                         "(--show-test-all); choosing by them would make TEST "
-                         "training data.\n", f);
+        fputs("**EXPLORATORY: TEST figures of every variant are shown "
+              "(--show-test-all). Choosing by them would make TEST training "
+              "data.**\n\n", f);
 }
 
-void tg_sweep_render_text(FILE *f, const cJSON *s)
-{
-    const cJSON *vars = o_of(s, "variants"), *v;
-    char h[64];
-    headline(f, s, 0);
-    snprintf(h, sizeof h, "T1 lift [%g%% CI]", n_of(s, "ci_level") * 100);
-    fprintf(f, "\nTRAIN (gates p/w/f/?/i: pass, warn, fail, inconclusive, "
-               "insufficient)\n"
-               " %3s %-4s %-22s %8s %7s %6s %-18s %-16s %s\n", "#", "rank",
-            "variant", "prio vol", "rate", "T1 vol", h, "gates p/w/f/?/i",
-            "objective");
-    int idx = 0;
-    cJSON_ArrayForEach(v, vars)
-    {
-        const cJSON *t = o_of(v, "train"), *g = o_of(t, "gates");
-        char rank[16];
-        if (cJSON_IsNumber(o_of(v, "rank")))
-            snprintf(rank, sizeof rank, "%d", (int)n_of(v, "rank"));
-        else
-            snprintf(rank, sizeof rank, "-");
-        fprintf(f, "%s%3d %-4s ", cJSON_IsTrue(o_of(v, "chosen")) ? ">" : " ",
-                idx++, rank);
-        term_name(f, s_of(v, "name"), 22);
-        fputc(' ', f);
-        char buf[64];
-        snprintf(buf, sizeof buf, "%.0f", n_of(t, "priority_volume"));
-        fprintf(f, "%8s ", buf);
-        if (isfinite(n_of(t, "priority_rate")))
-            fprintf(f, "%6.2f%% ", n_of(t, "priority_rate") * 100);
-        else
-            fprintf(f, "%7s ", "n/a");
-        fprintf(f, "%6.0f ", n_of(t, "tier1_volume"));
-        if (isfinite(n_of(t, "tier1_lift")))
-            snprintf(buf, sizeof buf, "%.2f [%.2f,%.2f]", n_of(t, "tier1_lift"),
-                     n_of(t, "tier1_lift_ci_lower"),
-                     n_of(t, "tier1_lift_ci_upper"));
-        else
-            snprintf(buf, sizeof buf, "n/a");
-        fprintf(f, "%-18s ", buf);
-        snprintf(buf, sizeof buf, "%s %.0f/%.0f/%.0f/%.0f/%.0f",
-                 strcmp(gate_word(g), "FAILED") == 0 ? "FAIL" : "ok",
-                 n_of(g, "pass"), n_of(g, "warn"), n_of(g, "fail"),
-                 n_of(g, "inconclusive"), n_of(g, "insufficient"));
-        fprintf(f, "%-16s ", buf);
-        if (cJSON_IsTrue(o_of(v, "feasible")))
-            fprintf(f, "%g\n", n_of(v, "objective"));
-        else
-            fputs("- (below)\n", f);
-    }
-    idx = 0;
-    int nwhy = 0;
-    cJSON_ArrayForEach(v, vars)
-    {
-        if (!cJSON_IsTrue(o_of(v, "feasible"))) {
-            fprintf(f, "%s %3d: ", nwhy++ ? "" : "not eligible:\n", idx);
-            term(f, s_of(v, "why_not"), 0);
-            fputc('\n', f);
-        }
-        idx++;
-    }
-    /* Conversion per tier: columns are the base's tiers and any tier a
-     * variant adds, in first-seen order. */
-    const char *cols[64];
-    int ncols = 0;
-    cJSON_ArrayForEach(v, vars)
-    {
-        const cJSON *t;
-        cJSON_ArrayForEach(t, o_of(o_of(v, "train"), "tiers"))
-        {
-            const char *name = s_of(t, "tier");
-            int k = 0;
-            while (k < ncols && strcmp(cols[k], name) != 0)
-                k++;
-            if (k == ncols && ncols < 64)
-                cols[ncols++] = name;
-        }
-    }
-    fprintf(f, "\nTRAIN conversion rate per tier (%%)\n %3s", "#");
-    for (int k = 0; k < ncols; k++) {
-        char lab[16];
-        tier_label(lab, sizeof lab, cols[k]);
-        fprintf(f, " %6.6s", lab);
-    }
-    fputc('\n', f);
-    idx = 0;
-    cJSON_ArrayForEach(v, vars)
-    {
-        fprintf(f, " %3d", idx++);
-        for (int k = 0; k < ncols; k++) {
-            const cJSON *t, *hit = NULL;
-            cJSON_ArrayForEach(t, o_of(o_of(v, "train"), "tiers"))
-                if (strcmp(s_of(t, "tier"), cols[k]) == 0)
-                    hit = t;
-            double r = hit ? n_of(hit, "conversion_rate") : NAN;
-            if (isfinite(r))
-                fprintf(f, " %6.2f", r * 100);
-            else
-                fprintf(f, " %6s", hit ? "n/a" : "-");
-        }
-        fputc('\n', f);
-    }
-    fputs("\nwhat changed\n", f);
-    idx = 0;
-    cJSON_ArrayForEach(v, vars)
-    {
-        fprintf(f, " %3d ", idx++);
-        term(f, s_of(v, "name"), 0);
-        fputc('\n', f);
-        /* One change a line: combinations stay readable. */
-        const char *c = *s_of(v, "changes") ? s_of(v, "changes") : "(unchanged)";
-        while (*c) {
-            const char *e = strstr(c, "; ");
-            size_t n = e ? (size_t)(e - c) : strlen(c);
-            char line[600];
-            snprintf(line, sizeof line, "%.*s", (int)(n < 599 ? n : 599), c);
-            fputs("       ", f);
-            term(f, line, 0);
-            fputc('\n', f);
-            c += n + (e ? 2 : 0);
-        }
-        if (*s_of(v, "gates_not_applicable")) {
-            fputs("       gates naming no tier of this variant (left out): ", f);
-            term(f, s_of(v, "gates_not_applicable"), 0);
-            fputc('\n', f);
-        }
-    }
-    const cJSON *sel = o_of(s, "selection");
-    const char *chosen = s_of(s, "chosen");
-    if (!*chosen) {
-        fputs("\nNo variant meets the objective on TRAIN (reasons above); "
-              "nothing is chosen and TEST is shown for the base only.\n", f);
-    } else {
-        fputs("\nchosen: ", f);
-        term(f, chosen, 0);
-        fprintf(f, "\n  Its TRAIN figures are optimistic: it is the best of %d on these "
-                   "rows.\n  Intervals holding for all %d at once (Bonferroni, "
-                   "%.4g%%):\n  Tier 1 lift %.2fx [%.2f, %.2f], priority lift "
-                   "%.2fx [%.2f, %.2f]\n",
-                (int)n_of(s, "variants_tried"), (int)n_of(s, "variants_tried"),
-                n_of(sel, "adjusted_level") * 100, n_of(sel, "tier1_lift"),
-                n_of(sel, "tier1_lift_ci_lower_adjusted"),
-                n_of(sel, "tier1_lift_ci_upper_adjusted"),
-                n_of(sel, "priority_lift"),
-                n_of(sel, "priority_lift_ci_lower_adjusted"),
-                n_of(sel, "priority_lift_ci_upper_adjusted"));
-    }
-    fprintf(f, "\nTEST (looked at after the choice)\n %-22s %8s %7s %6s %-18s "
-               "%s\n", "variant", "prio vol", "rate", "T1 vol", h,
-            "gate (TEST included)");
-    cJSON_ArrayForEach(v, vars)
-    {
-        const cJSON *t = o_of(v, "test");
-        if (!t)
-            continue;
-        fputc(' ', f);
-        term_name(f, s_of(v, "name"), 22);
-        char buf[64];
-        snprintf(buf, sizeof buf, "%.0f", n_of(t, "priority_volume"));
-        fprintf(f, " %8s ", buf);
-        if (isfinite(n_of(t, "priority_rate")))
-            fprintf(f, "%6.2f%% ", n_of(t, "priority_rate") * 100);
-        else
-            fprintf(f, "%7s ", "n/a");
-        fprintf(f, "%6.0f ", n_of(t, "tier1_volume"));
-        if (isfinite(n_of(t, "tier1_lift")))
-            snprintf(buf, sizeof buf, "%.2f [%.2f,%.2f]", n_of(t, "tier1_lift"),
-                     n_of(t, "tier1_lift_ci_lower"),
-                     n_of(t, "tier1_lift_ci_upper"));
-        else
-            snprintf(buf, sizeof buf, "n/a");
-        fprintf(f, "%-18s %s\n", buf, gate_word(o_of(t, "gate")));
-    }
-    cJSON_ArrayForEach(v, vars)
-    {
-        const cJSON *t = o_of(v, "test"), *x;
-        if (!t)
-            continue;
-        fputs("\n gates reading TEST for ", f);
-        term(f, s_of(v, "name"), 0);
-        fputc('\n', f);
-        cJSON_ArrayForEach(x, o_of(t, "test_gates"))
-        {
-            char lab[16];
-            tier_label(lab, sizeof lab, s_of(x, "tier"));
-            fputs("  ", f);
-            term(f, s_of(x, "id"), 14);
-            fputc(' ', f);
-            term(f, *s_of(x, "tier") ? lab : "-", 8);
-            fprintf(f, " %-12s ", s_of(x, "status"));
-            term(f, s_of(x, "message"), 0);
-            fputc('\n', f);
-        }
-        cJSON_ArrayForEach(x, o_of(o_of(t, "gate"), "not_passed_blocking"))
-        {
-            fputs("  not passed (blocking): ", f);
-            term(f, s_of(x, "id"), 0);
-            fputs(": ", f);
-            term(f, s_of(x, "message"), 0);
-            fputc('\n', f);
-        }
-    }
-    const cJSON *cv = NULL;
-    cJSON_ArrayForEach(v, vars)
-        if (cJSON_IsTrue(o_of(v, "chosen")))
-            cv = v;
-    if (cv) {
-        const cJSON *g = o_of(o_of(cv, "test"), "gate");
-        fputs("\nverdict: ", f);
-        term(f, chosen, 0);
-        if (strcmp(gate_word(g), "FAILED") == 0)
-            fputs(" FAILS the gate (blocking gates not passed are listed "
-                  "above); the release should keep the base\n", f);
-        else
-            fprintf(f, " passes the gate, TEST included (%s)\n", gate_word(g));
-    }
-}
-
-/* ---- Markdown ------------------------------------------------------------------ */
 
 void tg_sweep_render_markdown(FILE *f, const cJSON *s)
 {
     const cJSON *vars = o_of(s, "variants"), *v;
-    headline(f, s, 1);
+    headline(f, s);
     fprintf(f, "| rank | variant | what changed | priority volume | priority "
                "rate | Tier 1 volume | Tier 1 lift [%g%% CI] | TRAIN gates "
                "(pass/warn/fail/inconclusive/insufficient) | objective |\n"

@@ -5,6 +5,8 @@
  */
 #include "tg_textfit.h"
 
+#include <stdarg.h>
+#include <stdlib.h>
 #include <string.h>
 
 int tg_text_width(const char *s)
@@ -122,9 +124,35 @@ void tg_text_rpad(FILE *out, const char *s, int width)
 void tg_text_table(FILE *out, const char *const *cells, int nrows, int ncols,
                    const char *align, int indent, int width)
 {
-    int w[32] = {0};
+    tg_text_table_ex(out, cells, nrows, ncols, align, indent, width, 1,
+                     indent + 2);
+}
+
+/* One cell at its column's width: right-aligned cells padded on the left,
+ * a left-aligned cell that ends its line clipped to `room` and never
+ * padded (no trailing blanks). */
+static void table_cell(FILE *out, const char *cell, char align, int w,
+                       int ends_line, int room)
+{
+    if (align == 'r') {
+        tg_text_rpad(out, cell, w);
+    } else if (ends_line) {
+        char clip[2048];
+        fputs(tg_text_clip(cell, room, clip, sizeof clip), out);
+    } else {
+        tg_text_pad(out, cell, w);
+    }
+}
+
+void tg_text_table_ex(FILE *out, const char *const *cells, int nrows,
+                      int ncols, const char *align, int indent, int width,
+                      int head, int sub)
+{
+    int w[32] = {0}, group[32] = {0};
     if (ncols > 32)
         ncols = 32;
+    if (head < 1)
+        head = 1;
     for (int r = 0; r < nrows; r++)
         for (int c = 0; c < ncols; c++) {
             int cw = tg_text_width(cells[r * ncols + c]);
@@ -134,27 +162,111 @@ void tg_text_table(FILE *out, const char *const *cells, int nrows, int ncols,
     int total = indent;
     for (int c = 0; c < ncols; c++)
         total += w[c] + (c ? 1 : 0);
-    int split = width > 0 && total > width && ncols > 1;
-    for (int r = 0; r < nrows; r++) {
-        for (int c = 0; c < ncols; c++) {
-            const char *cell = cells[r * ncols + c];
-            int last = c == ncols - 1;
-            if (c == 0) {
-                fprintf(out, "%*s", indent, "");
-                if (split) {
-                    fprintf(out, "%s\n%*s", cell, indent + 2, "");
-                    continue;
-                }
-            } else if (!(split && c == 1)) {
-                fputc(' ', out);
+    int split = width > 0 && total > width && ncols > head;
+    /* Split: the columns after the head packed into as few lines as
+     * keep each within width (every row uses the same packing, so the
+     * columns stay aligned under the header's). */
+    int ngroups = 1;
+    if (split) {
+        int col = sub;
+        for (int c = head; c < ncols; c++) {
+            if (c > head && col + 1 + w[c] > width) {
+                ngroups++;
+                col = sub + w[c];
+            } else {
+                col += (c > head ? 1 : 0) + w[c];
             }
-            if (align[c] == 'r')
-                tg_text_rpad(out, cell, w[c]);
-            else if (last)
-                fputs(cell, out); /* no trailing blanks */
-            else
-                tg_text_pad(out, cell, w[c]);
+            group[c] = ngroups - 1;
         }
-        fputc('\n', out);
     }
+    for (int r = 0; r < nrows; r++) {
+        const char *const *row = cells + r * ncols;
+        int col = indent, lastc = split ? head - 1 : ncols - 1;
+        fprintf(out, "%*s", indent, "");
+        for (int c = 0; c <= lastc; c++) {
+            if (c) {
+                fputc(' ', out);
+                col++;
+            }
+            if (split && c == lastc && tg_text_width(row[c]) > width - col) {
+                /* A head too long for the line: wrapped between words
+                 * under itself (a word longer than the line is clipped). */
+                tg_text_wrap(out, row[c], width, col, col);
+                col = -1;
+                break;
+            }
+            table_cell(out, row[c], align[c], w[c], c == lastc, w[c]);
+            col += w[c];
+        }
+        if (col >= 0)
+            fputc('\n', out);
+        for (int g = 0; split && g < ngroups; g++) {
+            int first = 1;
+            col = sub;
+            fprintf(out, "%*s", sub, "");
+            for (int c = head; c < ncols; c++) {
+                if (group[c] != g)
+                    continue;
+                if (!first) {
+                    fputc(' ', out);
+                    col++;
+                }
+                first = 0;
+                int ends = c == ncols - 1 || group[c + 1] != g;
+                table_cell(out, row[c], align[c], w[c], ends,
+                           width - col > w[c] ? w[c] : width - col);
+                col += w[c];
+            }
+            fputc('\n', out);
+        }
+    }
+}
+
+int tg_text_cells_init(tg_text_cells *t, int nrows, int ncols)
+{
+    t->nrows = nrows;
+    t->ncols = ncols;
+    t->cell = calloc((size_t)(nrows > 0 ? nrows : 1) * (size_t)ncols,
+                     sizeof *t->cell);
+    return t->cell != NULL;
+}
+
+void tg_text_cells_set(tg_text_cells *t, int r, int c, const char *fmt, ...)
+{
+    char buf[2048];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf, sizeof buf, fmt, ap);
+    va_end(ap);
+    if (!t->cell || r < 0 || c < 0 || r >= t->nrows || c >= t->ncols)
+        return;
+    free(t->cell[r * t->ncols + c]);
+    t->cell[r * t->ncols + c] = strdup(buf);
+}
+
+void tg_text_cells_out(FILE *out, tg_text_cells *t, const char *align,
+                       int indent, int width, int head, int sub)
+{
+    int n = t->cell ? t->nrows * t->ncols : 0, ok = t->cell != NULL;
+    for (int i = 0; i < n; i++)
+        if (!t->cell[i] && !(t->cell[i] = strdup("")))
+            ok = 0;
+    if (ok)
+        tg_text_table_ex(out, (const char *const *)t->cell, t->nrows,
+                         t->ncols, align, indent, width, head, sub);
+    for (int i = 0; i < n; i++)
+        free(t->cell[i]);
+    free(t->cell);
+    t->cell = NULL;
+}
+
+void tg_text_wrap_lead(FILE *out, const char *s, int width, int first,
+                       int indent)
+{
+    while (*s == ' ') {
+        fputc(' ', out);
+        first++;
+        s++;
+    }
+    tg_text_wrap(out, s, width, first, indent);
 }

@@ -99,12 +99,139 @@ static void test_cli_messages(void **state)
     free(csv);
 }
 
+/* The fixture with its header edited: from -> to (the first match); the
+ * path, to free (tt_write's buffer is reused by later calls). */
+static char *header_edit(const char *name, const char *from,
+                               const char *to)
+{
+    size_t len;
+    char *csv = tt_read(tt_src("tests/fixtures/synthetic_sample.csv"), &len);
+    char *nl = strchr(csv, '\n'), *p = strstr(csv, from);
+    assert_true(p && p < nl);
+    char *out = malloc(len + strlen(to) + 1);
+    sprintf(out, "%.*s%s%s", (int)(p - csv), csv, to, p + strlen(from));
+    char *path = strdup(tt_write(name, out));
+    free(out);
+    free(csv);
+    return path;
+}
+
+/* check-schema gives the hint a scan's error gives: the nearest header
+ * name and what to do, in its message and in --format json, for --data
+ * and for --columns; the outcome column gets "rename", not "alias". */
+static void test_check_schema_hint(void **state)
+{
+    (void)state;
+    char *ren = header_edit("cs_renamed.csv", "firm_net_change_12mo",
+                                  "firm_net_chang_12mo");
+    tt_run_result r = tt_run("check-schema --rules registry/tiers/v3.2.json "
+                             "--data %s", ren);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "missing column 'firm_net_change_12mo' "
+                                  "(tried 'firm_net_change_12mo')"));
+    assert_non_null(strstr(r.err, "did you mean 'firm_net_chang_12mo'? If it "
+                                  "holds firm_net_change_12mo, add "
+                                  "\"firm_net_chang_12mo\" to that feature's "
+                                  "\"aliases\""));
+    assert_non_null(strstr(r.err, "the header has 11 columns"));
+    assert_non_null(strstr(r.out, "MISSING"));
+    tt_run_free(&r);
+
+    r = tt_run("check-schema --rules registry/tiers/v3.2.json --data %s "
+               "--format json", ren);
+    assert_int_equal(r.status, 2);
+    cJSON *j = cJSON_Parse(r.out);
+    assert_non_null(j);
+    cJSON *m = cJSON_GetObjectItem(j, "missing_columns");
+    assert_int_equal(cJSON_GetArraySize(m), 1);
+    cJSON *x = cJSON_GetArrayItem(m, 0);
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(x, "column")),
+                        "firm_net_change_12mo");
+    assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(x, "file")),
+                        ren);
+    assert_string_equal(
+        cJSON_GetStringValue(cJSON_GetObjectItem(x, "did_you_mean")),
+        "firm_net_chang_12mo");
+    assert_non_null(strstr(cJSON_GetStringValue(cJSON_GetObjectItem(x, "hint")),
+                           "the header has 11 columns"));
+    cJSON_Delete(j);
+    tt_run_free(&r);
+
+    /* The same header as a column list: the same hint. */
+    r = tt_run("check-schema --rules registry/tiers/v3.2.json --columns %s",
+               ren);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "did you mean 'firm_net_chang_12mo'?"));
+    tt_run_free(&r);
+
+    /* Nothing near: no suggestion, null in JSON, the header listed. */
+    char *far = header_edit("cs_far.csv", "firm_net_change_12mo",
+                                  "headcount_delta");
+    r = tt_run("check-schema --rules registry/tiers/v3.2.json --data %s "
+               "--format json", far);
+    assert_int_equal(r.status, 2);
+    assert_null(strstr(r.err, "did you mean"));
+    assert_non_null(strstr(r.err, "'headcount_delta'"));
+    j = cJSON_Parse(r.out);
+    x = cJSON_GetArrayItem(cJSON_GetObjectItem(j, "missing_columns"), 0);
+    assert_true(cJSON_IsNull(cJSON_GetObjectItem(x, "did_you_mean")));
+    cJSON_Delete(j);
+    tt_run_free(&r);
+
+    /* The outcome renamed: the hint says rename, never alias. */
+    char *tgt = header_edit("cs_target.csv", "target", "traget");
+    r = tt_run("check-schema --rules registry/tiers/v3.2.json --data %s", tgt);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "missing column 'target'; did you mean "
+                                  "'traget'? The outcome column must be "
+                                  "called 'target'"));
+    assert_null(strstr(r.err, "aliases"));
+    tt_run_free(&r);
+
+    /* A second file lacking a column the first has: named, with its hint. */
+    r = tt_run("check-schema --rules registry/tiers/v3.2.json --data %s "
+               "--data %s", tt_src("tests/fixtures/synthetic_sample.csv"), ren);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "cs_renamed.csv: missing column "
+                                  "'firm_net_change_12mo'"));
+    assert_non_null(strstr(r.err, "did you mean 'firm_net_chang_12mo'?"));
+    tt_run_free(&r);
+
+    /* A header name holding an escape sequence reaches the terminal
+     * escaped, in the hint too. */
+    char *esc = header_edit("cs_esc.csv", "firm_net_change_12mo",
+                                  "firm_net_chang\x1b[2J_12mo");
+    r = tt_run("check-schema --rules registry/tiers/v3.2.json --data %s", esc);
+    assert_int_equal(r.status, 2);
+    assert_null(strchr(r.err, '\x1b'));
+    assert_null(strchr(r.out, '\x1b'));
+    tt_run_free(&r);
+
+    /* ';' instead of ',': the delimiter hint. */
+    size_t len;
+    char *semi = tt_read(ren, &len);
+    for (char *q = semi; *q; q++)
+        if (*q == ',')
+            *q = ';';
+    const char *sp = tt_write("cs_semi.csv", semi);
+    free(semi);
+    r = tt_run("check-schema --rules registry/tiers/v3.2.json --data %s", sp);
+    assert_int_equal(r.status, 2);
+    assert_non_null(strstr(r.err, "one column holding ';'"));
+    tt_run_free(&r);
+    free(ren);
+    free(far);
+    free(tgt);
+    free(esc);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_edit_distance), cmocka_unit_test(test_nearest),
         cmocka_unit_test(test_delimiter), cmocka_unit_test(test_message_fits),
         cmocka_unit_test(test_cli_messages),
+        cmocka_unit_test(test_check_schema_hint),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

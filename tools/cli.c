@@ -51,6 +51,24 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     return EXIT_USAGE;
 }
 
+/* Columns of the terminal stderr shows on, else $COLUMNS, else 0: a
+ * log or a pipe with no width asked for keeps each message on one line,
+ * for grep. */
+static int stderr_width(void)
+{
+    struct winsize ws;
+    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+        return ws.ws_col;
+    const char *c = getenv("COLUMNS");
+    if (c && *c) {
+        char *end;
+        long v = strtol(c, &end, 10);
+        if (!*end && v > 0 && v < 10000)
+            return (int)v;
+    }
+    return 0;
+}
+
 void cli_warn(const char *fmt, ...)
 {
     char buf[4096];
@@ -58,9 +76,26 @@ void cli_warn(const char *fmt, ...)
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    fputs("tiergate: warning: ", stderr);
-    term_lines(stderr, buf); /* may quote a data row */
-    fputc('\n', stderr);
+    /* Escaped (it may quote a data row), then wrapped between words to
+     * the terminal's width like the tables on stdout. */
+    char *text = NULL;
+    size_t len = 0;
+    FILE *m = open_memstream(&text, &len);
+    if (!m) {
+        fputs("tiergate: warning: ", stderr);
+        term_lines(stderr, buf);
+        fputc('\n', stderr);
+        return;
+    }
+    fputs("tiergate: warning: ", m);
+    term_lines(m, buf);
+    fclose(m);
+    int w = stderr_width();
+    if (w > 0)
+        tg_text_wrap(stderr, text, w < 40 ? 40 : w, 0, 2);
+    else
+        fprintf(stderr, "%s\n", text);
+    free(text);
 }
 
 int cli_out_open(cli_out *o, const char *path)
@@ -197,9 +232,9 @@ int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)
     case OPT_THREADS: {
         char *end;
         long n = strtol(arg, &end, 10);
-        if (*end || n < 1 || n > 64) {
-            cli_usage(cmd, "--threads takes a number from 1 to 64, not '%s'",
-                      arg);
+        if (*end || n < 1 || n > TG_SCAN_MAX_THREADS) {
+            cli_usage(cmd, "--threads takes a number from 1 to %d, not '%s'",
+                      TG_SCAN_MAX_THREADS, arg);
             return -1;
         }
         d->threads = (int)n;

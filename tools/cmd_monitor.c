@@ -21,11 +21,12 @@ static const char help[] =
     "                        [--policy FILE] [--calibration FILE]\n"
     "                        [--by week|month] [--since DATE] [--until DATE]\n"
     "                        [--maturity DAYS] [--compare OLD_RULES]\n"
-    "                        [--format text|json|markdown] [-o FILE]\n"
+    "                        [--format text|json|markdown] [--wide] [-o FILE]\n"
     "                        [--json FILE] [--markdown FILE] [--junit FILE]\n"
     "       tiergate monitor --rules FILE (--data ...|--summary ...) "
     "--recalibrate\n"
-    "                        -o FILE [--windows N] [--shrinkage K] [--at TIME]\n\n"
+    "                        -o FILE [--windows N] [--shrinkage K] [--at TIME]\n"
+    "                        [--log EXECUTION_LOG.md]\n\n"
     "Slices leads by contacted_date into ISO weeks (Monday to Sunday) or\n"
     "calendar months and reports, per window and tier: leads, mature labeled\n"
     "leads, conversions, rate with interval, the calibrated rate, their\n"
@@ -58,14 +59,21 @@ static const char help[] =
     "  --json FILE          also write the JSON (what `report --monitor` "
     "reads)\n"
     "  --markdown FILE      also write the Markdown summary\n"
-    "  --junit FILE         also write JUnit XML\n"
+    "  --junit FILE         also write JUnit XML\n";
+/* The rest (one literal may hold at most 4,095 characters in C11). */
+static const char help_end[] =
     "  --recalibrate        write a proposed calibration table to -o FILE\n"
     "                       from the last N fully mature windows, each tier\n"
     "                       shrunk toward the previous calibration\n"
     "  --windows N          N for --recalibrate (default: the policy's)\n"
     "  --shrinkage K        prior weight in labeled leads (default: the\n"
     "                       policy's); 0 takes the observed rates as they are\n"
-    "  --at TIME            pin calibrated_at (UTC, 2026-04-01T00:00:00Z)\n"
+    "  --at TIME            pin calibrated_at, and with --log the entry's time\n"
+    "                       (UTC, 2026-04-01T00:00:00Z)\n"
+    "  --log FILE           with --recalibrate: once the proposal is written,\n"
+    "                       record it in that execution log as a proposed\n"
+    "                       recalibration (see `tiergate log --help`)\n"
+    "  --wide               text: one column per field, not fitted to the width\n"
     CLI_COLOR_HELP
     "  -h, --help           this help\n";
 
@@ -83,19 +91,20 @@ enum {
     OPT_RECALIBRATE,
     OPT_WINDOWS,
     OPT_SHRINKAGE,
-    OPT_AT
+    OPT_AT,
+    OPT_LOG
 };
 
 typedef struct {
     const char *policy, *calibration, *compare, *out, *json, *markdown, *junit;
-    const char *at;
-    int by, since, until, maturity, recalibrate, windows;
+    const char *at, *log;
+    int by, since, until, maturity, recalibrate, windows, wide;
     double shrinkage;
     int fmt;
 } options;
 
 static char *render(const tg_monitor_result *r, const tg_monitor_inputs *in,
-                    int f, int color, size_t *len)
+                    int f, int color, int width, size_t *len)
 {
     char *buf = NULL;
     FILE *m = open_memstream(&buf, len);
@@ -113,7 +122,7 @@ static char *render(const tg_monitor_result *r, const tg_monitor_inputs *in,
     } else if (f == FMT_CSV) {
         tg_render_monitor_junit(m, r); /* FMT_CSV stands for JUnit here */
     } else {
-        tg_render_monitor_text(m, r, color);
+        tg_render_monitor_text(m, r, color, width);
     }
     if (fclose(m) != 0) {
         free(buf);
@@ -123,10 +132,10 @@ static char *render(const tg_monitor_result *r, const tg_monitor_inputs *in,
 }
 
 static int emit(const tg_monitor_result *r, const tg_monitor_inputs *in, int f,
-                const char *path, int color)
+                const char *path, int color, int width)
 {
     size_t len;
-    char *s = render(r, in, f, color, &len);
+    char *s = render(r, in, f, color, width, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
         return EXIT_INTERNAL;
@@ -166,6 +175,7 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
         {"help", no_argument, NULL, 'h'},
         {"json", required_argument, NULL, OPT_JSON},
         {"junit", required_argument, NULL, OPT_JUNIT},
+        {"log", required_argument, NULL, OPT_LOG},
         {"markdown", required_argument, NULL, OPT_MARKDOWN},
         {"maturity", required_argument, NULL, OPT_MATURITY},
         {"output", required_argument, NULL, 'o'},
@@ -174,6 +184,7 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
         {"shrinkage", required_argument, NULL, OPT_SHRINKAGE},
         {"since", required_argument, NULL, OPT_SINCE},
         {"until", required_argument, NULL, OPT_UNTIL},
+        {"wide", no_argument, NULL, OPT_WIDE},
         {"windows", required_argument, NULL, OPT_WINDOWS},
         {NULL, 0, NULL, 0},
     };
@@ -201,6 +212,8 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
         case OPT_JUNIT: o->junit = optarg; break;
         case OPT_RECALIBRATE: o->recalibrate = 1; break;
         case OPT_AT: o->at = optarg; break;
+        case OPT_WIDE: o->wide = 1; break;
+        case OPT_LOG: o->log = optarg; break;
         case OPT_BY:
             if ((o->by = tg_window_unit_parse(optarg)) < 0)
                 return cli_usage("monitor", "--by takes week or month, not '%s'",
@@ -246,6 +259,9 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
     if (o->recalibrate && (!o->out || strcmp(o->out, "-") == 0))
         return cli_usage("monitor", "--recalibrate writes a calibration table: "
                                     "give -o FILE");
+    if (o->log && !o->recalibrate)
+        return cli_usage("monitor", "--log records a recalibration: it goes "
+                                    "with --recalibrate");
     if (o->compare && d->summary)
         return cli_usage("monitor", "--compare scores rows with both rule sets: "
                                     "give --data, not --summary");
@@ -279,6 +295,46 @@ static int fingerprint(char hex[65], const char *const *paths, int n)
     return EXIT_OK;
 }
 
+/*
+ * The proposal written (atomically), then recorded in the execution
+ * log under the registry's and the log's locks, as `log append
+ * --recalibration` does. Outside a repository nothing is written.
+ */
+static int write_and_log(const options *o, const cJSON *proposal,
+                         const tg_rules *rules, tg_error *err)
+{
+    if (tg_log_require_repo(o->log, ".", err) != TG_OK)
+        return cli_fail(err);
+    const char *registry = "registry/model_registry_v3.json";
+    if (access(registry, F_OK) != 0)
+        registry = NULL;
+    /* The proposal's folder too: a run killed while writing it left a
+     * temporary file there. */
+    char folder[4096];
+    const char *dirs[1] = {tg_dirname(o->out, folder, sizeof folder)};
+    tg_trail trail;
+    if (tg_trail_open(&trail, registry, o->log, dirs, 1, err) != TG_OK)
+        return cli_fail(err);
+    int r = cli_write_json(o->out, proposal);
+    if (r == EXIT_OK) {
+        tg_log_recal_options lo = {
+            o->out, rules,
+            o->calibration ? o->calibration : "registry/tier_statistics.json",
+            o->at, ".", NULL};
+        if (tg_log_append_recalibration(o->log, &lo, err) != TG_OK)
+            r = cli_fail(err);
+        else
+        {
+            char a[600], b[600];
+            printf("%s: written; recorded in %s as a proposed "
+                   "recalibration\n", tg_esc_term_buf(o->out, a, sizeof a),
+                   tg_esc_term_buf(o->log, b, sizeof b));
+        }
+    }
+    tg_trail_close(&trail);
+    return r;
+}
+
 int cmd_monitor(int argc, char **argv)
 {
     cli_data d = CLI_DATA_INIT;
@@ -299,7 +355,8 @@ int cmd_monitor(int argc, char **argv)
     tg_error_clear(&err);
     int r = parse_args(argc, argv, &d, &o);
     if (r < 0) {
-        r = cli_help(help);
+        fputs(help, stdout);
+        r = cli_help(help_end);
         goto done;
     }
     if (r)
@@ -397,7 +454,8 @@ int cmd_monitor(int argc, char **argv)
             r = cli_fail(&err);
             goto done;
         }
-        r = cli_write_json(o.out, j);
+        r = o.log ? write_and_log(&o, j, rules, &err)
+                  : cli_write_json(o.out, j);
         cJSON_Delete(j);
         goto done;
     }
@@ -417,12 +475,16 @@ int cmd_monitor(int argc, char **argv)
                                       : (const char *const *)d.data,
                             d.summary ? 1 : d.ndata};
     /* Side files first: when one cannot be written, exit 3, not 0/1. */
-    if ((o.json && (r = emit(&res, &in, FMT_JSON, o.json, 0))) ||
-        (o.markdown && (r = emit(&res, &in, FMT_MARKDOWN, o.markdown, 0))) ||
-        (o.junit && (r = emit(&res, &in, FMT_CSV, o.junit, 0))))
+    if ((o.json && (r = emit(&res, &in, FMT_JSON, o.json, 0, 0))) ||
+        (o.markdown && (r = emit(&res, &in, FMT_MARKDOWN, o.markdown, 0, 0))) ||
+        (o.junit && (r = emit(&res, &in, FMT_CSV, o.junit, 0, 0))))
         goto done;
     int color = o.fmt == FMT_TEXT && !o.out && cli_color(stdout);
-    if ((r = emit(&res, &in, o.fmt, o.out, color)))
+    /* The text fits the terminal (or COLUMNS, else 80; 80 in a file)
+     * unless --wide. */
+    int width = o.wide ? 0 : o.out && strcmp(o.out, "-") ? 80
+                                                         : cli_term_width();
+    if ((r = emit(&res, &in, o.fmt, o.out, color, width)))
         goto done;
     r = tg_overall_exit_code(res.status);
 done:

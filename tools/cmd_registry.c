@@ -9,6 +9,7 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_textfit.h"
 
 enum {
     OPT_REGISTRY = 6000,
@@ -149,25 +150,40 @@ static const char *s_of(const cJSON *o, const char *k)
 }
 
 /* One line of text from the registry, which may hold anything: control
- * characters are shown escaped, never sent to the terminal. */
-static void out(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-static void out(const char *fmt, ...)
+ * characters are shown escaped, never sent to the terminal. With fit (the
+ * `show` listing), a line wider than the terminal is wrapped between
+ * words, its following lines indented under the first. */
+static void line_out(int fit, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+static void line_out(int fit, const char *fmt, ...)
 {
     char buf[4096];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(buf, sizeof buf, fmt, ap);
     va_end(ap);
-    tg_esc_term(stdout, buf);
-    putchar('\n');
+    char esc[16384];
+    const char *t = tg_esc_term_buf(buf, esc, sizeof esc);
+    int width = fit ? cli_term_width() : 0;
+    if (!fit || tg_text_width(t) <= width) { /* as it is: keeps alignment */
+        puts(t);
+        return;
+    }
+    int lead = 0;
+    while (t[lead] == ' ')
+        lead++;
+    printf("%*s", lead, "");
+    tg_text_wrap(stdout, t + lead, width, lead, lead + 2);
 }
+#define out(...) line_out(0, __VA_ARGS__)
+#define show_out(...) line_out(1, __VA_ARGS__)
 
 static void show_entry(const cJSON *e)
 {
     const cJSON *val = cJSON_GetObjectItemCaseSensitive(e, "validation");
     /* Version and status, then the gate and date: 80 columns even for
      * long version names. */
-    out("  %-20s %-10s gate %s, created %s%s", s_of(e, "model_version"),
+    show_out("  %-20s %-10s gate %s, created %s%s", s_of(e, "model_version"),
         s_of(e, "status"), val ? s_of(val, "gate_status") : "(imported)",
         s_of(e, "created_date"),
         cJSON_GetObjectItemCaseSensitive(e, "imported") ? ", imported" : "");
@@ -199,24 +215,24 @@ static int show(const cJSON *doc, int json)
         cJSON_Delete(o);
         return EXIT_OK;
     }
-    out("production");
+    show_out("production");
     if (prod) {
         show_entry(prod);
         const cJSON *td = cJSON_GetObjectItemCaseSensitive(prod, "training_data");
         if (td) {
             const cJSON *tl = cJSON_GetObjectItemCaseSensitive(td, "total_leads");
-            out("    training %s to %s, %.0f leads, baseline %s",
+            show_out("    training %s to %s, %.0f leads, baseline %s",
                 s_of(td, "start_date"), s_of(td, "end_date"),
                 cJSON_IsNumber(tl) ? tl->valuedouble : 0,
                 s_of(td, "baseline_conversion"));
         }
     } else {
-        out("  (none)");
+        show_out("  (none)");
     }
     static const char *stages[] = {"candidate", "rejected", "archived"};
     static const char *titles[] = {"candidates", "rejected", "archived"};
     for (int s = 0; s < 3; s++) {
-        out("%s", titles[s]);
+        show_out("%s", titles[s]);
         int any = 0;
         const cJSON *e;
         cJSON_ArrayForEach(e, vs)
@@ -225,18 +241,18 @@ static int show(const cJSON *doc, int json)
                 any = 1;
             }
         if (!any)
-            out("  (none)");
+            show_out("  (none)");
     }
-    out("history");
+    show_out("history");
     const cJSON *t;
     cJSON_ArrayForEach(t, cJSON_GetObjectItemCaseSensitive(doc, "history"))
     {
         const cJSON *from = cJSON_GetObjectItemCaseSensitive(t, "from");
         const cJSON *reason = cJSON_GetObjectItemCaseSensitive(t, "reason");
-        out("  %s  %-8s %s: %s -> %s", s_of(t, "at"), s_of(t, "action"),
+        show_out("  %s  %-8s %s: %s -> %s", s_of(t, "at"), s_of(t, "action"),
             s_of(t, "version"),
             cJSON_IsString(from) ? from->valuestring : "(new)", s_of(t, "to"));
-        out("      by %s, commit %.12s%s%s%s", s_of(t, "author"),
+        show_out("      by %s, commit %.12s%s%s%s", s_of(t, "author"),
             *s_of(t, "commit") ? s_of(t, "commit") : "(none)",
             cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(t, "forced"))
                 ? ", FORCED" : "",

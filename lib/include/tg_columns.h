@@ -27,6 +27,8 @@ typedef struct {
  * otherwise the header's own fields (a data export).
  */
 int tg_columns_load(tg_columns *out, const char *path, tg_error *err);
+/** The header's own fields of the CSV file path (a data export). */
+int tg_columns_header(tg_columns *out, const char *path, tg_error *err);
 void tg_columns_release(tg_columns *c);
 
 /** Whether name can be written into generated SQL: [A-Za-z_][A-Za-z0-9_]*,
@@ -41,5 +43,27 @@ int tg_sql_ident_ok(const char *name);
 int tg_schema_check_columns(tg_schema_report *out, const tg_rules *rules,
                             const tg_columns *cols, const char *path,
                             tg_error *err);
+
+/** A column the rules need that a file lacks, with help to find it. */
+typedef struct {
+    char *column;       /* the feature's own name, or "target" */
+    int feature;        /* index in the rules, -1 for the target */
+    char *file;         /* the first file (or column list) lacking it */
+    char *did_you_mean; /* the nearest name in that header, or NULL */
+    char *hint;         /* "did you mean ...? ...; the header has ..." */
+} tg_missing_column;
+
+/**
+ * Every column the rules use (each used feature under its name or an
+ * alias, and the target) that a header lacks, each once with the first
+ * file lacking it: the headers of paths[0..npaths), or, when cols is
+ * given, that column list read from cols_path. The hint is the one a
+ * scan's missing-column error carries (tg_suggest_missing_column).
+ */
+int tg_missing_columns(tg_missing_column **out, int *n, const tg_rules *rules,
+                       const char *const *paths, int npaths,
+                       const tg_columns *cols, const char *cols_path,
+                       tg_error *err);
+void tg_missing_columns_free(tg_missing_column *m, int n);
 
 #endif

@@ -1,6 +1,7 @@
 /*
  * The execution log (EXECUTION_LOG.md, the brief's step 10): one
- * Markdown entry per release, appended under a lock and written
+ * Markdown entry per release (kind "gate") or recalibration (kind
+ * "recalibration", tg_log_recal.c), appended under a lock and written
  * atomically, each carrying a machine-readable marker
  *   <!-- tiergate-log {"version": ..., "commit": ..., "prev_sha256": ...} -->
  * that links it to its commit and to the log as it stood before it, so
@@ -65,6 +66,12 @@ int tg_log_git_facts(tg_git_facts *out, const char *path, const char *repo,
 int tg_log_compose(char **out, size_t *len, const char *path,
                    const tg_log_append_options *o, tg_error *err);
 
+/**
+ * TG_EINVAL, naming the log at path, when repo_dir (NULL = ".") is not
+ * inside a git repository: every entry is linked to a commit.
+ */
+int tg_log_require_repo(const char *path, const char *repo_dir, tg_error *err);
+
 /** Compose and replace the log atomically (caller holds the lock). */
 int tg_log_append(const char *path, const tg_log_append_options *o,
                   tg_error *err);
@@ -72,6 +79,33 @@ int tg_log_append(const char *path, const tg_log_append_options *o,
 /** Render the entry that tg_log_append would write (for --dry-run). */
 int tg_log_render(char **out, const char *log_text, size_t log_len,
                   const tg_log_append_options *o, tg_error *err);
+
+/* ---- recalibration entries -------------------------------------------- */
+
+typedef struct {
+    const char *proposal;       /* a table `monitor --recalibrate` wrote */
+    const tg_rules *rules;      /* the rules it claims (rules_sha256) */
+    /* The calibration in use, into which a proposal is adopted
+     * (registry/tier_statistics.json); NULL: none. */
+    const char *calibration;
+    const char *executed_at;    /* UTC ISO 8601; NULL = now */
+    const char *repo_dir;       /* where to look for git; NULL = "." */
+    int *status_out;            /* set to 1 when adopted, 0 proposed */
+} tg_log_recal_options;
+
+/**
+ * Append a recalibration entry (caller holds the locks, tg_trail.h):
+ * the proposal's path and SHA-256 (of the bytes checked), the rules
+ * file and SHA-256, the previous calibration, the windows, the
+ * shrinkage strength, per tier the previous and proposed rate with its
+ * interval and the weight of the data; the commit, branch, author and
+ * who recorded it. Its status is "adopted" when the calibration file
+ * as committed at HEAD is the proposal, byte for byte, else
+ * "proposed". A proposal of another shape or from other rules is
+ * refused (TG_EINVAL naming the file and key) and nothing is written.
+ */
+int tg_log_append_recalibration(const char *path,
+                                const tg_log_recal_options *o, tg_error *err);
 
 /**
  * Check every entry: the SHA-256 of the log before it and of its own

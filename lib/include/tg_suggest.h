@@ -27,7 +27,8 @@ char tg_suggest_delimiter(const char *const *header, int ncols);
 /**
  * Write into buf a hint for a missing column want (a feature, with its
  * aliases tried): the nearest header name and how to accept it as an
- * alias, a delimiter hint, and the header's columns (clipped to fit).
+ * alias (for "target", the outcome, how to rename it instead), a
+ * delimiter hint, and the header's columns (clipped to fit).
  */
 void tg_suggest_missing_column(char *buf, size_t size, const char *want,
                                const char *const *header, int ncols);

@@ -10,7 +10,13 @@
 #include <cjson/cJSON.h>
 #include <stdio.h>
 
-void tg_sweep_render_text(FILE *out, const cJSON *sweep);
+/**
+ * The terminal text. width > 0: fitted to width columns (tables as wide
+ * as their cells, a row on two lines when the names leave no room, the
+ * per-tier table in blocks, messages wrapped between words); width <= 0:
+ * the full layout (--wide), one column per field.
+ */
+void tg_sweep_render_text(FILE *out, const cJSON *sweep, int width);
 void tg_sweep_render_markdown(FILE *out, const cJSON *sweep);
 /** The HTML section (an <h2> and what follows), for a page's body. */
 void tg_sweep_render_html_section(FILE *out, const cJSON *sweep);

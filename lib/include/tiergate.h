@@ -36,6 +36,7 @@
 #include "tg_registry.h"
 #include "tg_registry_verify.h"
 #include "tg_log.h"
+#include "tg_recal_proposal.h"
 #include "tg_release.h"
 #include "tg_report.h"
 #include "tg_compare.h"

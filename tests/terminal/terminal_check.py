@@ -2,10 +2,13 @@
 """
 Terminal output that fits: runs tiergate under a pseudo-terminal (util-linux
 `script`, with `stty cols N`) and in pipes, and checks what a user sees:
-no line wider than the terminal, one line per gate check, no word broken
-across lines (every word of the fitted output is a word of the --wide
+no line wider than the terminal (characters, not bytes), one line per
+gate check, no word broken across lines (every word of the fitted output is a word of the --wide
 output or of the layout itself), and colour only where it belongs
 (TERM=dumb, NO_COLOR, pipes and --color never get no escape sequence).
+sweep, monitor, check-schema and plan fit the same way and keep their full
+layout under --wide, and scripts/demo.sh prints no line over 80 columns
+at COLUMNS=80, on stdout or stderr.
 
 usage: terminal_check.py TIERGATE
 """
@@ -53,6 +56,15 @@ def in_pipe(args, env_extra=None):
     env.update(env_extra or {})
     p = subprocess.run([TG] + args, env=env, capture_output=True)
     return p.stdout.decode("utf-8", "replace")
+
+
+def in_pipe_both(args, env_extra=None):
+    env = dict(os.environ)
+    env.pop("NO_COLOR", None)
+    env.update(env_extra or {})
+    p = subprocess.run([TG] + args, env=env, capture_output=True)
+    return p.stdout.decode("utf-8", "replace"), p.stderr.decode("utf-8",
+                                                               "replace")
 
 
 def widest(text):
@@ -134,6 +146,127 @@ with tempfile.TemporaryDirectory() as tmp:
         piped = in_pipe(args, {"COLUMNS": "80"})
         check(widest(piped) <= 80, "%s, COLUMNS=80 in a pipe: widest line %d"
               % (name, widest(piped)))
+    # sweep, monitor (on twelve weeks with a drift, as the demo runs it),
+    # check-schema and plan: fitted the same way, no word broken.
+    prod = os.path.join(tmp, "production.csv")
+    calib = os.path.join(tmp, "tier_statistics.json")
+    subprocess.run([TG, "synth", "--weeks", "12", "--drift",
+                    "feature:num_prior_firms+1@7", "-o", prod], check=True)
+    subprocess.run([TG, "calibrate", "--rules", RULES, "--data", DATA, "-o",
+                    calib], check=True)
+    SWEEP = ["sweep", "--policy", POLICY, "--sweep",
+             "registry/sweeps/v3.2-loosen.json", "--data", DATA]
+    MONITOR = ["monitor", "--rules", RULES, "--calibration", calib,
+               "--data", prod, "--since", "2026-01-05"]
+    fitted = {
+        "sweep": SWEEP,
+        "monitor": MONITOR,
+        "monitor --compare": MONITOR + ["--compare",
+                                        "registry/tiers/v3.1.json"],
+        "check-schema": ["check-schema", "--rules", RULES, "--data", DATA],
+        "plan": ["plan", "--rules", RULES, "--policy", POLICY, "--data",
+                 DATA],
+    }
+    for name, args in fitted.items():
+        unlimited = in_pipe(args, {"COLUMNS": "100000"})
+        for cols in (80, 120):
+            screen = in_pty(args, cols)
+            check(widest(screen) <= cols, "%s on a %d-column terminal: "
+                  "widest line %d" % (name, cols, widest(screen)))
+            broken = words(screen) - words(unlimited)
+            check(not broken, "%s at %d columns: no word broken (%s)" %
+                  (name, cols, " ".join(sorted(broken))[:200]))
+        narrow = (80, 64, 40) if name != "plan" else (80,)
+        for cols in narrow:
+            piped, err = in_pipe_both(args, {"COLUMNS": str(cols)})
+            check(widest(piped) <= cols and widest(err) <= cols,
+                  "%s, COLUMNS=%d in a pipe: widest line %d, on stderr %d"
+                  % (name, cols, widest(piped), widest(err)))
+            broken = words(piped) - words(unlimited)
+            check(not broken, "%s at COLUMNS=%d: no word broken (%s)" %
+                  (name, cols, " ".join(sorted(broken))[:200]))
+    # Warnings wrap to COLUMNS or a terminal; in a pipe or log without a
+    # width each stays on one line, for grep.
+    sliced = GATE + ["--slice", "is_wirehouse"]
+    _, err = in_pipe_both(sliced, {"COLUMNS": "80"})
+    check(widest(err) <= 80 and err.count("\n") > 1,
+          "a warning wraps at COLUMNS=80 (widest %d)" % widest(err))
+    _, err = in_pipe_both(sliced, {"COLUMNS": ""})
+    check(re.search(r"^tiergate: warning: .*per_slice.*not judged$", err,
+                    re.M) is not None,
+          "a warning in a pipe without COLUMNS is one line: %s" % err[:120])
+    screen = in_pty(sliced, 80)
+    check(widest(screen) <= 80 and "not judged" in screen,
+          "a warning on an 80-column terminal fits (widest %d)"
+          % widest(screen))
+
+    # What sweep and monitor say survives the fitting: every variant and
+    # every alert, whole.
+    sweep_doc = os.path.join(tmp, "sweep.json")
+    in_pipe(SWEEP + ["--json", sweep_doc])
+    variants = [v["name"] for v in json.load(open(sweep_doc))["variants"]]
+    sweep80 = in_pipe(SWEEP, {"COLUMNS": "80"})
+    for v in variants:
+        check(re.search(r"(^|\s)%s(\s|$)" % re.escape(v), sweep80) is not None,
+              "sweep at 80 columns names variant %s whole" % v)
+    mon_doc = os.path.join(tmp, "monitor.json")
+    in_pipe(MONITOR + ["--json", mon_doc])
+    mon80 = in_pipe(MONITOR, {"COLUMNS": "80"})
+    flat80 = " ".join(mon80.split())
+    alerts = [l.strip() for l in in_pipe(MONITOR + ["--wide"]).split("\n")
+              if re.match(r"\s+\[(warn|block)\] ", l)]
+    check(len(alerts) > 0, "monitor --wide lists alerts (%d)" % len(alerts))
+    for a in alerts:
+        check(" ".join(a.split()) in flat80,
+              "monitor at 80 columns keeps the alert '%s'" % a[:50])
+
+    # --wide: the full layout, one line per row and one column per field.
+    sweep_wide = in_pipe(SWEEP + ["--wide"], {"COLUMNS": "80"})
+    check(widest(sweep_wide) > 80, "sweep --wide keeps the full layout "
+          "(widest %d)" % widest(sweep_wide))
+    rows = [l for l in sweep_wide.split("\n")
+            if re.match(r"^[ >] *\d+ (\d+|-) +\S+ +[\d,]+ +[\d.]+% ", l)]
+    check(len(rows) == len(variants), "sweep --wide: one TRAIN line per "
+          "variant (%d lines, %d variants)" % (len(rows), len(variants)))
+    mon_wide = in_pipe(MONITOR + ["--wide"], {"COLUMNS": "80"})
+    check(widest(mon_wide) > 80, "monitor --wide keeps the full layout "
+          "(widest %d)" % widest(mon_wide))
+    mon = json.load(open(mon_doc))
+    ntiers = len(mon["windows"][0]["tiers"])  # the default tier included
+    head = [l for l in mon_wide.split("\n")
+            if l.startswith("WINDOW ") and "LEADS" not in l
+            and "RATE" not in l]
+    check(len(head) == 1 and len(head[0].split()) == ntiers + 1,
+          "monitor --wide: the tier table on one line per window (%s)"
+          % (head[:1],))
+    nwin = len(mon["windows"])
+    rows = [l for l in mon_wide.split("\n") if re.match(r"^2026-W\d\d ", l)]
+    check(len(rows) == 2 * nwin, "monitor --wide: one line per window in "
+          "both tables (%d lines, %d windows)" % (len(rows), nwin))
+
+    # The demo, as a user runs it at COLUMNS=80 (in a pipe): every line it
+    # prints on stdout and on stderr fits, counted in characters.
+    demo_out = os.path.join(tmp, "demo")
+    env = dict(os.environ, COLUMNS="80", TIERGATE=TG, DEMO_OUT=demo_out)
+    env.pop("NO_COLOR", None)
+    p = subprocess.run(["bash", "scripts/demo.sh"], env=env,
+                       capture_output=True)
+    out = p.stdout.decode("utf-8")
+    err = p.stderr.decode("utf-8")
+    check(p.returncode == 0, "demo.sh exits 0 (%d)%s" %
+          (p.returncode, ": " + err[-300:] if p.returncode else ""))
+    for section in ("== check-schema", "== preview", "== gate", "== plan",
+                    "== sweep", "== compare", "== release --dry-run",
+                    "== registry show", "== monitor", "status: "):
+        check(section in out, "the demo shows '%s'" % section)
+    long_out = [l for l in out.split("\n") if len(ESC.sub("", l)) > 80]
+    long_err = [l for l in err.split("\n") if len(ESC.sub("", l)) > 80]
+    check(not long_out, "demo at COLUMNS=80: no stdout line over 80 "
+          "(%d lines of %d; %s)" % (len(long_out), out.count("\n"),
+                                    long_out[:1]))
+    check(not long_err, "demo at COLUMNS=80: no stderr line over 80 (%s)"
+          % long_err[:1])
+
     # Long labels are shown whole, on a line of their own if need be.
     screen = in_pty(others["compare"], 80)
     for label in ("Coverage of Best Signals", "Total Priority Volume"):
