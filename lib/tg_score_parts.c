@@ -92,7 +92,7 @@ int tg_score_parts_open(tg_score_parts *p, const tg_rules *r, tg_error *err)
     if (p->shared)
         p->mem = open_memstream(&p->mbuf, &p->mlen);
     if (!p->parts || !p->order || !p->part_of || (p->shared && !p->mem))
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     tier_order(r, p->order);
     for (int k = 0; k < r->ntiers; k++)
         p->part_of[p->order[k]] = (int)((long)k * p->nparts / r->ntiers);

@@ -81,12 +81,12 @@ int tg_slicing_cell(tg_slicing *s, const tg_rules *rules, const char *key,
                             s->spec.expr, TG_SLICE_MAX_VALUES);
     tg_slice_cell *n = realloc(s->values, (size_t)(s->nvalues + 1) * sizeof *n);
     if (!n)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     s->values = n;
     tg_slice_cell *c = &n[s->nvalues];
     memset(c, 0, sizeof *c);
     if (key && !(c->value = strdup(key)))
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     /* Bins sort by position, not by their labels' text. */
     for (int i = 0; key && s->spec.kind == TG_SLICE_BINS && i <= s->spec.nedges;
          i++)
