@@ -55,6 +55,22 @@ static inline void rep_count(FILE *f, double v)
         fputs("n/a", f);
 }
 
+/* A right-aligned table cell holding member k of o as a count or a
+ * percentage. */
+static inline void rep_count_td(FILE *f, const cJSON *o, const char *k)
+{
+    fputs("<td class=\"n\">", f);
+    rep_count(f, rep_num(o, k));
+    fputs("</td>", f);
+}
+
+static inline void rep_pct_td(FILE *f, const cJSON *o, const char *k)
+{
+    fputs("<td class=\"n\">", f);
+    rep_pct(f, rep_num(o, k));
+    fputs("</td>", f);
+}
+
 /* One split's statistics ("TRAIN" or "TEST") of a gate result. */
 static inline const cJSON *rep_split(const cJSON *gate, const char *name)
 {

@@ -109,13 +109,11 @@ static void slice_table(FILE *f, const cJSON *sl)
             tg_esc_html(f, slice_value(v));
             fprintf(f, "</td><td>");
             tg_esc_html(f, rep_str(t, "tier"));
-            fprintf(f, "</td><td>%s</td><td class=\"n\">", rep_splits[s]);
-            rep_count(f, rep_num(t, "leads"));
-            fputs("</td><td class=\"n\">", f);
-            rep_count(f, rep_num(t, "conversions"));
-            fputs("</td><td class=\"n\">", f);
-            rep_pct(f, rep_num(t, "conversion_rate"));
-            fprintf(f, "</td><td class=\"n\">");
+            fprintf(f, "</td><td>%s</td>", rep_splits[s]);
+            rep_count_td(f, t, "leads");
+            rep_count_td(f, t, "conversions");
+            rep_pct_td(f, t, "conversion_rate");
+            fprintf(f, "<td class=\"n\">");
             rep_pct(f, rep_num(t, "ci_lower"));
             fputs(" – ", f);
             rep_pct(f, rep_num(t, "ci_upper"));

@@ -47,15 +47,12 @@ void tg_report_tier_table(FILE *f, const cJSON *gate, int lift)
         {
             fprintf(f, "<tr><td>");
             tg_esc_html(f, rep_str(t, "tier"));
-            fprintf(f, "</td><td>%s</td><td class=\"n\">", rep_splits[s]);
-            rep_count(f, rep_num(t, "leads"));
-            fputs("</td><td class=\"n\">", f);
-            rep_count(f, rep_num(t, "labeled"));
-            fputs("</td><td class=\"n\">", f);
-            rep_count(f, rep_num(t, "conversions"));
-            fputs("</td><td class=\"n\">", f);
-            rep_pct(f, rep_num(t, "conversion_rate"));
-            fprintf(f, "</td><td class=\"n\">");
+            fprintf(f, "</td><td>%s</td>", rep_splits[s]);
+            rep_count_td(f, t, "leads");
+            rep_count_td(f, t, "labeled");
+            rep_count_td(f, t, "conversions");
+            rep_pct_td(f, t, "conversion_rate");
+            fprintf(f, "<td class=\"n\">");
             if (isfinite(rep_num(t, "ci_lower"))) {
                 rep_pct(f, rep_num(t, "ci_lower"));
                 fputs(" – ", f);
@@ -317,13 +314,11 @@ void tg_report_compare_section(FILE *f, const cJSON *c)
         tg_esc_html(f, rep_str(e, "from"));
         fprintf(f, "</td><td>");
         tg_esc_html(f, rep_str(e, "to"));
-        fputs("</td><td class=\"n\">", f);
-        rep_count(f, rep_num(e, "leads"));
-        fputs("</td><td class=\"n\">", f);
-        rep_count(f, rep_num(e, "labeled"));
-        fputs("</td><td class=\"n\">", f);
-        rep_count(f, rep_num(e, "conversions"));
-        fputs("</td></tr>", f);
+        fputs("</td>", f);
+        rep_count_td(f, e, "leads");
+        rep_count_td(f, e, "labeled");
+        rep_count_td(f, e, "conversions");
+        fputs("</tr>", f);
     }
     fprintf(f, "</tbody></table></div>");
     const cJSON *psi = cJSON_GetObjectItem(c, "psi");
