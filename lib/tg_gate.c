@@ -1,11 +1,12 @@
 /*
- * The gate engine. Each check reads per-split statistics (computed once
- * with the chosen interval method and level) and decides three ways from
- * the interval that belongs to the value it reports (tg_verdict.h), or
- * two ways from the point estimate when the gate judges "point". A tier
- * below the gate's minimum of labeled leads or conversions is
- * "insufficient": for a blocking gate that fails the release, since an
- * untestable tier must not ship as if it passed.
+ * The gate engine's entry: a policy run over a tally. It computes each
+ * split's statistics once (the chosen interval method and level, pinned
+ * baselines), hands every gate to its check (tg_gate_checks.c), and
+ * counts the outcomes into the overall status. A tier below the gate's
+ * minimum of labeled leads or conversions is "insufficient": for a
+ * blocking gate that fails the release, since an untestable tier must
+ * not ship as if it passed. Per-slice gates run again on each slice's
+ * tally and join the same result.
  */
 #include "tg_gate.h"
 

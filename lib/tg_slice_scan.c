@@ -304,16 +304,26 @@ int tg_scan_sliced(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
         long cpus = sysconf(_SC_NPROCESSORS_ONLN);
         threads = cpus > 0 ? (int)cpus : 1;
     }
-    if (threads > opts->npaths)
-        threads = opts->npaths;
-    if (threads > 16)
-        threads = 16;
-    int rc = threads > 1
-                 ? scan_shards(t, sl, n, rules, opts, threads, first_skip, err)
-                 : scan_rows(t, sl, n, rules, opts, first_skip, err);
+    /* The fingerprint is hashed beside the parsing (see tg_scan). */
+    tg_fingerprint *fp = NULL;
+    int rc = opts->fingerprint
+                 ? tg_fingerprint_start(&fp, opts->paths, opts->npaths,
+                                        threads > 1, err)
+                 : TG_OK;
     if (rc)
         return rc;
+    if (threads > opts->npaths)
+        threads = opts->npaths;
+    if (threads > TG_SCAN_MAX_THREADS)
+        threads = TG_SCAN_MAX_THREADS;
+    rc = threads > 1
+             ? scan_shards(t, sl, n, rules, opts, threads, first_skip, err)
+             : scan_rows(t, sl, n, rules, opts, first_skip, err);
+    if (rc) {
+        tg_fingerprint_cancel(fp);
+        return rc;
+    }
     for (int k = 0; k < n; k++)
         tg_slicing_sort(&sl[k]);
-    return opts->fingerprint ? tg_scan_fingerprint(t, opts, err) : TG_OK;
+    return fp ? tg_fingerprint_finish(fp, t->input_sha256, err) : TG_OK;
 }

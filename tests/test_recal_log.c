@@ -8,12 +8,15 @@
  * once the proposal is the calibration committed at HEAD; `log verify`
  * catches one edited number; `log list` shows the kind; bad proposals
  * exit 2 naming the file or key and leave the log byte-identical;
- * hostile strings stay text; concurrent appends of both kinds all land.
+ * hostile strings stay text; concurrent appends of both kinds all land;
+ * runs killed at random leave whole entries and whole proposals.
  */
 #include <math.h>
+#include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/wait.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "gitrepo.h"
@@ -554,6 +557,93 @@ static void test_recalibration_and_gate_appends_concurrently(void **state)
                                 F_OK), 0);
 }
 
+/* ---- kill -9 --------------------------------------------------------------- */
+
+static int recal_entries(const char *dir)
+{
+    char *log = gr_read(dir, "EXECUTION_LOG.md");
+    int n = 0;
+    for (const char *q = log; (q = strstr(q, "\"kind\":\"recalibration\"")); q++)
+        n++;
+    free(log);
+    return n;
+}
+
+/*
+ * `monitor --recalibrate --log` killed at random moments: the log
+ * always verifies, holds whole entries only, the proposal is absent or
+ * whole, and the next run removes what a dead one left behind.
+ */
+static void test_recalibration_killed_at_random(void **state)
+{
+    (void)state;
+    char sha[41];
+    const char *dir = recal_repo("recal-kill", sha);
+    /* How long one run takes here; the kills are spread over it. */
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    tt_run_result r = tt_run_in(dir, MONITOR "-o data/kill.json --log "
+                                     "EXECUTION_LOG.md");
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    long run_ns = (t1.tv_sec - t0.tv_sec) * 1000000000L + (t1.tv_nsec - t0.tv_nsec);
+    int killed = 0, landed = 0, before = recal_entries(dir);
+    assert_int_equal(before, 1);
+    for (int i = 0; i < 16; i++) {
+        pid_t c = fork();
+        if (c == 0) {
+            if (chdir(dir) != 0 || !freopen("/dev/null", "w", stdout) ||
+                !freopen("/dev/null", "w", stderr))
+                _exit(90);
+            execl(TIERGATE_BIN, "tiergate", "monitor", "--rules", RULES,
+                  "--data", "data/prod.csv", "--since", "2026-01-05",
+                  "--recalibrate", "-o", "data/kill.json", "--log",
+                  "EXECUTION_LOG.md", (char *)NULL);
+            _exit(91);
+        }
+        /* The i-th sixteenth of a run (the first before it starts). */
+        long wait_ns = run_ns / 16 * i;
+        struct timespec ts = {wait_ns / 1000000000L, wait_ns % 1000000000L};
+        nanosleep(&ts, NULL);
+        kill(c, SIGKILL);
+        int st;
+        waitpid(c, &st, 0);
+        if (WIFEXITED(st))
+            assert_int_equal(WEXITSTATUS(st), 0);
+        killed += WIFSIGNALED(st); /* not a run that had already ended */
+        r = tt_run_in(dir, "log verify");
+        if (r.status != 0)
+            fail_msg("after kill %d: log verify exit %d: %s", i, r.status, r.err);
+        tt_run_free(&r);
+        int now = recal_entries(dir);
+        assert_true(now == before || now == before + 1);
+        landed += now - before;
+        before = now;
+        char *prop = gr_read(dir, "data/kill.json");
+        if (prop) {
+            cJSON *j = cJSON_Parse(prop);
+            assert_non_null(j); /* never half a file */
+            cJSON_Delete(j);
+            free(prop);
+        }
+    }
+    assert_true(killed > 0);
+    print_message("%d of 16 runs killed before they ended, %d entries "
+                  "landed\n", killed, landed);
+    /* One more, left to finish: it cleans up after the dead ones. */
+    r = tt_run_in(dir, MONITOR "-o data/kill.json --log "
+                                     "EXECUTION_LOG.md");
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+    assert_int_equal(recal_entries(dir), landed + 2);
+    assert_int_equal(gr_count(path_in(dir, "data"), "*.tmp.*"), 0);
+    assert_int_equal(gr_count(dir, "EXECUTION_LOG.md.tmp.*"), 0);
+    r = tt_run_in(dir, "log verify");
+    assert_int_equal(r.status, 0);
+    tt_run_free(&r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -562,6 +652,7 @@ int main(void)
         cmocka_unit_test(test_recalibration_bad_input),
         cmocka_unit_test(test_recalibration_hostile_strings_stay_text),
         cmocka_unit_test(test_recalibration_and_gate_appends_concurrently),
+        cmocka_unit_test(test_recalibration_killed_at_random),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

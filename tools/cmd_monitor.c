@@ -308,8 +308,12 @@ static int write_and_log(const options *o, const cJSON *proposal,
     const char *registry = "registry/model_registry_v3.json";
     if (access(registry, F_OK) != 0)
         registry = NULL;
+    /* The proposal's folder too: a run killed while writing it left a
+     * temporary file there. */
+    char folder[4096];
+    const char *dirs[1] = {tg_dirname(o->out, folder, sizeof folder)};
     tg_trail trail;
-    if (tg_trail_open(&trail, registry, o->log, NULL, 0, err) != TG_OK)
+    if (tg_trail_open(&trail, registry, o->log, dirs, 1, err) != TG_OK)
         return cli_fail(err);
     int r = cli_write_json(o->out, proposal);
     if (r == EXIT_OK) {

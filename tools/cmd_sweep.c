@@ -188,22 +188,6 @@ static int lint_variants(const tg_sweep *s, int *counts, int threads)
     return errors ? EXIT_USAGE : EXIT_OK;
 }
 
-/* The data's fingerprint, computed while the variants are linted. */
-typedef struct {
-    const tg_scan_options *opts;
-    tg_tally t;              /* only its input_sha256 is used */
-    int rc;
-    tg_error err;
-} fingerprint_job;
-
-static void *fingerprint_worker(void *arg)
-{
-    fingerprint_job *j = arg;
-    tg_error_clear(&j->err);
-    j->rc = tg_scan_fingerprint(&j->t, j->opts, &j->err);
-    return NULL;
-}
-
 static void add_lint(cJSON *doc, const int *counts, int n)
 {
     cJSON *vars = cJSON_GetObjectItem(doc, "variants");
@@ -248,6 +232,7 @@ int cmd_sweep(int argc, char **argv)
     const char **vary = calloc((size_t)argc + 1, sizeof *vary);
     int nvary = 0;
     tg_sweep *sw = NULL;
+    tg_fingerprint *fp = NULL;
     tg_tally *tallies = NULL;
     int ntallies = 0, have_result = 0, *lint_counts = NULL;
     tg_sweep_result res;
@@ -340,28 +325,20 @@ int cmd_sweep(int argc, char **argv)
     o.on_bad_row = d.on_bad_row;
     o.threads = d.threads;
     o.date_config = cli_default_date_config(&d);
-    /* Reading the data for its SHA-256 and linting are independent: on
-     * two cores they overlap. */
-    fingerprint_job fj;
-    memset(&fj, 0, sizeof fj);
-    fj.opts = &o;
-    pthread_t fth;
-    int want = d.ndata && fingerprint;
-    int fstarted = want && pthread_create(&fth, NULL, fingerprint_worker,
-                                          &fj) == 0;
+    /* The data's SHA-256 is hashed on a thread of its own from here to
+     * the end of the scan, beside linting, compiling and parsing. */
+    char data_sha256[65] = "";
+    if (d.ndata && fingerprint &&
+        tg_fingerprint_start(&fp, o.paths, o.npaths, d.threads != 1, &err) !=
+            TG_OK) {
+        r = cli_fail(&err);
+        goto done;
+    }
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
     r = lint_variants(sw, lint_counts, d.threads > 0 ? d.threads
                                        : cores > 0 ? (int)cores : 1);
-    if (fstarted)
-        pthread_join(fth, NULL);
-    else if (want)
-        fingerprint_worker(&fj);
     if (r)
         goto done;
-    if (want && fj.rc != TG_OK) {
-        r = cli_fail(&fj.err);
-        goto done;
-    }
 
     tallies = calloc((size_t)sw->nvariants, sizeof *tallies);
     if (!tallies) {
@@ -399,9 +376,6 @@ int cmd_sweep(int argc, char **argv)
             goto done;
         }
         ntallies = sw->nvariants;
-        for (int i = 0; i < ntallies; i++)
-            memcpy(tallies[i].input_sha256, fj.t.input_sha256,
-                   sizeof fj.t.input_sha256);
         if (tallies[0].skipped) {
             char buf[2048];
             cli_warn("skipped %llu bad row%s of %llu; the first: %s",
@@ -417,6 +391,20 @@ int cmd_sweep(int argc, char **argv)
         goto done;
     }
     have_result = 1;
+    /* The ranking and the gates do not read the fingerprint: it is
+     * awaited only now, so the hashing also fills the core the (single
+     * threaded) statistics leave idle. */
+    if (fp) {
+        int frc = tg_fingerprint_finish(fp, data_sha256, &err);
+        fp = NULL;
+        if (frc != TG_OK) {
+            r = cli_fail(&err);
+            goto done;
+        }
+        memcpy(res.input_sha256, data_sha256, sizeof res.input_sha256);
+        for (int i = 0; i < ntallies; i++)
+            memcpy(tallies[i].input_sha256, data_sha256, sizeof data_sha256);
+    }
     snprintf(res.source, sizeof res.source, "%s", d.summary ? "summary" : "data");
     if (!(doc = tg_json_stamp(tg_sweep_result_json(&res)))) {
         r = EXIT_INTERNAL;
@@ -469,6 +457,7 @@ int cmd_sweep(int argc, char **argv)
                 ? EXIT_OK
                 : EXIT_GATE;
 done:
+    tg_fingerprint_cancel(fp);
     cJSON_Delete(doc);
     if (have_result)
         tg_sweep_result_release(&res);

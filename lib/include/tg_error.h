@@ -38,6 +38,13 @@ int tg_error_set(tg_error *err, int code, const char *file, long line,
 /** Attach the source line and caret position shown under the message. */
 void tg_error_context(tg_error *err, const char *text, size_t len, long caret);
 
+/**
+ * The last failure recorded on the calling thread (code 0 when none),
+ * whether or not its caller passed a record: for diagnostics, such as a
+ * test showing why a call failed.
+ */
+const tg_error *tg_error_last(void);
+
 /** Reset err to "no error". */
 void tg_error_clear(tg_error *err);
 
