@@ -89,7 +89,8 @@ int tg_slice_parse(tg_slice_spec *s, const char *expr, const tg_rules *rules,
     }
     if (s->kind == TG_SLICE_BINS) {
         /* The labels once, not per row. */
-        if (!(s->labels = malloc((size_t)(s->nedges + 1) * sizeof *s->labels))) {
+        if (!(s->labels =
+                  malloc((size_t)(s->nedges + 1) * sizeof *s->labels))) {
             rc = tg_error_oom(err, NULL);
             goto fail;
         }
@@ -139,8 +140,7 @@ const char *tg_slice_bin_label(const tg_slice_spec *s, int i, char *buf)
     return buf;
 }
 
-const char *tg_slice_summary_column(const tg_slice_spec *s, char *buf,
-                                    size_t n)
+const char *tg_slice_summary_column(const tg_slice_spec *s, char *buf, size_t n)
 {
     snprintf(buf, n, "slice_%s%s", s->column,
              s->kind == TG_SLICE_BINS    ? "_bin"
@@ -179,7 +179,8 @@ int tg_slice_key(const tg_slice_spec *s, const char *f, size_t len, char *buf)
     tmp[len] = '\0';
     if (s->is_boolean) {
         /* Exports write booleans as true/false or 1/0: one key each. */
-        if ((len == 1 && tmp[0] == '1') || (len == 4 && !strcasecmp(tmp, "true")))
+        if ((len == 1 && tmp[0] == '1') ||
+            (len == 4 && !strcasecmp(tmp, "true")))
             strcpy(buf, "true");
         else if ((len == 1 && tmp[0] == '0') ||
                  (len == 5 && !strcasecmp(tmp, "false")))

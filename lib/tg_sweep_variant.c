@@ -89,7 +89,8 @@ int tg_sweep_finish_variant(tg_sweep *s, const char *name, const char *desc,
     cJSON_AddStringToObject(from, "sweep", s->sweep_id ? s->sweep_id : "");
     cJSON_AddStringToObject(from, "sweep_sha256", s->sha256);
     cJSON_AddStringToObject(from, "variant", name);
-    /* Compiled later, all pending variants at once (compile_pending). */
+    /* Compiled later, all pending variants at once
+     * (tg_sweep_compile_pending). */
     v->pending = cJSON_Print(doc);
     if (!v->name || !v->description || !v->pending)
         return tg_error_oom(err, NULL);
