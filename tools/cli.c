@@ -54,10 +54,11 @@ int cli_usage(const char *cmd, const char *fmt, ...)
 /* Columns of the terminal stderr shows on, else $COLUMNS, else 0: a
  * log or a pipe with no width asked for keeps each message on one line,
  * for grep. */
-static int stderr_width(void)
+/* The width of the terminal on fd, else $COLUMNS, else fallback. */
+static int width_of(int fd, int fallback)
 {
     struct winsize ws;
-    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
         return ws.ws_col;
     const char *c = getenv("COLUMNS");
     if (c && *c) {
@@ -66,7 +67,12 @@ static int stderr_width(void)
         if (!*end && v > 0 && v < 10000)
             return (int)v;
     }
-    return 0;
+    return fallback;
+}
+
+static int stderr_width(void)
+{
+    return width_of(STDERR_FILENO, 0);
 }
 
 void cli_warn(const char *fmt, ...)
@@ -454,17 +460,7 @@ int cli_color(FILE *stream)
 
 int cli_term_width(void)
 {
-    struct winsize ws;
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-        return ws.ws_col;
-    const char *c = getenv("COLUMNS");
-    if (c && *c) {
-        char *end;
-        long v = strtol(c, &end, 10);
-        if (!*end && v > 0 && v < 10000)
-            return (int)v;
-    }
-    return 80;
+    return width_of(STDOUT_FILENO, 80);
 }
 
 const char *cli_default_date_config(const cli_data *d)
