@@ -261,8 +261,8 @@ static int parse_args(check_args *a, int argc, char **argv)
         }
     }
     if ((a->d.ndata == 0) == !a->columns_path)
-        return cli_usage("check-schema", "give the data with --data FILE or the "
-                                         "table's columns with --columns FILE");
+        return cli_usage("check-schema", "give --data FILE (the rows) or "
+                                         "--columns FILE");
     return EXIT_OK;
 }
 

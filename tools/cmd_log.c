@@ -184,8 +184,7 @@ static int append_parse(append_args *a, int argc, char **argv)
         return r;
     if (!a->result == !a->recalibration)
         return cli_usage("log append", "give --result GATE.json or "
-                                       "--recalibration PROPOSAL.json (one of "
-                                       "them)");
+                                       "--recalibration PROPOSAL.json");
     if (a->recalibration && (!isnan(a->duration) || a->date_config))
         return cli_usage("log append", "--duration and --date-config go with "
                                        "--result");
