@@ -6,9 +6,12 @@
 # wall time, the ratio (the target is at most 2.5x), the median CPU time
 # (user + system: on a shared machine wall time also measures the other
 # tenants) and the peak resident memory as a Markdown table, and checks
-# that the sweep's counts of the base equal preview's. The sweep reads
-# the data a second time for its SHA-256 (as `gate` does; preview does
-# not): the last columns time it with --no-fingerprint.
+# that the sweep's counts of the base equal preview's. The sweep records
+# the data's SHA-256 (as `gate` does; preview does not), hashed on a
+# thread of its own beside linting, the scan and the ranking: the last
+# columns time it with --no-fingerprint, to show what the hash costs.
+# The load average before and after is printed (the machine may be
+# shared: wall times then also measure the other tenants).
 #
 #   bash bench/bench_sweep.sh [ROWS...]     (default: 1000000 10000000)
 set -euo pipefail
@@ -29,6 +32,7 @@ vary=(--vary 'TIER_1B_SMALL_FIRM:firm_rep_count_at_contact<=3,5,7,15,20,30,40,50
 
 median() { sort -g | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
 
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 echo "| rows | variants | preview s | sweep s | sweep / preview | preview CPU s | sweep CPU s | CPU ratio | preview peak RSS | sweep peak RSS | joined table | sweep s, no fingerprint | ratio | CPU s | CPU ratio |"
 echo "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---:|---:|---:|"
 for n in "${sizes[@]}"; do
@@ -82,3 +86,4 @@ for n in "${sizes[@]}"; do
     'BEGIN { printf "| %\047d | 32 | %.2f | %.2f | %.2fx | %.2f | %.2f | %.2fx | %.1f MB | %.1f MB | %s | %.2f | %.2fx | %.2f | %.2fx |\n",
              n, ps, ss, ss / ps, pc, sc, sc / pc, pm / 1024, sm / 1024, j, ns, ns / ps, nc, nc / pc }'
 done
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"

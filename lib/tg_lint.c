@@ -113,48 +113,64 @@ static int shadows(tg_lint_report *rep, const tg_rules *r)
                    "shadowing not analysed: a condition uses arithmetic or "
                    "compares features with each other, or the rule set is "
                    "too large to tabulate");
-    unsigned char *truth = calloc((size_t)nt, 1);
     unsigned char *ever_true = calloc((size_t)nt, 1);
     unsigned char *ever_first = calloc((size_t)nt, 1);
     unsigned char *taken_by = calloc((size_t)(nt * nt), 1);
     double *v = malloc((size_t)r->nfeatures * sizeof *v);
-    int *region = calloc((size_t)(m->nfeat ? m->nfeat : 1), sizeof *region);
+    int nf = m->nfeat ? m->nfeat : 1;
+    int *region = calloc((size_t)nf, sizeof *region);
+    /* Per feature and region: a point inside the declared range, or
+     * none (computed once, not per cell). */
+    size_t nregions = 0;
+    for (int i = 0; i < m->nfeat; i++)
+        nregions += (size_t)(2 * m->ncut[i] + 2);
+    double *point = malloc((nregions ? nregions : 1) * sizeof *point);
+    unsigned char *has = calloc(nregions ? nregions : 1, 1);
+    size_t *first_region = calloc((size_t)nf, sizeof *first_region);
     int rc = TG_OK;
-    if (!truth || !ever_true || !ever_first || !taken_by || !v || !region) {
+    if (!ever_true || !ever_first || !taken_by || !v || !region || !point ||
+        !has || !first_region) {
         rc = TG_ENOMEM;
         goto done;
     }
     for (int f = 0; f < r->nfeatures; f++)
         v[f] = NAN;
+    for (int i = 0, at = 0; i < m->nfeat; i++) {
+        const tg_feature *ft = &r->features[m->feat[i]];
+        double lo = isnan(ft->min) ? -INFINITY : ft->min;
+        double hi = isnan(ft->max) ? INFINITY : ft->max;
+        first_region[i] = (size_t)at;
+        for (int k = 0; k < 2 * m->ncut[i] + 2; k++, at++)
+            has[at] = (unsigned char)region_point(m->cut[i], m->ncut[i], k, lo,
+                                                  hi, &point[at]);
+    }
+    /*
+     * Every cell, its regions as an odometer. The table holds each cell's
+     * first TRUE tier (exact: inside a cell every condition keeps one
+     * truth value), so the tiers before it are false there and only the
+     * later ones are evaluated: a cell of the default tier needs none.
+     */
     for (size_t idx = 0; idx < m->size; idx++) {
-        size_t rem = idx;
         int ok = 1;
-        for (int i = m->nfeat - 1; i >= 0; i--) {
-            region[i] = (int)(rem / m->stride[i]);
-            rem %= m->stride[i];
-        }
         for (int i = 0; i < m->nfeat && ok; i++) {
-            const tg_feature *ft = &r->features[m->feat[i]];
-            double lo = isnan(ft->min) ? -INFINITY : ft->min;
-            double hi = isnan(ft->max) ? INFINITY : ft->max;
-            ok = region_point(m->cut[i], m->ncut[i], region[i], lo, hi,
-                              &v[m->feat[i]]);
+            size_t at = first_region[i] + (size_t)region[i];
+            ok = has[at];
+            v[m->feat[i]] = point[at];
         }
-        if (!ok)
+        for (int i = 0; i < m->nfeat; i++) {
+            if (++region[i] < 2 * m->ncut[i] + 2)
+                break;
+            region[i] = 0;
+        }
+        int first = m->tier[idx];
+        if (!ok || first >= nt)
             continue;
-        int first = -1;
-        for (int t = 0; t < nt; t++) {
-            truth[t] = tg_cond_eval(r->tiers[t].cond, v) == TG_TRUE;
-            if (truth[t]) {
+        ever_true[first] = ever_first[first] = 1;
+        for (int t = first + 1; t < nt; t++)
+            if (tg_cond_eval(r->tiers[t].cond, v) == TG_TRUE) {
                 ever_true[t] = 1;
-                if (first < 0) {
-                    first = t;
-                    ever_first[t] = 1;
-                } else {
-                    taken_by[t * nt + first] = 1;
-                }
+                taken_by[t * nt + first] = 1;
             }
-        }
     }
     char buf[400];
     for (int t = 0; t < nt; t++) {
@@ -175,7 +191,9 @@ static int shadows(tg_lint_report *rep, const tg_rules *r)
             break;
     }
 done:
-    free(truth);
+    free(point);
+    free(has);
+    free(first_region);
     free(ever_true);
     free(ever_first);
     free(taken_by);
@@ -287,7 +305,7 @@ int tg_lint(tg_lint_report *out, const tg_rules *r, tg_error *err)
     memset(out, 0, sizeof *out);
     per_condition(out, r);
     if (shadows(out, r) != TG_OK)
-        return tg_error_set(err, TG_ENOMEM, r->path, 0, 0, "out of memory");
+        return tg_error_oom(err, r->path);
     ranks(out, r);
     return TG_OK;
 }

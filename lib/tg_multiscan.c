@@ -449,10 +449,16 @@ static int scan_rows(tg_tally *tallies, tg_rules *const *rules, int n,
                      tg_error *first_skip, tg_error *err)
 {
     tg_reader *rd = NULL;
+    tg_fingerprint *fp = NULL;
     int rc = init_all(tallies, rules, n, err);
     if (rc)
         return rc;
     if ((rc = tg_reader_open(&rd, j, opts, err)))
+        goto fail;
+    /* The row reader is one thread: the hash runs beside it. */
+    if (opts->fingerprint &&
+        (rc = tg_fingerprint_start(&fp, opts->paths, opts->npaths,
+                                   opts->threads != 1, err)))
         goto fail;
     const tg_row *row;
     uint64_t rows = 0;
@@ -480,8 +486,12 @@ static int scan_rows(tg_tally *tallies, tg_rules *const *rules, int n,
     uint64_t skipped = tg_reader_skipped(rd, &fs);
     if (first_skip)
         *first_skip = fs;
-    if (opts->fingerprint && (rc = tg_scan_fingerprint(&tallies[0], opts, err)))
-        goto fail;
+    if (fp) {
+        rc = tg_fingerprint_finish(fp, tallies[0].input_sha256, err);
+        fp = NULL;
+        if (rc)
+            goto fail;
+    }
     for (int v = 0; v < n; v++) {
         tallies[v].rows = rows + skipped;
         tallies[v].skipped = skipped;
@@ -491,6 +501,7 @@ static int scan_rows(tg_tally *tallies, tg_rules *const *rules, int n,
     tg_reader_free(rd);
     return TG_OK;
 fail:
+    tg_fingerprint_cancel(fp);
     tg_reader_free(rd);
     for (int v = 0; v < n; v++)
         tg_tally_release(&tallies[v]);

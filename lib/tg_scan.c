@@ -1554,45 +1554,160 @@ out:
     return rc;
 }
 
-static int fingerprint(tg_tally *t, const tg_scan_options *o, tg_error *err)
+/* ---- the fingerprint ------------------------------------------------------ */
+
+/*
+ * The SHA-256 of the input files' bytes, in order (what sha256sum prints
+ * for one file, or for their concatenation), computed by a thread of its
+ * own while the scan parses. The parsers cannot feed the hash: the ranges
+ * of one file are parsed at the same time, out of file order, and hashing
+ * them in order would mean holding whole ranges in memory. So this thread
+ * reads the files once more, front to back, a block at a time: from the
+ * page cache that costs a copy, and the hashing (the expensive part) runs
+ * beside the parsing instead of after it. Memory is one block.
+ *
+ * Only regular files are fingerprinted: standard input and pipes (a
+ * process substitution) cannot be read twice, and a second reader would
+ * take bytes from the scan. With one of those the fingerprint is "" (not
+ * known) rather than that of the other files passing for the whole input.
+ */
+#define TG_FINGERPRINT_BLOCK (1u << 20)
+
+struct tg_fingerprint {
+    const char *const *paths;
+    int npaths;
+    pthread_t thread;
+    int started;                 /* the thread runs; finish joins it */
+    _Atomic int stop;            /* set by cancel: stop between blocks */
+    int rc;
+    tg_error err;
+    char hex[65];
+};
+
+static int fingerprint_regular(const char *path)
+{
+    struct stat st;
+    return strcmp(path, "-") != 0 && stat(path, &st) == 0 &&
+           S_ISREG(st.st_mode);
+}
+
+static void fingerprint_compute(tg_fingerprint *fp)
 {
     tg_sha256 h;
-    /* Standard input cannot be read twice: no fingerprint, rather than
-     * one of the other files that would pass for the whole input. */
-    for (int i = 0; i < o->npaths; i++)
-        if (strcmp(o->paths[i], "-") == 0) {
-            t->input_sha256[0] = '\0';
-            return TG_OK;
-        }
-    if (tg_sha256_init(&h))
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
-    char *buf = malloc(1u << 20);
-    int rc = buf ? TG_OK : tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
-                                        "out of memory");
-    for (int i = 0; i < o->npaths && rc == TG_OK; i++) {
-        FILE *f = fopen(o->paths[i], "rb");
-        if (!f) {
-            rc = tg_error_set(err, TG_EIO, o->paths[i], 0, 0,
-                              "cannot open: %s", strerror(errno));
+    char *buf = NULL;
+    fp->rc = TG_OK;
+    fp->hex[0] = '\0';
+    for (int i = 0; i < fp->npaths; i++)
+        if (!fingerprint_regular(fp->paths[i]))
+            return;
+    if (tg_sha256_init(&h) || !(buf = malloc(TG_FINGERPRINT_BLOCK))) {
+        tg_sha256_hex(&h, fp->hex);
+        fp->hex[0] = '\0';
+        fp->rc = tg_error_set(&fp->err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        free(buf);
+        return;
+    }
+    for (int i = 0; i < fp->npaths && fp->rc == TG_OK; i++) {
+        /* O_NONBLOCK: a path replaced by a pipe since the check above
+         * must not block the open; fstat then refuses it. */
+        int fd = open(fp->paths[i], O_RDONLY | O_NONBLOCK);
+        struct stat st;
+        if (fd < 0) {
+            fp->rc = tg_error_set(&fp->err, errno == ENOENT ? TG_EINVAL : TG_EIO,
+                                  fp->paths[i], 0, 0, "cannot open: %s",
+                                  strerror(errno));
             break;
         }
-        size_t n;
-        while ((n = fread(buf, 1, 1u << 20, f)) > 0)
-            tg_sha256_update(&h, buf, n);
-        if (ferror(f))
-            rc = tg_error_set(err, TG_EIO, o->paths[i], 0, 0,
-                              "cannot read: %s", strerror(errno));
-        fclose(f);
+        if (fstat(fd, &st) != 0 || !S_ISREG(st.st_mode)) {
+            close(fd);
+            tg_sha256_hex(&h, fp->hex);
+            fp->hex[0] = '\0';
+            free(buf);
+            return;
+        }
+#ifdef POSIX_FADV_SEQUENTIAL
+        posix_fadvise(fd, 0, 0, POSIX_FADV_SEQUENTIAL);
+#endif
+        for (;;) {
+            if (atomic_load(&fp->stop)) {
+                fp->rc = TG_EINTERNAL; /* cancelled: never read */
+                break;
+            }
+            ssize_t n = read(fd, buf, TG_FINGERPRINT_BLOCK);
+            if (n < 0 && errno == EINTR)
+                continue;
+            if (n < 0) {
+                fp->rc = tg_error_set(&fp->err, TG_EIO, fp->paths[i], 0, 0,
+                                      "cannot read: %s", strerror(errno));
+                break;
+            }
+            if (n == 0)
+                break;
+            tg_sha256_update(&h, buf, (size_t)n);
+        }
+        close(fd);
     }
     free(buf);
-    tg_sha256_hex(&h, t->input_sha256);
+    tg_sha256_hex(&h, fp->hex);
+    if (fp->rc != TG_OK)
+        fp->hex[0] = '\0';
+}
+
+static void *fingerprint_thread(void *arg)
+{
+    fingerprint_compute(arg);
+    return NULL;
+}
+
+int tg_fingerprint_start(tg_fingerprint **out, const char *const *paths,
+                         int npaths, int background, tg_error *err)
+{
+    tg_fingerprint *fp = calloc(1, sizeof *fp);
+    *out = NULL;
+    if (!fp)
+        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    fp->paths = paths;
+    fp->npaths = npaths;
+    atomic_init(&fp->stop, 0);
+    tg_error_clear(&fp->err);
+    /* No thread to spare (or none can start): finish computes it. */
+    fp->started = background &&
+                  pthread_create(&fp->thread, NULL, fingerprint_thread, fp) == 0;
+    *out = fp;
+    return TG_OK;
+}
+
+int tg_fingerprint_finish(tg_fingerprint *fp, char hex[65], tg_error *err)
+{
+    if (fp->started)
+        pthread_join(fp->thread, NULL);
+    else
+        fingerprint_compute(fp);
+    int rc = fp->rc;
+    memcpy(hex, fp->hex, 65);
+    if (rc != TG_OK && err)
+        *err = fp->err;
+    free(fp);
     return rc;
+}
+
+void tg_fingerprint_cancel(tg_fingerprint *fp)
+{
+    if (!fp)
+        return;
+    if (fp->started) {
+        atomic_store(&fp->stop, 1);
+        pthread_join(fp->thread, NULL);
+    }
+    free(fp);
 }
 
 int tg_scan_fingerprint(tg_tally *t, const tg_scan_options *opts,
                         tg_error *err)
 {
-    return fingerprint(t, opts, err);
+    tg_fingerprint *fp;
+    int rc = tg_fingerprint_start(&fp, opts->paths, opts->npaths, 0, err);
+    return rc ? rc : tg_fingerprint_finish(fp, t->input_sha256, err);
 }
 
 /* The bytes a scan will parse, when every file is a plain regular file;
@@ -1640,6 +1755,13 @@ int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
         threads = TG_SCAN_MAX_THREADS;
     if (first_skip)
         tg_error_clear(first_skip);
+    /* With more than one thread allowed, the fingerprint is hashed beside
+     * the parsing; with one, after it (as a second read). */
+    tg_fingerprint *fp = NULL;
+    if (opts->fingerprint &&
+        (rc = tg_fingerprint_start(&fp, opts->paths, opts->npaths,
+                                   threads > 1, err)))
+        return rc;
     uint64_t min_range = opts->min_range ? opts->min_range : TG_SCAN_MIN_RANGE;
     int skip = opts->on_bad_row == TG_BAD_ROW_SKIP;
     const tg_date_config *dp = have_dates ? &dates : NULL;
@@ -1666,8 +1788,10 @@ int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
             progress_call(prog, 1);
         pthread_mutex_destroy(&ps.lock);
     }
-    if (rc == TG_OK && opts->fingerprint)
-        rc = fingerprint(t, opts, err);
+    if (fp && rc == TG_OK)
+        rc = tg_fingerprint_finish(fp, t->input_sha256, err);
+    else
+        tg_fingerprint_cancel(fp);
     return rc;
 }
 

@@ -386,14 +386,25 @@ int tg_fisher_exact(double *p, uint64_t a, uint64_t b, uint64_t c,
     double lo = fmax(0, n - (N - K)), hi = fmin(K, n);
     double mode = floor((n + 1) * (K + 1) / (N + 2));
     mode = fmin(fmax(mode, lo), hi);
-    /* Log weight of x relative to the mode. */
+    /* Log weight of x relative to the mode. Walking away from the mode
+     * the weights only fall, so once below TG_FISHER_ZERO the p-value is
+     * 0 exactly as the full sum below would give it: every table at least
+     * as extreme weighs under exp(-745.2), which is 0 in a double, and the
+     * tails stop at -745. Large exports (millions of leads) reach that
+     * after a few steps instead of walking thousands. */
+#define TG_FISHER_ZERO (-746.0)
     double lx = 0;
-    if (x > mode)
-        for (double k = mode; k < x; k++)
+    if (x > mode) {
+        for (double k = mode; k < x && lx >= TG_FISHER_ZERO; k++)
             lx += log((K - k) * (n - k) / ((k + 1) * (N - K - n + k + 1)));
-    else
-        for (double k = mode; k > x; k--)
+    } else {
+        for (double k = mode; k > x && lx >= TG_FISHER_ZERO; k--)
             lx += log(k * (N - K - n + k) / ((K - k + 1) * (n - k + 1)));
+    }
+    if (lx < TG_FISHER_ZERO) {
+        *p = 0;
+        return TG_OK;
+    }
     /* scipy's tolerance is 1e-14 on probabilities; walked log weights
      * carry about 1e-12 of error, so ties are judged with 1e-9 (no two
      * distinct tables of integers come that close otherwise). */

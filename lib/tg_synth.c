@@ -3,11 +3,13 @@
  * correlations that make the change request's tiers non-empty (small firms bleed
  * more often, industry tenure covers firm tenure). A lead converts with
  * the highest rate among the signals it carries, else a base rate: this
- * reproduces the change request's signal rates (1-3 years tenure 15.8%, short
- * tenure at a bleeding firm 14.4%,
+ * reproduces the change request's signal rates (1-3 years tenure 15.8%,
  * 1-10 reps 14.6%, 3+ prior firms 10.5%, net change -10..-1 11%, below
  * -10 10.2%, under 1 year 3.9%) without stacking signals into
- * implausible rates. TEST converts 4.16/3.66 times as often as TRAIN.
+ * implausible rates, and converts leads just outside the thresholds the
+ * change request suggests loosening between the tier's rate and the
+ * baseline (see the near misses below). TEST converts 4.16/3.66 times
+ * as often as TRAIN.
  */
 #define _GNU_SOURCE /* fopencookie, where the C library has it (glibc) */
 #include "tg_synth.h"
@@ -25,21 +27,40 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Rates per signal, tuned so that the realized marginals match. */
-#define R_TENURE_1_3Y 0.149
-#define R_SHORT_BLEED 0.138  /* tenure 1-4 years at a bleeding firm */
+/* Rates per signal, tuned so that the realized marginals match. The
+ * prime mover's (1-3 years at a bleeding firm) is that of a firm of at
+ * most 50 reps (see LARGE_FIRM_FACTOR for larger firms). */
+#define R_TENURE_1_3Y 0.14
+#define R_SHORT_BLEED 0.165  /* tenure 1-3 years at a bleeding firm */
 #define R_SMALL_FIRM 0.122
 #define R_PRIOR_3 0.096
 #define R_MODERATE_BLEED 0.082
 #define R_HEAVY_BLEED 0.092
 #define R_UNDER_1Y 0.029
-#define R_BASE 0.0075
-/* Weaker neighbours of the tiers' signals, so that looser thresholds
- * (firm size <= 100, tenure 1-4 years, 2+ prior firms) add leads that
- * convert between a tier's rate and the baseline, as the change request expects
- * when it suggests loosening: 1-3 years at a small bleeding firm is
- * worth more than 1-3 years anywhere, two prior firms less than three. */
-#define R_PRIOR_2 0.045
+#define R_BASE 0.0055
+/*
+ * Near misses. The change request suggests loosening three thresholds
+ * (firm size <= 100 instead of <= 50, tenure 1-4 years instead of 1-3,
+ * 2+ prior firms instead of 3+) and expects the leads just outside each
+ * to convert less well than the tier's but better than the baseline.
+ * The generator carries that effect on each of the three:
+ *  - Firm size: recent joiners at a bleeding firm convert best at small
+ *    firms (breakaway teams). At a firm of more than 100 reps or a
+ *    wirehouse that signal keeps LARGE_FIRM_FACTOR of its rate, at 51-100
+ *    reps it is halfway between; so Tier 1A (<= 50 reps) converts better
+ *    than the same movers at bigger firms, who fall in Tier 1C, as the
+ *    change request expects (1A 14-16%, 1C 11-13%).
+ *  - Tenure: 37-48 months at a bleeding firm, just past 1-3 years,
+ *    converts halfway between the prime mover's rate and the base rate.
+ *  - Prior firms: two prior firms convert halfway between the rate of
+ *    three or more and the base rate.
+ * Under V3.2's first-match order, Tier 1C (1-4 years, any firm size)
+ * already holds the leads that a looser Tier 1A would take: loosening
+ * 1A moves them from 1C into 1A (1A grows, its rate falls) without
+ * adding Tier 1 volume.
+ */
+#define LARGE_FIRM_FACTOR 0.75
+#define NEAR_MISS(rate) (R_BASE + ((rate) - R_BASE) / 2)
 /* Small firms (<= 50 reps): share bleeding 1-10 reps, share of advisors
  * who joined 1-3 and 3-4 years ago. */
 #define SMALL_BLEED 0.33
@@ -254,6 +275,48 @@ static void drift_apply(const tg_synth_production *p, int week, long *feat,
     }
 }
 
+/*
+ * A TRAIN lead's chance to convert: the highest rate among the signals
+ * it carries, else the base rate (factor scales each signal: drifts).
+ */
+static double conversion_probability(const long *feat, int wh,
+                                     const double *factor)
+{
+    long tenure = feat[TG_SYNTH_TENURE], change = feat[TG_SYNTH_NET_CHANGE],
+         reps = feat[TG_SYNTH_REPS], prior = feat[TG_SYNTH_PRIOR];
+    double p = R_BASE * factor[TG_SIGNAL_BASE];
+    /* The prime mover's signal by firm size (see LARGE_FIRM_FACTOR). */
+    double size = wh || reps > 100 ? LARGE_FIRM_FACTOR
+                : reps > 50        ? (1 + LARGE_FIRM_FACTOR) / 2
+                                   : 1;
+    double t13 = R_TENURE_1_3Y * factor[TG_SIGNAL_TENURE_1_3Y];
+    double bleed = R_SHORT_BLEED * size * factor[TG_SIGNAL_SHORT_BLEED];
+    double prior3 = R_PRIOR_3 * factor[TG_SIGNAL_PRIOR_3];
+#define SIGNAL(cond, rate)                                                    \
+    if ((cond) && (rate) > p)                                                  \
+    p = (rate)
+    SIGNAL(tenure >= 12 && tenure <= 36, t13);
+    SIGNAL(tenure >= 12 && tenure <= 36 && change < 0, bleed);
+    SIGNAL(tenure >= 37 && tenure <= 48 && change < 0, NEAR_MISS(bleed));
+    SIGNAL(reps <= 10, R_SMALL_FIRM * factor[TG_SIGNAL_SMALL_FIRM]);
+    SIGNAL(prior >= 3, prior3);
+    SIGNAL(prior == 2, NEAR_MISS(prior3));
+    SIGNAL(change >= -10 && change <= -1,
+           R_MODERATE_BLEED * factor[TG_SIGNAL_MODERATE_BLEED]);
+    SIGNAL(change < -10, R_HEAVY_BLEED * factor[TG_SIGNAL_HEAVY_BLEED]);
+    SIGNAL(tenure < 12, R_UNDER_1Y * factor[TG_SIGNAL_UNDER_1Y]);
+#undef SIGNAL
+    return p;
+}
+
+double tg_synth_conversion_probability(const long *feat, int wirehouse)
+{
+    double factor[TG_NSIGNALS];
+    for (int k = 0; k < TG_NSIGNALS; k++)
+        factor[k] = 1.0;
+    return conversion_probability(feat, wirehouse, factor);
+}
+
 static int synth_write(FILE *out, const tg_synth_options *opts,
                        const tg_synth_production *prod, tg_error *err);
 
@@ -280,7 +343,7 @@ static int synth_write(FILE *out, const tg_synth_options *opts,
         gsl_rng_free(r);
         gsl_rng_free(side);
         free(ob);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     gsl_rng_set(r, opts->seed);
     gsl_rng_set(side, opts->seed ^ 0x5eedUL);
@@ -372,19 +435,8 @@ static int synth_write(FILE *out, const tg_synth_options *opts,
             prior = feat[TG_SYNTH_PRIOR];
         }
 
-        double p = R_BASE * factor[TG_SIGNAL_BASE];
-#define SIGNAL(cond, rate)                                                    \
-    if ((cond) && (rate) > p)                                                  \
-    p = (rate)
-        SIGNAL(tenure >= 12 && tenure <= 36, R_TENURE_1_3Y * factor[TG_SIGNAL_TENURE_1_3Y]);
-        SIGNAL(tenure >= 12 && tenure <= 48 && change < 0, R_SHORT_BLEED * factor[TG_SIGNAL_SHORT_BLEED]);
-        SIGNAL(reps <= 10, R_SMALL_FIRM * factor[TG_SIGNAL_SMALL_FIRM]);
-        SIGNAL(prior >= 3, R_PRIOR_3 * factor[TG_SIGNAL_PRIOR_3]);
-        SIGNAL(change >= -10 && change <= -1, R_MODERATE_BLEED * factor[TG_SIGNAL_MODERATE_BLEED]);
-        SIGNAL(change < -10, R_HEAVY_BLEED * factor[TG_SIGNAL_HEAVY_BLEED]);
-        SIGNAL(tenure < 12, R_UNDER_1Y * factor[TG_SIGNAL_UNDER_1Y]);
-        SIGNAL(prior == 2, R_PRIOR_2);
-#undef SIGNAL
+        long feat[TG_SYNTH_NFEATURES] = {tenure, industry, change, reps, prior};
+        double p = conversion_probability(feat, wh, factor);
         if (!train && !production)
             p *= TEST_FACTOR;
         int converted = gsl_rng_uniform(r) < p;
@@ -480,7 +532,7 @@ static int synth_gzip_portable(int fd, const tg_synth_options *opts,
     }
     if (!(z = gzdopen(fd, "wb6"))) {
         close(fd);
-        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        rc = tg_error_oom(err, path);
         goto done;
     }
     fd = -1;

@@ -6,6 +6,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "testutil.h"
 
@@ -380,6 +382,146 @@ static void test_scan_parallel_error_line_is_absolute(void **state)
     tg_rules_free(r);
 }
 
+
+/* sha256sum (coreutils, not libcrypto) of the files' bytes, in order. */
+static void sha256sum_of(const char *const *paths, int n, char hex[65])
+{
+    char cmd[4096];
+    size_t off = (size_t)snprintf(cmd, sizeof cmd, "cat");
+    for (int i = 0; i < n; i++)
+        off += (size_t)snprintf(cmd + off, sizeof cmd - off, " '%s'", paths[i]);
+    snprintf(cmd + off, sizeof cmd - off, " | sha256sum");
+    FILE *p = popen(cmd, "r");
+    assert_non_null(p);
+    hex[0] = '\0';
+    if (fscanf(p, "%64s", hex) != 1)
+        hex[0] = '\0';
+    pclose(p);
+    assert_int_equal(strlen(hex), 64);
+}
+
+/* A scan with the fingerprint, as gate asks for it. */
+static void scan_fingerprint(tg_tally *t, const tg_rules *r,
+                             const char *const *paths, int n, int threads)
+{
+    assert_tg_ok(tg_tally_init(t, r, NULL));
+    tg_scan_options o = TG_SCAN_OPTIONS_INIT;
+    o.paths = paths;
+    o.npaths = n;
+    o.threads = threads;
+    o.min_range = 4096; /* ranges even for small files */
+    o.fingerprint = 1;
+    o.date_config = tt_src("registry/date_config.json");
+    tg_error err, skip;
+    tg_error_clear(&err);
+    if (tg_scan(t, r, &o, &skip, &err) != TG_OK) {
+        char buf[2048];
+        fail_msg("scan: %s", tg_error_format(&err, buf, sizeof buf));
+    }
+}
+
+/*
+ * The fingerprint is hashed beside the parsing: one file parsed in
+ * ranges by several threads, one thread, shards (one of them gzip, whose
+ * compressed bytes are what is hashed), and with threads left to the
+ * machine: every time it is what sha256sum prints for the bytes, and the
+ * counts are those of the scan without it. A pipe cannot be read twice:
+ * no fingerprint, and the scan still sees every row.
+ */
+static void test_scan_fingerprint_is_sha256sum(void **state)
+{
+    (void)state;
+    tg_rules *r = tt_rules("registry/tiers/v3.2.json");
+    const char *whole = tt_path("fp-whole.csv");
+    FILE *f = fopen(whole, "wb");
+    tg_synth_options so = TG_SYNTH_OPTIONS_INIT;
+    so.rows = 80000; /* about 5 MB: several fingerprint blocks */
+    assert_tg_ok(tg_synth_write(f, &so, NULL));
+    fclose(f);
+    char want[65];
+    sha256sum_of(&whole, 1, want);
+    tg_tally plain;
+    tt_scan(&plain, r, &whole, 1, 1);
+    for (int threads = 0; threads <= 3; threads++) {
+        tg_tally t;
+        scan_fingerprint(&t, r, &whole, 1, threads);
+        assert_string_equal(t.input_sha256, want);
+        assert_same_tally(&plain, &t);
+        tg_tally_release(&t);
+    }
+    /* Three shards, the middle one gzip. */
+    size_t len;
+    char *all = tt_read(whole, &len);
+    char *hdr_end = strchr(all, '\n') + 1;
+    size_t hl = (size_t)(hdr_end - all);
+    char *cut1 = strchr(all + len / 3, '\n') + 1;
+    char *cut2 = strchr(all + 2 * len / 3, '\n') + 1;
+    char *s2 = malloc(len + 1), *s3 = malloc(len + 1);
+    snprintf(s2, len, "%.*s%.*s", (int)hl, all, (int)(cut2 - cut1), cut1);
+    snprintf(s3, len, "%.*s%s", (int)hl, all, cut2);
+    char *s1 = malloc(len + 1);
+    snprintf(s1, len, "%.*s", (int)(cut1 - all), all);
+    const char *shards[3] = {tt_write("fp-000.csv", s1),
+                             tt_write_gz("fp-001.csv.gz", s2, strlen(s2)),
+                             tt_write("fp-002.csv", s3)};
+    sha256sum_of(shards, 3, want);
+    for (int threads = 1; threads <= 2; threads++) {
+        tg_tally t;
+        scan_fingerprint(&t, r, shards, 3, threads);
+        assert_string_equal(t.input_sha256, want);
+        assert_same_tally(&plain, &t);
+        tg_tally_release(&t);
+    }
+    /* The synchronous form gives the same digest. */
+    {
+        tg_tally t;
+        assert_tg_ok(tg_tally_init(&t, r, NULL));
+        tg_scan_options o = TG_SCAN_OPTIONS_INIT;
+        o.paths = shards;
+        o.npaths = 3;
+        assert_tg_ok(tg_scan_fingerprint(&t, &o, NULL));
+        assert_string_equal(t.input_sha256, want);
+        tg_tally_release(&t);
+    }
+    /* A pipe, named as a shell's process substitution names one
+     * (/dev/fd/N): the fingerprint's thread must not read it (it would
+     * take rows from the scan), and there is no fingerprint. */
+    int pfd[2];
+    assert_int_equal(pipe(pfd), 0);
+    pid_t pid = fork();
+    assert_true(pid >= 0);
+    if (pid == 0) {
+        close(pfd[0]);
+        size_t off = 0;
+        while (off < len) {
+            ssize_t w = write(pfd[1], all + off, len - off);
+            if (w <= 0)
+                break;
+            off += (size_t)w;
+        }
+        _exit(off == len ? 0 : 1);
+    }
+    close(pfd[1]);
+    char devfd[64];
+    snprintf(devfd, sizeof devfd, "/dev/fd/%d", pfd[0]);
+    tg_tally t;
+    const char *pp = devfd;
+    scan_fingerprint(&t, r, &pp, 1, 2);
+    close(pfd[0]);
+    int st = 0;
+    waitpid(pid, &st, 0);
+    assert_true(WIFEXITED(st) && WEXITSTATUS(st) == 0);
+    assert_string_equal(t.input_sha256, "");
+    assert_same_tally(&plain, &t);
+    tg_tally_release(&t);
+    free(s1);
+    free(s2);
+    free(s3);
+    free(all);
+    tg_tally_release(&plain);
+    tg_rules_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -392,6 +534,7 @@ int main(void)
         cmocka_unit_test(test_scan_parallel_ranges_match_one_thread),
         cmocka_unit_test(test_scan_parallel_quoted_newlines_across_ranges),
         cmocka_unit_test(test_scan_parallel_error_line_is_absolute),
+        cmocka_unit_test(test_scan_fingerprint_is_sha256sum),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

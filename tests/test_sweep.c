@@ -641,6 +641,18 @@ static void test_sweep_emit_rules_matches_preview(void **state)
     tt_run_free(&r);
     assert_non_null(doc);
     assert_int_equal(cJSON_GetObjectItem(doc, "variants_tried")->valueint, 12);
+    /* The data's fingerprint (hashed beside the scan) is what sha256sum
+     * prints for the file. */
+    {
+        char cmd[1200], hex[65] = "";
+        snprintf(cmd, sizeof cmd, "sha256sum < '%s'", default_export());
+        FILE *sp = popen(cmd, "r");
+        assert_non_null(sp);
+        assert_int_equal(fscanf(sp, "%64s", hex), 1);
+        pclose(sp);
+        assert_string_equal(cJSON_GetStringValue(cJSON_GetObjectItem(doc, "data_sha256")),
+                            hex);
+    }
     const char *chosen = cJSON_GetStringValue(cJSON_GetObjectItem(doc, "chosen"));
     assert_non_null(chosen);
     r = tt_run("preview --rules '%s' --data '%s' --format json", emit,

@@ -7,33 +7,36 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_escape.h"
 
-static const char help[] =
-    "usage: tiergate calibrate --rules FILE (--data FILE... | --summary FILE)\n"
-    "                          [--ci METHOD] [--level L] [--at TIME] [-o "
-    "FILE]\n\n"
+enum { OPT_AT = 5000 };
+
+static const cli_opt calibrate_opts[] = {
+    CLI_OPTS_DATA,
+    CLI_OPTS_STATS,
+    {"at", 0, "TIME", OPT_AT, "pin calibrated_at (UTC, 2025-12-22T00:00:00Z)"},
+    {"output", 'o', "FILE", OPT_OUTPUT,
+     "write to FILE, e.g. registry/tier_statistics.json\n"
+     "(replaced atomically); default standard output"},
+    CLI_OPT_END,
+};
+
+static const cli_spec calibrate_spec = {
+    "calibrate",
+    "calibrate --rules FILE (--data FILE... | --summary FILE)\n"
+    "          [--ci METHOD] [--level L] [--at TIME] [-o FILE]\n",
     "Per tier on TRAIN: training volume, calibrated conversion rate and lift\n"
     "(rounded as phase_9_tier_calibration.sql rounds them, and exact), a\n"
     "confidence interval, the expected rate; with calibrated_at, the model\n"
     "version, the rule file's SHA-256 and the data's fingerprint (row count\n"
-    "and the SHA-256 of the input bytes).\n\n" CLI_DATA_HELP CLI_STATS_HELP
-    "  --at TIME            pin calibrated_at (UTC, 2025-12-22T00:00:00Z)\n"
-    "  -o FILE              write to FILE, e.g. registry/tier_statistics.json\n"
-    "                       (replaced atomically); default standard output\n"
-    "  -h, --help           this help\n";
-
-enum { OPT_AT = 5000 };
+    "and the SHA-256 of the input bytes).\n",
+    calibrate_opts,
+    0,
+    NULL,
+};
 
 int cmd_calibrate(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"at", required_argument, NULL, OPT_AT},
-        CLI_DATA_LONG_OPTIONS,
-        CLI_STATS_LONG_OPTIONS,
-        {"help", no_argument, NULL, 'h'},
-        {"output", required_argument, NULL, 'o'},
-        {NULL, 0, NULL, 0},
-    };
     cli_data d = CLI_DATA_INIT;
     tg_calibrate_options co = {NULL, TG_CI_WILSON, 0.95, "rows", NULL, 0};
     const char *out_path = NULL;
@@ -43,9 +46,14 @@ int cmd_calibrate(int argc, char **argv)
     cJSON *doc = NULL;
     tg_error err;
     tg_error_clear(&err);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        int used = cli_data_option(&d, "calibrate", c, optarg);
+    cli_parser p;
+    cli_parse_begin(&p, &calibrate_spec, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
+        if (c == CLI_STOP) {
+            r = p.rc;
+            goto done;
+        }
+        int used = cli_data_option(&d, "calibrate", c, p.arg);
         if (used < 0) {
             r = EXIT_USAGE;
             goto done;
@@ -53,22 +61,19 @@ int cmd_calibrate(int argc, char **argv)
         if (used)
             continue;
         switch (c) {
-        case 'h': r = cli_help(help); goto done;
-        case 'o': out_path = optarg; break;
+        case OPT_OUTPUT: out_path = p.arg; break;
         case OPT_AT:
-            if (!tg_scored_at_valid(optarg)) {
-                r = cli_usage("calibrate", "--at takes a UTC time such as "
-                                           "2025-12-22T00:00:00Z");
+            if (!tg_scored_at_valid(p.arg)) {
+                char shown[96];
+                r = cli_usage("calibrate",
+                              "--at takes a UTC time such as "
+                              "2025-12-22T00:00:00Z, not '%s'",
+                              tg_esc_term_buf(p.arg, shown, sizeof shown));
                 goto done;
             }
-            co.calibrated_at = optarg;
+            co.calibrated_at = p.arg;
             break;
-        default: r = cli_usage("calibrate", "bad option"); goto done;
         }
-    }
-    if (optind < argc) {
-        r = cli_usage("calibrate", "unexpected argument '%s'", argv[optind]);
-        goto done;
     }
     if ((r = cli_load_rules(&rules, &d, "calibrate")) ||
         (r = cli_load_tally(&t, rules, &d, 1, "calibrate")))

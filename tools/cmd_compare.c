@@ -6,11 +6,34 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_escape.h"
 
-static const char help[] =
-    "usage: tiergate compare --from RULES --to RULES --data FILE... "
-    "[--split TRAIN|TEST|ALL]\n"
-    "                        [--format text|json|markdown] [-o FILE]\n\n"
+enum { OPT_FROM_C = 9100, OPT_TO_C, OPT_SPLIT_C };
+
+/* The rule sets come from --from and --to, the rows from --data only:
+ * no --rules, no --summary (the matrix needs rows), and no --threads
+ * (one sequential pass reads both rule sets' features). */
+static const cli_opt compare_opts[] = {
+    {"from", 0, "FILE", OPT_FROM_C, "the previous rule set"},
+    {"to", 0, "FILE", OPT_TO_C, "the new rule set"},
+    CLI_OPT_DATA,
+    {"date-config", 0, "FILE", OPT_DATE_CONFIG,
+     "train/test windows used when the export has no\n"
+     "split column (default: registry/date_config.json\n"
+     "of the --to rule set's repository)"},
+    CLI_OPT_ON_BAD_ROW,
+    {"split", 0, "S", OPT_SPLIT_C,
+     "the split the metrics and matrix use (default ALL)"},
+    {"format", 0, "FMT", OPT_FORMAT, "text (default), json or markdown"},
+    CLI_OPT_OUTPUT,
+    CLI_OPT_END,
+};
+
+static const cli_spec compare_spec = {
+    "compare",
+    "compare --from RULES --to RULES --data FILE...\n"
+    "        [--split TRAIN|TEST|ALL] [--format text|json|markdown]\n"
+    "        [-o FILE]\n",
     "Evaluate both rule sets (e.g. registry/tiers/v3.1.json and v3.2.json)\n"
     "in one pass over the same leads: Tier 1 lift and volume (every tier\n"
     "named TIER_1*), total priority volume and rate, coverage of best\n"
@@ -21,30 +44,14 @@ static const char help[] =
     "the value it expects); the migration matrix (leads, labeled and\n"
     "conversions per old tier and new tier; its cells sum to the totals),\n"
     "and the population stability index of each model's tier shares\n"
-    "between TRAIN and TEST.\n\n"
-    "  --from FILE          the previous rule set\n"
-    "  --to FILE            the new rule set\n"
-    "  --data FILE          feature export; repeatable\n"
-    "  --split S            the split the metrics and matrix use (default "
-    "ALL)\n"
-    "  --format FMT         text (default), json or markdown\n"
-    "  -o FILE              write to FILE (replaced atomically)\n"
-    "  -h, --help           this help\n";
-
-enum { OPT_FROM_C = 9100, OPT_TO_C };
+    "between TRAIN and TEST.\n",
+    compare_opts,
+    0,
+    NULL,
+};
 
 int cmd_compare(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_DATA_LONG_OPTIONS,
-        {"format", required_argument, NULL, 'f'},
-        {"from", required_argument, NULL, OPT_FROM_C},
-        {"help", no_argument, NULL, 'h'},
-        {"output", required_argument, NULL, 'o'},
-        {"split", required_argument, NULL, 's'},
-        {"to", required_argument, NULL, OPT_TO_C},
-        {NULL, 0, NULL, 0},
-    };
     cli_data d = CLI_DATA_INIT;
     const char *from_path = NULL, *to_path = NULL, *out_path = NULL;
     int fmt = FMT_TEXT, split = TG_SPLIT_ALL, c, r = EXIT_OK, have = 0;
@@ -52,9 +59,14 @@ int cmd_compare(int argc, char **argv)
     tg_comparison cmp;
     tg_error err;
     tg_error_clear(&err);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        int used = cli_data_option(&d, "compare", c, optarg);
+    cli_parser p;
+    cli_parse_begin(&p, &compare_spec, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
+        if (c == CLI_STOP) {
+            r = p.rc;
+            goto done;
+        }
+        int used = cli_data_option(&d, "compare", c, p.arg);
         if (used < 0) {
             r = EXIT_USAGE;
             goto done;
@@ -62,29 +74,28 @@ int cmd_compare(int argc, char **argv)
         if (used)
             continue;
         switch (c) {
-        case 'h': r = cli_help(help); goto done;
-        case 'o': out_path = optarg; break;
-        case OPT_FROM_C: from_path = optarg; break;
-        case OPT_TO_C: to_path = optarg; break;
-        case 's':
-            if ((split = tg_split_parse(optarg)) == -2) {
-                r = cli_usage("compare", "--split takes TRAIN, TEST or ALL");
-                goto done;
+        case OPT_OUTPUT: out_path = p.arg; break;
+        case OPT_FROM_C: from_path = p.arg; break;
+        case OPT_TO_C: to_path = p.arg; break;
+        case OPT_SPLIT_C:
+            if ((split = tg_split_parse(p.arg)) == -2) {
+                char shown[96];
+                r = cli_usage("compare", "--split takes TRAIN, TEST or ALL, "
+                                         "not '%s'",
+                              tg_esc_term_buf(p.arg, shown, sizeof shown));
             }
             break;
-        case 'f':
-            if ((fmt = cli_format_parse(optarg,
-                                        FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
-                                            FMT_BIT(FMT_MARKDOWN))) < 0) {
-                r = cli_usage("compare", "--format takes text, json or "
-                                         "markdown");
-                goto done;
-            }
+        case OPT_FORMAT:
+            r = cli_format_option("compare", p.arg,
+                                  FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
+                                      FMT_BIT(FMT_MARKDOWN),
+                                  &fmt);
             break;
-        default: r = cli_usage("compare", "bad option"); goto done;
         }
+        if (r)
+            goto done;
     }
-    if (optind < argc || !from_path || !to_path || !d.ndata) {
+    if (!from_path || !to_path || !d.ndata) {
         r = cli_usage("compare", "give --from RULES --to RULES --data FILE");
         goto done;
     }

@@ -12,12 +12,28 @@
 #include "cmd.h"
 #include "tg_escape.h"
 
-static const char help[] =
-    "usage: tiergate plan --rules FILE --policy FILE (--data FILE... | "
-    "--summary FILE)\n"
-    "                     [--power P] [--draws N] [--seed S] [--ci METHOD]\n"
-    "                     [--level L] [--baseline R] [--slice EXPR]...\n"
-    "                     [--format text|json|markdown] [-o FILE]\n\n"
+enum { OPT_POLICY = 2000 };
+
+static const cli_opt plan_opts[] = {
+    CLI_OPTS_DATA,
+    {"policy", 0, "FILE", OPT_POLICY,
+     "gate policy (JSON), e.g. registry/gates/v3.2.json"},
+    CLI_OPTS_PLAN,
+    CLI_OPT_SLICE,
+    CLI_OPTS_STATS,
+    CLI_OPT_BASELINE,
+    {"format", 0, "FMT", OPT_FORMAT, "text (default), json or markdown"},
+    CLI_OPT_OUTPUT,
+    CLI_OPT_END,
+};
+
+static const cli_spec plan_spec = {
+    "plan",
+    "plan --rules FILE --policy FILE\n"
+    "     (--data FILE... | --summary FILE) [--slice EXPR]...\n"
+    "     [--power P] [--draws N] [--seed S] [--baseline R]\n"
+    "     [--ci METHOD] [--level L] [--format text|json|markdown]\n"
+    "     [-o FILE]\n",
     "How reliable the policy's verdict is on these leads (its operating\n"
     "characteristics), from the tally and the rule set's expected rates:\n"
     "  - per blocking gate and tier, the exact binomial chance of a pass\n"
@@ -32,17 +48,11 @@ static const char help[] =
     "    of leads that is at the pace of the export's contacted dates.\n"
     "With --slice, the same for the gates marked \"per_slice\": true in every\n"
     "slice they would judge (at least their min_slice_size labeled leads).\n"
-    "Exit 0 (the plan does not judge the release), 2 for bad input.\n\n"
-    CLI_DATA_HELP
-    "  --policy FILE        gate policy (JSON), e.g. "
-    "registry/gates/v3.2.json\n"
-    CLI_PLAN_HELP CLI_SLICE_HELP CLI_STATS_HELP
-    CLI_BASELINE_HELP
-    "  --format FMT         text (default), json or markdown\n"
-    "  -o FILE              write to FILE (replaced atomically)\n"
-    "  -h, --help           this help\n";
-
-enum { OPT_POLICY = 2000 };
+    "Exit 0 (the plan does not judge the release), 2 for bad input.\n",
+    plan_opts,
+    0,
+    NULL,
+};
 
 /*
  * The plan of the per-slice gates in every slice they judge: JSON
@@ -124,26 +134,96 @@ static int plan_slices(const cli_slices *sl, const tg_rules *rules,
     return rc;
 }
 
+/* What the command line asks for. */
+typedef struct {
+    cli_data d;
+    cli_baseline base;
+    tg_plan_options popt;
+    int fmt;
+    const char *out_path, *policy_path;
+} plan_args;
+
+enum { GO_ON = -1 };
+
+/* Read the options into a; GO_ON, or the exit code to stop with (0
+ * after --help). */
+static int plan_parse(plan_args *a, int argc, char **argv)
+{
+    cli_parser p;
+    int c, r = EXIT_OK;
+    cli_parse_begin(&p, &plan_spec, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
+        if (c == CLI_STOP)
+            return p.rc;
+        int used = cli_data_option(&a->d, "plan", c, p.arg);
+        if (!used)
+            used = cli_plan_option(&a->popt, "plan", c, p.arg);
+        if (used < 0)
+            return EXIT_USAGE;
+        if (used)
+            continue;
+        switch (c) {
+        case OPT_OUTPUT: a->out_path = p.arg; break;
+        case OPT_POLICY: a->policy_path = p.arg; break;
+        case OPT_BASELINE:
+            r = cli_parse_baseline("plan", p.arg, &a->base);
+            break;
+        case OPT_FORMAT:
+            r = cli_format_option("plan", p.arg,
+                                  FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
+                                      FMT_BIT(FMT_MARKDOWN),
+                                  &a->fmt);
+            break;
+        }
+        if (r)
+            return r;
+    }
+    if (!a->policy_path)
+        return cli_usage("plan", "--policy FILE is required");
+    return GO_ON;
+}
+
+/* The whole data's plan as JSON, with the slices' (taken over). */
+static void write_json(FILE *f, const tg_rules *rules, const tg_policy *policy,
+                       const cli_data *d, const tg_plan *plan,
+                       const tg_gate_result *res, cJSON **slices_json)
+{
+    cJSON *j = tg_json_stamp(cJSON_CreateObject());
+    cJSON_AddStringToObject(j, "model_id", rules->model_id);
+    cJSON_AddStringToObject(j, "model_version", rules->model_version);
+    cJSON_AddStringToObject(j, "policy", policy->policy_id);
+    cJSON_AddStringToObject(j, "ci_method", tg_ci_name(d->ci_method));
+    cJSON_AddNumberToObject(j, "ci_level", d->ci_level);
+    cJSON_AddItemToObject(j, "reliability", tg_plan_json(plan, res));
+    if (*slices_json) {
+        cJSON_AddItemToObject(j, "slices", *slices_json);
+        *slices_json = NULL;
+    }
+    char *s = cJSON_Print(j);
+    fprintf(f, "%s\n", s);
+    cJSON_free(s);
+    cJSON_Delete(j);
+}
+
+/* The gate options of the plan: the verdicts only, with the command
+ * line's interval and pinned baselines. */
+static tg_gate_options gate_options(const plan_args *a)
+{
+    tg_gate_options gopt = tg_gate_options_default();
+    gopt.ci_method = a->d.ci_method;
+    gopt.ci_level = a->d.ci_level;
+    gopt.baseline_train = a->base.train;
+    gopt.baseline_test = a->base.test;
+    gopt.baseline_all = a->base.all;
+    gopt.verdicts_only = 1;
+    return gopt;
+}
+
 int cmd_plan(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_DATA_LONG_OPTIONS,
-        CLI_STATS_LONG_OPTIONS,
-        CLI_PLAN_LONG_OPTIONS,
-        CLI_SLICE_LONG_OPTION,
-        {"baseline", required_argument, NULL, 'b'},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {"output", required_argument, NULL, 'o'},
-        {"policy", required_argument, NULL, OPT_POLICY},
-        {NULL, 0, NULL, 0},
-    };
-    cli_data d = CLI_DATA_INIT;
-    cli_baseline base;
-    cli_baseline_init(&base);
-    tg_plan_options popt = tg_plan_options_default();
-    int fmt = FMT_TEXT, c, r = EXIT_OK;
-    const char *out_path = NULL, *policy_path = NULL;
+    plan_args a = {CLI_DATA_INIT, {0, 0, 0}, tg_plan_options_default(),
+                   FMT_TEXT, NULL, NULL};
+    cli_baseline_init(&a.base);
     tg_rules *rules = NULL;
     tg_policy *policy = NULL;
     tg_tally t;
@@ -156,99 +236,41 @@ int cmd_plan(int argc, char **argv)
     size_t slices_len = 0;
     tg_error err;
     tg_error_clear(&err);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        int used = cli_data_option(&d, "plan", c, optarg);
-        if (!used)
-            used = cli_plan_option(&popt, "plan", c, optarg);
-        if (used < 0) {
-            r = EXIT_USAGE;
-            goto done;
-        }
-        if (used)
-            continue;
-        switch (c) {
-        case 'h': r = cli_help(help); goto done;
-        case 'o': out_path = optarg; break;
-        case OPT_POLICY: policy_path = optarg; break;
-        case 'b':
-            if ((r = cli_parse_baseline("plan", optarg, &base)))
-                goto done;
-            break;
-        case 'f':
-            fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
-                                               FMT_BIT(FMT_JSON) |
-                                               FMT_BIT(FMT_MARKDOWN));
-            if (fmt < 0) {
-                r = cli_usage("plan", "--format takes text, json or "
-                                      "markdown, not '%s'", optarg);
-                goto done;
-            }
-            break;
-        default: r = cli_usage("plan", "bad option"); goto done;
-        }
-    }
-    if (optind < argc) {
-        r = cli_usage("plan", "unexpected argument '%s'", argv[optind]);
+    int r = plan_parse(&a, argc, argv);
+    if (r != GO_ON)
         goto done;
-    }
-    if (!policy_path) {
-        r = cli_usage("plan", "--policy FILE is required");
+    if ((r = cli_load_rules(&rules, &a.d, "plan")))
         goto done;
-    }
-    if ((r = cli_load_rules(&rules, &d, "plan")))
-        goto done;
-    if (tg_policy_load(&policy, policy_path, rules, &err) != TG_OK) {
+    if (tg_policy_load(&policy, a.policy_path, rules, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
     }
-    if ((r = cli_load_sliced(&t, &sl, rules, &d, 0, "plan")))
+    if ((r = cli_load_sliced(&t, &sl, rules, &a.d, 0, "plan")))
         goto done;
     have_tally = 1;
-    tg_gate_options gopt = tg_gate_options_default();
-    gopt.ci_method = d.ci_method;
-    gopt.ci_level = d.ci_level;
-    gopt.baseline_train = base.train;
-    gopt.baseline_test = base.test;
-    gopt.baseline_all = base.all;
-    gopt.verdicts_only = 1;
+    tg_gate_options gopt = gate_options(&a);
     if (tg_gate_run_with(&res, rules, policy, &t, &gopt, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
     }
     have_result = 1;
-    if (tg_plan_compute(&plan, &res, &t, &gopt, &popt, &err) != TG_OK) {
+    if (tg_plan_compute(&plan, &res, &t, &gopt, &a.popt, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
     }
     have_plan = 1;
-    if (sl.n && (r = plan_slices(&sl, rules, policy, &gopt, &popt, fmt,
+    if (sl.n && (r = plan_slices(&sl, rules, policy, &gopt, &a.popt, a.fmt,
                                  &slices_json, &slices_text, &slices_len)))
         goto done;
     cli_out o;
-    if ((r = cli_out_open(&o, out_path)))
+    if ((r = cli_out_open(&o, a.out_path)))
         goto done;
-    if (fmt == FMT_JSON) {
-        cJSON *j = tg_json_stamp(cJSON_CreateObject());
-        cJSON_AddStringToObject(j, "model_id", rules->model_id);
-        cJSON_AddStringToObject(j, "model_version", rules->model_version);
-        cJSON_AddStringToObject(j, "policy", policy->policy_id);
-        cJSON_AddStringToObject(j, "ci_method", tg_ci_name(d.ci_method));
-        cJSON_AddNumberToObject(j, "ci_level", d.ci_level);
-        cJSON_AddItemToObject(j, "reliability", tg_plan_json(&plan, &res));
-        if (slices_json) {
-            cJSON_AddItemToObject(j, "slices", slices_json);
-            slices_json = NULL;
-        }
-        char *s = cJSON_Print(j);
-        fprintf(o.f, "%s\n", s);
-        cJSON_free(s);
-        cJSON_Delete(j);
-    } else if (fmt == FMT_MARKDOWN) {
+    if (a.fmt == FMT_JSON)
+        write_json(o.f, rules, policy, &a.d, &plan, &res, &slices_json);
+    else if (a.fmt == FMT_MARKDOWN)
         tg_render_plan_markdown(o.f, &plan, &res);
-    } else {
+    else
         tg_render_plan_text(o.f, &plan, &res);
-    }
     if (slices_text)
         fwrite(slices_text, 1, slices_len, o.f);
     r = cli_out_close(&o);
@@ -264,7 +286,7 @@ done:
     cli_slices_release(&sl);
     tg_policy_free(policy);
     tg_rules_free(rules);
-    free(d.data);
-    free(d.slices);
+    free(a.d.data);
+    free(a.d.slices);
     return cli_flush_stdout(r);
 }

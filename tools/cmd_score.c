@@ -7,12 +7,36 @@
 
 #include "cli.h"
 #include "cmd.h"
+#include "tg_escape.h"
 
-static const char help[] =
-    "usage: tiergate score --rules FILE --data FILE... "
-    "[--view scores|production|salesforce|sga]\n"
-    "                      [--priority-only] [--scored-at TIME] "
-    "[--format csv|json] [-o FILE]\n\n"
+enum { OPT_VIEW = 3000, OPT_PRIORITY_ONLY, OPT_SCORED_AT };
+
+/* Scoring streams rows: no --summary (counts cannot be scored) and no
+ * --threads (the rows go out in input order, read by one reader). */
+static const cli_opt score_opts[] = {
+    CLI_OPT_RULES,
+    CLI_OPT_DATA,
+    CLI_OPT_DATE_CONFIG,
+    CLI_OPT_ON_BAD_ROW,
+    {"view", 0, "V", OPT_VIEW,
+     "scores (default), production, salesforce, sga"},
+    {"priority-only", 0, NULL, OPT_PRIORITY_ONLY,
+     "scores view: leave out the default tier"},
+    {"scored-at", 0, "TIME", OPT_SCORED_AT,
+     "pin scored_at (UTC, e.g. 2025-12-22T00:00:00Z) so\n"
+     "the output is reproducible; default: now"},
+    {"format", 0, "FMT", OPT_FORMAT,
+     "csv (default) or json (an array of objects)"},
+    CLI_OPT_OUTPUT,
+    CLI_OPT_END,
+};
+
+static const cli_spec score_spec = {
+    "score",
+    "score --rules FILE --data FILE...\n"
+    "      [--view scores|production|salesforce|sga]\n"
+    "      [--priority-only] [--scored-at TIME] [--format csv|json]\n"
+    "      [-o FILE]\n",
     "Score every lead and write one of the change request's outputs:\n"
     "  scores      every input column, then score_tier, tier_display,\n"
     "              expected_conversion_rate, expected_lift, priority_rank,\n"
@@ -24,29 +48,49 @@ static const char help[] =
     "  sga         the SGA dashboard (step 6)\n"
     "The last three hold priority tiers only, ordered by priority rank, then\n"
     "expected conversion rate, as the change request's views are. Streaming: memory\n"
-    "does not grow with the number of rows.\n\n" CLI_DATA_HELP
-    "  --view V             scores (default), production, salesforce, sga\n"
-    "  --priority-only      scores view: leave out the default tier\n"
-    "  --scored-at TIME     pin scored_at (UTC, e.g. 2025-12-22T00:00:00Z) so\n"
-    "                       the output is reproducible; default: now\n"
-    "  --format FMT         csv (default) or json (an array of objects)\n"
-    "  -o FILE              write to FILE (replaced atomically)\n"
-    "  -h, --help           this help\n";
+    "does not grow with the number of rows.\n",
+    score_opts,
+    0,
+    NULL,
+};
 
-enum { OPT_VIEW = 3000, OPT_PRIORITY_ONLY, OPT_SCORED_AT };
+/* One option of score's own; returns an exit code. */
+static int score_option(tg_score_options *so, int c, const char *arg)
+{
+    char shown[96];
+    switch (c) {
+    case OPT_PRIORITY_ONLY: so->priority_only = 1; return EXIT_OK;
+    case OPT_VIEW: {
+        int v = tg_view_parse(arg);
+        if (v < 0)
+            return cli_usage("score",
+                             "--view takes scores, production, salesforce "
+                             "or sga, not '%s'",
+                             tg_esc_term_buf(arg, shown, sizeof shown));
+        so->view = (tg_view)v;
+        return EXIT_OK;
+    }
+    case OPT_SCORED_AT:
+        if (!tg_scored_at_valid(arg))
+            return cli_usage("score",
+                             "--scored-at takes a UTC time such as "
+                             "2025-12-22T00:00:00Z, not '%s'",
+                             tg_esc_term_buf(arg, shown, sizeof shown));
+        so->scored_at = arg;
+        return EXIT_OK;
+    case OPT_FORMAT: {
+        int fmt = FMT_CSV;
+        int r = cli_format_option("score", arg,
+                                  FMT_BIT(FMT_CSV) | FMT_BIT(FMT_JSON), &fmt);
+        so->format = fmt == FMT_JSON ? TG_SCORE_JSON : TG_SCORE_CSV;
+        return r;
+    }
+    }
+    return EXIT_OK;
+}
 
 int cmd_score(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_DATA_LONG_OPTIONS,
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {"output", required_argument, NULL, 'o'},
-        {"priority-only", no_argument, NULL, OPT_PRIORITY_ONLY},
-        {"scored-at", required_argument, NULL, OPT_SCORED_AT},
-        {"view", required_argument, NULL, OPT_VIEW},
-        {NULL, 0, NULL, 0},
-    };
     cli_data d = CLI_DATA_INIT;
     tg_score_options so = {TG_VIEW_SCORES, 0, NULL, TG_SCORE_CSV, NULL};
     const char *out_path = NULL;
@@ -54,63 +98,24 @@ int cmd_score(int argc, char **argv)
     int c, r = EXIT_OK;
     tg_error err;
     tg_error_clear(&err);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        int used = cli_data_option(&d, "score", c, optarg);
+    cli_parser p;
+    cli_parse_begin(&p, &score_spec, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
+        if (c == CLI_STOP) {
+            r = p.rc;
+            goto done;
+        }
+        int used = cli_data_option(&d, "score", c, p.arg);
         if (used < 0) {
             r = EXIT_USAGE;
             goto done;
         }
         if (used)
             continue;
-        switch (c) {
-        case 'h': r = cli_help(help); goto done;
-        case 'o': out_path = optarg; break;
-        case OPT_PRIORITY_ONLY: so.priority_only = 1; break;
-        case OPT_VIEW: {
-            int v = tg_view_parse(optarg);
-            if (v < 0) {
-                r = cli_usage("score",
-                              "--view takes scores, production, "
-                              "salesforce or sga, not '%s'",
-                              optarg);
-                goto done;
-            }
-            so.view = (tg_view)v;
-            break;
-        }
-        case OPT_SCORED_AT:
-            if (!tg_scored_at_valid(optarg)) {
-                r = cli_usage("score",
-                              "--scored-at takes a UTC time such as "
-                              "2025-12-22T00:00:00Z, not '%s'",
-                              optarg);
-                goto done;
-            }
-            so.scored_at = optarg;
-            break;
-        case 'f':
-            if (strcmp(optarg, "csv") == 0)
-                so.format = TG_SCORE_CSV;
-            else if (strcmp(optarg, "json") == 0)
-                so.format = TG_SCORE_JSON;
-            else {
-                r = cli_usage("score", "--format takes csv or json, not '%s'",
-                              optarg);
-                goto done;
-            }
-            break;
-        default: r = cli_usage("score", "bad option"); goto done;
-        }
-    }
-    if (optind < argc) {
-        r = cli_usage("score", "unexpected argument '%s'", argv[optind]);
-        goto done;
-    }
-    if (d.summary) {
-        r = cli_usage("score", "scoring needs rows: give --data, not "
-                               "--summary");
-        goto done;
+        if (c == OPT_OUTPUT)
+            out_path = p.arg;
+        else if ((r = score_option(&so, c, p.arg)))
+            goto done;
     }
     if (d.ndata == 0) {
         r = cli_usage("score", "give the data with --data FILE");

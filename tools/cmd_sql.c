@@ -1,64 +1,13 @@
 /*
  * tiergate sql: the warehouse SQL, generated from the rule set.
  */
+#include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "cli.h"
 #include "cmd.h"
-
-static const char help[] =
-    "usage: tiergate sql --rules FILE [--dialect "
-    "bigquery|sqlite|duckdb|postgres]\n"
-    "                    [--emit scoring|production-view|salesforce-sync|\n"
-    "                            sga-dashboard|calibration|summary|\n"
-    "                            monitor-summary|schema-check|all]\n"
-    "                    [--by week|month] [--maturity DAYS]\n"
-    "                    [--columns FILE] [--alias FEATURE=COLUMN]...\n"
-    "                    [--slice EXPR]... [--project P --dataset D]\n"
-    "                    [--out-dir DIR] [--check]\n"
-    "       tiergate sql --emit sweep --sweep FILE [--rules FILE] [--dialect D]\n"
-    "                    [--project P --dataset D] [-o FILE]\n\n"
-    "Generate the warehouse SQL from the rule set: the scoring table (step 3),\n"
-    "the production view (4), the Salesforce sync (5), the SGA dashboard (6),\n"
-    "the calibration table (9), and the summary query whose CSV export\n"
-    "`tiergate gate --summary` reads. BigQuery names tables\n"
-    "`project.dataset.table` (default: the rule set's \"tables\", the change request's\n"
-    "savvy-gtm-analytics.ml_features); the other dialects use bare names, so\n"
-    "the SQL runs as is in a database holding lead_scoring_features_pit.\n"
-    "schema-check is checklist step 1 in the warehouse: for every feature,\n"
-    "each name it may have and the column the table has by that name\n"
-    "(INFORMATION_SCHEMA.COLUMNS; SQLite's pragma_table_info); its CSV\n"
-    "export is what `check-schema --columns` and `sql --columns` read.\n\n"
-    "  --rules FILE     rule set (JSON)\n"
-    "  --dialect D      bigquery (default), sqlite, duckdb, postgres\n"
-    "  --emit WHAT      one piece, or all (default)\n"
-    "  --columns FILE   write the SQL against the columns the table has: the\n"
-    "                   CSV export of schema-check (or any list with a\n"
-    "                   column_name column), or a CSV whose header is the\n"
-    "                   table's; a feature found under an alias is read by\n"
-    "                   that name (exit 2 when a feature is missing)\n"
-    "  --alias F=C      the table calls feature F column C (repeatable;\n"
-    "                   wins over --columns)\n"
-    "  --slice EXPR     summary: also GROUP BY this slicing (COLUMN,\n"
-    "                   COLUMN:E1,E2,... or COLUMN:month), for `gate\n"
-    "                   --summary --slice EXPR` (repeatable)\n"
-    "  --project P      BigQuery project\n"
-    "  --dataset D      BigQuery dataset\n"
-    "  --out-dir DIR    write each piece to DIR/<its file name>\n"
-    "                   (replaced atomically); default: standard output\n"
-    "  --by week|month  monitor-summary windows (default week)\n"
-    "  --maturity DAYS  monitor-summary maturity (default 30)\n"
-    "  --sweep FILE     with --emit sweep: one query counting every variant\n"
-    "                   of the sweep per split and tier (one CASE per\n"
-    "                   variant, the table read once), whose CSV export\n"
-    "                   `tiergate sweep --summary` reads; --rules replaces\n"
-    "                   the sweep's base\n"
-    "  -o FILE          with --emit sweep: write there (atomically)\n"
-    "  --check          write nothing: exit 1 and list the files in DIR\n"
-    "                   (default sql) that differ from what the rule set\n"
-    "                   generates\n"
-    "  -h, --help       this help\n";
+#include "tg_escape.h"
 
 enum {
     OPT_DIALECT = 4000,
@@ -75,6 +24,85 @@ enum {
     OPT_SWEEP
 };
 
+static const cli_opt sql_opts[] = {
+    {"rules", 0, "FILE", OPT_RULES, "rule set (JSON)"},
+    {"dialect", 0, "D", OPT_DIALECT, "bigquery (default), sqlite, duckdb, postgres"},
+    {"emit", 0, "WHAT", OPT_EMIT, "one piece, or all (default)"},
+    {"columns", 0, "FILE", OPT_COLUMNS,
+     "write the SQL against the columns the table\n"
+     "has: the CSV export of schema-check (or any list\n"
+     "with a column_name column), or a CSV whose header\n"
+     "is the table's; a feature found under an alias is\n"
+     "read by that name (exit 2 when a feature is\n"
+     "missing)"},
+    {"alias", 0, "F=C", OPT_ALIAS,
+     "the table calls feature F column C (repeatable;\n"
+     "wins over --columns)"},
+    {"slice", 0, "EXPR", OPT_SQL_SLICE,
+     "summary: also GROUP BY this slicing (COLUMN,\n"
+     "COLUMN:E1,E2,... or COLUMN:month), for `gate\n"
+     "--summary --slice EXPR` (repeatable)"},
+    {"project", 0, "P", OPT_PROJECT, "BigQuery project"},
+    {"dataset", 0, "D", OPT_DATASET, "BigQuery dataset"},
+    {"out-dir", 0, "DIR", OPT_OUT_DIR,
+     "write each piece to DIR/<its file name>\n"
+     "(replaced atomically); default: standard output"},
+    {"by", 0, "week|month", OPT_BY, "monitor-summary windows (default week)"},
+    {"maturity", 0, "DAYS", OPT_MATURITY,
+     "monitor-summary maturity (default 30)"},
+    {"sweep", 0, "FILE", OPT_SWEEP,
+     "with --emit sweep: one query counting every\n"
+     "variant of the sweep per split and tier (one CASE\n"
+     "per variant, the table read once), whose CSV\n"
+     "export `tiergate sweep --summary` reads; --rules\n"
+     "replaces the sweep's base"},
+    {"output", 'o', "FILE", OPT_OUTPUT,
+     "with --emit sweep: write there (atomically)"},
+    {"check", 0, NULL, OPT_CHECK,
+     "write nothing: exit 1 and list the files in DIR\n"
+     "(default sql) that differ from what the rule set\n"
+     "generates"},
+    CLI_OPT_END,
+};
+
+static const cli_spec sql_spec = {
+    "sql",
+    "sql --rules FILE [--dialect bigquery|sqlite|duckdb|postgres]\n"
+    "    [--emit scoring|production-view|salesforce-sync|\n"
+    "            sga-dashboard|calibration|summary|\n"
+    "            monitor-summary|schema-check|all]\n"
+    "    [--by week|month] [--maturity DAYS]\n"
+    "    [--columns FILE] [--alias FEATURE=COLUMN]...\n"
+    "    [--slice EXPR]... [--project P --dataset D]\n"
+    "    [--out-dir DIR] [--check]\n"
+    "sql --emit sweep --sweep FILE [--rules FILE] [--dialect D]\n"
+    "    [--project P --dataset D] [-o FILE]\n",
+    "Generate the warehouse SQL from the rule set: the scoring table (step\n"
+    "3), the production view (4), the Salesforce sync (5), the SGA dashboard\n"
+    "(6), the calibration table (9), and the summary query whose CSV export\n"
+    "`tiergate gate --summary` reads. BigQuery names tables\n"
+    "`project.dataset.table` (default: the rule set's \"tables\", the change\n"
+    "request's savvy-gtm-analytics.ml_features); the other dialects use bare\n"
+    "names, so the SQL runs as is in a database holding\n"
+    "lead_scoring_features_pit. schema-check is checklist step 1 in the\n"
+    "warehouse: for every feature, each name it may have and the column the\n"
+    "table has by that name (INFORMATION_SCHEMA.COLUMNS; SQLite's\n"
+    "pragma_table_info); its CSV export is what `check-schema --columns` and\n"
+    "`sql --columns` read.\n",
+    sql_opts,
+    0,
+    NULL,
+};
+
+/* Limits and defaults of the command line. */
+enum {
+    EMIT_ALL = -1,
+    GO_ON = -1,
+    MAX_ALIASES = 64,
+    DEFAULT_MATURITY = 30,
+    MAX_CHECKED_FILE = 64 << 20 /* --check reads no file larger */
+};
+
 static int has_control(const char *s)
 {
     for (; *s; s++)
@@ -89,7 +117,7 @@ static int has_control(const char *s)
  * into the SQL must be plain identifiers.
  */
 static int map_columns(const tg_rules *rules, const char *columns_path,
-                       char **alias, int nalias, const char **cols,
+                       const char *const *alias, int nalias, const char **cols,
                        tg_columns *held)
 {
     tg_error err;
@@ -195,248 +223,300 @@ done:
     return r;
 }
 
+/* What the command line asks for. */
+typedef struct {
+    const char *rules_path;
+    tg_sql_options so;
+    int emit; /* a tg_emit, or EMIT_ALL */
+    int sweep_emit, check, by_month, maturity;
+    const char *out_dir, *sweep_path, *out_path, *columns_path;
+    const char *alias[MAX_ALIASES];
+    int nalias;
+    const char *slice_expr[TG_SUMMARY_MAX_SLICINGS];
+    int nslice;
+} sql_args;
+
+/* --emit: a piece, all of them, or the sweep's query. */
+static int emit_option(sql_args *a, const char *arg)
+{
+    char shown[96];
+    if (strcmp(arg, "all") == 0)
+        a->emit = EMIT_ALL;
+    else if (strcmp(arg, "sweep") == 0)
+        a->sweep_emit = 1;
+    else if ((a->emit = tg_emit_parse(arg)) < 0)
+        return cli_usage("sql",
+                         "--emit takes scoring, production-view, "
+                         "salesforce-sync, sga-dashboard, calibration, "
+                         "summary, monitor-summary, schema-check, sweep or "
+                         "all, not '%s'",
+                         tg_esc_term_buf(arg, shown, sizeof shown));
+    return EXIT_OK;
+}
+
+/* An option whose value needs checking; returns an exit code. */
+static int checked_option(sql_args *a, int c, const char *arg)
+{
+    char shown[96];
+    switch (c) {
+    case OPT_COLUMNS:
+        if (has_control(arg))
+            return cli_usage("sql", "--columns: control bytes in the path");
+        a->columns_path = arg;
+        return EXIT_OK;
+    case OPT_BY:
+        if (strcmp(arg, "week") && strcmp(arg, "month"))
+            return cli_usage("sql", "--by takes week or month, not '%s'",
+                             tg_esc_term_buf(arg, shown, sizeof shown));
+        a->by_month = strcmp(arg, "month") == 0;
+        return EXIT_OK;
+    case OPT_MATURITY: {
+        char *end;
+        long v = strtol(arg, &end, 10);
+        if (!*arg || *end || v < 0 || v > 3650)
+            return cli_usage("sql", "--maturity takes 0 to 3650 days, not "
+                                    "'%s'",
+                             tg_esc_term_buf(arg, shown, sizeof shown));
+        a->maturity = (int)v;
+        return EXIT_OK;
+    }
+    case OPT_DIALECT: {
+        int x = tg_dialect_parse(arg);
+        if (x < 0)
+            return cli_usage("sql",
+                             "--dialect takes bigquery, sqlite, duckdb or "
+                             "postgres, not '%s'",
+                             tg_esc_term_buf(arg, shown, sizeof shown));
+        a->so.dialect = (tg_dialect)x;
+        return EXIT_OK;
+    }
+    case OPT_EMIT: return emit_option(a, arg);
+    }
+    return EXIT_OK;
+}
+
+/* One option; returns an exit code. */
+static int sql_option(sql_args *a, int c, const char *arg)
+{
+    switch (c) {
+    case OPT_OUTPUT: a->out_path = arg; break;
+    case OPT_SWEEP: a->sweep_path = arg; break;
+    case OPT_RULES: a->rules_path = arg; break;
+    case OPT_CHECK: a->check = 1; break;
+    case OPT_PROJECT: a->so.project = arg; break;
+    case OPT_DATASET: a->so.dataset = arg; break;
+    case OPT_OUT_DIR: a->out_dir = arg; break;
+    case OPT_ALIAS:
+        if (a->nalias == MAX_ALIASES)
+            return cli_usage("sql", "at most %d --alias options",
+                             MAX_ALIASES);
+        a->alias[a->nalias++] = arg;
+        break;
+    case OPT_SQL_SLICE:
+        if (a->nslice == TG_SUMMARY_MAX_SLICINGS)
+            return cli_usage("sql", "at most %d --slice options",
+                             TG_SUMMARY_MAX_SLICINGS);
+        a->slice_expr[a->nslice++] = arg;
+        break;
+    default: return checked_option(a, c, arg);
+    }
+    return EXIT_OK;
+}
+
+/* Read the options into a; GO_ON, or the exit code to stop with (0
+ * after --help). */
+static int sql_parse(sql_args *a, int argc, char **argv)
+{
+    cli_parser p;
+    int c, r;
+    cli_parse_begin(&p, &sql_spec, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
+        if (c == CLI_STOP)
+            return p.rc;
+        if ((r = sql_option(a, c, p.arg)))
+            return r;
+    }
+    return GO_ON;
+}
+
+/* Options that go together only in some combinations (the sweep's query
+ * is checked where it is emitted); GO_ON when they fit. */
+static int sql_combination(sql_args *a)
+{
+    if (a->out_path)
+        return cli_usage("sql", "-o FILE is for --emit sweep; use --out-dir "
+                                "DIR");
+    if (a->check && !a->out_dir)
+        a->out_dir = CLI_DEFAULT_SQL_DIR;
+    if (a->nslice && a->emit != TG_EMIT_SUMMARY && a->emit != EMIT_ALL)
+        return cli_usage("sql", "--slice goes with --emit summary");
+    return GO_ON;
+}
+
+/* Append to the command being built in buf (n bytes so far, never past
+ * size); returns the length it would have. */
+static int append(char *buf, size_t size, int n, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+static int append(char *buf, size_t size, int n, const char *fmt, ...)
+{
+    if (n >= (int)size)
+        return n;
+    va_list ap;
+    va_start(ap, fmt);
+    n += vsnprintf(buf + n, size - (size_t)n, fmt, ap);
+    va_end(ap);
+    return n;
+}
+
+/*
+ * The command that regenerates these files, written in their header:
+ * every option that shapes them, the folder left out (the same files
+ * may be checked anywhere).
+ */
+static int regen_command(char *regen, size_t size, const sql_args *a,
+                         const tg_slice_spec *specs, int nspecs)
+{
+    int n = append(regen, size, 0, "tiergate sql --rules %s", a->rules_path);
+    if (a->so.dialect != TG_DIALECT_BIGQUERY)
+        n = append(regen, size, n, " --dialect %s",
+                   tg_dialect_name(a->so.dialect));
+    if (a->emit != EMIT_ALL)
+        n = append(regen, size, n, " --emit %s", tg_emit_name((tg_emit)a->emit));
+    if (a->so.project)
+        n = append(regen, size, n, " --project %s", a->so.project);
+    if (a->so.dataset)
+        n = append(regen, size, n, " --dataset %s", a->so.dataset);
+    if (a->by_month)
+        n = append(regen, size, n, " --by month");
+    if (a->maturity != DEFAULT_MATURITY)
+        n = append(regen, size, n, " --maturity %d", a->maturity);
+    if (a->columns_path)
+        n = append(regen, size, n, " --columns %s", a->columns_path);
+    for (int i = 0; i < a->nalias; i++)
+        n = append(regen, size, n, " --alias %s", a->alias[i]);
+    for (int i = 0; i < nspecs; i++)
+        n = append(regen, size, n, " --slice %s", specs[i].expr);
+    if (n >= (int)size - 16)
+        return cli_usage("sql", "options too long");
+    append(regen, size, n, " --out-dir DIR");
+    return EXIT_OK;
+}
+
+/* --check: whether the file at path holds text; prints it when not. */
+static int piece_matches(const char *path, const char *text,
+                         const char *rules_path)
+{
+    size_t len = 0;
+    char *have = NULL;
+    tg_error ignore;
+    int same = tg_read_file(&have, &len, path, MAX_CHECKED_FILE, &ignore) ==
+                   TG_OK &&
+               len == strlen(text) && memcmp(have, text, len) == 0;
+    if (!same)
+        printf("%s: differs from what %s generates\n", path, rules_path);
+    free(have);
+    return same;
+}
+
+/*
+ * Every piece asked for: to standard output, to the folder, or (--check)
+ * compared with the folder's files (exit 1 when one differs).
+ */
+static int emit_pieces(const tg_rules *rules, const tg_sql_options *so,
+                       const sql_args *a)
+{
+    tg_error err;
+    tg_error_clear(&err);
+    int differ = 0, checked = 0, r = EXIT_OK;
+    for (int e = 0; e < TG_EMIT_COUNT && r == EXIT_OK; e++) {
+        if (a->emit != EMIT_ALL && e != a->emit)
+            continue;
+        char *text = NULL;
+        int grc = e == TG_EMIT_MONITOR_SUMMARY
+                      ? tg_sql_generate_monitor(&text, rules, so, a->by_month,
+                                                a->maturity, &err)
+                      : tg_sql_generate(&text, rules, (tg_emit)e, so, &err);
+        if (grc != TG_OK)
+            return cli_fail(&err);
+        if (!a->out_dir) {
+            fputs(text, stdout);
+            if (a->emit == EMIT_ALL && e + 1 < TG_EMIT_COUNT)
+                fputs("\n", stdout);
+        } else {
+            char path[4096];
+            snprintf(path, sizeof path, "%s/%s", a->out_dir,
+                     tg_emit_file((tg_emit)e));
+            if (a->check) {
+                checked++;
+                differ += !piece_matches(path, text, a->rules_path);
+            } else {
+                r = cli_write_file(path, text, strlen(text));
+            }
+        }
+        free(text);
+    }
+    if (r || !a->check)
+        return r;
+    if (differ)
+        fprintf(stderr, "tiergate: %d of %d files in %s are stale: run\n  %s\n",
+                differ, checked, a->out_dir, so->regen);
+    else
+        printf("%d files in %s match %s\n", checked, a->out_dir, a->rules_path);
+    return differ ? EXIT_GATE : EXIT_OK;
+}
+
 int cmd_sql(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"alias", required_argument, NULL, OPT_ALIAS},
-        {"by", required_argument, NULL, OPT_BY},
-        {"check", no_argument, NULL, OPT_CHECK},
-        {"columns", required_argument, NULL, OPT_COLUMNS},
-        {"maturity", required_argument, NULL, OPT_MATURITY},
-        {"slice", required_argument, NULL, OPT_SQL_SLICE},
-        {"dataset", required_argument, NULL, OPT_DATASET},
-        {"dialect", required_argument, NULL, OPT_DIALECT},
-        {"emit", required_argument, NULL, OPT_EMIT},
-        {"help", no_argument, NULL, 'h'},
-        {"out-dir", required_argument, NULL, OPT_OUT_DIR},
-        {"output", required_argument, NULL, 'o'},
-        {"project", required_argument, NULL, OPT_PROJECT},
-        {"rules", required_argument, NULL, OPT_RULES},
-        {"sweep", required_argument, NULL, OPT_SWEEP},
-        {NULL, 0, NULL, 0},
-    };
-    cli_data d = CLI_DATA_INIT;
-    tg_sql_options so = {TG_DIALECT_BIGQUERY, NULL, NULL, NULL, NULL, NULL, 0};
-    int emit = -1, check = 0, c, r = EXIT_OK, by_month = 0, maturity = 30,
-        sweep_emit = 0;
-    const char *out_dir = NULL, *sweep_path = NULL, *out_path = NULL;
+    sql_args a;
+    memset(&a, 0, sizeof a);
+    a.so.dialect = TG_DIALECT_BIGQUERY;
+    a.emit = EMIT_ALL;
+    a.maturity = DEFAULT_MATURITY;
     tg_rules *rules = NULL;
-    tg_error err;
-    const char *columns_path = NULL;
-    char *alias[64], *slice_expr[TG_SUMMARY_MAX_SLICINGS];
-    int nalias = 0, nslice = 0;
     const char **cols = NULL;
     tg_columns held = {0, NULL};
     tg_slice_spec specs[TG_SUMMARY_MAX_SLICINGS];
     int nspecs = 0;
+    tg_error err;
     tg_error_clear(&err);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h': r = cli_help(help); goto done;
-        case 'o': out_path = optarg; break;
-        case OPT_SWEEP: sweep_path = optarg; break;
-        case OPT_RULES: d.rules = optarg; break;
-        case OPT_CHECK: check = 1; break;
-        case OPT_PROJECT: so.project = optarg; break;
-        case OPT_DATASET: so.dataset = optarg; break;
-        case OPT_OUT_DIR: out_dir = optarg; break;
-        case OPT_COLUMNS:
-            if (has_control(optarg)) {
-                r = cli_usage("sql", "--columns: control bytes in the path");
-                goto done;
-            }
-            columns_path = optarg;
-            break;
-        case OPT_ALIAS:
-            if (nalias == 64) {
-                r = cli_usage("sql", "at most 64 --alias options");
-                goto done;
-            }
-            alias[nalias++] = optarg;
-            break;
-        case OPT_SQL_SLICE:
-            if (nslice == TG_SUMMARY_MAX_SLICINGS) {
-                r = cli_usage("sql", "at most %d --slice options",
-                              TG_SUMMARY_MAX_SLICINGS);
-                goto done;
-            }
-            slice_expr[nslice++] = optarg;
-            break;
-        case OPT_BY:
-            if (strcmp(optarg, "week") && strcmp(optarg, "month")) {
-                r = cli_usage("sql", "--by takes week or month, not '%s'",
-                              optarg);
-                goto done;
-            }
-            by_month = strcmp(optarg, "month") == 0;
-            break;
-        case OPT_MATURITY: {
-            char *end;
-            long v = strtol(optarg, &end, 10);
-            if (!*optarg || *end || v < 0 || v > 3650) {
-                r = cli_usage("sql", "--maturity takes 0 to 3650 days, not "
-                                     "'%s'", optarg);
-                goto done;
-            }
-            maturity = (int)v;
-            break;
-        }
-        case OPT_DIALECT: {
-            int x = tg_dialect_parse(optarg);
-            if (x < 0) {
-                r = cli_usage("sql",
-                              "--dialect takes bigquery, sqlite, "
-                              "duckdb or postgres, not '%s'",
-                              optarg);
-                goto done;
-            }
-            so.dialect = (tg_dialect)x;
-            break;
-        }
-        case OPT_EMIT:
-            if (strcmp(optarg, "all") == 0)
-                emit = -1;
-            else if (strcmp(optarg, "sweep") == 0)
-                sweep_emit = 1;
-            else if ((emit = tg_emit_parse(optarg)) < 0) {
-                r = cli_usage("sql",
-                              "--emit takes scoring, production-view, "
-                              "salesforce-sync, sga-dashboard, "
-                              "calibration, summary, monitor-summary, "
-                              "schema-check, sweep or all, not '%s'",
-                              optarg);
-                goto done;
-            }
-            break;
-        default: r = cli_usage("sql", "bad option"); goto done;
-        }
-    }
-    if (optind < argc) {
-        r = cli_usage("sql", "unexpected argument '%s'", argv[optind]);
+    char regen[2048];
+    int r = sql_parse(&a, argc, argv);
+    if (r != GO_ON)
         goto done;
-    }
-    if (sweep_emit || sweep_path) {
-        if (!sweep_emit || !sweep_path || check || out_dir)
+    if (a.sweep_emit || a.sweep_path) {
+        if (!a.sweep_emit || !a.sweep_path || a.check || a.out_dir)
             r = cli_usage("sql", "--sweep FILE goes with --emit sweep (and "
                                  "-o FILE, not --out-dir or --check)");
         else
-            r = emit_sweep(sweep_path, d.rules, &so, out_path);
+            r = emit_sweep(a.sweep_path, a.rules_path, &a.so, a.out_path);
         goto done;
     }
-    if (out_path) {
-        r = cli_usage("sql", "-o FILE is for --emit sweep; use --out-dir DIR");
+    if ((r = sql_combination(&a)) != GO_ON)
         goto done;
-    }
-    if (check && !out_dir)
-        out_dir = "sql";
-    if (nslice && emit != TG_EMIT_SUMMARY && emit != -1) {
-        r = cli_usage("sql", "--slice goes with --emit summary");
-        goto done;
-    }
+    cli_data d = CLI_DATA_INIT;
+    d.rules = a.rules_path;
     if ((r = cli_load_rules(&rules, &d, "sql")))
         goto done;
     if (!(cols = calloc((size_t)rules->nfeatures, sizeof *cols))) {
         r = EXIT_INTERNAL;
         goto done;
     }
-    if ((r = map_columns(rules, columns_path, alias, nalias, cols, &held)))
+    if ((r = map_columns(rules, a.columns_path, a.alias, a.nalias, cols,
+                         &held)))
         goto done;
-    so.columns = cols;
-    for (; nspecs < nslice; nspecs++)
-        if (tg_slice_parse(&specs[nspecs], slice_expr[nspecs], rules, &err) !=
-            TG_OK) {
+    a.so.columns = cols;
+    for (; nspecs < a.nslice; nspecs++)
+        if (tg_slice_parse(&specs[nspecs], a.slice_expr[nspecs], rules,
+                           &err) != TG_OK) {
             r = cli_usage("sql", "%s", err.msg);
             goto done;
         }
-    so.slices = specs;
-    so.nslices = nspecs;
-    /* The command that regenerates these files, written in their header. */
-    char regen[2048];
-    int n = snprintf(regen, sizeof regen, "tiergate sql --rules %s", d.rules);
-    if (so.dialect != TG_DIALECT_BIGQUERY)
-        n += snprintf(regen + n, sizeof regen - (size_t)n, " --dialect %s",
-                      tg_dialect_name(so.dialect));
-    if (emit >= 0)
-        n += snprintf(regen + n, sizeof regen - (size_t)n, " --emit %s",
-                      tg_emit_name((tg_emit)emit));
-    if (so.project)
-        n += snprintf(regen + n, sizeof regen - (size_t)n, " --project %s",
-                      so.project);
-    if (so.dataset)
-        n += snprintf(regen + n, sizeof regen - (size_t)n, " --dataset %s",
-                      so.dataset);
-    if (by_month)
-        n += snprintf(regen + n, sizeof regen - (size_t)n, " --by month");
-    if (maturity != 30)
-        n += snprintf(regen + n, sizeof regen - (size_t)n, " --maturity %d",
-                      maturity);
-    if (columns_path && n < (int)sizeof regen)
-        n += snprintf(regen + n, sizeof regen - (size_t)n, " --columns %s",
-                      columns_path);
-    for (int i = 0; i < nalias && n < (int)sizeof regen; i++)
-        n += snprintf(regen + n, sizeof regen - (size_t)n, " --alias %s",
-                      alias[i]);
-    for (int i = 0; i < nspecs && n < (int)sizeof regen; i++)
-        n += snprintf(regen + n, sizeof regen - (size_t)n, " --slice %s",
-                      specs[i].expr);
-    if (n >= (int)sizeof regen - 16) {
-        r = cli_usage("sql", "options too long");
+    a.so.slices = specs;
+    a.so.nslices = nspecs;
+    if ((r = regen_command(regen, sizeof regen, &a, specs, nspecs)))
         goto done;
-    }
-    /* The folder is left out: the same files may be checked anywhere. */
-    snprintf(regen + n, sizeof regen - (size_t)n, " --out-dir DIR");
-    so.regen = regen;
-    int differ = 0, checked = 0;
-    for (int e = 0; e < TG_EMIT_COUNT; e++) {
-        if (emit >= 0 && e != emit)
-            continue;
-        char *text = NULL;
-        int grc = e == TG_EMIT_MONITOR_SUMMARY
-                      ? tg_sql_generate_monitor(&text, rules, &so, by_month,
-                                                maturity, &err)
-                      : tg_sql_generate(&text, rules, (tg_emit)e, &so, &err);
-        if (grc != TG_OK) {
-            r = cli_fail(&err);
-            goto done;
-        }
-        if (!out_dir) {
-            fputs(text, stdout);
-            if (emit < 0 && e + 1 < TG_EMIT_COUNT)
-                fputs("\n", stdout);
-            free(text);
-            continue;
-        }
-        char path[4096];
-        snprintf(path, sizeof path, "%s/%s", out_dir, tg_emit_file((tg_emit)e));
-        if (check) {
-            size_t len = 0;
-            char *have = NULL;
-            tg_error ignore;
-            checked++;
-            if (tg_read_file(&have, &len, path, 64u << 20, &ignore) != TG_OK ||
-                len != strlen(text) || memcmp(have, text, len) != 0) {
-                printf("%s: differs from what %s generates\n", path, d.rules);
-                differ++;
-            }
-            free(have);
-        } else {
-            r = cli_write_file(path, text, strlen(text));
-        }
-        free(text);
-        if (r)
-            goto done;
-    }
-    if (check) {
-        if (differ)
-            fprintf(stderr,
-                    "tiergate: %d of %d files in %s are stale: run\n"
-                    "  %s\n",
-                    differ, checked, out_dir, regen);
-        else
-            printf("%d files in %s match %s\n", checked, out_dir, d.rules);
-        r = differ ? EXIT_GATE : EXIT_OK;
-    }
+    a.so.regen = regen;
+    r = emit_pieces(rules, &a.so, &a);
 done:
     for (int i = 0; i < nspecs; i++)
         tg_slice_spec_release(&specs[i]);

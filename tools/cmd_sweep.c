@@ -211,22 +211,6 @@ static int lint_variants(const tg_sweep *s, int *counts, int threads)
     return errors ? EXIT_USAGE : EXIT_OK;
 }
 
-/* The data's fingerprint, computed while the variants are linted. */
-typedef struct {
-    const tg_scan_options *opts;
-    tg_tally t;              /* only its input_sha256 is used */
-    int rc;
-    tg_error err;
-} fingerprint_job;
-
-static void *fingerprint_worker(void *arg)
-{
-    fingerprint_job *j = arg;
-    tg_error_clear(&j->err);
-    j->rc = tg_scan_fingerprint(&j->t, j->opts, &j->err);
-    return NULL;
-}
-
 static void add_lint(cJSON *doc, const int *counts, int n)
 {
     cJSON *vars = cJSON_GetObjectItem(doc, "variants");
@@ -320,34 +304,37 @@ static int load_sweep(tg_sweep **sw, const sweep_args *a)
     return EXIT_OK;
 }
 
-/*
- * Lint the variants while the data is read for its SHA-256 (into
- * data_sha, "" when not read): independent, so on two cores they
- * overlap. counts[3 * i ..] gets variant i's lint counts.
- */
-static int lint_and_fingerprint(const tg_sweep *sw, const sweep_args *a,
-                                const tg_scan_options *o, int *counts,
-                                char data_sha[65])
+/* Lint every variant (on a few threads) while the data's SHA-256 is
+ * hashed on a thread of its own (*fp; none with --no-fingerprint or a
+ * summary) from here to the end of the run. */
+static int lint_and_start_fingerprint(const tg_sweep *sw, const sweep_args *a,
+                                      const tg_scan_options *o, int *counts,
+                                      tg_fingerprint **fp)
 {
-    fingerprint_job fj;
-    memset(&fj, 0, sizeof fj);
-    fj.opts = o;
-    pthread_t fth;
-    int want = a->d.ndata && a->fingerprint;
-    int fstarted = want && pthread_create(&fth, NULL, fingerprint_worker,
-                                          &fj) == 0;
+    tg_error err;
+    if (a->d.ndata && a->fingerprint &&
+        tg_fingerprint_start(fp, o->paths, o->npaths, a->d.threads != 1,
+                             &err) != TG_OK)
+        return cli_fail(&err);
     long cores = sysconf(_SC_NPROCESSORS_ONLN);
-    int r = lint_variants(sw, counts, a->d.threads > 0 ? a->d.threads
-                                      : cores > 0 ? (int)cores : 1);
-    if (fstarted)
-        pthread_join(fth, NULL);
-    else if (want)
-        fingerprint_worker(&fj);
-    if (r == EXIT_OK && want && fj.rc != TG_OK)
-        r = cli_fail(&fj.err);
-    memcpy(data_sha, fj.t.input_sha256, 65);
-    data_sha[64] = '\0';
-    return r;
+    return lint_variants(sw, counts, a->d.threads > 0 ? a->d.threads
+                                     : cores > 0 ? (int)cores : 1);
+}
+
+/* The ranking and the gates do not read the fingerprint: it is awaited
+ * only once they are done, so the hashing also fills the core the
+ * (single threaded) statistics leave idle. */
+static int finish_fingerprint(tg_fingerprint *fp, tg_sweep_result *res,
+                              tg_tally *tallies, int n)
+{
+    char data_sha256[65] = "";
+    tg_error err;
+    if (tg_fingerprint_finish(fp, data_sha256, &err) != TG_OK)
+        return cli_fail(&err);
+    memcpy(res->input_sha256, data_sha256, sizeof res->input_sha256);
+    for (int i = 0; i < n; i++)
+        memcpy(tallies[i].input_sha256, data_sha256, sizeof data_sha256);
+    return EXIT_OK;
 }
 
 /* Every variant's tally from the warehouse's summary. */
@@ -367,7 +354,7 @@ static int tally_summary(tg_tally *tallies, const tg_sweep *sw,
 /* Every variant's tally from one pass over the rows. */
 static int tally_rows(tg_tally *tallies, const tg_sweep *sw,
                       const sweep_args *a, const tg_scan_options *o,
-                      const char *data_sha, tg_multi_info *info)
+                      tg_multi_info *info)
 {
     tg_error err, first_skip;
     tg_error_clear(&err);
@@ -383,8 +370,6 @@ static int tally_rows(tg_tally *tallies, const tg_sweep *sw,
     free(rs);
     if (rc != TG_OK)
         return cli_fail(&err);
-    for (int i = 0; i < sw->nvariants; i++)
-        memcpy(tallies[i].input_sha256, data_sha, 65);
     if (tallies[0].skipped) {
         char buf[2048];
         cli_warn("skipped %llu bad row%s of %llu; the first: %s",
@@ -470,7 +455,7 @@ static int run_sweep(const sweep_args *a, tg_sweep *sw)
     tg_error err;
     cJSON *doc = NULL;
     int have_result = 0;
-    char data_sha[65] = "";
+    tg_fingerprint *fp = NULL;
     tg_scan_options o = TG_SCAN_OPTIONS_INIT;
     o.paths = a->d.data;
     o.npaths = a->d.ndata;
@@ -479,9 +464,9 @@ static int run_sweep(const sweep_args *a, tg_sweep *sw)
     o.date_config = cli_default_date_config(&a->d);
     if (!lint_counts || !tallies)
         r = EXIT_INTERNAL;
-    else if (!(r = lint_and_fingerprint(sw, a, &o, lint_counts, data_sha)))
+    else if (!(r = lint_and_start_fingerprint(sw, a, &o, lint_counts, &fp)))
         r = a->d.summary ? tally_summary(tallies, sw, a->d.summary)
-                         : tally_rows(tallies, sw, a, &o, data_sha, &info);
+                         : tally_rows(tallies, sw, a, &o, &info);
     if (r == EXIT_OK) {
         if (tg_sweep_run(&res, sw, a->policy_path, tallies, a->d.ci_method,
                          a->d.ci_level, a->show_all, &err) != TG_OK)
@@ -489,13 +474,19 @@ static int run_sweep(const sweep_args *a, tg_sweep *sw)
         else
             have_result = 1;
     }
-    if (have_result) {
+    if (have_result && fp) {
+        r = finish_fingerprint(fp, &res, tallies, sw->nvariants);
+        fp = NULL;
+    }
+    if (have_result && r == EXIT_OK) {
         snprintf(res.source, sizeof res.source, "%s",
                  a->d.summary ? "summary" : "data");
         doc = result_doc(&res, &info, lint_counts, sw->nvariants);
         r = doc ? write_outputs(a, doc, sw, &res) : EXIT_INTERNAL;
-        tg_sweep_result_release(&res);
     }
+    if (have_result)
+        tg_sweep_result_release(&res);
+    tg_fingerprint_cancel(fp);
     cJSON_Delete(doc);
     for (int i = 0; tallies && i < sw->nvariants; i++)
         tg_tally_release(&tallies[i]);

@@ -7,6 +7,10 @@
 #ifndef TG_SCAN_H
 #define TG_SCAN_H
 
+/* Scan threads at most: past this, more threads only contend for the
+ * memory bus and the reader (the command line refuses more). */
+#define TG_SCAN_MAX_THREADS 16
+
 #include <stdint.h>
 
 #include "tg_csv.h"
@@ -81,8 +85,10 @@ typedef struct {
     int npaths;
     const char *date_config;    /* used when a file has no split column */
     tg_bad_row on_bad_row;
-    int threads;                /* 0: as many as useful, up to 2 per file */
-    int fingerprint;            /* compute the SHA-256 of the input bytes */
+    int threads;                /* 0: as many as useful, up to 2 per file;
+                                   at most TG_SCAN_MAX_THREADS */
+    int fingerprint;            /* compute the SHA-256 of the input bytes
+                                   (beside the scan when threads > 1) */
     uint64_t min_range;         /* bytes per thread below which a file is
                                    not split; 0 = 16 MiB (tests lower it) */
     tg_scan_progress_fn progress; /* NULL: no progress reports */
@@ -134,9 +140,25 @@ void tg_reader_free(tg_reader *rd);
 int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
             tg_error *first_skip, tg_error *err);
 
-/** Set t->input_sha256 to the SHA-256 of the files' bytes ("" for stdin). */
+/**
+ * Set t->input_sha256 to the SHA-256 of the files' bytes, in order (""
+ * when one is standard input or not a regular file, such as a pipe).
+ */
 int tg_scan_fingerprint(tg_tally *t, const tg_scan_options *opts,
                         tg_error *err);
+
+/**
+ * The same fingerprint computed beside other work: start reads and hashes
+ * the files on a thread of its own when background is set (else finish
+ * does it); paths must stay valid until finish or cancel. finish waits,
+ * writes the digest ("" as above) and frees fp; cancel stops the thread
+ * between blocks and frees fp (NULL is accepted). Memory: one block.
+ */
+typedef struct tg_fingerprint tg_fingerprint;
+int tg_fingerprint_start(tg_fingerprint **out, const char *const *paths,
+                         int npaths, int background, tg_error *err);
+int tg_fingerprint_finish(tg_fingerprint *fp, char hex[65], tg_error *err);
+void tg_fingerprint_cancel(tg_fingerprint *fp);
 
 /** What `check-schema` reports: where each feature was found. */
 typedef struct {
