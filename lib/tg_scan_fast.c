@@ -20,25 +20,6 @@
 #include "tg_scan_dates.h"
 #include "tg_scan_number.h"
 
-/* One row of the general reader into t. */
-static inline void tally_row(tg_tally *t, const tg_row *row)
-{
-    tg_count *c = &t->cells[row->split * t->ntiers + row->tier];
-    c->leads++;
-    if (row->target >= 0) {
-        c->labeled++;
-        c->conversions += (uint64_t)row->target;
-    }
-    tg_tally_see_date(t, row->split, row->date);
-    /* Neither TRAIN nor TEST: counted in ALL, and reported by value. */
-    if (row->split == TG_SPLIT_OTHER) {
-        if (row->split_value)
-            tg_tally_other_split(t, row->split_value, row->split_len, 1);
-        else
-            tg_tally_other_split(t, "(date outside the windows)", 26, 1);
-    }
-}
-
 enum { ACT_SKIP = 0, ACT_FEATURE, ACT_TARGET, ACT_SPLIT, ACT_DATE };
 
 #define TG_LUT_MAX 65536
@@ -342,7 +323,7 @@ int tg_source_tally(tg_source *s, tg_tally *t, int skip, tg_error *first_skip,
             break;
         }
         t->rows++;
-        tally_row(t, &s->row);
+        tg_scan_tally_row(t, &s->row);
         if (s->progress && (++slow_rows & 4095) == 0)
             tg_progress_add(s->progress, 4096, 0);
     }

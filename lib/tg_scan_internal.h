@@ -10,6 +10,7 @@
  *   tg_scan_fast.c      the fast path: plain rows straight to a tally
  *   tg_scan_reader.c    the row reader over several files
  *   tg_scan.c           the scan: threads, shards and the fingerprint
+ * The sliced scan (tg_slice_scan.c) shares tg_scan_tally_row.
  */
 #ifndef TG_SCAN_INTERNAL_H
 #define TG_SCAN_INTERNAL_H
@@ -91,6 +92,30 @@ void tg_source_close(tg_source *s);
  * anything else through tg_source_next one record at a time. */
 int tg_source_tally(tg_source *s, tg_tally *t, int skip, tg_error *first_skip,
                     tg_error *err);
+
+/*
+ * One validated row into t (the caller counts it in t->rows): its cell,
+ * its date, and a split that is neither TRAIN nor TEST by its value.
+ * Shared with the sliced scan (tg_slice_scan.c), so that both count a
+ * row the same way.
+ */
+static inline void tg_scan_tally_row(tg_tally *t, const tg_row *row)
+{
+    tg_count *c = &t->cells[row->split * t->ntiers + row->tier];
+    c->leads++;
+    if (row->target >= 0) {
+        c->labeled++;
+        c->conversions += (uint64_t)row->target;
+    }
+    tg_tally_see_date(t, row->split, row->date);
+    /* Neither TRAIN nor TEST: counted in ALL, and reported by value. */
+    if (row->split == TG_SPLIT_OTHER) {
+        if (row->split_value)
+            tg_tally_other_split(t, row->split_value, row->split_len, 1);
+        else
+            tg_tally_other_split(t, "(date outside the windows)", 26, 1);
+    }
+}
 
 /* ---- the inputs of one table (tg_scan_reader.c) ------------------------- */
 
