@@ -36,6 +36,11 @@ int tg_error_set(tg_error *err, int code, const char *file, long line,
     return code;
 }
 
+int tg_error_oom(tg_error *err, const char *file)
+{
+    return tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
+}
+
 void tg_error_context(tg_error *err, const char *text, size_t len, long caret)
 {
     if (!err)

@@ -186,7 +186,7 @@ int tg_gate_add_slice(tg_gate_result *r, const tg_tally *t, const char *label,
     if (sr.noutcomes) {
         if (tg_gate_reserve_outcomes(r, sr.noutcomes) != TG_OK) {
             tg_gate_result_release(&sr);
-            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            return tg_error_oom(err, NULL);
         }
         tg_gate_outcome *n = r->outcomes;
         for (int i = 0; i < sr.noutcomes; i++) {

@@ -60,7 +60,7 @@ int tg_monitor_baseline_load(tg_monitor_baseline *b, const char *path,
     b->conversions = calloc((size_t)n, sizeof *b->conversions);
     if (!b->rate || !b->volume || !b->labeled || !b->conversions) {
         tg_monitor_baseline_release(b);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     for (int k = 0; k < n; k++)
         b->rate[k] = r->tiers[k].expected_conversion_rate;
@@ -90,7 +90,7 @@ int tg_monitor_baseline_load(tg_monitor_baseline *b, const char *path,
     }
     unsigned char *seen = calloc((size_t)n, 1);
     if (!seen) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto fail;
     }
     int i = 0;
@@ -272,7 +272,7 @@ int tg_monitor_stats_compute(tg_monitor_stats *out, const tg_rules *rules,
     uint64_t *shares = calloc((size_t)nt, sizeof *shares);
     if (!out->w || !shares) {
         free(shares);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     for (int i = 0; i < d->nwindows; i++) {
         const tg_window *w = &d->w[i];
@@ -281,7 +281,7 @@ int tg_monitor_stats_compute(tg_monitor_stats *out, const tg_rules *rules,
         ws->tiers = calloc((size_t)nt, sizeof *ws->tiers);
         if (!ws->tiers) {
             free(shares);
-            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            return tg_error_oom(err, NULL);
         }
         ws->start = w->start;
         ws->end = w->end;
@@ -391,7 +391,7 @@ static int sum_windows(window_sums *w, const tg_monitor_stats *s, int first,
     w->conversions = calloc((size_t)nt, sizeof *w->conversions);
     if (!w->leads || !w->labeled || !w->conversions) {
         window_sums_free(w);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     for (int i = first; i <= last; i++)
         for (int k = 0; k < nt; k++) {
@@ -536,7 +536,7 @@ int tg_monitor_recalibrate(cJSON **out, const tg_monitor_stats *s,
     window_sums_free(&w);
     if (!tiers) {
         cJSON_Delete(j);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     *out = j;
     return TG_OK;

@@ -16,7 +16,6 @@
 #include <strings.h>
 #include <unistd.h>
 
-
 /* The column of each slicing in the reader's current file. */
 static int bind_columns(const tg_slicing *sl, int n, const tg_schema *sc,
                         const char *file, int *cols, tg_error *err)
@@ -90,15 +89,15 @@ static int slice_row(tg_slicing *sl, int k, slice_cursor *c,
     if (got < 0)
         return bad_key(csv, c->cols[k], &sl[k].spec, f, len, err);
     char *last = c->last[k];
-    if (!c->cache[k] || (got ? last[0] != 'V' || strcmp(last + 1, key) != 0
-                             : last[0] != 'N')) {
-        int rc = tg_slicing_cell(&sl[k], rules, got ? key : NULL,
-                                 &c->cache[k], err);
+    if (!c->cache[k] ||
+        (got ? last[0] != 'V' || strcmp(last + 1, key) != 0 : last[0] != 'N')) {
+        int rc =
+            tg_slicing_cell(&sl[k], rules, got ? key : NULL, &c->cache[k], err);
         if (rc) {
             char msg[sizeof err->msg];
             snprintf(msg, sizeof msg, "%s", err->msg);
-            tg_error_set(err, rc, tg_csv_name(csv), tg_csv_record_line(csv),
-                         0, "%s", msg);
+            tg_error_set(err, rc, tg_csv_name(csv), tg_csv_record_line(csv), 0,
+                         "%s", msg);
             return rc;
         }
         last[0] = got ? 'V' : 'N';
@@ -149,9 +148,9 @@ static int scan_rows(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
     while ((rc = tg_reader_next(rd, &row, err)) == 1) {
         if (tg_reader_file_index(rd) != file) {
             file = tg_reader_file_index(rd);
-            if ((rc = bind_columns(sl, n, tg_reader_schema(rd),
-                                   tg_csv_name(tg_reader_csv(rd)), c.cols,
-                                   err)))
+            if ((rc =
+                     bind_columns(sl, n, tg_reader_schema(rd),
+                                  tg_csv_name(tg_reader_csv(rd)), c.cols, err)))
                 goto done;
             for (int k = 0; k < n; k++)
                 c.cache[k] = NULL;
@@ -219,14 +218,14 @@ static int scan_shards(tg_tally *t, tg_slicing *sl, int n,
 {
     shard_worker *w = calloc((size_t)nworkers, sizeof *w);
     pthread_t *tid = calloc((size_t)nworkers, sizeof *tid);
-    int rc = w && tid ? TG_OK
-                      : tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
-                                     "out of memory");
+    int rc = w && tid
+                 ? TG_OK
+                 : tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
     int started = 0, prepared = 0;
     for (; rc == TG_OK && prepared < nworkers; prepared++) {
         shard_worker *x = &w[prepared];
-        *x = (shard_worker){rules, opts, n, prepared, nworkers,
-                            {0}, NULL, -1, -1, TG_OK, {0}, {0}};
+        *x = (shard_worker){rules, opts, n,  prepared, nworkers, {0},
+                            NULL,  -1,   -1, TG_OK,    {0},      {0}};
         if ((rc = tg_tally_init(&x->t, rules, err)))
             break;
         if (!(x->sl = calloc((size_t)n, sizeof *x->sl))) {
