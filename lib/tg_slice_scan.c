@@ -7,6 +7,7 @@
  * rules do not read.
  */
 #include "tg_slice.h"
+#include "tg_scan_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -55,21 +56,8 @@ static int bad_key(tg_csv *csv, int col, const tg_slice_spec *s, const char *f,
 
 static void add_row(tg_tally *t, const tg_row *row)
 {
-    tg_count *c = &t->cells[row->split * t->ntiers + row->tier];
-    c->leads++;
-    if (row->target >= 0) {
-        c->labeled++;
-        c->conversions += (uint64_t)row->target;
-    }
-    tg_tally_see_date(t, row->split, row->date);
+    tg_scan_tally_row(t, row);
     t->rows++;
-    /* Neither TRAIN nor TEST: reported by value, as the scan does. */
-    if (row->split == TG_SPLIT_OTHER) {
-        if (row->split_value)
-            tg_tally_other_split(t, row->split_value, row->split_len, 1);
-        else
-            tg_tally_other_split(t, "(date outside the windows)", 26, 1);
-    }
 }
 
 /* Where each slicing keeps its current file's column and the tally of
