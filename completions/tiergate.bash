@@ -25,22 +25,31 @@ _tiergate()
             awk '/^commands:/ {on=1; next} on && /^  [a-z]/ {print $1}')" -- "$cur"))
         return
     fi
+    # Subcommands (registry, log): listed under "subcommands:" in the
+    # command's help, or named by its "tiergate CMD SUB" synopsis lines.
+    local cmd_help subs help_of=("$cmd")
+    cmd_help=$("$bin" "$cmd" --help 2>/dev/null)
+    subs=$({
+        printf '%s\n' "$cmd_help" |
+            awk '/^subcommands:/ {on=1; next} on && /^  [a-z]/ {print $1; next} {on=0}'
+        printf '%s\n' "$cmd_help" |
+            sed -nE "s/^(usage:)? *tiergate $cmd ([a-z]+).*/\2/p"
+    } | sort -u)
+    if [ "$cword" -gt 2 ] && [ -n "$subs" ] &&
+        printf '%s\n' $subs | grep -qxF -- "${words[2]}"; then
+        help_of=("$cmd" "${words[2]}")
+    fi
     case $cur in
     -*)
+        # The options of the subcommand when one is given.
         local opts
-        opts=$("$bin" "$cmd" --help 2>/dev/null | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
+        opts=$("$bin" "${help_of[@]}" --help 2>/dev/null | grep -oE -- '--[a-z][a-z0-9-]*' | sort -u)
         COMPREPLY=($(compgen -W "$opts" -- "$cur"))
         ;;
     *)
-        # Subcommands (registry, log): the words of "choices" in the help.
-        if [ "$cword" -eq 2 ]; then
-            local subs
-            subs=$("$bin" "$cmd" --help 2>/dev/null |
-                sed -nE "s/^(usage:)? *tiergate $cmd ([a-z]+).*/\2/p" | sort -u)
-            if [ -n "$subs" ]; then
-                COMPREPLY=($(compgen -W "$subs" -- "$cur"))
-                return
-            fi
+        if [ "$cword" -eq 2 ] && [ -n "$subs" ]; then
+            COMPREPLY=($(compgen -W "$subs" -- "$cur"))
+            return
         fi
         COMPREPLY=($(compgen -f -- "$cur"))
         ;;

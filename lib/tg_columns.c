@@ -122,7 +122,7 @@ int tg_schema_check_columns(tg_schema_report *out, const tg_rules *rules,
         tg_schema_bind_names(&sc, rules, cols->names, cols->n, err) != TG_OK) {
         free(used);
         tg_schema_report_release(out);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     tg_rules_used_features(rules, used);
     for (int f = 0; f < rules->nfeatures; f++) {
@@ -183,8 +183,7 @@ int tg_missing_columns(tg_missing_column **out, int *n, const tg_rules *rules,
     /* reported[f]: already listed (features, then the target last). */
     unsigned char *reported = calloc((size_t)rules->nfeatures + 1, 1);
     int rc = used && reported ? TG_OK
-                              : tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
-                                             "out of memory");
+                              : tg_error_oom(err, NULL);
     if (rc == TG_OK)
         tg_rules_used_features(rules, used);
     int nfiles = cols ? 1 : npaths;
@@ -213,7 +212,7 @@ int tg_missing_columns(tg_missing_column **out, int *n, const tg_rules *rules,
             reported[f] = 1;
             if (add_missing(out, n, target ? "target" : rules->features[f].name,
                             target ? -1 : f, file, h->names, h->n) != TG_OK)
-                rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+                rc = tg_error_oom(err, NULL);
         }
         tg_schema_release(&sc);
         tg_columns_release(&hdr);

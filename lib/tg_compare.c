@@ -44,7 +44,7 @@ int tg_compare_scan(tg_comparison *out, const tg_rules *from,
     out->matrix = calloc((size_t)(from->ntiers * to->ntiers), sizeof *out->matrix);
     int rc, file = -1;
     if (!fv || !out->matrix) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto done;
     }
     if ((rc = tg_tally_init(&out->from, from, err)) ||
@@ -53,7 +53,7 @@ int tg_compare_scan(tg_comparison *out, const tg_rules *from,
         goto done;
     unsigned char *used = malloc((size_t)from->nfeatures);
     if (!used) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto done;
     }
     tg_rules_used_features(from, used);

@@ -182,7 +182,7 @@ static int new_node(parser *p, tg_node_kind kind, int pos)
         int ncap = c->ncap ? c->ncap * 2 : 16;
         tg_node *nn = realloc(c->n, (size_t)ncap * sizeof *nn);
         if (!nn) {
-            tg_error_set(p->err, TG_ENOMEM, p->where, 0, 0, "out of memory");
+            tg_error_oom(p->err, p->where);
             return -1;
         }
         c->n = nn;
@@ -333,7 +333,7 @@ static int push_list(parser *p, int node)
         int ncap = c->lcap ? c->lcap * 2 : 8;
         int *nl = realloc(c->list, (size_t)ncap * sizeof *nl);
         if (!nl) {
-            tg_error_set(p->err, TG_ENOMEM, p->where, 0, 0, "out of memory");
+            tg_error_oom(p->err, p->where);
             return -1;
         }
         c->list = nl;
@@ -507,7 +507,7 @@ static int chain_push(parser *p, chain *ch, int node, int at)
         if (na)
             ch->at = na;
         if (!nn || !na) {
-            tg_error_set(p->err, TG_ENOMEM, p->where, 0, 0, "out of memory");
+            tg_error_oom(p->err, p->where);
             return -1;
         }
         ch->cap = ncap;
@@ -582,7 +582,7 @@ static int check_depth(parser *p)
     tg_cond *c = p->c;
     unsigned short *d = malloc((size_t)c->nn * sizeof *d);
     if (!d) {
-        tg_error_set(p->err, TG_ENOMEM, p->where, 0, 0, "out of memory");
+        tg_error_oom(p->err, p->where);
         return -1;
     }
     int rc = 0;
@@ -633,7 +633,7 @@ int tg_cond_parse(tg_cond **out, const char *text, tg_cond_resolver resolve,
                             tlen, TG_COND_MAX_BYTES_TEXT);
     tg_cond *c = calloc(1, sizeof *c);
     if (!c)
-        return tg_error_set(err, TG_ENOMEM, where, 0, 0, "out of memory");
+        return tg_error_oom(err, where);
     parser p = {.text = text, .where = where, .resolve = resolve,
                 .ctx = ctx, .err = err, .c = c};
     lex(&p);

@@ -6,15 +6,13 @@
  */
 #include "tg_csv.h"
 
+#include "tg_csv_mask.h"
 #include "tg_stream.h"
 
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #define TG_CSV_CHUNK (256u << 10)        /* bytes asked of the source per read */
 #define TG_CSV_MAX_RECORD (256u << 20)   /* cap on one record's size */
@@ -235,37 +233,14 @@ static inline int push_field(tg_csv *c, size_t off, size_t len, int escaped,
 
 /*
  * Finding the bytes that end unquoted fields, 64 at a time: a bit mask
- * of ',', '"', '\n' and '\r' per 64-byte block (SSE2 where available),
- * so each field costs a count-trailing-zeros instead of a byte loop.
+ * of ',', '"', '\n' and '\r' per 64-byte block (tg_csv_sep_mask, shared
+ * with the scan's fast path).
  */
 typedef struct {
     const char *b;
     size_t base, end;  /* mask covers [base, base + 64) clipped to end */
     uint64_t mask;
 } tg_scanner;
-
-static inline uint64_t special_mask(const char *s)
-{
-#ifdef __SSE2__
-    const __m128i q = _mm_set1_epi8('"'), cm = _mm_set1_epi8(','),
-                  nl = _mm_set1_epi8('\n'), cr = _mm_set1_epi8('\r');
-    uint64_t m = 0;
-    for (int k = 0; k < 4; k++) {
-        __m128i v = _mm_loadu_si128((const __m128i *)(const void *)(s + 16 * k));
-        __m128i x = _mm_or_si128(
-            _mm_or_si128(_mm_cmpeq_epi8(v, q), _mm_cmpeq_epi8(v, cm)),
-            _mm_or_si128(_mm_cmpeq_epi8(v, nl), _mm_cmpeq_epi8(v, cr)));
-        m |= (uint64_t)(uint16_t)_mm_movemask_epi8(x) << (16 * k);
-    }
-    return m;
-#else
-    uint64_t m = 0;
-    for (int k = 0; k < 64; k++)
-        m |= (uint64_t)(s[k] == ',' || s[k] == '"' || s[k] == '\n' ||
-                        s[k] == '\r') << k;
-    return m;
-#endif
-}
 
 /* Offset of the first special byte at or after p, or end. */
 static inline size_t scan_special(tg_scanner *sc, size_t p)
@@ -281,7 +256,7 @@ static inline size_t scan_special(tg_scanner *sc, size_t p)
             return sc->end;
         sc->base = p;
         /* The buffer has TG_CSV_SLACK readable bytes past its data. */
-        sc->mask = special_mask(sc->b + p);
+        sc->mask = tg_csv_sep_mask(sc->b + p);
         if (sc->end - p < 64)
             sc->mask &= ((uint64_t)1 << (sc->end - p)) - 1;
     }

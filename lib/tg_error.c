@@ -7,11 +7,20 @@
 #include <stdio.h>
 #include <string.h>
 
+/* The last failure on this thread, also when the caller passed no record:
+ * what a test prints when a call it expected to succeed did not. */
+static _Thread_local tg_error last_error;
+
+const tg_error *tg_error_last(void)
+{
+    return &last_error;
+}
+
 int tg_error_set(tg_error *err, int code, const char *file, long line,
                  long column, const char *fmt, ...)
 {
     if (!err)
-        return code;
+        err = &last_error;
     err->code = code;
     snprintf(err->file, sizeof err->file, "%s", file ? file : "");
     err->line = line;
@@ -22,7 +31,14 @@ int tg_error_set(tg_error *err, int code, const char *file, long line,
     va_start(ap, fmt);
     vsnprintf(err->msg, sizeof err->msg, fmt, ap);
     va_end(ap);
+    if (err != &last_error)
+        last_error = *err;
     return code;
+}
+
+int tg_error_oom(tg_error *err, const char *file)
+{
+    return tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
 }
 
 void tg_error_context(tg_error *err, const char *text, size_t len, long caret)

@@ -1,11 +1,12 @@
 /*
- * The gate engine. Each check reads per-split statistics (computed once
- * with the chosen interval method and level) and decides three ways from
- * the interval that belongs to the value it reports (tg_verdict.h), or
- * two ways from the point estimate when the gate judges "point". A tier
- * below the gate's minimum of labeled leads or conversions is
- * "insufficient": for a blocking gate that fails the release, since an
- * untestable tier must not ship as if it passed.
+ * The gate engine's entry: a policy run over a tally. It computes each
+ * split's statistics once (the chosen interval method and level, pinned
+ * baselines), hands every gate to its check (tg_gate_checks.c), and
+ * counts the outcomes into the overall status. A tier below the gate's
+ * minimum of labeled leads or conversions is "insufficient": for a
+ * blocking gate that fails the release, since an untestable tier must
+ * not ship as if it passed. Per-slice gates run again on each slice's
+ * tally and join the same result.
  */
 #include "tg_gate.h"
 
@@ -185,7 +186,7 @@ int tg_gate_add_slice(tg_gate_result *r, const tg_tally *t, const char *label,
     if (sr.noutcomes) {
         if (tg_gate_reserve_outcomes(r, sr.noutcomes) != TG_OK) {
             tg_gate_result_release(&sr);
-            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            return tg_error_oom(err, NULL);
         }
         tg_gate_outcome *n = r->outcomes;
         for (int i = 0; i < sr.noutcomes; i++) {

@@ -146,7 +146,7 @@ int tg_git_facts_get(tg_git_facts *f, const char *dir, const char *since,
         if (add_path(&f->uncommitted, &f->nuncommitted,
                      d->new_file.path ? d->new_file.path
                                       : d->old_file.path) != 0) {
-            rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = tg_error_oom(err, NULL);
             goto done;
         }
     }
@@ -337,7 +337,7 @@ int tg_git_read_at(const char *dir, const char *rev, const char *path,
     size_t n = (size_t)git_blob_rawsize(blob);
     char *buf = malloc(n + 1);
     if (!buf) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto done;
     }
     memcpy(buf, git_blob_rawcontent(blob), n);

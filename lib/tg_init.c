@@ -22,7 +22,7 @@ static int make_parents(const char *root, const char *path, tg_error *err)
     size_t n = strlen(root) + strlen(path) + 2;
     char *full = malloc(n);
     if (!full)
-        return tg_error_set(err, TG_ENOMEM, root, 0, 0, "out of memory");
+        return tg_error_oom(err, root);
     snprintf(full, n, "%s/%s", root, path);
     for (char *p = full + strlen(root) + 1; (p = strchr(p, '/')); p++) {
         *p = '\0';
@@ -116,7 +116,7 @@ int tg_init_stage(char **staged, const char *dir, const tg_init_file *files,
     size_t n = strlen(dir) + 32;
     char *tmp = malloc(n);
     if (!tmp)
-        return tg_error_set(err, TG_ENOMEM, dir, 0, 0, "out of memory");
+        return tg_error_oom(err, dir);
     size_t dl = strlen(dir);
     while (dl > 1 && dir[dl - 1] == '/')
         dl--;
@@ -136,7 +136,7 @@ int tg_init_stage(char **staged, const char *dir, const tg_init_file *files,
         char full[4096];
         snprintf(full, sizeof full, "%s/%s", tmp, registry_path);
         rc = reg ? make_parents(tmp, registry_path, err)
-                 : tg_error_set(err, TG_ENOMEM, dir, 0, 0, "out of memory");
+                 : tg_error_oom(err, dir);
         if (rc >= 0)
             rc = tg_registry_save(reg, full, err);
         cJSON_Delete(reg);

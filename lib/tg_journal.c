@@ -56,7 +56,7 @@ int tg_journal_run(const char *journal, const char *root,
     int rc = TG_OK;
     char (*abs)[4200] = calloc((size_t)(n ? n : 1), sizeof *abs);
     if (!j || !arr || !abs) {
-        rc = tg_error_set(err, TG_ENOMEM, journal, 0, 0, "out of memory");
+        rc = tg_error_oom(err, journal);
         goto done;
     }
     for (int i = 0; i < n && rc == TG_OK; i++) {

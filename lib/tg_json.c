@@ -115,7 +115,7 @@ int tg_json_get_text(const cJSON *obj, const char *key, int required,
                          "expected a string or an array of strings");
     }
     if (!*out)
-        return tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
+        return tg_error_oom(err, file);
     return TG_OK;
 }
 
@@ -152,12 +152,12 @@ int tg_json_write_atomic(const cJSON *item, const char *path, tg_error *err)
 {
     char *text = cJSON_Print(item);
     if (!text)
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     size_t n = strlen(text);
     char *withnl = realloc(text, n + 2);
     if (!withnl) {
         free(text);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     withnl[n] = '\n';
     withnl[n + 1] = '\0';

@@ -305,7 +305,7 @@ int tg_lint(tg_lint_report *out, const tg_rules *r, tg_error *err)
     memset(out, 0, sizeof *out);
     per_condition(out, r);
     if (shadows(out, r) != TG_OK)
-        return tg_error_set(err, TG_ENOMEM, r->path, 0, 0, "out of memory");
+        return tg_error_oom(err, r->path);
     ranks(out, r);
     return TG_OK;
 }

@@ -127,7 +127,7 @@ static int make_windows(tg_monitor_data *d, int first, int last, tg_error *err)
         n++;
     d->w = calloc((size_t)n, sizeof *d->w);
     if (!d->w)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     int s = tg_window_start(first, d->unit);
     for (int i = 0; i < n; i++, s = next_window(s, d->unit)) {
         tg_window *w = &d->w[i];
@@ -137,7 +137,7 @@ static int make_windows(tg_monitor_data *d, int first, int last, tg_error *err)
         w->mature = calloc((size_t)d->ntiers, sizeof *w->mature);
         d->nwindows = i + 1;
         if (!w->all || !w->mature)
-            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            return tg_error_oom(err, NULL);
     }
     return TG_OK;
 }
@@ -212,7 +212,7 @@ static int daily_reach(daily *dy, long day, tg_error *err)
     if (!c || !x) {
         free(c);
         free(x);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     if (dy->cap) {
         long off = dy->base - nb;
@@ -256,7 +256,7 @@ static int bind_old(tg_schema *fs, const tg_rules *old, tg_reader *rd,
         return rc;
     unsigned char *used = malloc((size_t)old->nfeatures);
     if (!used)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     tg_rules_used_features(old, used);
     for (int f = 0; f < old->nfeatures && !rc; f++)
         if (used[f] && fs->feature_col[f] < 0)
@@ -285,7 +285,7 @@ int tg_monitor_scan(tg_monitor_data *out, const tg_rules *rules,
     int rc, file = -1, lo, hi;
     bounds(mo, &lo, &hi);
     if (old && !(fv = malloc((size_t)old->nfeatures * sizeof *fv))) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto done;
     }
     if ((rc = tg_reader_open(&rd, rules, o, err)))

@@ -260,7 +260,7 @@ int tg_monitor_judge(tg_monitor_result *out, const tg_monitor_policy *p,
     }
     if (!ok) {
         tg_monitor_result_release(out);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     for (int i = 0; i < out->noutcomes; i++) {
         tg_moutcome *o = &out->outcomes[i];

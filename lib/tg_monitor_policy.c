@@ -97,7 +97,7 @@ static int resolve_tiers(tg_mgate *g, const cJSON *sel, const char *dflt,
     int def = tg_rules_default(r);
     unsigned char *on = calloc((size_t)r->ntiers, 1);
     if (!on)
-        return tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
+        return tg_error_oom(err, file);
     int rc = TG_OK;
     const char *word = !sel ? dflt : cJSON_IsString(sel) ? sel->valuestring : NULL;
     if (word && strcmp(word, "priority") == 0) {
@@ -130,7 +130,7 @@ static int resolve_tiers(tg_mgate *g, const cJSON *sel, const char *dflt,
                   "and patterns");
     }
     if (!rc && !(g->tiers = malloc((size_t)r->ntiers * sizeof *g->tiers)))
-        rc = tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
+        rc = tg_error_oom(err, file);
     for (int t = 0; !rc && t < r->ntiers; t++)
         if (on[t])
             g->tiers[g->ntiers++] = t;
@@ -159,7 +159,7 @@ static int load_gate(tg_monitor_policy *p, tg_mgate *g, const cJSON *o,
     if ((rc = str(o, "id", &id, 1, file, NULL, err)))
         return gerr(err, file, NULL, kid, "missing or not a string");
     if (!(g->id = strdup(id)))
-        return tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
+        return tg_error_oom(err, file);
     for (int k = 0; k < index; k++)
         if (strcmp(p->gates[k].id, id) == 0)
             return gerr(err, file, id, "id", "defined twice");
@@ -189,7 +189,7 @@ static int load_gate(tg_monitor_policy *p, tg_mgate *g, const cJSON *o,
     g->min_labeled = (long)gml;
     g->min_leads = (long)gmleads;
     if (!(g->description = strdup(desc)))
-        return tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
+        return tg_error_oom(err, file);
     g->check = TG_MCHECK_COUNT;
     for (int c = 0; c < TG_MCHECK_COUNT; c++)
         if (strcmp(check, mcheck_names[c]) == 0)
@@ -257,7 +257,7 @@ int tg_monitor_policy_parse(tg_monitor_policy **out, const char *text,
     cJSON *root = NULL;
     if (!p || !(p->path = strdup(path))) {
         free(p);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     tg_sha256_buffer(text, len, p->sha256);
     int rc = tg_json_parse(&root, text, path, err);
@@ -317,7 +317,7 @@ int tg_monitor_policy_parse(tg_monitor_policy **out, const char *text,
     }
     p->gates = calloc((size_t)cJSON_GetArraySize(gates), sizeof *p->gates);
     if (!p->gates || !p->policy_id || !p->description) {
-        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        rc = tg_error_oom(err, path);
         goto fail;
     }
     const cJSON *it;

@@ -60,7 +60,7 @@ int tg_monitor_baseline_load(tg_monitor_baseline *b, const char *path,
     b->conversions = calloc((size_t)n, sizeof *b->conversions);
     if (!b->rate || !b->volume || !b->labeled || !b->conversions) {
         tg_monitor_baseline_release(b);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     for (int k = 0; k < n; k++)
         b->rate[k] = r->tiers[k].expected_conversion_rate;
@@ -90,7 +90,7 @@ int tg_monitor_baseline_load(tg_monitor_baseline *b, const char *path,
     }
     unsigned char *seen = calloc((size_t)n, 1);
     if (!seen) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto fail;
     }
     int i = 0;
@@ -272,7 +272,7 @@ int tg_monitor_stats_compute(tg_monitor_stats *out, const tg_rules *rules,
     uint64_t *shares = calloc((size_t)nt, sizeof *shares);
     if (!out->w || !shares) {
         free(shares);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     for (int i = 0; i < d->nwindows; i++) {
         const tg_window *w = &d->w[i];
@@ -281,7 +281,7 @@ int tg_monitor_stats_compute(tg_monitor_stats *out, const tg_rules *rules,
         ws->tiers = calloc((size_t)nt, sizeof *ws->tiers);
         if (!ws->tiers) {
             free(shares);
-            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            return tg_error_oom(err, NULL);
         }
         ws->start = w->start;
         ws->end = w->end;
@@ -350,46 +350,69 @@ static double sql_round(double v, int places)
     return round(v * m) / m;
 }
 
-int tg_monitor_recalibrate(cJSON **out, const tg_monitor_stats *s,
-                           const tg_recalibrate_options *o, tg_error *err)
+/* The windows a recalibration reads: the last n fully mature ones. */
+static int mature_windows(const tg_monitor_stats *s, int n, int *first,
+                          int *last, tg_error *err)
 {
-    *out = NULL;
-    const tg_rules *r = s->rules;
-    const tg_monitor_data *d = s->data;
-    int nt = s->ntiers, last = -1, first;
-    for (int i = s->nwindows - 1; i >= 0; i--)
-        if (s->w[i].mature) {
-            last = i;
-            break;
-        }
-    if (last < 0)
+    *last = -1;
+    for (int i = s->nwindows - 1; i >= 0 && *last < 0; i--)
+        if (s->w[i].mature)
+            *last = i;
+    if (*last < 0)
         return tg_error_set(err, TG_EINVAL, NULL, 0, 0,
                             "no fully mature window to recalibrate from (the "
                             "last mature contacted date is %d days before "
-                            "the data's last)", d->maturity_days);
-    first = last - o->windows + 1;
-    if (first < 0)
-        first = 0;
-    uint64_t *leads = calloc((size_t)nt, sizeof *leads);
-    uint64_t *lab = calloc((size_t)nt, sizeof *lab);
-    uint64_t *conv = calloc((size_t)nt, sizeof *conv);
-    if (!leads || !lab || !conv) {
-        free(leads);
-        free(lab);
-        free(conv);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+                            "the data's last)",
+                            s->data->maturity_days);
+    *first = *last - n + 1 < 0 ? 0 : *last - n + 1;
+    return TG_OK;
+}
+
+/* Counts of the windows first..last, per tier and in all. */
+typedef struct {
+    uint64_t *leads, *labeled, *conversions;
+    uint64_t all_leads, all_labeled, all_conversions;
+} window_sums;
+
+static void window_sums_free(window_sums *w)
+{
+    free(w->leads);
+    free(w->labeled);
+    free(w->conversions);
+}
+
+static int sum_windows(window_sums *w, const tg_monitor_stats *s, int first,
+                       int last, tg_error *err)
+{
+    int nt = s->ntiers;
+    memset(w, 0, sizeof *w);
+    w->leads = calloc((size_t)nt, sizeof *w->leads);
+    w->labeled = calloc((size_t)nt, sizeof *w->labeled);
+    w->conversions = calloc((size_t)nt, sizeof *w->conversions);
+    if (!w->leads || !w->labeled || !w->conversions) {
+        window_sums_free(w);
+        return tg_error_oom(err, NULL);
     }
-    uint64_t all_lab = 0, all_conv = 0, all_leads = 0;
     for (int i = first; i <= last; i++)
         for (int k = 0; k < nt; k++) {
             const tg_window_tier *t = &s->w[i].tiers[k];
-            leads[k] += t->leads;
-            lab[k] += t->labeled;
-            conv[k] += t->conversions;
-            all_lab += t->labeled;
-            all_conv += t->conversions;
-            all_leads += t->leads;
+            w->leads[k] += t->leads;
+            w->labeled[k] += t->labeled;
+            w->conversions[k] += t->conversions;
+            w->all_labeled += t->labeled;
+            w->all_conversions += t->conversions;
+            w->all_leads += t->leads;
         }
+    return TG_OK;
+}
+
+/* The document's head: what was read, how, and the calibration before. */
+static cJSON *recal_head(const tg_monitor_stats *s,
+                         const tg_recalibrate_options *o, int first, int last,
+                         const window_sums *w, double base)
+{
+    const tg_rules *r = s->rules;
+    const tg_monitor_data *d = s->data;
     char now[32], a[11], b[11];
     cJSON *j = cJSON_CreateObject();
     cJSON_AddStringToObject(j, "model_id", r->model_id);
@@ -400,7 +423,7 @@ int tg_monitor_recalibrate(cJSON **out, const tg_monitor_stats *s,
     cJSON_AddStringToObject(j, "rules_sha256", r->sha256);
     cJSON *data = cJSON_AddObjectToObject(j, "data");
     cJSON_AddStringToObject(data, "source", "monitor");
-    cJSON_AddNumberToObject(data, "rows", (double)all_leads);
+    cJSON_AddNumberToObject(data, "rows", (double)w->all_leads);
     if (d->input_sha256[0])
         cJSON_AddStringToObject(data, "sha256", d->input_sha256);
     else
@@ -409,8 +432,7 @@ int tg_monitor_recalibrate(cJSON **out, const tg_monitor_stats *s,
     for (int i = first; i <= last; i++)
         cJSON_AddItemToArray(wins, cJSON_CreateString(s->w[i].label));
     cJSON_AddStringToObject(j, "split", "PRODUCTION");
-    cJSON_AddNumberToObject(j, "training_leads", (double)all_leads);
-    double base = all_lab ? (double)all_conv / (double)all_lab : NAN;
+    cJSON_AddNumberToObject(j, "training_leads", (double)w->all_leads);
     cJSON_AddItemToObject(j, "baseline_rate", num_or_null(base));
     cJSON_AddStringToObject(j, "first_contacted_date",
                             tg_format_date(s->w[first].start, a));
@@ -424,65 +446,98 @@ int tg_monitor_recalibrate(cJSON **out, const tg_monitor_stats *s,
     cJSON_AddNumberToObject(sh, "strength", o->strength);
     cJSON_AddNumberToObject(sh, "windows", (double)(last - first + 1));
     cJSON *prev = cJSON_AddObjectToObject(j, "previous_calibration");
-    if (s->baseline->source) {
-        cJSON_AddStringToObject(prev, "file", s->baseline->source);
-        cJSON_AddStringToObject(prev, "sha256", s->baseline->sha256);
-    } else {
-        cJSON_AddStringToObject(prev, "file", r->path);
-        cJSON_AddStringToObject(prev, "sha256", r->sha256);
+    int own = s->baseline->source != NULL;
+    cJSON_AddStringToObject(prev, "file", own ? s->baseline->source : r->path);
+    cJSON_AddStringToObject(prev, "sha256",
+                            own ? s->baseline->sha256 : r->sha256);
+    return j;
+}
+
+/* One tier's shrunk rate and the equal-tailed interval of its Beta
+ * posterior (x + k·p0, n − x + k(1 − p0)). */
+static void shrunk_rate(double *est, double *lo, double *hi, uint64_t conv,
+                        uint64_t lab, double p0, double k, double level)
+{
+    double n = (double)lab, x = (double)conv;
+    *est = *lo = *hi = NAN;
+    if (!(n + k > 0 && p0 >= 0 && p0 <= 1))
+        return;
+    *est = (x + k * p0) / (n + k);
+    double pa = x + k * p0, pb = n - x + k * (1 - p0);
+    if (pa > 0 && pb > 0) {
+        tg_beta_quantile(lo, (1 - level) / 2, pa, pb);
+        tg_beta_quantile(hi, (1 + level) / 2, pa, pb);
+    } else if (lab) {
+        /* k = 0 or a prior of exactly 0 or 1: the estimate is the
+         * observed rate, inside its exact interval. */
+        tg_ci(lo, hi, conv, lab, level, TG_CI_EXACT);
     }
-    cJSON *tiers = cJSON_AddArrayToObject(j, "tiers");
-    for (int k = 0; k < nt; k++) {
-        double p0 = s->baseline->rate[k];
-        if (!(p0 >= 0 && p0 <= 1))
-            p0 = r->tiers[k].expected_conversion_rate;
-        double n = (double)lab[k], x = (double)conv[k], kk = o->strength;
-        double est = NAN, lo = NAN, hi = NAN;
-        if (n + kk > 0 && p0 >= 0 && p0 <= 1) {
-            est = (x + kk * p0) / (n + kk);
-            double pa = x + kk * p0, pb = n - x + kk * (1 - p0);
-            if (pa > 0 && pb > 0) {
-                tg_beta_quantile(&lo, (1 - s->ci_level) / 2, pa, pb);
-                tg_beta_quantile(&hi, (1 + s->ci_level) / 2, pa, pb);
-            } else if (lab[k]) {
-                /* k = 0 or a prior of exactly 0 or 1: the estimate is
-                 * the observed rate, inside its exact interval. */
-                tg_ci(&lo, &hi, conv[k], lab[k], s->ci_level, TG_CI_EXACT);
-            }
-            /* Keep the estimate inside its interval even for very
-             * skewed posteriors. */
-            if (isfinite(lo) && est < lo)
-                lo = est;
-            if (isfinite(hi) && est > hi)
-                hi = est;
-        }
-        double lift = base > 0 ? est / base : NAN;
-        cJSON *x_ = cJSON_CreateObject();
-        cJSON_AddStringToObject(x_, "score_tier", r->tiers[k].name);
-        cJSON_AddNumberToObject(x_, "priority_rank", r->tiers[k].priority_rank);
-        cJSON_AddNumberToObject(x_, "training_volume", (double)leads[k]);
-        cJSON_AddNumberToObject(x_, "labeled", (double)lab[k]);
-        cJSON_AddNumberToObject(x_, "conversions", (double)conv[k]);
-        cJSON_AddItemToObject(x_, "calibrated_conversion_rate",
-                              num_or_null(sql_round(est, 4)));
-        cJSON_AddItemToObject(x_, "calibrated_lift",
-                              num_or_null(sql_round(lift, 2)));
-        cJSON_AddItemToObject(x_, "conversion_rate", num_or_null(est));
-        cJSON_AddItemToObject(x_, "lift", num_or_null(lift));
-        cJSON_AddItemToObject(x_, "ci_lower", num_or_null(lo));
-        cJSON_AddItemToObject(x_, "ci_upper", num_or_null(hi));
-        cJSON_AddItemToObject(x_, "observed_conversion_rate",
-                              num_or_null(n > 0 ? x / n : NAN));
-        cJSON_AddItemToObject(x_, "previous_conversion_rate", num_or_null(p0));
-        cJSON_AddItemToObject(x_, "weight_of_data",
-                              num_or_null(n + kk > 0 ? n / (n + kk) : NAN));
-        cJSON_AddItemToObject(x_, "expected_conversion_rate",
-                              num_or_null(r->tiers[k].expected_conversion_rate));
-        cJSON_AddItemToArray(tiers, x_);
+    /* Keep the estimate inside its interval even for very skewed
+     * posteriors. */
+    if (isfinite(*lo) && *est < *lo)
+        *lo = *est;
+    if (isfinite(*hi) && *est > *hi)
+        *hi = *est;
+}
+
+static cJSON *recal_tier(const tg_monitor_stats *s, const window_sums *w,
+                         int k, double strength, double base)
+{
+    const tg_rules *r = s->rules;
+    double p0 = s->baseline->rate[k];
+    if (!(p0 >= 0 && p0 <= 1))
+        p0 = r->tiers[k].expected_conversion_rate;
+    double n = (double)w->labeled[k], x = (double)w->conversions[k];
+    double est, lo, hi;
+    shrunk_rate(&est, &lo, &hi, w->conversions[k], w->labeled[k], p0,
+                strength, s->ci_level);
+    double lift = base > 0 ? est / base : NAN;
+    cJSON *t = cJSON_CreateObject();
+    cJSON_AddStringToObject(t, "score_tier", r->tiers[k].name);
+    cJSON_AddNumberToObject(t, "priority_rank", r->tiers[k].priority_rank);
+    cJSON_AddNumberToObject(t, "training_volume", (double)w->leads[k]);
+    cJSON_AddNumberToObject(t, "labeled", n);
+    cJSON_AddNumberToObject(t, "conversions", x);
+    cJSON_AddItemToObject(t, "calibrated_conversion_rate",
+                          num_or_null(sql_round(est, 4)));
+    cJSON_AddItemToObject(t, "calibrated_lift",
+                          num_or_null(sql_round(lift, 2)));
+    cJSON_AddItemToObject(t, "conversion_rate", num_or_null(est));
+    cJSON_AddItemToObject(t, "lift", num_or_null(lift));
+    cJSON_AddItemToObject(t, "ci_lower", num_or_null(lo));
+    cJSON_AddItemToObject(t, "ci_upper", num_or_null(hi));
+    cJSON_AddItemToObject(t, "observed_conversion_rate",
+                          num_or_null(n > 0 ? x / n : NAN));
+    cJSON_AddItemToObject(t, "previous_conversion_rate", num_or_null(p0));
+    cJSON_AddItemToObject(t, "weight_of_data",
+                          num_or_null(n + strength > 0 ? n / (n + strength)
+                                                       : NAN));
+    cJSON_AddItemToObject(t, "expected_conversion_rate",
+                          num_or_null(r->tiers[k].expected_conversion_rate));
+    return t;
+}
+
+int tg_monitor_recalibrate(cJSON **out, const tg_monitor_stats *s,
+                           const tg_recalibrate_options *o, tg_error *err)
+{
+    *out = NULL;
+    int first = 0, last = -1, rc;
+    window_sums w;
+    if ((rc = mature_windows(s, o->windows, &first, &last, err)) ||
+        (rc = sum_windows(&w, s, first, last, err)))
+        return rc;
+    double base = w.all_labeled
+                      ? (double)w.all_conversions / (double)w.all_labeled
+                      : NAN;
+    cJSON *j = recal_head(s, o, first, last, &w, base);
+    cJSON *tiers = j ? cJSON_AddArrayToObject(j, "tiers") : NULL;
+    for (int k = 0; tiers && k < s->ntiers; k++)
+        cJSON_AddItemToArray(tiers, recal_tier(s, &w, k, o->strength, base));
+    window_sums_free(&w);
+    if (!tiers) {
+        cJSON_Delete(j);
+        return tg_error_oom(err, NULL);
     }
-    free(leads);
-    free(lab);
-    free(conv);
     *out = j;
     return TG_OK;
 }

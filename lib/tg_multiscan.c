@@ -211,62 +211,46 @@ static int region_of(const double *c, int n, double v)
 }
 
 /*
- * Build the joined table of rules[0..n-1] into *map and the atoms'
- * tiers into *atoms (natoms x n). Returns 1 when built, 0 when these
- * rule sets cannot be joined, <0 on no memory.
- *
- * Each rule set's own table is indexed by its own regions; a region of
- * the joined table lies inside exactly one region of each rule set, so
- * per rule set and feature a small array maps joined regions to the
- * rule set's index offset, and walking the cells in order updates every
- * rule set's index by one difference per step.
+ * Per feature of rules[0], the constants of every rule set (unsorted),
+ * marking the features some rule set reads in used[]. 1 done, 0 when
+ * these rule sets cannot be joined, -1 on no memory.
  */
-static int build_joined(tg_tiermap **out_map, unsigned char **out_atoms,
-                        int *out_natoms, unsigned char *used,
-                        tg_rules *const *rules, int n)
+static int gather_cuts(double **cuts, int *ncuts, unsigned char *used,
+                       tg_rules *const *rules, int n)
 {
-    const tg_rules *r0 = rules[0];
-    int nf = r0->nfeatures, built = 0;
-    double **cuts = calloc((size_t)nf, sizeof *cuts);
-    int *ncuts = calloc((size_t)nf, sizeof *ncuts);
-    tg_tiermap *m = calloc(1, sizeof *m);
-    int *region = calloc((size_t)nf, sizeof *region);
-    unsigned char *key = malloc((size_t)n);
-    size_t *vidx = calloc((size_t)n, sizeof *vidx);
-    size_t **off = NULL; /* [v * nfeat + i]: offset per joined region */
-    atom_set a = {NULL, 0, 0, NULL, 0, n};
-    if (!cuts || !ncuts || !m || !region || !key || !vidx ||
-        atom_rehash(&a, 1024) < 0) {
-        built = -1;
-        goto done;
-    }
-    /* The union of every rule set's constants, per feature. */
     for (int v = 0; v < n; v++) {
         const tg_tiermap *vm = rules[v]->map;
         if (!vm || rules[v]->ntiers > 255)
-            goto done;
+            return 0;
         for (int i = 0; i < vm->nfeat; i++) {
             int f = vm->feat[i];
             used[f] = 1;
             double *nc = realloc(cuts[f], ((size_t)ncuts[f] + (size_t)vm->ncut[i] + 1) *
                                               sizeof *nc);
-            if (!nc) {
-                built = -1;
-                goto done;
-            }
+            if (!nc)
+                return -1;
             cuts[f] = nc;
             memcpy(nc + ncuts[f], vm->cut[i], (size_t)vm->ncut[i] * sizeof *nc);
             ncuts[f] += vm->ncut[i];
         }
     }
+    return 1;
+}
+
+/*
+ * The joined table's axes: per used feature its sorted distinct cuts
+ * (taken over from cuts[]) and its stride; then m->size and m->tier.
+ * 1 done, 0 when the table would have too many cells, -1 on no memory.
+ */
+static int build_axes(tg_tiermap *m, double **cuts, const int *ncuts,
+                      const unsigned char *used, int nf)
+{
     m->feat = calloc((size_t)nf, sizeof *m->feat);
     m->ncut = calloc((size_t)nf, sizeof *m->ncut);
     m->cut = calloc((size_t)nf, sizeof *m->cut);
     m->stride = calloc((size_t)nf, sizeof *m->stride);
-    if (!m->feat || !m->ncut || !m->cut || !m->stride) {
-        built = -1;
-        goto done;
-    }
+    if (!m->feat || !m->ncut || !m->cut || !m->stride)
+        return -1;
     size_t size = 1;
     for (int f = 0; f < nf; f++) {
         if (!used[f])
@@ -286,23 +270,40 @@ static int build_joined(tg_tiermap **out_map, unsigned char **out_atoms,
         m->stride[i] = (uint32_t)size;
         size *= (size_t)(2 * u + 2);
         if (size > TG_JOINED_MAX_CELLS)
-            goto done;
+            return 0;
     }
     m->size = size;
     m->tier = malloc(size * sizeof *m->tier);
-    off = calloc((size_t)n * (size_t)m->nfeat + 1, sizeof *off);
-    if (!m->tier || !off) {
-        built = -1;
-        goto done;
-    }
+    return m->tier ? 1 : -1;
+}
+
+static void free_offsets(size_t **off, size_t count)
+{
+    for (size_t k = 0; off && k < count; k++)
+        free(off[k]);
+    free(off);
+}
+
+/*
+ * off[v * m->nfeat + i][g]: the offset in rule set v's own table of
+ * region g of the joined table's feature i (0 where v does not read
+ * that feature). NULL on no memory.
+ */
+static size_t **region_offsets(const tg_tiermap *m, tg_rules *const *rules,
+                               int n)
+{
+    size_t count = (size_t)n * (size_t)m->nfeat;
+    size_t **off = calloc(count + 1, sizeof *off);
+    if (!off)
+        return NULL;
     for (int v = 0; v < n; v++) {
         const tg_tiermap *vm = rules[v]->map;
         for (int i = 0; i < m->nfeat; i++) {
             int nreg = 2 * m->ncut[i] + 2, vi = -1;
             size_t *o = calloc((size_t)nreg, sizeof *o);
             if (!(off[(size_t)v * (size_t)m->nfeat + (size_t)i] = o)) {
-                built = -1;
-                goto done;
+                free_offsets(off, count);
+                return NULL;
             }
             for (int k = 0; k < vm->nfeat; k++)
                 if (vm->feat[k] == m->feat[i])
@@ -315,21 +316,31 @@ static int build_joined(tg_tiermap **out_map, unsigned char **out_atoms,
                        vm->stride[vi];
         }
     }
-    /* Every cell in index order: region[] is an odometer whose first
-     * digit (stride 1) turns fastest. */
+    return off;
+}
+
+/*
+ * Every cell of m, in index order, gets the atom of the rule sets' tiers
+ * there. region[] is an odometer whose first digit (stride 1) turns
+ * fastest, so most steps update each rule set's index by one difference.
+ * 1 done, 0 when there are too many atoms, -1 on no memory.
+ */
+static int fill_cells(tg_tiermap *m, size_t *const *off,
+                      tg_rules *const *rules, int n, atom_set *a)
+{
     const uint16_t **vt = malloc((size_t)n * sizeof *vt);
     const size_t **o0 = malloc((size_t)n * sizeof *o0);
-    if (!vt || !o0) {
-        free(vt);
-        free(o0);
-        built = -1;
-        goto done;
-    }
+    int *region = calloc((size_t)m->nfeat + 1, sizeof *region);
+    unsigned char *key = malloc((size_t)n);
+    size_t *vidx = calloc((size_t)n, sizeof *vidx);
+    int built = -1;
+    if (!vt || !o0 || !region || !key || !vidx)
+        goto out;
     for (int v = 0; v < n; v++) {
         vt[v] = rules[v]->map->tier;
         o0[v] = off[(size_t)v * (size_t)m->nfeat];
     }
-    for (size_t idx = 0; idx < size; idx++) {
+    for (size_t idx = 0; idx < m->size; idx++) {
         if (region[0] == 0) {
             for (int v = 0; v < n; v++) {
                 size_t x = 0;
@@ -346,16 +357,14 @@ static int build_joined(tg_tiermap **out_map, unsigned char **out_atoms,
             }
         }
         /* Neighbouring cells mostly hold the same combination. */
-        int id = idx > 0 && memcmp(key, a.keys + (size_t)m->tier[idx - 1] *
-                                                     (size_t)n,
+        int id = idx > 0 && memcmp(key, a->keys + (size_t)m->tier[idx - 1] *
+                                                      (size_t)n,
                                    (size_t)n) == 0
                      ? m->tier[idx - 1]
-                     : atom_of(&a, key);
+                     : atom_of(a, key);
         if (id < 0) {
-            built = a.natoms == TG_JOINED_MAX_ATOMS ? 0 : -1;
-            free(vt);
-            free(o0);
-            goto done;
+            built = a->natoms == TG_JOINED_MAX_ATOMS ? 0 : -1;
+            goto out;
         }
         m->tier[idx] = (uint16_t)id;
         for (int i = 0; i < m->nfeat; i++) {
@@ -364,20 +373,49 @@ static int build_joined(tg_tiermap **out_map, unsigned char **out_atoms,
             region[i] = 0;
         }
     }
+    built = 1;
+out:
     free(vt);
     free(o0);
-    built = 1;
-done:
-    for (int f = 0; f < nf && cuts; f++)
-        free(cuts[f]);
-    for (size_t k = 0; off && k < (size_t)n * (size_t)m->nfeat; k++)
-        free(off[k]);
-    free(off);
-    free(cuts);
-    free(ncuts);
     free(region);
     free(key);
     free(vidx);
+    return built;
+}
+
+/*
+ * Build the joined table of rules[0..n-1] into *map and the atoms'
+ * tiers into *atoms (natoms x n). Returns 1 when built, 0 when these
+ * rule sets cannot be joined, <0 on no memory.
+ *
+ * Each rule set's own table is indexed by its own regions; a region of
+ * the joined table lies inside exactly one region of each rule set, so
+ * per rule set and feature a small array maps joined regions to the
+ * rule set's index offset, and walking the cells in order updates every
+ * rule set's index by one difference per step.
+ */
+static int build_joined(tg_tiermap **out_map, unsigned char **out_atoms,
+                        int *out_natoms, unsigned char *used,
+                        tg_rules *const *rules, int n)
+{
+    int nf = rules[0]->nfeatures, built = -1;
+    double **cuts = calloc((size_t)nf, sizeof *cuts);
+    int *ncuts = calloc((size_t)nf, sizeof *ncuts);
+    tg_tiermap *m = calloc(1, sizeof *m);
+    size_t **off = NULL;
+    atom_set a = {NULL, 0, 0, NULL, 0, n};
+    if (cuts && ncuts && m && atom_rehash(&a, 1024) == 0 &&
+        (built = gather_cuts(cuts, ncuts, used, rules, n)) == 1 &&
+        (built = build_axes(m, cuts, ncuts, used, nf)) == 1) {
+        off = region_offsets(m, rules, n);
+        built = off ? fill_cells(m, off, rules, n, &a) : -1;
+    }
+    for (int f = 0; f < nf && cuts; f++)
+        free(cuts[f]);
+    if (off)
+        free_offsets(off, (size_t)n * (size_t)m->nfeat);
+    free(cuts);
+    free(ncuts);
     free(a.slot);
     if (built == 1) {
         *out_map = m;

@@ -163,7 +163,7 @@ int tg_plan_compute(tg_plan *out, const tg_gate_result *r, const tg_tally *t,
     if (!out->gates || !out->tiers || !rate) {
         free(rate);
         tg_plan_release(out);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     out->ntiers = nt;
     for (int k = 0; k < nt; k++) {

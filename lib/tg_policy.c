@@ -130,7 +130,7 @@ static int resolve_tiers(tg_gate_def *g, const cJSON *sel,
     int def = tg_rules_default(r);
     unsigned char *on = calloc((size_t)r->ntiers, 1);
     if (!on)
-        return tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
+        return tg_error_oom(err, file);
     int rc = TG_OK;
     if (!sel || (cJSON_IsString(sel) && strcmp(sel->valuestring, "priority") == 0)) {
         for (int t = 0; t < def; t++)
@@ -167,7 +167,7 @@ static int resolve_tiers(tg_gate_def *g, const cJSON *sel,
     if (rc == TG_OK) {
         g->tiers = malloc((size_t)r->ntiers * sizeof *g->tiers);
         if (!g->tiers)
-            rc = tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
+            rc = tg_error_oom(err, file);
         for (int t = 0; rc == TG_OK && t < r->ntiers; t++)
             if (on[t])
                 g->tiers[g->ntiers++] = t;
@@ -181,7 +181,7 @@ static int load_params(tg_gate_def *g, const cJSON *obj, const tg_rules *r,
 {
     g->params = calloc((size_t)r->ntiers, sizeof *g->params);
     if (!g->params)
-        return tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
+        return tg_error_oom(err, file);
     g->nparams = r->ntiers;
     for (int t = 0; t < r->ntiers; t++)
         g->params[t].rate_min = g->params[t].rate_max =
@@ -392,7 +392,7 @@ int tg_policy_parse(tg_policy **out, const char *text, size_t len,
     cJSON *root = NULL;
     if (!p || !(p->path = strdup(path))) {
         free(p);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     tg_sha256_buffer(text, len, p->sha256);
     int rc = tg_json_parse(&root, text, path, err);
@@ -439,7 +439,7 @@ int tg_policy_parse(tg_policy **out, const char *text, size_t len,
     }
     p->gates = calloc((size_t)cJSON_GetArraySize(gates), sizeof *p->gates);
     if (!p->gates) {
-        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        rc = tg_error_oom(err, path);
         goto fail;
     }
     const cJSON *it;

@@ -31,7 +31,7 @@ int tg_split_stats_compute_with(tg_split_stats *out, const tg_tally *t,
     out->ntiers = t->ntiers;
     out->tiers = calloc((size_t)t->ntiers, sizeof *out->tiers);
     if (!out->tiers)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     tg_count total = tg_tally_total(t, split);
     out->rows = total.leads;
     out->labeled = total.labeled;
@@ -85,7 +85,7 @@ int tg_split_stats_compute_with(tg_split_stats *out, const tg_tally *t,
         free(p);
         free(adj);
         free(idx);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     for (int i = 0; i < out->ntiers; i++)
         if (!isnan(out->tiers[i].fisher_p)) {

@@ -64,7 +64,7 @@ static const char *str_at(const cJSON *o, const char *k)
 
 static int out_of_memory(tg_error *err)
 {
-    return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    return tg_error_oom(err, NULL);
 }
 
 /* cJSON_Print with a final newline, as every JSON file ends. */

@@ -49,28 +49,45 @@ static int check_in_repository(const char *repo, tg_error *err)
                              "repository");
 }
 
+/* Whether a problem of this kind stops a release: the log's text is no
+ * longer what was written (the chain of hashes broken, entries cut off,
+ * the registry's record of it unreadable). A commit that no longer
+ * exists (say, after a rebase) or that cannot be checked does not. */
+static int blocks_release(tg_log_problem_kind kind)
+{
+    switch (kind) {
+    case TG_LOG_PROBLEM_MISSING_COMMIT:
+    case TG_LOG_PROBLEM_CANNOT_CHECK_COMMIT:
+        return 0;
+    case TG_LOG_PROBLEM_REWRITTEN_BEFORE:
+    case TG_LOG_PROBLEM_EDITED:
+    case TG_LOG_PROBLEM_BAD_REGISTRY_RECORD:
+    case TG_LOG_PROBLEM_TRUNCATED:
+    case TG_LOG_PROBLEM_PREFIX_CHANGED:
+        return 1;
+    }
+    return 1;
+}
+
 /* Preflight: a log that does not parse or whose hashes break. */
 static int check_log(const char *path, const char *repo, const cJSON *reg,
                      tg_error *err)
 {
     if (access(path, F_OK) != 0)
         return TG_OK; /* created by the first append */
-    char **problems = NULL;
+    tg_log_problem *problems = NULL;
     int n = 0, entries = 0;
     int rc = tg_log_verify(path, repo, reg, &problems, &n, &entries, err);
+    if (rc)
+        return rc;
     int bad = 0;
-    for (int i = 0; i < n; i++) {
-        /* Hash mismatches make the log corrupt; a missing commit (say,
-         * after a rebase) does not stop a release. */
-        if (!rc && !bad && !strstr(problems[i], "does not exist") &&
-            !strstr(problems[i], "cannot check")) {
-            tg_error_set(err, TG_EINVAL, NULL, 0, 0, "%s", problems[i]);
+    for (int i = 0; i < n && !bad; i++)
+        if (blocks_release(problems[i].kind)) {
+            tg_error_set(err, TG_EINVAL, NULL, 0, 0, "%s", problems[i].message);
             bad = 1;
         }
-        free(problems[i]);
-    }
-    free(problems);
-    return rc ? rc : bad ? TG_EINVAL : TG_OK;
+    tg_log_problems_free(problems, n);
+    return bad ? TG_EINVAL : TG_OK;
 }
 
 /*

@@ -79,8 +79,8 @@ static void compare_text(FILE *f, const cJSON *c, int width)
 {
     const cJSON *from = cJSON_GetObjectItem(c, "from"),
                 *to = cJSON_GetObjectItem(c, "to");
-    char ab[160], bb[160], sb[64], e0[200], e1[200], e2[200], e3[200],
-        e4[200], line[700];
+    char ab[160], bb[160], sb[64], e0[200], e1[200], e2[200], e3[200], e4[200],
+        line[700];
     const char *a = cmp_text(rep_str(from, "model_version"), 0, ab, sizeof ab),
                *b = cmp_text(rep_str(to, "model_version"), 0, bb, sizeof bb),
                *sp = cmp_text(rep_str(c, "split"), 0, sb, sizeof sb);
@@ -97,13 +97,14 @@ static void compare_text(FILE *f, const cJSON *c, int width)
         cell_add(&t, "expected");
         cell_add(&t, "%s", a);
         cell_add(&t, "%s", b);
-        cJSON_ArrayForEach(e, eo)
-        {
+        cJSON_ArrayForEach (e, eo) {
             cell_add(&t, "%s", cmp_text(rep_str(e, "label"), 0, e0, sizeof e0));
-            cell_add(&t, "%s (%s)",
-                     cmp_text(rep_str(e, "previous"), 0, e1, sizeof e1),
-                     cmp_text(rep_str(e, "previous_version"), 0, e2, sizeof e2));
-            cell_add(&t, "%s", cmp_text(rep_str(e, "expected"), 0, e2, sizeof e2));
+            cell_add(
+                &t, "%s (%s)",
+                cmp_text(rep_str(e, "previous"), 0, e1, sizeof e1),
+                cmp_text(rep_str(e, "previous_version"), 0, e2, sizeof e2));
+            cell_add(&t, "%s",
+                     cmp_text(rep_str(e, "expected"), 0, e2, sizeof e2));
             cell_add(&t, "%s",
                      cmp_text(rep_str(e, "measured_from"), 0, e3, sizeof e3));
             cell_add(&t, "%s",
@@ -114,8 +115,7 @@ static void compare_text(FILE *f, const cJSON *c, int width)
         cell_add(&t, "metric");
         cell_add(&t, "%s", a);
         cell_add(&t, "%s", b);
-        cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "metrics"))
-        {
+        cJSON_ArrayForEach (e, cJSON_GetObjectItem(c, "metrics")) {
             cell_add(&t, "%s", cmp_text(rep_str(e, "label"), 0, e0, sizeof e0));
             cell_add(&t, "%s",
                      cmp_text(rep_str(e, "measured_from"), 0, e3, sizeof e3));
@@ -131,11 +131,11 @@ static void compare_text(FILE *f, const cJSON *c, int width)
         cell_add(&t, "leads");
         cell_add(&t, "rate");
         cell_add(&t, "lift");
-        cJSON_ArrayForEach(x, cJSON_GetObjectItem(st, "tiers"))
-        {
+        cJSON_ArrayForEach (x, cJSON_GetObjectItem(st, "tiers")) {
             char n[32];
             cell_add(&t, "%s", cmp_text(rep_str(x, "tier"), 0, e0, sizeof e0));
-            cell_add(&t, "%s", tg_fmt_count((unsigned long long)rep_num(x, "leads"), n));
+            cell_add(&t, "%s",
+                     tg_fmt_count((unsigned long long)rep_num(x, "leads"), n));
             cell_add(&t, "%.2f%%", rep_num(x, "conversion_rate") * 100);
             cell_add(&t, "%.2fx", rep_num(x, "lift"));
         }
@@ -147,23 +147,25 @@ static void compare_text(FILE *f, const cJSON *c, int width)
     cell_add(&t, "leads");
     cell_add(&t, "labeled");
     cell_add(&t, "conv");
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "migration"))
-    {
+    cJSON_ArrayForEach (e, cJSON_GetObjectItem(c, "migration")) {
         char n1[32], n2[32], n3[32];
         cell_add(&t, "%s", cmp_text(rep_str(e, "from"), 0, e0, sizeof e0));
         cell_add(&t, "%s", cmp_text(rep_str(e, "to"), 0, e1, sizeof e1));
-        cell_add(&t, "%s", tg_fmt_count((unsigned long long)rep_num(e, "leads"), n1));
+        cell_add(&t, "%s",
+                 tg_fmt_count((unsigned long long)rep_num(e, "leads"), n1));
         cell_add(&t, "%s",
                  tg_fmt_count((unsigned long long)rep_num(e, "labeled"), n2));
-        cell_add(&t, "%s",
-                 tg_fmt_count((unsigned long long)rep_num(e, "conversions"), n3));
+        cell_add(
+            &t, "%s",
+            tg_fmt_count((unsigned long long)rep_num(e, "conversions"), n3));
     }
     cells_flush(f, &t, 5, "llrrr", width);
     free(t.cell);
     const cJSON *p = cJSON_GetObjectItem(c, "psi");
     snprintf(line, sizeof line,
              "Population stability (TRAIN to TEST tier shares): %s %.4f, %s "
-             "%.4f", a, rep_num(p, "from"), b, rep_num(p, "to"));
+             "%.4f",
+             a, rep_num(p, "from"), b, rep_num(p, "to"));
     fputc('\n', f);
     tg_text_wrap(f, line, wrap, 0, 2);
 }
@@ -183,13 +185,14 @@ static void markdown_metrics(FILE *f, const cJSON *c, const char *a,
     char e0[200], e1[200], e2[200], e3[200], e4[200], e5[200];
     const cJSON *e, *eo = cJSON_GetObjectItem(c, "expected_outcomes");
     if (eo) {
-        fprintf(f, "| Metric | Previous (quoted) | %s expected | %s "
-                   "measured | %s measured |\n|---|---|---|---:|---:|\n",
+        fprintf(f,
+                "| Metric | Previous (quoted) | %s expected | %s "
+                "measured | %s measured |\n|---|---|---|---:|---:|\n",
                 b, a, b);
-        cJSON_ArrayForEach(e, eo)
-        {
+        cJSON_ArrayForEach (e, eo) {
             char q[420];
-            snprintf(q, sizeof q, "%s (%s)", md_of(e, "previous", e1, sizeof e1),
+            snprintf(q, sizeof q, "%s (%s)",
+                     md_of(e, "previous", e1, sizeof e1),
                      md_of(e, "previous_version", e5, sizeof e5));
             fprintf(f, "| %s | %s | %s | %s | %s |\n",
                     md_of(e, "label", e0, sizeof e0), q,
@@ -199,9 +202,11 @@ static void markdown_metrics(FILE *f, const cJSON *c, const char *a,
         }
         return;
     }
-    fprintf(f, "| Metric | %s measured | %s measured |\n"
-               "|---|---:|---:|\n", a, b);
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "metrics"))
+    fprintf(f,
+            "| Metric | %s measured | %s measured |\n"
+            "|---|---:|---:|\n",
+            a, b);
+    cJSON_ArrayForEach (e, cJSON_GetObjectItem(c, "metrics"))
         fprintf(f, "| %s | %s | %s |\n", md_of(e, "label", e0, sizeof e0),
                 md_of(e, "measured_from", e3, sizeof e3),
                 md_of(e, "measured_to", e4, sizeof e4));
@@ -219,24 +224,30 @@ static void compare_markdown(FILE *f, const cJSON *c)
     markdown_metrics(f, c, a, b);
     for (int m = 0; m < 2; m++) {
         const cJSON *st = cJSON_GetObjectItem(m ? to : from, "stats"), *t;
-        fprintf(f, "\n### %s tiers\n\n| Tier | Leads | Rate | Lift |\n"
-                   "|---|---:|---:|---:|\n", m ? b : a);
-        cJSON_ArrayForEach(t, cJSON_GetObjectItem(st, "tiers"))
+        fprintf(f,
+                "\n### %s tiers\n\n| Tier | Leads | Rate | Lift |\n"
+                "|---|---:|---:|---:|\n",
+                m ? b : a);
+        cJSON_ArrayForEach (t, cJSON_GetObjectItem(st, "tiers"))
             fprintf(f, "| %s | %.0f | %.2f%% | %.2fx |\n",
                     md_of(t, "tier", e0, sizeof e0), rep_num(t, "leads"),
                     rep_num(t, "conversion_rate") * 100, rep_num(t, "lift"));
     }
-    fprintf(f, "\n### Migration (%s → %s)\n\n| From | To | Leads | "
-               "Labeled | Conversions |\n|---|---|---:|---:|---:|\n", a, b);
+    fprintf(f,
+            "\n### Migration (%s → %s)\n\n| From | To | Leads | "
+            "Labeled | Conversions |\n|---|---|---:|---:|---:|\n",
+            a, b);
     const cJSON *e;
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "migration"))
+    cJSON_ArrayForEach (e, cJSON_GetObjectItem(c, "migration"))
         fprintf(f, "| %s | %s | %.0f | %.0f | %.0f |\n",
                 md_of(e, "from", e0, sizeof e0), md_of(e, "to", e1, sizeof e1),
                 rep_num(e, "leads"), rep_num(e, "labeled"),
                 rep_num(e, "conversions"));
     const cJSON *p = cJSON_GetObjectItem(c, "psi");
-    fprintf(f, "\nPopulation stability (TRAIN to TEST tier shares): %s "
-               "%.4f, %s %.4f\n", a, rep_num(p, "from"), b, rep_num(p, "to"));
+    fprintf(f,
+            "\nPopulation stability (TRAIN to TEST tier shares): %s "
+            "%.4f, %s %.4f\n",
+            a, rep_num(p, "from"), b, rep_num(p, "to"));
 }
 
 void tg_render_compare(FILE *f, const cJSON *c, int md, int width)

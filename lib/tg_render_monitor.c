@@ -80,12 +80,14 @@ const char *tg_monitor_mark(const tg_moutcome *o)
     }
 }
 
-void tg_render_monitor_text_wide(FILE *out, const tg_monitor_result *r,
-                                 int color)
+/* The wide layout (--wide), section by section: one column per field,
+ * one line per window. */
+
+static void wide_header(FILE *out, const tg_monitor_result *r)
 {
     const tg_monitor_stats *s = r->stats;
     const tg_monitor_data *d = s->data;
-    char a[32], b[32], c[32], e[32], d1[32], d2[32], d3[11];
+    char a[32], d1[32], d2[32], d3[11];
     fputs("monitor ", out);
     tty(out, s->rules->model_id, -1);
     fprintf(out, " (");
@@ -105,6 +107,12 @@ void tg_render_monitor_text_wide(FILE *out, const tg_monitor_result *r,
         fprintf(out, "not windowed: %llu rows without contacted_date, %llu "
                      "outside --since/--until\n",
                 (unsigned long long)d->undated, (unsigned long long)d->outside);
+}
+
+static void wide_windows(FILE *out, const tg_monitor_result *r)
+{
+    const tg_monitor_stats *s = r->stats;
+    char a[32], b[32], c[32], e[32], d1[32], d2[32];
     fprintf(out, "\n%-9s %8s %9s %8s %6s %-6s %s\n", "WINDOW", "LEADS",
             "HELD BACK", "LABELED", "CONV", "PSI", "PRIORITY SHARE [CI]");
     for (int i = 0; i < s->nwindows; i++) {
@@ -124,6 +132,12 @@ void tg_render_monitor_text_wide(FILE *out, const tg_monitor_result *r,
                 tg_fmt_count(w->labeled, d2), tg_fmt_count(w->conversions, cv),
                 c, sh);
     }
+}
+
+static void wide_tier_ratios(FILE *out, const tg_monitor_result *r, int color)
+{
+    const tg_monitor_stats *s = r->stats;
+    char c[32];
     fputs("\nobserved / calibrated rate per tier and window (mature leads; "
           "'-' too few\nto judge; ! drift, ? inconclusive)\n", out);
     fprintf(out, "%-9s", "WINDOW");
@@ -155,6 +169,12 @@ void tg_render_monitor_text_wide(FILE *out, const tg_monitor_result *r,
         }
         fputc('\n', out);
     }
+}
+
+static void wide_comparison(FILE *out, const tg_monitor_result *r)
+{
+    const tg_monitor_stats *s = r->stats;
+    char a[32], b[32], c[32];
     if (s->old_rules) {
         fputs("\npriority tiers, mature leads: ", out);
         tty(out, s->old_rules->model_version, -1);
@@ -185,6 +205,11 @@ void tg_render_monitor_text_wide(FILE *out, const tg_monitor_result *r,
             fprintf(out, "%-9s %-22s %-22s %s\n", w->label, x, y, z);
         }
     }
+}
+
+static void wide_alerts(FILE *out, const tg_monitor_result *r, int color)
+{
+    const tg_monitor_stats *s = r->stats;
     fprintf(out, "\n%d pass, %d inconclusive, %d fail, %d insufficient\n",
             r->pass, r->inconclusive, r->fail, r->insufficient);
     if (r->fail) {
@@ -203,6 +228,11 @@ void tg_render_monitor_text_wide(FILE *out, const tg_monitor_result *r,
             fputc('\n', out);
         }
     }
+}
+
+static void wide_inconclusive(FILE *out, const tg_monitor_result *r)
+{
+    const tg_monitor_stats *s = r->stats;
     /* Inconclusive verdicts, counted per gate and tier: one line each. */
     if (r->inconclusive) {
         fputs("\ninconclusive (intervals straddle the threshold)\n", out);
@@ -232,6 +262,17 @@ void tg_render_monitor_text_wide(FILE *out, const tg_monitor_result *r,
             }
         }
     }
+}
+
+void tg_render_monitor_text_wide(FILE *out, const tg_monitor_result *r,
+                                 int color)
+{
+    wide_header(out, r);
+    wide_windows(out, r);
+    wide_tier_ratios(out, r, color);
+    wide_comparison(out, r);
+    wide_alerts(out, r, color);
+    wide_inconclusive(out, r);
     static const char *col[] = {"\033[32m", "\033[33m", "\033[31m"};
     fprintf(out, "\nstatus: %s%s%s (%d blocking, %d warnings)\n",
             color ? col[r->status] : "", tg_overall_name(r->status),

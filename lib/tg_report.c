@@ -64,9 +64,10 @@ void tg_report_html_with(FILE *f, const cJSON *gate, const cJSON *compare,
     const char *status = rep_str(gate, "status");
     const cJSON *prov = cJSON_GetObjectItem(gate, "provenance");
     const cJSON *sum = cJSON_GetObjectItem(gate, "summary");
-    fprintf(f, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
-               "<meta name=\"viewport\" content=\"width=device-width\"/>"
-               "<title>tiergate: ");
+    fprintf(f,
+            "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
+            "<meta name=\"viewport\" content=\"width=device-width\"/>"
+            "<title>tiergate: ");
     tg_esc_html(f, rep_str(gate, "model_id"));
     fputc(' ', f);
     tg_esc_html(f, rep_str(gate, "model_version"));
@@ -79,11 +80,14 @@ void tg_report_html_with(FILE *f, const cJSON *gate, const cJSON *compare,
     tg_esc_html(f, rep_str(gate, "model_version"));
     fputs("</h1><div class=\"banner ", f);
     tg_esc_html(f, status);
-    fprintf(f, "\" role=\"status\">%s ", !strcmp(status, "PASSED") ? "✔"
-                                        : !strcmp(status, "FAILED") ? "✖" : "▲");
+    fprintf(f, "\" role=\"status\">%s ",
+            !strcmp(status, "PASSED")   ? "✔"
+            : !strcmp(status, "FAILED") ? "✖"
+                                        : "▲");
     tg_esc_html(f, status);
-    fprintf(f, " — %.0f pass, %.0f warn, %.0f fail, %.0f insufficient, "
-               "%.0f inconclusive</div>",
+    fprintf(f,
+            " — %.0f pass, %.0f warn, %.0f fail, %.0f insufficient, "
+            "%.0f inconclusive</div>",
             rep_num(sum, "pass"), rep_num(sum, "warn"), rep_num(sum, "fail"),
             rep_num(sum, "insufficient"), rep_num(sum, "inconclusive"));
     fprintf(f, "<p>Policy <code>");
@@ -94,15 +98,17 @@ void tg_report_html_with(FILE *f, const cJSON *gate, const cJSON *compare,
 
     tg_report_not_passed(f, gate);
 
-    fprintf(f, "<h2>Conversion by tier</h2><figure><figcaption>Conversion rate "
-               "per tier with %g%% intervals, TRAIN beside TEST</figcaption>",
+    fprintf(f,
+            "<h2>Conversion by tier</h2><figure><figcaption>Conversion rate "
+            "per tier with %g%% intervals, TRAIN beside TEST</figcaption>",
             rep_num(gate, "ci_level") * 100);
     tg_report_chart_rates(f, gate);
     fprintf(f, "</figure>");
     tg_report_tier_table(f, gate, 0);
 
-    fprintf(f, "<h2>Lift</h2><figure><figcaption>Lift per tier on TRAIN against "
-               "the lift gate</figcaption>");
+    fprintf(f,
+            "<h2>Lift</h2><figure><figcaption>Lift per tier on TRAIN against "
+            "the lift gate</figcaption>");
     tg_report_chart_lift(f, gate);
     fprintf(f, "</figure>");
     tg_report_tier_table(f, gate, 1);
@@ -127,19 +133,22 @@ void tg_report_html_with(FILE *f, const cJSON *gate, const cJSON *compare,
     if (sweep)
         tg_sweep_render_html_section(f, sweep);
 
-    fprintf(f, "<h2>Provenance</h2><div class=\"scroll\"><table class=\"prov\"><tbody>");
+    fprintf(f, "<h2>Provenance</h2><div class=\"scroll\"><table "
+               "class=\"prov\"><tbody>");
     static const char *keys[] = {"rules_file", "rules_sha256", "policy_file",
                                  "policy_sha256", "data_sha256"};
     for (size_t k = 0; k < sizeof keys / sizeof *keys; k++) {
         fprintf(f, "<tr><td>%s</td><td><code>", keys[k]);
-        tg_esc_html(f, rep_str(prov, keys[k])[0] ? rep_str(prov, keys[k]) : "(not recorded)");
+        tg_esc_html(f, rep_str(prov, keys[k])[0] ? rep_str(prov, keys[k])
+                                                 : "(not recorded)");
         fprintf(f, "</code></td></tr>");
     }
     char skipped[300];
     fprintf(f, "<tr><td>rows</td><td>%s</td></tr>",
             tg_skipped_text(prov, skipped, sizeof skipped));
     fprintf(f, "<tr><td>commit</td><td><code>");
-    tg_esc_html(f, rep_str(prov, "commit")[0] ? rep_str(prov, "commit") : "(not recorded)");
+    tg_esc_html(f, rep_str(prov, "commit")[0] ? rep_str(prov, "commit")
+                                              : "(not recorded)");
     fprintf(f, "</code></td></tr><tr><td>generated</td><td>");
     tg_esc_html(f, rep_str(gate, "generated_at"));
     fprintf(f, "</td></tr></tbody></table></div></body></html>\n");
@@ -151,8 +160,7 @@ static void markdown_gates(FILE *f, const cJSON *gate)
     fprintf(f, "## Gates\n\n| Gate | Check | Tier | Split | Actual | "
                "Status | Message |\n|---|---|---|---|---:|---|---|\n");
     const cJSON *g;
-    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
-    {
+    cJSON_ArrayForEach (g, cJSON_GetObjectItem(gate, "gates")) {
         fputs("| ", f);
         tg_esc_md(f, rep_str(g, "id"));
         fputs(" | ", f);
@@ -180,14 +188,15 @@ static void markdown_tiers(FILE *f, const cJSON *gate)
                "| Lift interval |\n|---|---|---:|---:|---|---:|---|\n");
     for (int s = 0; s < 2; s++) {
         const cJSON *t;
-        cJSON_ArrayForEach(t, cJSON_GetObjectItem(rep_split(gate, rep_splits[s]),
-                                                  "tiers"))
-        {
+        cJSON_ArrayForEach (
+            t, cJSON_GetObjectItem(rep_split(gate, rep_splits[s]), "tiers")) {
             fputs("| ", f);
             tg_esc_md(f, rep_str(t, "tier"));
-            fprintf(f, " | %s | %.0f | %.2f%% | %.2f%% – %.2f%% | %.2fx | "
-                       "%.2fx – %.2fx |\n", rep_splits[s],
-                    rep_num(t, "leads"), rep_num(t, "conversion_rate") * 100,
+            fprintf(f,
+                    " | %s | %.0f | %.2f%% | %.2f%% – %.2f%% | %.2fx | "
+                    "%.2fx – %.2fx |\n",
+                    rep_splits[s], rep_num(t, "leads"),
+                    rep_num(t, "conversion_rate") * 100,
                     rep_num(t, "ci_lower") * 100, rep_num(t, "ci_upper") * 100,
                     rep_num(t, "lift"), rep_num(t, "lift_ci_lower"),
                     rep_num(t, "lift_ci_upper"));
@@ -201,17 +210,19 @@ static void markdown_compare(FILE *f, const cJSON *compare)
 {
     const cJSON *eo = cJSON_GetObjectItem(compare, "expected_outcomes");
     fputs("\n## ", f);
-    tg_esc_md(f, rep_str(cJSON_GetObjectItem(compare, "from"), "model_version"));
+    tg_esc_md(f,
+              rep_str(cJSON_GetObjectItem(compare, "from"), "model_version"));
     fputs(" vs ", f);
     tg_esc_md(f, rep_str(cJSON_GetObjectItem(compare, "to"), "model_version"));
     fputs(eo ? "\n\n| Metric | Previous (quoted by the rule set) | Expected "
                "(rule set) | Measured before | Measured after |\n"
                "|---|---|---|---:|---:|\n"
              : "\n\n| Metric | Measured before | Measured after |\n"
-               "|---|---:|---:|\n", f);
+               "|---|---:|---:|\n",
+          f);
     const cJSON *e;
-    cJSON_ArrayForEach(e, (eo ? eo : cJSON_GetObjectItem(compare, "metrics")))
-    {
+    cJSON_ArrayForEach (e,
+                        (eo ? eo : cJSON_GetObjectItem(compare, "metrics"))) {
         fputs("| ", f);
         tg_esc_md(f, rep_str(e, "label"));
         if (eo) {
@@ -243,8 +254,9 @@ static void markdown_provenance(FILE *f, const cJSON *gate)
     fputs(" (sha256 ", f);
     tg_esc_md_code(f, rep_str(prov, "policy_sha256"));
     fputs(")\n- data sha256: ", f);
-    tg_esc_md_code(f, rep_str(prov, "data_sha256")[0] ? rep_str(prov, "data_sha256")
-                                                      : "(not recorded)");
+    tg_esc_md_code(f, rep_str(prov, "data_sha256")[0]
+                          ? rep_str(prov, "data_sha256")
+                          : "(not recorded)");
     fputs("\n- commit: ", f);
     tg_esc_md_code(f, rep_str(prov, "commit")[0] ? rep_str(prov, "commit")
                                                  : "(not recorded)");
@@ -262,8 +274,10 @@ void tg_report_markdown(FILE *f, const cJSON *gate, const cJSON *compare)
     tg_esc_md(f, rep_str(gate, "model_id"));
     fputc(' ', f);
     tg_esc_md(f, rep_str(gate, "model_version"));
-    fprintf(f, "\n\n**%s ", !strcmp(status, "PASSED") ? "✅"
-                           : !strcmp(status, "FAILED") ? "❌" : "⚠️");
+    fprintf(f, "\n\n**%s ",
+            !strcmp(status, "PASSED")   ? "✅"
+            : !strcmp(status, "FAILED") ? "❌"
+                                        : "⚠️");
     tg_esc_md(f, status);
     fputs("**\n\n", f);
     markdown_gates(f, gate);

@@ -41,16 +41,19 @@ static void axis_y(FILE *f, double max, double step, int is_pct,
     for (int k = 0; k <= n; k++) {
         double v = step * k;
         double y = H - B - (H - T - B) * v / max;
-        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-                   "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" "
-                   "text-anchor=\"end\" font-size=\"11\">%.*f%s</text>",
+        fprintf(f,
+                "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" "
+                "text-anchor=\"end\" font-size=\"11\">%.*f%s</text>",
                 L, W - R, y, y, L - 6, y + 4, dec, is_pct ? v * 100 : v,
                 is_pct ? "%" : "x");
     }
-    fprintf(f, "<text transform=\"translate(16,%d) rotate(-90)\" "
-               "text-anchor=\"middle\" font-size=\"12\">%s</text>",
+    fprintf(f,
+            "<text transform=\"translate(16,%d) rotate(-90)\" "
+            "text-anchor=\"middle\" font-size=\"12\">%s</text>",
             (T + H - B) / 2, label);
-    fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#333\"/>",
+    fprintf(f,
+            "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" stroke=\"#333\"/>",
             L, W - R, H - B, H - B);
 }
 
@@ -80,8 +83,9 @@ static void legend_circle(FILE *f, int *x, const char *col, const char *text)
 static void legend_box(FILE *f, int *x, const char *fill, const char *text)
 {
     char m[200];
-    snprintf(m, sizeof m, "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" "
-                          "fill=\"%s\" stroke=\"#555\"/>",
+    snprintf(m, sizeof m,
+             "<rect x=\"%d\" y=\"%d\" width=\"10\" height=\"10\" "
+             "fill=\"%s\" stroke=\"#555\"/>",
              *x, LEGEND_Y - 5, fill);
     legend_mark(f, x, m, text);
 }
@@ -90,9 +94,10 @@ static void legend_line(FILE *f, int *x, const char *col, const char *dash,
                         int width, const char *text)
 {
     char m[200];
-    snprintf(m, sizeof m, "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" "
-                          "stroke=\"%s\" stroke-width=\"%d\" "
-                          "stroke-dasharray=\"%s\"/>",
+    snprintf(m, sizeof m,
+             "<line x1=\"%d\" x2=\"%d\" y1=\"%d\" y2=\"%d\" "
+             "stroke=\"%s\" stroke-width=\"%d\" "
+             "stroke-dasharray=\"%s\"/>",
              *x, *x + 12, LEGEND_Y, LEGEND_Y, col, width, dash);
     legend_mark(f, x, m, text);
 }
@@ -107,23 +112,26 @@ static void tier_labels(FILE *f, const cJSON *tiers, int n)
     double step = (double)(W - L - R) / n;
     for (int i = 0; i < n; i++) {
         double x = L + step * (i + 0.5);
-        fprintf(f, "<text transform=\"translate(%.1f,%d) rotate(-30)\" "
-                   "text-anchor=\"end\" font-size=\"10\">",
+        fprintf(f,
+                "<text transform=\"translate(%.1f,%d) rotate(-30)\" "
+                "text-anchor=\"end\" font-size=\"10\">",
                 x, H - B + 14);
         tg_esc_html(f, rep_str(cJSON_GetArrayItem(tiers, i), "tier"));
         fprintf(f, "</text>");
     }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
-               "font-size=\"12\">tier (rule order)</text>",
+    fprintf(f,
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+            "font-size=\"12\">tier (rule order)</text>",
             (L + W - R) / 2, H - 4);
 }
 
 void tg_report_svg_begin(FILE *f, const char *id, int width, int height)
 {
-    fprintf(f, "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
-               "width=\"%d\" height=\"%d\" role=\"img\" "
-               "aria-labelledby=\"%s-t %s-d\" class=\"chart\" id=\"%s\">"
-               "<title id=\"%s-t\">",
+    fprintf(f,
+            "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 %d %d\" "
+            "width=\"%d\" height=\"%d\" role=\"img\" "
+            "aria-labelledby=\"%s-t %s-d\" class=\"chart\" id=\"%s\">"
+            "<title id=\"%s-t\">",
             width, height, width, height, id, id, id, id);
 }
 
@@ -134,8 +142,10 @@ static void svg_open(FILE *f, const char *id, const char *title,
     tg_esc_html(f, title);
     fprintf(f, "</title><desc id=\"%s-d\">", id);
     tg_esc_html(f, desc);
-    fprintf(f, "</desc><text x=\"%d\" y=\"22\" font-size=\"14\" "
-               "font-weight=\"bold\">", L);
+    fprintf(f,
+            "</desc><text x=\"%d\" y=\"22\" font-size=\"14\" "
+            "font-weight=\"bold\">",
+            L);
     tg_esc_html(f, title);
     fprintf(f, "</text>");
 }
@@ -158,21 +168,25 @@ void tg_report_rate_marks(FILE *f, const cJSON *tiers, int split, int n,
         double r = rep_num(t, "conversion_rate");
         if (!isfinite(r))
             continue;
-        double x = p->x0 + p->step * (i + 0.5) + (split ? m->offset : -m->offset);
+        double x =
+            p->x0 + p->step * (i + 0.5) + (split ? m->offset : -m->offset);
         double lo = rep_num(t, "ci_lower"), hi = rep_num(t, "ci_upper");
         if (isfinite(lo))
-            fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
-                       "y2=\"%.1f\" stroke=\"%s\"%s/>",
+            fprintf(f,
+                    "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" "
+                    "y2=\"%.1f\" stroke=\"%s\"%s/>",
                     x, x, plot_y(p, lo), plot_y(p, hi), col[split],
                     m->line_extra);
         if (split)
-            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%g\" "
-                       "height=\"%g\" fill=\"%s\"/>",
-                    x - m->square / 2, plot_y(p, r) - m->square / 2,
-                    m->square, m->square, col[split]);
+            fprintf(f,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%g\" "
+                    "height=\"%g\" fill=\"%s\"/>",
+                    x - m->square / 2, plot_y(p, r) - m->square / 2, m->square,
+                    m->square, col[split]);
         else
-            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%g\" "
-                       "fill=\"%s\"/>",
+            fprintf(f,
+                    "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"%g\" "
+                    "fill=\"%s\"/>",
                     x, plot_y(p, r), m->radius, col[split]);
     }
 }
@@ -182,8 +196,7 @@ static int tier_index(const cJSON *tiers, const char *name)
 {
     int i = 0;
     const cJSON *t;
-    cJSON_ArrayForEach(t, tiers)
-    {
+    cJSON_ArrayForEach (t, tiers) {
         if (!strcmp(rep_str(t, "tier"), name))
             return i;
         i++;
@@ -202,11 +215,11 @@ static int threshold_marks(FILE *f, const cJSON *gate, const cJSON *tiers,
     int n = cJSON_GetArraySize(tiers), marks = 0;
     double step = (double)(W - L - R) / (n ? n : 1);
     const cJSON *g;
-    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
-    {
+    cJSON_ArrayForEach (g, cJSON_GetObjectItem(gate, "gates")) {
         const cJSON *th = cJSON_GetObjectItem(g, "threshold");
-        if (strcmp(rep_str(g, "check"), check) || strcmp(rep_str(g, "split"), "TRAIN") ||
-            rep_str(g, "slice")[0] || !cJSON_IsNumber(th) ||
+        if (strcmp(rep_str(g, "check"), check) ||
+            strcmp(rep_str(g, "split"), "TRAIN") || rep_str(g, "slice")[0] ||
+            !cJSON_IsNumber(th) ||
             !cJSON_IsString(cJSON_GetObjectItem(g, "tier")))
             continue;
         int i = tier_index(tiers, rep_str(g, "tier"));
@@ -216,9 +229,10 @@ static int threshold_marks(FILE *f, const cJSON *gate, const cJSON *tiers,
         if (highest && th->valuedouble > *highest)
             *highest = th->valuedouble;
         if (draw)
-            fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-                       "stroke=\"#b3261e\" stroke-width=\"2\" "
-                       "stroke-dasharray=\"5,3\"/>",
+            fprintf(f,
+                    "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+                    "stroke=\"#b3261e\" stroke-width=\"2\" "
+                    "stroke-dasharray=\"5,3\"/>",
                     L + step * i + 3, L + step * (i + 1) - 3,
                     ypos(th->valuedouble, max), ypos(th->valuedouble, max));
     }
@@ -257,8 +271,9 @@ void tg_report_chart_rates(FILE *f, const cJSON *gate)
     legend_circle(f, &lx, col[0], "TRAIN");
     {
         char m[200];
-        snprintf(m, sizeof m, "<rect x=\"%d\" y=\"%d\" width=\"8\" "
-                              "height=\"8\" fill=\"%s\"/>",
+        snprintf(m, sizeof m,
+                 "<rect x=\"%d\" y=\"%d\" width=\"8\" "
+                 "height=\"8\" fill=\"%s\"/>",
                  lx + 1, LEGEND_Y - 4, col[1]);
         legend_mark(f, &lx, m, "TEST");
     }
@@ -270,8 +285,9 @@ void tg_report_chart_rates(FILE *f, const cJSON *gate)
         snprintf(text, sizeof text, "%s baseline %.2f%%", s ? "TEST" : "TRAIN",
                  base * 100);
         legend_line(f, &lx, col[s], s ? "2,3" : "6,4", 1, text);
-        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-                   "stroke=\"%s\" stroke-dasharray=\"%s\"/>",
+        fprintf(f,
+                "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                "stroke=\"%s\" stroke-dasharray=\"%s\"/>",
                 L, W - R, ypos(base, max), ypos(base, max), col[s],
                 s ? "2,3" : "6,4");
     }
@@ -280,7 +296,8 @@ void tg_report_chart_rates(FILE *f, const cJSON *gate)
         threshold_marks(f, gate, tt, "conversion_rate", max, 1, NULL);
     }
     tg_report_plot plot = {L, step, H - B, H - T - B, max};
-    static const tg_report_marks marks_style = {8, 8, 4.5, " stroke-width=\"1.5\""};
+    static const tg_report_marks marks_style = {8, 8, 4.5,
+                                                " stroke-width=\"1.5\""};
     for (int s = 0; s < 2; s++)
         tg_report_rate_marks(f, s ? et : tt, s, n, &plot, &marks_style);
     tier_labels(f, tt, n);
@@ -293,8 +310,9 @@ static double lift_gate(const cJSON *gate)
 {
     double line = NAN;
     const cJSON *g;
-    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
-        if (!strcmp(rep_str(g, "check"), "lift") && !strcmp(rep_str(g, "split"), "TRAIN")) {
+    cJSON_ArrayForEach (g, cJSON_GetObjectItem(gate, "gates"))
+        if (!strcmp(rep_str(g, "check"), "lift") &&
+            !strcmp(rep_str(g, "split"), "TRAIN")) {
             const cJSON *th = cJSON_GetObjectItem(g, "threshold");
             if (cJSON_IsNumber(th))
                 line = th->valuedouble;
@@ -339,25 +357,31 @@ void tg_report_chart_lift(FILE *f, const cJSON *gate)
         if (!isfinite(v))
             continue;
         double x = L + step * i + step * 0.2, w = step * 0.6;
-        fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
-                   "fill=\"%s\"/>", x, ypos(v, max), w, H - B - ypos(v, max),
+        fprintf(f,
+                "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" "
+                "fill=\"%s\"/>",
+                x, ypos(v, max), w, H - B - ypos(v, max),
                 v >= gate_line ? "#7aa6d6" : "#e3a39c");
-        double lo = rep_num(t, "lift_ci_lower"), hi = rep_num(t, "lift_ci_upper");
+        double lo = rep_num(t, "lift_ci_lower"),
+               hi = rep_num(t, "lift_ci_upper");
         if (isfinite(lo))
-            fprintf(f, "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
-                       "stroke=\"#222\"/>", x + w / 2, x + w / 2,
-                    ypos(lo, max), ypos(hi, max));
+            fprintf(f,
+                    "<line x1=\"%.1f\" x2=\"%.1f\" y1=\"%.1f\" y2=\"%.1f\" "
+                    "stroke=\"#222\"/>",
+                    x + w / 2, x + w / 2, ypos(lo, max), ypos(hi, max));
         /* The value above the bar and its whisker, never on them. */
         double top = ypos(v, max);
         if (isfinite(hi) && ypos(hi, max) < top)
             top = ypos(hi, max);
-        fprintf(f, "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
-                   "text-anchor=\"middle\">%.2fx</text>", x + w / 2,
-                top - 4, v);
+        fprintf(f,
+                "<text x=\"%.1f\" y=\"%.1f\" font-size=\"10\" "
+                "text-anchor=\"middle\">%.2fx</text>",
+                x + w / 2, top - 4, v);
     }
-    fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-               "stroke=\"#b3261e\" stroke-width=\"2\" "
-               "stroke-dasharray=\"8,4\"/>",
+    fprintf(f,
+            "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+            "stroke=\"#b3261e\" stroke-width=\"2\" "
+            "stroke-dasharray=\"8,4\"/>",
             L, W - R, ypos(gate_line, max), ypos(gate_line, max));
     tier_labels(f, tt, n);
     fprintf(f, "</svg>");
@@ -378,21 +402,25 @@ void tg_report_chart_volume(FILE *f, const cJSON *gate)
     double lmax = ceil(log10(max));
     svg_open(f, "chart-volume", "Leads per tier (log scale)",
              "Left bar TRAIN, right hatched bar TEST; logarithmic axis.");
-    fprintf(f, "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" "
-               "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
-               "<rect width=\"6\" height=\"6\" fill=\"#f3c9a8\"/>"
-               "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#c2571a\" "
-               "stroke-width=\"2\"/></pattern></defs>");
+    fprintf(f,
+            "<defs><pattern id=\"hatch\" width=\"6\" height=\"6\" "
+            "patternUnits=\"userSpaceOnUse\" patternTransform=\"rotate(45)\">"
+            "<rect width=\"6\" height=\"6\" fill=\"#f3c9a8\"/>"
+            "<line x1=\"0\" y1=\"0\" x2=\"0\" y2=\"6\" stroke=\"#c2571a\" "
+            "stroke-width=\"2\"/></pattern></defs>");
     for (int k = 0; k <= (int)fmin(lmax, 19); k++) { /* leads < 1e19 */
         double y = ypos(k, lmax);
-        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-                   "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
-                   "text-anchor=\"end\">", L, W - R, y, y, L - 6, y + 4);
+        fprintf(f,
+                "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" font-size=\"11\" "
+                "text-anchor=\"end\">",
+                L, W - R, y, y, L - 6, y + 4);
         rep_count(f, pow(10, k));
         fputs("</text>", f);
     }
-    fprintf(f, "<text transform=\"translate(16,%d) rotate(-90)\" "
-               "text-anchor=\"middle\" font-size=\"12\">leads</text>",
+    fprintf(f,
+            "<text transform=\"translate(16,%d) rotate(-90)\" "
+            "text-anchor=\"middle\" font-size=\"12\">leads</text>",
             (T + H - B) / 2);
     double step = (double)(W - L - R) / (n ? n : 1);
     for (int i = 0; i < n; i++)
@@ -402,9 +430,11 @@ void tg_report_chart_volume(FILE *f, const cJSON *gate)
                 continue;
             double x = L + step * i + step * (0.15 + 0.35 * s);
             double y = ypos(log10(v), lmax);
-            fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
-                       "height=\"%.1f\" fill=\"%s\" stroke=\"#555\"/>",
-                    x, y, step * 0.33, H - B - y, s ? "url(#hatch)" : "#7aa6d6");
+            fprintf(f,
+                    "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
+                    "height=\"%.1f\" fill=\"%s\" stroke=\"#555\"/>",
+                    x, y, step * 0.33, H - B - y,
+                    s ? "url(#hatch)" : "#7aa6d6");
         }
     tier_labels(f, tt, n);
     int lx = L;

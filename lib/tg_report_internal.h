@@ -21,7 +21,8 @@ static const char *const rep_splits[2] = {"TRAIN", "TEST"};
  * what is there and never dereference NULL. */
 static inline const char *rep_str(const cJSON *o, const char *k)
 {
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+    const char *s =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
     return s ? s : "";
 }
 
@@ -55,6 +56,22 @@ static inline void rep_count(FILE *f, double v)
         fputs("n/a", f);
 }
 
+/* A right-aligned table cell holding member k of o as a count or a
+ * percentage. */
+static inline void rep_count_td(FILE *f, const cJSON *o, const char *k)
+{
+    fputs("<td class=\"n\">", f);
+    rep_count(f, rep_num(o, k));
+    fputs("</td>", f);
+}
+
+static inline void rep_pct_td(FILE *f, const cJSON *o, const char *k)
+{
+    fputs("<td class=\"n\">", f);
+    rep_pct(f, rep_num(o, k));
+    fputs("</td>", f);
+}
+
 /* One split's statistics ("TRAIN" or "TEST") of a gate result. */
 static inline const cJSON *rep_split(const cJSON *gate, const char *name)
 {
@@ -64,9 +81,11 @@ static inline const cJSON *rep_split(const cJSON *gate, const char *name)
 /* A status as a symbol and a word, so that it reads without colour. */
 static inline const char *rep_status_sym(const char *s)
 {
-    return !strcmp(s, "pass") ? "✔ pass" : !strcmp(s, "warn") ? "▲ warn"
-         : !strcmp(s, "fail") ? "✖ fail"
-         : !strcmp(s, "inconclusive") ? "◐ inconclusive" : "? insufficient";
+    return !strcmp(s, "pass")           ? "✔ pass"
+           : !strcmp(s, "warn")         ? "▲ warn"
+           : !strcmp(s, "fail")         ? "✖ fail"
+           : !strcmp(s, "inconclusive") ? "◐ inconclusive"
+                                        : "? insufficient";
 }
 
 /* The tier a gate judges; a gate over several tiers has none. */

@@ -34,14 +34,13 @@ static double slices_max(const cJSON *slicing)
 {
     double max = 0;
     const cJSON *v, *t;
-    cJSON_ArrayForEach(v, cJSON_GetObjectItem(slicing, "values"))
-    for (int s = 0; s < 2; s++)
-        cJSON_ArrayForEach(t, slice_tiers(v, s))
-        {
-            double u = rep_num(t, "ci_upper");
-            if (isfinite(u) && u > max)
-                max = u;
-        }
+    cJSON_ArrayForEach (v, cJSON_GetObjectItem(slicing, "values"))
+        for (int s = 0; s < 2; s++)
+            cJSON_ArrayForEach (t, slice_tiers(v, s)) {
+                double u = rep_num(t, "ci_upper");
+                if (isfinite(u) && u > max)
+                    max = u;
+            }
     return max > 0 ? ceil(max * 1.05 * 20) / 20 : 0.1;
 }
 
@@ -49,36 +48,43 @@ static void slice_panel(FILE *f, const cJSON *v, const char *column,
                         const char *id, double max)
 {
     const cJSON *sp = cJSON_GetObjectItem(v, "splits");
-    const cJSON *tt = cJSON_GetObjectItem(cJSON_GetObjectItem(sp, "TRAIN"),
-                                          "tiers");
-    const cJSON *et = cJSON_GetObjectItem(cJSON_GetObjectItem(sp, "TEST"),
-                                          "tiers");
+    const cJSON *tt =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(sp, "TRAIN"), "tiers");
+    const cJSON *et =
+        cJSON_GetObjectItem(cJSON_GetObjectItem(sp, "TEST"), "tiers");
     const char *val = slice_value(v);
     int n = cJSON_GetArraySize(tt);
     tg_report_svg_begin(f, id, SW, SH);
     tg_esc_html(f, column);
     fputs(" = ", f);
     tg_esc_html(f, val);
-    fprintf(f, "</title><desc id=\"%s-d\">Conversion rate per tier in rule "
-               "order with intervals, TRAIN circles, TEST squares; %.0f "
-               "leads; the table below has the numbers.</desc>",
+    fprintf(f,
+            "</title><desc id=\"%s-d\">Conversion rate per tier in rule "
+            "order with intervals, TRAIN circles, TEST squares; %.0f "
+            "leads; the table below has the numbers.</desc>",
             id, rep_num(v, "leads"));
-    fprintf(f, "<text x=\"%d\" y=\"16\" font-size=\"12\" "
-               "font-weight=\"bold\">", SL);
+    fprintf(f,
+            "<text x=\"%d\" y=\"16\" font-size=\"12\" "
+            "font-weight=\"bold\">",
+            SL);
     tg_esc_html(f, val);
-    fprintf(f, "</text><text x=\"%d\" y=\"16\" font-size=\"10\" "
-               "text-anchor=\"end\">", SW - 4);
+    fprintf(f,
+            "</text><text x=\"%d\" y=\"16\" font-size=\"10\" "
+            "text-anchor=\"end\">",
+            SW - 4);
     rep_count(f, rep_num(v, "leads"));
     fputs(" leads</text>", f);
     for (int k = 0; k <= 2; k++) {
         double y = SH - SB - (SH - ST - SB) * k / 2.0;
-        fprintf(f, "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
-                   "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" "
-                   "text-anchor=\"end\" font-size=\"9\">%.0f%%</text>",
+        fprintf(f,
+                "<line x1=\"%d\" x2=\"%d\" y1=\"%.1f\" y2=\"%.1f\" "
+                "stroke=\"#ddd\"/><text x=\"%d\" y=\"%.1f\" "
+                "text-anchor=\"end\" font-size=\"9\">%.0f%%</text>",
                 SL, SW - 4, y, y, SL - 3, y + 3, max * k / 2 * 100);
     }
-    fprintf(f, "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
-               "font-size=\"9\">tiers in rule order</text>",
+    fprintf(f,
+            "<text x=\"%d\" y=\"%d\" text-anchor=\"middle\" "
+            "font-size=\"9\">tiers in rule order</text>",
             (SL + SW) / 2, SH - 6);
     double step = (double)(SW - SL - 4) / (n ? n : 1);
     tg_report_plot plot = {SL, step, SH - SB, SH - ST - SB, max};
@@ -98,30 +104,27 @@ static void slice_table(FILE *f, const cJSON *sl)
                "<th>Conversions</th><th>Rate</th><th>Interval</th>"
                "</tr></thead><tbody>");
     const cJSON *v;
-    cJSON_ArrayForEach(v, cJSON_GetObjectItem(sl, "values"))
-    for (int s = 0; s < 2; s++) {
-        const cJSON *t;
-        cJSON_ArrayForEach(t, slice_tiers(v, s))
-        {
-            if (rep_num(t, "leads") == 0)
-                continue;
-            fprintf(f, "<tr><td>");
-            tg_esc_html(f, slice_value(v));
-            fprintf(f, "</td><td>");
-            tg_esc_html(f, rep_str(t, "tier"));
-            fprintf(f, "</td><td>%s</td><td class=\"n\">", rep_splits[s]);
-            rep_count(f, rep_num(t, "leads"));
-            fputs("</td><td class=\"n\">", f);
-            rep_count(f, rep_num(t, "conversions"));
-            fputs("</td><td class=\"n\">", f);
-            rep_pct(f, rep_num(t, "conversion_rate"));
-            fprintf(f, "</td><td class=\"n\">");
-            rep_pct(f, rep_num(t, "ci_lower"));
-            fputs(" – ", f);
-            rep_pct(f, rep_num(t, "ci_upper"));
-            fprintf(f, "</td></tr>");
+    cJSON_ArrayForEach (v, cJSON_GetObjectItem(sl, "values"))
+        for (int s = 0; s < 2; s++) {
+            const cJSON *t;
+            cJSON_ArrayForEach (t, slice_tiers(v, s)) {
+                if (rep_num(t, "leads") == 0)
+                    continue;
+                fprintf(f, "<tr><td>");
+                tg_esc_html(f, slice_value(v));
+                fprintf(f, "</td><td>");
+                tg_esc_html(f, rep_str(t, "tier"));
+                fprintf(f, "</td><td>%s</td>", rep_splits[s]);
+                rep_count_td(f, t, "leads");
+                rep_count_td(f, t, "conversions");
+                rep_pct_td(f, t, "conversion_rate");
+                fprintf(f, "<td class=\"n\">");
+                rep_pct(f, rep_num(t, "ci_lower"));
+                fputs(" – ", f);
+                rep_pct(f, rep_num(t, "ci_upper"));
+                fprintf(f, "</td></tr>");
+            }
         }
-    }
     fprintf(f, "</tbody></table></div>");
 }
 
@@ -136,16 +139,14 @@ void tg_report_slices(FILE *f, const cJSON *gate)
                "table with their slice.</p>");
     int k = 0;
     const cJSON *sl;
-    cJSON_ArrayForEach(sl, slicings)
-    {
+    cJSON_ArrayForEach (sl, slicings) {
         double max = slices_max(sl);
         fprintf(f, "<figure><figcaption>Conversion rate per tier by <code>");
         tg_esc_html(f, rep_str(sl, "slice"));
         fprintf(f, "</code></figcaption>");
         const cJSON *v;
         int i = 0;
-        cJSON_ArrayForEach(v, cJSON_GetObjectItem(sl, "values"))
-        {
+        cJSON_ArrayForEach (v, cJSON_GetObjectItem(sl, "values")) {
             char id[48];
             snprintf(id, sizeof id, "slice-%d-%d", k, i++);
             slice_panel(f, v, rep_str(sl, "column"), id, max);

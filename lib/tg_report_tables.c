@@ -36,26 +36,26 @@ static void lift_cells(FILE *f, const cJSON *t)
 /* Every tier of both splits; with lift, the lift columns too. */
 void tg_report_tier_table(FILE *f, const cJSON *gate, int lift)
 {
-    fprintf(f, "<div class=\"scroll\"><table><thead><tr><th>Tier</th><th>Split</th><th>Leads</th>"
-               "<th>Labeled</th><th>Conversions</th><th>Rate</th>"
-               "<th>Interval</th>%s</tr></thead><tbody>",
-            lift ? "<th>Lift</th><th>Lift interval</th><th>Fisher p (Holm)</th>" : "");
+    fprintf(f,
+            "<div "
+            "class=\"scroll\"><table><thead><tr><th>Tier</th><th>Split</"
+            "th><th>Leads</th>"
+            "<th>Labeled</th><th>Conversions</th><th>Rate</th>"
+            "<th>Interval</th>%s</tr></thead><tbody>",
+            lift ? "<th>Lift</th><th>Lift interval</th><th>Fisher p (Holm)</th>"
+                 : "");
     for (int s = 0; s < 2; s++) {
         const cJSON *t;
-        cJSON_ArrayForEach(t, cJSON_GetObjectItem(rep_split(gate, rep_splits[s]),
-                                                  "tiers"))
-        {
+        cJSON_ArrayForEach (
+            t, cJSON_GetObjectItem(rep_split(gate, rep_splits[s]), "tiers")) {
             fprintf(f, "<tr><td>");
             tg_esc_html(f, rep_str(t, "tier"));
-            fprintf(f, "</td><td>%s</td><td class=\"n\">", rep_splits[s]);
-            rep_count(f, rep_num(t, "leads"));
-            fputs("</td><td class=\"n\">", f);
-            rep_count(f, rep_num(t, "labeled"));
-            fputs("</td><td class=\"n\">", f);
-            rep_count(f, rep_num(t, "conversions"));
-            fputs("</td><td class=\"n\">", f);
-            rep_pct(f, rep_num(t, "conversion_rate"));
-            fprintf(f, "</td><td class=\"n\">");
+            fprintf(f, "</td><td>%s</td>", rep_splits[s]);
+            rep_count_td(f, t, "leads");
+            rep_count_td(f, t, "labeled");
+            rep_count_td(f, t, "conversions");
+            rep_pct_td(f, t, "conversion_rate");
+            fprintf(f, "<td class=\"n\">");
             if (isfinite(rep_num(t, "ci_lower"))) {
                 rep_pct(f, rep_num(t, "ci_lower"));
                 fputs(" – ", f);
@@ -92,8 +92,7 @@ void tg_report_not_passed(FILE *f, const cJSON *gate)
 {
     int n = 0;
     const cJSON *g;
-    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
-    {
+    cJSON_ArrayForEach (g, cJSON_GetObjectItem(gate, "gates")) {
         const char *st = rep_str(g, "status");
         if (!strcmp(st, "pass"))
             continue;
@@ -156,8 +155,7 @@ static void gates_rows(FILE *f, const cJSON *gate, int passing)
                "<th>Actual [interval]</th><th>Threshold</th><th>Status</th>"
                "<th>Severity</th></tr></thead><tbody>");
     const cJSON *g;
-    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
-    {
+    cJSON_ArrayForEach (g, cJSON_GetObjectItem(gate, "gates")) {
         const char *st = rep_str(g, "status");
         if ((strcmp(st, "pass") == 0) != passing)
             continue;
@@ -177,7 +175,8 @@ static void gates_rows(FILE *f, const cJSON *gate, int passing)
         tg_esc_html(f, rep_str(g, "split"));
         fputs("</td><td class=\"n\">", f);
         gate_value(f, check, rep_num(g, "actual"));
-        if (isfinite(rep_num(g, "ci_lower")) && strcmp(check, "ci_separation")) {
+        if (isfinite(rep_num(g, "ci_lower")) &&
+            strcmp(check, "ci_separation")) {
             fputs(" [", f);
             gate_value(f, check, rep_num(g, "ci_lower"));
             fputs(", ", f);
@@ -207,8 +206,7 @@ void tg_report_gates_table(FILE *f, const cJSON *gate)
 {
     int pass = 0, other = 0;
     const cJSON *g;
-    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
-    {
+    cJSON_ArrayForEach (g, cJSON_GetObjectItem(gate, "gates")) {
         if (!strcmp(rep_str(g, "status"), "pass"))
             pass++;
         else
@@ -227,20 +225,22 @@ void tg_report_gates_table(FILE *f, const cJSON *gate)
 void tg_report_calibration(FILE *f, const cJSON *gate)
 {
     /* Expected rates come with the calibration gate's threshold band. */
-    fprintf(f, "<div class=\"scroll\"><table><thead><tr><th>Tier</th><th>Expected rate</th>"
-               "<th>Observed (TRAIN)</th><th>Interval</th><th>Off by</th>"
-               "<th>Status</th></tr></thead><tbody>");
+    fprintf(f,
+            "<div class=\"scroll\"><table><thead><tr><th>Tier</th><th>Expected "
+            "rate</th>"
+            "<th>Observed (TRAIN)</th><th>Interval</th><th>Off by</th>"
+            "<th>Status</th></tr></thead><tbody>");
     const cJSON *g;
     int any = 0;
-    cJSON_ArrayForEach(g, cJSON_GetObjectItem(gate, "gates"))
-    {
+    cJSON_ArrayForEach (g, cJSON_GetObjectItem(gate, "gates")) {
         if (strcmp(rep_str(g, "check"), "calibration"))
             continue;
         const cJSON *th = cJSON_GetObjectItem(g, "threshold");
         double exp = NAN;
         if (cJSON_IsArray(th))
             exp = (cJSON_GetArrayItem(th, 0)->valuedouble +
-                   cJSON_GetArrayItem(th, 1)->valuedouble) / 2;
+                   cJSON_GetArrayItem(th, 1)->valuedouble) /
+                  2;
         double a = rep_num(g, "actual");
         fprintf(f, "<tr><td>");
         tg_esc_html(f, rep_str(g, "tier"));
@@ -283,15 +283,18 @@ void tg_report_compare_section(FILE *f, const cJSON *c)
     int quoted = eo != NULL;
     const cJSON *e;
     if (quoted)
-        fprintf(f, "<div class=\"scroll\"><table><thead><tr><th>Metric</th><th>Previous value "
+        fprintf(f, "<div "
+                   "class=\"scroll\"><table><thead><tr><th>Metric</"
+                   "th><th>Previous value "
                    "(quoted by the rule set)</th><th>Expected (rule set)</th>"
                    "<th>Measured before</th><th>Measured after</th></tr>"
                    "</thead><tbody>");
     else
-        fprintf(f, "<div class=\"scroll\"><table><thead><tr><th>Metric</th><th>Measured before</th>"
+        fprintf(f, "<div "
+                   "class=\"scroll\"><table><thead><tr><th>Metric</"
+                   "th><th>Measured before</th>"
                    "<th>Measured after</th></tr></thead><tbody>");
-    cJSON_ArrayForEach(e, (quoted ? eo : cJSON_GetObjectItem(c, "metrics")))
-    {
+    cJSON_ArrayForEach (e, (quoted ? eo : cJSON_GetObjectItem(c, "metrics"))) {
         fprintf(f, "<tr><td>");
         tg_esc_html(f, rep_str(e, "label"));
         if (quoted) {
@@ -309,21 +312,20 @@ void tg_report_compare_section(FILE *f, const cJSON *c)
         fprintf(f, "</td></tr>");
     }
     fprintf(f, "</tbody></table></div><h3>Migration of leads</h3>"
-               "<div class=\"scroll\"><table><thead><tr><th>From</th><th>To</th><th>Leads</th>"
+               "<div "
+               "class=\"scroll\"><table><thead><tr><th>From</th><th>To</"
+               "th><th>Leads</th>"
                "<th>Labeled</th><th>Conversions</th></tr></thead><tbody>");
-    cJSON_ArrayForEach(e, cJSON_GetObjectItem(c, "migration"))
-    {
+    cJSON_ArrayForEach (e, cJSON_GetObjectItem(c, "migration")) {
         fprintf(f, "<tr><td>");
         tg_esc_html(f, rep_str(e, "from"));
         fprintf(f, "</td><td>");
         tg_esc_html(f, rep_str(e, "to"));
-        fputs("</td><td class=\"n\">", f);
-        rep_count(f, rep_num(e, "leads"));
-        fputs("</td><td class=\"n\">", f);
-        rep_count(f, rep_num(e, "labeled"));
-        fputs("</td><td class=\"n\">", f);
-        rep_count(f, rep_num(e, "conversions"));
-        fputs("</td></tr>", f);
+        fputs("</td>", f);
+        rep_count_td(f, e, "leads");
+        rep_count_td(f, e, "labeled");
+        rep_count_td(f, e, "conversions");
+        fputs("</tr>", f);
     }
     fprintf(f, "</tbody></table></div>");
     const cJSON *psi = cJSON_GetObjectItem(c, "psi");
@@ -351,21 +353,22 @@ void tg_report_reliability(FILE *f, const cJSON *gate)
         return;
     fputs("<h2>How reliable is this verdict?</h2><p>Out of ", f);
     rep_count(f, rep_num(rel, "draws"));
-    fprintf(f, " simulated releases with these labeled leads (seed %.0f), a "
-               "model converting exactly at its expected rates passes every "
-               "blocking gate in <strong>",
+    fprintf(f,
+            " simulated releases with these labeled leads (seed %.0f), a "
+            "model converting exactly at its expected rates passes every "
+            "blocking gate in <strong>",
             rep_num(rel, "seed"));
     share(f, rep_num(rel, "policy_pass_at_expected"));
     fprintf(f, "</strong>, and a model with no signal (every tier at its "
                "split's baseline) is blocked in <strong>");
     share(f, rep_num(rel, "policy_block_at_no_signal"));
-    fprintf(f, "</strong>.</p><div class=\"scroll\"><table class=\"gates\"><thead><tr><th>Gate</th>"
+    fprintf(f, "</strong>.</p><div class=\"scroll\"><table "
+               "class=\"gates\"><thead><tr><th>Gate</th>"
                "<th>Tier</th><th>Split</th><th>Labeled</th><th>Pass at the "
                "expected rate</th><th>Pass on the threshold</th></tr></thead>"
                "<tbody>");
     const cJSON *g;
-    cJSON_ArrayForEach(g, cJSON_GetObjectItem(rel, "gates"))
-    {
+    cJSON_ArrayForEach (g, cJSON_GetObjectItem(rel, "gates")) {
         fputs("<tr><td>", f);
         tg_esc_html(f, rep_str(g, "id"));
         fputs("</td><td>", f);
@@ -384,15 +387,17 @@ void tg_report_reliability(FILE *f, const cJSON *gate)
         rep_pct(f, rep_num(g, "rate_on_threshold"));
         fputs("</td></tr>", f);
     }
-    fprintf(f, "</tbody></table></div><p>Labeled leads each tier needs for a "
-               "%.0f%% (and 95%%) chance that all its blocking gates pass "
-               "decisively at its expected rate:</p><div class=\"scroll\"><table class=\"gates\">"
-               "<thead><tr><th>Tier</th><th>Split</th><th>Labeled</th>"
-               "<th>Needed</th><th>Weeks more</th><th>Needed (95%%)</th>"
-               "<th>Weeks more</th></tr></thead><tbody>",
+    fprintf(f,
+            "</tbody></table></div><p>Labeled leads each tier needs for a "
+            "%.0f%% (and 95%%) chance that all its blocking gates pass "
+            "decisively at its expected rate:</p><div class=\"scroll\"><table "
+            "class=\"gates\">"
+            "<thead><tr><th>Tier</th><th>Split</th><th>Labeled</th>"
+            "<th>Needed</th><th>Weeks more</th><th>Needed (95%%)</th>"
+            "<th>Weeks more</th></tr></thead><tbody>",
             100 * rep_num(rel, "power"));
     const cJSON *t;
-    cJSON_ArrayForEach(t, cJSON_GetObjectItem(rel, "tiers"))
+    cJSON_ArrayForEach (t, cJSON_GetObjectItem(rel, "tiers"))
         for (int k = 0; k < 2; k++) {
             const cJSON *sp = cJSON_GetObjectItem(t, rep_splits[k]);
             if (!(rep_num(sp, "blocking_gates") > 0))
@@ -406,13 +411,11 @@ void tg_report_reliability(FILE *f, const cJSON *gate)
             static const char *wk[2] = {"weeks", "weeks_95"};
             for (int q = 0; q < 2; q++) {
                 double n = rep_num(sp, nk[q]), w = rep_num(sp, wk[q]);
-                if (isfinite(n))
-                {
+                if (isfinite(n)) {
                     fputs("<td>", f);
                     rep_count(f, n);
                     fputs("</td>", f);
-                }
-                else
+                } else
                     fputs("<td>out of reach</td>", f);
                 if (isfinite(w))
                     fprintf(f, "<td>%.0f</td>", ceil(w));

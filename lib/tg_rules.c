@@ -79,7 +79,7 @@ static int load_features(tg_rules *r, const cJSON *arr, tg_error *err)
     int n = cJSON_GetArraySize(arr);
     r->features = calloc((size_t)n, sizeof *r->features);
     if (!r->features)
-        return tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
+        return tg_error_oom(err, file);
     const cJSON *it;
     int i = 0, rc;
     cJSON_ArrayForEach(it, arr)
@@ -234,7 +234,7 @@ static int build_table(tg_rules *r, tg_error *err)
 {
     unsigned char *used = malloc((size_t)(r->nfeatures ? r->nfeatures : 1));
     if (!used)
-        return tg_error_set(err, TG_ENOMEM, r->path, 0, 0, "out of memory");
+        return tg_error_oom(err, r->path);
     tg_rules_used_features(r, used);
     r->map = tg_tiermap_build(r, used);
     free(used);
@@ -248,7 +248,7 @@ int tg_rules_parse(tg_rules **out, const char *text, size_t len,
     tg_rules *r = calloc(1, sizeof *r);
     if (!r || !(r->path = strdup(path))) {
         free(r);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     tg_sha256_buffer(text, len, r->sha256);
     int rc = tg_json_parse(&r->json, text, path, err);
@@ -288,7 +288,7 @@ int tg_rules_parse(tg_rules **out, const char *text, size_t len,
     int n = cJSON_GetArraySize(tiers);
     r->tiers = calloc((size_t)n + 1, sizeof *r->tiers);
     if (!r->tiers) {
-        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        rc = tg_error_oom(err, path);
         goto fail;
     }
     const cJSON *it;

@@ -421,7 +421,7 @@ static int layout_for_view(layout *l, tg_view view, const tg_schema *s,
 {
     if (view == TG_VIEW_SCORES) {
         if (layout_scores(l, s))
-            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            return tg_error_oom(err, NULL);
     } else {
         l->cols = view == TG_VIEW_PRODUCTION   ? PRODUCTION
                   : view == TG_VIEW_SALESFORCE ? SALESFORCE
@@ -435,7 +435,7 @@ static int layout_for_view(layout *l, tg_view view, const tg_schema *s,
     l->in_col = calloc((size_t)l->ncols, sizeof *l->in_col);
     l->feat = calloc((size_t)l->ncols, sizeof *l->feat);
     if (!l->in_col || !l->feat)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     return TG_OK;
 }
 

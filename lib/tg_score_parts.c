@@ -21,10 +21,12 @@ static void tier_order(const tg_rules *r, int *order)
         order[i] = i;
     for (int i = 1; i < n; i++)
         for (int j = i; j > 0; j--) {
-            const tg_tier *a = &r->tiers[order[j - 1]], *b = &r->tiers[order[j]];
-            int swap = b->priority_rank < a->priority_rank ||
-                       (b->priority_rank == a->priority_rank &&
-                        b->expected_conversion_rate > a->expected_conversion_rate);
+            const tg_tier *a = &r->tiers[order[j - 1]],
+                          *b = &r->tiers[order[j]];
+            int swap =
+                b->priority_rank < a->priority_rank ||
+                (b->priority_rank == a->priority_rank &&
+                 b->expected_conversion_rate > a->expected_conversion_rate);
             if (!swap)
                 break;
             int x = order[j];
@@ -57,8 +59,8 @@ static int copy_tier(FILE *from, FILE *to, int tier, long *skip)
             size_t want = left < sizeof buf ? left : sizeof buf;
             if (fread(buf, 1, want, from) != want)
                 return -1;
-            size_t drop = *skip > 0 ? ((size_t)*skip < want ? (size_t)*skip : want)
-                                    : 0;
+            size_t drop =
+                *skip > 0 ? ((size_t)*skip < want ? (size_t)*skip : want) : 0;
             *skip -= (long)drop;
             if (fwrite(buf + drop, 1, want - drop, to) != want - drop)
                 return -1;
@@ -81,7 +83,6 @@ static int copy_stream(FILE *from, FILE *to, long skip)
     return ferror(from) ? -1 : 0;
 }
 
-
 int tg_score_parts_open(tg_score_parts *p, const tg_rules *r, tg_error *err)
 {
     p->nparts = r->ntiers < TG_SCORE_MAX_PARTS ? r->ntiers : TG_SCORE_MAX_PARTS;
@@ -92,7 +93,7 @@ int tg_score_parts_open(tg_score_parts *p, const tg_rules *r, tg_error *err)
     if (p->shared)
         p->mem = open_memstream(&p->mbuf, &p->mlen);
     if (!p->parts || !p->order || !p->part_of || (p->shared && !p->mem))
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     tier_order(r, p->order);
     for (int k = 0; k < r->ntiers; k++)
         p->part_of[p->order[k]] = (int)((long)k * p->nparts / r->ntiers);
@@ -135,7 +136,7 @@ int tg_score_parts_put(tg_score_parts *p, int tier, tg_error *err)
 /* Every tier's rows to out in output order; JSON drops the separator in
  * front of the very first row. */
 int tg_score_parts_copy(tg_score_parts *p, const tg_rules *r, FILE *out,
-                      tg_score_format fmt, tg_error *err)
+                        tg_score_format fmt, tg_error *err)
 {
     long skip = fmt == TG_SCORE_JSON ? 2 : 0;
     for (int k = 0; k < r->ntiers; k++) {

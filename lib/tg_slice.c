@@ -32,7 +32,7 @@ static int parse_edges(tg_slice_spec *s, const char *p, tg_error *err)
 {
     s->edges = malloc(TG_SLICE_MAX_EDGES * sizeof *s->edges);
     if (!s->edges)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     const char *q = p;
     for (;;) {
         char *end;
@@ -64,7 +64,7 @@ int tg_slice_parse(tg_slice_spec *s, const char *expr, const tg_rules *rules,
     memset(s, 0, sizeof *s);
     s->feature = -1;
     if (!(s->expr = strdup(expr)))
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     const char *colon = strchr(expr, ':');
     size_t n = colon ? (size_t)(colon - expr) : strlen(expr);
     int rc = TG_OK;
@@ -77,7 +77,7 @@ int tg_slice_parse(tg_slice_spec *s, const char *expr, const tg_rules *rules,
         goto fail;
     }
     if (!(s->column = strndup(expr, n))) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto fail;
     }
     if (colon) {
@@ -89,8 +89,9 @@ int tg_slice_parse(tg_slice_spec *s, const char *expr, const tg_rules *rules,
     }
     if (s->kind == TG_SLICE_BINS) {
         /* The labels once, not per row. */
-        if (!(s->labels = malloc((size_t)(s->nedges + 1) * sizeof *s->labels))) {
-            rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        if (!(s->labels =
+                  malloc((size_t)(s->nedges + 1) * sizeof *s->labels))) {
+            rc = tg_error_oom(err, NULL);
             goto fail;
         }
         for (int i = 0; i <= s->nedges; i++)
@@ -139,8 +140,7 @@ const char *tg_slice_bin_label(const tg_slice_spec *s, int i, char *buf)
     return buf;
 }
 
-const char *tg_slice_summary_column(const tg_slice_spec *s, char *buf,
-                                    size_t n)
+const char *tg_slice_summary_column(const tg_slice_spec *s, char *buf, size_t n)
 {
     snprintf(buf, n, "slice_%s%s", s->column,
              s->kind == TG_SLICE_BINS    ? "_bin"
@@ -179,7 +179,8 @@ int tg_slice_key(const tg_slice_spec *s, const char *f, size_t len, char *buf)
     tmp[len] = '\0';
     if (s->is_boolean) {
         /* Exports write booleans as true/false or 1/0: one key each. */
-        if ((len == 1 && tmp[0] == '1') || (len == 4 && !strcasecmp(tmp, "true")))
+        if ((len == 1 && tmp[0] == '1') ||
+            (len == 4 && !strcasecmp(tmp, "true")))
             strcpy(buf, "true");
         else if ((len == 1 && tmp[0] == '0') ||
                  (len == 5 && !strcasecmp(tmp, "false")))

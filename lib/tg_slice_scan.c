@@ -7,6 +7,7 @@
  * rules do not read.
  */
 #include "tg_slice.h"
+#include "tg_scan_internal.h"
 
 #include <pthread.h>
 #include <stdio.h>
@@ -14,7 +15,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-
 
 /* The column of each slicing in the reader's current file. */
 static int bind_columns(const tg_slicing *sl, int n, const tg_schema *sc,
@@ -56,21 +56,8 @@ static int bad_key(tg_csv *csv, int col, const tg_slice_spec *s, const char *f,
 
 static void add_row(tg_tally *t, const tg_row *row)
 {
-    tg_count *c = &t->cells[row->split * t->ntiers + row->tier];
-    c->leads++;
-    if (row->target >= 0) {
-        c->labeled++;
-        c->conversions += (uint64_t)row->target;
-    }
-    tg_tally_see_date(t, row->split, row->date);
+    tg_scan_tally_row(t, row);
     t->rows++;
-    /* Neither TRAIN nor TEST: reported by value, as the scan does. */
-    if (row->split == TG_SPLIT_OTHER) {
-        if (row->split_value)
-            tg_tally_other_split(t, row->split_value, row->split_len, 1);
-        else
-            tg_tally_other_split(t, "(date outside the windows)", 26, 1);
-    }
 }
 
 /* Where each slicing keeps its current file's column and the tally of
@@ -102,15 +89,15 @@ static int slice_row(tg_slicing *sl, int k, slice_cursor *c,
     if (got < 0)
         return bad_key(csv, c->cols[k], &sl[k].spec, f, len, err);
     char *last = c->last[k];
-    if (!c->cache[k] || (got ? last[0] != 'V' || strcmp(last + 1, key) != 0
-                             : last[0] != 'N')) {
-        int rc = tg_slicing_cell(&sl[k], rules, got ? key : NULL,
-                                 &c->cache[k], err);
+    if (!c->cache[k] ||
+        (got ? last[0] != 'V' || strcmp(last + 1, key) != 0 : last[0] != 'N')) {
+        int rc =
+            tg_slicing_cell(&sl[k], rules, got ? key : NULL, &c->cache[k], err);
         if (rc) {
             char msg[sizeof err->msg];
             snprintf(msg, sizeof msg, "%s", err->msg);
-            tg_error_set(err, rc, tg_csv_name(csv), tg_csv_record_line(csv),
-                         0, "%s", msg);
+            tg_error_set(err, rc, tg_csv_name(csv), tg_csv_record_line(csv), 0,
+                         "%s", msg);
             return rc;
         }
         last[0] = got ? 'V' : 'N';
@@ -161,9 +148,9 @@ static int scan_rows(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
     while ((rc = tg_reader_next(rd, &row, err)) == 1) {
         if (tg_reader_file_index(rd) != file) {
             file = tg_reader_file_index(rd);
-            if ((rc = bind_columns(sl, n, tg_reader_schema(rd),
-                                   tg_csv_name(tg_reader_csv(rd)), c.cols,
-                                   err)))
+            if ((rc =
+                     bind_columns(sl, n, tg_reader_schema(rd),
+                                  tg_csv_name(tg_reader_csv(rd)), c.cols, err)))
                 goto done;
             for (int k = 0; k < n; k++)
                 c.cache[k] = NULL;
@@ -231,14 +218,14 @@ static int scan_shards(tg_tally *t, tg_slicing *sl, int n,
 {
     shard_worker *w = calloc((size_t)nworkers, sizeof *w);
     pthread_t *tid = calloc((size_t)nworkers, sizeof *tid);
-    int rc = w && tid ? TG_OK
-                      : tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
-                                     "out of memory");
+    int rc = w && tid
+                 ? TG_OK
+                 : tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
     int started = 0, prepared = 0;
     for (; rc == TG_OK && prepared < nworkers; prepared++) {
         shard_worker *x = &w[prepared];
-        *x = (shard_worker){rules, opts, n, prepared, nworkers,
-                            {0}, NULL, -1, -1, TG_OK, {0}, {0}};
+        *x = (shard_worker){rules, opts, n,  prepared, nworkers, {0},
+                            NULL,  -1,   -1, TG_OK,    {0},      {0}};
         if ((rc = tg_tally_init(&x->t, rules, err)))
             break;
         if (!(x->sl = calloc((size_t)n, sizeof *x->sl))) {
@@ -315,8 +302,8 @@ int tg_scan_sliced(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
         return rc;
     if (threads > opts->npaths)
         threads = opts->npaths;
-    if (threads > 16)
-        threads = 16;
+    if (threads > TG_SCAN_MAX_THREADS)
+        threads = TG_SCAN_MAX_THREADS;
     rc = threads > 1
              ? scan_shards(t, sl, n, rules, opts, threads, first_skip, err)
              : scan_rows(t, sl, n, rules, opts, first_skip, err);

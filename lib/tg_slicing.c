@@ -81,12 +81,12 @@ int tg_slicing_cell(tg_slicing *s, const tg_rules *rules, const char *key,
                             s->spec.expr, TG_SLICE_MAX_VALUES);
     tg_slice_cell *n = realloc(s->values, (size_t)(s->nvalues + 1) * sizeof *n);
     if (!n)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     s->values = n;
     tg_slice_cell *c = &n[s->nvalues];
     memset(c, 0, sizeof *c);
     if (key && !(c->value = strdup(key)))
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     /* Bins sort by position, not by their labels' text. */
     for (int i = 0; key && s->spec.kind == TG_SLICE_BINS && i <= s->spec.nedges;
          i++)
@@ -122,7 +122,7 @@ void tg_slicing_sort(tg_slicing *s)
 
 /* Add every value of src into dst (same slicing). */
 int tg_slicing_merge(tg_slicing *dst, const tg_slicing *src,
-                         const tg_rules *rules, tg_error *err)
+                     const tg_rules *rules, tg_error *err)
 {
     for (int i = 0; i < src->nvalues; i++) {
         tg_tally *t;
@@ -136,7 +136,9 @@ int tg_slicing_merge(tg_slicing *dst, const tg_slicing *src,
 
 static const char *kind_name(tg_slice_kind k)
 {
-    return k == TG_SLICE_BINS ? "bins" : k == TG_SLICE_MONTH ? "month" : "value";
+    return k == TG_SLICE_BINS    ? "bins"
+           : k == TG_SLICE_MONTH ? "month"
+                                 : "value";
 }
 
 void tg_slice_label(const tg_slicing *s, int i, char *buf, size_t n)
@@ -150,8 +152,8 @@ void tg_slice_label(const tg_slicing *s, int i, char *buf, size_t n)
 }
 
 cJSON *tg_slicing_json(const tg_slicing *s, const int *splits, int nsplits,
-                       const char *model_version, tg_ci_method m,
-                       double level, int extended, tg_error *err)
+                       const char *model_version, tg_ci_method m, double level,
+                       int extended, tg_error *err)
 {
     cJSON *j = cJSON_CreateObject();
     char col[TG_SLICE_MAX_NAME + 16];

@@ -123,7 +123,7 @@ static int gen_open(tg_sql_gen *g, char **text, size_t *len,
         return rc;
     *g = (tg_sql_gen){open_memstream(text, len), rules, o, o->dialect, 0, 30};
     if (!g->f)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     return TG_OK;
 }
 
@@ -133,7 +133,7 @@ static int gen_close(tg_sql_gen *g, char **text, tg_error *err)
     if (fclose(g->f) != 0) {
         free(*text);
         *text = NULL;
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     return TG_OK;
 }

@@ -94,7 +94,7 @@ int tg_stream_open(tg_stream **out, const char *path, tg_inflater which,
         if (s)
             free(s->name);
         free(s);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     s->which = which;
     s->pipelined = pipelined;
@@ -195,8 +195,7 @@ static int member_start(tg_stream *s, tg_error *err)
 #ifdef TG_HAVE_ISAL
     if (s->which == TG_INFLATE_BEST) {
         if (!s->isal && !(s->isal = malloc(sizeof *s->isal)))
-            return tg_error_set(err, TG_ENOMEM, s->name, 0, 0,
-                                "out of memory");
+            return tg_error_oom(err, s->name);
         isal_inflate_init(s->isal);
         s->isal->crc_flag = ISAL_GZIP; /* parse header, check CRC + length */
         return TG_OK;
@@ -205,8 +204,7 @@ static int member_start(tg_stream *s, tg_error *err)
     if (!s->z_ready) {
         memset(&s->z, 0, sizeof s->z);
         if (inflateInit2(&s->z, 15 + 16) != Z_OK) /* gzip wrapper only */
-            return tg_error_set(err, TG_ENOMEM, s->name, 0, 0,
-                                "out of memory");
+            return tg_error_oom(err, s->name);
         s->z_ready = 1;
     } else if (inflateReset(&s->z) != Z_OK) {
         return tg_error_set(err, TG_EINTERNAL, s->name, 0, 0,
@@ -267,7 +265,7 @@ static ssize_t inflate_step(tg_stream *s, unsigned char *out, size_t n,
     if (ret == Z_STREAM_END)
         *end = 1;
     else if (ret == Z_MEM_ERROR)
-        return tg_error_set(err, TG_ENOMEM, s->name, 0, 0, "out of memory");
+        return tg_error_oom(err, s->name);
     else if (ret != Z_OK && ret != Z_BUF_ERROR)
         return tg_error_set(err, TG_EINVAL, s->name, 0, 0,
                             "corrupt gzip data near compressed byte %llu: %s",
@@ -387,12 +385,11 @@ static int pipe_start(tg_stream *s, tg_error *err)
 {
     tg_pipe *p = calloc(1, sizeof *p);
     if (!p)
-        return tg_error_set(err, TG_ENOMEM, s->name, 0, 0, "out of memory");
+        return tg_error_oom(err, s->name);
     for (int k = 0; k < TG_PIPE_BLOCKS; k++)
         if (!(p->ring[k].data = malloc(TG_PIPE_BLOCK))) {
             s->pipe = p;
-            return tg_error_set(err, TG_ENOMEM, s->name, 0, 0,
-                                "out of memory");
+            return tg_error_oom(err, s->name);
         }
     pthread_mutex_init(&p->mu, NULL);
     pthread_cond_init(&p->filled, NULL);

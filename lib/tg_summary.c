@@ -364,7 +364,7 @@ static int check_unique(tg_csv *c, const int col[C_N],
                     ? -1
                     : key_set_add(seen, *rowkey, key_len);
     if (fresh < 0)
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     if (!fresh) {
         size_t len;
         const char *f = tg_csv_field(c, (size_t)col[C_SPLIT], &len);
@@ -449,7 +449,7 @@ static int load_header(summary_load *L, tg_error *err)
                                 names[k]);
     L->nheader = tg_csv_nfields(L->c);
     if (!(L->is_key = key_columns(L->col, L->nheader)))
-        return tg_error_set(err, TG_ENOMEM, L->path, 0, 0, "out of memory");
+        return tg_error_oom(err, L->path);
     return slice_columns(L->c, L->sl, L->nsl, L->scol, L->path, err);
 }
 

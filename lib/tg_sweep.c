@@ -44,7 +44,7 @@ static int sweep_start(tg_sweep **out, const char *path, const char *base_path,
     *out = NULL;
     if (!s || !(s->path = strdup(path ? path : ""))) {
         free(s);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     for (int m = 0; m < TG_METRIC_COUNT; m++)
         s->objective.min[m] = s->objective.max[m] = NAN;
@@ -58,7 +58,7 @@ static int sweep_start(tg_sweep **out, const char *path, const char *base_path,
         rc = tg_rules_load(&v->rules, base_path, err);
     }
     if (rc == TG_OK && !(v->doc = cJSON_Duplicate(v->rules->json, 1)))
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
     if (rc) {
         tg_sweep_free(s);
         return rc;
@@ -172,7 +172,7 @@ int tg_sweep_load(tg_sweep **out, const char *path, const char *base_path,
         goto done;
     }
     if (!base_path && !(base_path = beside = base_beside(path, base))) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto done;
     }
     if ((rc = sweep_start(&s, path, base_path, err)))

@@ -101,7 +101,7 @@ static int edit_when(tg_sweep_edit_ctx *x, const cJSON *e, const char *kp,
     /* Checked when the variant is compiled, with the tier's name. */
     cJSON *copy = cJSON_Duplicate(w, 1);
     if (!copy)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     if (cJSON_GetObjectItemCaseSensitive(tier, "when"))
         cJSON_ReplaceItemInObjectCaseSensitive(tier, "when", copy);
     else
@@ -144,7 +144,7 @@ static int edit_add(tg_sweep_edit_ctx *x, const cJSON *e, const char *kp,
                              "a name");
     cJSON *arr = tg_sweep_tiers(x->doc), *copy = cJSON_Duplicate(t, 1);
     if (!copy)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     const char *before = tg_sweep_str_key(e, "before");
     if (before) {
         int idx;
@@ -156,7 +156,7 @@ static int edit_add(tg_sweep_edit_ctx *x, const cJSON *e, const char *kp,
         }
         if (insert_tier(x->doc, idx, copy) != TG_OK) {
             cJSON_Delete(copy);
-            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            return tg_error_oom(err, NULL);
         }
         change(x, "added %s before %s", tg_sweep_str_key(t, "name"), before);
     } else {
@@ -263,7 +263,7 @@ static int edit_merge(tg_sweep_edit_ctx *x, const cJSON *e, const char *kp,
     if (!merged || !lines) {
         cJSON_Delete(merged);
         cJSON_Delete(lines);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     cJSON_ReplaceItemInObjectCaseSensitive(merged, "when", lines);
     const char *name = tg_sweep_str_key(e, "name");

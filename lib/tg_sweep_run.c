@@ -283,7 +283,7 @@ int tg_sweep_run(tg_sweep_result *out, const tg_sweep *s,
            sizeof out->input_sha256);
     out->v = calloc((size_t)s->nvariants, sizeof *out->v);
     if (!out->v)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     /* The policy as written must hold for the base: its errors are the
      * policy file's, with their positions. */
     tg_policy *base_policy = NULL;
@@ -305,7 +305,7 @@ int tg_sweep_run(tg_sweep_result *out, const tg_sweep *s,
         v->dropped = dropped;
         if (!vp || !(text = cJSON_PrintUnformatted(vp))) {
             cJSON_Delete(vp);
-            rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = tg_error_oom(err, NULL);
             break;
         }
         cJSON_Delete(vp);
@@ -320,7 +320,7 @@ int tg_sweep_run(tg_sweep_result *out, const tg_sweep *s,
             break;
         }
         if (!(v->train_policy = train_only(v->policy))) {
-            rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = tg_error_oom(err, NULL);
             break;
         }
         if ((rc = train_tally(&v->train_tally, &tallies[i], var->rules, err)))
@@ -599,7 +599,7 @@ int tg_sweep_summary_load(tg_tally *tallies, const tg_sweep *s,
     if (!rules || !names) {
         free(rules);
         free(names);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     for (int i = 0; i < n; i++) {
         rules[i] = s->variants[i].rules;

@@ -37,7 +37,7 @@ int tg_sweep_add_variant(tg_sweep *s, tg_variant **out, tg_error *err)
         int ncap = s->cap ? 2 * s->cap : 16;
         tg_variant *nv = realloc(s->variants, (size_t)ncap * sizeof *nv);
         if (!nv)
-            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            return tg_error_oom(err, NULL);
         s->variants = nv;
         s->cap = ncap;
     }
@@ -89,10 +89,11 @@ int tg_sweep_finish_variant(tg_sweep *s, const char *name, const char *desc,
     cJSON_AddStringToObject(from, "sweep", s->sweep_id ? s->sweep_id : "");
     cJSON_AddStringToObject(from, "sweep_sha256", s->sha256);
     cJSON_AddStringToObject(from, "variant", name);
-    /* Compiled later, all pending variants at once (compile_pending). */
+    /* Compiled later, all pending variants at once
+     * (tg_sweep_compile_pending). */
     v->pending = cJSON_Print(doc);
     if (!v->name || !v->description || !v->pending)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     return TG_OK;
 }
 
@@ -130,7 +131,7 @@ int tg_sweep_compile_pending(tg_sweep *s, tg_error *err)
 {
     int *which = malloc((size_t)s->nvariants * sizeof *which), nwhich = 0;
     if (!which)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     for (int i = 0; i < s->nvariants; i++)
         if (s->variants[i].pending && !s->variants[i].rules)
             which[nwhich++] = i;
@@ -145,7 +146,7 @@ int tg_sweep_compile_pending(tg_sweep *s, tg_error *err)
         free(which);
         free(rcs);
         free(errs);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     for (int k = 0; k < threads; k++) {
         jobs[k] = (compile_job){s, which, nwhich, rcs, errs, k, threads};
@@ -257,7 +258,7 @@ int tg_sweep_build_variant(tg_sweep *s, const cJSON *obj, int index,
     x.changes = open_memstream(&changes, &clen);
     int rc = TG_OK;
     if (!x.doc || !x.changes) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto fail;
     }
     /* A combination replays the edits of earlier variants, in order. */

@@ -82,7 +82,7 @@ static int vary_value(tg_sweep *s, const vary_grid *g, double v, tg_error *err)
     double old = NAN;
     if (!tobj) {
         cJSON_Delete(doc);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     if (tg_sweep_replace_constant(tobj, base, g->feat, g->op, v, &old, why) <
         0) {
@@ -101,7 +101,7 @@ static int vary_value(tg_sweep *s, const vary_grid *g, double v, tg_error *err)
     char *c = strdup(changes);
     if (!c) {
         cJSON_Delete(doc);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     return tg_sweep_finish_variant(s, name, "", doc, c, err);
 }

@@ -343,7 +343,7 @@ static int synth_write(FILE *out, const tg_synth_options *opts,
         gsl_rng_free(r);
         gsl_rng_free(side);
         free(ob);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     gsl_rng_set(r, opts->seed);
     gsl_rng_set(side, opts->seed ^ 0x5eedUL);
@@ -532,7 +532,7 @@ static int synth_gzip_portable(int fd, const tg_synth_options *opts,
     }
     if (!(z = gzdopen(fd, "wb6"))) {
         close(fd);
-        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        rc = tg_error_oom(err, path);
         goto done;
     }
     fd = -1;

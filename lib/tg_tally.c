@@ -20,12 +20,12 @@ int tg_tally_init(tg_tally *t, const tg_rules *rules, tg_error *err)
     t->out_of_range = calloc((size_t)(t->nfeatures + 1), sizeof *t->out_of_range);
     if (!t->tier_names || !t->cells || !t->out_of_range) {
         tg_tally_release(t);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     for (int i = 0; i < t->ntiers; i++)
         if (!(t->tier_names[i] = strdup(rules->tiers[i].name))) {
             tg_tally_release(t);
-            return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            return tg_error_oom(err, NULL);
         }
     return TG_OK;
 }

@@ -50,7 +50,7 @@ int tg_read_file(char **out, size_t *len, const char *path, size_t max_bytes,
         }
     }
     if (!buf)
-        rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        rc = tg_error_oom(err, path);
     else if (rc == TG_OK && ferror(f))
         rc = tg_error_set(err, TG_EIO, path, 0, 0, "cannot read: %s",
                           strerror(errno));
@@ -235,7 +235,7 @@ int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err)
     }
     a->path = resolved ? resolved : strdup(path);
     if (!a->path)
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     if (exists && !S_ISREG(st.st_mode)) {
         /* A device, a FIFO: written in place. Renaming over it would
          * put a regular file where the device node was. */
@@ -254,7 +254,7 @@ int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err)
     size_t n = strlen(a->path) + 40;
     if (!(a->tmp = malloc(n))) {
         tg_atomic_abort(a);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     /* Beside the target, so that rename() is atomic; the writer's pid
      * in the name lets a later run tell a dead run's leftover from a
@@ -350,7 +350,7 @@ int tg_path_within(const char *path, const char *root, int *inside,
     char *p = strdup(path), *resolved = NULL;
     if (!p) {
         free(r);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     for (;;) {
         if ((resolved = realpath(p, NULL)) || errno != ENOENT)
@@ -393,7 +393,7 @@ int tg_sha256_file(const char *path, char hex[65], tg_error *err)
     if (!buf || tg_sha256_init(&h) != TG_OK) {
         free(buf);
         fclose(f);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     size_t n;
     while ((n = fread(buf, 1, 1u << 20, f)) > 0)

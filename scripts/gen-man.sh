@@ -20,8 +20,22 @@ for c in $commands; do
   printf '#!/bin/sh\ncase "$1" in --version) echo "tiergate-%s %s";; *) exec "%s" %s "$@";; esac\n' \
     "$c" "$version" "$bin" "$c" > "$w"
   chmod +x "$w"
+  # A command with subcommands (registry, log) lists them in its help;
+  # each subcommand's own help (synopsis, options) goes into the page too.
+  include=()
+  subs=$("$bin" "$c" --help | awk '/^subcommands:/ {on=1; next} on && /^  [a-z]/ {print $1; next} {on=0}')
+  if [ -n "$subs" ]; then
+    inc="$work/$c.h2m"
+    echo "[SUBCOMMANDS]" > "$inc"
+    for s in $subs; do
+      printf '.SS "%s %s"\n.nf\n' "$c" "$s"
+      "$bin" "$c" "$s" --help | sed -e 's/\\/\\e/g' -e 's/-/\\-/g' -e "s/^[.']/\\\\\&&/"
+      printf '.fi\n'
+    done >> "$inc"
+    include=(--include="$inc")
+  fi
   help2man --no-info --section=1 --source="tiergate $version" \
-    --name="$summary" --output="$out/tiergate-$c.1" "$w"
+    --name="$summary" "${include[@]}" --output="$out/tiergate-$c.1" "$w"
 done
 help2man --no-info --section=1 --source="tiergate $version" \
   --name="govern releases of a rules-based lead-scoring model" \

@@ -522,6 +522,57 @@ static void test_scan_fingerprint_is_sha256sum(void **state)
     tg_rules_free(r);
 }
 
+/*
+ * One binder for a CSV header and for a header given as names: the same
+ * columns for every feature (name, then aliases) and for target, split
+ * and contacted_date; a name twice in a CSV header is refused where it
+ * repeats.
+ */
+static void test_scan_one_binder_for_csv_and_names(void **state)
+{
+    (void)state;
+    tg_rules *r = tt_rules("registry/tiers/v3.2.json");
+    tg_csv *csv = NULL;
+    tg_error err;
+    tg_schema fromcsv, fromnames;
+    assert_tg_ok(tg_csv_open(&csv, tt_src("tests/fixtures/aliases.csv"), &err));
+    assert_int_equal(tg_csv_next(csv, &err), 1);
+    assert_tg_ok(tg_schema_bind(&fromcsv, r, csv, &err));
+    assert_tg_ok(tg_schema_bind_names(&fromnames, r, fromcsv.header,
+                                      fromcsv.ncols, &err));
+    /* The fixture's header: split,target,pit_num_prior_firms,extra_col,
+     * is_wirehouse,pit_firm_rep_count,...,contacted_date (10 columns). */
+    assert_int_equal(fromcsv.ncols, 10);
+    assert_int_equal(fromcsv.split_col, 0);
+    assert_int_equal(fromcsv.target_col, 1);
+    assert_int_equal(fromcsv.date_col, 9);
+    assert_int_equal(fromcsv.lead_id_col, -1);
+    assert_int_equal(
+        fromcsv.feature_col[tg_rules_feature_index(r, "num_prior_firms", 15)], 2);
+    assert_int_equal(
+        fromcsv.feature_col[tg_rules_feature_index(r, "is_wirehouse", 12)], 4);
+    assert_int_equal(fromnames.ncols, fromcsv.ncols);
+    assert_int_equal(fromnames.split_col, fromcsv.split_col);
+    assert_int_equal(fromnames.target_col, fromcsv.target_col);
+    assert_int_equal(fromnames.date_col, fromcsv.date_col);
+    assert_int_equal(fromnames.lead_id_col, fromcsv.lead_id_col);
+    for (int f = 0; f < r->nfeatures; f++)
+        assert_int_equal(fromnames.feature_col[f], fromcsv.feature_col[f]);
+    tg_schema_release(&fromnames);
+    tg_schema_release(&fromcsv);
+    tg_csv_free(csv);
+
+    assert_tg_ok(
+        tg_csv_open(&csv, tt_write("dup.csv", "split,Target,target\n"), &err));
+    assert_int_equal(tg_csv_next(csv, &err), 1);
+    assert_int_equal(tg_schema_bind(&fromcsv, r, csv, &err), TG_EINVAL);
+    assert_int_equal(err.line, 1);
+    assert_int_equal(err.column, 14);
+    assert_non_null(strstr(err.msg, "column 'target' appears twice"));
+    tg_csv_free(csv);
+    tg_rules_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -535,6 +586,7 @@ int main(void)
         cmocka_unit_test(test_scan_parallel_quoted_newlines_across_ranges),
         cmocka_unit_test(test_scan_parallel_error_line_is_absolute),
         cmocka_unit_test(test_scan_fingerprint_is_sha256sum),
+        cmocka_unit_test(test_scan_one_binder_for_csv_and_names),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -52,6 +52,23 @@ static int run_ok(const char *dir, const char *cmd)
 
 /* ---- log entries ------------------------------------------------------- */
 
+static void expect_verify_kinds(const char *dir, const char *what,
+                                const char *want);
+
+/* "KIND@first,...,KIND@last" then n times "prefix_changed@-". */
+static const char *kinds_from(const char *kind, int first, int last, int n)
+{
+    static char buf[1024];
+    buf[0] = '\0';
+    for (int i = first; i <= last; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%s%s@%d",
+                 *buf ? "," : "", kind, i);
+    for (int i = 0; i < n; i++)
+        snprintf(buf + strlen(buf), sizeof buf - strlen(buf), "%sprefix_changed@-",
+                 *buf ? "," : "");
+    return buf;
+}
+
 static void test_log_entries_say_what_this_run_did(void **state)
 {
     (void)state;
@@ -153,6 +170,8 @@ static void test_log_entries_say_what_this_run_did(void **state)
     assert_non_null(strstr(r.err, "commit 0123456789abcdef0123456789abcdef01234567 "
                                   "does not exist"));
     tt_run_free(&r);
+    /* (the commit is in the marker, so the entry reads as edited too) */
+    expect_verify_kinds(dir, "missing commit", "edited@3,missing_commit@3");
 }
 
 static void test_log_outside_git(void **state)
@@ -239,6 +258,39 @@ static void expect_log_verify_fails(const char *dir, const char *what,
     tt_run_free(&r);
 }
 
+/* `log verify --format json` names every problem by its kind and entry:
+ * "kind@entry,..." (entry "-" for the registry's records) must be want
+ * exactly, and each problem's message must also be on stderr. */
+static void expect_verify_kinds(const char *dir, const char *what,
+                                const char *want)
+{
+    tt_run_result r = tt_run_in(dir, "log verify --format json");
+    cJSON *doc = cJSON_Parse(r.out);
+    if (r.status != (*want ? 1 : 0) || !doc)
+        fail_msg("%s: exit %d, stdout '%s'", what, r.status, r.out);
+    char got[1024] = "";
+    const cJSON *x;
+    cJSON_ArrayForEach(x, cJSON_GetObjectItem(doc, "problems"))
+    {
+        const cJSON *e = cJSON_GetObjectItem(x, "entry");
+        size_t k = strlen(got);
+        if (cJSON_IsNumber(e))
+            snprintf(got + k, sizeof got - k, "%s%s@%d", k ? "," : "",
+                     s_of(x, "kind"), e->valueint);
+        else
+            snprintf(got + k, sizeof got - k, "%s%s@-", k ? "," : "",
+                     s_of(x, "kind"));
+        if (!strstr(r.err, s_of(x, "message")))
+            fail_msg("%s: '%s' not on stderr", what, s_of(x, "message"));
+    }
+    if (strcmp(got, want))
+        fail_msg("%s: problems '%s', expected '%s'", what, got, want);
+    assert_true(cJSON_IsBool(cJSON_GetObjectItem(doc, "verified")) &&
+                cJSON_IsTrue(cJSON_GetObjectItem(doc, "verified")) == !*want);
+    cJSON_Delete(doc);
+    tt_run_free(&r);
+}
+
 static void test_log_tamper_at_the_end(void **state)
 {
     (void)state;
@@ -274,6 +326,12 @@ static void test_log_tamper_at_the_end(void **state)
                *e1 = nth_entry(good, 0);
     write_text(dir, "EXECUTION_LOG.md", good, (size_t)(e12 - good));
     expect_log_verify_fails(dir, "delete last", "entries were cut off the end");
+    expect_verify_kinds(dir, "delete last", "truncated@-");
+    /* A release refuses a log cut short, naming what is wrong. */
+    r = tt_run_in(dir, RELEASE);
+    if (r.status != 2 || !strstr(r.err, "entries were cut off the end"))
+        fail_msg("release on a cut log: exit %d: %s", r.status, r.err);
+    tt_run_free(&r);
     write_text(dir, "EXECUTION_LOG.md", good, (size_t)(e3 - good));
     expect_log_verify_fails(dir, "delete last 10", "entries were cut off the end");
     write_text(dir, "EXECUTION_LOG.md", good, (size_t)(e1 - good));
@@ -292,6 +350,7 @@ static void test_log_tamper_at_the_end(void **state)
     expect_log_verify_fails(dir, "edit last marker", "no longer have the "
                                                      "SHA-256 the registry "
                                                      "recorded");
+    expect_verify_kinds(dir, "edit last marker", "edited@12,prefix_changed@-");
     free(edited);
 
     /* Reorder entries 5 and 6. */
@@ -305,6 +364,10 @@ static void test_log_tamper_at_the_end(void **state)
     memcpy(re + c, good + c, len - c + 1);
     write_text(dir, "EXECUTION_LOG.md", re, len);
     expect_log_verify_fails(dir, "reorder", "the log before it was rewritten");
+    /* Every later entry's chain breaks, and so does every registry
+     * record of a prefix reaching entry 5 (those of entries 5 to 12). */
+    expect_verify_kinds(dir, "reorder", kinds_from("rewritten_before", 5, 12,
+                                                   8));
     free(re);
 
     /* Edit a middle entry's text. */
@@ -317,13 +380,33 @@ static void test_log_tamper_at_the_end(void **state)
                             "entry 6 (v3.2): the entry itself was edited");
     expect_log_verify_fails(dir, "edit middle",
                             "entry 7 (v3.2): the log before it was rewritten");
+    {
+        char want[1024];
+        snprintf(want, sizeof want, "edited@6,%s",
+                 kinds_from("rewritten_before", 7, 12, 7));
+        expect_verify_kinds(dir, "edit middle", want);
+    }
     free(edited);
 
     write_text(dir, "EXECUTION_LOG.md", good, len);
     r = tt_run_in(dir, "log verify");
     assert_int_equal(r.status, 0);
     tt_run_free(&r);
+    expect_verify_kinds(dir, "restored", "");
     free(good);
+
+    /* History rewritten (the repository started afresh from its files):
+     * every entry's commit is gone, which verify reports but which does
+     * not stop a release (the log's text is intact). */
+    gr_sh("cd '%s' && rm -rf .git && git init -q && git add -A && "
+          "git -c user.name=t -c user.email=t@example.com commit -qm rewritten",
+          dir);
+    expect_verify_kinds(dir, "rewritten history",
+                        kinds_from("missing_commit", 1, 12, 0));
+    r = tt_run_in(dir, RELEASE);
+    if (r.status != 1)
+        fail_msg("release after a rebase: exit %d: %s", r.status, r.err);
+    tt_run_free(&r);
 }
 
 /* ---- the release transaction ------------------------------------------- */

@@ -13,14 +13,16 @@
 
 #include "tiergate.h"
 
-/* Fail with the library's message when a call does not return TG_OK. */
+/* Fail with the library's message when a call does not return TG_OK
+ * (the last failure the library recorded on this thread). */
 #define assert_tg_ok(expr)                                                   \
     do {                                                                     \
-        tg_error err_;                                                       \
-        (void)err_;                                                          \
         int rc_ = (expr);                                                    \
-        if (rc_ != TG_OK)                                                    \
-            fail_msg("%s returned %d", #expr, rc_);                          \
+        if (rc_ != TG_OK) {                                                  \
+            char msg_[2048];                                                 \
+            fail_msg("%s returned %d: %s", #expr, rc_,                       \
+                     tg_error_format(tg_error_last(), msg_, sizeof msg_));   \
+        }                                                                    \
     } while (0)
 
 /** A fresh temporary directory for this test process (cached). */

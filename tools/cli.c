@@ -232,9 +232,9 @@ int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)
     case OPT_THREADS: {
         char *end;
         long n = strtol(arg, &end, 10);
-        if (*end || n < 1 || n > 64) {
-            cli_usage(cmd, "--threads takes a number from 1 to 64, not '%s'",
-                      arg);
+        if (*end || n < 1 || n > TG_SCAN_MAX_THREADS) {
+            cli_usage(cmd, "--threads takes a number from 1 to %d, not '%s'",
+                      TG_SCAN_MAX_THREADS, arg);
             return -1;
         }
         d->threads = (int)n;

@@ -250,13 +250,10 @@ int cli_run_subcommand(const char *cmd, const char *about,
     }
     char buf[256];
     int k = tg_suggest_nearest(a, names, n);
-    char choices[256] = "";
-    for (int i = 0; i < n; i++)
-        snprintf(choices + strlen(choices), sizeof choices - strlen(choices),
-                 "%s%s", i ? ", " : "", names[i]);
     if (k >= 0)
         return cli_usage(cmd, "unknown subcommand '%s'; did you mean '%s'?",
                          tg_esc_term_buf(a, buf, sizeof buf), names[k]);
-    return cli_usage(cmd, "unknown subcommand '%s' (%s)",
-                     tg_esc_term_buf(a, buf, sizeof buf), choices);
+    /* The choices are in the help the message points to. */
+    return cli_usage(cmd, "unknown subcommand '%s'",
+                     tg_esc_term_buf(a, buf, sizeof buf));
 }

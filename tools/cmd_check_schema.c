@@ -9,10 +9,27 @@
 #include "cmd.h"
 #include "tg_textfit.h"
 
-static const char help[] =
-    "usage: tiergate check-schema --rules FILE (--data FILE... | --columns "
-    "FILE)\n"
-    "                             [--format text|json] [-o FILE]\n\n"
+enum { OPT_COLUMNS = 5000 };
+
+/* Only what a schema check reads: no --summary (it has no columns to
+ * check), no --threads or --on-bad-row (every row is read and each bad
+ * one reported). */
+static const cli_opt check_schema_opts[] = {
+    {"rules", 0, "FILE", OPT_RULES, "rule set (JSON)"},
+    {"data", 0, "FILE", OPT_DATA, "feature export (CSV or CSV.gz); repeatable"},
+    {"columns", 0, "FILE", OPT_COLUMNS,
+     "the table's columns: the schema-check export, any\n"
+     "CSV with a column_name column, or a CSV header"},
+    CLI_OPT_DATE_CONFIG,
+    {"format", 0, "FMT", OPT_FORMAT, "text (default) or json"},
+    {"output", 'o', "FILE", OPT_OUTPUT, "write the report to FILE"},
+    CLI_OPT_END,
+};
+
+static const cli_spec check_schema_spec = {
+    "check-schema",
+    "check-schema --rules FILE (--data FILE... | --columns FILE)\n"
+    "             [--date-config FILE] [--format text|json] [-o FILE]\n",
     "Check that the export has every feature the rules need, under its name\n"
     "or one of its aliases, and report each feature's NULL rate. Every row\n"
     "is validated as preview reads it (field count, numbers, booleans,\n"
@@ -21,14 +38,11 @@ static const char help[] =
     "missing or any row is bad: whenever preview would fail. With\n"
     "--columns, the column check on the warehouse table itself, from the\n"
     "CSV export of `tiergate sql --emit schema-check` (no rows, so no NULL\n"
-    "rates and no value checks).\n\n"
-    "  --rules FILE         rule set (JSON)\n"
-    "  --data FILE          feature export (CSV or CSV.gz); repeatable\n"
-    "  --columns FILE       the table's columns: the schema-check export, any\n"
-    "                       CSV with a column_name column, or a CSV header\n"
-    "  --format FMT         text (default) or json\n"
-    "  -o FILE              write the report to FILE\n"
-    "  -h, --help           this help\n";
+    "rates and no value checks).\n",
+    check_schema_opts,
+    0,
+    NULL,
+};
 
 /* The names a feature was looked for under, terminal-escaped. */
 static void aliases_tried(FILE *f, const tg_feature *ft)
@@ -215,103 +229,102 @@ static int report_stderr(const tg_rules *rules, const tg_schema_report *rep,
     return rep->nproblems ? EXIT_USAGE : EXIT_OK;
 }
 
+typedef struct {
+    cli_data d;
+    int fmt;
+    const char *out_path, *columns_path;
+} check_args;
+
+/* The options; -1 after the help. */
+static int parse_args(check_args *a, int argc, char **argv)
+{
+    cli_parser p;
+    int c;
+    cli_parse_begin(&p, &check_schema_spec, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
+        if (c == CLI_STOP)
+            return p.rc ? p.rc : -1;
+        int used = cli_data_option(&a->d, "check-schema", c, p.arg);
+        if (used < 0)
+            return EXIT_USAGE;
+        if (used)
+            continue;
+        switch (c) {
+        case OPT_OUTPUT: a->out_path = p.arg; break;
+        case OPT_COLUMNS: a->columns_path = p.arg; break;
+        case OPT_FORMAT:
+            if (cli_format_option("check-schema", p.arg,
+                                  FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON),
+                                  &a->fmt))
+                return EXIT_USAGE;
+            break;
+        }
+    }
+    if ((a->d.ndata == 0) == !a->columns_path)
+        return cli_usage("check-schema", "give --data FILE (the rows) or "
+                                         "--columns FILE");
+    return EXIT_OK;
+}
+
+/* The report on the rows (--data) or on the table's columns, and what
+ * is missing: each column once with the first file lacking it and the
+ * nearest name in that header (as a scan's error says). */
+static int check(const check_args *a, const tg_rules *rules, tg_columns *cols,
+                 tg_schema_report *rep, tg_missing_column **missing,
+                 int *nmissing)
+{
+    tg_error err;
+    tg_error_clear(&err);
+    int rc = a->columns_path
+                 ? tg_columns_load(cols, a->columns_path, &err)
+                 : tg_schema_check(rep, rules, a->d.data, a->d.ndata,
+                                   cli_default_date_config(&a->d), &err);
+    if (rc == TG_OK && a->columns_path)
+        rc = tg_schema_check_columns(rep, rules, cols, a->columns_path, &err);
+    if (rc == TG_OK && (rep->missing || !rep->has_target))
+        rc = tg_missing_columns(missing, nmissing, rules,
+                                (const char *const *)a->d.data, a->d.ndata,
+                                a->columns_path ? cols : NULL, a->columns_path,
+                                &err);
+    return rc == TG_OK ? EXIT_OK : cli_fail(&err);
+}
+
+/* The report to -o or stdout, then the verdict on stderr. */
+static int write_report(const check_args *a, const tg_rules *rules,
+                        const tg_schema_report *rep,
+                        const tg_missing_column *missing, int nmissing)
+{
+    cli_out o;
+    int r = cli_out_open(&o, a->out_path);
+    if (r)
+        return r;
+    if (a->fmt == FMT_JSON)
+        report_json(o.f, rules, rep, a->columns_path, missing, nmissing);
+    else /* the terminal's width (else COLUMNS, else 80; 80 in a file) */
+        report_text(o.f, rules, rep, a->columns_path,
+                    a->out_path && strcmp(a->out_path, "-") ? 80
+                                                            : cli_term_width());
+    r = cli_out_close(&o);
+    return r == EXIT_OK ? report_stderr(rules, rep, missing, nmissing) : r;
+}
+
 int cmd_check_schema(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        CLI_DATA_LONG_OPTIONS,
-        {"columns", required_argument, NULL, 5000},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {"output", required_argument, NULL, 'o'},
-        {NULL, 0, NULL, 0},
-    };
-    cli_data d = CLI_DATA_INIT;
-    int fmt = FMT_TEXT, c, r = EXIT_OK;
-    const char *out_path = NULL, *columns_path = NULL;
+    check_args a = {CLI_DATA_INIT, FMT_TEXT, NULL, NULL};
     tg_columns cols = {0, NULL};
     tg_rules *rules = NULL;
     tg_schema_report rep;
     tg_missing_column *missing = NULL;
     int nmissing = 0;
-    tg_error err;
     memset(&rep, 0, sizeof rep);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        int used = cli_data_option(&d, "check-schema", c, optarg);
-        if (used < 0) {
-            r = EXIT_USAGE;
-            goto done;
-        }
-        if (used)
-            continue;
-        switch (c) {
-        case 'h': {
-            r = cli_help(help);
-            goto done;
-        }
-        case 'o': out_path = optarg; break;
-        case 5000: columns_path = optarg; break;
-        case 'f':
-            if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
-                                                    FMT_BIT(FMT_JSON))) < 0) {
-                r = cli_usage("check-schema", "--format takes text or json");
-                goto done;
-            }
-            break;
-        default: {
-            r = cli_usage("check-schema", "bad option");
-            goto done;
-        }
-        }
-    }
-    if (optind < argc) {
-        r = cli_usage("check-schema", "unexpected argument '%s'", argv[optind]);
-        goto done;
-    }
-    if ((r = cli_load_rules(&rules, &d, "check-schema")))
-        goto done;
-    if ((d.ndata == 0) == !columns_path) {
-        r = cli_usage("check-schema", "give the data with --data FILE or the "
-                                      "table's columns with --columns FILE");
-        goto done;
-    }
-    tg_error_clear(&err);
-    int rc = columns_path
-                 ? tg_columns_load(&cols, columns_path, &err)
-                 : tg_schema_check(&rep, rules, d.data, d.ndata,
-                                   cli_default_date_config(&d), &err);
-    if (rc == TG_OK && columns_path)
-        rc = tg_schema_check_columns(&rep, rules, &cols, columns_path, &err);
-    if (rc != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    /* What is missing, each column once with the first file lacking it
-     * and the nearest name in that header (as a scan's error says). */
-    if ((rep.missing || !rep.has_target) &&
-        tg_missing_columns(&missing, &nmissing, rules,
-                           (const char *const *)d.data, d.ndata,
-                           columns_path ? &cols : NULL, columns_path,
-                           &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    cli_out o;
-    if ((r = cli_out_open(&o, out_path)))
-        goto done;
-    if (fmt == FMT_JSON)
-        report_json(o.f, rules, &rep, columns_path, missing, nmissing);
-    else /* the terminal's width (else COLUMNS, else 80; 80 in a file) */
-        report_text(o.f, rules, &rep, columns_path,
-                    out_path && strcmp(out_path, "-") ? 80 : cli_term_width());
-    r = cli_out_close(&o);
-    if (r == EXIT_OK)
-        r = report_stderr(rules, &rep, missing, nmissing);
-done:
+    int r = parse_args(&a, argc, argv);
+    if (r == EXIT_OK && !(r = cli_load_rules(&rules, &a.d, "check-schema")) &&
+        !(r = check(&a, rules, &cols, &rep, &missing, &nmissing)))
+        r = write_report(&a, rules, &rep, missing, nmissing);
     tg_missing_columns_free(missing, nmissing);
     tg_columns_release(&cols);
     tg_schema_report_release(&rep);
     tg_rules_free(rules);
-    free(d.data);
-    return cli_flush_stdout(r);
+    free(a.d.data);
+    return cli_flush_stdout(r < 0 ? EXIT_OK : r);
 }

@@ -184,148 +184,170 @@ static int judge_slices(tg_gate_result *res, const tg_rules *rules,
     return EXIT_OK;
 }
 
-int cmd_gate(int argc, char **argv)
-{
-    cli_data d = CLI_DATA_INIT;
-    int fmt = FMT_TEXT, c, r = EXIT_OK, strict = 0, wide = 0;
-    const char *out_path = NULL, *policy_path = NULL, *json_path = NULL,
-               *md_path = NULL, *junit_path = NULL, *html_path = NULL;
-    tg_rules *rules = NULL;
-    tg_policy *policy = NULL;
-    tg_tally t;
-    int have_tally = 0, have_result = 0;
-    tg_gate_result res;
-    cli_slices sl = {NULL, 0};
-    tg_error err;
-    tg_error_clear(&err);
+/* What the command line asked for. */
+typedef struct {
+    cli_data d;
+    int fmt, strict, wide;
+    const char *out_path, *policy_path, *json_path, *md_path, *junit_path,
+        *html_path;
     cli_baseline base;
-    cli_baseline_init(&base);
-    tg_plan_options popt = tg_plan_options_default();
+    tg_plan_options popt;
+} gate_args;
+
+/* What one run loaded and computed, released together. */
+typedef struct {
+    tg_rules *rules;
+    tg_policy *policy;
+    tg_tally t;
+    int have_tally, have_result, have_plan;
+    tg_gate_result res;
     tg_plan plan;
-    int have_plan = 0;
+    cli_slices sl;
+} gate_run;
+
+static int gate_option(gate_args *a, int c, const char *arg)
+{
+    switch (c) {
+    case OPT_OUTPUT: a->out_path = arg; return EXIT_OK;
+    case OPT_POLICY: a->policy_path = arg; return EXIT_OK;
+    case OPT_BASELINE: return cli_parse_baseline("gate", arg, &a->base);
+    case OPT_STRICT: a->strict = 1; return EXIT_OK;
+    case OPT_WIDE: a->wide = 1; return EXIT_OK;
+    case OPT_COLOR: return cli_color_option("gate", arg);
+    case OPT_JSON: a->json_path = arg; return EXIT_OK;
+    case OPT_MARKDOWN: a->md_path = arg; return EXIT_OK;
+    case OPT_JUNIT: a->junit_path = arg; return EXIT_OK;
+    case OPT_HTML: a->html_path = arg; return EXIT_OK;
+    case OPT_FORMAT:
+        return cli_format_option("gate", arg,
+                                 FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
+                                     FMT_BIT(FMT_MARKDOWN),
+                                 &a->fmt);
+    default: return EXIT_OK;
+    }
+}
+
+/* -1 to go on, else the exit code (help printed, or a usage error). */
+static int parse_args(gate_args *a, int argc, char **argv)
+{
     cli_parser p;
     cli_parse_begin(&p, &gate_spec, argc, argv);
+    int c;
     while ((c = cli_next(&p)) != CLI_END) {
-        if (c == CLI_STOP) {
-            r = p.rc;
-            goto done;
-        }
-        int used = cli_data_option(&d, "gate", c, p.arg);
+        if (c == CLI_STOP)
+            return p.rc;
+        int used = cli_data_option(&a->d, "gate", c, p.arg);
         if (!used)
-            used = cli_plan_option(&popt, "gate", c, p.arg);
-        if (used < 0) {
-            r = EXIT_USAGE;
-            goto done;
-        }
-        if (used)
-            continue;
-        switch (c) {
-        case OPT_OUTPUT: out_path = p.arg; break;
-        case OPT_POLICY: policy_path = p.arg; break;
-        case OPT_BASELINE:
-            r = cli_parse_baseline("gate", p.arg, &base);
-            break;
-        case OPT_STRICT: strict = 1; break;
-        case OPT_WIDE: wide = 1; break;
-        case OPT_COLOR: r = cli_color_option("gate", p.arg); break;
-        case OPT_JSON: json_path = p.arg; break;
-        case OPT_MARKDOWN: md_path = p.arg; break;
-        case OPT_JUNIT: junit_path = p.arg; break;
-        case OPT_HTML: html_path = p.arg; break;
-        case OPT_FORMAT:
-            r = cli_format_option("gate", p.arg,
-                                  FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
-                                      FMT_BIT(FMT_MARKDOWN),
-                                  &fmt);
-            break;
-        }
+            used = cli_plan_option(&a->popt, "gate", c, p.arg);
+        if (used < 0)
+            return EXIT_USAGE;
+        int r = used ? EXIT_OK : gate_option(a, c, p.arg);
         if (r)
-            goto done;
+            return r;
     }
-    if (!policy_path) {
-        r = cli_usage("gate", "--policy FILE is required");
-        goto done;
-    }
-    if ((r = cli_load_rules(&rules, &d, "gate")))
-        goto done;
-    if (tg_policy_load(&policy, policy_path, rules, &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    if ((r = cli_load_sliced(&t, &sl, rules, &d, 1, "gate")))
-        goto done;
-    have_tally = 1;
+    if (!a->policy_path)
+        return cli_usage("gate", "--policy FILE is required");
+    return -1;
+}
+
+/* Load, tally, judge, plan, and judge the slices. An exit code. */
+static int judge(const gate_args *a, gate_run *g)
+{
+    tg_error err;
+    tg_error_clear(&err);
+    int r;
+    if ((r = cli_load_rules(&g->rules, &a->d, "gate")))
+        return r;
+    if (tg_policy_load(&g->policy, a->policy_path, g->rules, &err) != TG_OK)
+        return cli_fail(&err);
+    if ((r = cli_load_sliced(&g->t, &g->sl, g->rules, &a->d, 1, "gate")))
+        return r;
+    g->have_tally = 1;
     tg_gate_options gopt = tg_gate_options_default();
-    gopt.ci_method = d.ci_method;
-    gopt.ci_level = d.ci_level;
-    gopt.strict = strict;
-    gopt.baseline_train = base.train;
-    gopt.baseline_test = base.test;
-    gopt.baseline_all = base.all;
-    if (tg_gate_run_with(&res, rules, policy, &t, &gopt, &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
+    gopt.ci_method = a->d.ci_method;
+    gopt.ci_level = a->d.ci_level;
+    gopt.strict = a->strict;
+    gopt.baseline_train = a->base.train;
+    gopt.baseline_test = a->base.test;
+    gopt.baseline_all = a->base.all;
+    if (tg_gate_run_with(&g->res, g->rules, g->policy, &g->t, &gopt, &err) !=
+        TG_OK)
+        return cli_fail(&err);
+    g->have_result = 1;
+    if (tg_plan_compute(&g->plan, &g->res, &g->t, &gopt, &a->popt, &err) !=
+        TG_OK)
+        return cli_fail(&err);
+    g->have_plan = 1;
+    if (g->sl.n && (r = judge_slices(&g->res, g->rules, &g->sl, &gopt)))
+        return r;
+    /* The commit the report names, when run inside a repository. */
+    tg_git_facts gf;
+    if (tg_git_facts_get(&gf, ".", NULL, &err) == TG_OK) {
+        if (gf.has_head)
+            snprintf(g->res.commit, sizeof g->res.commit, "%s", gf.commit);
+        tg_git_facts_release(&gf);
     }
-    have_result = 1;
-    if (tg_plan_compute(&plan, &res, &t, &gopt, &popt, &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    have_plan = 1;
-    if (sl.n && (r = judge_slices(&res, rules, &sl, &gopt)))
-        goto done;
-    {
-        /* The commit the report names, when run inside a repository. */
-        tg_git_facts gf;
-        if (tg_git_facts_get(&gf, ".", NULL, &err) == TG_OK) {
-            if (gf.has_head)
-                snprintf(res.commit, sizeof res.commit, "%s", gf.commit);
-            tg_git_facts_release(&gf);
-        }
-    }
-    /* Side files first: when one cannot be written, exit 3, not 0/1. */
-    if ((json_path &&
-         (r = write_rendered(&res, &plan, TG_GATE_OUT_JSON, json_path))) ||
-        (md_path &&
-         (r = write_rendered(&res, &plan, TG_GATE_OUT_MARKDOWN, md_path))) ||
-        (junit_path &&
-         (r = write_rendered(&res, &plan, TG_GATE_OUT_JUNIT, junit_path))) ||
-        (html_path &&
-         (r = write_rendered(&res, &plan, TG_GATE_OUT_HTML, html_path))))
-        goto done;
-    append_step_summary(&res, &plan);
-    github_annotations(&res);
-    size_t len;
-    int color = fmt == FMT_TEXT &&
-                (!out_path || strcmp(out_path, "-") == 0) && cli_color(stdout);
+    return EXIT_OK;
+}
+
+/* The side files, the CI extras, then the asked format to stdout or -o;
+ * side files first, so that one that cannot be written exits 3, not 0/1. */
+static int write_outputs(const gate_args *a, const gate_run *g)
+{
+    const tg_gate_result *res = &g->res;
+    const tg_plan *plan = &g->plan;
+    int r;
+    if ((a->json_path &&
+         (r = write_rendered(res, plan, TG_GATE_OUT_JSON, a->json_path))) ||
+        (a->md_path &&
+         (r = write_rendered(res, plan, TG_GATE_OUT_MARKDOWN, a->md_path))) ||
+        (a->junit_path &&
+         (r = write_rendered(res, plan, TG_GATE_OUT_JUNIT, a->junit_path))) ||
+        (a->html_path &&
+         (r = write_rendered(res, plan, TG_GATE_OUT_HTML, a->html_path))))
+        return r;
+    append_step_summary(res, plan);
+    github_annotations(res);
+    int to_stdout = !a->out_path || strcmp(a->out_path, "-") == 0;
+    int color = a->fmt == FMT_TEXT && to_stdout && cli_color(stdout);
     /* The table fits the terminal (or COLUMNS, else 80) unless --wide;
      * written to a file it fits 80 columns. */
-    int width = wide ? 0 : out_path && strcmp(out_path, "-") ? 80
-                                                           : cli_term_width();
+    int width = a->wide ? 0 : to_stdout ? cli_term_width() : 80;
     tg_gate_output_options go = {color, width};
-    char *s = tg_gate_output_string(&res, &plan, form_of(fmt), &go, &len);
-    if (!s) {
-        r = EXIT_INTERNAL;
-        goto done;
-    }
-    if (out_path && strcmp(out_path, "-") != 0)
-        r = cli_write_file(out_path, s, len);
-    else if (fwrite(s, 1, len, stdout) != len)
-        r = EXIT_INTERNAL;
+    size_t len;
+    char *s = tg_gate_output_string(res, plan, form_of(a->fmt), &go, &len);
+    if (!s)
+        return EXIT_INTERNAL;
+    r = !to_stdout ? cli_write_file(a->out_path, s, len)
+      : fwrite(s, 1, len, stdout) != len ? EXIT_INTERNAL
+                                         : EXIT_OK;
     free(s);
-    if (r == EXIT_OK)
-        r = tg_overall_exit_code(res.status);
-done:
-    if (have_plan)
-        tg_plan_release(&plan);
-    if (have_result)
-        tg_gate_result_release(&res);
-    if (have_tally)
-        tg_tally_release(&t);
-    cli_slices_release(&sl);
-    tg_policy_free(policy);
-    tg_rules_free(rules);
-    free(d.data);
-    free(d.slices);
-    return cli_flush_stdout(r);
+    return r ? r : tg_overall_exit_code(res->status);
+}
+
+int cmd_gate(int argc, char **argv)
+{
+    gate_args a;
+    memset(&a, 0, sizeof a);
+    a.d = (cli_data)CLI_DATA_INIT;
+    a.fmt = FMT_TEXT;
+    cli_baseline_init(&a.base);
+    a.popt = tg_plan_options_default();
+    gate_run g;
+    memset(&g, 0, sizeof g);
+    int r = parse_args(&a, argc, argv);
+    if (r < 0 && (r = judge(&a, &g)) == EXIT_OK)
+        r = write_outputs(&a, &g);
+    if (g.have_plan)
+        tg_plan_release(&g.plan);
+    if (g.have_result)
+        tg_gate_result_release(&g.res);
+    if (g.have_tally)
+        tg_tally_release(&g.t);
+    cli_slices_release(&g.sl);
+    tg_policy_free(g.policy);
+    tg_rules_free(g.rules);
+    free(a.d.data);
+    free(a.d.slices);
+    return r;
 }

@@ -11,8 +11,16 @@
 #include "cli.h"
 #include "cmd.h"
 
-static const char help[] =
-    "usage: tiergate init DIR [--no-git]\n\n"
+enum { OPT_NO_GIT = 2100 };
+
+static const cli_opt init_opts[] = {
+    {"no-git", 0, NULL, OPT_NO_GIT, "do not create a git repository"},
+    CLI_OPT_END,
+};
+
+static const cli_spec init_spec = {
+    "init",
+    "init DIR [--no-git]\n",
     "Create DIR (new, or an empty folder) as a repository governed by\n"
     "tiergate: a starter rule set (rules/model.json) and gate policy\n"
     "(gates/policy.json), each with a README on its language; the warehouse\n"
@@ -22,11 +30,11 @@ static const char help[] =
     "the gates and keep JUnit and the HTML report; and a pre-commit hook.\n"
     "The folder appears whole or not at all. DIR becomes a git repository\n"
     "unless it is inside one already (the execution log links each release\n"
-    "to a commit).\n\n"
-    "  --no-git        do not create a git repository\n"
-    "  -h, --help      this help\n";
-
-#define REGISTRY_PATH "registry/model_registry_v3.json"
+    "to a commit).\n",
+    init_opts,
+    1,
+    NULL,
+};
 
 /* sql/ of the new repository, written by `tiergate sql` run inside it,
  * so its header names the same command the CI job runs to check it. */
@@ -34,14 +42,14 @@ static int generate_sql(const char *staged)
 {
     int here = open(".", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (here < 0 || chdir(staged) != 0 ||
-        (mkdir("sql", 0755) != 0 && errno != EEXIST)) {
+        (mkdir(CLI_DEFAULT_SQL_DIR, 0755) != 0 && errno != EEXIST)) {
         if (here >= 0)
             close(here);
         fprintf(stderr, "tiergate init: cannot enter %s\n", staged);
         return EXIT_INTERNAL;
     }
-    char *argv[] = {"sql", "--rules", "rules/model.json", "--out-dir", "sql",
-                    NULL};
+    char *argv[] = {"sql", "--rules", "rules/model.json", "--out-dir",
+                    CLI_DEFAULT_SQL_DIR, NULL};
     int r = cmd_sql(5, argv);
     if (fchdir(here) != 0 && r == EXIT_OK) {
         fprintf(stderr, "tiergate init: cannot return to the folder\n");
@@ -53,27 +61,23 @@ static int generate_sql(const char *staged)
 
 int cmd_init(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"no-git", no_argument, NULL, 'g'},
-        {NULL, 0, NULL, 0},
-    };
     int c, git = 1;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h': return cli_help(help);
-        case 'g': git = 0; break;
-        default: return cli_usage("init", "bad option");
-        }
+    cli_parser p;
+    cli_parse_begin(&p, &init_spec, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
+        if (c == CLI_STOP)
+            return p.rc;
+        if (c == OPT_NO_GIT)
+            git = 0;
     }
-    if (optind != argc - 1)
+    if (p.npos != 1)
         return cli_usage("init", "give one folder to create");
-    const char *dir = argv[optind];
+    const char *dir = p.pos[0];
     tg_error err;
     tg_error_clear(&err);
     char *staged = NULL;
-    if (tg_init_stage(&staged, dir, tg_init_files, REGISTRY_PATH, &err))
+    if (tg_init_stage(&staged, dir, tg_init_files, CLI_DEFAULT_REGISTRY,
+                      &err))
         return cli_fail(&err);
     int r = generate_sql(staged);
     if (r == EXIT_OK && tg_init_commit(staged, dir, &err))
@@ -87,7 +91,8 @@ int cmd_init(int argc, char **argv)
     int created = 0;
     if (git && tg_git_init_repo(dir, &created, &err))
         return cli_fail(&err);
-    printf("created %s%s\n", dir,
+    char shown[4200];
+    printf("created %s%s\n", tg_esc_term_buf(dir, shown, sizeof shown),
            created ? " (a new git repository)" : "");
     printf("  rules/model.json     the rule set (rules/README.md: the "
            "condition language)\n"

@@ -8,26 +8,28 @@
 #include "cmd.h"
 #include "tg_textfit.h"
 
-static const char help[] =
-    "usage: tiergate lint --rules FILE [--format text|json]\n\n"
+static const cli_opt lint_opts[] = {
+    CLI_OPT_RULES,
+    {"format", 0, "FMT", OPT_FORMAT, "text (default) or json"},
+    CLI_OPT_END,
+};
+
+static const cli_spec lint_spec = {
+    "lint",
+    "lint --rules FILE [--format text|json]\n",
     "Check a first-match rule set: tiers that can never match because\n"
     "earlier tiers take every lead they select, or whose condition is never\n"
     "true (such as x BETWEEN 36 AND 12) (errors); constants outside a\n"
     "feature's declared range, priority ranks that disagree with the rule\n"
     "order or with the expected conversion rates (warnings); tiers partly\n"
-    "shadowed by earlier ones, with which (info). Exit 1 on an error.\n\n"
-    "  --rules FILE     rule set (JSON)\n"
-    "  --format FMT     text (default) or json\n"
-    "  -h, --help       this help\n";
+    "shadowed by earlier ones, with which (info). Exit 1 on an error.\n",
+    lint_opts,
+    0,
+    NULL,
+};
 
 int cmd_lint(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {"rules", required_argument, NULL, OPT_RULES},
-        {NULL, 0, NULL, 0},
-    };
     cli_data d = CLI_DATA_INIT;
     int fmt = FMT_TEXT, c, r = EXIT_OK;
     tg_rules *rules = NULL;
@@ -35,21 +37,18 @@ int cmd_lint(int argc, char **argv)
     memset(&rep, 0, sizeof rep);
     tg_error err;
     tg_error_clear(&err);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h': return cli_help(help);
-        case OPT_RULES: d.rules = optarg; break;
-        case 'f':
-            if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
-                                                    FMT_BIT(FMT_JSON))) < 0)
-                return cli_usage("lint", "--format takes text or json");
-            break;
-        default: return cli_usage("lint", "bad option");
-        }
+    cli_parser p;
+    cli_parse_begin(&p, &lint_spec, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
+        if (c == CLI_STOP)
+            return p.rc;
+        if (c == OPT_RULES)
+            d.rules = p.arg;
+        else if (c == OPT_FORMAT &&
+                 cli_format_option("lint", p.arg,
+                                   FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON), &fmt))
+            return EXIT_USAGE;
     }
-    if (optind < argc)
-        return cli_usage("lint", "unexpected argument '%s'", argv[optind]);
     if ((r = cli_load_rules(&rules, &d, "lint")))
         return r;
     if (tg_lint(&rep, rules, &err) != TG_OK) {

@@ -1,6 +1,7 @@
 /*
  * tiergate log append | list | verify: the commit-linked execution log
- * of checklist step 10 (EXECUTION_LOG.md).
+ * of checklist step 10 (EXECUTION_LOG.md). Each subcommand has its own
+ * options and function; `cmd_log` only dispatches.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -11,15 +12,102 @@
 #include "cmd.h"
 #include "tg_textfit.h"
 
-static const char help[] =
-    "usage: tiergate log append --result GATE.json [--rules FILE] [--log FILE]\n"
-    "                           [--at TIME] [--duration SECONDS]\n"
-    "                           [--date-config FILE]\n"
-    "       tiergate log append --recalibration PROPOSAL.json [--rules FILE]\n"
-    "                           [--calibration FILE] [--log FILE] [--at TIME]\n"
-    "       tiergate log list [--log FILE] [--format text|json]\n"
-    "       tiergate log verify [--log FILE] [--registry FILE]\n\n"
-    "append writes checklist step 10 entry (executed time, duration,\n"
+enum {
+    OPT_LOG = 7000,
+    OPT_REGISTRY,
+    OPT_RESULT,
+    OPT_AT,
+    OPT_DURATION,
+    OPT_RECALIBRATION,
+    OPT_CALIBRATION
+};
+
+/* The options every subcommand takes: which log, and which registry's
+ * lock (and interrupted release) comes first. */
+#define LOG_OPT_LOG {"log", 0, "FILE", OPT_LOG, "default EXECUTION_LOG.md"}
+#define LOG_OPT_REGISTRY                                                       \
+    {"registry", 0, "FILE", OPT_REGISTRY,                                      \
+     "the registry whose lock is taken first (and whose\n"                     \
+     "interrupted release is completed); default\n"                            \
+     "registry/model_registry_v3.json when present"}
+#define LOG_OPT_FORMAT                                                         \
+    {"format", 0, "FMT", OPT_FORMAT, "text (default) or json"}
+
+/* What the three subcommands share once their options are read. */
+typedef struct {
+    const char *log;
+    const char *registry; /* NULL: none (a log may live on its own) */
+    int explicit_registry;
+    int fmt;
+} log_common;
+
+static void common_init(log_common *c)
+{
+    c->log = CLI_DEFAULT_LOG;
+    c->registry = CLI_DEFAULT_REGISTRY;
+    c->explicit_registry = 0;
+    c->fmt = FMT_TEXT;
+}
+
+/* --log, --registry and --format: 1 when opt was one of them, 0 when
+ * not, -1 after a usage error. */
+static int common_option(log_common *c, const char *cmd, int opt,
+                         const char *arg)
+{
+    switch (opt) {
+    case OPT_LOG: c->log = arg; return 1;
+    case OPT_REGISTRY:
+        c->registry = arg;
+        c->explicit_registry = 1;
+        return 1;
+    case OPT_FORMAT:
+        return cli_format_option(cmd, arg, FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON),
+                                 &c->fmt)
+                   ? -1
+                   : 1;
+    }
+    return 0;
+}
+
+/* The registry is optional (a log may live on its own), unless named. */
+static void common_finish(log_common *c)
+{
+    if (!c->explicit_registry && access(c->registry, F_OK) != 0)
+        c->registry = NULL;
+}
+
+/* ---- append ------------------------------------------------------------ */
+
+static const cli_opt append_opts[] = {
+    {"result", 0, "GATE.json", OPT_RESULT,
+     "append a gate entry for this result (what\n`gate --json` writes)"},
+    {"recalibration", 0, "FILE", OPT_RECALIBRATION,
+     "append a recalibration entry for this proposal"},
+    {"rules", 0, "FILE", OPT_RULES,
+     "the rule set (default: the rule file the result\n"
+     "or proposal names; its SHA-256 must be the one\nrecorded there)"},
+    LOG_OPT_LOG,
+    LOG_OPT_REGISTRY,
+    {"at", 0, "TIME", OPT_AT,
+     "the entry's time (UTC, 2025-12-22T10:00:00Z;\ndefault: now)"},
+    {"duration", 0, "SECONDS", OPT_DURATION,
+     "with --result: how long the run took"},
+    {"date-config", 0, "FILE", OPT_DATE_CONFIG,
+     "with --result: the date config whose SHA-256 is\n"
+     "recorded (default registry/date_config.json,\nwhen present)"},
+    {"calibration", 0, "FILE", OPT_CALIBRATION,
+     "with --recalibration: the calibration in use\n"
+     "(default registry/tier_statistics.json)"},
+    CLI_OPT_END,
+};
+
+static const cli_spec append_spec = {
+    "log append",
+    "log append --result GATE.json [--rules FILE] [--log FILE]\n"
+    "           [--at TIME] [--duration SECONDS] [--date-config FILE]\n"
+    "log append --recalibration PROPOSAL.json [--rules FILE]\n"
+    "           [--calibration FILE] [--log FILE] [--at TIME]\n",
+    "With --result, writes checklist step 10 entry (executed time, duration,\n"
     "status, what changed, files modified, the gate table, key metrics per\n"
     "tier, what we learned, next steps), linked through libgit2 to HEAD:\n"
     "commit, branch, author, which inputs (rules, policy, date config) had\n"
@@ -28,33 +116,84 @@ static const char help[] =
     "rule file the gate result names; a rule file whose SHA-256 differs\n"
     "from the one the result records is refused (exit 2). Appends take the\n"
     "registry's lock, then the log's, and replace the file atomically, so\n"
-    "concurrent runs never interleave or lose entries. list prints the\n"
-    "entries (JSON: an array of their markers); verify checks that no entry\n"
-    "was rewritten, edited or reordered, that every logged commit exists,\n"
-    "and that the log still holds the prefix each registry entry recorded\n"
-    "(so cutting entries off the end shows); exit 1 when not.\n\n"
-    "append --recalibration records a proposed calibration table (what\n"
+    "concurrent runs never interleave or lose entries.\n\n"
+    "With --recalibration, records a proposed calibration table (what\n"
     "`monitor --recalibrate -o FILE` writes) as a recalibration entry: the\n"
     "proposal's path and SHA-256, the rules file and SHA-256 (--rules\n"
     "defaults to the rule file the proposal names and must have the SHA-256\n"
     "it records), the previous calibration, the windows, the shrinkage\n"
-    "strength and, per tier, the previous and proposed rate with its interval\n"
-    "and the weight of the data; linked to HEAD like a gate entry. Its status\n"
-    "is \"adopted\" when the calibration file as committed at HEAD is the\n"
-    "proposal byte for byte (record it again after the reviewed commit that\n"
-    "copies it over the calibration), else \"proposed\". A file that is not\n"
-    "such a proposal is refused (exit 2, naming the key). list shows each\n"
-    "entry's kind (gate or recalibration); verify checks both kinds alike.\n\n"
-    "  --log FILE        default EXECUTION_LOG.md\n"
-    "  --registry FILE   default registry/model_registry_v3.json (when present)\n"
-    "  --date-config F   append: default registry/date_config.json (when present)\n"
-    "  --recalibration F append a recalibration entry for the proposal F\n"
-    "  --calibration F   with --recalibration: the calibration in use, default\n"
-    "                    registry/tier_statistics.json\n"
-    "  -h, --help        this help\n";
+    "strength and, per tier, the previous and proposed rate with its\n"
+    "interval and the weight of the data; linked to HEAD like a gate entry.\n"
+    "Its status is \"adopted\" when the calibration file as committed at\n"
+    "HEAD is the proposal byte for byte (record it again after the reviewed\n"
+    "commit that copies it over the calibration), else \"proposed\". A file\n"
+    "that is not such a proposal is refused (exit 2, naming the key).\n",
+    append_opts,
+    0,
+    NULL,
+};
 
-enum { OPT_LOG = 7000, OPT_RESULT2, OPT_AT2, OPT_DURATION, OPT_REGISTRY2,
-       OPT_DATE_CONFIG2, OPT_RECALIBRATION, OPT_CALIBRATION2 };
+typedef struct {
+    log_common c;
+    const char *result, *recalibration, *rules, *at, *date_config;
+    const char *calibration; /* NULL: not given */
+    double duration;         /* NAN: not given */
+} append_args;
+
+/* --at and --duration, checked as they are read. */
+static int append_value(append_args *a, int opt, const char *arg)
+{
+    if (opt == OPT_AT) {
+        if (!tg_scored_at_valid(arg) || strlen(arg) < 20)
+            return cli_usage("log append", "--at takes a UTC time such as "
+                                           "2025-12-22T10:00:00Z");
+        a->at = arg;
+        return EXIT_OK;
+    }
+    char *end;
+    a->duration = strtod(arg, &end);
+    if (!*arg || *end || !(a->duration >= 0))
+        return cli_usage("log append", "--duration takes seconds");
+    return EXIT_OK;
+}
+
+/* The options, and the ones that go with one kind of entry only. */
+static int append_parse(append_args *a, int argc, char **argv)
+{
+    cli_parser p;
+    int c, r = EXIT_OK;
+    cli_parse_begin(&p, &append_spec, argc, argv);
+    while (r == EXIT_OK && (c = cli_next(&p)) != CLI_END) {
+        if (c == CLI_STOP)
+            return p.rc ? p.rc : -1; /* -1: the help was printed */
+        int used = common_option(&a->c, "log append", c, p.arg);
+        if (used)
+            r = used < 0 ? EXIT_USAGE : EXIT_OK;
+        else if (c == OPT_AT || c == OPT_DURATION)
+            r = append_value(a, c, p.arg);
+        else
+            switch (c) {
+            case OPT_RESULT: a->result = p.arg; break;
+            case OPT_RECALIBRATION: a->recalibration = p.arg; break;
+            case OPT_RULES: a->rules = p.arg; break;
+            case OPT_DATE_CONFIG: a->date_config = p.arg; break;
+            case OPT_CALIBRATION: a->calibration = p.arg; break;
+            }
+    }
+    if (r)
+        return r;
+    if (!a->result == !a->recalibration)
+        return cli_usage("log append", "give --result GATE.json or "
+                                       "--recalibration PROPOSAL.json");
+    if (a->recalibration && (!isnan(a->duration) || a->date_config))
+        return cli_usage("log append", "--duration and --date-config go with "
+                                       "--result");
+    if (a->result && a->calibration)
+        return cli_usage("log append", "--calibration goes with "
+                                       "--recalibration");
+    common_finish(&a->c);
+    return EXIT_OK;
+}
 
 /* The rule file the proposal names, unless given (the library checks
  * its SHA-256 against the proposal's, under the locks). */
@@ -70,18 +209,162 @@ static int recal_rules(tg_rules **rules, const char *proposal,
     return rc == TG_OK ? EXIT_OK : cli_fail(&err);
 }
 
-static int append_recal(const char *log, tg_log_recal_options *o)
+static int append_recalibration(const append_args *a)
+{
+    tg_rules *rules = NULL;
+    tg_trail trail;
+    tg_error err;
+    int r = recal_rules(&rules, a->recalibration, a->rules);
+    if (r == EXIT_OK &&
+        tg_trail_open(&trail, a->c.registry, a->c.log, NULL, 0, &err) != TG_OK)
+        r = cli_fail(&err);
+    else if (r == EXIT_OK) {
+        int adopted = 0;
+        tg_log_recal_options o = {
+            a->recalibration, rules,
+            a->calibration ? a->calibration : CLI_DEFAULT_CALIBRATION,
+            a->at, ".", &adopted};
+        if (tg_log_append_recalibration(a->c.log, &o, &err) != TG_OK)
+            r = cli_fail(&err);
+        else {
+            char p[600], v[160];
+            printf("%s: appended the recalibration of %s (%s)\n",
+                   tg_esc_term_buf(a->c.log, p, sizeof p),
+                   tg_esc_term_buf(rules->model_version, v, sizeof v),
+                   adopted ? "adopted" : "proposed");
+        }
+        tg_trail_close(&trail);
+    }
+    tg_rules_free(rules);
+    return r;
+}
+
+/* The gate result and its rule set (the one it names, unless given);
+ * either way the rule file's SHA-256 must be the one it records. */
+static int load_result(const append_args *a, cJSON **result, tg_rules **rules)
 {
     tg_error err;
-    int adopted = 0;
-    o->status_out = &adopted;
-    if (tg_log_append_recalibration(log, o, &err) != TG_OK)
+    if (tg_result_load(result, a->result, NULL, &err) != TG_OK)
         return cli_fail(&err);
-    char a[600], v[160];
-    printf("%s: appended the recalibration of %s (%s)\n",
-           tg_esc_term_buf(log, a, sizeof a),
-           tg_esc_term_buf(o->rules->model_version, v, sizeof v),
-           adopted ? "adopted" : "proposed");
+    const char *rules_path = a->rules;
+    if (!rules_path)
+        rules_path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetObjectItemCaseSensitive(*result, "provenance"),
+            "rules_file"));
+    if (!rules_path) {
+        char shown[600];
+        return cli_usage("log append", "%s names no rule file "
+                                       "(provenance.rules_file): give --rules "
+                                       "FILE",
+                         tg_esc_term_buf(a->result, shown, sizeof shown));
+    }
+    if (tg_rules_load(rules, rules_path, &err) != TG_OK ||
+        tg_result_matches(*result, a->result, *rules, &err) != TG_OK)
+        return cli_fail(&err);
+    return EXIT_OK;
+}
+
+/* The entry records which of the run's inputs changed: the rule file,
+ * the policy the result names and the date config (when there is one). */
+static int append_gate_entry(const append_args *a, const cJSON *result,
+                             const tg_rules *rules)
+{
+    const char *policy = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(result, "provenance"), "policy_file"));
+    const char *date_config =
+        a->date_config ? a->date_config : CLI_DEFAULT_DATE_CONFIG;
+    char dsha[65];
+    tg_error err, ignored;
+    int have_dc = tg_sha256_file(date_config, dsha, &ignored) == TG_OK;
+    const char *inputs[3];
+    int ninputs = 0;
+    inputs[ninputs++] = rules->path;
+    if (policy)
+        inputs[ninputs++] = policy;
+    if (have_dc)
+        inputs[ninputs++] = date_config;
+    tg_log_append_options lo = {result, rules, a->at, a->duration, ".", NULL,
+                                0, inputs, ninputs, have_dc ? dsha : NULL,
+                                NULL};
+    if (tg_log_append(a->c.log, &lo, &err) != TG_OK)
+        return cli_fail(&err);
+    char p[600], v[160];
+    printf("%s: appended %s (%s)\n", tg_esc_term_buf(a->c.log, p, sizeof p),
+           tg_esc_term_buf(rules->model_version, v, sizeof v),
+           cJSON_GetStringValue(cJSON_GetObjectItem(result, "status")));
+    return EXIT_OK;
+}
+
+static int append_gate(const append_args *a)
+{
+    cJSON *result = NULL;
+    tg_rules *rules = NULL;
+    tg_trail trail;
+    tg_error err;
+    int r = load_result(a, &result, &rules);
+    if (r == EXIT_OK) {
+        if (tg_trail_open(&trail, a->c.registry, a->c.log, NULL, 0, &err) !=
+            TG_OK) {
+            r = cli_fail(&err);
+        } else {
+            r = append_gate_entry(a, result, rules);
+            tg_trail_close(&trail);
+        }
+    }
+    cJSON_Delete(result);
+    tg_rules_free(rules);
+    return r;
+}
+
+static int log_append(int argc, char **argv)
+{
+    append_args a;
+    memset(&a, 0, sizeof a);
+    common_init(&a.c);
+    a.duration = NAN;
+    int r = append_parse(&a, argc, argv);
+    if (r)
+        return r < 0 ? EXIT_OK : r;
+    return a.recalibration ? append_recalibration(&a) : append_gate(&a);
+}
+
+/* ---- list -------------------------------------------------------------- */
+
+static const cli_opt list_opts[] = {
+    LOG_OPT_LOG,
+    LOG_OPT_REGISTRY,
+    LOG_OPT_FORMAT,
+    CLI_OPT_END,
+};
+
+static const cli_spec list_spec = {
+    "log list",
+    "log list [--log FILE] [--registry FILE] [--format text|json]\n",
+    "Print the entries of the log, one row each: number, executed time,\n"
+    "kind (gate or recalibration), version, status, commit and the line of\n"
+    "its marker. JSON: {\"format_version\", \"log\", \"entries\": [...]}, each\n"
+    "entry its marker with its kind and line.\n",
+    list_opts,
+    0,
+    NULL,
+};
+
+/* Reading the options of list or verify: EXIT_OK, an exit code, or -1
+ * after the help. */
+static int read_common(log_common *c, const cli_spec *spec, int argc,
+                       char **argv)
+{
+    cli_parser p;
+    int opt;
+    common_init(c);
+    cli_parse_begin(&p, spec, argc, argv);
+    while ((opt = cli_next(&p)) != CLI_END) {
+        if (opt == CLI_STOP)
+            return p.rc ? p.rc : -1;
+        if (common_option(c, spec->name, opt, p.arg) < 0)
+            return EXIT_USAGE;
+    }
+    common_finish(c);
     return EXIT_OK;
 }
 
@@ -124,227 +407,216 @@ static int list_text(const tg_log *log, const cJSON *markers)
     return ok ? EXIT_OK : EXIT_INTERNAL;
 }
 
+/* A new JSON document {"format_version": 1, "log": PATH}. */
+static cJSON *json_doc(const char *log_path)
+{
+    cJSON *doc = tg_json_stamp(cJSON_CreateObject());
+    if (doc && !cJSON_AddStringToObject(doc, "log", log_path)) {
+        cJSON_Delete(doc);
+        return NULL;
+    }
+    return doc;
+}
+
+/* Print doc (NULL: it could not be made) on stdout and free it. */
+static int print_json(cJSON *doc)
+{
+    char *s = doc ? cJSON_Print(doc) : NULL;
+    cJSON_Delete(doc);
+    if (!s) {
+        fprintf(stderr, "tiergate: out of memory\n");
+        return EXIT_INTERNAL;
+    }
+    printf("%s\n", s);
+    cJSON_free(s);
+    return EXIT_OK;
+}
+
+/* The markers, each with its kind and line. */
+static cJSON *list_markers(const tg_log *log)
+{
+    cJSON *arr = cJSON_CreateArray();
+    for (int i = 0; arr && i < log->n; i++) {
+        cJSON *m = cJSON_Duplicate(log->entries[i].marker, 1);
+        /* Entries written before kinds existed are gate entries. */
+        if (m && !cJSON_GetObjectItemCaseSensitive(m, "kind"))
+            cJSON_AddStringToObject(m, "kind", "gate");
+        if (m)
+            cJSON_AddNumberToObject(m, "line", (double)log->entries[i].line);
+        if (!m || !cJSON_AddItemToArray(arr, m)) {
+            cJSON_Delete(m);
+            cJSON_Delete(arr);
+            return NULL;
+        }
+    }
+    return arr;
+}
+
+static int list_entries(const log_common *c)
+{
+    char *text = NULL;
+    size_t len;
+    tg_log log;
+    tg_error err;
+    if (tg_read_file(&text, &len, c->log, TG_LOG_MAX_BYTES, &err) != TG_OK ||
+        tg_log_parse(&log, text, len, c->log, &err) != TG_OK) {
+        free(text);
+        return cli_fail(&err);
+    }
+    int r = EXIT_OK;
+    cJSON *arr = list_markers(&log);
+    if (!arr) {
+        fprintf(stderr, "tiergate: out of memory\n");
+        r = EXIT_INTERNAL;
+    } else if (c->fmt == FMT_JSON) {
+        cJSON *doc = json_doc(c->log);
+        if (doc)
+            cJSON_AddItemToObject(doc, "entries", arr);
+        else
+            cJSON_Delete(arr);
+        arr = NULL;
+        r = print_json(doc);
+    } else if (log.n == 0) {
+        char p[600];
+        printf("%s: no entries\n", tg_esc_term_buf(c->log, p, sizeof p));
+    } else {
+        r = list_text(&log, arr);
+    }
+    cJSON_Delete(arr);
+    tg_log_release(&log);
+    free(text);
+    return r;
+}
+
+static int log_list(int argc, char **argv)
+{
+    log_common c;
+    int r = read_common(&c, &list_spec, argc, argv);
+    if (r)
+        return r < 0 ? EXIT_OK : r;
+    tg_trail trail;
+    tg_error err;
+    if (tg_trail_open(&trail, c.registry, c.log, NULL, 0, &err) != TG_OK)
+        return cli_fail(&err);
+    r = list_entries(&c);
+    tg_trail_close(&trail);
+    return r;
+}
+
+/* ---- verify ------------------------------------------------------------ */
+
+static const cli_opt verify_opts[] = {
+    LOG_OPT_LOG,
+    {"registry", 0, "FILE", OPT_REGISTRY,
+     "also check the log prefixes its entries recorded\n"
+     "(its lock is taken first); default\n"
+     "registry/model_registry_v3.json when present"},
+    LOG_OPT_FORMAT,
+    CLI_OPT_END,
+};
+
+static const cli_spec verify_spec = {
+    "log verify",
+    "log verify [--log FILE] [--registry FILE] [--format text|json]\n",
+    "Check that no entry was rewritten, edited or reordered (each entry's\n"
+    "marker holds the SHA-256 of the log before it and of its own text),\n"
+    "that every logged commit exists, and that the log still holds the\n"
+    "prefix each registry entry recorded (so cutting entries off the end\n"
+    "shows); gate and recalibration entries alike. Exit 0 when all holds,\n"
+    "1 when not (each problem on stderr). JSON: {\"format_version\", \"log\",\n"
+    "\"entries_checked\", \"verified\", \"problems\": [{\"kind\", \"entry\",\n"
+    "\"line\", \"message\"}]}, kind one of rewritten_before, edited,\n"
+    "missing_commit, cannot_check_commit, bad_registry_record, truncated or\n"
+    "prefix_changed (entry and line are null for the registry's records).\n",
+    verify_opts,
+    0,
+    NULL,
+};
+
+static cJSON *verify_json(const char *log_path, const tg_log_problem *ps,
+                          int n, int entries)
+{
+    cJSON *res = json_doc(log_path);
+    if (!res)
+        return NULL;
+    cJSON_AddNumberToObject(res, "entries_checked", entries);
+    cJSON_AddBoolToObject(res, "verified", n == 0);
+    cJSON *arr = cJSON_AddArrayToObject(res, "problems");
+    for (int i = 0; arr && i < n; i++) {
+        cJSON *x = cJSON_CreateObject();
+        cJSON_AddItemToArray(arr, x);
+        cJSON_AddStringToObject(x, "kind", tg_log_problem_kind_name(ps[i].kind));
+        if (ps[i].entry > 0) {
+            cJSON_AddNumberToObject(x, "entry", ps[i].entry);
+            cJSON_AddNumberToObject(x, "line", (double)ps[i].line);
+        } else {
+            cJSON_AddNullToObject(x, "entry");
+            cJSON_AddNullToObject(x, "line");
+        }
+        cJSON_AddStringToObject(x, "message", ps[i].message);
+    }
+    return res;
+}
+
+static int verify_log(const log_common *c)
+{
+    cJSON *reg = NULL;
+    tg_log_problem *ps = NULL;
+    int n = 0, entries = 0, r = EXIT_OK;
+    tg_error err;
+    if ((c->registry && tg_registry_load(&reg, c->registry, &err) != TG_OK) ||
+        tg_log_verify(c->log, ".", reg, &ps, &n, &entries, &err) != TG_OK) {
+        cJSON_Delete(reg);
+        return cli_fail(&err);
+    }
+    for (int i = 0; i < n; i++) {
+        /* They quote the log, which anyone may have edited. */
+        fputs("tiergate: ", stderr);
+        tg_esc_term(stderr, ps[i].message);
+        fputc('\n', stderr);
+    }
+    if (c->fmt == FMT_JSON) {
+        r = print_json(verify_json(c->log, ps, n, entries));
+    } else if (!n) {
+        char p[600];
+        printf("%s: %d entries verified\n",
+               tg_esc_term_buf(c->log, p, sizeof p), entries);
+    }
+    tg_log_problems_free(ps, n);
+    cJSON_Delete(reg);
+    return r ? r : n ? EXIT_GATE : EXIT_OK;
+}
+
+static int log_verify(int argc, char **argv)
+{
+    log_common c;
+    int r = read_common(&c, &verify_spec, argc, argv);
+    if (r)
+        return r < 0 ? EXIT_OK : r;
+    tg_trail trail;
+    tg_error err;
+    if (tg_trail_open(&trail, c.registry, c.log, NULL, 0, &err) != TG_OK)
+        return cli_fail(&err);
+    r = verify_log(&c);
+    tg_trail_close(&trail);
+    return r;
+}
+
 int cmd_log(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"at", required_argument, NULL, OPT_AT2},
-        {"calibration", required_argument, NULL, OPT_CALIBRATION2},
-        {"date-config", required_argument, NULL, OPT_DATE_CONFIG2},
-        {"duration", required_argument, NULL, OPT_DURATION},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {"log", required_argument, NULL, OPT_LOG},
-        {"recalibration", required_argument, NULL, OPT_RECALIBRATION},
-        {"registry", required_argument, NULL, OPT_REGISTRY2},
-        {"result", required_argument, NULL, OPT_RESULT2},
-        {"rules", required_argument, NULL, OPT_RULES},
-        {NULL, 0, NULL, 0},
+    static const cli_subcommand_def subs[] = {
+        {"append", log_append,
+         "append a gate or recalibration entry, linked to HEAD"},
+        {"list", log_list, "print the entries"},
+        {"verify", log_verify,
+         "check that no entry was rewritten, edited or cut off"},
+        {NULL, NULL, NULL},
     };
-    const char *path = "EXECUTION_LOG.md", *result_path = NULL,
-               *rules_path = NULL, *at = NULL,
-               *registry = "registry/model_registry_v3.json",
-               *date_config = "registry/date_config.json",
-               *recal_path = NULL,
-               *calibration = "registry/tier_statistics.json";
-    int open = 0, explicit_registry = 0;
-    tg_trail trail;
-    cJSON *reg = NULL;
-    double duration = NAN;
-    int fmt = FMT_TEXT, c, r = EXIT_OK;
-    cJSON *result = NULL;
-    tg_rules *rules = NULL;
-    tg_error err;
-    tg_error_clear(&err);
-    const char *sub = cli_subcommand(argc, argv, "log", help,
-                                     "append, list, verify", &r);
-    if (!sub)
-        return r;
-    optind = 2;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h': r = cli_help(help); goto done;
-        case OPT_LOG: path = optarg; break;
-        case OPT_REGISTRY2: registry = optarg; explicit_registry = 1; break;
-        case OPT_DATE_CONFIG2: date_config = optarg; break;
-        case OPT_RESULT2: result_path = optarg; break;
-        case OPT_RECALIBRATION: recal_path = optarg; break;
-        case OPT_CALIBRATION2: calibration = optarg; break;
-        case OPT_RULES: rules_path = optarg; break;
-        case OPT_AT2:
-            if (!tg_scored_at_valid(optarg) || strlen(optarg) < 20) {
-                r = cli_usage("log", "--at takes a UTC time such as "
-                                     "2025-12-22T10:00:00Z");
-                goto done;
-            }
-            at = optarg;
-            break;
-        case OPT_DURATION: {
-            char *end;
-            duration = strtod(optarg, &end);
-            if (*end || !(duration >= 0)) {
-                r = cli_usage("log", "--duration takes seconds");
-                goto done;
-            }
-            break;
-        }
-        case 'f':
-            if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
-                                                    FMT_BIT(FMT_JSON))) < 0) {
-                r = cli_usage("log", "--format takes text or json");
-                goto done;
-            }
-            break;
-        default: r = cli_usage("log", "bad option"); goto done;
-        }
-    }
-    if (optind < argc) {
-        r = cli_usage("log", "unexpected argument '%s'", argv[optind]);
-        goto done;
-    }
-    if (strcmp(sub, "append") && strcmp(sub, "list") && strcmp(sub, "verify")) {
-        r = cli_usage("log", "unknown subcommand '%s' (append, list, verify)",
-                      sub);
-        goto done;
-    }
-    /* The registry is optional (a log may live on its own), unless named. */
-    if (!explicit_registry && access(registry, F_OK) != 0)
-        registry = NULL;
-    if (!strcmp(sub, "append") && !result_path == !recal_path) {
-        r = cli_usage("log", "append needs --result GATE.json or "
-                             "--recalibration PROPOSAL.json (one of them)");
-        goto done;
-    }
-    if ((recal_path || strcmp(calibration, "registry/tier_statistics.json")) &&
-        strcmp(sub, "append")) {
-        r = cli_usage("log", "--recalibration and --calibration are for "
-                             "append");
-        goto done;
-    }
-    if (recal_path && !isnan(duration)) {
-        r = cli_usage("log", "--duration is for gate entries (--result)");
-        goto done;
-    }
-    if (recal_path) {
-        if ((r = recal_rules(&rules, recal_path, rules_path)))
-            goto done;
-    } else if (!strcmp(sub, "append")) {
-        /* The rule file the result names, unless given; either way its
-         * SHA-256 must be the one the result records. */
-        if (tg_result_load(&result, result_path, NULL, &err) != TG_OK) {
-            r = cli_fail(&err);
-            goto done;
-        }
-        if (!rules_path)
-            rules_path = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetObjectItemCaseSensitive(result, "provenance"),
-                "rules_file"));
-        if (!rules_path) {
-            r = cli_usage("log", "%s names no rule file "
-                                 "(provenance.rules_file): give --rules FILE",
-                          result_path);
-            goto done;
-        }
-        if (tg_rules_load(&rules, rules_path, &err) != TG_OK ||
-            tg_result_matches(result, result_path, rules, &err) != TG_OK) {
-            r = cli_fail(&err);
-            goto done;
-        }
-    }
-    if (tg_trail_open(&trail, registry, path, NULL, 0, &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    open = 1;
-    if (recal_path) {
-        tg_log_recal_options ro = {recal_path, rules, calibration, at, ".",
-                                   NULL};
-        r = append_recal(path, &ro);
-    } else if (!strcmp(sub, "append")) {
-        const char *policy = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetObjectItemCaseSensitive(result, "provenance"), "policy_file"));
-        char dsha[65];
-        tg_error ignored;
-        int have_dc = tg_sha256_file(date_config, dsha, &ignored) == TG_OK;
-        const char *inputs[3];
-        int ninputs = 0;
-        inputs[ninputs++] = rules_path;
-        if (policy)
-            inputs[ninputs++] = policy;
-        if (have_dc)
-            inputs[ninputs++] = date_config;
-        tg_log_append_options lo = {result, rules, at, duration, ".", NULL, 0,
-                                    inputs, ninputs, have_dc ? dsha : NULL,
-                                    NULL};
-        if (tg_log_append(path, &lo, &err) != TG_OK)
-            r = cli_fail(&err);
-        else
-        {
-            char v[160];
-            printf("%s: appended %s (%s)\n", path,
-                   tg_esc_term_buf(rules->model_version, v, sizeof v),
-                   cJSON_GetStringValue(cJSON_GetObjectItem(result, "status")));
-        }
-    } else if (!strcmp(sub, "list")) {
-        char *text = NULL;
-        size_t len;
-        tg_log log;
-        if (tg_read_file(&text, &len, path, 256u << 20, &err) != TG_OK ||
-            tg_log_parse(&log, text, len, path, &err) != TG_OK) {
-            free(text);
-            r = cli_fail(&err);
-            goto done;
-        }
-        cJSON *arr = cJSON_CreateArray();
-        for (int i = 0; i < log.n; i++) {
-            cJSON *m = cJSON_Duplicate(log.entries[i].marker, 1);
-            /* Entries written before kinds existed are gate entries. */
-            if (!cJSON_GetObjectItemCaseSensitive(m, "kind"))
-                cJSON_AddStringToObject(m, "kind", "gate");
-            cJSON_AddNumberToObject(m, "line", (double)log.entries[i].line);
-            cJSON_AddItemToArray(arr, m);
-        }
-        if (fmt == FMT_JSON) {
-            /* {"format_version": 1, "entries": [...]} */
-            cJSON *doc = tg_json_stamp(cJSON_CreateObject());
-            cJSON_AddItemReferenceToObject(doc, "entries", arr);
-            char *s = cJSON_Print(doc);
-            cJSON_Delete(doc);
-            printf("%s\n", s);
-            cJSON_free(s);
-        } else if (log.n == 0) {
-            printf("%s: no entries\n", path);
-        } else if (list_text(&log, arr) != EXIT_OK) {
-            r = EXIT_INTERNAL;
-        }
-        cJSON_Delete(arr);
-        tg_log_release(&log);
-        free(text);
-    } else if (!strcmp(sub, "verify")) {
-        char **problems = NULL;
-        int n = 0, entries = 0;
-        if ((registry && tg_registry_load(&reg, registry, &err) != TG_OK) ||
-            tg_log_verify(path, ".", reg, &problems, &n, &entries, &err) != TG_OK) {
-            r = cli_fail(&err);
-            goto done;
-        }
-        for (int i = 0; i < n; i++) {
-            /* They quote the log, which anyone may have edited. */
-            fputs("tiergate: ", stderr);
-            tg_esc_term(stderr, problems[i]);
-            fputc('\n', stderr);
-            free(problems[i]);
-        }
-        free(problems);
-        if (n)
-            r = EXIT_GATE;
-        else
-            printf("%s: %d entries verified\n", path, entries);
-    }
-done:
-    if (open)
-        tg_trail_close(&trail);
-    cJSON_Delete(reg);
-    cJSON_Delete(result);
-    tg_rules_free(rules);
-    return cli_flush_stdout(r);
+    return cli_flush_stdout(cli_run_subcommand(
+        "log",
+        "The commit-linked execution log (default EXECUTION_LOG.md): one\n"
+        "Markdown entry per release (gate) or recalibration, each with a\n"
+        "marker holding its commit and the SHA-256 of the log before it and\n"
+        "of its own text, so that rewriting an entry shows.\n",
+        subs, argc, argv));
 }

@@ -16,67 +16,6 @@
 #include "tg_monitor_policy.h"
 #include "tg_render_monitor.h"
 
-static const char help[] =
-    "usage: tiergate monitor --rules FILE (--data FILE... | --summary FILE)\n"
-    "                        [--policy FILE] [--calibration FILE]\n"
-    "                        [--by week|month] [--since DATE] [--until DATE]\n"
-    "                        [--maturity DAYS] [--compare OLD_RULES]\n"
-    "                        [--format text|json|markdown] [--wide] [-o FILE]\n"
-    "                        [--json FILE] [--markdown FILE] [--junit FILE]\n"
-    "       tiergate monitor --rules FILE (--data ...|--summary ...) "
-    "--recalibrate\n"
-    "                        -o FILE [--windows N] [--shrinkage K] [--at TIME]\n"
-    "                        [--log EXECUTION_LOG.md]\n\n"
-    "Slices leads by contacted_date into ISO weeks (Monday to Sunday) or\n"
-    "calendar months and reports, per window and tier: leads, mature labeled\n"
-    "leads, conversions, rate with interval, the calibrated rate, their\n"
-    "ratio with interval, the tier's share, and the PSI of the window's tier\n"
-    "shares against the training distribution. Leads contacted less than\n"
-    "--maturity days before the data's last contacted date count in volumes\n"
-    "and shares, never in rates. The policy's gates are judged three ways\n"
-    "(pass, fail, inconclusive when the interval straddles the threshold);\n"
-    "exit 0 when nothing blocks, 1 when a blocking gate fails, 2 for bad\n"
-    "input, 3 for an internal or I/O error. Rows are read on one thread\n"
-    "(--threads has no effect here).\n\n" CLI_DATA_HELP
-    "                       (for monitor: sql --emit monitor-summary)\n"
-    "  --policy FILE        monitor policy (default "
-    "registry/monitors/<version>.json)\n"
-    "  --calibration FILE   calibration table with the calibrated rates and\n"
-    "                       the training distribution (default\n"
-    "                       registry/tier_statistics.json when it exists; "
-    "else\n"
-    "                       the rule set's expected rates and no PSI)\n"
-    "  --by week|month      window length (default: the policy's)\n"
-    "  --since DATE         first window: the one holding DATE (YYYY-MM-DD)\n"
-    "  --until DATE         last window: the one holding DATE\n"
-    "  --maturity DAYS      days a lead needs to count in rates (default: the\n"
-    "                       policy's)\n"
-    "  --compare FILE       an older rule set scored on the same leads: per\n"
-    "                       window, each model's priority-tier rate and the\n"
-    "                       difference (rows only)\n" CLI_STATS_HELP
-    "  --format FMT         text (default), json or markdown\n"
-    "  -o FILE              write that to FILE instead of stdout\n"
-    "  --json FILE          also write the JSON (what `report --monitor` "
-    "reads)\n"
-    "  --markdown FILE      also write the Markdown summary\n"
-    "  --junit FILE         also write JUnit XML\n";
-/* The rest (one literal may hold at most 4,095 characters in C11). */
-static const char help_end[] =
-    "  --recalibrate        write a proposed calibration table to -o FILE\n"
-    "                       from the last N fully mature windows, each tier\n"
-    "                       shrunk toward the previous calibration\n"
-    "  --windows N          N for --recalibrate (default: the policy's)\n"
-    "  --shrinkage K        prior weight in labeled leads (default: the\n"
-    "                       policy's); 0 takes the observed rates as they are\n"
-    "  --at TIME            pin calibrated_at, and with --log the entry's time\n"
-    "                       (UTC, 2026-04-01T00:00:00Z)\n"
-    "  --log FILE           with --recalibrate: once the proposal is written,\n"
-    "                       record it in that execution log as a proposed\n"
-    "                       recalibration (see `tiergate log --help`)\n"
-    "  --wide               text: one column per field, not fitted to the width\n"
-    CLI_COLOR_HELP
-    "  -h, --help           this help\n";
-
 enum {
     OPT_POLICY = 2000,
     OPT_CALIBRATION,
@@ -94,6 +33,90 @@ enum {
     OPT_AT,
     OPT_LOG
 };
+
+/* Rows are read on one thread: monitor takes no --threads. */
+static const cli_opt monitor_opts[] = {
+    CLI_OPT_RULES,
+    CLI_OPT_DATA,
+    {"summary", 0, "FILE", OPT_SUMMARY,
+     "instead of --data: counts per window and tier as\n"
+     "the warehouse exports them (tiergate sql --emit\n"
+     "monitor-summary)"},
+    CLI_OPT_DATE_CONFIG,
+    CLI_OPT_ON_BAD_ROW,
+    {"policy", 0, "FILE", OPT_POLICY,
+     "monitor policy (default\nregistry/monitors/<version>.json)"},
+    {"calibration", 0, "FILE", OPT_CALIBRATION,
+     "calibration table with the calibrated rates and\n"
+     "the training distribution (default\n"
+     "registry/tier_statistics.json when it exists;\n"
+     "else the rule set's expected rates and no PSI)"},
+    {"by", 0, "week|month", OPT_BY, "window length (default: the policy's)"},
+    {"since", 0, "DATE", OPT_SINCE,
+     "first window: the one holding DATE (YYYY-MM-DD)"},
+    {"until", 0, "DATE", OPT_UNTIL, "last window: the one holding DATE"},
+    {"maturity", 0, "DAYS", OPT_MATURITY,
+     "days a lead needs to count in rates (default:\nthe policy's)"},
+    {"compare", 0, "FILE", OPT_COMPARE,
+     "an older rule set scored on the same leads: per\n"
+     "window, each model's priority-tier rate and the\n"
+     "difference (rows only)"},
+    CLI_OPTS_STATS,
+    {"format", 0, "FMT", OPT_FORMAT, "text (default), json or markdown"},
+    CLI_OPT_WIDE,
+    CLI_OPT_COLOR,
+    CLI_OPT_OUTPUT,
+    {"json", 0, "FILE", OPT_JSON,
+     "also write the JSON (what `report --monitor`\nreads)"},
+    {"markdown", 0, "FILE", OPT_MARKDOWN, "also write the Markdown summary"},
+    {"junit", 0, "FILE", OPT_JUNIT, "also write JUnit XML"},
+    {"recalibrate", 0, NULL, OPT_RECALIBRATE,
+     "write a proposed calibration table to -o FILE\n"
+     "from the last N fully mature windows, each tier\n"
+     "shrunk toward the previous calibration"},
+    {"windows", 0, "N", OPT_WINDOWS,
+     "N for --recalibrate (default: the policy's)"},
+    {"shrinkage", 0, "K", OPT_SHRINKAGE,
+     "prior weight in labeled leads (default: the\n"
+     "policy's); 0 takes the observed rates as they are"},
+    {"at", 0, "TIME", OPT_AT,
+     "pin calibrated_at, and with --log the entry's\n"
+     "time (UTC, 2026-04-01T00:00:00Z)"},
+    {"log", 0, "FILE", OPT_LOG,
+     "with --recalibrate: once the proposal is written,\n"
+     "record it in that execution log as a proposed\n"
+     "recalibration (see `tiergate log append --help`)"},
+    CLI_OPT_END,
+};
+
+static const cli_spec monitor_spec = {
+    "monitor",
+    "monitor --rules FILE (--data FILE... | --summary FILE)\n"
+    "        [--policy FILE] [--calibration FILE]\n"
+    "        [--by week|month] [--since DATE] [--until DATE]\n"
+    "        [--maturity DAYS] [--compare OLD_RULES]\n"
+    "        [--format text|json|markdown] [--wide] [-o FILE]\n"
+    "        [--json FILE] [--markdown FILE] [--junit FILE]\n"
+    "monitor --rules FILE (--data ...|--summary ...) --recalibrate\n"
+    "        -o FILE [--windows N] [--shrinkage K] [--at TIME]\n"
+    "        [--log EXECUTION_LOG.md]\n",
+    "Slices leads by contacted_date into ISO weeks (Monday to Sunday) or\n"
+    "calendar months and reports, per window and tier: leads, mature labeled\n"
+    "leads, conversions, rate with interval, the calibrated rate, their\n"
+    "ratio with interval, the tier's share, and the PSI of the window's tier\n"
+    "shares against the training distribution. Leads contacted less than\n"
+    "--maturity days before the data's last contacted date count in volumes\n"
+    "and shares, never in rates. The policy's gates are judged three ways\n"
+    "(pass, fail, inconclusive when the interval straddles the threshold);\n"
+    "exit 0 when nothing blocks, 1 when a blocking gate fails, 2 for bad\n"
+    "input, 3 for an internal or I/O error. Rows are read on one thread.\n",
+    monitor_opts,
+    0,
+    NULL,
+};
+
+/* JUnit XML, beside the cli_format values: only ever a side file. */
+enum { FORM_JUNIT = 100 };
 
 typedef struct {
     const char *policy, *calibration, *compare, *out, *json, *markdown, *junit;
@@ -119,8 +142,8 @@ static char *render(const tg_monitor_result *r, const tg_monitor_inputs *in,
         cJSON_Delete(j);
     } else if (f == FMT_MARKDOWN) {
         tg_render_monitor_markdown(m, r);
-    } else if (f == FMT_CSV) {
-        tg_render_monitor_junit(m, r); /* FMT_CSV stands for JUnit here */
+    } else if (f == FORM_JUNIT) {
+        tg_render_monitor_junit(m, r);
     } else {
         tg_render_monitor_text(m, r, color, width);
     }
@@ -161,99 +184,49 @@ static int parse_int(const char *cmd, const char *opt, const char *arg, int lo,
     return 0;
 }
 
-static int parse_args(int argc, char **argv, cli_data *d, options *o)
+/* An option with a value to check: --by, --since, --until, --maturity,
+ * --windows, --shrinkage, --format, --color. Returns an exit code. */
+static int parse_value(options *o, int c, const char *arg)
 {
-    static const struct option opts[] = {
-        CLI_DATA_LONG_OPTIONS,
-        CLI_STATS_LONG_OPTIONS,
-        {"at", required_argument, NULL, OPT_AT},
-        {"by", required_argument, NULL, OPT_BY},
-        {"calibration", required_argument, NULL, OPT_CALIBRATION},
-        {"color", required_argument, NULL, OPT_COLOR},
-        {"compare", required_argument, NULL, OPT_COMPARE},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {"json", required_argument, NULL, OPT_JSON},
-        {"junit", required_argument, NULL, OPT_JUNIT},
-        {"log", required_argument, NULL, OPT_LOG},
-        {"markdown", required_argument, NULL, OPT_MARKDOWN},
-        {"maturity", required_argument, NULL, OPT_MATURITY},
-        {"output", required_argument, NULL, 'o'},
-        {"policy", required_argument, NULL, OPT_POLICY},
-        {"recalibrate", no_argument, NULL, OPT_RECALIBRATE},
-        {"shrinkage", required_argument, NULL, OPT_SHRINKAGE},
-        {"since", required_argument, NULL, OPT_SINCE},
-        {"until", required_argument, NULL, OPT_UNTIL},
-        {"wide", no_argument, NULL, OPT_WIDE},
-        {"windows", required_argument, NULL, OPT_WINDOWS},
-        {NULL, 0, NULL, 0},
-    };
-    int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
-        int used = cli_data_option(d, "monitor", c, optarg);
-        if (used < 0)
-            return EXIT_USAGE;
-        if (used)
-            continue;
-        char *end;
-        switch (c) {
-        case 'h': return -1;
-        case 'o': o->out = optarg; break;
-        case OPT_COLOR:
-            if (cli_color_option("monitor", optarg))
-                return EXIT_USAGE;
-            break;
-        case OPT_POLICY: o->policy = optarg; break;
-        case OPT_CALIBRATION: o->calibration = optarg; break;
-        case OPT_COMPARE: o->compare = optarg; break;
-        case OPT_JSON: o->json = optarg; break;
-        case OPT_MARKDOWN: o->markdown = optarg; break;
-        case OPT_JUNIT: o->junit = optarg; break;
-        case OPT_RECALIBRATE: o->recalibrate = 1; break;
-        case OPT_AT: o->at = optarg; break;
-        case OPT_WIDE: o->wide = 1; break;
-        case OPT_LOG: o->log = optarg; break;
-        case OPT_BY:
-            if ((o->by = tg_window_unit_parse(optarg)) < 0)
-                return cli_usage("monitor", "--by takes week or month, not '%s'",
-                                 optarg);
-            break;
-        case OPT_SINCE:
-        case OPT_UNTIL: {
-            int v = strlen(optarg) == 10 ? tg_parse_date(optarg, 10) : 0;
-            if (!v)
-                return cli_usage("monitor", "%s takes a date YYYY-MM-DD, not '%s'",
-                                 c == OPT_SINCE ? "--since" : "--until", optarg);
-            *(c == OPT_SINCE ? &o->since : &o->until) = v;
-            break;
-        }
-        case OPT_MATURITY:
-            if (parse_int("monitor", "--maturity", optarg, 0, 3650, &o->maturity))
-                return EXIT_USAGE;
-            break;
-        case OPT_WINDOWS:
-            if (parse_int("monitor", "--windows", optarg, 1, 520, &o->windows))
-                return EXIT_USAGE;
-            break;
-        case OPT_SHRINKAGE:
-            o->shrinkage = strtod(optarg, &end);
-            if (!*optarg || *end || !(o->shrinkage >= 0 && o->shrinkage <= 1e9))
-                return cli_usage("monitor", "--shrinkage takes a number >= 0, "
-                                            "not '%s'", optarg);
-            break;
-        case 'f':
-            o->fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
-                                                  FMT_BIT(FMT_MARKDOWN));
-            if (o->fmt < 0)
-                return cli_usage("monitor", "--format takes text, json or "
-                                            "markdown, not '%s'", optarg);
-            break;
-        default: return cli_usage("monitor", "bad option");
-        }
+    char *end;
+    switch (c) {
+    case OPT_BY:
+        if ((o->by = tg_window_unit_parse(arg)) < 0)
+            return cli_usage("monitor", "--by takes week or month, not '%s'",
+                             arg);
+        return EXIT_OK;
+    case OPT_SINCE:
+    case OPT_UNTIL: {
+        int v = strlen(arg) == 10 ? tg_parse_date(arg, 10) : 0;
+        if (!v)
+            return cli_usage("monitor", "%s takes a date YYYY-MM-DD, not '%s'",
+                             c == OPT_SINCE ? "--since" : "--until", arg);
+        *(c == OPT_SINCE ? &o->since : &o->until) = v;
+        return EXIT_OK;
     }
-    if (optind < argc)
-        return cli_usage("monitor", "unexpected argument '%s'", argv[optind]);
+    case OPT_MATURITY:
+        return parse_int("monitor", "--maturity", arg, 0, 3650, &o->maturity);
+    case OPT_WINDOWS:
+        return parse_int("monitor", "--windows", arg, 1, 520, &o->windows);
+    case OPT_SHRINKAGE:
+        o->shrinkage = strtod(arg, &end);
+        if (!*arg || *end || !(o->shrinkage >= 0 && o->shrinkage <= 1e9))
+            return cli_usage("monitor", "--shrinkage takes a number >= 0, "
+                                        "not '%s'", arg);
+        return EXIT_OK;
+    case OPT_FORMAT:
+        return cli_format_option("monitor", arg,
+                                 FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
+                                     FMT_BIT(FMT_MARKDOWN),
+                                 &o->fmt);
+    case OPT_COLOR: return cli_color_option("monitor", arg);
+    }
+    return EXIT_OK;
+}
+
+/* The options that only go with others. */
+static int check_options(const cli_data *d, const options *o)
+{
     if (o->since && o->until && o->since > o->until)
         return cli_usage("monitor", "--since is after --until");
     if (o->recalibrate && (!o->out || strcmp(o->out, "-") == 0))
@@ -266,6 +239,38 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
         return cli_usage("monitor", "--compare scores rows with both rule sets: "
                                     "give --data, not --summary");
     return EXIT_OK;
+}
+
+/* The options; -1 after the help. */
+static int parse_args(int argc, char **argv, cli_data *d, options *o)
+{
+    cli_parser p;
+    int c, r = EXIT_OK;
+    cli_parse_begin(&p, &monitor_spec, argc, argv);
+    while (r == EXIT_OK && (c = cli_next(&p)) != CLI_END) {
+        if (c == CLI_STOP)
+            return p.rc ? p.rc : -1;
+        int used = cli_data_option(d, "monitor", c, p.arg);
+        if (used) {
+            r = used < 0 ? EXIT_USAGE : EXIT_OK;
+            continue;
+        }
+        switch (c) {
+        case OPT_OUTPUT: o->out = p.arg; break;
+        case OPT_POLICY: o->policy = p.arg; break;
+        case OPT_CALIBRATION: o->calibration = p.arg; break;
+        case OPT_COMPARE: o->compare = p.arg; break;
+        case OPT_JSON: o->json = p.arg; break;
+        case OPT_MARKDOWN: o->markdown = p.arg; break;
+        case OPT_JUNIT: o->junit = p.arg; break;
+        case OPT_RECALIBRATE: o->recalibrate = 1; break;
+        case OPT_AT: o->at = p.arg; break;
+        case OPT_WIDE: o->wide = 1; break;
+        case OPT_LOG: o->log = p.arg; break;
+        default: r = parse_value(o, c, p.arg); break;
+        }
+    }
+    return r ? r : check_options(d, o);
 }
 
 /* SHA-256 of the input files' bytes, in order (none for stdin). */
@@ -305,7 +310,7 @@ static int write_and_log(const options *o, const cJSON *proposal,
 {
     if (tg_log_require_repo(o->log, ".", err) != TG_OK)
         return cli_fail(err);
-    const char *registry = "registry/model_registry_v3.json";
+    const char *registry = CLI_DEFAULT_REGISTRY;
     if (access(registry, F_OK) != 0)
         registry = NULL;
     /* The proposal's folder too: a run killed while writing it left a
@@ -319,7 +324,7 @@ static int write_and_log(const options *o, const cJSON *proposal,
     if (r == EXIT_OK) {
         tg_log_recal_options lo = {
             o->out, rules,
-            o->calibration ? o->calibration : "registry/tier_statistics.json",
+            o->calibration ? o->calibration : CLI_DEFAULT_CALIBRATION,
             o->at, ".", NULL};
         if (tg_log_append_recalibration(o->log, &lo, err) != TG_OK)
             r = cli_fail(err);
@@ -335,170 +340,192 @@ static int write_and_log(const options *o, const cJSON *proposal,
     return r;
 }
 
-int cmd_monitor(int argc, char **argv)
-{
-    cli_data d = CLI_DATA_INIT;
+/* Everything a monitor run loads and computes, released together. */
+typedef struct {
+    cli_data d;
     options o;
-    memset(&o, 0, sizeof o);
-    o.by = o.maturity = o.windows = -1;
-    o.shrinkage = -1;
-    o.fmt = FMT_TEXT;
-    tg_rules *rules = NULL, *old = NULL;
-    tg_monitor_policy *policy = NULL;
+    char def_policy[300];
+    tg_rules *rules, *old;
+    tg_monitor_policy *policy;
     tg_monitor_baseline base;
     tg_monitor_data data;
     tg_monitor_stats stats;
     tg_monitor_result res;
-    int have_base = 0, have_data = 0, have_stats = 0, have_res = 0;
-    memset(&data, 0, sizeof data);
+    int have_base, have_data, have_stats, have_res;
+} monitor_run;
+
+static void run_release(monitor_run *m)
+{
+    if (m->have_res)
+        tg_monitor_result_release(&m->res);
+    if (m->have_stats)
+        tg_monitor_stats_release(&m->stats);
+    if (m->have_data)
+        tg_monitor_data_release(&m->data);
+    if (m->have_base)
+        tg_monitor_baseline_release(&m->base);
+    tg_monitor_policy_free(m->policy);
+    tg_rules_free(m->old);
+    tg_rules_free(m->rules);
+    free(m->d.data);
+}
+
+/* The rule set, the policy (--policy, else registry/monitors/<version>
+ * .json), the calibration and the older rule set of --compare. */
+static int load_inputs(monitor_run *m)
+{
     tg_error err;
-    tg_error_clear(&err);
-    int r = parse_args(argc, argv, &d, &o);
-    if (r < 0) {
-        fputs(help, stdout);
-        r = cli_help(help_end);
-        goto done;
-    }
-    if (r)
-        goto done;
-    if ((r = cli_load_rules(&rules, &d, "monitor")))
-        goto done;
-    if (!d.summary && !d.ndata) {
-        r = cli_usage("monitor", "give the data with --data FILE or a warehouse "
-                                 "summary with --summary FILE");
-        goto done;
-    }
-    if (d.summary && d.ndata) {
-        r = cli_usage("monitor", "give --data or --summary, not both");
-        goto done;
-    }
-    char def_policy[300];
-    if (!o.policy) {
-        snprintf(def_policy, sizeof def_policy, "registry/monitors/%s.json",
-                 rules->model_version);
+    int r;
+    if ((r = cli_load_rules(&m->rules, &m->d, "monitor")))
+        return r;
+    if (!m->d.summary && !m->d.ndata)
+        return cli_usage("monitor", "give the data with --data FILE or a "
+                                    "warehouse summary with --summary FILE");
+    if (m->d.summary && m->d.ndata)
+        return cli_usage("monitor", "give --data or --summary, not both");
+    if (!m->o.policy) {
+        snprintf(m->def_policy, sizeof m->def_policy,
+                 "registry/monitors/%s.json", m->rules->model_version);
         /* The version names the file only when it is a plain name
          * (tg_path_name_ok: no '/', no ".."). */
-        if (!tg_path_name_ok(rules->model_version) ||
-            access(def_policy, R_OK) != 0) {
+        if (!tg_path_name_ok(m->rules->model_version) ||
+            access(m->def_policy, R_OK) != 0) {
             char shown[400];
-            r = cli_usage("monitor", "--policy FILE is required (no %s)",
-                          tg_esc_term_buf(def_policy, shown, sizeof shown));
-            goto done;
+            return cli_usage("monitor", "--policy FILE is required (no %s)",
+                             tg_esc_term_buf(m->def_policy, shown,
+                                             sizeof shown));
         }
-        o.policy = def_policy;
+        m->o.policy = m->def_policy;
     }
-    if (tg_monitor_policy_load(&policy, o.policy, rules, &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    if (!o.calibration && access("registry/tier_statistics.json", R_OK) == 0)
-        o.calibration = "registry/tier_statistics.json";
-    if (tg_monitor_baseline_load(&base, o.calibration, rules, &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    have_base = 1;
-    if (!o.calibration)
+    if (tg_monitor_policy_load(&m->policy, m->o.policy, m->rules, &err) != TG_OK)
+        return cli_fail(&err);
+    if (!m->o.calibration && access(CLI_DEFAULT_CALIBRATION, R_OK) == 0)
+        m->o.calibration = CLI_DEFAULT_CALIBRATION;
+    if (tg_monitor_baseline_load(&m->base, m->o.calibration, m->rules, &err) !=
+        TG_OK)
+        return cli_fail(&err);
+    m->have_base = 1;
+    if (!m->o.calibration)
         cli_warn("no calibration table: calibrated rates are the rule set's "
                  "expected rates, and there is no training distribution for "
                  "the PSI");
-    if (o.compare && tg_rules_load(&old, o.compare, &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
+    if (m->o.compare && tg_rules_load(&m->old, m->o.compare, &err) != TG_OK)
+        return cli_fail(&err);
+    return EXIT_OK;
+}
+
+/* The leads per window and tier, from the summary or the rows, and the
+ * statistics of each window. */
+static int load_windows(monitor_run *m)
+{
+    tg_error err;
+    const options *o = &m->o;
     tg_monitor_options mo = {
-        o.by >= 0 ? (tg_window_unit)o.by : policy->window,
-        o.maturity >= 0 ? o.maturity : policy->maturity_days, o.since, o.until,
-        old};
-    int rc;
-    if (d.summary) {
-        rc = tg_monitor_summary_load(&data, rules, d.summary, &mo, &err);
+        o->by >= 0 ? (tg_window_unit)o->by : m->policy->window,
+        o->maturity >= 0 ? o->maturity : m->policy->maturity_days, o->since,
+        o->until, m->old};
+    int rc, r;
+    if (m->d.summary) {
+        rc = tg_monitor_summary_load(&m->data, m->rules, m->d.summary, &mo,
+                                     &err);
         if (rc == TG_OK)
-            rc = tg_sha256_file(d.summary, data.input_sha256, &err);
+            rc = tg_sha256_file(m->d.summary, m->data.input_sha256, &err);
     } else {
         tg_scan_options so = TG_SCAN_OPTIONS_INIT;
-        so.paths = d.data;
-        so.npaths = d.ndata;
-        so.on_bad_row = d.on_bad_row;
-        so.date_config = cli_default_date_config(&d);
-        rc = tg_monitor_scan(&data, rules, &so, &mo, &err);
-        if (rc == TG_OK && (r = fingerprint(data.input_sha256, d.data, d.ndata)))
-            goto done;
-    }
-    if (rc != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    have_data = 1;
-    if (data.skipped)
-        cli_warn("skipped %llu bad row%s", (unsigned long long)data.skipped,
-                 data.skipped == 1 ? "" : "s");
-    if (!data.nwindows) {
-        r = cli_usage("monitor", "no lead with a contacted_date%s: nothing to "
-                                 "monitor",
-                      o.since || o.until ? " in the selected period" : "");
-        goto done;
-    }
-    if (tg_monitor_stats_compute(&stats, rules, old, &data, &base, d.ci_method,
-                                 d.ci_level, &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    have_stats = 1;
-    if (o.recalibrate) {
-        tg_recalibrate_options ro = {
-            o.windows > 0 ? o.windows : policy->recalibrate_windows,
-            o.shrinkage >= 0 ? o.shrinkage : policy->shrinkage_strength, o.at};
-        cJSON *j = NULL;
-        if (tg_monitor_recalibrate(&j, &stats, &ro, &err) != TG_OK) {
-            r = cli_fail(&err);
-            goto done;
+        so.paths = m->d.data;
+        so.npaths = m->d.ndata;
+        so.on_bad_row = m->d.on_bad_row;
+        so.date_config = cli_default_date_config(&m->d);
+        rc = tg_monitor_scan(&m->data, m->rules, &so, &mo, &err);
+        if (rc == TG_OK &&
+            (r = fingerprint(m->data.input_sha256, m->d.data, m->d.ndata))) {
+            m->have_data = 1;
+            return r;
         }
-        r = o.log ? write_and_log(&o, j, rules, &err)
-                  : cli_write_json(o.out, j);
-        cJSON_Delete(j);
-        goto done;
     }
-    if (tg_monitor_judge(&res, policy, &stats, &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    have_res = 1;
+    if (rc != TG_OK)
+        return cli_fail(&err);
+    m->have_data = 1;
+    if (m->data.skipped)
+        cli_warn("skipped %llu bad row%s", (unsigned long long)m->data.skipped,
+                 m->data.skipped == 1 ? "" : "s");
+    if (!m->data.nwindows)
+        return cli_usage("monitor", "no lead with a contacted_date%s: nothing "
+                                    "to monitor",
+                         o->since || o->until ? " in the selected period" : "");
+    if (tg_monitor_stats_compute(&m->stats, m->rules, m->old, &m->data,
+                                 &m->base, m->d.ci_method, m->d.ci_level,
+                                 &err) != TG_OK)
+        return cli_fail(&err);
+    m->have_stats = 1;
+    return EXIT_OK;
+}
+
+/* --recalibrate: the proposed table to -o FILE (and to the log). */
+static int recalibrate(monitor_run *m)
+{
+    tg_error err;
+    tg_recalibrate_options ro = {
+        m->o.windows > 0 ? m->o.windows : m->policy->recalibrate_windows,
+        m->o.shrinkage >= 0 ? m->o.shrinkage : m->policy->shrinkage_strength,
+        m->o.at};
+    cJSON *j = NULL;
+    if (tg_monitor_recalibrate(&j, &m->stats, &ro, &err) != TG_OK)
+        return cli_fail(&err);
+    int r = m->o.log ? write_and_log(&m->o, j, m->rules, &err)
+                     : cli_write_json(m->o.out, j);
+    cJSON_Delete(j);
+    return r;
+}
+
+/* The policy's verdict, the side files, then the output asked for; the
+ * exit code is the verdict's. */
+static int judge_and_write(monitor_run *m)
+{
+    tg_error err;
+    const options *o = &m->o;
+    if (tg_monitor_judge(&m->res, m->policy, &m->stats, &err) != TG_OK)
+        return cli_fail(&err);
+    m->have_res = 1;
     tg_git_facts gf;
     if (tg_git_facts_get(&gf, ".", NULL, &err) == TG_OK) {
         if (gf.has_head)
-            snprintf(res.commit, sizeof res.commit, "%s", gf.commit);
+            snprintf(m->res.commit, sizeof m->res.commit, "%s", gf.commit);
         tg_git_facts_release(&gf);
     }
-    tg_monitor_inputs in = {d.summary ? "summary" : "rows",
-                            d.summary ? (const char *const *)&d.summary
-                                      : (const char *const *)d.data,
-                            d.summary ? 1 : d.ndata};
+    const cli_data *d = &m->d;
+    tg_monitor_inputs in = {d->summary ? "summary" : "rows",
+                            d->summary ? (const char *const *)&d->summary
+                                       : (const char *const *)d->data,
+                            d->summary ? 1 : d->ndata};
+    int r;
     /* Side files first: when one cannot be written, exit 3, not 0/1. */
-    if ((o.json && (r = emit(&res, &in, FMT_JSON, o.json, 0, 0))) ||
-        (o.markdown && (r = emit(&res, &in, FMT_MARKDOWN, o.markdown, 0, 0))) ||
-        (o.junit && (r = emit(&res, &in, FMT_CSV, o.junit, 0, 0))))
-        goto done;
-    int color = o.fmt == FMT_TEXT && !o.out && cli_color(stdout);
+    if ((o->json && (r = emit(&m->res, &in, FMT_JSON, o->json, 0, 0))) ||
+        (o->markdown &&
+         (r = emit(&m->res, &in, FMT_MARKDOWN, o->markdown, 0, 0))) ||
+        (o->junit && (r = emit(&m->res, &in, FORM_JUNIT, o->junit, 0, 0))))
+        return r;
+    int color = o->fmt == FMT_TEXT && !o->out && cli_color(stdout);
     /* The text fits the terminal (or COLUMNS, else 80; 80 in a file)
      * unless --wide. */
-    int width = o.wide ? 0 : o.out && strcmp(o.out, "-") ? 80
-                                                         : cli_term_width();
-    if ((r = emit(&res, &in, o.fmt, o.out, color, width)))
-        goto done;
-    r = tg_overall_exit_code(res.status);
-done:
-    if (have_res)
-        tg_monitor_result_release(&res);
-    if (have_stats)
-        tg_monitor_stats_release(&stats);
-    if (have_data)
-        tg_monitor_data_release(&data);
-    if (have_base)
-        tg_monitor_baseline_release(&base);
-    tg_monitor_policy_free(policy);
-    tg_rules_free(old);
-    tg_rules_free(rules);
-    free(d.data);
-    return cli_flush_stdout(r);
+    int width = o->wide ? 0 : o->out && strcmp(o->out, "-") ? 80
+                                                            : cli_term_width();
+    if ((r = emit(&m->res, &in, o->fmt, o->out, color, width)))
+        return r;
+    return tg_overall_exit_code(m->res.status);
+}
+
+int cmd_monitor(int argc, char **argv)
+{
+    monitor_run m;
+    memset(&m, 0, sizeof m);
+    m.d = (cli_data)CLI_DATA_INIT;
+    m.o.by = m.o.maturity = m.o.windows = -1;
+    m.o.shrinkage = -1;
+    m.o.fmt = FMT_TEXT;
+    int r = parse_args(argc, argv, &m.d, &m.o);
+    if (r == EXIT_OK && !(r = load_inputs(&m)) && !(r = load_windows(&m)))
+        r = m.o.recalibrate ? recalibrate(&m) : judge_and_write(&m);
+    run_release(&m);
+    return cli_flush_stdout(r < 0 ? EXIT_OK : r);
 }

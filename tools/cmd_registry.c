@@ -11,37 +11,6 @@
 #include "cmd.h"
 #include "tg_textfit.h"
 
-static const char help[] =
-    "usage: tiergate registry show [--registry FILE] [--format text|json]\n"
-    "       tiergate registry update --rules FILE --result GATE.json\n"
-    "                                [--reports DIR] [--date YYYY-MM-DD]\n"
-    "                                [--reason TEXT] [--dry-run]\n"
-    "       tiergate registry promote VERSION [--force --reason TEXT]\n"
-    "       tiergate registry rollback [--to VERSION] [--reason TEXT]\n"
-    "                                  [--force]\n"
-    "       tiergate registry verify [--registry FILE]\n\n"
-    "Versions move through stages: candidate, production, archived,\n"
-    "rejected; exactly one is production. update registers a candidate\n"
-    "from the rule set and a gate result (what `gate --json` wrote); a\n"
-    "result that FAILED is recorded as rejected and production does not\n"
-    "move. The gate result is copied, as evidence that is never\n"
-    "overwritten, to <reports>/<model version>/<run id>/gate.json and\n"
-    "cited with its SHA-256; measured performance and training data come\n"
-    "from it. promote makes a version production (the old one is\n"
-    "archived) when its gate result passed, or with --force --reason.\n"
-    "rollback returns production to the version before it (or --to one\n"
-    "that is archived). Every move is recorded in history with the UTC\n"
-    "time, the git author, HEAD and the reason. show prints production,\n"
-    "candidates and history. verify checks meaning, not only shape:\n"
-    "evidence hashes, gate status, numbers against the evidence, the\n"
-    "rules' SHA-256 against the commit, stages against the history, and\n"
-    "that history and versions only grew since HEAD; exit 1 naming each\n"
-    "problem's JSON key.\n\n"
-    "  --registry FILE   default registry/model_registry_v3.json\n"
-    "  --reports DIR     update: where evidence goes (default reports)\n"
-    "  --dry-run         update: print the new entry, write nothing\n"
-    "  -h, --help        this help\n";
-
 enum {
     OPT_REGISTRY = 6000,
     OPT_RESULT,
@@ -51,6 +20,127 @@ enum {
     OPT_DRY_RUN,
     OPT_TO,
     OPT_REPORTS
+};
+
+/* Entries more than one subcommand takes. */
+#define OPT_ENTRY_REGISTRY                                                     \
+    {"registry", 0, "FILE", OPT_REGISTRY,                                      \
+     "the model registry (default\n" CLI_DEFAULT_REGISTRY ")"}
+#define OPT_ENTRY_REASON                                                       \
+    {"reason", 0, "TEXT", OPT_REASON,                                          \
+     "why, recorded in the history with the move"}
+#define OPT_ENTRY_FORCE                                                        \
+    {"force", 0, NULL, OPT_FORCE,                                              \
+     "move production to a version whose gate result\n"                        \
+     "did not pass (needs --reason; recorded as forced)"}
+
+static const char registry_about[] =
+    "The model registry as a lifecycle. Versions move through stages:\n"
+    "candidate, production, archived, rejected; exactly one is production.\n"
+    "Every move is recorded in history with the UTC time, the git author,\n"
+    "HEAD and the reason.\n";
+
+static const cli_opt show_opts[] = {
+    OPT_ENTRY_REGISTRY,
+    {"format", 0, "FMT", OPT_FORMAT, "text (default) or json"},
+    CLI_OPT_END,
+};
+
+static const cli_spec show_spec = {
+    "registry show",
+    "registry show [--registry FILE] [--format text|json]\n",
+    "Print production, the candidates, the rejected and archived versions\n"
+    "and the history of moves between stages.\n",
+    show_opts,
+    0,
+    NULL,
+};
+
+static const cli_opt update_opts[] = {
+    CLI_OPT_RULES,
+    {"result", 0, "GATE.json", OPT_RESULT,
+     "the gate result (what `gate --json` wrote)"},
+    OPT_ENTRY_REGISTRY,
+    {"reports", 0, "DIR", OPT_REPORTS,
+     "where evidence goes (default " CLI_DEFAULT_REPORTS ")"},
+    {"date", 0, "YYYY-MM-DD", OPT_DATE,
+     "the entry's date (default today, UTC)"},
+    OPT_ENTRY_REASON,
+    {"dry-run", 0, NULL, OPT_DRY_RUN, "print the new entry, write nothing"},
+    CLI_OPT_END,
+};
+
+static const cli_spec update_spec = {
+    "registry update",
+    "registry update --rules FILE --result GATE.json\n"
+    "     [--registry FILE] [--reports DIR] [--date YYYY-MM-DD]\n"
+    "     [--reason TEXT] [--dry-run]\n",
+    "Register a candidate from the rule set and a gate result (what `gate\n"
+    "--json` wrote); a result that FAILED is recorded as rejected and\n"
+    "production does not move. The gate result is copied, as evidence that\n"
+    "is never overwritten, to <reports>/<model version>/<run id>/gate.json\n"
+    "and cited with its SHA-256; measured performance and training data\n"
+    "come from it. A gate is overridden only by `registry promote VERSION\n"
+    "--force --reason TEXT`.\n",
+    update_opts,
+    0,
+    NULL,
+};
+
+static const cli_opt promote_opts[] = {
+    OPT_ENTRY_REGISTRY,
+    OPT_ENTRY_FORCE,
+    OPT_ENTRY_REASON,
+    CLI_OPT_END,
+};
+
+static const cli_spec promote_spec = {
+    "registry promote",
+    "registry promote VERSION [--registry FILE]\n"
+    "     [--force --reason TEXT]\n",
+    "Make VERSION production (the old one is archived) when its gate\n"
+    "result passed, or with --force --reason.\n",
+    promote_opts,
+    1,
+    NULL,
+};
+
+static const cli_opt rollback_opts[] = {
+    OPT_ENTRY_REGISTRY,
+    {"to", 0, "VERSION", OPT_TO,
+     "the archived version to return to (default: the\n"
+     "one in production before the current one)"},
+    OPT_ENTRY_REASON,
+    OPT_ENTRY_FORCE,
+    CLI_OPT_END,
+};
+
+static const cli_spec rollback_spec = {
+    "registry rollback",
+    "registry rollback [--registry FILE] [--to VERSION]\n"
+    "     [--reason TEXT] [--force]\n",
+    "Return production to the version before it, or --to one that is\n"
+    "archived.\n",
+    rollback_opts,
+    0,
+    NULL,
+};
+
+static const cli_opt verify_opts[] = {
+    OPT_ENTRY_REGISTRY,
+    CLI_OPT_END,
+};
+
+static const cli_spec verify_spec = {
+    "registry verify",
+    "registry verify [--registry FILE]\n",
+    "Check meaning, not only shape: evidence hashes, gate status, numbers\n"
+    "against the evidence, the rules' SHA-256 against the commit, stages\n"
+    "against the history, and that history and versions only grew since\n"
+    "HEAD; exit 1 naming each problem's JSON key.\n",
+    verify_opts,
+    0,
+    NULL,
 };
 
 static const char *s_of(const cJSON *o, const char *k)
@@ -197,197 +287,292 @@ static int copy_evidence(cJSON **cite, char *run_id, const char *reports,
     return rc;
 }
 
-int cmd_registry(int argc, char **argv)
+/* What the command line of any subcommand asked for; each subcommand's
+ * table holds only the options it takes, so the others stay unset. */
+typedef struct {
+    const char *path, *result_path, *rules_path, *date, *reason, *to,
+        *reports, *version;
+    int fmt, dry, force;
+} reg_args;
+
+/* Read argv against spec: -1 to go on, else the exit code (0 after
+ * --help). */
+static int parse_args(reg_args *a, const cli_spec *spec, int argc,
+                      char **argv)
 {
-    static const struct option opts[] = {
-        {"date", required_argument, NULL, OPT_DATE},
-        {"dry-run", no_argument, NULL, OPT_DRY_RUN},
-        {"force", no_argument, NULL, OPT_FORCE},
-        {"format", required_argument, NULL, 'f'},
-        {"help", no_argument, NULL, 'h'},
-        {"reason", required_argument, NULL, OPT_REASON},
-        {"registry", required_argument, NULL, OPT_REGISTRY},
-        {"reports", required_argument, NULL, OPT_REPORTS},
-        {"result", required_argument, NULL, OPT_RESULT},
-        {"rules", required_argument, NULL, OPT_RULES},
-        {"to", required_argument, NULL, OPT_TO},
-        {NULL, 0, NULL, 0},
-    };
-    const char *path = "registry/model_registry_v3.json", *result_path = NULL,
-               *rules_path = NULL, *date = NULL, *reason = NULL, *to = NULL,
-               *reports = "reports", *version = NULL;
-    int fmt = FMT_TEXT, c, r = EXIT_OK, dry = 0, force = 0, open = 0;
-    cJSON *doc = NULL, *result = NULL, *cite = NULL;
-    tg_rules *rules = NULL;
+    memset(a, 0, sizeof *a);
+    a->path = CLI_DEFAULT_REGISTRY;
+    a->reports = CLI_DEFAULT_REPORTS;
+    a->fmt = FMT_TEXT;
+    cli_parser p;
+    cli_parse_begin(&p, spec, argc, argv);
+    int c;
+    while ((c = cli_next(&p)) != CLI_END) {
+        switch (c) {
+        case CLI_STOP: return p.rc;
+        case OPT_REGISTRY: a->path = p.arg; break;
+        case OPT_RESULT: a->result_path = p.arg; break;
+        case OPT_RULES: a->rules_path = p.arg; break;
+        case OPT_DATE: a->date = p.arg; break;
+        case OPT_FORCE: a->force = 1; break;
+        case OPT_REASON: a->reason = p.arg; break;
+        case OPT_DRY_RUN: a->dry = 1; break;
+        case OPT_TO: a->to = p.arg; break;
+        case OPT_REPORTS: a->reports = p.arg; break;
+        case OPT_FORMAT:
+            if (cli_format_option(spec->name, p.arg,
+                                  FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON),
+                                  &a->fmt))
+                return EXIT_USAGE;
+            break;
+        }
+    }
+    if (p.npos)
+        a->version = p.pos[0];
+    if (a->force && (!a->reason || !*a->reason))
+        return cli_parser_usage(&p, "--force needs --reason TEXT, which is "
+                                    "recorded");
+    return -1;
+}
+
+/* The registry file, locked from the read to the write (a dead run's
+ * transaction is completed first). */
+typedef struct {
+    const char *path;
     tg_trail trail;
+    int locked;
+    cJSON *doc;
+} reg_file;
+
+static int reg_open(reg_file *f, const char *path)
+{
     tg_error err;
     tg_error_clear(&err);
-    const char *sub = cli_subcommand(argc, argv, "registry", help,
-                                     "show, update, promote, rollback, verify",
-                                     &r);
-    if (!sub)
-        return r;
-    optind = 2;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        switch (c) {
-        case 'h': r = cli_help(help); goto done;
-        case OPT_REGISTRY: path = optarg; break;
-        case OPT_RESULT: result_path = optarg; break;
-        case OPT_RULES: rules_path = optarg; break;
-        case OPT_DATE: date = optarg; break;
-        case OPT_FORCE: force = 1; break;
-        case OPT_REASON: reason = optarg; break;
-        case OPT_DRY_RUN: dry = 1; break;
-        case OPT_TO: to = optarg; break;
-        case OPT_REPORTS: reports = optarg; break;
-        case 'f':
-            if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_TEXT) |
-                                                    FMT_BIT(FMT_JSON))) < 0) {
-                r = cli_usage("registry", "--format takes text or json");
-                goto done;
-            }
-            break;
-        default: r = cli_usage("registry", "bad option"); goto done;
-        }
-    }
-    int promote = !strcmp(sub, "promote");
-    if (promote && optind < argc)
-        version = argv[optind++];
-    if (optind < argc) {
-        r = cli_usage("registry", "unexpected argument '%s'", argv[optind]);
-        goto done;
-    }
-    if (strcmp(sub, "show") && strcmp(sub, "update") && strcmp(sub, "verify") &&
-        !promote && strcmp(sub, "rollback")) {
-        r = cli_usage("registry", "unknown subcommand '%s' (show, update, "
-                                  "promote, rollback, verify)", sub);
-        goto done;
-    }
-    if (promote && !version) {
-        r = cli_usage("registry", "promote needs the VERSION to promote");
-        goto done;
-    }
-    if (force && (!reason || !*reason)) {
-        r = cli_usage("registry", "--force needs --reason TEXT, which is "
-                                  "recorded");
-        goto done;
-    }
-    if (force && !strcmp(sub, "update")) {
-        r = cli_usage("registry", "update only registers a candidate; "
-                                  "`registry promote VERSION --force --reason "
-                                  "TEXT` overrides a gate");
-        goto done;
-    }
-    int update = !strcmp(sub, "update");
-    if (update) {
-        if (!rules_path || !result_path) {
-            r = cli_usage("registry", "update needs --rules FILE and --result "
-                                      "GATE.json");
-            goto done;
-        }
-        if (tg_rules_load(&rules, rules_path, &err) != TG_OK ||
-            tg_result_load(&result, result_path, rules, &err) != TG_OK) {
-            r = cli_fail(&err);
-            goto done;
-        }
-    }
+    f->path = path;
+    if (tg_trail_open(&f->trail, path, NULL, NULL, 0, &err) != TG_OK)
+        return cli_fail(&err);
+    f->locked = 1;
+    if (tg_registry_load(&f->doc, path, &err) != TG_OK)
+        return cli_fail(&err);
+    return EXIT_OK;
+}
 
-    /* Locked from the read to the write; a dead run's transaction is
-     * completed first. */
-    if (tg_trail_open(&trail, path, NULL, NULL, 0, &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    open = 1;
-    if (tg_registry_load(&doc, path, &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    if (!strcmp(sub, "show")) {
-        tg_trail_close(&trail);
-        open = 0;
-        r = show(doc, fmt == FMT_JSON);
-        goto done;
-    }
-    if (!strcmp(sub, "verify")) {
-        char **problems = NULL;
-        int n = 0;
-        if (tg_registry_verify(doc, path, ".", &problems, &n, &err) != TG_OK) {
-            r = cli_fail(&err);
-            goto done;
-        }
-        for (int i = 0; i < n; i++) {
-            fprintf(stderr, "tiergate: %s: ", path);
-            tg_esc_term(stderr, problems[i]);
-            fputc('\n', stderr);
-            free(problems[i]);
-        }
-        free(problems);
-        if (n) {
-            r = EXIT_GATE;
-        } else {
-            const cJSON *p = tg_registry_production(doc);
-            out("%s: verified (production %s, %d versions, %d transitions)",
-                path, p ? s_of(p, "model_version") : "none",
-                   cJSON_GetArraySize(cJSON_GetObjectItem(doc, "versions")),
-                   cJSON_GetArraySize(cJSON_GetObjectItem(doc, "history")));
-        }
-        goto done;
-    }
+static void reg_unlock(reg_file *f)
+{
+    if (f->locked)
+        tg_trail_close(&f->trail);
+    f->locked = 0;
+}
 
+static void reg_close(reg_file *f)
+{
+    reg_unlock(f);
+    cJSON_Delete(f->doc);
+    f->doc = NULL;
+}
+
+/* Who moves a version, and at which commit: what history records. */
+typedef struct {
     tg_git_facts git;
-    if (tg_git_facts_get(&git, ".", NULL, &err) != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
-    }
-    char author[512], rel[4096];
-    tg_git_whoami(".", author, sizeof author);
-    tg_transition_info ti = {NULL, author, git.has_head ? git.commit : "",
-                             reason, force};
-    int rc;
-    const char *added = NULL;
-    if (update) {
-        char run_id[96] = "";
-        if (!dry && (rc = copy_evidence(&cite, run_id, reports,
-                                        rules->model_version, result_path,
-                                        result, &err)) != TG_OK) {
-            tg_git_facts_release(&git);
-            r = cli_fail(&err);
-            goto done;
-        }
-        if (tg_git_relpath(".", rules_path, rel, sizeof rel) != 0)
-            snprintf(rel, sizeof rel, "%s", rules_path);
-        tg_entry_options eo = {date, ti.commit, rel, run_id, cite, NULL};
-        rc = tg_registry_add(doc, rules, result, &eo, &ti, &added, &err);
-    } else if (promote) {
-        rc = tg_registry_promote(doc, version, &ti, &err);
+    char author[512];
+    tg_transition_info ti;
+} reg_actor;
+
+static int actor_begin(reg_actor *a, const reg_args *args, tg_error *err)
+{
+    if (tg_git_facts_get(&a->git, ".", NULL, err) != TG_OK)
+        return cli_fail(err);
+    tg_git_whoami(".", a->author, sizeof a->author);
+    tg_transition_info ti = {NULL, a->author,
+                             a->git.has_head ? a->git.commit : "",
+                             args->reason, args->force};
+    a->ti = ti;
+    return EXIT_OK;
+}
+
+/* Write the registry back and say what moved. */
+static int save_and_report(reg_file *f, const char *added)
+{
+    tg_error err;
+    tg_error_clear(&err);
+    if (tg_registry_save(f->doc, f->path, &err) != TG_OK)
+        return cli_fail(&err);
+    if (added) {
+        const cJSON *e = tg_registry_find(f->doc, added, NULL);
+        out("%s: registered %s as %s (production: %s)", f->path, added,
+            s_of(e, "status"), s_of(f->doc, "production"));
     } else {
-        rc = tg_registry_rollback(doc, to, &ti, &err);
+        out("%s: production is now %s", f->path, s_of(f->doc, "production"));
     }
-    tg_git_facts_release(&git);
-    if (rc != TG_OK) {
-        r = cli_fail(&err);
-        goto done;
+    return EXIT_OK;
+}
+
+static int registry_show(int argc, char **argv)
+{
+    reg_args a;
+    int r = parse_args(&a, &show_spec, argc, argv);
+    if (r >= 0)
+        return r;
+    reg_file f = {.doc = NULL};
+    if ((r = reg_open(&f, a.path)) == EXIT_OK) {
+        reg_unlock(&f);
+        r = show(f.doc, a.fmt == FMT_JSON);
     }
-    if (dry) {
-        char *s = cJSON_Print(tg_registry_find(doc, added, NULL));
-        printf("%s\n", s);
-        cJSON_free(s);
-    } else if (tg_registry_save(doc, path, &err) != TG_OK) {
-        r = cli_fail(&err);
-    } else if (update) {
-        const cJSON *e = tg_registry_find(doc, added, NULL);
-        out("%s: registered %s as %s (production: %s)", path, added,
-               s_of(e, "status"), s_of(doc, "production"));
-    } else {
-        out("%s: production is now %s", path, s_of(doc, "production"));
+    reg_close(&f);
+    return cli_flush_stdout(r);
+}
+
+/* Each problem on stderr (exit 1), or one line saying what was checked. */
+static int verify(const cJSON *doc, const char *path)
+{
+    tg_error err;
+    tg_error_clear(&err);
+    char **problems = NULL;
+    int n = 0;
+    if (tg_registry_verify(doc, path, ".", &problems, &n, &err) != TG_OK)
+        return cli_fail(&err);
+    for (int i = 0; i < n; i++) {
+        fprintf(stderr, "tiergate: %s: ", path);
+        tg_esc_term(stderr, problems[i]);
+        fputc('\n', stderr);
+        free(problems[i]);
     }
-done:
-    if (open)
-        tg_trail_close(&trail);
-    cJSON_Delete(doc);
-    cJSON_Delete(result);
+    free(problems);
+    if (n)
+        return EXIT_GATE;
+    const cJSON *p = tg_registry_production(doc);
+    out("%s: verified (production %s, %d versions, %d transitions)", path,
+        p ? s_of(p, "model_version") : "none",
+        cJSON_GetArraySize(cJSON_GetObjectItem(doc, "versions")),
+        cJSON_GetArraySize(cJSON_GetObjectItem(doc, "history")));
+    return EXIT_OK;
+}
+
+static int registry_verify(int argc, char **argv)
+{
+    reg_args a;
+    int r = parse_args(&a, &verify_spec, argc, argv);
+    if (r >= 0)
+        return r;
+    reg_file f = {.doc = NULL};
+    if ((r = reg_open(&f, a.path)) == EXIT_OK)
+        r = verify(f.doc, a.path);
+    reg_close(&f);
+    return cli_flush_stdout(r);
+}
+
+/* The new entry into f's registry: evidence first (unless a dry run),
+ * then the entry citing it. */
+static int add_entry(reg_file *f, const reg_args *a, const tg_rules *rules,
+                     const cJSON *result, const char **added)
+{
+    tg_error err;
+    tg_error_clear(&err);
+    reg_actor act;
+    int r = actor_begin(&act, a, &err);
+    if (r)
+        return r;
+    cJSON *cite = NULL;
+    char run_id[96] = "", rel[4096];
+    int rc = TG_OK;
+    if (!a->dry)
+        rc = copy_evidence(&cite, run_id, a->reports, rules->model_version,
+                           a->result_path, result, &err);
+    if (rc == TG_OK) {
+        if (tg_git_relpath(".", a->rules_path, rel, sizeof rel) != 0)
+            snprintf(rel, sizeof rel, "%s", a->rules_path);
+        tg_entry_options eo = {a->date, act.ti.commit, rel, run_id, cite,
+                               NULL};
+        rc = tg_registry_add(f->doc, rules, result, &eo, &act.ti, added,
+                             &err);
+    }
+    tg_git_facts_release(&act.git);
     cJSON_Delete(cite);
+    return rc == TG_OK ? EXIT_OK : cli_fail(&err);
+}
+
+static int registry_update(int argc, char **argv)
+{
+    reg_args a;
+    int r = parse_args(&a, &update_spec, argc, argv);
+    if (r >= 0)
+        return r;
+    if (!a.rules_path || !a.result_path)
+        return cli_usage(update_spec.name,
+                         "--rules FILE and --result GATE.json are required");
+    tg_error err;
+    tg_error_clear(&err);
+    tg_rules *rules = NULL;
+    cJSON *result = NULL;
+    reg_file f = {.doc = NULL};
+    const char *added = NULL;
+    if (tg_rules_load(&rules, a.rules_path, &err) != TG_OK ||
+        tg_result_load(&result, a.result_path, rules, &err) != TG_OK)
+        r = cli_fail(&err);
+    else if ((r = reg_open(&f, a.path)) == EXIT_OK &&
+             (r = add_entry(&f, &a, rules, result, &added)) == EXIT_OK) {
+        if (a.dry) {
+            char *s = cJSON_Print(tg_registry_find(f.doc, added, NULL));
+            printf("%s\n", s ? s : "null");
+            cJSON_free(s);
+        } else {
+            r = save_and_report(&f, added);
+        }
+    }
+    reg_close(&f);
+    cJSON_Delete(result);
     tg_rules_free(rules);
     return cli_flush_stdout(r);
+}
+
+/* promote and rollback: production moves to another version. */
+static int move_production(const cli_spec *spec, int argc, char **argv)
+{
+    reg_args a;
+    int r = parse_args(&a, spec, argc, argv);
+    if (r >= 0)
+        return r;
+    int promote = spec == &promote_spec;
+    if (promote && !a.version)
+        return cli_usage(spec->name, "the VERSION to promote is required");
+    tg_error err;
+    tg_error_clear(&err);
+    reg_file f = {.doc = NULL};
+    reg_actor act;
+    if ((r = reg_open(&f, a.path)) == EXIT_OK &&
+        (r = actor_begin(&act, &a, &err)) == EXIT_OK) {
+        int rc = promote ? tg_registry_promote(f.doc, a.version, &act.ti, &err)
+                         : tg_registry_rollback(f.doc, a.to, &act.ti, &err);
+        tg_git_facts_release(&act.git);
+        r = rc != TG_OK ? cli_fail(&err) : save_and_report(&f, NULL);
+    }
+    reg_close(&f);
+    return cli_flush_stdout(r);
+}
+
+static int registry_promote(int argc, char **argv)
+{
+    return move_production(&promote_spec, argc, argv);
+}
+
+static int registry_rollback(int argc, char **argv)
+{
+    return move_production(&rollback_spec, argc, argv);
+}
+
+int cmd_registry(int argc, char **argv)
+{
+    static const cli_subcommand_def subs[] = {
+        {"show", registry_show,
+         "production, candidates, rejected, archived, history"},
+        {"update", registry_update,
+         "register a candidate from a rule set and its gate result"},
+        {"verify", registry_verify,
+         "check evidence, hashes, stages and history (exit 1)"},
+        {"promote", registry_promote, "make a version production"},
+        {"rollback", registry_rollback,
+         "return production to an archived version"},
+        {NULL, NULL, NULL},
+    };
+    return cli_run_subcommand("registry", registry_about, subs, argc, argv);
 }

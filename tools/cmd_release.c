@@ -9,44 +9,6 @@
 #include "tg_gate_output.h"
 #include "tg_textfit.h"
 
-static const char help[] =
-    "usage: tiergate release --rules FILE --policy FILE (--data FILE... | "
-    "--summary FILE)\n"
-    "                        [--dry-run] [--tag] [--reports DIR] [--strict]\n"
-    "                        [--ci METHOD] [--level L] [--registry FILE]\n"
-    "                        [--log FILE] [--sql-dir DIR] [--calibration "
-    "FILE]\n"
-    "                        [--date YYYY-MM-DD] [--at TIME]\n\n"
-    "Check the schema, preview and gate; write the gate report (gate.json,\n"
-    "gate.md, junit.xml, report.html) into a new evidence folder\n"
-    "reports/<version>/<run id>/ (never reused). When the gates pass\n"
-    "(perhaps with warnings): write the calibration (step 9), regenerate\n"
-    "sql/ (steps 3-6), register the version and promote it to production\n"
-    "(step 7), append the log (step 10). When a blocking gate fails: the\n"
-    "version is recorded as rejected (production does not move), a FAILED\n"
-    "log entry is appended, the calibration and sql/ stay, exit 1.\n"
-    "Calibration, SQL, registry and log are replaced as one transaction: a\n"
-    "run killed at any point leaves all of them old or, once the next\n"
-    "tiergate command has completed it, all new. Every file it will update\n"
-    "is checked first: a corrupt registry or log stops it with exit 2 and\n"
-    "nothing written.\n\n" CLI_DATA_HELP
-    "  --policy FILE        gate policy (JSON)\n"
-    "  --dry-run            write nothing; print what would change\n"
-    "  --tag                create the annotated tag <model_id> on HEAD, its\n"
-    "                       message holding the log's SHA-256 through this\n"
-    "                       release's entry (refused when the tree has\n"
-    "                       uncommitted changes; checked before any write)\n"
-    "  --reports DIR        default reports\n"
-    "  --registry FILE      default registry/model_registry_v3.json\n"
-    "  --log FILE           default EXECUTION_LOG.md\n"
-    "  --sql-dir DIR        default sql\n"
-    "  --calibration FILE   default registry/tier_statistics.json\n"
-    "  --date YYYY-MM-DD    the registry's date (default today, UTC)\n"
-    "  --at TIME            executed/calibrated time (default now)\n"
-    "  --strict, --ci, --level   as for gate\n"
-    CLI_COLOR_HELP
-    "  -h, --help           this help\n";
-
 enum {
     OPT_POLICY_R = 8000,
     OPT_DRY,
@@ -61,26 +23,104 @@ enum {
     OPT_STRICT_R
 };
 
+static const cli_opt release_opts[] = {
+    CLI_OPTS_DATA,
+    {"policy", 0, "FILE", OPT_POLICY_R, "gate policy (JSON)"},
+    {"dry-run", 0, NULL, OPT_DRY, "write nothing; print what would change"},
+    {"tag", 0, NULL, OPT_TAG,
+     "create the annotated tag <model_id> on HEAD, its\n"
+     "message holding the log's SHA-256 through this\n"
+     "release's entry (refused when the tree has\n"
+     "uncommitted changes; checked before any write)"},
+    {"reports", 0, "DIR", OPT_REPORTS, "default " CLI_DEFAULT_REPORTS},
+    {"registry", 0, "FILE", OPT_REGISTRY_R, "default " CLI_DEFAULT_REGISTRY},
+    {"log", 0, "FILE", OPT_LOG_R, "default " CLI_DEFAULT_LOG},
+    {"sql-dir", 0, "DIR", OPT_SQL_DIR, "default " CLI_DEFAULT_SQL_DIR},
+    {"calibration", 0, "FILE", OPT_CALIB,
+     "default " CLI_DEFAULT_CALIBRATION},
+    {"date", 0, "YYYY-MM-DD", OPT_DATE_R,
+     "the registry's date (default today, UTC)"},
+    {"at", 0, "TIME", OPT_AT_R, "executed/calibrated time (default now)"},
+    {"strict", 0, NULL, OPT_STRICT_R, "warnings fail the release too"},
+    CLI_OPTS_STATS,
+    CLI_OPT_COLOR,
+    CLI_OPT_END,
+};
+
+static const cli_spec release_spec = {
+    "release",
+    "release --rules FILE --policy FILE\n"
+    "     (--data FILE... | --summary FILE)\n"
+    "     [--dry-run] [--tag] [--reports DIR] [--strict]\n"
+    "     [--ci METHOD] [--level L] [--registry FILE]\n"
+    "     [--log FILE] [--sql-dir DIR] [--calibration FILE]\n"
+    "     [--date YYYY-MM-DD] [--at TIME]\n",
+    "Check the schema, preview and gate; write the gate report (gate.json,\n"
+    "gate.md, junit.xml, report.html) into a new evidence folder\n"
+    "reports/<version>/<run id>/ (never reused). When the gates pass\n"
+    "(perhaps with warnings): write the calibration (step 9), regenerate\n"
+    "sql/ (steps 3-6), register the version and promote it to production\n"
+    "(step 7), append the log (step 10). When a blocking gate fails: the\n"
+    "version is recorded as rejected (production does not move), a FAILED\n"
+    "log entry is appended, the calibration and sql/ stay, exit 1.\n"
+    "Calibration, SQL, registry and log are replaced as one transaction: a\n"
+    "run killed at any point leaves all of them old or, once the next\n"
+    "tiergate command has completed it, all new. Every file it will update\n"
+    "is checked first: a corrupt registry or log stops it with exit 2 and\n"
+    "nothing written.\n",
+    release_opts,
+    0,
+    NULL,
+};
+
+/* Read argv into d and ro; -1 to go on, else the exit code. */
+static int parse_release(cli_data *d, tg_release_options *ro, int argc,
+                         char **argv)
+{
+    cli_parser p;
+    cli_parse_begin(&p, &release_spec, argc, argv);
+    int c;
+    while ((c = cli_next(&p)) != CLI_END) {
+        if (c == CLI_STOP)
+            return p.rc;
+        int used = cli_data_option(d, "release", c, p.arg);
+        if (used < 0)
+            return EXIT_USAGE;
+        if (used)
+            continue;
+        switch (c) {
+        case OPT_COLOR:
+            if (cli_color_option("release", p.arg))
+                return EXIT_USAGE;
+            break;
+        case OPT_POLICY_R: ro->policy_path = p.arg; break;
+        case OPT_DRY: ro->dry_run = 1; break;
+        case OPT_TAG: ro->tag = 1; break;
+        case OPT_REPORTS: ro->reports_dir = p.arg; break;
+        case OPT_REGISTRY_R: ro->registry_path = p.arg; break;
+        case OPT_LOG_R: ro->log_path = p.arg; break;
+        case OPT_SQL_DIR: ro->sql_dir = p.arg; break;
+        case OPT_CALIB: ro->calibration_path = p.arg; break;
+        case OPT_DATE_R: ro->date = p.arg; break;
+        case OPT_STRICT_R: ro->strict = 1; break;
+        case OPT_AT_R:
+            if (!tg_scored_at_valid(p.arg) || strlen(p.arg) < 20)
+                return cli_usage("release", "--at takes a UTC time such as "
+                                            "2025-12-22T10:00:00Z");
+            ro->at = p.arg;
+            break;
+        }
+    }
+    if (!d->rules || !ro->policy_path)
+        return cli_usage("release",
+                         "--rules FILE and --policy FILE are required");
+    if (!!d->summary == !!d->ndata)
+        return cli_usage("release", "give --data FILE... or --summary FILE");
+    return -1;
+}
+
 int cmd_release(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"at", required_argument, NULL, OPT_AT_R},
-        {"calibration", required_argument, NULL, OPT_CALIB},
-        CLI_DATA_LONG_OPTIONS,
-        CLI_STATS_LONG_OPTIONS,
-        {"date", required_argument, NULL, OPT_DATE_R},
-        {"dry-run", no_argument, NULL, OPT_DRY},
-        {"color", required_argument, NULL, OPT_COLOR},
-        {"help", no_argument, NULL, 'h'},
-        {"log", required_argument, NULL, OPT_LOG_R},
-        {"policy", required_argument, NULL, OPT_POLICY_R},
-        {"registry", required_argument, NULL, OPT_REGISTRY_R},
-        {"reports", required_argument, NULL, OPT_REPORTS},
-        {"sql-dir", required_argument, NULL, OPT_SQL_DIR},
-        {"strict", no_argument, NULL, OPT_STRICT_R},
-        {"tag", no_argument, NULL, OPT_TAG},
-        {NULL, 0, NULL, 0},
-    };
     cli_data d = CLI_DATA_INIT;
     tg_release_options ro;
     memset(&ro, 0, sizeof ro);
@@ -91,57 +131,11 @@ int cmd_release(int argc, char **argv)
     ro.calibration_path = CLI_DEFAULT_CALIBRATION;
     tg_release_report rep;
     memset(&rep, 0, sizeof rep);
-    int c, r = EXIT_OK;
+    int r;
     tg_error err;
     tg_error_clear(&err);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "h", opts, NULL)) != -1) {
-        int used = cli_data_option(&d, "release", c, optarg);
-        if (used < 0) {
-            r = EXIT_USAGE;
-            goto done;
-        }
-        if (used)
-            continue;
-        switch (c) {
-        case 'h': r = cli_help(help); goto done;
-        case OPT_COLOR:
-            if ((r = cli_color_option("release", optarg)))
-                goto done;
-            break;
-        case OPT_POLICY_R: ro.policy_path = optarg; break;
-        case OPT_DRY: ro.dry_run = 1; break;
-        case OPT_TAG: ro.tag = 1; break;
-        case OPT_REPORTS: ro.reports_dir = optarg; break;
-        case OPT_REGISTRY_R: ro.registry_path = optarg; break;
-        case OPT_LOG_R: ro.log_path = optarg; break;
-        case OPT_SQL_DIR: ro.sql_dir = optarg; break;
-        case OPT_CALIB: ro.calibration_path = optarg; break;
-        case OPT_DATE_R: ro.date = optarg; break;
-        case OPT_STRICT_R: ro.strict = 1; break;
-        case OPT_AT_R:
-            if (!tg_scored_at_valid(optarg) || strlen(optarg) < 20) {
-                r = cli_usage("release", "--at takes a UTC time such as "
-                                         "2025-12-22T10:00:00Z");
-                goto done;
-            }
-            ro.at = optarg;
-            break;
-        default: r = cli_usage("release", "bad option"); goto done;
-        }
-    }
-    if (optind < argc) {
-        r = cli_usage("release", "unexpected argument '%s'", argv[optind]);
+    if ((r = parse_release(&d, &ro, argc, argv)) >= 0)
         goto done;
-    }
-    if (!d.rules || !ro.policy_path) {
-        r = cli_usage("release", "--rules FILE and --policy FILE are required");
-        goto done;
-    }
-    if (!!d.summary == !!d.ndata) {
-        r = cli_usage("release", "give --data FILE... or --summary FILE");
-        goto done;
-    }
     ro.rules_path = d.rules;
     ro.data = d.data;
     ro.ndata = d.ndata;

@@ -8,11 +8,33 @@
 #include "cli.h"
 #include "cmd.h"
 
-static const char help[] =
-    "usage: tiergate report --from GATE.json [--compare COMPARE.json]\n"
-    "                       [--sweep SWEEP.json] [--slice EXPR]...\n"
-    "                       [--format html|markdown] [-o FILE]\n"
-    "       tiergate report --monitor MONITOR.json [-o FILE]\n\n"
+enum { OPT_FROM = 9000, OPT_COMPARE, OPT_MONITOR, OPT_REPORT_SLICE, OPT_SWEEP };
+
+static const cli_opt report_opts[] = {
+    {"from", 0, "FILE", OPT_FROM, "the gate result (JSON)"},
+    {"compare", 0, "FILE", OPT_COMPARE, "a comparison (JSON) to include"},
+    {"slice", 0, "EXPR", OPT_REPORT_SLICE,
+     "show only these slicings of the result\n"
+     "(repeatable; default: every slicing it holds)"},
+    {"sweep", 0, "FILE", OPT_SWEEP,
+     "a sweep result (`sweep --json`) to include: its\n"
+     "volume-vs-rate chart and table"},
+    {"monitor", 0, "FILE", OPT_MONITOR,
+     "instead of --from: the monitor page of what\n"
+     "`monitor --json` writes: rate per tier per window\n"
+     "with its interval and the calibration band, tier\n"
+     "shares per window (stacked) with PSI, the alerts"},
+    {"format", 0, "FMT", OPT_FORMAT, "html (default) or markdown"},
+    CLI_OPT_OUTPUT,
+    CLI_OPT_END,
+};
+
+static const cli_spec report_spec = {
+    "report",
+    "report --from GATE.json [--compare COMPARE.json]\n"
+    "     [--sweep SWEEP.json] [--slice EXPR]...\n"
+    "     [--format html|markdown] [-o FILE]\n"
+    "report --monitor MONITOR.json [-o FILE]\n",
     "Render a gate result (what `gate --json` writes) for reviewers: one\n"
     "HTML file that opens offline (inline SVG charts, no scripts, fonts or\n"
     "network): the overall status as a banner, the gates table, conversion\n"
@@ -24,26 +46,15 @@ static const char help[] =
     "symbols, not colour alone; it prints on A4. --format markdown gives the\n"
     "same content without charts, for a pull-request comment. A result of\n"
     "`gate --slice` adds small multiples: one panel per slice value on one\n"
-    "scale, with a table of the same numbers.\n\n"
-    "  --from FILE          the gate result (JSON)\n"
-    "  --compare FILE       a comparison (JSON) to include\n"
-    "  --slice EXPR         show only these slicings of the result "
-    "(repeatable;\n"
-    "                       default: every slicing it holds)\n"
-    "  --sweep FILE         a sweep result (`sweep --json`) to include: its\n"
-    "                       volume-vs-rate chart and table\n"
-    "  --monitor FILE       instead of --from: the monitor page of what\n"
-    "                       `monitor --json` writes: rate per tier per window\n"
-    "                       with its interval and the calibration band, tier\n"
-    "                       shares per window (stacked) with PSI, the alerts\n"
-    "  --format FMT         html (default) or markdown\n"
-    "  -o FILE              write to FILE (replaced atomically)\n"
-    "  -h, --help           this help\n";
-
-enum { OPT_FROM = 9000, OPT_COMPARE, OPT_MONITOR, OPT_REPORT_SLICE, OPT_SWEEP };
+    "scale, with a table of the same numbers.\n",
+    report_opts,
+    0,
+    NULL,
+};
 
 /* Keep only the slicings named by --slice; 2 when one is not there. */
-static int keep_slices(cJSON *gate, char **want, int nwant, const char *from)
+static int keep_slices(cJSON *gate, const char **want, int nwant,
+                       const char *from)
 {
     cJSON *sl = cJSON_GetObjectItem(gate, "slices");
     for (int i = 0; i < nwant; i++) {
@@ -106,55 +117,40 @@ static int monitor_page(const char *path, const char *out_path, int fmt)
 
 int cmd_report(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"compare", required_argument, NULL, OPT_COMPARE},
-        {"slice", required_argument, NULL, OPT_REPORT_SLICE},
-        {"format", required_argument, NULL, 'f'},
-        {"from", required_argument, NULL, OPT_FROM},
-        {"help", no_argument, NULL, 'h'},
-        {"monitor", required_argument, NULL, OPT_MONITOR},
-        {"output", required_argument, NULL, 'o'},
-        {"sweep", required_argument, NULL, OPT_SWEEP},
-        {NULL, 0, NULL, 0},
-    };
     const char *from = NULL, *compare_path = NULL, *out_path = NULL,
                *monitor = NULL, *sweep_path = NULL;
     int fmt = FMT_HTML, c, r = EXIT_OK;
     cJSON *gate = NULL, *compare = NULL, *sweep = NULL;
-    char *want[16];
+    const char *want[16];
     int nwant = 0;
     tg_error err;
     tg_error_clear(&err);
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+    cli_parser p;
+    cli_parse_begin(&p, &report_spec, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
         switch (c) {
-        case 'h': return cli_help(help);
-        case 'o': out_path = optarg; break;
-        case OPT_FROM: from = optarg; break;
-        case OPT_COMPARE: compare_path = optarg; break;
-        case OPT_SWEEP: sweep_path = optarg; break;
+        case CLI_STOP: return p.rc;
+        case OPT_OUTPUT: out_path = p.arg; break;
+        case OPT_FROM: from = p.arg; break;
+        case OPT_COMPARE: compare_path = p.arg; break;
+        case OPT_SWEEP: sweep_path = p.arg; break;
         case OPT_REPORT_SLICE:
             if (nwant == 16)
                 return cli_usage("report", "at most 16 --slice options");
-            want[nwant++] = optarg;
+            want[nwant++] = p.arg;
             break;
-        case OPT_MONITOR: monitor = optarg; break;
-        case 'f':
-            if ((fmt = cli_format_parse(optarg, FMT_BIT(FMT_HTML) |
-                                                    FMT_BIT(FMT_MARKDOWN))) < 0)
-                return cli_usage("report",
-                                 "--format takes html or markdown, "
-                                 "not '%s'",
-                                 optarg);
+        case OPT_MONITOR: monitor = p.arg; break;
+        case OPT_FORMAT:
+            if (cli_format_option("report", p.arg,
+                                  FMT_BIT(FMT_HTML) | FMT_BIT(FMT_MARKDOWN),
+                                  &fmt))
+                return EXIT_USAGE;
             break;
-        default: return cli_usage("report", "bad option");
         }
     }
-    if (optind < argc)
-        return cli_usage("report", "unexpected argument '%s'", argv[optind]);
-    if (monitor && (from || compare_path || sweep_path))
-        return cli_usage("report", "--monitor makes its own page: give it "
-                                   "without --from, --compare and --sweep");
+    if (monitor && (from || compare_path || sweep_path || nwant))
+        return cli_usage("report", "--monitor takes none of --from, "
+                                   "--compare, --sweep, --slice");
     if (monitor)
         return cli_flush_stdout(monitor_page(monitor, out_path, fmt));
     if (!from)

@@ -7,36 +7,66 @@
 #include "cli.h"
 #include "cmd.h"
 
-static const char help[] =
-    "usage: tiergate synth [--rows N] [--seed S] [-o FILE]\n"
-    "                      [--weeks N [--weekly-rows N] [--drift SPEC]...]\n\n"
-    "Write a synthetic feature export with the change request's columns, calibrated\n"
-    "to its findings (1-3 years tenure ~15.8%, 1-10 reps ~14.6%, 3+ prior\n"
-    "firms ~10.5%, net change -10..-1 ~11%, below -10 ~10%, under 1 year\n"
-    "~3.9%; TRAIN baseline ~3.66%, TEST ~4.16%; a few percent NULL cells).\n"
-    "The same rows and seed give the same bytes.\n\n"
-    "  --rows N     number of leads (default 48472; TRAIN is 30727/48472)\n"
-    "  --seed S     random seed (default 5)\n"
-    "  -o FILE      write to FILE (default standard output); a name ending\n"
-    "               in .gz is written gzip-compressed\n"
-    "  --weeks N    continue past the export with N production weeks\n"
-    "               (split PRODUCTION, Monday to Sunday from 2026-01-05):\n"
-    "               leads convert at the TRAIN rates, and a conversion\n"
-    "               shows only after its delay (exponential, mean 14\n"
-    "               days), so the last weeks are immature\n"
-    "  --weekly-rows N  leads per production week (default: the export's\n"
-    "               own weekly volume, rows x 7 / 700 days)\n"
-    "  --drift SPEC inject a change into the production weeks; comma-\n"
-    "               separated, repeatable:\n"
-    "                 rate:SIGNAL*FACTOR[@WEEK]  a signal converts FACTOR\n"
-    "                   times as often from WEEK on (signals: tenure_1_3y,\n"
-    "                   short_bleed, small_firm, prior_3, moderate_bleed,\n"
-    "                   heavy_bleed, under_1y, base)\n"
-    "                 feature:NAME(+|-|*)AMOUNT[@WEEK]  shift a feature\n"
-    "                   (current_firm_tenure_months, industry_tenure_months,\n"
-    "                   firm_net_change_12mo, firm_rep_count_at_contact,\n"
-    "                   num_prior_firms)\n"
-    "  -h, --help   this help\n";
+enum {
+    OPT_ROWS = 2200,
+    OPT_SEED_S,
+    OPT_WEEKS,
+    OPT_WEEKLY_ROWS,
+    OPT_DRIFT
+};
+
+static const cli_opt synth_opts[] = {
+    {"rows", 0, "N", OPT_ROWS,
+     "number of leads (default 48472; TRAIN is\n30727/48472)"},
+    {"seed", 0, "S", OPT_SEED_S, "random seed (default 5)"},
+    {"output", 'o', "FILE", OPT_OUTPUT,
+     "write to FILE (replaced atomically; default\n"
+     "standard output); a name ending in .gz is\n"
+     "written gzip-compressed"},
+    {"weeks", 0, "N", OPT_WEEKS,
+     "continue past the export with N production weeks\n"
+     "(split PRODUCTION, Monday to Sunday from\n"
+     "2026-01-05): leads convert at the TRAIN rates,\n"
+     "and a conversion shows only after its delay\n"
+     "(exponential, mean 14 days), so the last weeks\n"
+     "are immature"},
+    {"weekly-rows", 0, "N", OPT_WEEKLY_ROWS,
+     "leads per production week (default: the\n"
+     "export's own weekly volume, rows x 7 / 700 days)"},
+    {"drift", 0, "SPEC", OPT_DRIFT,
+     "inject a change into the production weeks;\n"
+     "comma-separated, repeatable:\n"
+     "rate:SIGNAL*FACTOR[@WEEK]  a signal converts\n"
+     "  FACTOR times as often from WEEK on (signals:\n"
+     "  tenure_1_3y, short_bleed, small_firm, prior_3,\n"
+     "  moderate_bleed, heavy_bleed, under_1y, base)\n"
+     "feature:NAME(+|-|*)AMOUNT[@WEEK]  shift a\n"
+     "  feature (current_firm_tenure_months,\n"
+     "  industry_tenure_months, firm_net_change_12mo,\n"
+     "  firm_rep_count_at_contact, num_prior_firms)"},
+    CLI_OPT_END,
+};
+
+static const cli_spec synth_spec = {
+    "synth",
+    "synth [--rows N] [--seed S] [-o FILE]\n"
+    "     [--weeks N [--weekly-rows N] [--drift SPEC]...]\n",
+    "Write a synthetic feature export with the change request's columns,\n"
+    "calibrated to its findings (1-3 years tenure ~15.8%, 1-10 reps ~14.6%,\n"
+    "3+ prior firms ~10.5%, net change -10..-1 ~11%, below -10 ~10%, under\n"
+    "1 year ~3.9%; TRAIN baseline ~3.66%, TEST ~4.16%; a few percent NULL\n"
+    "cells). The same rows and seed give the same bytes.\n",
+    synth_opts,
+    0,
+    NULL,
+};
+
+/* A value from the command line, safe to quote in a message. */
+static const char *shown(const char *s)
+{
+    static char buf[256];
+    return tg_esc_term_buf(s, buf, sizeof buf);
+}
 
 static int parse_u64(const char *s, unsigned long long max,
                      unsigned long long *out)
@@ -53,16 +83,6 @@ static int parse_u64(const char *s, unsigned long long max,
 
 int cmd_synth(int argc, char **argv)
 {
-    static const struct option opts[] = {
-        {"help", no_argument, NULL, 'h'},
-        {"output", required_argument, NULL, 'o'},
-        {"rows", required_argument, NULL, 'r'},
-        {"seed", required_argument, NULL, 's'},
-        {"weeks", required_argument, NULL, 'w'},
-        {"weekly-rows", required_argument, NULL, 'W'},
-        {"drift", required_argument, NULL, 'd'},
-        {NULL, 0, NULL, 0},
-    };
     tg_synth_options so = TG_SYNTH_OPTIONS_INIT;
     tg_synth_production prod;
     memset(&prod, 0, sizeof prod);
@@ -71,46 +91,45 @@ int cmd_synth(int argc, char **argv)
     const char *out = NULL;
     unsigned long long v;
     int c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, "ho:", opts, NULL)) != -1) {
+    cli_parser p;
+    cli_parse_begin(&p, &synth_spec, argc, argv);
+    while ((c = cli_next(&p)) != CLI_END) {
+        const char *arg = p.arg;
         switch (c) {
-        case 'h': return cli_help(help);
-        case 'o': out = optarg; break;
-        case 'r':
-            if (parse_u64(optarg, 1000000000ULL, &v) || v == 0)
+        case CLI_STOP: return p.rc;
+        case OPT_OUTPUT: out = arg; break;
+        case OPT_ROWS:
+            if (parse_u64(arg, 1000000000ULL, &v) || v == 0)
                 return cli_usage("synth",
                                  "--rows takes a count from 1 to "
                                  "1000000000, not '%s'",
-                                 optarg);
+                                 shown(arg));
             so.rows = v;
             break;
-        case 's':
-            if (parse_u64(optarg, 0xffffffffULL, &v))
+        case OPT_SEED_S:
+            if (parse_u64(arg, 0xffffffffULL, &v))
                 return cli_usage("synth", "--seed takes a number, not '%s'",
-                                 optarg);
+                                 shown(arg));
             so.seed = (unsigned long)v;
             break;
-        case 'w':
-            if (parse_u64(optarg, 520, &v) || v == 0)
+        case OPT_WEEKS:
+            if (parse_u64(arg, 520, &v) || v == 0)
                 return cli_usage("synth", "--weeks takes 1 to 520, not '%s'",
-                                 optarg);
+                                 shown(arg));
             prod.weeks = (int)v;
             break;
-        case 'W':
-            if (parse_u64(optarg, 100000000ULL, &v) || v == 0)
+        case OPT_WEEKLY_ROWS:
+            if (parse_u64(arg, 100000000ULL, &v) || v == 0)
                 return cli_usage("synth", "--weekly-rows takes 1 to 100000000, "
-                                          "not '%s'", optarg);
+                                          "not '%s'", shown(arg));
             prod.weekly_rows = v;
             break;
-        case 'd':
-            if (tg_synth_drift_parse(&prod, optarg, &err) != TG_OK)
+        case OPT_DRIFT:
+            if (tg_synth_drift_parse(&prod, arg, &err) != TG_OK)
                 return cli_fail(&err);
             break;
-        default: return cli_usage("synth", "bad option");
         }
     }
-    if (optind < argc)
-        return cli_usage("synth", "unexpected argument '%s'", argv[optind]);
     if ((prod.ndrifts || prod.weekly_rows) && !prod.weeks)
         return cli_usage("synth", "--drift and --weekly-rows need --weeks N");
     if (!out || strcmp(out, "-") == 0) {

@@ -35,8 +35,23 @@ int tg_error_set(tg_error *err, int code, const char *file, long line,
                  long column, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/**
+ * Out of memory (or over a size cap) while working on file (NULL when no
+ * file is concerned): records it and returns TG_ENOMEM, so that an
+ * allocation is checked in one line: `if (!p) return tg_error_oom(err,
+ * path);`.
+ */
+int tg_error_oom(tg_error *err, const char *file);
+
 /** Attach the source line and caret position shown under the message. */
 void tg_error_context(tg_error *err, const char *text, size_t len, long caret);
+
+/**
+ * The last failure recorded on the calling thread (code 0 when none),
+ * whether or not its caller passed a record: for diagnostics, such as a
+ * test showing why a call failed.
+ */
+const tg_error *tg_error_last(void);
 
 /** Reset err to "no error". */
 void tg_error_clear(tg_error *err);

@@ -17,6 +17,9 @@
 #include "tg_git.h"
 #include "tg_rules.h"
 
+/* The largest log read (a log past it is refused, not read in part). */
+#define TG_LOG_MAX_BYTES (256u << 20)
+
 typedef struct {
     size_t start;      /* byte offset where the entry begins */
     size_t end;        /* and ends (the next entry's start) */
@@ -107,17 +110,55 @@ typedef struct {
 int tg_log_append_recalibration(const char *path,
                                 const tg_log_recal_options *o, tg_error *err);
 
+/* ---- verification ------------------------------------------------------ */
+
+/* What is wrong with a log, for callers that decide by it (a release
+ * refuses a corrupt log, but not one whose commit was rebased away). */
+typedef enum {
+    /* The log before an entry no longer has the SHA-256 its marker
+     * recorded: an earlier entry was edited or removed, or entries were
+     * reordered. */
+    TG_LOG_PROBLEM_REWRITTEN_BEFORE,
+    /* The entry's own text (its marker included) was edited. */
+    TG_LOG_PROBLEM_EDITED,
+    /* The entry's commit is not in the repository (say, after a rebase). */
+    TG_LOG_PROBLEM_MISSING_COMMIT,
+    /* The repository could not be asked about the entry's commit. */
+    TG_LOG_PROBLEM_CANNOT_CHECK_COMMIT,
+    /* A registry entry's record of the log ("log") is not
+     * {file, bytes, sha256}. */
+    TG_LOG_PROBLEM_BAD_REGISTRY_RECORD,
+    /* The log is shorter than a registry entry recorded it: entries were
+     * cut off the end. */
+    TG_LOG_PROBLEM_TRUNCATED,
+    /* The log's first bytes, as far as a registry entry recorded them,
+     * changed: an entry up to it was edited, removed or reordered. */
+    TG_LOG_PROBLEM_PREFIX_CHANGED
+} tg_log_problem_kind;
+
+typedef struct {
+    tg_log_problem_kind kind;
+    int entry;     /* 1-based entry it concerns; 0: the registry's record */
+    long line;     /* line of that entry's marker; 0 when none */
+    char *message; /* "<log>:<line>: entry 2 (v3.2): ...", as users read it */
+} tg_log_problem;
+
+/** "rewritten_before", "edited", "missing_commit", ... (stable, for JSON). */
+const char *tg_log_problem_kind_name(tg_log_problem_kind kind);
+
 /**
  * Check every entry: the SHA-256 of the log before it and of its own
  * text match its marker, and its commit exists in the repository; and,
  * when registry (a registry document) is given, that the log still
  * holds, byte for byte, the prefix each registry entry recorded
  * ("log": {file, bytes, sha256}), so cutting entries off the end or
- * editing the last one shows. Problems are appended to *problems (n of
- * them, malloc'd strings).
+ * editing the last one shows. The problems found are returned in
+ * *problems (n of them; release with tg_log_problems_free), each with
+ * its kind and its message.
  */
 int tg_log_verify(const char *path, const char *repo_dir,
-                  const cJSON *registry, char ***problems, int *n,
+                  const cJSON *registry, tg_log_problem **problems, int *n,
                   int *entries, tg_error *err);
+void tg_log_problems_free(tg_log_problem *problems, int n);
 
 #endif

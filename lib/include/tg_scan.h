@@ -7,6 +7,10 @@
 #ifndef TG_SCAN_H
 #define TG_SCAN_H
 
+/* Scan threads at most: past this, more threads only contend for the
+ * memory bus and the reader (the command line refuses more). */
+#define TG_SCAN_MAX_THREADS 16
+
 #include <stdint.h>
 
 #include "tg_csv.h"
@@ -81,7 +85,8 @@ typedef struct {
     int npaths;
     const char *date_config;    /* used when a file has no split column */
     tg_bad_row on_bad_row;
-    int threads;                /* 0: as many as useful, up to 2 per file */
+    int threads;                /* 0: as many as useful, up to 2 per file;
+                                   at most TG_SCAN_MAX_THREADS */
     int fingerprint;            /* compute the SHA-256 of the input bytes
                                    (beside the scan when threads > 1) */
     uint64_t min_range;         /* bytes per thread below which a file is

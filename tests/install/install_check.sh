@@ -42,6 +42,8 @@ export PATH=$prefix/bin:$PATH
 check "bash completes a command" '[ "$(complete_words tiergate gat)" = gate ]'
 check "bash completes an option" '[ "$(complete_words tiergate gate --juni)" = --junit ]'
 check "bash completes subcommands" 'complete_words tiergate registry "" | grep -qw verify'
+check "bash completes a subcommand's options" '[ "$(complete_words tiergate registry update --dry)" = --dry-run ]'
+check "registry page holds its subcommands' options" 'grep -qF -- "\\-\\-dry\\-run" "$man/tiergate-registry.1"'
 check "zsh completion parses" 'zsh -n "$prefix/share/zsh/site-functions/_tiergate"'
 echo "$pass passed, $fail failed"
 [ "$fail" -eq 0 ]
