@@ -48,16 +48,17 @@ int cli_usage(const char *cmd, const char *fmt, ...)
     va_end(ap);
     fprintf(stderr, "\nsee 'tiergate %s%s--help'\n", cmd ? cmd : "",
             cmd ? " " : "");
-    return EXIT_USAGE;
+    return TG_EXIT_USAGE;
 }
 
 /* Columns of the terminal stderr shows on, else $COLUMNS, else 0: a
  * log or a pipe with no width asked for keeps each message on one line,
  * for grep. */
-static int stderr_width(void)
+/* The width of the terminal on fd, else $COLUMNS, else fallback. */
+static int width_of(int fd, int fallback)
 {
     struct winsize ws;
-    if (ioctl(STDERR_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
+    if (ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
         return ws.ws_col;
     const char *c = getenv("COLUMNS");
     if (c && *c) {
@@ -66,7 +67,12 @@ static int stderr_width(void)
         if (!*end && v > 0 && v < 10000)
             return (int)v;
     }
-    return 0;
+    return fallback;
+}
+
+static int stderr_width(void)
+{
+    return width_of(STDERR_FILENO, 0);
 }
 
 void cli_warn(const char *fmt, ...)
@@ -105,25 +111,25 @@ int cli_out_open(cli_out *o, const char *path)
     o->f = open_memstream(&o->buf, &o->len);
     if (!o->f) {
         fprintf(stderr, "tiergate: out of memory\n");
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 int cli_out_close(cli_out *o)
 {
-    int rc = EXIT_OK;
+    int rc = TG_EXIT_OK;
     if (!o->f)
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     if (fclose(o->f) != 0) {
         fprintf(stderr, "tiergate: out of memory\n");
         free(o->buf);
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     }
     o->f = NULL;
     if (!o->path || strcmp(o->path, "-") == 0) {
         if (o->len && fwrite(o->buf, 1, o->len, stdout) != o->len)
-            rc = EXIT_INTERNAL;
+            rc = TG_EXIT_INTERNAL;
     } else {
         tg_error err;
         tg_error_clear(&err);
@@ -162,7 +168,7 @@ int cli_format_option(const char *cmd, const char *arg, unsigned allowed,
     int f = cli_format_parse(arg, allowed);
     if (f >= 0) {
         *fmt = f;
-        return EXIT_OK;
+        return TG_EXIT_OK;
     }
     char list[96] = "", shown[96];
     int n = 0, total = 0;
@@ -253,7 +259,7 @@ int cli_load_rules(tg_rules **out, const cli_data *d, const char *cmd)
     tg_error_clear(&err);
     if (tg_rules_load(out, d->rules, &err) != TG_OK)
         return cli_fail(&err);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
@@ -271,7 +277,7 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
             tg_tally_release(t);
             return cli_fail(&err);
         }
-        return EXIT_OK;
+        return TG_EXIT_OK;
     }
     if (d->ndata == 0)
         return cli_usage(cmd, "give the data with --data FILE or a warehouse "
@@ -292,7 +298,7 @@ int cli_load_tally(tg_tally *t, const tg_rules *rules, const cli_data *d,
     }
     if (t->skipped)
         cli_warn_skipped(t->skipped, t->rows, t->skipped_by, &first_skip);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /*
@@ -384,7 +390,7 @@ void cli_warn_skipped(uint64_t skipped, uint64_t rows,
 int cli_help(const char *text)
 {
     fputs(text, stdout);
-    return cli_flush_stdout(EXIT_OK);
+    return cli_flush_stdout(TG_EXIT_OK);
 }
 
 int cli_flush_stdout(int rc)
@@ -392,7 +398,7 @@ int cli_flush_stdout(int rc)
     if (fflush(stdout) != 0 || ferror(stdout)) {
         fprintf(stderr, "tiergate: cannot write to standard output: %s\n",
                 strerror(errno));
-        return rc == EXIT_OK ? EXIT_INTERNAL : rc;
+        return rc == TG_EXIT_OK ? TG_EXIT_INTERNAL : rc;
     }
     return rc;
 }
@@ -402,11 +408,11 @@ int cli_write_file(const char *path, const char *text, size_t len)
     tg_error err;
     tg_error_clear(&err);
     if (strcmp(path, "-") == 0)
-        return len && fwrite(text, 1, len, stdout) != len ? EXIT_INTERNAL
-                                                          : EXIT_OK;
+        return len && fwrite(text, 1, len, stdout) != len ? TG_EXIT_INTERNAL
+                                                          : TG_EXIT_OK;
     if (tg_write_atomic(path, text, len, &err) != TG_OK)
         return cli_fail(&err);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 int cli_write_json(const char *path, const cJSON *doc)
@@ -414,7 +420,7 @@ int cli_write_json(const char *path, const cJSON *doc)
     char *s = cJSON_Print(doc);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     }
     size_t n = strlen(s);
     s[n] = '\n'; /* cJSON_Print's buffer ends in one NUL: write n + 1 */
@@ -437,7 +443,7 @@ int cli_color_option(const char *cmd, const char *arg)
     else
         return cli_usage(cmd, "--color takes auto, always or never, not '%s'",
                          arg);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 int cli_color(FILE *stream)
@@ -454,17 +460,7 @@ int cli_color(FILE *stream)
 
 int cli_term_width(void)
 {
-    struct winsize ws;
-    if (ioctl(STDOUT_FILENO, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0)
-        return ws.ws_col;
-    const char *c = getenv("COLUMNS");
-    if (c && *c) {
-        char *end;
-        long v = strtol(c, &end, 10);
-        if (!*end && v > 0 && v < 10000)
-            return (int)v;
-    }
-    return 80;
+    return width_of(STDOUT_FILENO, 80);
 }
 
 const char *cli_default_date_config(const cli_data *d)

@@ -12,7 +12,13 @@
 #include "cli_opt.h"
 #include "tiergate.h"
 
-enum { EXIT_OK = 0, EXIT_GATE = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
+/* Exit codes (README, "Exit codes"). */
+enum {
+    TG_EXIT_OK = 0,      /* success; gates passed, perhaps with warnings */
+    TG_EXIT_GATE = 1,    /* a blocking gate (or check) failed */
+    TG_EXIT_USAGE = 2,   /* bad usage or bad input */
+    TG_EXIT_INTERNAL = 3 /* internal or I/O error */
+};
 
 /* The repository layout the commands assume unless told otherwise
  * (what `tiergate init` creates); the library takes every path from
@@ -26,7 +32,7 @@ enum { EXIT_OK = 0, EXIT_GATE = 1, EXIT_USAGE = 2, EXIT_INTERNAL = 3 };
 
 /** Print "tiergate: <error>" (with context and caret) on stderr. */
 int cli_fail(const tg_error *err);
-/** Print a usage error naming the command; returns EXIT_USAGE. */
+/** Print a usage error naming the command; returns TG_EXIT_USAGE. */
 int cli_usage(const char *cmd, const char *fmt, ...)
     __attribute__((format(printf, 2, 3)));
 /** Print a warning line on stderr. */

@@ -129,7 +129,7 @@ int cli_next(cli_parser *p)
         }
         if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
             cli_print_help(stdout, p->spec);
-            p->rc = cli_flush_stdout(EXIT_OK);
+            p->rc = cli_flush_stdout(TG_EXIT_OK);
             return CLI_STOP;
         }
         int id;
@@ -233,13 +233,13 @@ int cli_run_subcommand(const char *cmd, const char *about,
 {
     if (argc < 2) {
         print_subcommands(stderr, cmd, about, subs);
-        return EXIT_USAGE;
+        return TG_EXIT_USAGE;
     }
     const char *a = argv[1];
     if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0 ||
         strcmp(a, "help") == 0) {
         print_subcommands(stdout, cmd, about, subs);
-        return cli_flush_stdout(EXIT_OK);
+        return cli_flush_stdout(TG_EXIT_OK);
     }
     const char *names[32] = {NULL};
     int n = 0;

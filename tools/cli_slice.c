@@ -35,7 +35,7 @@ int cli_load_sliced(tg_tally *t, cli_slices *sl, const tg_rules *rules,
                               "summary with --summary FILE");
     if (!(sl->s = calloc((size_t)d->nslices, sizeof *sl->s))) {
         fprintf(stderr, "tiergate: out of memory\n");
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     }
     for (int i = 0; i < d->nslices; i++) {
         tg_slice_spec spec;
@@ -48,7 +48,7 @@ int cli_load_sliced(tg_tally *t, cli_slices *sl, const tg_rules *rules,
                 cli_usage(cmd, "--slice '%s' given twice", spec.expr);
                 tg_slice_spec_release(&spec);
                 cli_slices_release(sl);
-                return EXIT_USAGE;
+                return TG_EXIT_USAGE;
             }
         tg_slicing_init(&sl->s[sl->n++], &spec);
     }
@@ -64,7 +64,7 @@ int cli_load_sliced(tg_tally *t, cli_slices *sl, const tg_rules *rules,
             cli_slices_release(sl);
             return cli_fail(&err);
         }
-        return EXIT_OK;
+        return TG_EXIT_OK;
     }
     if (tg_tally_init(t, rules, &err) != TG_OK) {
         cli_slices_release(sl);
@@ -91,5 +91,5 @@ int cli_load_sliced(tg_tally *t, cli_slices *sl, const tg_rules *rules,
                  (unsigned long long)t->rows,
                  tg_error_format(&first_skip, buf, sizeof buf));
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }

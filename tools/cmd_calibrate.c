@@ -42,7 +42,7 @@ int cmd_calibrate(int argc, char **argv)
     const char *out_path = NULL;
     tg_rules *rules = NULL;
     tg_tally t;
-    int have_tally = 0, c, r = EXIT_OK;
+    int have_tally = 0, c, r = TG_EXIT_OK;
     cJSON *doc = NULL;
     tg_error err;
     tg_error_clear(&err);
@@ -55,7 +55,7 @@ int cmd_calibrate(int argc, char **argv)
         }
         int used = cli_data_option(&d, "calibrate", c, p.arg);
         if (used < 0) {
-            r = EXIT_USAGE;
+            r = TG_EXIT_USAGE;
             goto done;
         }
         if (used)

@@ -214,7 +214,7 @@ static int report_stderr(const tg_rules *rules, const tg_schema_report *rep,
             tg_esc_term(stderr, m->hint);
             fputc('\n', stderr);
         }
-        return EXIT_USAGE;
+        return TG_EXIT_USAGE;
     }
     /* preview would stop at the first of these (or skip the rows with
      * --on-bad-row skip): each kind once, where it starts. */
@@ -226,7 +226,7 @@ static int report_stderr(const tg_rules *rules, const tg_schema_report *rep,
                 tg_esc_term_buf(rep->problems[i].what, e, sizeof e));
         cli_fail(&rep->problems[i].first);
     }
-    return rep->nproblems ? EXIT_USAGE : EXIT_OK;
+    return rep->nproblems ? TG_EXIT_USAGE : TG_EXIT_OK;
 }
 
 typedef struct {
@@ -246,7 +246,7 @@ static int parse_args(check_args *a, int argc, char **argv)
             return p.rc ? p.rc : -1;
         int used = cli_data_option(&a->d, "check-schema", c, p.arg);
         if (used < 0)
-            return EXIT_USAGE;
+            return TG_EXIT_USAGE;
         if (used)
             continue;
         switch (c) {
@@ -256,14 +256,14 @@ static int parse_args(check_args *a, int argc, char **argv)
             if (cli_format_option("check-schema", p.arg,
                                   FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON),
                                   &a->fmt))
-                return EXIT_USAGE;
+                return TG_EXIT_USAGE;
             break;
         }
     }
     if ((a->d.ndata == 0) == !a->columns_path)
         return cli_usage("check-schema", "give --data FILE (the rows) or "
                                          "--columns FILE");
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The report on the rows (--data) or on the table's columns, and what
@@ -286,7 +286,7 @@ static int check(const check_args *a, const tg_rules *rules, tg_columns *cols,
                                 (const char *const *)a->d.data, a->d.ndata,
                                 a->columns_path ? cols : NULL, a->columns_path,
                                 &err);
-    return rc == TG_OK ? EXIT_OK : cli_fail(&err);
+    return rc == TG_OK ? TG_EXIT_OK : cli_fail(&err);
 }
 
 /* The report to -o or stdout, then the verdict on stderr. */
@@ -305,7 +305,7 @@ static int write_report(const check_args *a, const tg_rules *rules,
                     a->out_path && strcmp(a->out_path, "-") ? 80
                                                             : cli_term_width());
     r = cli_out_close(&o);
-    return r == EXIT_OK ? report_stderr(rules, rep, missing, nmissing) : r;
+    return r == TG_EXIT_OK ? report_stderr(rules, rep, missing, nmissing) : r;
 }
 
 int cmd_check_schema(int argc, char **argv)
@@ -318,7 +318,8 @@ int cmd_check_schema(int argc, char **argv)
     int nmissing = 0;
     memset(&rep, 0, sizeof rep);
     int r = parse_args(&a, argc, argv);
-    if (r == EXIT_OK && !(r = cli_load_rules(&rules, &a.d, "check-schema")) &&
+    if (r == TG_EXIT_OK &&
+        !(r = cli_load_rules(&rules, &a.d, "check-schema")) &&
         !(r = check(&a, rules, &cols, &rep, &missing, &nmissing)))
         r = write_report(&a, rules, &rep, missing, nmissing);
     tg_missing_columns_free(missing, nmissing);
@@ -326,5 +327,5 @@ int cmd_check_schema(int argc, char **argv)
     tg_schema_report_release(&rep);
     tg_rules_free(rules);
     free(a.d.data);
-    return cli_flush_stdout(r < 0 ? EXIT_OK : r);
+    return cli_flush_stdout(r < 0 ? TG_EXIT_OK : r);
 }

@@ -54,7 +54,7 @@ int cmd_compare(int argc, char **argv)
 {
     cli_data d = CLI_DATA_INIT;
     const char *from_path = NULL, *to_path = NULL, *out_path = NULL;
-    int fmt = FMT_TEXT, split = TG_SPLIT_ALL, c, r = EXIT_OK, have = 0;
+    int fmt = FMT_TEXT, split = TG_SPLIT_ALL, c, r = TG_EXIT_OK, have = 0;
     tg_rules *from = NULL, *to = NULL;
     tg_comparison cmp;
     tg_error err;
@@ -68,7 +68,7 @@ int cmd_compare(int argc, char **argv)
         }
         int used = cli_data_option(&d, "compare", c, p.arg);
         if (used < 0) {
-            r = EXIT_USAGE;
+            r = TG_EXIT_USAGE;
             goto done;
         }
         if (used)
@@ -118,7 +118,7 @@ int cmd_compare(int argc, char **argv)
     have = 1;
     cJSON *j = tg_comparison_json(&cmp, from, to, TG_CI_WILSON, 0.95);
     cli_out out;
-    if ((r = cli_out_open(&out, out_path)) == EXIT_OK) {
+    if ((r = cli_out_open(&out, out_path)) == TG_EXIT_OK) {
         if (fmt == FMT_JSON) {
             char *s = cJSON_Print(tg_json_stamp(j));
             fprintf(out.f, "%s\n", s);

@@ -97,7 +97,7 @@ static int write_rendered(const tg_gate_result *r, const tg_plan *plan,
     char *s = tg_gate_output_string(r, plan, form, NULL, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     }
     int rc = cli_write_file(path, s, len);
     free(s);
@@ -181,7 +181,7 @@ static int judge_slices(tg_gate_result *res, const tg_rules *rules,
                                     "outcomes_judged", judged);
         }
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* What the command line asked for. */
@@ -208,22 +208,22 @@ typedef struct {
 static int gate_option(gate_args *a, int c, const char *arg)
 {
     switch (c) {
-    case OPT_OUTPUT: a->out_path = arg; return EXIT_OK;
-    case OPT_POLICY: a->policy_path = arg; return EXIT_OK;
+    case OPT_OUTPUT: a->out_path = arg; return TG_EXIT_OK;
+    case OPT_POLICY: a->policy_path = arg; return TG_EXIT_OK;
     case OPT_BASELINE: return cli_parse_baseline("gate", arg, &a->base);
-    case OPT_STRICT: a->strict = 1; return EXIT_OK;
-    case OPT_WIDE: a->wide = 1; return EXIT_OK;
+    case OPT_STRICT: a->strict = 1; return TG_EXIT_OK;
+    case OPT_WIDE: a->wide = 1; return TG_EXIT_OK;
     case OPT_COLOR: return cli_color_option("gate", arg);
-    case OPT_JSON: a->json_path = arg; return EXIT_OK;
-    case OPT_MARKDOWN: a->md_path = arg; return EXIT_OK;
-    case OPT_JUNIT: a->junit_path = arg; return EXIT_OK;
-    case OPT_HTML: a->html_path = arg; return EXIT_OK;
+    case OPT_JSON: a->json_path = arg; return TG_EXIT_OK;
+    case OPT_MARKDOWN: a->md_path = arg; return TG_EXIT_OK;
+    case OPT_JUNIT: a->junit_path = arg; return TG_EXIT_OK;
+    case OPT_HTML: a->html_path = arg; return TG_EXIT_OK;
     case OPT_FORMAT:
         return cli_format_option("gate", arg,
                                  FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
                                      FMT_BIT(FMT_MARKDOWN),
                                  &a->fmt);
-    default: return EXIT_OK;
+    default: return TG_EXIT_OK;
     }
 }
 
@@ -240,8 +240,8 @@ static int parse_args(gate_args *a, int argc, char **argv)
         if (!used)
             used = cli_plan_option(&a->popt, "gate", c, p.arg);
         if (used < 0)
-            return EXIT_USAGE;
-        int r = used ? EXIT_OK : gate_option(a, c, p.arg);
+            return TG_EXIT_USAGE;
+        int r = used ? TG_EXIT_OK : gate_option(a, c, p.arg);
         if (r)
             return r;
     }
@@ -287,7 +287,7 @@ static int judge(const gate_args *a, gate_run *g)
             snprintf(g->res.commit, sizeof g->res.commit, "%s", gf.commit);
         tg_git_facts_release(&gf);
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The side files, the CI extras, then the asked format to stdout or -o;
@@ -317,10 +317,10 @@ static int write_outputs(const gate_args *a, const gate_run *g)
     size_t len;
     char *s = tg_gate_output_string(res, plan, form_of(a->fmt), &go, &len);
     if (!s)
-        return EXIT_INTERNAL;
-    r = !to_stdout ? cli_write_file(a->out_path, s, len)
-      : fwrite(s, 1, len, stdout) != len ? EXIT_INTERNAL
-                                         : EXIT_OK;
+        return TG_EXIT_INTERNAL;
+    r = !to_stdout                         ? cli_write_file(a->out_path, s, len)
+        : fwrite(s, 1, len, stdout) != len ? TG_EXIT_INTERNAL
+                                           : TG_EXIT_OK;
     free(s);
     return r ? r : tg_overall_exit_code(res->status);
 }
@@ -336,7 +336,7 @@ int cmd_gate(int argc, char **argv)
     gate_run g;
     memset(&g, 0, sizeof g);
     int r = parse_args(&a, argc, argv);
-    if (r < 0 && (r = judge(&a, &g)) == EXIT_OK)
+    if (r < 0 && (r = judge(&a, &g)) == TG_EXIT_OK)
         r = write_outputs(&a, &g);
     if (g.have_plan)
         tg_plan_release(&g.plan);

@@ -46,14 +46,14 @@ static int generate_sql(const char *staged)
         if (here >= 0)
             close(here);
         fprintf(stderr, "tiergate init: cannot enter %s\n", staged);
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     }
     char *argv[] = {"sql", "--rules", "rules/model.json", "--out-dir",
                     CLI_DEFAULT_SQL_DIR, NULL};
     int r = cmd_sql(5, argv);
-    if (fchdir(here) != 0 && r == EXIT_OK) {
+    if (fchdir(here) != 0 && r == TG_EXIT_OK) {
         fprintf(stderr, "tiergate init: cannot return to the folder\n");
-        r = EXIT_INTERNAL;
+        r = TG_EXIT_INTERNAL;
     }
     close(here);
     return r;
@@ -80,9 +80,9 @@ int cmd_init(int argc, char **argv)
                       &err))
         return cli_fail(&err);
     int r = generate_sql(staged);
-    if (r == EXIT_OK && tg_init_commit(staged, dir, &err))
+    if (r == TG_EXIT_OK && tg_init_commit(staged, dir, &err))
         r = cli_fail(&err);
-    if (r != EXIT_OK) {
+    if (r != TG_EXIT_OK) {
         tg_init_abort(staged);
         free(staged);
         return r;
@@ -103,5 +103,5 @@ int cmd_init(int argc, char **argv)
            "next: put an export in data/, then\n"
            "  tiergate gate --rules rules/model.json --policy "
            "gates/policy.json --data data/leads.csv.gz\n");
-    return cli_flush_stdout(EXIT_OK);
+    return cli_flush_stdout(TG_EXIT_OK);
 }

@@ -31,7 +31,7 @@ static const cli_spec lint_spec = {
 int cmd_lint(int argc, char **argv)
 {
     cli_data d = CLI_DATA_INIT;
-    int fmt = FMT_TEXT, c, r = EXIT_OK;
+    int fmt = FMT_TEXT, c, r = TG_EXIT_OK;
     tg_rules *rules = NULL;
     tg_lint_report rep;
     memset(&rep, 0, sizeof rep);
@@ -47,7 +47,7 @@ int cmd_lint(int argc, char **argv)
         else if (c == OPT_FORMAT &&
                  cli_format_option("lint", p.arg,
                                    FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON), &fmt))
-            return EXIT_USAGE;
+            return TG_EXIT_USAGE;
     }
     if ((r = cli_load_rules(&rules, &d, "lint")))
         return r;
@@ -81,7 +81,7 @@ int cmd_lint(int argc, char **argv)
                rep.errors, rep.errors == 1 ? "" : "s", rep.warnings,
                rep.warnings == 1 ? "" : "s", rep.infos);
     }
-    r = rep.errors ? EXIT_GATE : EXIT_OK;
+    r = rep.errors ? TG_EXIT_GATE : TG_EXIT_OK;
 done:
     tg_lint_report_release(&rep);
     tg_rules_free(rules);

@@ -148,27 +148,27 @@ static int append_value(append_args *a, int opt, const char *arg)
             return cli_usage("log append", "--at takes a UTC time such as "
                                            "2025-12-22T10:00:00Z");
         a->at = arg;
-        return EXIT_OK;
+        return TG_EXIT_OK;
     }
     char *end;
     a->duration = strtod(arg, &end);
     if (!*arg || *end || !(a->duration >= 0))
         return cli_usage("log append", "--duration takes seconds");
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The options, and the ones that go with one kind of entry only. */
 static int append_parse(append_args *a, int argc, char **argv)
 {
     cli_parser p;
-    int c, r = EXIT_OK;
+    int c, r = TG_EXIT_OK;
     cli_parse_begin(&p, &append_spec, argc, argv);
-    while (r == EXIT_OK && (c = cli_next(&p)) != CLI_END) {
+    while (r == TG_EXIT_OK && (c = cli_next(&p)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc ? p.rc : -1; /* -1: the help was printed */
         int used = common_option(&a->c, "log append", c, p.arg);
         if (used)
-            r = used < 0 ? EXIT_USAGE : EXIT_OK;
+            r = used < 0 ? TG_EXIT_USAGE : TG_EXIT_OK;
         else if (c == OPT_AT || c == OPT_DURATION)
             r = append_value(a, c, p.arg);
         else
@@ -192,7 +192,7 @@ static int append_parse(append_args *a, int argc, char **argv)
         return cli_usage("log append", "--calibration goes with "
                                        "--recalibration");
     common_finish(&a->c);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The rule file the proposal names, unless given (the library checks
@@ -206,7 +206,7 @@ static int recal_rules(tg_rules **rules, const char *proposal,
         return cli_fail(&err);
     int rc = tg_rules_load(rules, given ? given : peek.rules_file, &err);
     tg_recal_proposal_release(&peek);
-    return rc == TG_OK ? EXIT_OK : cli_fail(&err);
+    return rc == TG_OK ? TG_EXIT_OK : cli_fail(&err);
 }
 
 static int append_recalibration(const append_args *a)
@@ -215,10 +215,10 @@ static int append_recalibration(const append_args *a)
     tg_trail trail;
     tg_error err;
     int r = recal_rules(&rules, a->recalibration, a->rules);
-    if (r == EXIT_OK &&
+    if (r == TG_EXIT_OK &&
         tg_trail_open(&trail, a->c.registry, a->c.log, NULL, 0, &err) != TG_OK)
         r = cli_fail(&err);
-    else if (r == EXIT_OK) {
+    else if (r == TG_EXIT_OK) {
         int adopted = 0;
         tg_log_recal_options o = {
             a->recalibration, rules,
@@ -261,7 +261,7 @@ static int load_result(const append_args *a, cJSON **result, tg_rules **rules)
     if (tg_rules_load(rules, rules_path, &err) != TG_OK ||
         tg_result_matches(*result, a->result, *rules, &err) != TG_OK)
         return cli_fail(&err);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The entry records which of the run's inputs changed: the rule file,
@@ -292,7 +292,7 @@ static int append_gate_entry(const append_args *a, const cJSON *result,
     printf("%s: appended %s (%s)\n", tg_esc_term_buf(a->c.log, p, sizeof p),
            tg_esc_term_buf(rules->model_version, v, sizeof v),
            cJSON_GetStringValue(cJSON_GetObjectItem(result, "status")));
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 static int append_gate(const append_args *a)
@@ -302,7 +302,7 @@ static int append_gate(const append_args *a)
     tg_trail trail;
     tg_error err;
     int r = load_result(a, &result, &rules);
-    if (r == EXIT_OK) {
+    if (r == TG_EXIT_OK) {
         if (tg_trail_open(&trail, a->c.registry, a->c.log, NULL, 0, &err) !=
             TG_OK) {
             r = cli_fail(&err);
@@ -324,7 +324,7 @@ static int log_append(int argc, char **argv)
     a.duration = NAN;
     int r = append_parse(&a, argc, argv);
     if (r)
-        return r < 0 ? EXIT_OK : r;
+        return r < 0 ? TG_EXIT_OK : r;
     return a.recalibration ? append_recalibration(&a) : append_gate(&a);
 }
 
@@ -349,7 +349,7 @@ static const cli_spec list_spec = {
     NULL,
 };
 
-/* Reading the options of list or verify: EXIT_OK, an exit code, or -1
+/* Reading the options of list or verify: TG_EXIT_OK, an exit code, or -1
  * after the help. */
 static int read_common(log_common *c, const cli_spec *spec, int argc,
                        char **argv)
@@ -362,10 +362,10 @@ static int read_common(log_common *c, const cli_spec *spec, int argc,
         if (opt == CLI_STOP)
             return p.rc ? p.rc : -1;
         if (common_option(c, spec->name, opt, p.arg) < 0)
-            return EXIT_USAGE;
+            return TG_EXIT_USAGE;
     }
     common_finish(c);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* One row per entry, as wide as the terminal allows (tg_text_table puts
@@ -378,7 +378,7 @@ static int list_text(const tg_log *log, const cJSON *markers)
     int nrows = log->n + 1;
     char **cells = calloc((size_t)nrows * NCOLS, sizeof *cells);
     if (!cells)
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     int ok = 1;
     for (int c = 0; c < NCOLS; c++)
         ok &= (cells[c] = strdup(head[c])) != NULL;
@@ -404,7 +404,7 @@ static int list_text(const tg_log *log, const cJSON *markers)
     for (int i = 0; i < nrows * NCOLS; i++)
         free(cells[i]);
     free(cells);
-    return ok ? EXIT_OK : EXIT_INTERNAL;
+    return ok ? TG_EXIT_OK : TG_EXIT_INTERNAL;
 }
 
 /* A new JSON document {"format_version": 1, "log": PATH}. */
@@ -425,11 +425,11 @@ static int print_json(cJSON *doc)
     cJSON_Delete(doc);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     }
     printf("%s\n", s);
     cJSON_free(s);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The markers, each with its kind and line. */
@@ -463,11 +463,11 @@ static int list_entries(const log_common *c)
         free(text);
         return cli_fail(&err);
     }
-    int r = EXIT_OK;
+    int r = TG_EXIT_OK;
     cJSON *arr = list_markers(&log);
     if (!arr) {
         fprintf(stderr, "tiergate: out of memory\n");
-        r = EXIT_INTERNAL;
+        r = TG_EXIT_INTERNAL;
     } else if (c->fmt == FMT_JSON) {
         cJSON *doc = json_doc(c->log);
         if (doc)
@@ -493,7 +493,7 @@ static int log_list(int argc, char **argv)
     log_common c;
     int r = read_common(&c, &list_spec, argc, argv);
     if (r)
-        return r < 0 ? EXIT_OK : r;
+        return r < 0 ? TG_EXIT_OK : r;
     tg_trail trail;
     tg_error err;
     if (tg_trail_open(&trail, c.registry, c.log, NULL, 0, &err) != TG_OK)
@@ -562,7 +562,7 @@ static int verify_log(const log_common *c)
 {
     cJSON *reg = NULL;
     tg_log_problem *ps = NULL;
-    int n = 0, entries = 0, r = EXIT_OK;
+    int n = 0, entries = 0, r = TG_EXIT_OK;
     tg_error err;
     if ((c->registry && tg_registry_load(&reg, c->registry, &err) != TG_OK) ||
         tg_log_verify(c->log, ".", reg, &ps, &n, &entries, &err) != TG_OK) {
@@ -584,7 +584,7 @@ static int verify_log(const log_common *c)
     }
     tg_log_problems_free(ps, n);
     cJSON_Delete(reg);
-    return r ? r : n ? EXIT_GATE : EXIT_OK;
+    return r ? r : n ? TG_EXIT_GATE : TG_EXIT_OK;
 }
 
 static int log_verify(int argc, char **argv)
@@ -592,7 +592,7 @@ static int log_verify(int argc, char **argv)
     log_common c;
     int r = read_common(&c, &verify_spec, argc, argv);
     if (r)
-        return r < 0 ? EXIT_OK : r;
+        return r < 0 ? TG_EXIT_OK : r;
     tg_trail trail;
     tg_error err;
     if (tg_trail_open(&trail, c.registry, c.log, NULL, 0, &err) != TG_OK)

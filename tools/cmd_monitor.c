@@ -161,13 +161,13 @@ static int emit(const tg_monitor_result *r, const tg_monitor_inputs *in, int f,
     char *s = render(r, in, f, color, width, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     }
-    int rc = EXIT_OK;
+    int rc = TG_EXIT_OK;
     if (path && strcmp(path, "-") != 0)
         rc = cli_write_file(path, s, len);
     else if (fwrite(s, 1, len, stdout) != len)
-        rc = EXIT_INTERNAL;
+        rc = TG_EXIT_INTERNAL;
     free(s);
     return rc;
 }
@@ -194,7 +194,7 @@ static int parse_value(options *o, int c, const char *arg)
         if ((o->by = tg_window_unit_parse(arg)) < 0)
             return cli_usage("monitor", "--by takes week or month, not '%s'",
                              arg);
-        return EXIT_OK;
+        return TG_EXIT_OK;
     case OPT_SINCE:
     case OPT_UNTIL: {
         int v = strlen(arg) == 10 ? tg_parse_date(arg, 10) : 0;
@@ -202,7 +202,7 @@ static int parse_value(options *o, int c, const char *arg)
             return cli_usage("monitor", "%s takes a date YYYY-MM-DD, not '%s'",
                              c == OPT_SINCE ? "--since" : "--until", arg);
         *(c == OPT_SINCE ? &o->since : &o->until) = v;
-        return EXIT_OK;
+        return TG_EXIT_OK;
     }
     case OPT_MATURITY:
         return parse_int("monitor", "--maturity", arg, 0, 3650, &o->maturity);
@@ -213,7 +213,7 @@ static int parse_value(options *o, int c, const char *arg)
         if (!*arg || *end || !(o->shrinkage >= 0 && o->shrinkage <= 1e9))
             return cli_usage("monitor", "--shrinkage takes a number >= 0, "
                                         "not '%s'", arg);
-        return EXIT_OK;
+        return TG_EXIT_OK;
     case OPT_FORMAT:
         return cli_format_option("monitor", arg,
                                  FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
@@ -221,7 +221,7 @@ static int parse_value(options *o, int c, const char *arg)
                                  &o->fmt);
     case OPT_COLOR: return cli_color_option("monitor", arg);
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The options that only go with others. */
@@ -238,21 +238,21 @@ static int check_options(const cli_data *d, const options *o)
     if (o->compare && d->summary)
         return cli_usage("monitor", "--compare scores rows with both rule sets: "
                                     "give --data, not --summary");
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The options; -1 after the help. */
 static int parse_args(int argc, char **argv, cli_data *d, options *o)
 {
     cli_parser p;
-    int c, r = EXIT_OK;
+    int c, r = TG_EXIT_OK;
     cli_parse_begin(&p, &monitor_spec, argc, argv);
-    while (r == EXIT_OK && (c = cli_next(&p)) != CLI_END) {
+    while (r == TG_EXIT_OK && (c = cli_next(&p)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc ? p.rc : -1;
         int used = cli_data_option(d, "monitor", c, p.arg);
         if (used) {
-            r = used < 0 ? EXIT_USAGE : EXIT_OK;
+            r = used < 0 ? TG_EXIT_USAGE : TG_EXIT_OK;
             continue;
         }
         switch (c) {
@@ -280,16 +280,16 @@ static int fingerprint(char hex[65], const char *const *paths, int n)
     hex[0] = '\0';
     for (int i = 0; i < n; i++)
         if (strcmp(paths[i], "-") == 0)
-            return EXIT_OK;
+            return TG_EXIT_OK;
     if (tg_sha256_init(&h) != TG_OK)
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     static char buf[1 << 16];
     for (int i = 0; i < n; i++) {
         FILE *f = fopen(paths[i], "rb");
         if (!f) {
             tg_sha256_hex(&h, hex);
             hex[0] = '\0';
-            return EXIT_OK; /* the scan reports unreadable files */
+            return TG_EXIT_OK; /* the scan reports unreadable files */
         }
         size_t k;
         while ((k = fread(buf, 1, sizeof buf, f)) > 0)
@@ -297,7 +297,7 @@ static int fingerprint(char hex[65], const char *const *paths, int n)
         fclose(f);
     }
     tg_sha256_hex(&h, hex);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /*
@@ -321,7 +321,7 @@ static int write_and_log(const options *o, const cJSON *proposal,
     if (tg_trail_open(&trail, registry, o->log, dirs, 1, err) != TG_OK)
         return cli_fail(err);
     int r = cli_write_json(o->out, proposal);
-    if (r == EXIT_OK) {
+    if (r == TG_EXIT_OK) {
         tg_log_recal_options lo = {
             o->out, rules,
             o->calibration ? o->calibration : CLI_DEFAULT_CALIBRATION,
@@ -411,7 +411,7 @@ static int load_inputs(monitor_run *m)
                  "the PSI");
     if (m->o.compare && tg_rules_load(&m->old, m->o.compare, &err) != TG_OK)
         return cli_fail(&err);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The leads per window and tier, from the summary or the rows, and the
@@ -458,7 +458,7 @@ static int load_windows(monitor_run *m)
                                  &err) != TG_OK)
         return cli_fail(&err);
     m->have_stats = 1;
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* --recalibrate: the proposed table to -o FILE (and to the log). */
@@ -524,8 +524,8 @@ int cmd_monitor(int argc, char **argv)
     m.o.shrinkage = -1;
     m.o.fmt = FMT_TEXT;
     int r = parse_args(argc, argv, &m.d, &m.o);
-    if (r == EXIT_OK && !(r = load_inputs(&m)) && !(r = load_windows(&m)))
+    if (r == TG_EXIT_OK && !(r = load_inputs(&m)) && !(r = load_windows(&m)))
         r = m.o.recalibrate ? recalibrate(&m) : judge_and_write(&m);
     run_release(&m);
-    return cli_flush_stdout(r < 0 ? EXIT_OK : r);
+    return cli_flush_stdout(r < 0 ? TG_EXIT_OK : r);
 }

@@ -74,16 +74,16 @@ static int plan_slices(const cli_slices *sl, const tg_rules *rules,
                  policy->policy_id);
     FILE *m = open_memstream(text, len);
     if (!m)
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     *json = cJSON_CreateArray();
-    int rc = EXIT_OK;
-    for (int k = 0; k < sl->n && rc == EXIT_OK; k++) {
+    int rc = TG_EXIT_OK;
+    for (int k = 0; k < sl->n && rc == TG_EXIT_OK; k++) {
         const tg_slicing *x = &sl->s[k];
         cJSON *sj = cJSON_CreateObject();
         cJSON_AddStringToObject(sj, "slice", x->spec.expr);
         cJSON *vals = cJSON_AddArrayToObject(sj, "values");
         cJSON_AddItemToArray(*json, sj);
-        for (int v = 0; v < x->nvalues && rc == EXIT_OK; v++) {
+        for (int v = 0; v < x->nvalues && rc == TG_EXIT_OK; v++) {
             cJSON *vj = cJSON_CreateObject();
             cJSON_AddItemToArray(vals, vj);
             if (x->values[v].value)
@@ -129,8 +129,8 @@ static int plan_slices(const cli_slices *sl, const tg_rules *rules,
             tg_gate_result_release(&res);
         }
     }
-    if (fclose(m) != 0 && rc == EXIT_OK)
-        rc = EXIT_INTERNAL;
+    if (fclose(m) != 0 && rc == TG_EXIT_OK)
+        rc = TG_EXIT_INTERNAL;
     return rc;
 }
 
@@ -150,7 +150,7 @@ enum { GO_ON = -1 };
 static int plan_parse(plan_args *a, int argc, char **argv)
 {
     cli_parser p;
-    int c, r = EXIT_OK;
+    int c, r = TG_EXIT_OK;
     cli_parse_begin(&p, &plan_spec, argc, argv);
     while ((c = cli_next(&p)) != CLI_END) {
         if (c == CLI_STOP)
@@ -159,7 +159,7 @@ static int plan_parse(plan_args *a, int argc, char **argv)
         if (!used)
             used = cli_plan_option(&a->popt, "plan", c, p.arg);
         if (used < 0)
-            return EXIT_USAGE;
+            return TG_EXIT_USAGE;
         if (used)
             continue;
         switch (c) {

@@ -84,10 +84,10 @@ static int csv_rows(FILE *f, const tg_split_stats *st, int n,
     size_t len = 0;
     FILE *m = open_memstream(&buf, &len);
     if (!m)
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     tg_render_preview_csv(m, st, n);
     if (fclose(m) != 0)
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     char *line = buf, *nl;
     for (int first = 1; (nl = strchr(line, '\n')); line = nl + 1, first = 0) {
         if (first && !want_header)
@@ -103,7 +103,7 @@ static int csv_rows(FILE *f, const tg_split_stats *st, int n,
         fwrite(line, 1, (size_t)(nl - line + 1), f);
     }
     free(buf);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The text tables' heading: the model, its version and the rule file,
@@ -143,7 +143,7 @@ static int sliced_json(FILE *f, const tg_rules *rules, const cli_data *d,
     fprintf(f, "%s\n", s);
     cJSON_free(s);
     cJSON_Delete(j);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The table of value v of slicing x, in the text, Markdown or CSV. */
@@ -162,7 +162,7 @@ static int slice_value(FILE *f, const tg_slicing *x, int v,
         tg_esc_md(f, label);
         fputs("\n\n", f);
         tg_render_preview_markdown(f, vs, n);
-        return EXIT_OK;
+        return TG_EXIT_OK;
     }
     /* The label is data: escaped (shown, never obeyed), then clipped
      * between words to the width. */
@@ -173,7 +173,7 @@ static int slice_value(FILE *f, const tg_slicing *x, int v,
             text_width > 0 ? tg_text_clip(hd, text_width, clip, sizeof clip)
                            : hd);
     tg_render_preview_text(f, vs, n, text_width);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The overall tables, then the same per value of every slicing. */
@@ -187,7 +187,7 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
         return sliced_json(o->f, rules, d, st, n, splits, sl);
     if (fmt == FMT_CSV) {
         if (csv_rows(o->f, st, n, "", "", 1))
-            return EXIT_INTERNAL;
+            return TG_EXIT_INTERNAL;
     } else if (fmt == FMT_MARKDOWN) {
         tg_render_preview_markdown(o->f, st, n);
     } else {
@@ -215,7 +215,7 @@ static int sliced(cli_out *o, const tg_rules *rules, const cli_data *d,
                 return rc;
         }
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The tables without slices. JSON: one split's object, or several as
@@ -269,7 +269,7 @@ enum { BOTH_SPLITS = -3, GO_ON = -1 };
 static int preview_parse(preview_args *a, int argc, char **argv)
 {
     cli_parser p;
-    int c, r = EXIT_OK;
+    int c, r = TG_EXIT_OK;
     char shown[96];
     cli_parse_begin(&p, &preview_spec, argc, argv);
     while ((c = cli_next(&p)) != CLI_END) {
@@ -277,7 +277,7 @@ static int preview_parse(preview_args *a, int argc, char **argv)
             return p.rc;
         int used = cli_data_option(&a->d, "preview", c, p.arg);
         if (used < 0)
-            return EXIT_USAGE;
+            return TG_EXIT_USAGE;
         if (used)
             continue;
         switch (c) {
@@ -327,7 +327,7 @@ static int split_stats(tg_split_stats *st, int *nst, const tg_tally *t,
         if (!isnan(pin))
             tg_split_stats_pin_baseline(&st[i], pin);
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 int cmd_preview(int argc, char **argv)

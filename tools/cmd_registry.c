@@ -213,7 +213,7 @@ static int show(const cJSON *doc, int json)
         printf("%s\n", s);
         cJSON_free(s);
         cJSON_Delete(o);
-        return EXIT_OK;
+        return TG_EXIT_OK;
     }
     show_out("production");
     if (prod) {
@@ -259,7 +259,7 @@ static int show(const cJSON *doc, int json)
             cJSON_IsString(reason) ? ": " : "",
             cJSON_IsString(reason) ? reason->valuestring : "");
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The gate result, copied byte for byte into its own evidence folder. */
@@ -323,7 +323,7 @@ static int parse_args(reg_args *a, const cli_spec *spec, int argc,
             if (cli_format_option(spec->name, p.arg,
                                   FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON),
                                   &a->fmt))
-                return EXIT_USAGE;
+                return TG_EXIT_USAGE;
             break;
         }
     }
@@ -354,7 +354,7 @@ static int reg_open(reg_file *f, const char *path)
     f->locked = 1;
     if (tg_registry_load(&f->doc, path, &err) != TG_OK)
         return cli_fail(&err);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 static void reg_unlock(reg_file *f)
@@ -387,7 +387,7 @@ static int actor_begin(reg_actor *a, const reg_args *args, tg_error *err)
                              a->git.has_head ? a->git.commit : "",
                              args->reason, args->force};
     a->ti = ti;
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* Write the registry back and say what moved. */
@@ -404,7 +404,7 @@ static int save_and_report(reg_file *f, const char *added)
     } else {
         out("%s: production is now %s", f->path, s_of(f->doc, "production"));
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 static int registry_show(int argc, char **argv)
@@ -414,7 +414,7 @@ static int registry_show(int argc, char **argv)
     if (r >= 0)
         return r;
     reg_file f = {.doc = NULL};
-    if ((r = reg_open(&f, a.path)) == EXIT_OK) {
+    if ((r = reg_open(&f, a.path)) == TG_EXIT_OK) {
         reg_unlock(&f);
         r = show(f.doc, a.fmt == FMT_JSON);
     }
@@ -439,13 +439,13 @@ static int verify(const cJSON *doc, const char *path)
     }
     free(problems);
     if (n)
-        return EXIT_GATE;
+        return TG_EXIT_GATE;
     const cJSON *p = tg_registry_production(doc);
     out("%s: verified (production %s, %d versions, %d transitions)", path,
         p ? s_of(p, "model_version") : "none",
         cJSON_GetArraySize(cJSON_GetObjectItem(doc, "versions")),
         cJSON_GetArraySize(cJSON_GetObjectItem(doc, "history")));
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 static int registry_verify(int argc, char **argv)
@@ -455,7 +455,7 @@ static int registry_verify(int argc, char **argv)
     if (r >= 0)
         return r;
     reg_file f = {.doc = NULL};
-    if ((r = reg_open(&f, a.path)) == EXIT_OK)
+    if ((r = reg_open(&f, a.path)) == TG_EXIT_OK)
         r = verify(f.doc, a.path);
     reg_close(&f);
     return cli_flush_stdout(r);
@@ -488,7 +488,7 @@ static int add_entry(reg_file *f, const reg_args *a, const tg_rules *rules,
     }
     tg_git_facts_release(&act.git);
     cJSON_Delete(cite);
-    return rc == TG_OK ? EXIT_OK : cli_fail(&err);
+    return rc == TG_OK ? TG_EXIT_OK : cli_fail(&err);
 }
 
 static int registry_update(int argc, char **argv)
@@ -509,8 +509,8 @@ static int registry_update(int argc, char **argv)
     if (tg_rules_load(&rules, a.rules_path, &err) != TG_OK ||
         tg_result_load(&result, a.result_path, rules, &err) != TG_OK)
         r = cli_fail(&err);
-    else if ((r = reg_open(&f, a.path)) == EXIT_OK &&
-             (r = add_entry(&f, &a, rules, result, &added)) == EXIT_OK) {
+    else if ((r = reg_open(&f, a.path)) == TG_EXIT_OK &&
+             (r = add_entry(&f, &a, rules, result, &added)) == TG_EXIT_OK) {
         if (a.dry) {
             char *s = cJSON_Print(tg_registry_find(f.doc, added, NULL));
             printf("%s\n", s ? s : "null");
@@ -539,8 +539,8 @@ static int move_production(const cli_spec *spec, int argc, char **argv)
     tg_error_clear(&err);
     reg_file f = {.doc = NULL};
     reg_actor act;
-    if ((r = reg_open(&f, a.path)) == EXIT_OK &&
-        (r = actor_begin(&act, &a, &err)) == EXIT_OK) {
+    if ((r = reg_open(&f, a.path)) == TG_EXIT_OK &&
+        (r = actor_begin(&act, &a, &err)) == TG_EXIT_OK) {
         int rc = promote ? tg_registry_promote(f.doc, a.version, &act.ti, &err)
                          : tg_registry_rollback(f.doc, a.to, &act.ti, &err);
         tg_git_facts_release(&act.git);

@@ -85,13 +85,13 @@ static int parse_release(cli_data *d, tg_release_options *ro, int argc,
             return p.rc;
         int used = cli_data_option(d, "release", c, p.arg);
         if (used < 0)
-            return EXIT_USAGE;
+            return TG_EXIT_USAGE;
         if (used)
             continue;
         switch (c) {
         case OPT_COLOR:
             if (cli_color_option("release", p.arg))
-                return EXIT_USAGE;
+                return TG_EXIT_USAGE;
             break;
         case OPT_POLICY_R: ro->policy_path = p.arg; break;
         case OPT_DRY: ro->dry_run = 1; break;

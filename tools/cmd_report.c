@@ -82,7 +82,7 @@ static int keep_slices(cJSON *gate, const char **want, int nwant,
         if (!keep)
             cJSON_DeleteItemFromArray(sl, k);
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The monitor page from a monitor document, checked for its shape. */
@@ -103,11 +103,11 @@ static int monitor_page(const char *path, const char *out_path, int fmt)
         fprintf(stderr, "tiergate: %s: key 'kind': not a monitor result (what "
                         "`tiergate monitor --json` writes)\n", path);
         cJSON_Delete(m);
-        return EXIT_USAGE;
+        return TG_EXIT_USAGE;
     }
     cli_out o;
     int r = cli_out_open(&o, out_path);
-    if (r == EXIT_OK) {
+    if (r == TG_EXIT_OK) {
         tg_report_monitor_html(o.f, m);
         r = cli_out_close(&o);
     }
@@ -119,7 +119,7 @@ int cmd_report(int argc, char **argv)
 {
     const char *from = NULL, *compare_path = NULL, *out_path = NULL,
                *monitor = NULL, *sweep_path = NULL;
-    int fmt = FMT_HTML, c, r = EXIT_OK;
+    int fmt = FMT_HTML, c, r = TG_EXIT_OK;
     cJSON *gate = NULL, *compare = NULL, *sweep = NULL;
     const char *want[16];
     int nwant = 0;
@@ -144,7 +144,7 @@ int cmd_report(int argc, char **argv)
             if (cli_format_option("report", p.arg,
                                   FMT_BIT(FMT_HTML) | FMT_BIT(FMT_MARKDOWN),
                                   &fmt))
-                return EXIT_USAGE;
+                return TG_EXIT_USAGE;
             break;
         }
     }
@@ -173,7 +173,7 @@ int cmd_report(int argc, char **argv)
                     "tiergate: %s: not a comparison (what `tiergate "
                     "compare --format json` writes)\n",
                     compare_path);
-            r = EXIT_USAGE;
+            r = TG_EXIT_USAGE;
             goto done;
         }
     }
@@ -186,7 +186,7 @@ int cmd_report(int argc, char **argv)
             !cJSON_GetObjectItem(sweep, "variants_tried")) {
             fprintf(stderr, "tiergate: %s: not a sweep result (what `tiergate "
                             "sweep --format json` writes)\n", sweep_path);
-            r = EXIT_USAGE;
+            r = TG_EXIT_USAGE;
             goto done;
         }
     }

@@ -59,7 +59,7 @@ static int score_option(tg_score_options *so, int c, const char *arg)
 {
     char shown[96];
     switch (c) {
-    case OPT_PRIORITY_ONLY: so->priority_only = 1; return EXIT_OK;
+    case OPT_PRIORITY_ONLY: so->priority_only = 1; return TG_EXIT_OK;
     case OPT_VIEW: {
         int v = tg_view_parse(arg);
         if (v < 0)
@@ -68,7 +68,7 @@ static int score_option(tg_score_options *so, int c, const char *arg)
                              "or sga, not '%s'",
                              tg_esc_term_buf(arg, shown, sizeof shown));
         so->view = (tg_view)v;
-        return EXIT_OK;
+        return TG_EXIT_OK;
     }
     case OPT_SCORED_AT:
         if (!tg_scored_at_valid(arg))
@@ -77,7 +77,7 @@ static int score_option(tg_score_options *so, int c, const char *arg)
                              "2025-12-22T00:00:00Z, not '%s'",
                              tg_esc_term_buf(arg, shown, sizeof shown));
         so->scored_at = arg;
-        return EXIT_OK;
+        return TG_EXIT_OK;
     case OPT_FORMAT: {
         int fmt = FMT_CSV;
         int r = cli_format_option("score", arg,
@@ -86,7 +86,7 @@ static int score_option(tg_score_options *so, int c, const char *arg)
         return r;
     }
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 int cmd_score(int argc, char **argv)
@@ -95,7 +95,7 @@ int cmd_score(int argc, char **argv)
     tg_score_options so = {TG_VIEW_SCORES, 0, NULL, TG_SCORE_CSV, NULL};
     const char *out_path = NULL;
     tg_rules *rules = NULL;
-    int c, r = EXIT_OK;
+    int c, r = TG_EXIT_OK;
     tg_error err;
     tg_error_clear(&err);
     cli_parser p;
@@ -107,7 +107,7 @@ int cmd_score(int argc, char **argv)
         }
         int used = cli_data_option(&d, "score", c, p.arg);
         if (used < 0) {
-            r = EXIT_USAGE;
+            r = TG_EXIT_USAGE;
             goto done;
         }
         if (used)
@@ -149,7 +149,7 @@ int cmd_score(int argc, char **argv)
             r = cli_fail(&err);
     }
     /* Dropped rows are never silent: the same warning as preview's. */
-    if (r == EXIT_OK && skips.skipped)
+    if (r == TG_EXIT_OK && skips.skipped)
         cli_warn_skipped(skips.skipped, skips.skipped + rows, skips.skipped_by,
                          &skips.first);
 done:

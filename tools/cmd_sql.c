@@ -157,7 +157,7 @@ static int map_columns(const tg_rules *rules, const char *columns_path,
         }
         tg_schema_report_release(&rep);
         if (bad)
-            return EXIT_USAGE;
+            return TG_EXIT_USAGE;
     }
     for (int i = 0; i < nalias; i++) {
         char *eq = strchr(alias[i], '=');
@@ -177,7 +177,7 @@ static int map_columns(const tg_rules *rules, const char *columns_path,
                              alias[i]);
         cols[f] = eq + 1;
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* sql --emit sweep: the sweep's summary query. */
@@ -192,7 +192,7 @@ static int emit_sweep(const char *sweep_path, const char *rules_path,
     tg_rules **rs = malloc((size_t)sw->nvariants * sizeof *rs);
     const char **names = malloc((size_t)sw->nvariants * sizeof *names);
     char *text = NULL, regen[2048];
-    int r = EXIT_INTERNAL;
+    int r = TG_EXIT_INTERNAL;
     if (!rs || !names)
         goto done;
     for (int i = 0; i < sw->nvariants; i++) {
@@ -214,7 +214,7 @@ static int emit_sweep(const char *sweep_path, const char *rules_path,
     if (out_path && strcmp(out_path, "-") != 0)
         r = cli_write_file(out_path, text, strlen(text));
     else
-        r = fputs(text, stdout) < 0 ? EXIT_INTERNAL : EXIT_OK;
+        r = fputs(text, stdout) < 0 ? TG_EXIT_INTERNAL : TG_EXIT_OK;
 done:
     free(text);
     free(rs);
@@ -251,7 +251,7 @@ static int emit_option(sql_args *a, const char *arg)
                          "summary, monitor-summary, schema-check, sweep or "
                          "all, not '%s'",
                          tg_esc_term_buf(arg, shown, sizeof shown));
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* An option whose value needs checking; returns an exit code. */
@@ -263,13 +263,13 @@ static int checked_option(sql_args *a, int c, const char *arg)
         if (has_control(arg))
             return cli_usage("sql", "--columns: control bytes in the path");
         a->columns_path = arg;
-        return EXIT_OK;
+        return TG_EXIT_OK;
     case OPT_BY:
         if (strcmp(arg, "week") && strcmp(arg, "month"))
             return cli_usage("sql", "--by takes week or month, not '%s'",
                              tg_esc_term_buf(arg, shown, sizeof shown));
         a->by_month = strcmp(arg, "month") == 0;
-        return EXIT_OK;
+        return TG_EXIT_OK;
     case OPT_MATURITY: {
         char *end;
         long v = strtol(arg, &end, 10);
@@ -278,7 +278,7 @@ static int checked_option(sql_args *a, int c, const char *arg)
                                     "'%s'",
                              tg_esc_term_buf(arg, shown, sizeof shown));
         a->maturity = (int)v;
-        return EXIT_OK;
+        return TG_EXIT_OK;
     }
     case OPT_DIALECT: {
         int x = tg_dialect_parse(arg);
@@ -288,11 +288,11 @@ static int checked_option(sql_args *a, int c, const char *arg)
                              "postgres, not '%s'",
                              tg_esc_term_buf(arg, shown, sizeof shown));
         a->so.dialect = (tg_dialect)x;
-        return EXIT_OK;
+        return TG_EXIT_OK;
     }
     case OPT_EMIT: return emit_option(a, arg);
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* One option; returns an exit code. */
@@ -320,7 +320,7 @@ static int sql_option(sql_args *a, int c, const char *arg)
         break;
     default: return checked_option(a, c, arg);
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* Read the options into a; GO_ON, or the exit code to stop with (0
@@ -399,7 +399,7 @@ static int regen_command(char *regen, size_t size, const sql_args *a,
     if (n >= (int)size - 16)
         return cli_usage("sql", "options too long");
     append(regen, size, n, " --out-dir DIR");
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* --check: whether the file at path holds text; prints it when not. */
@@ -427,8 +427,8 @@ static int emit_pieces(const tg_rules *rules, const tg_sql_options *so,
 {
     tg_error err;
     tg_error_clear(&err);
-    int differ = 0, checked = 0, r = EXIT_OK;
-    for (int e = 0; e < TG_EMIT_COUNT && r == EXIT_OK; e++) {
+    int differ = 0, checked = 0, r = TG_EXIT_OK;
+    for (int e = 0; e < TG_EMIT_COUNT && r == TG_EXIT_OK; e++) {
         if (a->emit != EMIT_ALL && e != a->emit)
             continue;
         char *text = NULL;
@@ -462,7 +462,7 @@ static int emit_pieces(const tg_rules *rules, const tg_sql_options *so,
                 differ, checked, a->out_dir, so->regen);
     else
         printf("%d files in %s match %s\n", checked, a->out_dir, a->rules_path);
-    return differ ? EXIT_GATE : EXIT_OK;
+    return differ ? TG_EXIT_GATE : TG_EXIT_OK;
 }
 
 int cmd_sql(int argc, char **argv)
@@ -498,7 +498,7 @@ int cmd_sql(int argc, char **argv)
     if ((r = cli_load_rules(&rules, &d, "sql")))
         goto done;
     if (!(cols = calloc((size_t)rules->nfeatures, sizeof *cols))) {
-        r = EXIT_INTERNAL;
+        r = TG_EXIT_INTERNAL;
         goto done;
     }
     if ((r = map_columns(rules, a.columns_path, a.alias, a.nalias, cols,

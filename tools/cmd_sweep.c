@@ -120,7 +120,7 @@ static int write_form(const cJSON *doc, int fmt, const char *path)
     char *s = render(doc, fmt, 0, &len);
     if (!s) {
         fprintf(stderr, "tiergate: out of memory\n");
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     }
     int rc = cli_write_file(path, s, len);
     free(s);
@@ -153,7 +153,7 @@ static void *lint_worker(void *arg)
  */
 static int lint_variants(const tg_sweep *s, int *counts, int threads)
 {
-    int n = s->nvariants, errors = 0, r = EXIT_OK;
+    int n = s->nvariants, errors = 0, r = TG_EXIT_OK;
     tg_lint_report *reports = calloc((size_t)n, sizeof *reports);
     int *rcs = calloc((size_t)n, sizeof *rcs);
     tg_error *errs = calloc((size_t)n, sizeof *errs);
@@ -168,7 +168,7 @@ static int lint_variants(const tg_sweep *s, int *counts, int threads)
         free(reports);
         free(rcs);
         free(errs);
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     }
     for (int k = 0; k < threads; k++) {
         jobs[k] = (lint_job){s, reports, rcs, errs, k, threads};
@@ -183,7 +183,7 @@ static int lint_variants(const tg_sweep *s, int *counts, int threads)
             pthread_join(th[k], NULL);
     for (int i = 0; i < n; i++) {
         if (rcs[i] != TG_OK) {
-            if (r == EXIT_OK)
+            if (r == TG_EXIT_OK)
                 r = cli_fail(&errs[i]);
             continue;
         }
@@ -203,12 +203,12 @@ static int lint_variants(const tg_sweep *s, int *counts, int threads)
     free(reports);
     free(rcs);
     free(errs);
-    if (r != EXIT_OK)
+    if (r != TG_EXIT_OK)
         return r;
     if (errors)
         fprintf(stderr, "tiergate: sweep: %d lint error%s in the variants; "
                         "nothing was scanned\n", errors, errors == 1 ? "" : "s");
-    return errors ? EXIT_USAGE : EXIT_OK;
+    return errors ? TG_EXIT_USAGE : TG_EXIT_OK;
 }
 
 static void add_lint(cJSON *doc, const int *counts, int n)
@@ -250,21 +250,21 @@ static int check_args(const sweep_args *a)
     if (!a->d.summary && !a->d.ndata)
         return cli_usage("sweep", "give the data with --data FILE or the "
                                   "warehouse's counts with --summary FILE");
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The options; -1 after the help. */
 static int parse_args(sweep_args *a, int argc, char **argv)
 {
     cli_parser p;
-    int c, r = EXIT_OK;
+    int c, r = TG_EXIT_OK;
     cli_parse_begin(&p, &sweep_spec, argc, argv);
-    while (r == EXIT_OK && (c = cli_next(&p)) != CLI_END) {
+    while (r == TG_EXIT_OK && (c = cli_next(&p)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc ? p.rc : -1;
         int used = cli_data_option(&a->d, "sweep", c, p.arg);
         if (used)
-            r = used < 0 ? EXIT_USAGE : EXIT_OK;
+            r = used < 0 ? TG_EXIT_USAGE : TG_EXIT_OK;
         else
             switch (c) {
             case OPT_OUTPUT: a->out_path = p.arg; break;
@@ -301,7 +301,7 @@ static int load_sweep(tg_sweep **sw, const sweep_args *a)
     for (int i = 0; i < a->nvary; i++)
         if (tg_sweep_add_vary(*sw, a->vary[i], &err) != TG_OK)
             return cli_fail(&err);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* Lint every variant (on a few threads) while the data's SHA-256 is
@@ -334,7 +334,7 @@ static int finish_fingerprint(tg_fingerprint *fp, tg_sweep_result *res,
     memcpy(res->input_sha256, data_sha256, sizeof res->input_sha256);
     for (int i = 0; i < n; i++)
         memcpy(tallies[i].input_sha256, data_sha256, sizeof data_sha256);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* Every variant's tally from the warehouse's summary. */
@@ -348,7 +348,7 @@ static int tally_summary(tg_tally *tallies, const tg_sweep *sw,
         return cli_fail(&err);
     for (int i = 0; i < sw->nvariants; i++)
         memcpy(tallies[i].input_sha256, hex, sizeof hex);
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* Every variant's tally from one pass over the rows. */
@@ -361,7 +361,7 @@ static int tally_rows(tg_tally *tallies, const tg_sweep *sw,
     tg_error_clear(&first_skip);
     tg_rules **rs = malloc((size_t)sw->nvariants * sizeof *rs);
     if (!rs)
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     for (int i = 0; i < sw->nvariants; i++)
         rs[i] = sw->variants[i].rules;
     int rc = tg_multi_scan(tallies, rs, sw->nvariants, o,
@@ -378,7 +378,7 @@ static int tally_rows(tg_tally *tallies, const tg_sweep *sw,
                  (unsigned long long)tallies[0].rows,
                  tg_error_format(&first_skip, buf, sizeof buf));
     }
-    return EXIT_OK;
+    return TG_EXIT_OK;
 }
 
 /* The result's document, with how the scan went and each variant's lint. */
@@ -403,11 +403,11 @@ static int emit_rules(const char *path, const tg_sweep *sw, int chosen)
     if (chosen < 0) {
         fprintf(stderr, "tiergate: sweep: no variant meets the objective; "
                         "%s not written\n", path);
-        return EXIT_OK;
+        return TG_EXIT_OK;
     }
     char *text = tg_variant_rules_text(&sw->variants[chosen]);
     if (!text)
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     int r = cli_write_file(path, text, strlen(text));
     free(text);
     return r;
@@ -418,7 +418,7 @@ static int emit_rules(const char *path, const tg_sweep *sw, int chosen)
 static int write_outputs(const sweep_args *a, const cJSON *doc,
                          const tg_sweep *sw, const tg_sweep_result *res)
 {
-    int r = EXIT_OK;
+    int r = TG_EXIT_OK;
     if ((a->json_path && (r = write_form(doc, FMT_JSON, a->json_path))) ||
         (a->md_path && (r = write_form(doc, FMT_MARKDOWN, a->md_path))) ||
         (a->html_path && (r = write_form(doc, FMT_HTML, a->html_path))) ||
@@ -431,18 +431,18 @@ static int write_outputs(const sweep_args *a, const cJSON *doc,
     size_t len;
     char *s = render(doc, a->fmt, width, &len);
     if (!s)
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     if (to_file)
         r = cli_write_file(a->out_path, s, len);
     else if (fwrite(s, 1, len, stdout) != len)
-        r = EXIT_INTERNAL;
+        r = TG_EXIT_INTERNAL;
     free(s);
     if (r)
         return r;
     return res->chosen >= 0 && res->v[res->chosen].has_test &&
                    res->v[res->chosen].full_gates.status != TG_OVERALL_FAILED
-               ? EXIT_OK
-               : EXIT_GATE;
+               ? TG_EXIT_OK
+               : TG_EXIT_GATE;
 }
 
 /* Lint, tally and judge the variants of sw, then write what was asked. */
@@ -463,11 +463,11 @@ static int run_sweep(const sweep_args *a, tg_sweep *sw)
     o.threads = a->d.threads;
     o.date_config = cli_default_date_config(&a->d);
     if (!lint_counts || !tallies)
-        r = EXIT_INTERNAL;
+        r = TG_EXIT_INTERNAL;
     else if (!(r = lint_and_start_fingerprint(sw, a, &o, lint_counts, &fp)))
         r = a->d.summary ? tally_summary(tallies, sw, a->d.summary)
                          : tally_rows(tallies, sw, a, &o, &info);
-    if (r == EXIT_OK) {
+    if (r == TG_EXIT_OK) {
         if (tg_sweep_run(&res, sw, a->policy_path, tallies, a->d.ci_method,
                          a->d.ci_level, a->show_all, &err) != TG_OK)
             r = cli_fail(&err);
@@ -478,11 +478,11 @@ static int run_sweep(const sweep_args *a, tg_sweep *sw)
         r = finish_fingerprint(fp, &res, tallies, sw->nvariants);
         fp = NULL;
     }
-    if (have_result && r == EXIT_OK) {
+    if (have_result && r == TG_EXIT_OK) {
         snprintf(res.source, sizeof res.source, "%s",
                  a->d.summary ? "summary" : "data");
         doc = result_doc(&res, &info, lint_counts, sw->nvariants);
-        r = doc ? write_outputs(a, doc, sw, &res) : EXIT_INTERNAL;
+        r = doc ? write_outputs(a, doc, sw, &res) : TG_EXIT_INTERNAL;
     }
     if (have_result)
         tg_sweep_result_release(&res);
@@ -504,13 +504,13 @@ int cmd_sweep(int argc, char **argv)
     a.fingerprint = 1;
     a.vary = calloc((size_t)argc + 1, sizeof *a.vary);
     if (!a.vary)
-        return EXIT_INTERNAL;
+        return TG_EXIT_INTERNAL;
     tg_sweep *sw = NULL;
     int r = parse_args(&a, argc, argv);
-    if (r == EXIT_OK && (r = load_sweep(&sw, &a)) == EXIT_OK)
+    if (r == TG_EXIT_OK && (r = load_sweep(&sw, &a)) == TG_EXIT_OK)
         r = run_sweep(&a, sw);
     tg_sweep_free(sw);
     free(a.vary);
     free(a.d.data);
-    return cli_flush_stdout(r < 0 ? EXIT_OK : r);
+    return cli_flush_stdout(r < 0 ? TG_EXIT_OK : r);
 }

@@ -136,12 +136,12 @@ int cmd_synth(int argc, char **argv)
         if (tg_synth_write_production(stdout, &so, prod.weeks ? &prod : NULL,
                                       &err) != TG_OK)
             return cli_fail(&err);
-        return cli_flush_stdout(EXIT_OK);
+        return cli_flush_stdout(TG_EXIT_OK);
     }
     /* Write beside the target and rename, so no half file is left. */
     size_t n = strlen(out);
     int gz = n > 3 && strcmp(out + n - 3, ".gz") == 0;
     int rc = tg_synth_write_file_production(out, gz, &so,
                                             prod.weeks ? &prod : NULL, &err);
-    return rc == TG_OK ? EXIT_OK : cli_fail(&err);
+    return rc == TG_OK ? TG_EXIT_OK : cli_fail(&err);
 }

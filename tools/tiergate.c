@@ -123,7 +123,7 @@ int main(int argc, char **argv)
     if (getenv("TIERGATE_TEST_KILL_AT"))
         tg_set_step_hook(kill_at_step);
     if (argc < 2)
-        return usage(stderr), EXIT_USAGE;
+        return usage(stderr), TG_EXIT_USAGE;
     const char *a = argv[1];
     if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0)
         return cli_flush_stdout(usage(stdout));
@@ -131,7 +131,7 @@ int main(int argc, char **argv)
         char libs[512];
         printf("tiergate %s\n%s", tg_version(),
                tg_library_versions(libs, sizeof libs));
-        return cli_flush_stdout(EXIT_OK);
+        return cli_flush_stdout(TG_EXIT_OK);
     }
     if (strcmp(a, "help") == 0) {
         if (argc < 3)
