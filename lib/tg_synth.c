@@ -331,6 +331,167 @@ int tg_synth_write_production(FILE *out, const tg_synth_options *opts,
     return synth_write(out, opts, p, err);
 }
 
+/* One lead's features, as drawn. */
+typedef struct {
+    int wh;
+    long reps, change, tenure, industry, prior;
+} synth_lead;
+
+/*
+ * The firm: wirehouse or not, its size, and its net change of advisors.
+ * Small firms bleed more often. Mid-size firms' changes come from the
+ * side stream, so the leads they do not concern keep their values for a
+ * seed.
+ */
+static void draw_firm(gsl_rng *r, gsl_rng *side, synth_lead *L)
+{
+    L->wh = gsl_rng_uniform(r) < 0.20;
+    double u = gsl_rng_uniform(r);
+    if (L->wh)
+        L->reps = 2000 + (long)gsl_ran_exponential(r, 8000);
+    else
+        L->reps = u < 0.055 ? uniform_int(r, 1, 10)
+                : u < 0.19 ? uniform_int(r, 11, 50)
+                : u < 0.30 ? uniform_int(r, 51, 100)
+                : u < 0.62 ? uniform_int(r, 101, 500)
+                           : uniform_int(r, 501, 5000);
+    int small = !L->wh && L->reps <= 50;
+    int midsize = !L->wh && L->reps > 50 && L->reps <= 100;
+    u = gsl_rng_uniform(r);
+    if (small)
+        L->change = u < SMALL_BLEED ? uniform_int(r, -10, -1)
+                  : u < SMALL_BLEED + 0.005 ? uniform_int(r, -20, -11)
+                  : u < 0.55 ? 0 : uniform_int(r, 1, 5);
+    else
+        L->change = u < 0.025 ? uniform_int(r, -10, -1)
+                  : u < 0.037 ? uniform_int(r, -80, -11)
+                  : u < 0.45 ? 0 : uniform_int(r, 1, 30);
+    if (midsize) {
+        double w = gsl_rng_uniform(side);
+        L->change = w < MIDSIZE_BLEED ? uniform_int(side, -10, -1)
+                  : w < MIDSIZE_BLEED + 0.01 ? uniform_int(side, -30, -11)
+                  : w < 0.50 ? 0 : uniform_int(side, 1, 15);
+    }
+}
+
+/* The advisor: tenure at the firm (more recent joiners at small firms:
+ * breakaways, where Tier 1A lives), in the industry, prior firms. */
+static void draw_career(gsl_rng *r, synth_lead *L)
+{
+    int small = !L->wh && L->reps <= 50;
+    int midsize = !L->wh && L->reps > 50 && L->reps <= 100;
+    double u = gsl_rng_uniform(r);
+    double recent = small ? SMALL_RECENT : midsize ? MIDSIZE_RECENT : 0.035;
+    double mid = small ? SMALL_MID : midsize ? MIDSIZE_MID : 0.045;
+    L->tenure = u < 0.20 ? uniform_int(r, 0, 11)
+              : u < 0.20 + recent ? uniform_int(r, 12, 36)
+              : u < 0.20 + recent + mid ? uniform_int(r, 37, 48)
+                                        : uniform_int(r, 49, 360);
+    u = gsl_rng_uniform(r);
+    L->industry = u < 0.25 ? uniform_int(r, 0, 59)
+                : u < 0.70 ? uniform_int(r, 60, 180)
+                : u < 0.84 ? uniform_int(r, 181, 239)
+                           : uniform_int(r, 240, 480);
+    if (L->industry < L->tenure)
+        L->industry = L->tenure;
+    u = gsl_rng_uniform(r);
+    L->prior = u < 0.35 ? 0 : u < 0.79 ? 1 : u < 0.97 ? 2 : uniform_int(r, 3, 7);
+}
+
+/*
+ * A production week's drift, then the ranges the rule sets declare (a
+ * value outside is bad input to the scan): the wirehouse tail of the
+ * rep count, and drifted features, are clamped. feat gets the result.
+ */
+static void drift_and_clamp(const tg_synth_production *prod, int week,
+                            synth_lead *L, long *feat, double *factor)
+{
+    feat[TG_SYNTH_TENURE] = L->tenure;
+    feat[TG_SYNTH_INDUSTRY] = L->industry;
+    feat[TG_SYNTH_NET_CHANGE] = L->change;
+    feat[TG_SYNTH_REPS] = L->reps;
+    feat[TG_SYNTH_PRIOR] = L->prior;
+    drift_apply(prod, week, feat, factor);
+    static const long lo[TG_SYNTH_NFEATURES] = {0, 0, -100000, 1, 0};
+    static const long hi[TG_SYNTH_NFEATURES] = {720, 840, 100000, 100000, 100};
+    for (int k = 0; k < TG_SYNTH_NFEATURES; k++)
+        feat[k] = feat[k] < lo[k] ? lo[k] : feat[k] > hi[k] ? hi[k] : feat[k];
+    L->tenure = feat[TG_SYNTH_TENURE];
+    L->industry = feat[TG_SYNTH_INDUSTRY];
+    L->change = feat[TG_SYNTH_NET_CHANGE];
+    L->reps = feat[TG_SYNTH_REPS];
+    L->prior = feat[TG_SYNTH_PRIOR];
+}
+
+/* Where a row falls: its split and, in production, its week. */
+typedef struct {
+    int train, production, week;
+} synth_place;
+
+/* The contact dates of each part of the export, in days. */
+typedef struct {
+    long train0, train1, test0, test1, prod0, prod1;
+} synth_calendar;
+
+/* One CSV row; the features' NULLs are drawn as they are written. */
+static void write_row(out_buf *ob, gsl_rng *r, uint64_t i,
+                      const synth_lead *L, const synth_place *at, long day,
+                      int labeled, int converted)
+{
+    int y, m, d;
+    civil_from_days(day, &y, &m, &d);
+    char date[16];
+    snprintf(date, sizeof date, "%04d-%02d-%02d,", y, m, d);
+    ob_str(ob, "00Q", 3);
+    char id[32];
+    snprintf(id, sizeof id, "%012llu,", (unsigned long long)(i + 1));
+    ob_str(ob, id, 13);
+    ob_int(ob, uniform_int(r, 1000000, 7999999));
+    ob_str(ob, ",", 1);
+    ob_str(ob, date, 11);
+    ob_feature(ob, r, L->tenure);
+    ob_feature(ob, r, L->industry);
+    ob_feature(ob, r, L->change);
+    ob_feature(ob, r, L->reps);
+    ob_feature(ob, r, L->prior);
+    if (gsl_rng_uniform(r) >= NULL_RATE / 2)
+        ob_str(ob, L->wh ? "true" : "false", L->wh ? 4 : 5);
+    ob_str(ob, ",", 1);
+    if (labeled)
+        ob_str(ob, converted ? "1" : "0", 1);
+    if (at->production)
+        ob_str(ob, ",PRODUCTION\n", 12);
+    else
+        ob_str(ob, at->train ? ",TRAIN\n" : ",TEST\n", at->train ? 7 : 6);
+}
+
+/* One lead: drawn, converted or not, dated, written. */
+static void synth_lead_row(out_buf *ob, gsl_rng *r, gsl_rng *side,
+                           uint64_t i, const synth_place *at,
+                           const synth_calendar *cal,
+                           const tg_synth_production *prod)
+{
+    synth_lead L;
+    double factor[TG_NSIGNALS];
+    long feat[TG_SYNTH_NFEATURES];
+    draw_firm(r, side, &L);
+    draw_career(r, &L);
+    drift_and_clamp(at->production ? prod : NULL, at->week, &L, feat, factor);
+    double p = conversion_probability(feat, L.wh, factor);
+    if (!at->train && !at->production)
+        p *= TEST_FACTOR;
+    int converted = gsl_rng_uniform(r) < p;
+    int labeled = gsl_rng_uniform(r) >= UNLABELED_RATE;
+    long day = at->production ? cal->prod0 + 7L * at->week + uniform_int(r, 0, 6)
+             : at->train      ? uniform_int(r, cal->train0, cal->train1)
+                              : uniform_int(r, cal->test0, cal->test1);
+    /* A production conversion shows once its delay has passed. */
+    if (at->production && converted)
+        converted = gsl_ran_exponential(r, CONVERSION_DELAY_MEAN) <=
+                    (double)(cal->prod1 - day);
+    write_row(ob, r, i, &L, at, day, labeled, converted);
+}
+
 static int synth_write(FILE *out, const tg_synth_options *opts,
                        const tg_synth_production *prod, tg_error *err)
 {
@@ -356,127 +517,21 @@ static int synth_write(FILE *out, const tg_synth_options *opts,
         "split\n";
     ob_str(&o, header, sizeof header - 1);
     uint64_t ntrain = tg_synth_train_rows(opts->rows);
-    long train0 = days_from_civil(2024, 2, 1), train1 = days_from_civil(2025, 7, 3);
-    long test0 = days_from_civil(2025, 7, 4), test1 = days_from_civil(2025, 12, 31);
     uint64_t weekly = tg_synth_weekly_rows(opts, prod);
     uint64_t nprod = prod ? (uint64_t)prod->weeks * weekly : 0;
-    long prod0 = days_from_civil(PROD_START_Y, PROD_START_M, PROD_START_D);
-    long prod1 = prod0 + 7L * (prod ? prod->weeks : 0) - 1;
-
-    for (uint64_t i = 0; i < opts->rows + nprod; i++) {
-        int train = i < ntrain;
-        int production = i >= opts->rows;
-        int week = production ? (int)((i - opts->rows) / weekly) : -1;
-        double factor[TG_NSIGNALS];
-        int wh = gsl_rng_uniform(r) < 0.20;
-        long reps, change, tenure, industry, prior;
-        double u = gsl_rng_uniform(r);
-        if (wh)
-            reps = 2000 + (long)gsl_ran_exponential(r, 8000);
-        else
-            reps = u < 0.055 ? uniform_int(r, 1, 10)
-                 : u < 0.19 ? uniform_int(r, 11, 50)
-                 : u < 0.30 ? uniform_int(r, 51, 100)
-                 : u < 0.62 ? uniform_int(r, 101, 500)
-                            : uniform_int(r, 501, 5000);
-        /* Small firms bleed more often, and more of their advisors
-         * joined recently (breakaways): that is where Tier 1A lives. */
-        int small = !wh && reps <= 50;
-        int midsize = !wh && reps > 50 && reps <= 100;
-        u = gsl_rng_uniform(r);
-        if (small)
-            change = u < SMALL_BLEED ? uniform_int(r, -10, -1)
-                   : u < SMALL_BLEED + 0.005 ? uniform_int(r, -20, -11)
-                   : u < 0.55 ? 0 : uniform_int(r, 1, 5);
-        else
-            change = u < 0.025 ? uniform_int(r, -10, -1)
-                   : u < 0.037 ? uniform_int(r, -80, -11)
-                   : u < 0.45 ? 0 : uniform_int(r, 1, 30);
-        if (midsize) {
-            /* From the side stream: the main stream keeps its place, so
-             * every other lead is drawn as before. */
-            double w = gsl_rng_uniform(side);
-            change = w < MIDSIZE_BLEED ? uniform_int(side, -10, -1)
-                   : w < MIDSIZE_BLEED + 0.01 ? uniform_int(side, -30, -11)
-                   : w < 0.50 ? 0 : uniform_int(side, 1, 15);
-        }
-        u = gsl_rng_uniform(r);
-        double recent = small ? SMALL_RECENT : midsize ? MIDSIZE_RECENT : 0.035;
-        double mid = small ? SMALL_MID : midsize ? MIDSIZE_MID : 0.045;
-        tenure = u < 0.20 ? uniform_int(r, 0, 11)
-               : u < 0.20 + recent ? uniform_int(r, 12, 36)
-               : u < 0.20 + recent + mid ? uniform_int(r, 37, 48)
-                                         : uniform_int(r, 49, 360);
-        u = gsl_rng_uniform(r);
-        industry = u < 0.25 ? uniform_int(r, 0, 59)
-                 : u < 0.70 ? uniform_int(r, 60, 180)
-                 : u < 0.84 ? uniform_int(r, 181, 239)
-                            : uniform_int(r, 240, 480);
-        if (industry < tenure)
-            industry = tenure;
-        u = gsl_rng_uniform(r);
-        prior = u < 0.35 ? 0 : u < 0.79 ? 1 : u < 0.97 ? 2 : uniform_int(r, 3, 7);
-        {
-            long feat[TG_SYNTH_NFEATURES] = {tenure, industry, change, reps, prior};
-            drift_apply(production ? prod : NULL, week, feat, factor);
-            /* Inside the ranges the rule sets declare (a value outside
-             * is bad input to the scan): the wirehouse tail of the rep
-             * count, and drifted features, are clamped. */
-            static const long lo[TG_SYNTH_NFEATURES] = {0, 0, -100000, 1, 0};
-            static const long hi[TG_SYNTH_NFEATURES] = {720, 840, 100000,
-                                                        100000, 100};
-            for (int k = 0; k < TG_SYNTH_NFEATURES; k++)
-                feat[k] = feat[k] < lo[k] ? lo[k] : feat[k] > hi[k] ? hi[k]
-                                                                    : feat[k];
-            tenure = feat[TG_SYNTH_TENURE];
-            industry = feat[TG_SYNTH_INDUSTRY];
-            change = feat[TG_SYNTH_NET_CHANGE];
-            reps = feat[TG_SYNTH_REPS];
-            prior = feat[TG_SYNTH_PRIOR];
-        }
-
-        long feat[TG_SYNTH_NFEATURES] = {tenure, industry, change, reps, prior};
-        double p = conversion_probability(feat, wh, factor);
-        if (!train && !production)
-            p *= TEST_FACTOR;
-        int converted = gsl_rng_uniform(r) < p;
-        int labeled = gsl_rng_uniform(r) >= UNLABELED_RATE;
-
-        long day = production ? prod0 + 7L * week + uniform_int(r, 0, 6)
-                 : train      ? uniform_int(r, train0, train1)
-                              : uniform_int(r, test0, test1);
-        /* A production conversion shows once its delay has passed. */
-        if (production && converted)
-            converted = gsl_ran_exponential(r, CONVERSION_DELAY_MEAN) <=
-                        (double)(prod1 - day);
-        int y, m, d;
-        civil_from_days(day, &y, &m, &d);
-        char date[16];
-        snprintf(date, sizeof date, "%04d-%02d-%02d,", y, m, d);
-
-        ob_str(&o, "00Q", 3);
-        char id[32];
-        snprintf(id, sizeof id, "%012llu,", (unsigned long long)(i + 1));
-        ob_str(&o, id, 13);
-        ob_int(&o, uniform_int(r, 1000000, 7999999));
-        ob_str(&o, ",", 1);
-        ob_str(&o, date, 11);
-        ob_feature(&o, r, tenure);
-        ob_feature(&o, r, industry);
-        ob_feature(&o, r, change);
-        ob_feature(&o, r, reps);
-        ob_feature(&o, r, prior);
-        if (gsl_rng_uniform(r) >= NULL_RATE / 2)
-            ob_str(&o, wh ? "true" : "false", wh ? 4 : 5);
-        ob_str(&o, ",", 1);
-        if (labeled)
-            ob_str(&o, converted ? "1" : "0", 1);
-        if (production)
-            ob_str(&o, ",PRODUCTION\n", 12);
-        else
-            ob_str(&o, train ? ",TRAIN\n" : ",TEST\n", train ? 7 : 6);
-        if (o.failed)
-            break;
+    synth_calendar cal;
+    cal.train0 = days_from_civil(2024, 2, 1);
+    cal.train1 = days_from_civil(2025, 7, 3);
+    cal.test0 = days_from_civil(2025, 7, 4);
+    cal.test1 = days_from_civil(2025, 12, 31);
+    cal.prod0 = days_from_civil(PROD_START_Y, PROD_START_M, PROD_START_D);
+    cal.prod1 = cal.prod0 + 7L * (prod ? prod->weeks : 0) - 1;
+    for (uint64_t i = 0; i < opts->rows + nprod && !o.failed; i++) {
+        synth_place at;
+        at.train = i < ntrain;
+        at.production = i >= opts->rows;
+        at.week = at.production ? (int)((i - opts->rows) / weekly) : -1;
+        synth_lead_row(&o, r, side, i, &at, &cal, prod);
     }
     ob_flush(&o);
     int failed = o.failed;
