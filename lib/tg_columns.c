@@ -41,10 +41,10 @@ static int add(tg_columns *c, const char *f, size_t len, const char *path,
                             "more than %d columns", TG_COLUMNS_MAX);
     char **n = realloc(c->names, (size_t)(c->n + 1) * sizeof *n);
     if (!n)
-        return tg_error_set(err, TG_ENOMEM, path, line, 0, "out of memory");
+        return tg_error_oom_at(err, path, line);
     c->names = n;
     if (!(n[c->n] = strndup(f, len)))
-        return tg_error_set(err, TG_ENOMEM, path, line, 0, "out of memory");
+        return tg_error_oom_at(err, path, line);
     c->n++;
     return TG_OK;
 }

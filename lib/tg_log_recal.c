@@ -363,7 +363,7 @@ int tg_log_append_recalibration(const char *path,
     recal_ctx *c = calloc(1, sizeof *c);
     if (!c) {
         tg_recal_proposal_release(&p);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     c->p = &p;
     rel_path(repo, o->proposal, c->proposal_rel, sizeof c->proposal_rel);

@@ -220,7 +220,7 @@ int tg_log_verify(const char *path, const char *repo_dir,
     free(text);
     if (ps.failed) {
         tg_log_problems_free(ps.p, ps.n);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     *out = ps.p;
     *n = ps.n;

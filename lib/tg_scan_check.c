@@ -72,7 +72,7 @@ int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
     unsigned char *used = malloc((size_t)rules->nfeatures);
     if (!out->features || !used) {
         free(used);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     tg_rules_used_features(rules, used);
     for (int f = 0; f < rules->nfeatures; f++)
@@ -152,8 +152,7 @@ int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
             if (validate && tg_source_parse_row(&src, &bad) != TG_OK) {
                 out->bad_rows++;
                 if (add_problem(out, &src, &bad) != TG_OK)
-                    rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
-                                      "out of memory");
+                    rc = tg_error_oom(err, NULL);
             }
         }
         src.csv = NULL; /* csv is freed below */
