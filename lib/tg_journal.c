@@ -68,13 +68,20 @@ int tg_journal_run(const char *journal, const char *root,
         char hex[65];
         tg_sha256_buffer(files[i].data, files[i].len, hex);
         cJSON *f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "path", abs[i]);
-        cJSON_AddStringToObject(f, "sha256", hex);
-        cJSON_AddBoolToObject(f, "locked", files[i].locked);
-        cJSON_AddItemToObject(f, "content", cJSON_CreateString(text ? text : ""));
-        cJSON_AddItemToArray(arr, f);
+        if (f && !cJSON_AddItemToArray(arr, f)) {
+            cJSON_Delete(f);
+            f = NULL;
+        }
+        /* A journal missing a file's content would "complete" the change
+         * with an empty file: every piece is checked. */
+        int built = f && text && cJSON_AddStringToObject(f, "path", abs[i]) &&
+                    cJSON_AddStringToObject(f, "sha256", hex) &&
+                    cJSON_AddBoolToObject(f, "locked", files[i].locked) &&
+                    cJSON_AddStringToObject(f, "content", text);
         free(text);
-        if (!text || strlen(files[i].data) < files[i].len)
+        if (!built)
+            rc = tg_error_oom(err, files[i].path);
+        else if (strlen(files[i].data) < files[i].len)
             rc = tg_error_set(err, TG_EINVAL, files[i].path, 0, 0,
                               "a journaled file must be text");
     }

@@ -487,8 +487,11 @@ static int judge_and_write(monitor_run *m)
     if (tg_monitor_judge(&m->res, m->policy, &m->stats, &err) != TG_OK)
         return cli_fail(&err);
     m->have_res = 1;
+    /* The commit the report names; outside a repository none, so that
+     * failure is ignored, recorded apart from err. */
     tg_git_facts gf;
-    if (tg_git_facts_get(&gf, ".", NULL, &err) == TG_OK) {
+    tg_error ignored;
+    if (tg_git_facts_get(&gf, ".", NULL, &ignored) == TG_OK) {
         if (gf.has_head)
             snprintf(m->res.commit, sizeof m->res.commit, "%s", gf.commit);
         tg_git_facts_release(&gf);
