@@ -97,7 +97,7 @@ static void check_anchors(const char *path, const char *repo_dir,
                           const char *text, size_t len,
                           const cJSON *registry, problems *ps)
 {
-    char real[PATH_MAX], other[PATH_MAX], workdir[4096], where[8500];
+    char real[PATH_MAX], other[PATH_MAX], workdir[TG_PATH_MAX], where[8500];
     if (!registry || !realpath(path, real))
         return;
     if (tg_git_workdir(repo_dir ? repo_dir : ".", workdir, sizeof workdir))

@@ -470,7 +470,7 @@ int tg_policy_load(tg_policy **out, const char *path, const tg_rules *rules,
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    int rc = tg_read_file(&text, &len, path, 16u << 20, err);
+    int rc = tg_read_file(&text, &len, path, TG_MAX_DOC_BYTES, err);
     if (rc)
         return rc;
     rc = tg_policy_parse(out, text, len, path, rules, err);

@@ -232,7 +232,7 @@ int tg_recal_proposal_load(tg_recal_proposal *p, const char *path,
     char *text = NULL;
     size_t len = 0;
     cJSON *doc = NULL;
-    int rc = tg_read_file(&text, &len, path, 64u << 20, err);
+    int rc = tg_read_file(&text, &len, path, TG_MAX_JSON_BYTES, err);
     if (rc)
         return rc;
     /* The hash of the bytes parsed, not of a second read. */

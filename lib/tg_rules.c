@@ -350,7 +350,7 @@ int tg_rules_load(tg_rules **out, const char *path, tg_error *err)
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    int rc = tg_read_file(&text, &len, path, 16u << 20, err);
+    int rc = tg_read_file(&text, &len, path, TG_MAX_DOC_BYTES, err);
     if (rc)
         return rc;
     rc = tg_rules_parse(out, text, len, path, err);

@@ -154,7 +154,7 @@ int tg_sweep_load(tg_sweep **out, const char *path, const char *base_path,
     cJSON *root = NULL;
     tg_sweep *s = NULL;
     *out = NULL;
-    int rc = tg_read_file(&text, &len, path, 16u << 20, err);
+    int rc = tg_read_file(&text, &len, path, TG_MAX_DOC_BYTES, err);
     if (rc)
         return rc;
     if ((rc = tg_json_parse(&root, text, path, err)))

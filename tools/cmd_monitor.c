@@ -315,7 +315,7 @@ static int write_and_log(const options *o, const cJSON *proposal,
         registry = NULL;
     /* The proposal's folder too: a run killed while writing it left a
      * temporary file there. */
-    char folder[4096];
+    char folder[TG_PATH_MAX];
     const char *dirs[1] = {tg_dirname(o->out, folder, sizeof folder)};
     tg_trail trail;
     if (tg_trail_open(&trail, registry, o->log, dirs, 1, err) != TG_OK)
