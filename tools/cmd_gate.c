@@ -275,9 +275,12 @@ static int judge(const gate_args *a, gate_run *g)
     g->have_plan = 1;
     if (g->sl.n && (r = judge_slices(&g->res, g->rules, &g->sl, &gopt)))
         return r;
-    /* The commit the report names, when run inside a repository. */
+    /* The commit the report names, when run inside a repository. Without
+     * one the report names none: that failure is ignored, recorded apart
+     * so that err holds no stale message. */
     tg_git_facts gf;
-    if (tg_git_facts_get(&gf, ".", NULL, &err) == TG_OK) {
+    tg_error ignored;
+    if (tg_git_facts_get(&gf, ".", NULL, &ignored) == TG_OK) {
         if (gf.has_head)
             snprintf(g->res.commit, sizeof g->res.commit, "%s", gf.commit);
         tg_git_facts_release(&gf);

@@ -142,7 +142,7 @@ int cmd_release(int argc, char **argv)
     ro.ci_level = d.ci_level;
     ro.repo_dir = ".";
     /* What the regenerated SQL files say regenerates them. */
-    char regen[4300];
+    char regen[TG_PATH_JOIN_MAX];
     snprintf(regen, sizeof regen, "tiergate sql --rules %s --out-dir DIR",
              ro.rules_path);
     ro.sql_regenerate = regen;
