@@ -5,6 +5,7 @@
 #include "tg_json.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -164,4 +165,17 @@ int tg_json_write_atomic(const cJSON *item, const char *path, tg_error *err)
     int rc = tg_write_atomic(path, withnl, n + 1, err);
     free(withnl);
     return rc;
+}
+
+const char *tg_json_str(const cJSON *o, const char *k)
+{
+    const char *s =
+        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
+    return s ? s : "";
+}
+
+double tg_json_num(const cJSON *o, const char *k)
+{
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
+    return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : NAN;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "tg_escape.h"
+#include "tg_json.h"
 
 #define W 760
 #define H 300
@@ -20,18 +21,6 @@
 #define R 16
 #define T 36
 #define B 64
-
-static const char *s_of(const cJSON *o, const char *k)
-{
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-    return s ? s : "";
-}
-
-static double n_of(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) && isfinite(v->valuedouble) ? v->valuedouble : NAN;
-}
 
 /* HTML text and attributes through the shared escapes (tg_escape.h). */
 static void esc(FILE *f, const char *s)
@@ -95,7 +84,7 @@ static void axes(FILE *f, const cJSON *windows, int n, double max,
     for (int i = 0; i < n; i += step) {
         fprintf(f, "<text transform=\"translate(%.1f,%d) rotate(-40)\" "
                    "text-anchor=\"end\" font-size=\"9\">", xpos(i, n), H - B + 12);
-        esc(f, s_of(cJSON_GetArrayItem(windows, i), "window"));
+        esc(f, tg_json_str(cJSON_GetArrayItem(windows, i), "window"));
         fputs("</text>", f);
     }
     fprintf(f, "<text transform=\"translate(12,%d) rotate(-90)\" "
@@ -114,9 +103,9 @@ static void band_of(const cJSON *m, double *lo, double *hi)
     *hi = 1.2;
     const cJSON *g;
     cJSON_ArrayForEach(g, cJSON_GetObjectItem(m, "gates"))
-        if (!strcmp(s_of(g, "check"), "calibration_drift")) {
-            *lo = n_of(g, "min");
-            *hi = n_of(g, "max");
+        if (!strcmp(tg_json_str(g, "check"), "calibration_drift")) {
+            *lo = tg_json_num(g, "min");
+            *hi = tg_json_num(g, "max");
             return;
         }
 }
@@ -132,11 +121,11 @@ static void chart_tier(FILE *f, const cJSON *m, int k, const char *tier)
     for (int i = 0; i < n; i++) {
         const cJSON *t = cJSON_GetArrayItem(
             cJSON_GetObjectItem(cJSON_GetArrayItem(ws, i), "tiers"), k);
-        double hi = n_of(t, "ci_upper");
+        double hi = tg_json_num(t, "ci_upper");
         if (isfinite(hi) && hi > max)
             max = hi;
         if (!isfinite(cal))
-            cal = n_of(t, "calibrated_rate");
+            cal = tg_json_num(t, "calibrated_rate");
     }
     /* Tiny windows have intervals up to 100%: the axis stops at twice
      * the band's top, and longer bars are cut there. */
@@ -174,7 +163,8 @@ static void chart_tier(FILE *f, const cJSON *m, int k, const char *tier)
     for (int i = 0; i < n; i++) {
         const cJSON *w = cJSON_GetArrayItem(ws, i);
         const cJSON *t = cJSON_GetArrayItem(cJSON_GetObjectItem(w, "tiers"), k);
-        double r = n_of(t, "rate"), lo = n_of(t, "ci_lower"), hi = n_of(t, "ci_upper");
+        double r = tg_json_num(t, "rate"), lo = tg_json_num(t, "ci_lower"),
+               hi = tg_json_num(t, "ci_upper");
         if (!isfinite(r))
             continue;
         double x = xpos(i, n);
@@ -211,8 +201,9 @@ static void chart_shares(FILE *f, const cJSON *m)
         const cJSON *w = cJSON_GetArrayItem(ws, i);
         double acc = 0, x = xpos(i, n) - bw / 2;
         for (int k = 0; k < nt; k++) {
-            double s = n_of(cJSON_GetArrayItem(cJSON_GetObjectItem(w, "tiers"), k),
-                            "share");
+            double s = tg_json_num(
+                cJSON_GetArrayItem(cJSON_GetObjectItem(w, "tiers"), k),
+                "share");
             if (!isfinite(s) || s <= 0)
                 continue;
             fprintf(f, "<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" "
@@ -221,7 +212,7 @@ static void chart_shares(FILE *f, const cJSON *m)
                     palette[k % 10]);
             acc += s;
         }
-        double psi = n_of(w, "psi");
+        double psi = tg_json_num(w, "psi");
         if (isfinite(psi))
             fprintf(f, "<text x=\"%.1f\" y=\"%d\" font-size=\"8\" "
                        "text-anchor=\"middle\">%.3f</text>",
@@ -259,13 +250,15 @@ static void rate_table(FILE *f, const cJSON *m)
     cJSON_ArrayForEach(w, ws)
     {
         fputs("<tr><td>", f);
-        esc(f, s_of(w, "window"));
-        fprintf(f, "%s</td><td class=\"n\">%.0f</td><td class=\"n\">%.0f</td>"
-                   "<td class=\"n\">",
-                cJSON_IsTrue(cJSON_GetObjectItem(w, "mature")) ? "" : " (immature)",
-                n_of(w, "leads"), n_of(w, "held_back"));
-        if (isfinite(n_of(w, "psi")))
-            fprintf(f, "%.4f", n_of(w, "psi"));
+        esc(f, tg_json_str(w, "window"));
+        fprintf(f,
+                "%s</td><td class=\"n\">%.0f</td><td class=\"n\">%.0f</td>"
+                "<td class=\"n\">",
+                cJSON_IsTrue(cJSON_GetObjectItem(w, "mature")) ? ""
+                                                               : " (immature)",
+                tg_json_num(w, "leads"), tg_json_num(w, "held_back"));
+        if (isfinite(tg_json_num(w, "psi")))
+            fprintf(f, "%.4f", tg_json_num(w, "psi"));
         else
             fputs("n/a", f);
         fputs("</td>", f);
@@ -273,16 +266,16 @@ static void rate_table(FILE *f, const cJSON *m)
         cJSON_ArrayForEach(x, cJSON_GetObjectItem(w, "tiers"))
         {
             fputs("<td class=\"n\">", f);
-            pct(f, n_of(x, "rate"));
-            if (isfinite(n_of(x, "ci_lower"))) {
+            pct(f, tg_json_num(x, "rate"));
+            if (isfinite(tg_json_num(x, "ci_lower"))) {
                 fputs(" [", f);
-                pct(f, n_of(x, "ci_lower"));
+                pct(f, tg_json_num(x, "ci_lower"));
                 fputs(", ", f);
-                pct(f, n_of(x, "ci_upper"));
+                pct(f, tg_json_num(x, "ci_upper"));
                 fputs("]", f);
             }
             fputs(" · ", f);
-            pct(f, n_of(x, "share"));
+            pct(f, tg_json_num(x, "share"));
             fputs("</td>", f);
         }
         fputs("</tr>", f);
@@ -302,17 +295,18 @@ static void alerts_table(FILE *f, const cJSON *m)
     const cJSON *a;
     cJSON_ArrayForEach(a, alerts)
     {
-        const char *lv = s_of(a, "level");
+        const char *lv = tg_json_str(a, "level");
         fprintf(f, "<tr><td class=\"fail\">%s</td><td>",
                 !strcmp(lv, "block") ? "✖ block" : "▲ warn");
-        esc(f, s_of(a, "gate"));
+        esc(f, tg_json_str(a, "gate"));
         fputs("</td><td>", f);
-        esc(f, s_of(a, "window"));
+        esc(f, tg_json_str(a, "window"));
         fputs("</td><td>", f);
-        esc(f, cJSON_IsString(cJSON_GetObjectItem(a, "tier")) ? s_of(a, "tier")
-                                                               : "(window)");
+        esc(f, cJSON_IsString(cJSON_GetObjectItem(a, "tier"))
+                   ? tg_json_str(a, "tier")
+                   : "(window)");
         fputs("</td><td>", f);
-        esc(f, s_of(a, "message"));
+        esc(f, tg_json_str(a, "message"));
         fputs("</td></tr>", f);
     }
     fputs("</tbody></table>", f);
@@ -325,11 +319,11 @@ static void compare_table(FILE *f, const cJSON *m)
         return;
     fputs("<h2>Two models on the same leads</h2><p>Conversion of each model's "
           "priority tiers over mature leads, ", f);
-    esc(f, s_of(c, "old_model_version"));
+    esc(f, tg_json_str(c, "old_model_version"));
     fputs(" vs ", f);
-    esc(f, s_of(c, "new_model_version"));
+    esc(f, tg_json_str(c, "new_model_version"));
     fputs("; the difference's interval: ", f);
-    esc(f, s_of(c, "difference_method"));
+    esc(f, tg_json_str(c, "difference_method"));
     fputs(".</p><table><thead><tr><th>window</th><th>old rate [interval]</th>"
           "<th>new rate [interval]</th><th>new − old [interval]</th></tr>"
           "</thead><tbody>", f);
@@ -338,24 +332,24 @@ static void compare_table(FILE *f, const cJSON *m)
     {
         const cJSON *x = cJSON_GetObjectItem(w, "compare");
         fputs("<tr><td>", f);
-        esc(f, s_of(w, "window"));
+        esc(f, tg_json_str(w, "window"));
         fputs("</td>", f);
         for (int k = 0; k < 2; k++) {
             const cJSON *r = cJSON_GetObjectItem(x, k ? "new_priority" : "old_priority");
             fputs("<td class=\"n\">", f);
-            pct(f, n_of(r, "rate"));
+            pct(f, tg_json_num(r, "rate"));
             fputs(" [", f);
-            pct(f, n_of(r, "ci_lower"));
+            pct(f, tg_json_num(r, "ci_lower"));
             fputs(", ", f);
-            pct(f, n_of(r, "ci_upper"));
+            pct(f, tg_json_num(r, "ci_upper"));
             fputs("]</td>", f);
         }
         fputs("<td class=\"n\">", f);
-        pct(f, n_of(x, "difference"));
+        pct(f, tg_json_num(x, "difference"));
         fputs(" [", f);
-        pct(f, n_of(x, "difference_lower"));
+        pct(f, tg_json_num(x, "difference_lower"));
         fputs(", ", f);
-        pct(f, n_of(x, "difference_upper"));
+        pct(f, tg_json_num(x, "difference_upper"));
         fputs("]</td></tr>", f);
     }
     fputs("</tbody></table>", f);
@@ -363,7 +357,7 @@ static void compare_table(FILE *f, const cJSON *m)
 
 void tg_report_monitor_html(FILE *f, const cJSON *m)
 {
-    const char *status = s_of(m, "status");
+    const char *status = tg_json_str(m, "status");
     const char *cls = !strcmp(status, "PASSED") ? "PASSED"
                     : !strcmp(status, "FAILED") ? "FAILED"
                                                 : "PASSED_WITH_WARNINGS";
@@ -372,31 +366,34 @@ void tg_report_monitor_html(FILE *f, const cJSON *m)
     fputs("<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"/>"
           "<meta name=\"viewport\" content=\"width=device-width\"/>"
           "<title>tiergate monitor: ", f);
-    esc(f, s_of(m, "model_id"));
+    esc(f, tg_json_str(m, "model_id"));
     fputs(" — ", f);
     esc(f, status);
     fprintf(f, "</title><style>%s</style></head><body><h1>Monitor: ",
             tg_report_css());
-    esc(f, s_of(m, "model_id"));
+    esc(f, tg_json_str(m, "model_id"));
     fputs(" ", f);
-    esc(f, s_of(m, "model_version"));
+    esc(f, tg_json_str(m, "model_version"));
     fprintf(f, "</h1><div class=\"banner %s\" role=\"status\">%s ", cls,
             !strcmp(cls, "PASSED") ? "✔" : !strcmp(cls, "FAILED") ? "✖" : "▲");
     esc(f, status);
-    fprintf(f, " — %.0f pass, %.0f inconclusive, %.0f fail, %.0f "
-               "insufficient</div>",
-            n_of(sum, "pass"), n_of(sum, "inconclusive"), n_of(sum, "fail"),
-            n_of(sum, "insufficient"));
+    fprintf(f,
+            " — %.0f pass, %.0f inconclusive, %.0f fail, %.0f "
+            "insufficient</div>",
+            tg_json_num(sum, "pass"), tg_json_num(sum, "inconclusive"),
+            tg_json_num(sum, "fail"), tg_json_num(sum, "insufficient"));
     fputs("<p>Policy <code>", f);
-    esc(f, s_of(m, "policy"));
+    esc(f, tg_json_str(m, "policy"));
     fputs("</code>; ", f);
-    esc(f, s_of(m, "window"));
-    fprintf(f, " windows; leads contacted less than %.0f days before the "
-               "last contacted date (", n_of(m, "maturity_days"));
-    esc(f, s_of(data, "last_contacted_date"));
+    esc(f, tg_json_str(m, "window"));
+    fprintf(f,
+            " windows; leads contacted less than %.0f days before the "
+            "last contacted date (",
+            tg_json_num(m, "maturity_days"));
+    esc(f, tg_json_str(data, "last_contacted_date"));
     fputs(") count in shares, never in rates; ", f);
-    esc(f, s_of(m, "ci_method"));
-    fprintf(f, " intervals at %g%%.</p>", n_of(m, "ci_level") * 100);
+    esc(f, tg_json_str(m, "ci_method"));
+    fprintf(f, " intervals at %g%%.</p>", tg_json_num(m, "ci_level") * 100);
 
     fputs("<h2>Alerts</h2>", f);
     alerts_table(f, m);
@@ -431,13 +428,15 @@ void tg_report_monitor_html(FILE *f, const cJSON *m)
                                  "commit"};
     for (size_t i = 0; i < sizeof keys / sizeof *keys; i++) {
         fprintf(f, "<tr><td>%s</td><td><code>", keys[i]);
-        esc(f, s_of(prov, keys[i])[0] ? s_of(prov, keys[i]) : "(not recorded)");
+        esc(f, tg_json_str(prov, keys[i])[0] ? tg_json_str(prov, keys[i])
+                                             : "(not recorded)");
         fputs("</code></td></tr>", f);
     }
     fputs("<tr><td>calibration</td><td><code>", f);
-    esc(f, s_of(ref, "calibration_file")[0] ? s_of(ref, "calibration_file")
-                                            : "(the rule set's expected rates)");
+    esc(f, tg_json_str(ref, "calibration_file")[0]
+               ? tg_json_str(ref, "calibration_file")
+               : "(the rule set's expected rates)");
     fputs("</code></td></tr><tr><td>generated</td><td>", f);
-    esc(f, s_of(m, "generated_at"));
+    esc(f, tg_json_str(m, "generated_at"));
     fputs("</td></tr></tbody></table></body></html>\n", f);
 }

@@ -12,23 +12,7 @@
 #include <string.h>
 
 #include "tg_escape.h"
-
-static const char *s_of(const cJSON *o, const char *k)
-{
-    const char *s = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-    return s ? s : "";
-}
-
-static double n_of(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const cJSON *o_of(const cJSON *o, const char *k)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, k);
-}
+#include "tg_json.h"
 
 /* Markdown and HTML through the shared escapes (tg_escape.h). */
 static void md(FILE *f, const char *s)
@@ -77,19 +61,23 @@ static void count(FILE *f, double v)
 
 static const char *gate_word(const cJSON *g)
 {
-    return s_of(g, "status");
+    return tg_json_str(g, "status");
 }
 
 void tg_sweep_frontier(const cJSON *sweep, unsigned char *on, int n)
 {
-    const cJSON *vars = o_of(sweep, "variants");
+    const cJSON *vars = cJSON_GetObjectItemCaseSensitive(sweep, "variants");
     for (int i = 0; i < n; i++) {
-        const cJSON *a = o_of(cJSON_GetArrayItem(vars, i), "train");
-        double va = n_of(a, "priority_volume"), ra = n_of(a, "priority_rate");
+        const cJSON *a = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetArrayItem(vars, i), "train");
+        double va = tg_json_num(a, "priority_volume"),
+               ra = tg_json_num(a, "priority_rate");
         on[i] = isfinite(va) && isfinite(ra);
         for (int j = 0; j < n && on[i]; j++) {
-            const cJSON *b = o_of(cJSON_GetArrayItem(vars, j), "train");
-            double vb = n_of(b, "priority_volume"), rb = n_of(b, "priority_rate");
+            const cJSON *b = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetArrayItem(vars, j), "train");
+            double vb = tg_json_num(b, "priority_volume"),
+                   rb = tg_json_num(b, "priority_rate");
             if (j != i && vb >= va && rb >= ra && (vb > va || rb > ra))
                 on[i] = 0;
         }
@@ -100,15 +88,15 @@ void tg_sweep_frontier(const cJSON *sweep, unsigned char *on, int n)
 
 static void headline(FILE *f, const cJSON *s)
 {
-    int n = (int)n_of(s, "variants_tried");
-    const char *id = s_of(s, "sweep_id");
+    int n = (int)tg_json_num(s, "variants_tried");
+    const char *id = tg_json_str(s, "sweep_id");
     fputs("## Sweep ", f);
     md(f, *id ? id : "(command-line grid)");
     fprintf(f, "\n\n%d variants tried (the base and %d variant%s), ranked on "
                "TRAIN only.  \nobjective: ", n, n - 1, n == 2 ? "" : "s");
-    md(f, s_of(s, "objective"));
+    md(f, tg_json_str(s, "objective"));
     fputs("\n\n", f);
-    if (cJSON_IsTrue(o_of(s, "exploratory")))
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "exploratory")))
         fputs("**EXPLORATORY: TEST figures of every variant are shown "
               "(--show-test-all). Choosing by them would make TEST training "
               "data.**\n\n", f);
@@ -117,60 +105,67 @@ static void headline(FILE *f, const cJSON *s)
 
 void tg_sweep_render_markdown(FILE *f, const cJSON *s)
 {
-    const cJSON *vars = o_of(s, "variants"), *v;
+    const cJSON *vars = cJSON_GetObjectItemCaseSensitive(s, "variants"), *v;
     headline(f, s);
-    fprintf(f, "| rank | variant | what changed | priority volume | priority "
-               "rate | Tier 1 volume | Tier 1 lift [%g%% CI] | TRAIN gates "
-               "(pass/warn/fail/inconclusive/insufficient) | objective |\n"
-               "|---:|---|---|---:|---:|---:|---|---|---:|\n",
-            n_of(s, "ci_level") * 100);
+    fprintf(f,
+            "| rank | variant | what changed | priority volume | priority "
+            "rate | Tier 1 volume | Tier 1 lift [%g%% CI] | TRAIN gates "
+            "(pass/warn/fail/inconclusive/insufficient) | objective |\n"
+            "|---:|---|---|---:|---:|---:|---|---|---:|\n",
+            tg_json_num(s, "ci_level") * 100);
     cJSON_ArrayForEach(v, vars)
     {
-        const cJSON *t = o_of(v, "train"), *g = o_of(t, "gates");
-        int chosen = cJSON_IsTrue(o_of(v, "chosen"));
-        if (cJSON_IsNumber(o_of(v, "rank")))
-            fprintf(f, "| %d | ", (int)n_of(v, "rank"));
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(v, "train"),
+                    *g = cJSON_GetObjectItemCaseSensitive(t, "gates");
+        int chosen =
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "chosen"));
+        if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(v, "rank")))
+            fprintf(f, "| %d | ", (int)tg_json_num(v, "rank"));
         else
             fputs("| – | ", f);
         fputs(chosen ? "**" : "", f);
-        md(f, s_of(v, "name"));
+        md(f, tg_json_str(v, "name"));
         fputs(chosen ? "** (chosen)" : "", f);
         fputs(" | ", f);
-        md(f, *s_of(v, "changes") ? s_of(v, "changes") : "unchanged");
+        md(f, *tg_json_str(v, "changes") ? tg_json_str(v, "changes")
+                                         : "unchanged");
         fputs(" | ", f);
-        count(f, n_of(t, "priority_volume"));
+        count(f, tg_json_num(t, "priority_volume"));
         fputs(" | ", f);
-        pct(f, n_of(t, "priority_rate"));
+        pct(f, tg_json_num(t, "priority_rate"));
         fputs(" | ", f);
-        count(f, n_of(t, "tier1_volume"));
+        count(f, tg_json_num(t, "tier1_volume"));
         fputs(" | ", f);
-        lift(f, n_of(t, "tier1_lift"));
+        lift(f, tg_json_num(t, "tier1_lift"));
         fputs(" [", f);
-        lift(f, n_of(t, "tier1_lift_ci_lower"));
+        lift(f, tg_json_num(t, "tier1_lift_ci_lower"));
         fputs(", ", f);
-        lift(f, n_of(t, "tier1_lift_ci_upper"));
+        lift(f, tg_json_num(t, "tier1_lift_ci_upper"));
         fprintf(f, "] | %s %.0f/%.0f/%.0f/%.0f/%.0f | ", gate_word(g),
-                n_of(g, "pass"), n_of(g, "warn"), n_of(g, "fail"),
-                n_of(g, "inconclusive"), n_of(g, "insufficient"));
-        if (cJSON_IsTrue(o_of(v, "feasible")))
-            fprintf(f, "%g |\n", n_of(v, "objective"));
+                tg_json_num(g, "pass"), tg_json_num(g, "warn"),
+                tg_json_num(g, "fail"), tg_json_num(g, "inconclusive"),
+                tg_json_num(g, "insufficient"));
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "feasible")))
+            fprintf(f, "%g |\n", tg_json_num(v, "objective"));
         else {
             fputs("– (", f);
-            md(f, s_of(v, "why_not"));
+            md(f, tg_json_str(v, "why_not"));
             fputs(") |\n", f);
         }
     }
-    const char *chosen = s_of(s, "chosen");
-    const cJSON *sel = o_of(s, "selection");
+    const char *chosen = tg_json_str(s, "chosen");
+    const cJSON *sel = cJSON_GetObjectItemCaseSensitive(s, "selection");
     if (*chosen) {
         fputs("\n**Chosen: ", f);
         md(f, chosen);
         fputs("**. ", f);
-        md(f, s_of(sel, "note"));
-        fprintf(f, ". Tier 1 lift on TRAIN %.2fx, adjusted interval "
-                   "[%.2f, %.2f].\n", n_of(sel, "tier1_lift"),
-                n_of(sel, "tier1_lift_ci_lower_adjusted"),
-                n_of(sel, "tier1_lift_ci_upper_adjusted"));
+        md(f, tg_json_str(sel, "note"));
+        fprintf(f,
+                ". Tier 1 lift on TRAIN %.2fx, adjusted interval "
+                "[%.2f, %.2f].\n",
+                tg_json_num(sel, "tier1_lift"),
+                tg_json_num(sel, "tier1_lift_ci_lower_adjusted"),
+                tg_json_num(sel, "tier1_lift_ci_upper_adjusted"));
     } else {
         fputs("\n**No variant meets the objective on TRAIN**; nothing is "
               "chosen.\n", f);
@@ -180,27 +175,28 @@ void tg_sweep_render_markdown(FILE *f, const cJSON *s)
                "included) | TEST gates |\n|---|---:|---:|---:|---|---|---|\n");
     cJSON_ArrayForEach(v, vars)
     {
-        const cJSON *t = o_of(v, "test"), *x;
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(v, "test"), *x;
         if (!t)
             continue;
         fputs("| ", f);
-        md(f, s_of(v, "name"));
+        md(f, tg_json_str(v, "name"));
         fputs(" | ", f);
-        count(f, n_of(t, "priority_volume"));
+        count(f, tg_json_num(t, "priority_volume"));
         fputs(" | ", f);
-        pct(f, n_of(t, "priority_rate"));
+        pct(f, tg_json_num(t, "priority_rate"));
         fputs(" | ", f);
-        count(f, n_of(t, "tier1_volume"));
+        count(f, tg_json_num(t, "tier1_volume"));
         fputs(" | ", f);
-        lift(f, n_of(t, "tier1_lift"));
-        fprintf(f, " | %s | ", gate_word(o_of(t, "gate")));
+        lift(f, tg_json_num(t, "tier1_lift"));
+        fprintf(f, " | %s | ",
+                gate_word(cJSON_GetObjectItemCaseSensitive(t, "gate")));
         int k = 0;
-        cJSON_ArrayForEach(x, o_of(t, "test_gates"))
-        {
+        cJSON_ArrayForEach (x,
+                            cJSON_GetObjectItemCaseSensitive(t, "test_gates")) {
             fputs(k++ ? "; " : "", f);
-            md(f, s_of(x, "id"));
+            md(f, tg_json_str(x, "id"));
             fputc(' ', f);
-            md(f, s_of(x, "status"));
+            md(f, tg_json_str(x, "status"));
         }
         fputs(" |\n", f);
     }
@@ -217,7 +213,7 @@ void tg_sweep_render_markdown(FILE *f, const cJSON *s)
 
 static void chart(FILE *f, const cJSON *s)
 {
-    const cJSON *vars = o_of(s, "variants");
+    const cJSON *vars = cJSON_GetObjectItemCaseSensitive(s, "variants");
     int n = cJSON_GetArraySize(vars);
     unsigned char *front = calloc((size_t)(n ? n : 1), 1);
     if (!front)
@@ -225,8 +221,10 @@ static void chart(FILE *f, const cJSON *s)
     tg_sweep_frontier(s, front, n);
     double vmin = INFINITY, vmax = 0, rmin = INFINITY, rmax = 0;
     for (int i = 0; i < n; i++) {
-        const cJSON *t = o_of(cJSON_GetArrayItem(vars, i), "train");
-        double vol = n_of(t, "priority_volume"), r = n_of(t, "priority_rate");
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(
+            cJSON_GetArrayItem(vars, i), "train");
+        double vol = tg_json_num(t, "priority_volume"),
+               r = tg_json_num(t, "priority_rate");
         if (!isfinite(vol) || !isfinite(r))
             continue;
         vmin = vol < vmin ? vol : vmin;
@@ -281,10 +279,14 @@ static void chart(FILE *f, const cJSON *s)
             order[m++] = i;
     for (int a = 0; order && a < m; a++)
         for (int b = a + 1; b < m; b++) {
-            double va = n_of(o_of(cJSON_GetArrayItem(vars, order[a]), "train"),
-                             "priority_volume");
-            double vb = n_of(o_of(cJSON_GetArrayItem(vars, order[b]), "train"),
-                             "priority_volume");
+            double va =
+                tg_json_num(cJSON_GetObjectItemCaseSensitive(
+                                cJSON_GetArrayItem(vars, order[a]), "train"),
+                            "priority_volume");
+            double vb =
+                tg_json_num(cJSON_GetObjectItemCaseSensitive(
+                                cJSON_GetArrayItem(vars, order[b]), "train"),
+                            "priority_volume");
             if (vb < va) {
                 int t = order[a];
                 order[a] = order[b];
@@ -295,21 +297,26 @@ static void chart(FILE *f, const cJSON *s)
         fputs("<polyline fill=\"none\" stroke=\"#1e7e34\" stroke-width=\"1.5\" "
               "stroke-dasharray=\"5,3\" points=\"", f);
         for (int a = 0; a < m; a++) {
-            const cJSON *t = o_of(cJSON_GetArrayItem(vars, order[a]), "train");
+            const cJSON *t = cJSON_GetObjectItemCaseSensitive(
+                cJSON_GetArrayItem(vars, order[a]), "train");
             fprintf(f, "%s%.1f,%.1f", a ? " " : "",
-                    XP(n_of(t, "priority_volume")), YP(n_of(t, "priority_rate")));
+                    XP(tg_json_num(t, "priority_volume")),
+                    YP(tg_json_num(t, "priority_rate")));
         }
         fputs("\"/>", f);
     }
     free(order);
     for (int i = 0; i < n; i++) {
-        const cJSON *v = cJSON_GetArrayItem(vars, i), *t = o_of(v, "train");
-        double vol = n_of(t, "priority_volume"), r = n_of(t, "priority_rate");
+        const cJSON *v = cJSON_GetArrayItem(vars, i),
+                    *t = cJSON_GetObjectItemCaseSensitive(v, "train");
+        double vol = tg_json_num(t, "priority_volume"),
+               r = tg_json_num(t, "priority_rate");
         if (!isfinite(vol) || !isfinite(r))
             continue;
-        int chosen = cJSON_IsTrue(o_of(v, "chosen"));
+        int chosen =
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "chosen"));
         fprintf(f, "<g><title>");
-        esc(f, s_of(v, "name"));
+        esc(f, tg_json_str(v, "name"));
         fprintf(f, ": %.0f leads, %.2f%%%s%s</title>", vol, r * 100,
                 front[i] ? ", on the frontier" : "", chosen ? ", chosen" : "");
         if (chosen)
@@ -336,77 +343,87 @@ static void chart(FILE *f, const cJSON *s)
 
 void tg_sweep_render_html_section(FILE *f, const cJSON *s)
 {
-    const cJSON *vars = o_of(s, "variants"), *v;
+    const cJSON *vars = cJSON_GetObjectItemCaseSensitive(s, "variants"), *v;
     int n = cJSON_GetArraySize(vars);
     unsigned char *front = calloc((size_t)(n ? n : 1), 1);
     if (front)
         tg_sweep_frontier(s, front, n);
     fputs("<h2>Sweep: ", f);
-    esc(f, *s_of(s, "sweep_id") ? s_of(s, "sweep_id") : "command-line grid");
+    esc(f, *tg_json_str(s, "sweep_id") ? tg_json_str(s, "sweep_id")
+                                       : "command-line grid");
     fprintf(f, "</h2><p>%d variants tried, ranked on TRAIN only. Objective: ",
-            (int)n_of(s, "variants_tried"));
-    esc(f, s_of(s, "objective"));
+            (int)tg_json_num(s, "variants_tried"));
+    esc(f, tg_json_str(s, "objective"));
     fputs(".</p>", f);
-    if (cJSON_IsTrue(o_of(s, "exploratory")))
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "exploratory")))
         fputs("<p class=\"banner FAILED\">Exploratory: TEST figures of every "
               "variant are shown; choosing by them would make TEST training "
               "data.</p>", f);
     fputs("<figure><figcaption>Priority volume against priority conversion "
           "rate on TRAIN (numbers in the table below)</figcaption>", f);
     chart(f, s);
-    fprintf(f, "</figure><table><thead><tr><th>#</th><th>variant</th><th>what "
-               "changed</th><th>priority volume</th><th>priority rate</th>"
-               "<th>Tier 1 volume</th><th>Tier 1 lift [%g%% CI]</th><th>TRAIN "
-               "gates (pass/warn/fail/inconclusive/insufficient)</th><th>objective</th><th>frontier</th></tr></thead><tbody>",
-            n_of(s, "ci_level") * 100);
+    fprintf(f,
+            "</figure><table><thead><tr><th>#</th><th>variant</th><th>what "
+            "changed</th><th>priority volume</th><th>priority rate</th>"
+            "<th>Tier 1 volume</th><th>Tier 1 lift [%g%% CI]</th><th>TRAIN "
+            "gates "
+            "(pass/warn/fail/inconclusive/insufficient)</th><th>objective</"
+            "th><th>frontier</th></tr></thead><tbody>",
+            tg_json_num(s, "ci_level") * 100);
     int i = 0;
     cJSON_ArrayForEach(v, vars)
     {
-        const cJSON *t = o_of(v, "train"), *g = o_of(t, "gates");
-        int chosen = cJSON_IsTrue(o_of(v, "chosen"));
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(v, "train"),
+                    *g = cJSON_GetObjectItemCaseSensitive(t, "gates");
+        int chosen =
+            cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "chosen"));
         fprintf(f, "<tr%s><td>%d</td><td>", chosen ? " style=\"font-weight:"
                 "bold;background:#fde8e8\"" : "", i);
-        esc(f, s_of(v, "name"));
+        esc(f, tg_json_str(v, "name"));
         fputs(chosen ? " (chosen)" : "", f);
         fputs("</td><td>", f);
-        esc(f, *s_of(v, "changes") ? s_of(v, "changes") : "unchanged");
+        esc(f, *tg_json_str(v, "changes") ? tg_json_str(v, "changes")
+                                          : "unchanged");
         fputs("</td><td class=\"n\">", f);
-        count(f, n_of(t, "priority_volume"));
+        count(f, tg_json_num(t, "priority_volume"));
         fputs("</td><td class=\"n\">", f);
-        pct(f, n_of(t, "priority_rate"));
+        pct(f, tg_json_num(t, "priority_rate"));
         fputs("</td><td class=\"n\">", f);
-        count(f, n_of(t, "tier1_volume"));
+        count(f, tg_json_num(t, "tier1_volume"));
         fputs("</td><td class=\"n\">", f);
-        lift(f, n_of(t, "tier1_lift"));
+        lift(f, tg_json_num(t, "tier1_lift"));
         fputs(" [", f);
-        lift(f, n_of(t, "tier1_lift_ci_lower"));
+        lift(f, tg_json_num(t, "tier1_lift_ci_lower"));
         fputs(", ", f);
-        lift(f, n_of(t, "tier1_lift_ci_upper"));
+        lift(f, tg_json_num(t, "tier1_lift_ci_upper"));
         fprintf(f, "]</td><td>%s %.0f/%.0f/%.0f/%.0f/%.0f</td><td>",
-                gate_word(g), n_of(g, "pass"), n_of(g, "warn"), n_of(g, "fail"),
-                n_of(g, "inconclusive"), n_of(g, "insufficient"));
-        if (cJSON_IsTrue(o_of(v, "feasible")))
-            fprintf(f, "%g", n_of(v, "objective"));
+                gate_word(g), tg_json_num(g, "pass"), tg_json_num(g, "warn"),
+                tg_json_num(g, "fail"), tg_json_num(g, "inconclusive"),
+                tg_json_num(g, "insufficient"));
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "feasible")))
+            fprintf(f, "%g", tg_json_num(v, "objective"));
         else {
             fputs("– (", f);
-            esc(f, s_of(v, "why_not"));
+            esc(f, tg_json_str(v, "why_not"));
             fputs(")", f);
         }
         fprintf(f, "</td><td>%s</td></tr>", front && front[i] ? "yes" : "");
         i++;
     }
     fputs("</tbody></table>", f);
-    const char *chosen = s_of(s, "chosen");
-    const cJSON *sel = o_of(s, "selection");
+    const char *chosen = tg_json_str(s, "chosen");
+    const cJSON *sel = cJSON_GetObjectItemCaseSensitive(s, "selection");
     if (*chosen) {
         fputs("<p><strong>Chosen: ", f);
         esc(f, chosen);
         fputs("</strong>. ", f);
-        esc(f, s_of(sel, "note"));
-        fprintf(f, ". Tier 1 lift on TRAIN %.2fx, adjusted interval [%.2f, "
-                   "%.2f].</p>", n_of(sel, "tier1_lift"),
-                n_of(sel, "tier1_lift_ci_lower_adjusted"),
-                n_of(sel, "tier1_lift_ci_upper_adjusted"));
+        esc(f, tg_json_str(sel, "note"));
+        fprintf(f,
+                ". Tier 1 lift on TRAIN %.2fx, adjusted interval [%.2f, "
+                "%.2f].</p>",
+                tg_json_num(sel, "tier1_lift"),
+                tg_json_num(sel, "tier1_lift_ci_lower_adjusted"),
+                tg_json_num(sel, "tier1_lift_ci_upper_adjusted"));
     } else {
         fputs("<p><strong>No variant meets the objective on TRAIN</strong>; "
               "nothing is chosen.</p>", f);
@@ -417,25 +434,26 @@ void tg_sweep_render_html_section(FILE *f, const cJSON *s)
           "</thead><tbody>", f);
     cJSON_ArrayForEach(v, vars)
     {
-        const cJSON *t = o_of(v, "test"), *x;
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(v, "test"), *x;
         if (!t)
             continue;
         fputs("<tr><td>", f);
-        esc(f, s_of(v, "name"));
+        esc(f, tg_json_str(v, "name"));
         fputs("</td><td class=\"n\">", f);
-        count(f, n_of(t, "priority_volume"));
+        count(f, tg_json_num(t, "priority_volume"));
         fputs("</td><td class=\"n\">", f);
-        pct(f, n_of(t, "priority_rate"));
+        pct(f, tg_json_num(t, "priority_rate"));
         fputs("</td><td class=\"n\">", f);
-        lift(f, n_of(t, "tier1_lift"));
-        fprintf(f, "</td><td>%s</td><td>", gate_word(o_of(t, "gate")));
+        lift(f, tg_json_num(t, "tier1_lift"));
+        fprintf(f, "</td><td>%s</td><td>",
+                gate_word(cJSON_GetObjectItemCaseSensitive(t, "gate")));
         int k = 0;
-        cJSON_ArrayForEach(x, o_of(t, "test_gates"))
-        {
+        cJSON_ArrayForEach (x,
+                            cJSON_GetObjectItemCaseSensitive(t, "test_gates")) {
             fputs(k++ ? "; " : "", f);
-            esc(f, s_of(x, "id"));
+            esc(f, tg_json_str(x, "id"));
             fputc(' ', f);
-            esc(f, s_of(x, "status"));
+            esc(f, tg_json_str(x, "status"));
         }
         fputs("</td></tr>", f);
     }

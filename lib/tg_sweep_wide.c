@@ -11,24 +11,7 @@
 #include <string.h>
 
 #include "tg_escape.h"
-
-static const char *s_of(const cJSON *o, const char *k)
-{
-    const char *s =
-        cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(o, k));
-    return s ? s : "";
-}
-
-static double n_of(const cJSON *o, const char *k)
-{
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(o, k);
-    return cJSON_IsNumber(v) ? v->valuedouble : NAN;
-}
-
-static const cJSON *o_of(const cJSON *o, const char *k)
-{
-    return cJSON_GetObjectItemCaseSensitive(o, k);
-}
+#include "tg_json.h"
 
 /* Terminal: control bytes shown escaped (tg_esc_term); in a padded
  * column (width > 0) they are shown as '?' so the column keeps its width. */
@@ -74,7 +57,7 @@ void tg_sweep_tier_label(char *buf, size_t size, const char *name)
 
 const char *tg_sweep_gate_word(const cJSON *g)
 {
-    return s_of(g, "status");
+    return tg_json_str(g, "status");
 }
 
 /* The tiers of every variant's TRAIN figures, in first-seen order (the
@@ -84,8 +67,10 @@ int tg_sweep_tier_columns(const cJSON *vars, const char *cols[64])
     const cJSON *v, *t;
     int ncols = 0;
     cJSON_ArrayForEach (v, vars) {
-        cJSON_ArrayForEach (t, o_of(o_of(v, "train"), "tiers")) {
-            const char *name = s_of(t, "tier");
+        cJSON_ArrayForEach (
+            t, cJSON_GetObjectItemCaseSensitive(
+                   cJSON_GetObjectItemCaseSensitive(v, "train"), "tiers")) {
+            const char *name = tg_json_str(t, "tier");
             int k = 0;
             while (k < ncols && strcmp(cols[k], name) != 0)
                 k++;
@@ -101,10 +86,12 @@ int tg_sweep_tier_columns(const cJSON *vars, const char *cols[64])
 void tg_sweep_tier_rate(const cJSON *v, const char *tier, char *buf, size_t n)
 {
     const cJSON *t, *hit = NULL;
-    cJSON_ArrayForEach (t, o_of(o_of(v, "train"), "tiers"))
-        if (strcmp(s_of(t, "tier"), tier) == 0)
+    cJSON_ArrayForEach (
+        t, cJSON_GetObjectItemCaseSensitive(
+               cJSON_GetObjectItemCaseSensitive(v, "train"), "tiers"))
+        if (strcmp(tg_json_str(t, "tier"), tier) == 0)
             hit = t;
-    double r = hit ? n_of(hit, "conversion_rate") : NAN;
+    double r = hit ? tg_json_num(hit, "conversion_rate") : NAN;
     if (isfinite(r))
         snprintf(buf, n, "%.2f", r * 100);
     else
@@ -113,10 +100,10 @@ void tg_sweep_tier_rate(const cJSON *v, const char *tier, char *buf, size_t n)
 
 void tg_sweep_lift_ci(const cJSON *t, char *buf, size_t n)
 {
-    if (isfinite(n_of(t, "tier1_lift")))
-        snprintf(buf, n, "%.2f [%.2f,%.2f]", n_of(t, "tier1_lift"),
-                 n_of(t, "tier1_lift_ci_lower"),
-                 n_of(t, "tier1_lift_ci_upper"));
+    if (isfinite(tg_json_num(t, "tier1_lift")))
+        snprintf(buf, n, "%.2f [%.2f,%.2f]", tg_json_num(t, "tier1_lift"),
+                 tg_json_num(t, "tier1_lift_ci_lower"),
+                 tg_json_num(t, "tier1_lift_ci_upper"));
     else
         snprintf(buf, n, "n/a");
 }
@@ -125,8 +112,9 @@ void tg_sweep_gates_cell(const cJSON *g, char *buf, size_t n)
 {
     snprintf(buf, n, "%s %.0f/%.0f/%.0f/%.0f/%.0f",
              strcmp(tg_sweep_gate_word(g), "FAILED") == 0 ? "FAIL" : "ok",
-             n_of(g, "pass"), n_of(g, "warn"), n_of(g, "fail"),
-             n_of(g, "inconclusive"), n_of(g, "insufficient"));
+             tg_json_num(g, "pass"), tg_json_num(g, "warn"),
+             tg_json_num(g, "fail"), tg_json_num(g, "inconclusive"),
+             tg_json_num(g, "insufficient"));
 }
 
 /* ---- the full layout (--wide)
@@ -134,17 +122,17 @@ void tg_sweep_gates_cell(const cJSON *g, char *buf, size_t n)
 
 static void wide_headline(FILE *f, const cJSON *s)
 {
-    int n = (int)n_of(s, "variants_tried");
-    const char *id = s_of(s, "sweep_id");
+    int n = (int)tg_json_num(s, "variants_tried");
+    const char *id = tg_json_str(s, "sweep_id");
     fputs("sweep ", f);
     term(f, *id ? id : "(command-line grid)", 0);
     fprintf(f,
             "\n%d variants tried (the base and %d variant%s), ranked on "
             "TRAIN only.\nobjective: ",
             n, n - 1, n == 2 ? "" : "s");
-    term(f, s_of(s, "objective"), 0);
+    term(f, tg_json_str(s, "objective"), 0);
     fputc('\n', f);
-    if (cJSON_IsTrue(o_of(s, "exploratory")))
+    if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(s, "exploratory")))
         fputs("EXPLORATORY: TEST figures of every variant are shown "
               "(--show-test-all); choosing by them would make TEST "
               "training data.\n",
@@ -161,38 +149,42 @@ static void wide_train(FILE *f, const cJSON *s, const char *h)
             "#", "rank", "variant", "prio vol", "rate", "T1 vol", h,
             "gates p/w/f/?/i", "objective");
     int idx = 0;
-    cJSON_ArrayForEach (v, o_of(s, "variants")) {
-        const cJSON *t = o_of(v, "train");
+    cJSON_ArrayForEach (v, cJSON_GetObjectItemCaseSensitive(s, "variants")) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(v, "train");
         char rank[16], buf[64];
-        if (cJSON_IsNumber(o_of(v, "rank")))
-            snprintf(rank, sizeof rank, "%d", (int)n_of(v, "rank"));
+        if (cJSON_IsNumber(cJSON_GetObjectItemCaseSensitive(v, "rank")))
+            snprintf(rank, sizeof rank, "%d", (int)tg_json_num(v, "rank"));
         else
             snprintf(rank, sizeof rank, "-");
-        fprintf(f, "%s%3d %-4s ", cJSON_IsTrue(o_of(v, "chosen")) ? ">" : " ",
+        fprintf(f, "%s%3d %-4s ",
+                cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "chosen"))
+                    ? ">"
+                    : " ",
                 idx++, rank);
-        term_name(f, s_of(v, "name"), 22);
-        snprintf(buf, sizeof buf, "%.0f", n_of(t, "priority_volume"));
+        term_name(f, tg_json_str(v, "name"), 22);
+        snprintf(buf, sizeof buf, "%.0f", tg_json_num(t, "priority_volume"));
         fprintf(f, " %8s ", buf);
-        if (isfinite(n_of(t, "priority_rate")))
-            fprintf(f, "%6.2f%% ", n_of(t, "priority_rate") * 100);
+        if (isfinite(tg_json_num(t, "priority_rate")))
+            fprintf(f, "%6.2f%% ", tg_json_num(t, "priority_rate") * 100);
         else
             fprintf(f, "%7s ", "n/a");
-        fprintf(f, "%6.0f ", n_of(t, "tier1_volume"));
+        fprintf(f, "%6.0f ", tg_json_num(t, "tier1_volume"));
         tg_sweep_lift_ci(t, buf, sizeof buf);
         fprintf(f, "%-18s ", buf);
-        tg_sweep_gates_cell(o_of(t, "gates"), buf, sizeof buf);
+        tg_sweep_gates_cell(cJSON_GetObjectItemCaseSensitive(t, "gates"), buf,
+                            sizeof buf);
         fprintf(f, "%-16s ", buf);
-        if (cJSON_IsTrue(o_of(v, "feasible")))
-            fprintf(f, "%g\n", n_of(v, "objective"));
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "feasible")))
+            fprintf(f, "%g\n", tg_json_num(v, "objective"));
         else
             fputs("- (below)\n", f);
     }
     idx = 0;
     int nwhy = 0;
-    cJSON_ArrayForEach (v, o_of(s, "variants")) {
-        if (!cJSON_IsTrue(o_of(v, "feasible"))) {
+    cJSON_ArrayForEach (v, cJSON_GetObjectItemCaseSensitive(s, "variants")) {
+        if (!cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "feasible"))) {
             fprintf(f, "%s %3d: ", nwhy++ ? "" : "not eligible:\n", idx);
-            term(f, s_of(v, "why_not"), 0);
+            term(f, tg_json_str(v, "why_not"), 0);
             fputc('\n', f);
         }
         idx++;
@@ -201,7 +193,7 @@ static void wide_train(FILE *f, const cJSON *s, const char *h)
 
 static void wide_tiers(FILE *f, const cJSON *s)
 {
-    const cJSON *vars = o_of(s, "variants"), *v;
+    const cJSON *vars = cJSON_GetObjectItemCaseSensitive(s, "variants"), *v;
     const char *cols[64];
     int ncols = tg_sweep_tier_columns(vars, cols);
     fprintf(f, "\nTRAIN conversion rate per tier (%%)\n %3s", "#");
@@ -228,13 +220,13 @@ static void wide_changes(FILE *f, const cJSON *s)
     const cJSON *v;
     fputs("\nwhat changed\n", f);
     int idx = 0;
-    cJSON_ArrayForEach (v, o_of(s, "variants")) {
+    cJSON_ArrayForEach (v, cJSON_GetObjectItemCaseSensitive(s, "variants")) {
         fprintf(f, " %3d ", idx++);
-        term(f, s_of(v, "name"), 0);
+        term(f, tg_json_str(v, "name"), 0);
         fputc('\n', f);
         /* One change a line: combinations stay readable. */
-        const char *c =
-            *s_of(v, "changes") ? s_of(v, "changes") : "(unchanged)";
+        const char *c = *tg_json_str(v, "changes") ? tg_json_str(v, "changes")
+                                                   : "(unchanged)";
         while (*c) {
             const char *e = strstr(c, "; ");
             size_t n = e ? (size_t)(e - c) : strlen(c);
@@ -245,10 +237,10 @@ static void wide_changes(FILE *f, const cJSON *s)
             fputc('\n', f);
             c += n + (e ? 2 : 0);
         }
-        if (*s_of(v, "gates_not_applicable")) {
+        if (*tg_json_str(v, "gates_not_applicable")) {
             fputs("       gates naming no tier of this variant (left out): ",
                   f);
-            term(f, s_of(v, "gates_not_applicable"), 0);
+            term(f, tg_json_str(v, "gates_not_applicable"), 0);
             fputc('\n', f);
         }
     }
@@ -256,8 +248,8 @@ static void wide_changes(FILE *f, const cJSON *s)
 
 static void wide_chosen(FILE *f, const cJSON *s)
 {
-    const cJSON *sel = o_of(s, "selection");
-    const char *chosen = s_of(s, "chosen");
+    const cJSON *sel = cJSON_GetObjectItemCaseSensitive(s, "selection");
+    const char *chosen = tg_json_str(s, "chosen");
     if (!*chosen) {
         fputs("\nNo variant meets the objective on TRAIN (reasons above); "
               "nothing is chosen and TEST is shown for the base only.\n",
@@ -271,13 +263,15 @@ static void wide_chosen(FILE *f, const cJSON *s)
             "these rows.\n  Intervals holding for all %d at once "
             "(Bonferroni, %.4g%%):\n  Tier 1 lift %.2fx [%.2f, %.2f], "
             "priority lift %.2fx [%.2f, %.2f]\n",
-            (int)n_of(s, "variants_tried"), (int)n_of(s, "variants_tried"),
-            n_of(sel, "adjusted_level") * 100, n_of(sel, "tier1_lift"),
-            n_of(sel, "tier1_lift_ci_lower_adjusted"),
-            n_of(sel, "tier1_lift_ci_upper_adjusted"),
-            n_of(sel, "priority_lift"),
-            n_of(sel, "priority_lift_ci_lower_adjusted"),
-            n_of(sel, "priority_lift_ci_upper_adjusted"));
+            (int)tg_json_num(s, "variants_tried"),
+            (int)tg_json_num(s, "variants_tried"),
+            tg_json_num(sel, "adjusted_level") * 100,
+            tg_json_num(sel, "tier1_lift"),
+            tg_json_num(sel, "tier1_lift_ci_lower_adjusted"),
+            tg_json_num(sel, "tier1_lift_ci_upper_adjusted"),
+            tg_json_num(sel, "priority_lift"),
+            tg_json_num(sel, "priority_lift_ci_lower_adjusted"),
+            tg_json_num(sel, "priority_lift_ci_upper_adjusted"));
 }
 
 static void wide_test(FILE *f, const cJSON *s, const char *h)
@@ -287,48 +281,53 @@ static void wide_test(FILE *f, const cJSON *s, const char *h)
             "\nTEST (looked at after the choice)\n %-22s %8s %7s %6s %-18s "
             "%s\n",
             "variant", "prio vol", "rate", "T1 vol", h, "gate (TEST included)");
-    cJSON_ArrayForEach (v, o_of(s, "variants")) {
-        const cJSON *t = o_of(v, "test");
+    cJSON_ArrayForEach (v, cJSON_GetObjectItemCaseSensitive(s, "variants")) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(v, "test");
         if (!t)
             continue;
         char buf[64];
         fputc(' ', f);
-        term_name(f, s_of(v, "name"), 22);
-        snprintf(buf, sizeof buf, "%.0f", n_of(t, "priority_volume"));
+        term_name(f, tg_json_str(v, "name"), 22);
+        snprintf(buf, sizeof buf, "%.0f", tg_json_num(t, "priority_volume"));
         fprintf(f, " %8s ", buf);
-        if (isfinite(n_of(t, "priority_rate")))
-            fprintf(f, "%6.2f%% ", n_of(t, "priority_rate") * 100);
+        if (isfinite(tg_json_num(t, "priority_rate")))
+            fprintf(f, "%6.2f%% ", tg_json_num(t, "priority_rate") * 100);
         else
             fprintf(f, "%7s ", "n/a");
-        fprintf(f, "%6.0f ", n_of(t, "tier1_volume"));
+        fprintf(f, "%6.0f ", tg_json_num(t, "tier1_volume"));
         tg_sweep_lift_ci(t, buf, sizeof buf);
-        fprintf(f, "%-18s %s\n", buf, tg_sweep_gate_word(o_of(t, "gate")));
+        fprintf(
+            f, "%-18s %s\n", buf,
+            tg_sweep_gate_word(cJSON_GetObjectItemCaseSensitive(t, "gate")));
     }
-    cJSON_ArrayForEach (v, o_of(s, "variants")) {
-        const cJSON *t = o_of(v, "test"), *x;
+    cJSON_ArrayForEach (v, cJSON_GetObjectItemCaseSensitive(s, "variants")) {
+        const cJSON *t = cJSON_GetObjectItemCaseSensitive(v, "test"), *x;
         if (!t)
             continue;
         fputs("\n gates reading TEST for ", f);
-        term(f, s_of(v, "name"), 0);
+        term(f, tg_json_str(v, "name"), 0);
         fputc('\n', f);
-        cJSON_ArrayForEach (x, o_of(t, "test_gates")) {
+        cJSON_ArrayForEach (x,
+                            cJSON_GetObjectItemCaseSensitive(t, "test_gates")) {
             char lab[16];
-            tg_sweep_tier_label(lab, sizeof lab, s_of(x, "tier"));
+            tg_sweep_tier_label(lab, sizeof lab, tg_json_str(x, "tier"));
             fputs("  ", f);
-            term(f, s_of(x, "id"), 14);
+            term(f, tg_json_str(x, "id"), 14);
             fputc(' ', f);
-            term(f, *s_of(x, "tier") ? lab : "-", 8);
+            term(f, *tg_json_str(x, "tier") ? lab : "-", 8);
             fputc(' ', f);
-            term(f, s_of(x, "status"), 12);
+            term(f, tg_json_str(x, "status"), 12);
             fputc(' ', f);
-            term(f, s_of(x, "message"), 0);
+            term(f, tg_json_str(x, "message"), 0);
             fputc('\n', f);
         }
-        cJSON_ArrayForEach (x, o_of(o_of(t, "gate"), "not_passed_blocking")) {
+        cJSON_ArrayForEach (x, cJSON_GetObjectItemCaseSensitive(
+                                   cJSON_GetObjectItemCaseSensitive(t, "gate"),
+                                   "not_passed_blocking")) {
             fputs("  not passed (blocking): ", f);
-            term(f, s_of(x, "id"), 0);
+            term(f, tg_json_str(x, "id"), 0);
             fputs(": ", f);
-            term(f, s_of(x, "message"), 0);
+            term(f, tg_json_str(x, "message"), 0);
             fputc('\n', f);
         }
     }
@@ -338,14 +337,15 @@ static void wide_test(FILE *f, const cJSON *s, const char *h)
 int tg_sweep_verdict_line(const cJSON *s, char *line, size_t n)
 {
     const cJSON *v, *cv = NULL;
-    cJSON_ArrayForEach (v, o_of(s, "variants"))
-        if (cJSON_IsTrue(o_of(v, "chosen")))
+    cJSON_ArrayForEach (v, cJSON_GetObjectItemCaseSensitive(s, "variants"))
+        if (cJSON_IsTrue(cJSON_GetObjectItemCaseSensitive(v, "chosen")))
             cv = v;
     if (!cv)
         return 0;
     char e1[512], e2[128];
-    const cJSON *g = o_of(o_of(cv, "test"), "gate");
-    tg_esc_term_buf(s_of(s, "chosen"), e1, sizeof e1);
+    const cJSON *g = cJSON_GetObjectItemCaseSensitive(
+        cJSON_GetObjectItemCaseSensitive(cv, "test"), "gate");
+    tg_esc_term_buf(tg_json_str(s, "chosen"), e1, sizeof e1);
     if (strcmp(tg_sweep_gate_word(g), "FAILED") == 0)
         snprintf(line, n,
                  "verdict: %s FAILS the gate (blocking gates not "
@@ -361,7 +361,8 @@ int tg_sweep_verdict_line(const cJSON *s, char *line, size_t n)
 void tg_sweep_render_text_wide(FILE *f, const cJSON *s)
 {
     char h[64], line[1024];
-    snprintf(h, sizeof h, "T1 lift [%g%% CI]", n_of(s, "ci_level") * 100);
+    snprintf(h, sizeof h, "T1 lift [%g%% CI]",
+             tg_json_num(s, "ci_level") * 100);
     wide_headline(f, s);
     wide_train(f, s, h);
     wide_tiers(f, s);

@@ -37,6 +37,14 @@ int tg_json_get_text(const cJSON *obj, const char *key, int required,
  * Serialize item and write it to path atomically (temporary file in the
  * same folder, fsync, rename), with a trailing newline.
  */
+/* Reading a document that tiergate wrote itself (a gate, sweep or monitor
+ * result): a missing or mistyped key reads as "" or NAN, which the
+ * writers show as "n/a", rather than as an error. */
+/** The string at key k of o, "" when absent or not a string. */
+const char *tg_json_str(const cJSON *o, const char *k);
+/** The number at key k of o, NAN when absent, not a number or infinite. */
+double tg_json_num(const cJSON *o, const char *k);
+
 int tg_json_write_atomic(const cJSON *item, const char *path, tg_error *err);
 
 /**
