@@ -211,6 +211,37 @@ void tg_sweep_render_markdown(FILE *f, const cJSON *s)
 #define T 40
 #define B 60
 
+/* Variant i's TRAIN figures. */
+static const cJSON *train_of(const cJSON *vars, int i)
+{
+    return cJSON_GetObjectItemCaseSensitive(cJSON_GetArrayItem(vars, i),
+                                            "train");
+}
+
+/* The variants on the frontier, in order of TRAIN volume, into order;
+ * returns how many. */
+static int frontier_by_volume(const cJSON *vars, const unsigned char *front,
+                              int n, int *order)
+{
+    int m = 0;
+    for (int i = 0; i < n; i++)
+        if (front[i])
+            order[m++] = i;
+    for (int a = 0; a < m; a++)
+        for (int b = a + 1; b < m; b++) {
+            double va = tg_json_num(train_of(vars, order[a]),
+                                    "priority_volume");
+            double vb = tg_json_num(train_of(vars, order[b]),
+                                    "priority_volume");
+            if (vb < va) {
+                int t = order[a];
+                order[a] = order[b];
+                order[b] = t;
+            }
+        }
+    return m;
+}
+
 static void chart(FILE *f, const cJSON *s)
 {
     const cJSON *vars = cJSON_GetObjectItemCaseSensitive(s, "variants");
@@ -221,8 +252,7 @@ static void chart(FILE *f, const cJSON *s)
     tg_sweep_frontier(s, front, n);
     double vmin = INFINITY, vmax = 0, rmin = INFINITY, rmax = 0;
     for (int i = 0; i < n; i++) {
-        const cJSON *t = cJSON_GetObjectItemCaseSensitive(
-            cJSON_GetArrayItem(vars, i), "train");
+        const cJSON *t = train_of(vars, i);
         double vol = tg_json_num(t, "priority_volume"),
                r = tg_json_num(t, "priority_rate");
         if (!isfinite(vol) || !isfinite(r))
@@ -273,32 +303,13 @@ static void chart(FILE *f, const cJSON *s)
                "conversion rate</text>", L, W - R, H - B, H - B, (L + W - R) / 2,
             H - B + 40, (T + H - B) / 2);
     /* The frontier, by volume. */
-    int *order = malloc((size_t)(n ? n : 1) * sizeof *order), m = 0;
-    for (int i = 0; order && i < n; i++)
-        if (front[i])
-            order[m++] = i;
-    for (int a = 0; order && a < m; a++)
-        for (int b = a + 1; b < m; b++) {
-            double va =
-                tg_json_num(cJSON_GetObjectItemCaseSensitive(
-                                cJSON_GetArrayItem(vars, order[a]), "train"),
-                            "priority_volume");
-            double vb =
-                tg_json_num(cJSON_GetObjectItemCaseSensitive(
-                                cJSON_GetArrayItem(vars, order[b]), "train"),
-                            "priority_volume");
-            if (vb < va) {
-                int t = order[a];
-                order[a] = order[b];
-                order[b] = t;
-            }
-        }
+    int *order = malloc((size_t)(n ? n : 1) * sizeof *order);
+    int m = order ? frontier_by_volume(vars, front, n, order) : 0;
     if (m > 1) {
         fputs("<polyline fill=\"none\" stroke=\"#1e7e34\" stroke-width=\"1.5\" "
               "stroke-dasharray=\"5,3\" points=\"", f);
         for (int a = 0; a < m; a++) {
-            const cJSON *t = cJSON_GetObjectItemCaseSensitive(
-                cJSON_GetArrayItem(vars, order[a]), "train");
+            const cJSON *t = train_of(vars, order[a]);
             fprintf(f, "%s%.1f,%.1f", a ? " " : "",
                     XP(tg_json_num(t, "priority_volume")),
                     YP(tg_json_num(t, "priority_rate")));
