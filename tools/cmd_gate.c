@@ -233,15 +233,10 @@ static int parse_args(gate_args *a, int argc, char **argv)
     cli_parser p;
     cli_parse_begin(&p, &gate_spec, argc, argv);
     int c;
-    while ((c = cli_next(&p)) != CLI_END) {
+    while ((c = cli_next_option(&p, &a->d, &a->popt)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc;
-        int used = cli_data_option(&a->d, "gate", c, p.arg);
-        if (!used)
-            used = cli_plan_option(&a->popt, "gate", c, p.arg);
-        if (used < 0)
-            return TG_EXIT_USAGE;
-        int r = used ? TG_EXIT_OK : gate_option(a, c, p.arg);
+        int r = gate_option(a, c, p.arg);
         if (r)
             return r;
     }

@@ -247,14 +247,9 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
     cli_parser p;
     int c, r = TG_EXIT_OK;
     cli_parse_begin(&p, &monitor_spec, argc, argv);
-    while (r == TG_EXIT_OK && (c = cli_next(&p)) != CLI_END) {
+    while (r == TG_EXIT_OK && (c = cli_next_option(&p, d, NULL)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc ? p.rc : -1;
-        int used = cli_data_option(d, "monitor", c, p.arg);
-        if (used) {
-            r = used < 0 ? TG_EXIT_USAGE : TG_EXIT_OK;
-            continue;
-        }
         switch (c) {
         case OPT_OUTPUT: o->out = p.arg; break;
         case OPT_POLICY: o->policy = p.arg; break;

@@ -152,16 +152,9 @@ static int plan_parse(plan_args *a, int argc, char **argv)
     cli_parser p;
     int c, r = TG_EXIT_OK;
     cli_parse_begin(&p, &plan_spec, argc, argv);
-    while ((c = cli_next(&p)) != CLI_END) {
+    while ((c = cli_next_option(&p, &a->d, &a->popt)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc;
-        int used = cli_data_option(&a->d, "plan", c, p.arg);
-        if (!used)
-            used = cli_plan_option(&a->popt, "plan", c, p.arg);
-        if (used < 0)
-            return TG_EXIT_USAGE;
-        if (used)
-            continue;
         switch (c) {
         case OPT_OUTPUT: a->out_path = p.arg; break;
         case OPT_POLICY: a->policy_path = p.arg; break;

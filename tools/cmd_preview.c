@@ -272,14 +272,9 @@ static int preview_parse(preview_args *a, int argc, char **argv)
     int c, r = TG_EXIT_OK;
     char shown[96];
     cli_parse_begin(&p, &preview_spec, argc, argv);
-    while ((c = cli_next(&p)) != CLI_END) {
+    while ((c = cli_next_option(&p, &a->d, NULL)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc;
-        int used = cli_data_option(&a->d, "preview", c, p.arg);
-        if (used < 0)
-            return TG_EXIT_USAGE;
-        if (used)
-            continue;
         switch (c) {
         case OPT_OUTPUT: a->out_path = p.arg; break;
         case OPT_WIDE: a->wide = 1; break;

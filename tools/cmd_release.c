@@ -80,14 +80,9 @@ static int parse_release(cli_data *d, tg_release_options *ro, int argc,
     cli_parser p;
     cli_parse_begin(&p, &release_spec, argc, argv);
     int c;
-    while ((c = cli_next(&p)) != CLI_END) {
+    while ((c = cli_next_option(&p, d, NULL)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc;
-        int used = cli_data_option(d, "release", c, p.arg);
-        if (used < 0)
-            return TG_EXIT_USAGE;
-        if (used)
-            continue;
         switch (c) {
         case OPT_COLOR:
             if (cli_color_option("release", p.arg))
