@@ -194,12 +194,12 @@ typedef struct {
     tg_plan_options popt;
 } gate_args;
 
-/* What one run loaded and computed, released together. */
+/* What one run loaded and computed, released together; zeroed first, as
+ * each release accepts a struct never filled. */
 typedef struct {
     tg_rules *rules;
     tg_policy *policy;
     tg_tally t;
-    int have_tally, have_result, have_plan;
     tg_gate_result res;
     tg_plan plan;
     cli_slices sl;
@@ -257,7 +257,6 @@ static int judge(const gate_args *a, gate_run *g)
         return cli_fail(&err);
     if ((r = cli_load_sliced(&g->t, &g->sl, g->rules, &a->d, 1, "gate")))
         return r;
-    g->have_tally = 1;
     tg_gate_options gopt = tg_gate_options_default();
     gopt.ci_method = a->d.ci_method;
     gopt.ci_level = a->d.ci_level;
@@ -268,11 +267,9 @@ static int judge(const gate_args *a, gate_run *g)
     if (tg_gate_run_with(&g->res, g->rules, g->policy, &g->t, &gopt, &err) !=
         TG_OK)
         return cli_fail(&err);
-    g->have_result = 1;
     if (tg_plan_compute(&g->plan, &g->res, &g->t, &gopt, &a->popt, &err) !=
         TG_OK)
         return cli_fail(&err);
-    g->have_plan = 1;
     if (g->sl.n && (r = judge_slices(&g->res, g->rules, &g->sl, &gopt)))
         return r;
     /* The commit the report names, when run inside a repository. Without
@@ -336,12 +333,9 @@ int cmd_gate(int argc, char **argv)
     int r = parse_args(&a, argc, argv);
     if (r < 0 && (r = judge(&a, &g)) == TG_EXIT_OK)
         r = write_outputs(&a, &g);
-    if (g.have_plan)
-        tg_plan_release(&g.plan);
-    if (g.have_result)
-        tg_gate_result_release(&g.res);
-    if (g.have_tally)
-        tg_tally_release(&g.t);
+    tg_plan_release(&g.plan);
+    tg_gate_result_release(&g.res);
+    tg_tally_release(&g.t);
     cli_slices_release(&g.sl);
     tg_policy_free(g.policy);
     tg_rules_free(g.rules);

@@ -331,8 +331,7 @@ int cmd_preview(int argc, char **argv)
                       NULL};
     cli_baseline_init(&a.base);
     tg_rules *rules = NULL;
-    tg_tally t;
-    int have_tally = 0;
+    tg_tally t = {0}; /* zeroed: tg_tally_release accepts it unfilled */
     tg_split_stats st[2];
     int nst = 0;
     cli_slices sl = {NULL, 0};
@@ -346,7 +345,6 @@ int cmd_preview(int argc, char **argv)
         goto done;
     if ((r = cli_load_sliced(&t, &sl, rules, &a.d, 0, "preview")))
         goto done;
-    have_tally = 1;
     int splits[2] = {a.split, 0}, n = 1;
     if (a.split == BOTH_SPLITS) {
         splits[0] = TG_SPLIT_TRAIN;
@@ -368,8 +366,7 @@ int cmd_preview(int argc, char **argv)
 done:
     for (int i = 0; i < nst; i++)
         tg_split_stats_release(&st[i]);
-    if (have_tally)
-        tg_tally_release(&t);
+    tg_tally_release(&t);
     cli_slices_release(&sl);
     tg_rules_free(rules);
     free(a.d.data);
