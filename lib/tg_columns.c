@@ -41,10 +41,10 @@ static int add(tg_columns *c, const char *f, size_t len, const char *path,
                             "more than %d columns", TG_COLUMNS_MAX);
     char **n = realloc(c->names, (size_t)(c->n + 1) * sizeof *n);
     if (!n)
-        return tg_error_set(err, TG_ENOMEM, path, line, 0, "out of memory");
+        return tg_error_oom_at(err, path, line);
     c->names = n;
     if (!(n[c->n] = strndup(f, len)))
-        return tg_error_set(err, TG_ENOMEM, path, line, 0, "out of memory");
+        return tg_error_oom_at(err, path, line);
     c->n++;
     return TG_OK;
 }
@@ -125,16 +125,21 @@ int tg_schema_check_columns(tg_schema_report *out, const tg_rules *rules,
         return tg_error_oom(err, path);
     }
     tg_rules_used_features(rules, used);
+    int copied = 1;
     for (int f = 0; f < rules->nfeatures; f++) {
         out->features[f].used = used[f];
         int c = sc.feature_col[f];
         if (c >= 0)
-            out->features[f].column = strdup(cols->names[c]);
+            copied &= (out->features[f].column = strdup(cols->names[c])) != NULL;
         else if (used[f] && !out->missing++)
-            out->missing_file = strdup(path);
+            copied &= (out->missing_file = strdup(path)) != NULL;
     }
     free(used);
     tg_schema_release(&sc);
+    if (!copied) {
+        tg_schema_report_release(out);
+        return tg_error_oom(err, path);
+    }
     for (int i = 0; i < cols->n; i++) {
         out->has_target |= !strcasecmp(cols->names[i], "target");
         out->has_split |= !strcasecmp(cols->names[i], "split");

@@ -42,14 +42,14 @@ static int csv_alloc(tg_csv **out, const char *name, tg_error *err)
     tg_csv *c = calloc(1, sizeof *c);
     if (!c || !(c->name = strdup(name))) {
         free(c);
-        return tg_error_set(err, TG_ENOMEM, name, 0, 0, "out of memory");
+        return tg_error_oom(err, name);
     }
     c->fcap = 32;
     c->f = malloc(c->fcap * sizeof *c->f);
     if (!c->f) {
         free(c->name);
         free(c);
-        return tg_error_set(err, TG_ENOMEM, name, 0, 0, "out of memory");
+        return tg_error_oom(err, name);
     }
     c->line = 1;
     *out = c;
@@ -75,8 +75,7 @@ static int csv_fill(tg_csv *c, tg_error *err)
                                 TG_CSV_MAX_RECORD >> 20);
         char *nb = realloc(c->buf, ncap + TG_CSV_SLACK);
         if (!nb)
-            return tg_error_set(err, TG_ENOMEM, c->name, c->line, 0,
-                                "out of memory");
+            return tg_error_oom_at(err, c->name, c->line);
         memset(nb + c->cap, 0, ncap + TG_CSV_SLACK - c->cap);
         c->buf = nb;
         c->cap = ncap;
@@ -130,7 +129,7 @@ static int csv_open(tg_csv **out, const char *path, int pipelined,
     c->buf = calloc(1, c->cap + TG_CSV_SLACK);
     if (!c->buf) {
         tg_csv_free(c);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     if ((rc = csv_fill(c, err)) < 0) {
         tg_csv_free(c);
@@ -167,7 +166,7 @@ int tg_csv_open_range(tg_csv **out, const char *name, int fd, uint64_t start,
     c->buf = calloc(1, c->cap + TG_CSV_SLACK);
     if (!c->buf) {
         tg_csv_free(c);
-        return tg_error_set(err, TG_ENOMEM, name, 0, 0, "out of memory");
+        return tg_error_oom(err, name);
     }
     *out = c;
     return TG_OK;
@@ -208,8 +207,7 @@ static int grow_fields(tg_csv *c, tg_error *err)
                                 "more than 65536 fields in a record");
         tg_csv_span *nf = realloc(c->f, 2 * c->fcap * sizeof *nf);
         if (!nf)
-            return tg_error_set(err, TG_ENOMEM, c->name, c->rec_line, 0,
-                                "out of memory");
+            return tg_error_oom_at(err, c->name, c->rec_line);
         c->f = nf;
         c->fcap *= 2;
     }

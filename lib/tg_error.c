@@ -38,7 +38,12 @@ int tg_error_set(tg_error *err, int code, const char *file, long line,
 
 int tg_error_oom(tg_error *err, const char *file)
 {
-    return tg_error_set(err, TG_ENOMEM, file, 0, 0, "out of memory");
+    return tg_error_oom_at(err, file, 0);
+}
+
+int tg_error_oom_at(tg_error *err, const char *file, long line)
+{
+    return tg_error_set(err, TG_ENOMEM, file, line, 0, "out of memory");
 }
 
 void tg_error_context(tg_error *err, const char *text, size_t len, long caret)

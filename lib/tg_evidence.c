@@ -82,7 +82,9 @@ int tg_evidence_write(char *dir, size_t n, const char *reports,
     if (!tg_safe_path_component(run_id))
         return tg_error_set(err, TG_EINVAL, NULL, 0, 0,
                             "run id '%s' cannot name a folder", run_id);
-    char parent[4096], staging[4200];
+    /* parent/.staging.<pid>.XXXXXX; a file name appended to it still fits
+     * TG_PATH_JOIN_MAX. */
+    char parent[TG_PATH_MAX], staging[TG_PATH_MAX + 104];
     snprintf(parent, sizeof parent, "%s/%s", reports, version);
     int rc = tg_mkdirs(parent, err);
     if (rc)
@@ -96,7 +98,7 @@ int tg_evidence_write(char *dir, size_t n, const char *reports,
                             strerror(errno));
     chmod(staging, 0755);
     for (int i = 0; i < nfiles && rc == TG_OK; i++) {
-        char p[4400];
+        char p[TG_PATH_JOIN_MAX];
         if (!tg_safe_path_component(files[i].name)) {
             rc = tg_error_set(err, TG_EINTERNAL, files[i].name, 0, 0,
                               "not a file name");
@@ -126,7 +128,7 @@ int tg_evidence_write(char *dir, size_t n, const char *reports,
     }
     if (rc) {
         for (int i = 0; i < nfiles; i++) {
-            char p[4400];
+            char p[TG_PATH_JOIN_MAX];
             snprintf(p, sizeof p, "%s/%s", staging, files[i].name);
             unlink(p);
         }
@@ -143,7 +145,7 @@ cJSON *tg_evidence_cite(const char *dir, const tg_evidence_file *files,
 {
     cJSON *arr = cJSON_CreateArray();
     for (int i = 0; i < nfiles; i++) {
-        char p[4400], rel[4400], hex[65];
+        char p[TG_PATH_JOIN_MAX], rel[TG_PATH_JOIN_MAX], hex[65];
         snprintf(p, sizeof p, "%s/%s", dir, files[i].name);
         if (repo && tg_git_relpath(repo, p, rel, sizeof rel) == 0)
             snprintf(p, sizeof p, "%s", rel);

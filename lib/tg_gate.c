@@ -135,7 +135,8 @@ int tg_gate_run_with(tg_gate_result *out, const tg_rules *rules,
                  ? tg_gate_run_aggregate(out, g)
                  : tg_gate_run_per_tier(out, g);
         if (rc) {
-            tg_error_set(err, rc, policy->path, 0, 0, "out of memory");
+            /* The check engines fail only for want of memory. */
+            rc = tg_error_oom(err, policy->path);
             goto fail;
         }
     }

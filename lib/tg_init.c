@@ -4,6 +4,7 @@
  * half repository where the user asked for one.
  */
 #include "tg_init.h"
+#include "tg_util.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -44,7 +45,7 @@ static int write_new(const char *root, const tg_init_file *f, tg_error *err)
     int rc = make_parents(root, f->path, err);
     if (rc)
         return rc;
-    char full[4096];
+    char full[TG_PATH_MAX];
     if ((size_t)snprintf(full, sizeof full, "%s/%s", root, f->path) >=
         sizeof full)
         return tg_error_set(err, TG_EINVAL, root, 0, 0, "path too long");
@@ -133,7 +134,7 @@ int tg_init_stage(char **staged, const char *dir, const tg_init_file *files,
         rc = write_new(tmp, f, err);
     if (rc >= 0) {
         cJSON *reg = tg_registry_new();
-        char full[4096];
+        char full[TG_PATH_MAX];
         snprintf(full, sizeof full, "%s/%s", tmp, registry_path);
         rc = reg ? make_parents(tmp, registry_path, err)
                  : tg_error_oom(err, dir);
@@ -173,7 +174,7 @@ static void remove_tree(const char *path)
         while ((e = readdir(d))) {
             if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, ".."))
                 continue;
-            char child[4096];
+            char child[TG_PATH_MAX];
             snprintf(child, sizeof child, "%s/%s", path, e->d_name);
             struct stat st;
             if (lstat(child, &st) == 0 && S_ISDIR(st.st_mode))

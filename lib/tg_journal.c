@@ -19,7 +19,7 @@
  * completed by a run started from another working directory. */
 static int absolute(const char *path, char *out, size_t n, tg_error *err)
 {
-    char dir[4096], real[PATH_MAX];
+    char dir[TG_PATH_MAX], real[PATH_MAX];
     tg_dirname(path, dir, sizeof dir);
     if (!realpath(dir, real))
         return tg_error_set(err, TG_EIO, dir, 0, 0, "cannot resolve: %s",
@@ -54,7 +54,7 @@ int tg_journal_run(const char *journal, const char *root,
     cJSON_AddNumberToObject(j, "tiergate_journal", 1);
     cJSON *arr = cJSON_AddArrayToObject(j, "files");
     int rc = TG_OK;
-    char (*abs)[4200] = calloc((size_t)(n ? n : 1), sizeof *abs);
+    char (*abs)[TG_PATH_JOIN_MAX] = calloc((size_t)(n ? n : 1), sizeof *abs);
     if (!j || !arr || !abs) {
         rc = tg_error_oom(err, journal);
         goto done;
@@ -68,13 +68,20 @@ int tg_journal_run(const char *journal, const char *root,
         char hex[65];
         tg_sha256_buffer(files[i].data, files[i].len, hex);
         cJSON *f = cJSON_CreateObject();
-        cJSON_AddStringToObject(f, "path", abs[i]);
-        cJSON_AddStringToObject(f, "sha256", hex);
-        cJSON_AddBoolToObject(f, "locked", files[i].locked);
-        cJSON_AddItemToObject(f, "content", cJSON_CreateString(text ? text : ""));
-        cJSON_AddItemToArray(arr, f);
+        if (f && !cJSON_AddItemToArray(arr, f)) {
+            cJSON_Delete(f);
+            f = NULL;
+        }
+        /* A journal missing a file's content would "complete" the change
+         * with an empty file: every piece is checked. */
+        int built = f && text && cJSON_AddStringToObject(f, "path", abs[i]) &&
+                    cJSON_AddStringToObject(f, "sha256", hex) &&
+                    cJSON_AddBoolToObject(f, "locked", files[i].locked) &&
+                    cJSON_AddStringToObject(f, "content", text);
         free(text);
-        if (!text || strlen(files[i].data) < files[i].len)
+        if (!built)
+            rc = tg_error_oom(err, files[i].path);
+        else if (strlen(files[i].data) < files[i].len)
             rc = tg_error_set(err, TG_EINVAL, files[i].path, 0, 0,
                               "a journaled file must be text");
     }
@@ -163,7 +170,7 @@ int tg_journal_recover(const char *journal, const char *root, int *completed,
     /* The dead run may have left a temporary file beside any of them. */
     cJSON_ArrayForEach(f, files)
     {
-        char dir[4096];
+        char dir[TG_PATH_MAX];
         tg_remove_stale_temps(tg_dirname(cJSON_GetStringValue(
                                              cJSON_GetObjectItem(f, "path")),
                                          dir, sizeof dir), NULL);

@@ -33,7 +33,7 @@ int tg_json_load(cJSON **out, const char *path, tg_error *err)
 {
     char *text = NULL;
     *out = NULL;
-    int rc = tg_read_file(&text, NULL, path, 64u << 20, err);
+    int rc = tg_read_file(&text, NULL, path, TG_MAX_JSON_BYTES, err);
     if (rc)
         return rc;
     rc = tg_json_parse(out, text, path, err);

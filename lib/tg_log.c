@@ -79,7 +79,7 @@ int tg_log_parse(tg_log *out, const char *text, size_t len, const char *path,
         if (!n) {
             cJSON_Delete(j);
             tg_log_release(out);
-            return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+            return tg_error_oom(err, path);
         }
         out->entries = n;
         out->entries[out->n].start = start;
@@ -122,11 +122,11 @@ static int render_entry(char **out, const char *log_text, size_t log_len,
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
     if (!f)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     fn(f, prev, git, at, ctx);
     if (fclose(f) != 0) {
         free(buf);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     char hex[65];
     tg_sha256_buffer(buf, len, hex); /* the placeholder is still "BODY" */
@@ -140,7 +140,7 @@ static int render_entry(char **out, const char *log_text, size_t log_len,
     char *n = malloc(len + 64 + 1);
     if (!n) {
         free(buf);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     memcpy(n, buf, pre);
     memcpy(n + pre, hex, 64);
@@ -216,8 +216,7 @@ int tg_log_compose_with(char **out, size_t *out_len, const char *path,
     if (access(path, F_OK) != 0) {
         text = strdup(HEADER);
         len = strlen(HEADER);
-        rc = text ? TG_OK : tg_error_set(err, TG_ENOMEM, path, 0, 0,
-                                         "out of memory");
+        rc = text ? TG_OK : tg_error_oom(err, path);
     } else {
         rc = tg_read_file(&text, &len, path, TG_LOG_MAX_BYTES, err);
     }
@@ -228,7 +227,7 @@ int tg_log_compose_with(char **out, size_t *out_len, const char *path,
         size_t el = strlen(entry);
         char *all = malloc(len + el + 1);
         if (!all) {
-            rc = tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+            rc = tg_error_oom(err, path);
         } else {
             memcpy(all, text, len);
             memcpy(all + len, entry, el);

@@ -113,7 +113,7 @@ static char **input_paths(const tg_log_append_options *o, const tg_git_facts *gi
 {
     char **rel = calloc((size_t)o->ninputs + 1, sizeof *rel);
     for (int i = 0; rel && i < o->ninputs; i++) {
-        char buf[4096];
+        char buf[TG_PATH_MAX];
         if (git->in_repo && o->inputs[i] &&
             tg_git_relpath(o->repo_dir ? o->repo_dir : ".", o->inputs[i], buf,
                            sizeof buf) == 0)

@@ -27,9 +27,9 @@
 
 typedef struct {
     const tg_recal_proposal *p;
-    char proposal_rel[4096];     /* paths as recorded: relative to the */
-    char rules_rel[4096];        /* work tree when inside it */
-    char calibration_rel[4096];  /* "" without a calibration file */
+    char proposal_rel[TG_PATH_MAX];     /* paths as recorded: relative to the */
+    char rules_rel[TG_PATH_MAX];        /* work tree when inside it */
+    char calibration_rel[TG_PATH_MAX];  /* "" without a calibration file */
     int calibration_in_tree;     /* inside the repository's work tree */
     int has_calibration;         /* the file exists */
     char calibration_sha[65];
@@ -363,7 +363,7 @@ int tg_log_append_recalibration(const char *path,
     recal_ctx *c = calloc(1, sizeof *c);
     if (!c) {
         tg_recal_proposal_release(&p);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     c->p = &p;
     rel_path(repo, o->proposal, c->proposal_rel, sizeof c->proposal_rel);

@@ -97,7 +97,7 @@ static void check_anchors(const char *path, const char *repo_dir,
                           const char *text, size_t len,
                           const cJSON *registry, problems *ps)
 {
-    char real[PATH_MAX], other[PATH_MAX], workdir[4096], where[8500];
+    char real[PATH_MAX], other[PATH_MAX], workdir[TG_PATH_MAX], where[8500];
     if (!registry || !realpath(path, real))
         return;
     if (tg_git_workdir(repo_dir ? repo_dir : ".", workdir, sizeof workdir))
@@ -220,7 +220,7 @@ int tg_log_verify(const char *path, const char *repo_dir,
     free(text);
     if (ps.failed) {
         tg_log_problems_free(ps.p, ps.n);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     *out = ps.p;
     *n = ps.n;

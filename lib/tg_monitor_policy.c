@@ -342,7 +342,7 @@ int tg_monitor_policy_load(tg_monitor_policy **out, const char *path,
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    int rc = tg_read_file(&text, &len, path, 16u << 20, err);
+    int rc = tg_read_file(&text, &len, path, TG_MAX_DOC_BYTES, err);
     if (rc)
         return rc;
     rc = tg_monitor_policy_parse(out, text, len, path, rules, err);

@@ -103,7 +103,7 @@ static int joined_rules(tg_rules **out, const tg_rules *r0,
     *out = j;
     return TG_OK;
 fail:
-    rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+    rc = tg_error_oom(err, NULL);
 fail_rc:
     free(cond);
     tg_rules_free(j);
@@ -569,14 +569,14 @@ int tg_multi_scan(tg_tally *tallies, tg_rules *const *rules, int n,
     tg_rules *j = NULL;
     int natoms = 0, rc = TG_OK;
     if (!used || !u1) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto done;
     }
     int built = mode == TG_MULTI_ROWS
                     ? 0
                     : build_joined(&map, &atoms, &natoms, used, rules, n);
     if (built < 0) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto done;
     }
     /* The features any rule set reads, joined table or not. */

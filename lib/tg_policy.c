@@ -207,7 +207,8 @@ static int load_params(tg_gate_def *g, const cJSON *obj, const tg_rules *r,
         if (!cJSON_IsString(it))
             return gate_error(err, file, g->id, key, "expected a string");
         free(g->params[t].advice); /* a key given twice: the last wins */
-        g->params[t].advice = strdup(it->valuestring);
+        if (!(g->params[t].advice = strdup(it->valuestring)))
+            return tg_error_oom(err, file);
     }
     cJSON_ArrayForEach(it, ranges)
     {
@@ -284,7 +285,8 @@ static int load_gate(tg_policy *p, tg_gate_def *g, const cJSON *obj,
     int rc;
     if ((rc = get_string(obj, "id", &id, 1, file, idbuf, err)))
         return rc;
-    g->id = strdup(id);
+    if (!(g->id = strdup(id)))
+        return tg_error_oom(err, file);
     for (int k = 0; k < index; k++)
         if (strcmp(p->gates[k].id, id) == 0)
             return gate_error(err, file, id, "id", "defined twice");
@@ -311,7 +313,8 @@ static int load_gate(tg_policy *p, tg_gate_def *g, const cJSON *obj,
         return gate_error(err, file, id, "max_skipped_share",
                           "expected a share from 0 to 1, not %g",
                           g->max_skipped_share);
-    g->description = strdup(desc);
+    if (!(g->description = strdup(desc)))
+        return tg_error_oom(err, file);
     g->check = TG_CHECK_COUNT;
     for (int c = 0; c < TG_CHECK_COUNT; c++)
         if (strcmp(check, check_names[c]) == 0)
@@ -467,7 +470,7 @@ int tg_policy_load(tg_policy **out, const char *path, const tg_rules *rules,
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    int rc = tg_read_file(&text, &len, path, 16u << 20, err);
+    int rc = tg_read_file(&text, &len, path, TG_MAX_DOC_BYTES, err);
     if (rc)
         return rc;
     rc = tg_policy_parse(out, text, len, path, rules, err);

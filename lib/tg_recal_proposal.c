@@ -173,7 +173,7 @@ static int load_keys(tg_recal_proposal *p, const cJSON *doc, const char *path,
                          "expected the number of data.windows");
     p->windows = calloc((size_t)p->nwindows, sizeof *p->windows);
     if (!p->windows)
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     for (int i = 0; i < p->nwindows; i++) {
         char kp[48];
         snprintf(kp, sizeof kp, "data.windows[%d]", i);
@@ -217,7 +217,7 @@ static int load_tiers(tg_recal_proposal *p, const cJSON *doc, const char *path,
     p->ntiers = cJSON_GetArraySize(tiers);
     p->tiers = calloc((size_t)p->ntiers, sizeof *p->tiers);
     if (!p->tiers)
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     for (int i = 0; i < p->ntiers; i++)
         if ((rc = load_tier(cJSON_GetArrayItem(tiers, i), i, path,
                             &p->tiers[i], err)))
@@ -232,7 +232,7 @@ int tg_recal_proposal_load(tg_recal_proposal *p, const char *path,
     char *text = NULL;
     size_t len = 0;
     cJSON *doc = NULL;
-    int rc = tg_read_file(&text, &len, path, 64u << 20, err);
+    int rc = tg_read_file(&text, &len, path, TG_MAX_JSON_BYTES, err);
     if (rc)
         return rc;
     /* The hash of the bytes parsed, not of a second read. */
@@ -245,7 +245,7 @@ int tg_recal_proposal_load(tg_recal_proposal *p, const char *path,
     p->path = strdup(path);
     if (!p->path) {
         tg_recal_proposal_release(p);
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
     }
     if (!cJSON_IsObject(doc)) {
         tg_recal_proposal_release(p);
@@ -286,7 +286,7 @@ int tg_recal_proposal_match(tg_recal_proposal *p, const tg_rules *r,
     if (!sorted || !seen) {
         free(sorted);
         free(seen);
-        return tg_error_set(err, TG_ENOMEM, p->path, 0, 0, "out of memory");
+        return tg_error_oom(err, p->path);
     }
     for (int i = 0; i < p->ntiers; i++) {
         int k = tg_rules_tier_index(r, p->tiers[i].tier);

@@ -319,7 +319,7 @@ static void check_forced_production(const cJSON *doc, const cJSON *e,
 static void check_entry(const cJSON *doc, const cJSON *e, int k,
                         const char *repo, int in_repo, char ***p, int *n)
 {
-    char workdir[4096];
+    char workdir[TG_PATH_MAX];
     if (!in_repo || tg_git_workdir(repo, workdir, sizeof workdir) != 0)
         workdir[0] = '\0';
     if (cJSON_GetObjectItemCaseSensitive(e, "imported"))
@@ -428,7 +428,7 @@ int tg_registry_verify(const cJSON *doc, const char *path,
                       "repository with a commit");
         return TG_OK;
     }
-    char rel[4096];
+    char rel[TG_PATH_MAX];
     if (tg_git_relpath(repo_dir, path, rel, sizeof rel) != 0) {
         problem(p, n, "history: cannot check against HEAD: %s is not inside "
                       "the repository's work tree", path);

@@ -110,7 +110,7 @@ int tg_release_check_reports_dir(const char *reports, const char *repo,
                             tg_esc_term_buf(rules->model_version, shown,
                                             sizeof shown));
     }
-    char dir[4096];
+    char dir[TG_PATH_MAX];
     snprintf(dir, sizeof dir, "%s/%s", reports, rules->model_version);
     int in_repo = 0, in_reports = 0, rc;
     if ((rc = tg_path_within(reports, repo, &in_repo, err)))

@@ -141,6 +141,8 @@ static int load_features(tg_rules *r, const cJSON *arr, tg_error *err)
                                     "names", kp);
             f->aliases = calloc((size_t)cJSON_GetArraySize(al) + 1,
                                 sizeof *f->aliases);
+            if (!f->aliases)
+                return tg_error_oom(err, file);
             const cJSON *a;
             cJSON_ArrayForEach(a, al)
             {
@@ -153,7 +155,8 @@ static int load_features(tg_rules *r, const cJSON *arr, tg_error *err)
                     return tg_error_set(err, TG_EINVAL, file, 0, 0,
                                         "key '%s.aliases': '%s' already names "
                                         "a feature", kp, a->valuestring);
-                f->aliases[f->naliases++] = strdup(a->valuestring);
+                if (!(f->aliases[f->naliases++] = strdup(a->valuestring)))
+                    return tg_error_oom(err, file);
             }
         }
         i++;
@@ -200,6 +203,8 @@ static int load_tier(tg_rules *r, tg_tier *t, const cJSON *obj,
     t->display = dup_or_empty(display ? display : name);
     t->action = dup_or_empty(action);
     t->explanation = dup_or_empty(expl);
+    if (!t->name || !t->display || !t->action || !t->explanation)
+        return tg_error_oom(err, file);
     t->priority_rank = (int)rank;
     if (is_default) {
         if (cJSON_GetObjectItemCaseSensitive(obj, "when"))
@@ -207,8 +212,7 @@ static int load_tier(tg_rules *r, tg_tier *t, const cJSON *obj,
                                 "key '%s.when': the default tier takes every "
                                 "lead no tier matched; it has no condition",
                                 kp);
-        t->when = strdup("");
-        return TG_OK;
+        return (t->when = strdup("")) ? TG_OK : tg_error_oom(err, file);
     }
     if ((rc = tg_json_get_text(obj, "when", 1, file, kp, &t->when, err)))
         return rc;
@@ -314,6 +318,10 @@ int tg_rules_parse(tg_rules **out, const char *text, size_t len,
         }
         r->changes = calloc((size_t)cJSON_GetArraySize(ch) + 1,
                             sizeof *r->changes);
+        if (!r->changes) {
+            rc = tg_error_oom(err, path);
+            goto fail;
+        }
         cJSON_ArrayForEach(it, ch)
         {
             if (!cJSON_IsString(it)) {
@@ -322,7 +330,10 @@ int tg_rules_parse(tg_rules **out, const char *text, size_t len,
                                   r->nchanges);
                 goto fail;
             }
-            r->changes[r->nchanges++] = strdup(it->valuestring);
+            if (!(r->changes[r->nchanges++] = strdup(it->valuestring))) {
+                rc = tg_error_oom(err, path);
+                goto fail;
+            }
         }
     }
     if ((rc = build_table(r, err)))
@@ -339,7 +350,7 @@ int tg_rules_load(tg_rules **out, const char *path, tg_error *err)
     char *text = NULL;
     size_t len = 0;
     *out = NULL;
-    int rc = tg_read_file(&text, &len, path, 16u << 20, err);
+    int rc = tg_read_file(&text, &len, path, TG_MAX_DOC_BYTES, err);
     if (rc)
         return rc;
     rc = tg_rules_parse(out, text, len, path, err);

@@ -89,7 +89,7 @@ static int scan_ranges(tg_tally *t, const tg_rules *rules,
     uint64_t bound[TG_SCAN_MAX_THREADS + 1];
     int rc = TG_OK, trusted = 1;
     if (!jobs)
-        return tg_error_set(err, TG_ENOMEM, path, 0, 0, "out of memory");
+        return tg_error_oom(err, path);
 
     /* The header: read with a range reader over the whole file. */
     tg_csv *head = NULL;
@@ -301,7 +301,7 @@ static int scan_shards(tg_tally *t, const tg_rules *rules,
     int nth = 0, rc = TG_OK;
     if (!p.tallies || !p.rcs || !p.done || !p.errs || !p.skips ||
         pthread_mutex_init(&p.lock, NULL) != 0) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto out;
     }
     if (threads > npaths)
@@ -387,7 +387,7 @@ static void fingerprint_compute(tg_fingerprint *fp)
     if (tg_sha256_init(&h) || !(buf = malloc(TG_FINGERPRINT_BLOCK))) {
         tg_sha256_hex(&h, fp->hex);
         fp->hex[0] = '\0';
-        fp->rc = tg_error_set(&fp->err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        fp->rc = tg_error_oom(&fp->err, NULL);
         free(buf);
         return;
     }
@@ -449,7 +449,7 @@ int tg_fingerprint_start(tg_fingerprint **out, const char *const *paths,
     tg_fingerprint *fp = calloc(1, sizeof *fp);
     *out = NULL;
     if (!fp)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     fp->paths = paths;
     fp->npaths = npaths;
     atomic_init(&fp->stop, 0);

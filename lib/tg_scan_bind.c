@@ -57,14 +57,12 @@ static int copy_header(tg_schema *s, tg_csv *csv, tg_error *err)
 {
     s->header = calloc((size_t)s->ncols + 1, sizeof *s->header);
     if (!s->header)
-        return tg_error_set(err, TG_ENOMEM, tg_csv_name(csv), 1, 0,
-                            "out of memory");
+        return tg_error_oom_at(err, tg_csv_name(csv), 1);
     for (int i = 0; i < s->ncols; i++) {
         size_t len;
         const char *name = tg_csv_field(csv, (size_t)i, &len);
         if (!(s->header[i] = strndup(name, len)))
-            return tg_error_set(err, TG_ENOMEM, tg_csv_name(csv), 1, 0,
-                                "out of memory");
+            return tg_error_oom_at(err, tg_csv_name(csv), 1);
         for (int j = 0; j < i && len > 0; j++)
             if (strcasecmp(s->header[j], s->header[i]) == 0) {
                 long line, col;
@@ -86,8 +84,7 @@ int tg_schema_bind(tg_schema *s, const tg_rules *r, tg_csv *csv,
     s->ncols = (int)tg_csv_nfields(csv);
     int rc = copy_header(s, csv, err);
     if (rc == TG_OK && bind_columns(s, r, s->header, s->ncols) != TG_OK)
-        rc = tg_error_set(err, TG_ENOMEM, tg_csv_name(csv), 1, 0,
-                          "out of memory");
+        rc = tg_error_oom_at(err, tg_csv_name(csv), 1);
     if (rc != TG_OK)
         tg_schema_release(s);
     return rc;
@@ -98,7 +95,7 @@ int tg_schema_bind_names(tg_schema *s, const tg_rules *r, char *const *names,
 {
     memset(s, 0, sizeof *s);
     if (bind_columns(s, r, names, ncols) != TG_OK)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     return TG_OK;
 }
 

@@ -72,7 +72,7 @@ int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
     unsigned char *used = malloc((size_t)rules->nfeatures);
     if (!out->features || !used) {
         free(used);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     tg_rules_used_features(rules, used);
     for (int f = 0; f < rules->nfeatures; f++)
@@ -95,14 +95,16 @@ int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
             for (int f = 0; f < rules->nfeatures; f++) {
                 int col = sc.feature_col[f];
                 if (col < 0) {
-                    if (out->features[f].used && !out->missing++)
-                        out->missing_file = strdup(paths[i]);
+                    if (out->features[f].used && !out->missing++ &&
+                        !(out->missing_file = strdup(paths[i])))
+                        rc = tg_error_oom(err, paths[i]);
                     continue;
                 }
                 if (!out->features[f].column) {
                     size_t len;
                     const char *name = tg_csv_field(csv, (size_t)col, &len);
-                    out->features[f].column = strndup(name, len);
+                    if (!(out->features[f].column = strndup(name, len)))
+                        rc = tg_error_oom(err, paths[i]);
                 }
             }
             out->has_target &= sc.target_col >= 0;
@@ -152,8 +154,7 @@ int tg_schema_check(tg_schema_report *out, const tg_rules *rules,
             if (validate && tg_source_parse_row(&src, &bad) != TG_OK) {
                 out->bad_rows++;
                 if (add_problem(out, &src, &bad) != TG_OK)
-                    rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0,
-                                      "out of memory");
+                    rc = tg_error_oom(err, NULL);
             }
         }
         src.csv = NULL; /* csv is freed below */

@@ -32,7 +32,7 @@ int tg_scan_check_inputs(const tg_scan_options *o, tg_error *err)
     int stdin_seen = 0;
     struct stat *st = calloc((size_t)o->npaths, sizeof *st);
     if (!st)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     int rc = TG_OK;
     for (int i = 0; i < o->npaths && rc == TG_OK; i++) {
         if (strcmp(o->paths[i], "-") == 0) {
@@ -63,13 +63,13 @@ int tg_reader_open(tg_reader **out, const tg_rules *rules,
         return tg_error_set(err, TG_EINVAL, NULL, 0, 0, "no data file given");
     tg_reader *rd = calloc(1, sizeof *rd);
     if (!rd)
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     rd->rules = rules;
     rd->opts = *opts;
     tg_error_clear(&rd->first_skip);
     if (!(rd->oor = calloc((size_t)rules->nfeatures + 1, sizeof *rd->oor))) {
         free(rd);
-        return tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        return tg_error_oom(err, NULL);
     }
     int rc = tg_scan_check_inputs(opts, err);
     if (rc == TG_OK)

@@ -72,18 +72,17 @@ int tg_source_setup(tg_source *s, const tg_rules *r,
     s->schema = *schema;
     s->schema.feature_col = malloc((size_t)r->nfeatures * sizeof(int));
     if (!s->schema.feature_col)
-        return tg_error_set(err, TG_ENOMEM, name, 1, 0, "out of memory");
+        return tg_error_oom_at(err, name, 1);
     memcpy(s->schema.feature_col, schema->feature_col,
            (size_t)r->nfeatures * sizeof(int));
     s->schema.header = NULL;
     if (schema->header) {
         s->schema.header = calloc((size_t)schema->ncols + 1, sizeof(char *));
         if (!s->schema.header)
-            return tg_error_set(err, TG_ENOMEM, name, 1, 0, "out of memory");
+            return tg_error_oom_at(err, name, 1);
         for (int i = 0; i < schema->ncols; i++)
             if (!(s->schema.header[i] = strdup(schema->header[i])))
-                return tg_error_set(err, TG_ENOMEM, name, 1, 0,
-                                    "out of memory");
+                return tg_error_oom_at(err, name, 1);
     }
     s->rules = r;
     s->dates = dates;
@@ -93,7 +92,7 @@ int tg_source_setup(tg_source *s, const tg_rules *r,
     s->values = malloc((size_t)r->nfeatures * sizeof *s->values);
     s->oor = calloc((size_t)r->nfeatures + 1, sizeof *s->oor);
     if (!s->used || !s->cols || !s->feats || !s->values || !s->oor)
-        return tg_error_set(err, TG_ENOMEM, name, 1, 0, "out of memory");
+        return tg_error_oom_at(err, name, 1);
     tg_rules_used_features(r, s->used);
     for (int f = 0; f < r->nfeatures; f++) {
         s->values[f] = NAN;

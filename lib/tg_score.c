@@ -339,7 +339,11 @@ static int layout_scores(layout *l, const tg_schema *s)
         return TG_ENOMEM;
     }
     for (int i = 0; i < s->ncols; i++) {
-        l->names[i] = strdup(s->header[i]);
+        if (!(l->names[i] = strdup(s->header[i]))) {
+            l->nnames = i; /* layout_release frees the copies made */
+            free(cols);
+            return TG_ENOMEM;
+        }
         cols[i].name = l->names[i];
         cols[i].kind = SRC_INPUT;
     }

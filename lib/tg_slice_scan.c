@@ -140,7 +140,7 @@ static int scan_rows(tg_tally *t, tg_slicing *sl, int n, const tg_rules *rules,
                       calloc((size_t)n + 1, sizeof *c.cache),
                       calloc((size_t)n + 1, sizeof *c.last)};
     if (!c.cols || !c.cache || !c.last) {
-        rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+        rc = tg_error_oom(err, NULL);
         goto done;
     }
     int file = -1;
@@ -220,7 +220,7 @@ static int scan_shards(tg_tally *t, tg_slicing *sl, int n,
     pthread_t *tid = calloc((size_t)nworkers, sizeof *tid);
     int rc = w && tid
                  ? TG_OK
-                 : tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+                 : tg_error_oom(err, NULL);
     int started = 0, prepared = 0;
     for (; rc == TG_OK && prepared < nworkers; prepared++) {
         shard_worker *x = &w[prepared];
@@ -229,13 +229,13 @@ static int scan_shards(tg_tally *t, tg_slicing *sl, int n,
         if ((rc = tg_tally_init(&x->t, rules, err)))
             break;
         if (!(x->sl = calloc((size_t)n, sizeof *x->sl))) {
-            rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+            rc = tg_error_oom(err, NULL);
             break;
         }
         for (int k = 0; k < n && rc == TG_OK; k++) {
             tg_slice_spec copy;
             if (tg_slice_spec_copy(&copy, &sl[k].spec))
-                rc = tg_error_set(err, TG_ENOMEM, NULL, 0, 0, "out of memory");
+                rc = tg_error_oom(err, NULL);
             else
                 tg_slicing_init(&x->sl[k], &copy);
         }

@@ -55,7 +55,9 @@ static int sweep_start(tg_sweep **out, const char *path, const char *base_path,
         v->name = strdup("base");
         v->changes = strdup("");
         v->description = strdup("the rule set as it is");
-        rc = tg_rules_load(&v->rules, base_path, err);
+        rc = !v->name || !v->changes || !v->description
+                 ? tg_error_oom(err, NULL)
+                 : tg_rules_load(&v->rules, base_path, err);
     }
     if (rc == TG_OK && !(v->doc = cJSON_Duplicate(v->rules->json, 1)))
         rc = tg_error_oom(err, NULL);
@@ -70,8 +72,11 @@ static int sweep_start(tg_sweep **out, const char *path, const char *base_path,
 int tg_sweep_new(tg_sweep **out, const char *base_path, tg_error *err)
 {
     int rc = sweep_start(out, NULL, base_path, err);
-    if (rc == TG_OK)
-        (*out)->sweep_id = strdup("");
+    if (rc == TG_OK && !((*out)->sweep_id = strdup(""))) {
+        tg_sweep_free(*out);
+        *out = NULL;
+        rc = tg_error_oom(err, NULL);
+    }
     return rc;
 }
 
@@ -149,7 +154,7 @@ int tg_sweep_load(tg_sweep **out, const char *path, const char *base_path,
     cJSON *root = NULL;
     tg_sweep *s = NULL;
     *out = NULL;
-    int rc = tg_read_file(&text, &len, path, 16u << 20, err);
+    int rc = tg_read_file(&text, &len, path, TG_MAX_DOC_BYTES, err);
     if (rc)
         return rc;
     if ((rc = tg_json_parse(&root, text, path, err)))

@@ -20,7 +20,7 @@ const char *tg_trail_journal_path(const char *registry, char *buf, size_t n)
 
 const char *tg_trail_root(const char *registry, char *buf, size_t n)
 {
-    char dir[4096];
+    char dir[TG_PATH_MAX];
     tg_git_facts g;
     tg_error ignored;
     snprintf(buf, n, ".");
@@ -47,7 +47,7 @@ int tg_trail_open(tg_trail *t, const char *registry, const char *log,
         return rc;
     }
     if (registry) {
-        char journal[4200];
+        char journal[TG_PATH_JOIN_MAX];
         tg_trail_journal_path(registry, journal, sizeof journal);
         /* A command that does not touch the log still completes a
          * transaction that covers it, under the log's lock (taken after
@@ -68,7 +68,7 @@ int tg_trail_open(tg_trail *t, const char *registry, const char *log,
             tg_trail_close(t);
             return rc;
         }
-        char root[4096];
+        char root[TG_PATH_MAX];
         if (access(journal, F_OK) == 0 &&
             (rc = tg_journal_recover(journal,
                                      tg_trail_root(registry, root, sizeof root),
@@ -77,7 +77,7 @@ int tg_trail_open(tg_trail *t, const char *registry, const char *log,
             return rc;
         }
     }
-    char rdir[4096], ldir[4096];
+    char rdir[TG_PATH_MAX], ldir[TG_PATH_MAX];
     if (registry)
         tg_remove_stale_temps(tg_dirname(registry, rdir, sizeof rdir),
                               &t->stale_removed);

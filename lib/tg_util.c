@@ -401,14 +401,14 @@ int tg_sha256_file(const char *path, char hex[65], tg_error *err)
     if (!f)
         return tg_error_set(err, errno == ENOENT ? TG_EINVAL : TG_EIO, path,
                             0, 0, "cannot open: %s", strerror(errno));
-    char *buf = malloc(1u << 20);
+    char *buf = malloc(TG_IO_BLOCK);
     if (!buf || tg_sha256_init(&h) != TG_OK) {
         free(buf);
         fclose(f);
         return tg_error_oom(err, path);
     }
     size_t n;
-    while ((n = fread(buf, 1, 1u << 20, f)) > 0)
+    while ((n = fread(buf, 1, TG_IO_BLOCK, f)) > 0)
         tg_sha256_update(&h, buf, n);
     int rc = ferror(f) ? tg_error_set(err, TG_EIO, path, 0, 0,
                                       "cannot read: %s", strerror(errno))
@@ -497,7 +497,7 @@ int tg_remove_stale_temps(const char *dir, int *removed)
         long pid = temp_owner(e->d_name);
         if (pid < 0 || pid_alive(pid))
             continue;
-        char p[4400];
+        char p[TG_PATH_JOIN_MAX];
         struct stat st;
         if ((size_t)snprintf(p, sizeof p, "%s/%s", dir && *dir ? dir : ".",
                              e->d_name) >= sizeof p ||
@@ -530,7 +530,7 @@ char *tg_dirname(const char *path, char *buf, size_t n)
 
 int tg_mkdirs(const char *path, tg_error *err)
 {
-    char buf[4096];
+    char buf[TG_PATH_MAX];
     if ((size_t)snprintf(buf, sizeof buf, "%s", path) >= sizeof buf)
         return tg_error_set(err, TG_EINVAL, NULL, 0, 0,
                             "a folder path of %zu bytes is too long",

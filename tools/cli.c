@@ -184,6 +184,24 @@ int cli_format_option(const char *cmd, const char *arg, unsigned allowed,
                      tg_esc_term_buf(arg, shown, sizeof shown));
 }
 
+int cli_next_option(cli_parser *p, cli_data *d, tg_plan_options *plan)
+{
+    int c;
+    while ((c = cli_next(p)) != CLI_END && c != CLI_STOP) {
+        const char *cmd = p->spec->name;
+        int used = d ? cli_data_option(d, cmd, c, p->arg) : 0;
+        if (!used && plan)
+            used = cli_plan_option(plan, cmd, c, p->arg);
+        if (used < 0) {
+            p->rc = TG_EXIT_USAGE;
+            return CLI_STOP;
+        }
+        if (!used)
+            return c;
+    }
+    return c;
+}
+
 int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg)
 {
     switch (opt) {

@@ -162,6 +162,14 @@ void cli_slices_release(cli_slices *sl);
 int cli_data_option(cli_data *d, const char *cmd, int opt, const char *arg);
 
 /**
+ * cli_next, with the shared data options (and the plan's --power,
+ * --draws and --seed when plan is not NULL) handled here: returns the
+ * next option the command handles itself, CLI_END, or CLI_STOP (p->rc
+ * the exit code) after help or a usage error.
+ */
+int cli_next_option(cli_parser *p, cli_data *d, tg_plan_options *plan);
+
+/**
  * --date-config, else registry/date_config.json of the rule set's
  * repository (the nearest folder above --rules that has one), or NULL.
  */

@@ -41,25 +41,18 @@ int cmd_calibrate(int argc, char **argv)
     tg_calibrate_options co = {NULL, TG_CI_WILSON, 0.95, "rows", NULL, 0};
     const char *out_path = NULL;
     tg_rules *rules = NULL;
-    tg_tally t;
-    int have_tally = 0, c, r = TG_EXIT_OK;
+    tg_tally t = {0}; /* zeroed: tg_tally_release accepts it unfilled */
+    int c, r = TG_EXIT_OK;
     cJSON *doc = NULL;
     tg_error err;
     tg_error_clear(&err);
     cli_parser p;
     cli_parse_begin(&p, &calibrate_spec, argc, argv);
-    while ((c = cli_next(&p)) != CLI_END) {
+    while ((c = cli_next_option(&p, &d, NULL)) != CLI_END) {
         if (c == CLI_STOP) {
             r = p.rc;
             goto done;
         }
-        int used = cli_data_option(&d, "calibrate", c, p.arg);
-        if (used < 0) {
-            r = TG_EXIT_USAGE;
-            goto done;
-        }
-        if (used)
-            continue;
         switch (c) {
         case OPT_OUTPUT: out_path = p.arg; break;
         case OPT_AT:
@@ -78,7 +71,6 @@ int cmd_calibrate(int argc, char **argv)
     if ((r = cli_load_rules(&rules, &d, "calibrate")) ||
         (r = cli_load_tally(&t, rules, &d, 1, "calibrate")))
         goto done;
-    have_tally = 1;
     co.ci_method = d.ci_method;
     co.ci_level = d.ci_level;
     co.source = d.summary ? "summary" : "rows";
@@ -91,8 +83,7 @@ int cmd_calibrate(int argc, char **argv)
     r = cli_write_json(out_path ? out_path : "-", doc);
 done:
     cJSON_Delete(doc);
-    if (have_tally)
-        tg_tally_release(&t);
+    tg_tally_release(&t);
     tg_rules_free(rules);
     free(d.data);
     return cli_flush_stdout(r);

@@ -241,14 +241,9 @@ static int parse_args(check_args *a, int argc, char **argv)
     cli_parser p;
     int c;
     cli_parse_begin(&p, &check_schema_spec, argc, argv);
-    while ((c = cli_next(&p)) != CLI_END) {
+    while ((c = cli_next_option(&p, &a->d, NULL)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc ? p.rc : -1;
-        int used = cli_data_option(&a->d, "check-schema", c, p.arg);
-        if (used < 0)
-            return TG_EXIT_USAGE;
-        if (used)
-            continue;
         switch (c) {
         case OPT_OUTPUT: a->out_path = p.arg; break;
         case OPT_COLUMNS: a->columns_path = p.arg; break;

@@ -61,18 +61,11 @@ int cmd_compare(int argc, char **argv)
     tg_error_clear(&err);
     cli_parser p;
     cli_parse_begin(&p, &compare_spec, argc, argv);
-    while ((c = cli_next(&p)) != CLI_END) {
+    while ((c = cli_next_option(&p, &d, NULL)) != CLI_END) {
         if (c == CLI_STOP) {
             r = p.rc;
             goto done;
         }
-        int used = cli_data_option(&d, "compare", c, p.arg);
-        if (used < 0) {
-            r = TG_EXIT_USAGE;
-            goto done;
-        }
-        if (used)
-            continue;
         switch (c) {
         case OPT_OUTPUT: out_path = p.arg; break;
         case OPT_FROM_C: from_path = p.arg; break;

@@ -194,12 +194,12 @@ typedef struct {
     tg_plan_options popt;
 } gate_args;
 
-/* What one run loaded and computed, released together. */
+/* What one run loaded and computed, released together; zeroed first, as
+ * each release accepts a struct never filled. */
 typedef struct {
     tg_rules *rules;
     tg_policy *policy;
     tg_tally t;
-    int have_tally, have_result, have_plan;
     tg_gate_result res;
     tg_plan plan;
     cli_slices sl;
@@ -233,15 +233,10 @@ static int parse_args(gate_args *a, int argc, char **argv)
     cli_parser p;
     cli_parse_begin(&p, &gate_spec, argc, argv);
     int c;
-    while ((c = cli_next(&p)) != CLI_END) {
+    while ((c = cli_next_option(&p, &a->d, &a->popt)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc;
-        int used = cli_data_option(&a->d, "gate", c, p.arg);
-        if (!used)
-            used = cli_plan_option(&a->popt, "gate", c, p.arg);
-        if (used < 0)
-            return TG_EXIT_USAGE;
-        int r = used ? TG_EXIT_OK : gate_option(a, c, p.arg);
+        int r = gate_option(a, c, p.arg);
         if (r)
             return r;
     }
@@ -262,7 +257,6 @@ static int judge(const gate_args *a, gate_run *g)
         return cli_fail(&err);
     if ((r = cli_load_sliced(&g->t, &g->sl, g->rules, &a->d, 1, "gate")))
         return r;
-    g->have_tally = 1;
     tg_gate_options gopt = tg_gate_options_default();
     gopt.ci_method = a->d.ci_method;
     gopt.ci_level = a->d.ci_level;
@@ -273,16 +267,17 @@ static int judge(const gate_args *a, gate_run *g)
     if (tg_gate_run_with(&g->res, g->rules, g->policy, &g->t, &gopt, &err) !=
         TG_OK)
         return cli_fail(&err);
-    g->have_result = 1;
     if (tg_plan_compute(&g->plan, &g->res, &g->t, &gopt, &a->popt, &err) !=
         TG_OK)
         return cli_fail(&err);
-    g->have_plan = 1;
     if (g->sl.n && (r = judge_slices(&g->res, g->rules, &g->sl, &gopt)))
         return r;
-    /* The commit the report names, when run inside a repository. */
+    /* The commit the report names, when run inside a repository. Without
+     * one the report names none: that failure is ignored, recorded apart
+     * so that err holds no stale message. */
     tg_git_facts gf;
-    if (tg_git_facts_get(&gf, ".", NULL, &err) == TG_OK) {
+    tg_error ignored;
+    if (tg_git_facts_get(&gf, ".", NULL, &ignored) == TG_OK) {
         if (gf.has_head)
             snprintf(g->res.commit, sizeof g->res.commit, "%s", gf.commit);
         tg_git_facts_release(&gf);
@@ -338,12 +333,9 @@ int cmd_gate(int argc, char **argv)
     int r = parse_args(&a, argc, argv);
     if (r < 0 && (r = judge(&a, &g)) == TG_EXIT_OK)
         r = write_outputs(&a, &g);
-    if (g.have_plan)
-        tg_plan_release(&g.plan);
-    if (g.have_result)
-        tg_gate_result_release(&g.res);
-    if (g.have_tally)
-        tg_tally_release(&g.t);
+    tg_plan_release(&g.plan);
+    tg_gate_result_release(&g.res);
+    tg_tally_release(&g.t);
     cli_slices_release(&g.sl);
     tg_policy_free(g.policy);
     tg_rules_free(g.rules);

@@ -91,7 +91,7 @@ int cmd_init(int argc, char **argv)
     int created = 0;
     if (git && tg_git_init_repo(dir, &created, &err))
         return cli_fail(&err);
-    char shown[4200];
+    char shown[TG_PATH_JOIN_MAX];
     printf("created %s%s\n", tg_esc_term_buf(dir, shown, sizeof shown),
            created ? " (a new git repository)" : "");
     printf("  rules/model.json     the rule set (rules/README.md: the "

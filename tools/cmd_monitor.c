@@ -247,14 +247,9 @@ static int parse_args(int argc, char **argv, cli_data *d, options *o)
     cli_parser p;
     int c, r = TG_EXIT_OK;
     cli_parse_begin(&p, &monitor_spec, argc, argv);
-    while (r == TG_EXIT_OK && (c = cli_next(&p)) != CLI_END) {
+    while (r == TG_EXIT_OK && (c = cli_next_option(&p, d, NULL)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc ? p.rc : -1;
-        int used = cli_data_option(d, "monitor", c, p.arg);
-        if (used) {
-            r = used < 0 ? TG_EXIT_USAGE : TG_EXIT_OK;
-            continue;
-        }
         switch (c) {
         case OPT_OUTPUT: o->out = p.arg; break;
         case OPT_POLICY: o->policy = p.arg; break;
@@ -315,7 +310,7 @@ static int write_and_log(const options *o, const cJSON *proposal,
         registry = NULL;
     /* The proposal's folder too: a run killed while writing it left a
      * temporary file there. */
-    char folder[4096];
+    char folder[TG_PATH_MAX];
     const char *dirs[1] = {tg_dirname(o->out, folder, sizeof folder)};
     tg_trail trail;
     if (tg_trail_open(&trail, registry, o->log, dirs, 1, err) != TG_OK)
@@ -487,8 +482,11 @@ static int judge_and_write(monitor_run *m)
     if (tg_monitor_judge(&m->res, m->policy, &m->stats, &err) != TG_OK)
         return cli_fail(&err);
     m->have_res = 1;
+    /* The commit the report names; outside a repository none, so that
+     * failure is ignored, recorded apart from err. */
     tg_git_facts gf;
-    if (tg_git_facts_get(&gf, ".", NULL, &err) == TG_OK) {
+    tg_error ignored;
+    if (tg_git_facts_get(&gf, ".", NULL, &ignored) == TG_OK) {
         if (gf.has_head)
             snprintf(m->res.commit, sizeof m->res.commit, "%s", gf.commit);
         tg_git_facts_release(&gf);

@@ -152,16 +152,9 @@ static int plan_parse(plan_args *a, int argc, char **argv)
     cli_parser p;
     int c, r = TG_EXIT_OK;
     cli_parse_begin(&p, &plan_spec, argc, argv);
-    while ((c = cli_next(&p)) != CLI_END) {
+    while ((c = cli_next_option(&p, &a->d, &a->popt)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc;
-        int used = cli_data_option(&a->d, "plan", c, p.arg);
-        if (!used)
-            used = cli_plan_option(&a->popt, "plan", c, p.arg);
-        if (used < 0)
-            return TG_EXIT_USAGE;
-        if (used)
-            continue;
         switch (c) {
         case OPT_OUTPUT: a->out_path = p.arg; break;
         case OPT_POLICY: a->policy_path = p.arg; break;
@@ -226,10 +219,10 @@ int cmd_plan(int argc, char **argv)
     cli_baseline_init(&a.base);
     tg_rules *rules = NULL;
     tg_policy *policy = NULL;
-    tg_tally t;
-    tg_gate_result res;
-    tg_plan plan;
-    int have_tally = 0, have_result = 0, have_plan = 0;
+    /* Zeroed: each release below accepts a struct never filled. */
+    tg_tally t = {0};
+    tg_gate_result res = {0};
+    tg_plan plan = {0};
     cli_slices sl = {NULL, 0};
     cJSON *slices_json = NULL;
     char *slices_text = NULL;
@@ -247,18 +240,15 @@ int cmd_plan(int argc, char **argv)
     }
     if ((r = cli_load_sliced(&t, &sl, rules, &a.d, 0, "plan")))
         goto done;
-    have_tally = 1;
     tg_gate_options gopt = gate_options(&a);
     if (tg_gate_run_with(&res, rules, policy, &t, &gopt, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
     }
-    have_result = 1;
     if (tg_plan_compute(&plan, &res, &t, &gopt, &a.popt, &err) != TG_OK) {
         r = cli_fail(&err);
         goto done;
     }
-    have_plan = 1;
     if (sl.n && (r = plan_slices(&sl, rules, policy, &gopt, &a.popt, a.fmt,
                                  &slices_json, &slices_text, &slices_len)))
         goto done;
@@ -275,12 +265,9 @@ int cmd_plan(int argc, char **argv)
         fwrite(slices_text, 1, slices_len, o.f);
     r = cli_out_close(&o);
 done:
-    if (have_plan)
-        tg_plan_release(&plan);
-    if (have_result)
-        tg_gate_result_release(&res);
-    if (have_tally)
-        tg_tally_release(&t);
+    tg_plan_release(&plan);
+    tg_gate_result_release(&res);
+    tg_tally_release(&t);
     cJSON_Delete(slices_json);
     free(slices_text);
     cli_slices_release(&sl);

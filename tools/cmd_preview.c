@@ -272,14 +272,9 @@ static int preview_parse(preview_args *a, int argc, char **argv)
     int c, r = TG_EXIT_OK;
     char shown[96];
     cli_parse_begin(&p, &preview_spec, argc, argv);
-    while ((c = cli_next(&p)) != CLI_END) {
+    while ((c = cli_next_option(&p, &a->d, NULL)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc;
-        int used = cli_data_option(&a->d, "preview", c, p.arg);
-        if (used < 0)
-            return TG_EXIT_USAGE;
-        if (used)
-            continue;
         switch (c) {
         case OPT_OUTPUT: a->out_path = p.arg; break;
         case OPT_WIDE: a->wide = 1; break;
@@ -336,8 +331,7 @@ int cmd_preview(int argc, char **argv)
                       NULL};
     cli_baseline_init(&a.base);
     tg_rules *rules = NULL;
-    tg_tally t;
-    int have_tally = 0;
+    tg_tally t = {0}; /* zeroed: tg_tally_release accepts it unfilled */
     tg_split_stats st[2];
     int nst = 0;
     cli_slices sl = {NULL, 0};
@@ -351,7 +345,6 @@ int cmd_preview(int argc, char **argv)
         goto done;
     if ((r = cli_load_sliced(&t, &sl, rules, &a.d, 0, "preview")))
         goto done;
-    have_tally = 1;
     int splits[2] = {a.split, 0}, n = 1;
     if (a.split == BOTH_SPLITS) {
         splits[0] = TG_SPLIT_TRAIN;
@@ -373,8 +366,7 @@ int cmd_preview(int argc, char **argv)
 done:
     for (int i = 0; i < nst; i++)
         tg_split_stats_release(&st[i]);
-    if (have_tally)
-        tg_tally_release(&t);
+    tg_tally_release(&t);
     cli_slices_release(&sl);
     tg_rules_free(rules);
     free(a.d.data);

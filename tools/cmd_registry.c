@@ -267,9 +267,9 @@ static int copy_evidence(cJSON **cite, char *run_id, const char *reports,
                          const char *version, const char *result_path,
                          const cJSON *result, tg_error *err)
 {
-    char *bytes = NULL, dir[4400], now[32];
+    char *bytes = NULL, dir[TG_PATH_JOIN_MAX], now[32];
     size_t len = 0;
-    int rc = tg_read_file(&bytes, &len, result_path, 64u << 20, err);
+    int rc = tg_read_file(&bytes, &len, result_path, TG_MAX_JSON_BYTES, err);
     if (rc)
         return rc;
     const char *dsha = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(
@@ -473,7 +473,7 @@ static int add_entry(reg_file *f, const reg_args *a, const tg_rules *rules,
     if (r)
         return r;
     cJSON *cite = NULL;
-    char run_id[96] = "", rel[4096];
+    char run_id[96] = "", rel[TG_PATH_MAX];
     int rc = TG_OK;
     if (!a->dry)
         rc = copy_evidence(&cite, run_id, a->reports, rules->model_version,

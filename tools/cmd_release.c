@@ -80,14 +80,9 @@ static int parse_release(cli_data *d, tg_release_options *ro, int argc,
     cli_parser p;
     cli_parse_begin(&p, &release_spec, argc, argv);
     int c;
-    while ((c = cli_next(&p)) != CLI_END) {
+    while ((c = cli_next_option(&p, d, NULL)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc;
-        int used = cli_data_option(d, "release", c, p.arg);
-        if (used < 0)
-            return TG_EXIT_USAGE;
-        if (used)
-            continue;
         switch (c) {
         case OPT_COLOR:
             if (cli_color_option("release", p.arg))
@@ -147,7 +142,7 @@ int cmd_release(int argc, char **argv)
     ro.ci_level = d.ci_level;
     ro.repo_dir = ".";
     /* What the regenerated SQL files say regenerates them. */
-    char regen[4300];
+    char regen[TG_PATH_JOIN_MAX];
     snprintf(regen, sizeof regen, "tiergate sql --rules %s --out-dir DIR",
              ro.rules_path);
     ro.sql_regenerate = regen;

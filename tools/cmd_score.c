@@ -100,18 +100,11 @@ int cmd_score(int argc, char **argv)
     tg_error_clear(&err);
     cli_parser p;
     cli_parse_begin(&p, &score_spec, argc, argv);
-    while ((c = cli_next(&p)) != CLI_END) {
+    while ((c = cli_next_option(&p, &d, NULL)) != CLI_END) {
         if (c == CLI_STOP) {
             r = p.rc;
             goto done;
         }
-        int used = cli_data_option(&d, "score", c, p.arg);
-        if (used < 0) {
-            r = TG_EXIT_USAGE;
-            goto done;
-        }
-        if (used)
-            continue;
         if (c == OPT_OUTPUT)
             out_path = p.arg;
         else if ((r = score_option(&so, c, p.arg)))

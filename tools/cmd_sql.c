@@ -443,7 +443,7 @@ static int emit_pieces(const tg_rules *rules, const tg_sql_options *so,
             if (a->emit == EMIT_ALL && e + 1 < TG_EMIT_COUNT)
                 fputs("\n", stdout);
         } else {
-            char path[4096];
+            char path[TG_PATH_MAX];
             snprintf(path, sizeof path, "%s/%s", a->out_dir,
                      tg_emit_file((tg_emit)e));
             if (a->check) {

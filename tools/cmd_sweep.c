@@ -259,34 +259,30 @@ static int parse_args(sweep_args *a, int argc, char **argv)
     cli_parser p;
     int c, r = TG_EXIT_OK;
     cli_parse_begin(&p, &sweep_spec, argc, argv);
-    while (r == TG_EXIT_OK && (c = cli_next(&p)) != CLI_END) {
+    while (r == TG_EXIT_OK &&
+           (c = cli_next_option(&p, &a->d, NULL)) != CLI_END) {
         if (c == CLI_STOP)
             return p.rc ? p.rc : -1;
-        int used = cli_data_option(&a->d, "sweep", c, p.arg);
-        if (used)
-            r = used < 0 ? TG_EXIT_USAGE : TG_EXIT_OK;
-        else
-            switch (c) {
-            case OPT_OUTPUT: a->out_path = p.arg; break;
-            case OPT_POLICY: a->policy_path = p.arg; break;
-            case OPT_SWEEP: a->sweep_path = p.arg; break;
-            case OPT_VARY: a->vary[a->nvary++] = p.arg; break;
-            case OPT_SHOW_TEST_ALL: a->show_all = 1; break;
-            case OPT_EMIT_RULES: a->emit_path = p.arg; break;
-            case OPT_ROW_BY_ROW: a->rows_mode = 1; break;
-            case OPT_NO_FINGERPRINT: a->fingerprint = 0; break;
-            case OPT_JSON: a->json_path = p.arg; break;
-            case OPT_MARKDOWN: a->md_path = p.arg; break;
-            case OPT_HTML: a->html_path = p.arg; break;
-            case OPT_WIDE: a->wide = 1; break;
-            case OPT_FORMAT:
-                r = cli_format_option("sweep", p.arg,
-                                      FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
-                                          FMT_BIT(FMT_MARKDOWN) |
-                                          FMT_BIT(FMT_HTML),
-                                      &a->fmt);
-                break;
-            }
+        switch (c) {
+        case OPT_OUTPUT: a->out_path = p.arg; break;
+        case OPT_POLICY: a->policy_path = p.arg; break;
+        case OPT_SWEEP: a->sweep_path = p.arg; break;
+        case OPT_VARY: a->vary[a->nvary++] = p.arg; break;
+        case OPT_SHOW_TEST_ALL: a->show_all = 1; break;
+        case OPT_EMIT_RULES: a->emit_path = p.arg; break;
+        case OPT_ROW_BY_ROW: a->rows_mode = 1; break;
+        case OPT_NO_FINGERPRINT: a->fingerprint = 0; break;
+        case OPT_JSON: a->json_path = p.arg; break;
+        case OPT_MARKDOWN: a->md_path = p.arg; break;
+        case OPT_HTML: a->html_path = p.arg; break;
+        case OPT_WIDE: a->wide = 1; break;
+        case OPT_FORMAT:
+            r = cli_format_option("sweep", p.arg,
+                                  FMT_BIT(FMT_TEXT) | FMT_BIT(FMT_JSON) |
+                                      FMT_BIT(FMT_MARKDOWN) | FMT_BIT(FMT_HTML),
+                                  &a->fmt);
+            break;
+        }
     }
     return r ? r : check_args(a);
 }

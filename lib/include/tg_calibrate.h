@@ -1,5 +1,5 @@
 /*
- * The calibration table (the brief's step 9, tier_statistics.json): per
+ * The calibration table (the checklist's step 9, tier_statistics.json): per
  * tier on TRAIN, its volume, calibrated rate and lift (rounded as the
  * generated SQL rounds them, and exact), and an interval, with the
  * provenance that ties it to the rules and the data.

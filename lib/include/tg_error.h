@@ -43,6 +43,9 @@ int tg_error_set(tg_error *err, int code, const char *file, long line,
  */
 int tg_error_oom(tg_error *err, const char *file);
 
+/** The same, at line (1-based) of file: where a row or line was being read. */
+int tg_error_oom_at(tg_error *err, const char *file, long line);
+
 /** Attach the source line and caret position shown under the message. */
 void tg_error_context(tg_error *err, const char *text, size_t len, long caret);
 

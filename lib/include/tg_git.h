@@ -8,6 +8,7 @@
 #define TG_GIT_H
 
 #include "tg_error.h"
+#include "tg_util.h" /* TG_PATH_MAX */
 
 typedef struct {
     int in_repo;            /* 0: not inside a git repository */
@@ -20,7 +21,7 @@ typedef struct {
     int nchanged;
     char **uncommitted;     /* files with uncommitted changes (untracked too) */
     int nuncommitted;
-    char workdir[4096];
+    char workdir[TG_PATH_MAX];
 } tg_git_facts;
 
 /**

@@ -15,10 +15,11 @@
 #define TG_LOCK_H
 
 #include "tg_error.h"
+#include "tg_util.h" /* TG_PATH_JOIN_MAX */
 
 typedef struct {
     int fd; /* -1 when not held */
-    char path[4200];
+    char path[TG_PATH_JOIN_MAX];
 } tg_lock;
 
 #define TG_LOCK_INIT {-1}

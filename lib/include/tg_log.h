@@ -1,5 +1,5 @@
 /*
- * The execution log (EXECUTION_LOG.md, the brief's step 10): one
+ * The execution log (EXECUTION_LOG.md, the checklist's step 10): one
  * Markdown entry per release (kind "gate") or recalibration (kind
  * "recalibration", tg_log_recal.c), appended under a lock and written
  * atomically, each carrying a machine-readable marker

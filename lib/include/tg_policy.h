@@ -19,7 +19,7 @@ typedef enum {
     TG_CHECK_CALIBRATION,     /* rate within max_relative_error of expected */
     TG_CHECK_TEST_TRAIN_LIFT, /* TEST lift / TRAIN lift >= min */
     TG_CHECK_TIER_SIZE,       /* leads >= min */
-    TG_CHECK_EXPECTED_RANGE,  /* the brief's step 2 table: rate, lift */
+    TG_CHECK_EXPECTED_RANGE,  /* the change request's step 2 table: rate, lift */
     TG_CHECK_RANK_ORDER,      /* rate falls with priority rank */
     TG_CHECK_DATA_QUALITY,    /* skipped rows <= max_skipped_share of rows */
     TG_CHECK_COUNT

@@ -1,5 +1,5 @@
 /*
- * SQL generated from a rule set: the brief's scoring table, views,
+ * SQL generated from a rule set: the change request's scoring table, views,
  * Salesforce sync and calibration, and the summary query whose export
  * `gate --summary` reads, in four dialects. One definition of the rules
  * means the warehouse and tiergate assign every lead the same tier.
@@ -48,7 +48,7 @@ int tg_dialect_parse(const char *name);
 const char *tg_dialect_name(tg_dialect d);
 int tg_emit_parse(const char *name);
 const char *tg_emit_name(tg_emit e);
-/** The brief's file name of a piece ("phase_4_v3_tiered_scoring.sql"). */
+/** The change request's file name of a piece ("phase_4_v3_tiered_scoring.sql"). */
 const char *tg_emit_file(tg_emit e);
 
 /** Generate one piece; *out is malloc'd SQL text the caller frees. */

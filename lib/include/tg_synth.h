@@ -1,5 +1,5 @@
 /*
- * A synthetic feature export calibrated to the brief's findings, for
+ * A synthetic feature export calibrated to the change request's findings, for
  * demos, tests and benchmarks. Deterministic: the same options give the
  * same bytes (GSL's MT19937 generator).
  */
@@ -34,7 +34,7 @@ enum { TG_SYNTH_TENURE, TG_SYNTH_INDUSTRY, TG_SYNTH_NET_CHANGE, TG_SYNTH_REPS,
 #define TG_SYNTH_MAX_DRIFTS 8
 
 typedef struct {
-    uint64_t rows;        /* default 48,472 as in the brief */
+    uint64_t rows;        /* default 48,472 as in the change request */
     unsigned long seed;
 } tg_synth_options;
 

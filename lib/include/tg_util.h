@@ -10,6 +10,30 @@
 
 #include "tg_error.h"
 
+/*
+ * Path buffers. TG_PATH_MAX is Linux's PATH_MAX, the longest path the
+ * kernel accepts: room for any path given or resolved. TG_PATH_JOIN_MAX
+ * adds room for what is appended to such a path (a separator, a file name
+ * of up to NAME_MAX = 255 bytes, a temporary suffix). Code that builds a
+ * path still checks snprintf for truncation: these are sizes, not limits
+ * on input.
+ */
+#define TG_PATH_MAX 4096
+#define TG_PATH_JOIN_MAX (TG_PATH_MAX + 304)
+
+/*
+ * Caps on whole-file reads. Inputs arrive in pull requests and exports
+ * from anywhere, so a file is refused beyond a size no real one reaches
+ * rather than read until memory runs out.
+ */
+/** Hand-written documents (rule sets, policies, sweeps): kilobytes. */
+#define TG_MAX_DOC_BYTES (16u << 20)
+/** Machine-written JSON (gate results, proposals): per-slice outcomes
+ * can run to megabytes. */
+#define TG_MAX_JSON_BYTES (64u << 20)
+/** Bytes read at a time when hashing or copying a whole file. */
+#define TG_IO_BLOCK (1u << 20)
+
 /**
  * Read a whole file into a NUL-terminated buffer the caller frees.
  * Files over max_bytes are refused.
