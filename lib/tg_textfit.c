@@ -33,13 +33,29 @@ static size_t bytes_for(const char *s, int cols)
     return i;
 }
 
+/* A buffer too small for the text is cut at n - 1 bytes, which may be
+ * inside a character: drop the partial character at the end. */
+static const char *whole_chars(char *buf)
+{
+    size_t len = strlen(buf), start = len;
+    while (start > 0 && ((unsigned char)buf[start - 1] & 0xC0) == 0x80)
+        start--;
+    if (start == 0)
+        return buf;
+    unsigned char lead = (unsigned char)buf[start - 1];
+    size_t need = lead >= 0xF0 ? 4 : lead >= 0xE0 ? 3 : lead >= 0xC0 ? 2 : 1;
+    if (len - (start - 1) < need)
+        buf[start - 1] = '\0';
+    return buf;
+}
+
 const char *tg_text_clip(const char *s, int width, char *buf, size_t n)
 {
     if (!n)
         return buf;
     if (tg_text_width(s) <= width || width < 1) {
         snprintf(buf, n, "%s", width < 1 ? "" : s);
-        return buf;
+        return whole_chars(buf);
     }
     /* Room for the text and the one-column "…". */
     size_t keep = bytes_for(s, width - 1);
@@ -51,7 +67,7 @@ const char *tg_text_clip(const char *s, int width, char *buf, size_t n)
     while (cut > 0 && s[cut - 1] == ' ')
         cut--;
     snprintf(buf, n, "%.*s…", (int)cut, s);
-    return buf;
+    return whole_chars(buf);
 }
 
 static void new_line(FILE *out, int indent)

@@ -184,7 +184,8 @@ tg_tiermap *tg_tiermap_build(const tg_rules *r, const unsigned char *used)
         if (!used[f])
             continue;
         consts *c = &per[f];
-        qsort(c->v, (size_t)c->n, sizeof *c->v, cmp_double);
+        if (c->n > 1) /* a feature only tested IS NULL has none (v NULL) */
+            qsort(c->v, (size_t)c->n, sizeof *c->v, cmp_double);
         int u = 0;
         for (int k = 0; k < c->n; k++)
             if (u == 0 || c->v[k] != c->v[u - 1])

@@ -337,6 +337,15 @@ void tg_atomic_abort(tg_atomic_file *a)
     memset(a, 0, sizeof *a);
 }
 
+/* Whether s holds ".." as a whole path component. */
+static int has_dotdot_component(const char *s)
+{
+    for (const char *q = s; (q = strstr(q, "..")) != NULL; q += 2)
+        if ((q == s || q[-1] == '/') && (q[2] == '\0' || q[2] == '/'))
+            return 1;
+    return 0;
+}
+
 int tg_path_within(const char *path, const char *root, int *inside,
                    tg_error *err)
 {
@@ -366,7 +375,10 @@ int tg_path_within(const char *path, const char *root, int *inside,
         }
         *slash = '\0';
     }
-    if (resolved) {
+    /* A ".." below the deepest existing part climbs back up once the
+     * missing folders are made ("root/new/../../x" is beside root), so
+     * such a path is not taken to stay inside. */
+    if (resolved && !has_dotdot_component(path + strlen(p))) {
         size_t n = strlen(r);
         *inside = strncmp(resolved, r, n) == 0 &&
                   (resolved[n] == '\0' || resolved[n] == '/' ||
