@@ -488,19 +488,27 @@ static int list_entries(const log_common *c)
     return r;
 }
 
-static int log_list(int argc, char **argv)
+/* A reading subcommand: its options, then run under the trail's locks
+ * (so that a release being written is read whole). */
+static int read_locked(const cli_spec *spec, int (*run)(const log_common *),
+                       int argc, char **argv)
 {
     log_common c;
-    int r = read_common(&c, &list_spec, argc, argv);
+    int r = read_common(&c, spec, argc, argv);
     if (r)
         return r < 0 ? TG_EXIT_OK : r;
     tg_trail trail;
     tg_error err;
     if (tg_trail_open(&trail, c.registry, c.log, NULL, 0, &err) != TG_OK)
         return cli_fail(&err);
-    r = list_entries(&c);
+    r = run(&c);
     tg_trail_close(&trail);
     return r;
+}
+
+static int log_list(int argc, char **argv)
+{
+    return read_locked(&list_spec, list_entries, argc, argv);
 }
 
 /* ---- verify ------------------------------------------------------------ */
@@ -589,17 +597,7 @@ static int verify_log(const log_common *c)
 
 static int log_verify(int argc, char **argv)
 {
-    log_common c;
-    int r = read_common(&c, &verify_spec, argc, argv);
-    if (r)
-        return r < 0 ? TG_EXIT_OK : r;
-    tg_trail trail;
-    tg_error err;
-    if (tg_trail_open(&trail, c.registry, c.log, NULL, 0, &err) != TG_OK)
-        return cli_fail(&err);
-    r = verify_log(&c);
-    tg_trail_close(&trail);
-    return r;
+    return read_locked(&verify_spec, verify_log, argc, argv);
 }
 
 int cmd_log(int argc, char **argv)
