@@ -14,7 +14,7 @@ shift || true
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=(condition rules policy csv_scan summary gate_result registry log
-           monitor slice)
+           monitor slice recal_proposal cli_args)
 fi
 
 bash scripts/deps.sh
@@ -33,9 +33,13 @@ run_target() {
   local t=$1 log=build-fuzz/fuzz_$1.log
   rm -rf "${work:?}/$t"
   mkdir -p "$work/$t"
+  # The command-line target prints a usage message per input: its stdout
+  # and stderr are closed (libFuzzer and the sanitizers keep their own).
+  local quiet=()
+  [ "$t" = cli_args ] && quiet=(-close_fd_mask=3)
   # -rss_limit_mb: a rule set or export may be large, never unbounded.
   if ! build-fuzz/fuzz_"$t" -max_total_time="$seconds" -timeout=10 \
-       -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 \
+       -rss_limit_mb=2048 -max_len=65536 -print_final_stats=1 "${quiet[@]}" \
        -artifact_prefix=build-fuzz/findings/"$t"- \
        "$work/$t" "fuzz/corpus/$t" >"$log" 2>&1; then
     echo failed > "build-fuzz/fuzz_$t.status"
