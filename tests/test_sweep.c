@@ -863,10 +863,41 @@ static void test_sweep_html(void **state)
     tt_run_free(&r);
 }
 
+/* The sweep id reaches the terminal and Markdown escaped: no control
+ * byte in the fitted text, the --wide text or Markdown, and no raw
+ * markup in Markdown. */
+static void test_sweep_hostile_id_in_text(void **state)
+{
+    (void)state;
+    const char *p = tt_write("hostile-id.json",
+        "{\"sweep_id\":\"x\\u001b[31mred\\nline <b>|\",\"base\":\""
+        TG_SOURCE_DIR "/" V32 "\",\"variants\":[{\"name\":\"a<b>c\","
+        "\"edits\":[{\"op\":\"set\",\"tier\":\"TIER_2A_PROVEN_MOVER\","
+        "\"at\":\"num_prior_firms >=\",\"value\":4}]}]}");
+    static const char *forms[] = {"", "--wide", "--format markdown"};
+    for (int i = 0; i < 3; i++) {
+        tt_run_result r = tt_run("sweep --policy " POLICY " --sweep '%s' "
+                                 "--data '%s' %s",
+                                 p, default_export(), forms[i]);
+        assert_true(r.status == 0 || r.status == 1);
+        for (const char *c = r.out; *c; c++)
+            if ((unsigned char)*c < 0x20 && *c != '\n')
+                fail_msg("sweep %s: control byte 0x%02x in the output",
+                         forms[i], (unsigned char)*c);
+        assert_null(strchr(r.err, '\x1b'));
+        /* The id's newline did not start a line of its own. */
+        assert_null(strstr(r.out, "\nline <b>"));
+        if (i == 2)
+            assert_null(strstr(r.out, "<b>"));
+        tt_run_free(&r);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_sweep_set_constant),
+        cmocka_unit_test(test_sweep_hostile_id_in_text),
         cmocka_unit_test(test_sweep_vary_grid),
         cmocka_unit_test(test_sweep_edit_errors),
         cmocka_unit_test(test_sweep_add_remove_rewrite),
