@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "tg_escape.h"
 #include "tg_git.h"
 #include "tg_json.h"
 #include "tg_log_internal.h"
@@ -278,3 +279,19 @@ int tg_log_append_with(const char *path, const char *repo_dir,
     return rc;
 }
 
+
+void tg_log_commit_line(FILE *f, const tg_git_facts *git)
+{
+    if (!git->in_repo)
+        fprintf(f, "**Commit:** not a git repository: this entry is linked "
+                   "to no commit\n");
+    else if (!git->has_head)
+        fprintf(f, "**Commit:** none yet (the repository has no commit)\n");
+    else {
+        fprintf(f, "**Commit:** `%s` on ", git->commit);
+        tg_esc_md(f, git->branch[0] ? git->branch : "a detached HEAD");
+        fputs(" by ", f);
+        tg_esc_md(f, git->author);
+        fprintf(f, "%s\n", git->dirty ? " (with uncommitted changes)" : "");
+    }
+}

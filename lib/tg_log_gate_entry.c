@@ -211,18 +211,7 @@ static void entry_head(FILE *f, const tg_log_append_options *o, char **rel,
     else
         fprintf(f, "**Duration:** %.1f seconds\n", o->duration_seconds);
     fprintf(f, "**Status:** %s\n", badge(str_of(res, "status")));
-    if (!git->in_repo)
-        fprintf(f, "**Commit:** not a git repository: this entry is linked "
-                   "to no commit\n");
-    else if (!git->has_head)
-        fprintf(f, "**Commit:** none yet (the repository has no commit)\n");
-    else {
-        fprintf(f, "**Commit:** `%s` on ", git->commit);
-        md_cell(f, git->branch[0] ? git->branch : "a detached HEAD");
-        fputs(" by ", f);
-        md_cell(f, git->author);
-        fprintf(f, "%s\n", git->dirty ? " (with uncommitted changes)" : "");
-    }
+    tg_log_commit_line(f, git);
     fputs("**Policy:** ", f);
     md_cell(f, str_of(res, "policy"));
     fputs(" · ", f);

@@ -25,6 +25,9 @@ typedef void (*tg_log_render_fn)(FILE *f, const char *prev_sha,
                                  const tg_git_facts *git,
                                  const char *executed_at, const void *ctx);
 
+/** "**Commit:** `hash` on BRANCH by AUTHOR", or why there is none. */
+void tg_log_commit_line(FILE *f, const tg_git_facts *git);
+
 /** A marker's JSON, '<' and '>' escaped so no value closes the comment. */
 void tg_log_marker_json(FILE *f, const char *json);
 

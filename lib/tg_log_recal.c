@@ -176,15 +176,8 @@ static void facts(FILE *f, const recal_ctx *c, const tg_git_facts *git,
                   const cJSON *dirty)
 {
     const tg_recal_proposal *p = c->p;
-    if (!git->has_head)
-        fprintf(f, "**Commit:** none yet (the repository has no commit)\n");
-    else {
-        fprintf(f, "**Commit:** `%s` on ", git->commit);
-        tg_esc_md(f, git->branch[0] ? git->branch : "a detached HEAD");
-        fputs(" by ", f);
-        tg_esc_md(f, git->author);
-        fprintf(f, "%s\n", git->dirty ? " (with uncommitted changes)" : "");
-    }
+    /* (A recalibration is only recorded inside a repository.) */
+    tg_log_commit_line(f, git);
     fputs("**Recorded by:** ", f);
     tg_esc_md(f, c->recorded_by[0] ? c->recorded_by : "(unknown)");
     fputs("\n**Proposal:** ", f);
