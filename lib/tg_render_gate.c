@@ -211,12 +211,12 @@ static int imin(int a, int b) { return a < b ? a : b; }
  * Everything from input is escaped before it is measured; headings and
  * messages are clipped or wrapped between words.
  */
-/* The first line: model, policy, how it was judged. */
-static void fit_title(FILE *out, const tg_gate_result *r, int width)
+/* The first line: model, policy, how it was judged. Names from the rule
+ * set and policy are terminal-escaped (an ESC starts a command). */
+static const char *title_text(const tg_gate_result *r, char *line, size_t n)
 {
-    char e1[160], e2[160], e3[160], line[1024];
-    snprintf(line, sizeof line,
-             "%s (%s) · policy %s · judged on %s · %s %g%% intervals%s",
+    char e1[160], e2[160], e3[160];
+    snprintf(line, n, "%s (%s) · policy %s · judged on %s · %s %g%% intervals%s",
              tg_esc_term_buf(r->rules->model_id, e1, sizeof e1),
              tg_esc_term_buf(r->rules->model_version, e2, sizeof e2),
              tg_esc_term_buf(r->policy->policy_id, e3, sizeof e3),
@@ -224,7 +224,13 @@ static void fit_title(FILE *out, const tg_gate_result *r, int width)
                                                 : "intervals",
              tg_ci_name(r->ci_method), r->ci_level * 100,
              r->strict ? " · strict" : "");
-    tg_text_wrap(out, line, width, 0, 2);
+    return line;
+}
+
+static void fit_title(FILE *out, const tg_gate_result *r, int width)
+{
+    char line[1024];
+    tg_text_wrap(out, title_text(r, line, sizeof line), width, 0, 2);
 }
 
 /* The tier labels and the names they stand for. */
@@ -427,17 +433,8 @@ static void render_gate_wide(FILE *out, const tg_gate_result *r, int color)
 {
     static const char *col[] = {"\033[32m", "\033[33m", "\033[31m", "\033[35m",
                                 "\033[36m"};
-    /* Names and texts from the rule set and policy: control characters
-     * (an ESC starts a terminal command) are shown escaped. */
-    char e1[160], e2[160], e3[160];
-    fprintf(out, "%s (%s) · policy %s · judged on %s · %s %g%% intervals%s\n",
-            tg_esc_term_buf(r->rules->model_id, e1, sizeof e1),
-            tg_esc_term_buf(r->rules->model_version, e2, sizeof e2),
-            tg_esc_term_buf(r->policy->policy_id, e3, sizeof e3),
-            r->policy->judge == TG_JUDGE_POINT ? "point estimates"
-                                               : "intervals",
-            tg_ci_name(r->ci_method), r->ci_level * 100,
-            r->strict ? " · strict" : "");
+    char title[1024], e1[160], e2[160];
+    fprintf(out, "%s\n", title_text(r, title, sizeof title));
     fprintf(out, "%-17s %-40s %-26s %-5s %-27s %-18s %s\n", "GATE", "CHECK",
             "TIER", "SPLIT", "ACTUAL [CI]", "THRESHOLD", "STATUS");
     for (int i = 0; i < r->noutcomes; i++) {
