@@ -235,10 +235,12 @@ static const char *scored_at_of(const tg_score_options *o, char now[32])
 }
 
 /* What the reader skipped, for the caller's report. */
-static void record_skips(const tg_score_options *o, tg_reader *rd)
+static void record_skips(const tg_score_options *o, tg_reader *rd,
+                         uint64_t rows_read)
 {
     if (!o->skips)
         return;
+    o->skips->rows_read = rows_read;
     o->skips->skipped = tg_reader_skipped(rd, &o->skips->first);
     for (int k = 0; k < TG_SKIP_NREASONS; k++)
         o->skips->skipped_by[k] = tg_reader_skipped_by(rd, k);
@@ -264,6 +266,7 @@ typedef struct {
     int def;
     view_run *v;
     int nv;
+    uint64_t rows_read;
 } score_run;
 
 /* A new file of the input: each view's columns bound to its header (the
@@ -320,6 +323,7 @@ static int score_rows(score_run *s, tg_reader *rd, tg_error *err)
                 return rc;
         }
         tg_csv *csv = tg_reader_csv(rd);
+        s->rows_read++;
         for (int i = 0; i < s->nv; i++)
             if ((rc = write_view_row(s, &s->v[i], csv, row, err)))
                 return rc;
@@ -402,7 +406,7 @@ int tg_score_write_views(tg_score_output *outs, int nouts, const tg_rules *r,
     for (int i = 0; i < s.nv && rc == TG_OK; i++)
         rc = finish_view(&s, &s.v[i], err);
     if (rc == TG_OK)
-        record_skips(o, rd);
+        record_skips(o, rd, s.rows_read);
     close_views(&s);
     tg_reader_free(rd);
     return rc;

@@ -26,8 +26,10 @@ typedef enum {
 
 typedef enum { TG_SCORE_CSV = 0, TG_SCORE_JSON = 1 } tg_score_format;
 
-/** Rows skipped as bad (--on-bad-row skip), filled by tg_score_write. */
+/** Rows read, and skipped as bad (--on-bad-row skip), filled by
+ * tg_score_write. */
 typedef struct {
+    uint64_t rows_read; /* rows scored (every view's input) */
     uint64_t skipped;
     uint64_t skipped_by[TG_SKIP_NREASONS];
     tg_error first;
@@ -67,8 +69,8 @@ typedef struct {
  * views (o->view is not used) to its own output, each byte for byte
  * what tg_score_write writes for that view alone. Memory does not grow
  * with rows: about 1 MiB per output, and 2 MiB more per ordered view.
- * Nothing is written to an output that is not flushed to its FILE
- * (fflush) on success; on failure, what the outputs hold is partial.
+ * On success every output is flushed (fflush); on failure what the
+ * outputs hold is partial: the caller discards them.
  */
 int tg_score_write_views(tg_score_output *outs, int nouts,
                          const tg_rules *rules, const tg_scan_options *scan,
