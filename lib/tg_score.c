@@ -137,7 +137,7 @@ static void layout_bind(tg_score_layout *l, const tg_rules *r,
             continue;
         int f = tg_rules_feature_index(r, want, strlen(want));
         if (f >= 0) {
-            l->feat[c] = f;
+            l->feat[c] = l->used[f] ? f : -1;
             l->in_col[c] = s->feature_col[f];
         } else {
             l->in_col[c] = find_col(s, want);
@@ -153,6 +153,7 @@ static void layout_release(tg_score_layout *l)
     free(l->names);
     free(l->in_col);
     free(l->feat);
+    free(l->used);
     if (l->cols && l->names)
         free((void *)l->cols);
 }
@@ -185,8 +186,8 @@ static int layout_scores(tg_score_layout *l, const tg_schema *s)
 }
 
 /* The output columns of the view, from the first file's header. */
-static int layout_for_view(tg_score_layout *l, tg_view view,
-                           const tg_schema *s, tg_error *err)
+static int layout_for_view(tg_score_layout *l, const tg_rules *r,
+                           tg_view view, const tg_schema *s, tg_error *err)
 {
     if (view == TG_VIEW_SCORES) {
         if (layout_scores(l, s))
@@ -203,8 +204,10 @@ static int layout_for_view(tg_score_layout *l, tg_view view,
     }
     l->in_col = calloc((size_t)l->ncols, sizeof *l->in_col);
     l->feat = calloc((size_t)l->ncols, sizeof *l->feat);
-    if (!l->in_col || !l->feat)
+    l->used = calloc((size_t)r->nfeatures + 1, 1);
+    if (!l->in_col || !l->feat || !l->used)
         return tg_error_oom(err, NULL);
+    tg_rules_used_features(r, l->used);
     return TG_OK;
 }
 
@@ -277,7 +280,7 @@ static int bind_file(score_run *s, const tg_schema *sc, tg_error *err)
         view_run *v = &s->v[i];
         int rc;
         int first = v->l.cols == NULL;
-        if (first && (rc = layout_for_view(&v->l, v->dest->view, sc, err)))
+        if (first && (rc = layout_for_view(&v->l, s->r, v->dest->view, sc, err)))
             return rc;
         layout_bind(&v->l, s->r, sc);
         if (first) {

@@ -44,7 +44,10 @@ typedef struct {
     const tg_view_col *cols;
     int ncols;
     int *in_col;   /* per output column: input column, or -1 */
-    int *feat;     /* per output column: feature index, or -1 */
+    int *feat;     /* per output column: feature index, or -1 (also for a
+                    * feature no rule reads: the scan leaves it unread,
+                    * so its column is copied as the input's text) */
+    unsigned char *used; /* per feature: some tier reads it */
     char **names;  /* scores view: output names (input header + derived) */
     int nnames;
 } tg_score_layout;
@@ -97,7 +100,7 @@ void tg_score_plan_write(tg_outbuf *out, const tg_row_plan *plan,
  */
 #define TG_SCORE_MAX_PARTS 64
 /* What the buffers in front of one view's temporary files take in all. */
-#define TG_SCORE_PARTS_BUDGET ((size_t)2 << 20)
+#define TG_SCORE_PARTS_BUDGET ((size_t)1 << 20)
 
 /*
  * Where the ordered views keep their rows until every row is read: one

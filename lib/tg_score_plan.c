@@ -229,6 +229,20 @@ void tg_score_plans_free(tg_row_plan *plans, int ntiers)
     free(plans);
 }
 
+/* A number in a column the scan did not read (a feature no rule uses):
+ * the whole text as a decimal number (digits, sign, point, exponent),
+ * else NaN. */
+static double unread_number(const char *raw, size_t n)
+{
+    char buf[64], *end;
+    if (n == 0 || n >= sizeof buf || strspn(raw, "0123456789+-.eE") < n)
+        return NAN;
+    memcpy(buf, raw, n);
+    buf[n] = '\0';
+    double v = strtod(buf, &end);
+    return *end == '\0' && isfinite(v) ? v : NAN;
+}
+
 /* ---- writing ----------------------------------------------------------- */
 
 void tg_score_plan_write(tg_outbuf *out, const tg_row_plan *plan,
@@ -242,12 +256,6 @@ void tg_score_plan_write(tg_outbuf *out, const tg_row_plan *plan,
             continue;
         }
         int c = op->col, f = l->feat[c];
-        double v = f >= 0 ? row->values[f] : NAN;
-        if (op->kind != OP_INPUT) {
-            if (tg_outbuf_years(out, v, op->kind == OP_YEARS1 ? 1 : 0) != 0)
-                put_null(out, fmt);
-            continue;
-        }
         size_t n = 0;
         const char *raw = NULL;
         if (l->in_col[c] >= 0)
@@ -255,6 +263,14 @@ void tg_score_plan_write(tg_outbuf *out, const tg_row_plan *plan,
         if (!raw) {
             raw = "";
             n = 0;
+        }
+        double v = f >= 0 ? row->values[f] : NAN;
+        if (op->kind != OP_INPUT) {
+            if (f < 0)
+                v = unread_number(raw, n);
+            if (tg_outbuf_years(out, v, op->kind == OP_YEARS1 ? 1 : 0) != 0)
+                put_null(out, fmt);
+            continue;
         }
         if (f >= 0)
             put_feature(out, fmt, raw, n, v);

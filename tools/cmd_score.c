@@ -49,7 +49,8 @@ static const cli_spec score_spec = {
     "      [--view scores|production|salesforce|sga]\n"
     "      [--priority-only] [--scored-at TIME] [--format csv|json]\n"
     "      [-o FILE]\n"
-    "score --rules FILE --data FILE... --view V,V[,...] -o 'DIR/{view}.csv'\n",
+    "score --rules FILE --data FILE... --view V,V[,V...]\n"
+    "      -o 'DIR/{view}.csv' [--priority-only] [...]\n",
     "Score every lead and write one of the change request's outputs:\n"
     "  scores      every input column, then score_tier, tier_display,\n"
     "              expected_conversion_rate, expected_lift, priority_rank,\n"
@@ -90,13 +91,14 @@ static int add_view(view_list *vl, const char *name, size_t len)
     int v = len < 63 ? tg_view_parse(item) : -1;
     if (v < 0) {
         int k = tg_suggest_nearest(item, names, TG_VIEW_COUNT);
-        char hint[64] = "";
+        tg_esc_term_buf(item, shown, sizeof shown);
         if (k >= 0)
-            snprintf(hint, sizeof hint, " (did you mean %s?)", names[k]);
+            return cli_usage("score", "--view: no view '%s' (did you mean %s?)",
+                             shown, names[k]);
         return cli_usage("score",
                          "--view takes scores, production, salesforce or sga, "
-                         "not '%s'%s",
-                         tg_esc_term_buf(item, shown, sizeof shown), hint);
+                         "not '%s'",
+                         shown);
     }
     for (int i = 0; i < vl->n; i++)
         if (vl->v[i] == (tg_view)v)
@@ -241,8 +243,8 @@ static int write_files(const view_list *vl, const char *pattern,
         outs[n] = (tg_score_output){vl->v[n], af[n].f, 0};
     }
     if (same_target(af, n, &a, &b)) {
-        r = cli_usage("score", "-o: the %s and %s views would write the same "
-                      "file", tg_view_name(vl->v[a]), tg_view_name(vl->v[b]));
+        r = cli_usage("score", "-o: views %s and %s would write the same file",
+                      tg_view_name(vl->v[a]), tg_view_name(vl->v[b]));
         goto fail;
     }
     if (tg_score_write_views(outs, n, rules, o, so, &err) != TG_OK) {
@@ -270,8 +272,7 @@ static int check_outputs(const view_list *vl, const char *out_path)
     int to_stdout = !out_path || strcmp(out_path, "-") == 0;
     if (vl->n > 1 && (to_stdout || !strstr(out_path, VIEW_SLOT)))
         return cli_usage("score",
-                         "several views write one file each: give -o with "
-                         "%s in it, e.g. -o 'out/%s.csv'",
+                         "several views need -o with %s, e.g. -o 'out/%s.csv'",
                          VIEW_SLOT, VIEW_SLOT);
     return TG_EXIT_OK;
 }

@@ -68,7 +68,7 @@ typedef struct {
  * Score every row of scan's files once and write each of the nouts
  * views (o->view is not used) to its own output, each byte for byte
  * what tg_score_write writes for that view alone. Memory does not grow
- * with rows: about 1 MiB per output, and 2 MiB more per ordered view.
+ * with rows: about 1 MiB per output, and 1 MiB more per ordered view.
  * On success every output is flushed (fflush); on failure what the
  * outputs hold is partial: the caller discards them.
  */
