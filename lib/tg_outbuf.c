@@ -113,20 +113,12 @@ static int json_special(unsigned char c)
     return c < 0x20 || c == '"' || c == '\\';
 }
 
-void tg_outbuf_csv_text(tg_outbuf *o, const char *s, size_t n)
+/* Quoted: each run up to and including a quote, then the quote again. */
+static void csv_quoted(tg_outbuf *o, const char *s, size_t n)
 {
-    size_t i = 0;
-    while (i < n && !csv_special((unsigned char)s[i]))
-        i++;
-    if (i == n) {
-        tg_outbuf_put(o, s, n);
-        return;
-    }
-    /* Quoted: each run up to and including a quote, then the quote
-     * again. */
     tg_outbuf_putc(o, '"');
     size_t from = 0;
-    for (i = 0; i < n; i++)
+    for (size_t i = 0; i < n; i++)
         if (s[i] == '"') {
             tg_outbuf_put(o, s + from, i + 1 - from);
             tg_outbuf_putc(o, '"');
@@ -134,6 +126,34 @@ void tg_outbuf_csv_text(tg_outbuf *o, const char *s, size_t n)
         }
     tg_outbuf_put(o, s + from, n - from);
     tg_outbuf_putc(o, '"');
+}
+
+void tg_outbuf_csv_text(tg_outbuf *o, const char *s, size_t n)
+{
+    /* Most fields are short and need no quotes: copied while looked at,
+     * in one pass, and the copy is kept unless a byte needed quotes. */
+    if (n <= o->cap - o->len) {
+        char *p = o->buf + o->len;
+        unsigned special = 0;
+        for (size_t i = 0; i < n; i++) {
+            unsigned char c = (unsigned char)s[i];
+            p[i] = (char)c;
+            special |= csv_special(c);
+        }
+        if (!special) {
+            o->len += n;
+            return;
+        }
+        csv_quoted(o, s, n);
+        return;
+    }
+    size_t i = 0;
+    while (i < n && !csv_special((unsigned char)s[i]))
+        i++;
+    if (i == n)
+        tg_outbuf_put(o, s, n);
+    else
+        csv_quoted(o, s, n);
 }
 
 void tg_outbuf_json_text(tg_outbuf *o, const char *s, size_t n)

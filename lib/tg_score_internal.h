@@ -62,12 +62,14 @@ typedef struct {
  * few values read from the row.
  */
 typedef enum {
-    OP_CONST,  /* len bytes of the plan's text at off */
+    OP_CONST,  /* nothing more: the row's end */
     OP_INPUT,  /* output column col from the input row */
     OP_YEARS1, /* column col: its feature's months in years, 1 decimal */
     OP_YEARS0
 } tg_row_op_kind;
 
+/* One step of a row: len constant bytes of the plan's text at off, then
+ * the value of kind. */
 typedef struct {
     tg_row_op_kind kind;
     int col;

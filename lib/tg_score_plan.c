@@ -142,24 +142,13 @@ static int add_op(plan_builder *b, tg_row_op op)
     return 0;
 }
 
-/* The constant bytes formatted since the last value read from the row,
- * as one copy. */
-static int close_const(plan_builder *b)
-{
-    size_t len = b->text.len - b->const_from;
-    if (len == 0)
-        return 0;
-    tg_row_op op = {OP_CONST, -1, b->const_from, len};
-    b->const_from = b->text.len;
-    return add_op(b, op);
-}
-
+/* A value read from the row (or, for OP_CONST, none: the row's end),
+ * after the constant bytes formatted since the last one. */
 static int add_value(plan_builder *b, tg_row_op_kind kind, int col)
 {
-    tg_row_op op = {kind, col, 0, 0};
-    if (close_const(b) || add_op(b, op))
-        return -1;
-    return 0;
+    tg_row_op op = {kind, col, b->const_from, b->text.len - b->const_from};
+    b->const_from = b->text.len;
+    return add_op(b, op);
 }
 
 static int build_tier(tg_row_plan *plan, const tg_score_layout *l,
@@ -191,7 +180,7 @@ static int build_tier(tg_row_plan *plan, const tg_score_layout *l,
                          scored_at);
     }
     tg_outbuf_putc(&b.text, fmt == TG_SCORE_CSV ? '\n' : '}');
-    if (bad || close_const(&b) || b.text.err) {
+    if (bad || add_value(&b, OP_CONST, -1) || b.text.err) {
         free(b.ops);
         tg_outbuf_free(&b.text);
         return -1;
@@ -249,20 +238,24 @@ void tg_score_plan_write(tg_outbuf *out, const tg_row_plan *plan,
                          const tg_score_layout *l, tg_score_format fmt,
                          tg_csv *csv, const tg_row *row)
 {
+    tg_csv_record rec = tg_csv_current(csv);
     for (int i = 0; i < plan->nops; i++) {
         const tg_row_op *op = &plan->ops[i];
-        if (op->kind == OP_CONST) {
-            tg_outbuf_put(out, plan->text + op->off, op->len);
+        tg_outbuf_put(out, plan->text + op->off, op->len);
+        if (op->kind == OP_CONST)
             continue;
-        }
         int c = op->col, f = l->feat[c];
-        size_t n = 0;
-        const char *raw = NULL;
-        if (l->in_col[c] >= 0)
-            raw = tg_csv_field(csv, (size_t)l->in_col[c], &n);
-        if (!raw) {
-            raw = "";
-            n = 0;
+        size_t n = 0, in = (size_t)l->in_col[c]; /* -1: past every field */
+        const char *raw = "";
+        if (in < rec.nfields) {
+            /* The record's bytes as they are, unless the field was
+             * quoted with quotes inside (then tg_csv_field unescapes). */
+            if (!rec.spans[in].escaped) {
+                raw = rec.buf + rec.spans[in].off;
+                n = rec.spans[in].len;
+            } else {
+                raw = tg_csv_field(csv, in, &n);
+            }
         }
         double v = f >= 0 ? row->values[f] : NAN;
         if (op->kind != OP_INPUT) {
