@@ -311,6 +311,15 @@ static int write_view_row(score_run *s, view_run *v, tg_csv *csv,
     v->dest->rows++;
     if (v->ordered && v->p.shared)
         return tg_score_parts_put(&v->p, row->tier, err);
+    /* A full disk stops the pass at once rather than at the end. */
+    if (to->err && v->ordered)
+        return tg_error_set(err, TG_EIO, NULL, 0, 0,
+                            "cannot write a temporary file: %s",
+                            strerror(to->err));
+    if (to->err)
+        return tg_error_set(err, TG_EIO, NULL, 0, 0,
+                            "cannot write the %s view: %s",
+                            tg_view_name(v->dest->view), strerror(to->err));
     return TG_OK;
 }
 
