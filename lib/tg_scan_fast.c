@@ -95,7 +95,7 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
 {
     const tg_tiermap *m = s->rules->map;
     memset(fp, 0, sizeof *fp);
-    if (!m)
+    if (!m || !(fp->list = tg_scan_sep_lister()))
         return -1;
     fp->ncols = s->schema.ncols;
     fp->action = calloc((size_t)fp->ncols, 1);
@@ -157,7 +157,6 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
         fast_plan_release(fp);
         return -1;
     }
-    fp->list = tg_scan_sep_lister();
     fp->target_col = fp->split_col = fp->date_col = -1;
     for (int col = 0; col < fp->ncols; col++) {
         fast_col *fc = &fp->cols[col];

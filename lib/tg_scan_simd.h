@@ -31,7 +31,8 @@ typedef size_t (*tg_sep_list_fn)(const char *s, size_t n, uint32_t base,
                                  int *special);
 
 /* The implementation in use (the fastest the processor runs, unless
- * tg_scan_simd_select chose another). */
+ * tg_scan_simd_select chose another); NULL when "none" was chosen:
+ * then the scan takes no fast path. */
 tg_sep_list_fn tg_scan_sep_lister(void);
 
 #endif
