@@ -65,7 +65,7 @@ static void same_result(const scan_result *a, const scan_result *b)
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static const char *const listers[] = {"avx2", "sse2", "portable"};
+    static const char *const listers[] = {"avx512", "avx2", "sse2", "portable"};
     const char *path = fuzz_file(data, size, ".csv");
     int mode = size % 2 ? TG_BAD_ROW_SKIP : TG_BAD_ROW_ERROR;
     scan_result ref, got;

@@ -31,6 +31,7 @@ enum { ACT_SKIP = 0, ACT_FEATURE, ACT_TARGET, ACT_SPLIT, ACT_DATE };
 /* What the fast path does with one column, all in one place. */
 typedef struct {
     int action;
+    int col;                 /* its place in the header */
     int lut_n;               /* values the array spans, 0 when none */
     int64_t lut_lo;          /* value of lut[1] */
     const uint32_t *lut;     /* region * stride: lut[0] for any value
@@ -55,8 +56,8 @@ typedef struct {
     uint32_t *stride;
     int *ncut;
     const double **cut;
-    int nfeat_cols;          /* the feature columns, in header order */
-    int *feat_cols;
+    int nfeat_cols;          /* the feature columns, in header order: */
+    fast_col *feat_cols;     /* copies, read one after the other */
     int target_col, split_col, date_col; /* -1 when absent */
     tg_sep_list_fn list;
     uint32_t *pos;           /* separator offsets + 1, after one slot */
@@ -169,7 +170,6 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
             fp->date_col = col;
         if (fc->action != ACT_FEATURE)
             continue;
-        fp->feat_cols[fp->nfeat_cols++] = col;
         int i = fp->slot[col];
         const tg_feature *ft = &s->rules->features[m->feat[i]];
         fc->slot = i;
@@ -192,6 +192,8 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
             l[fc->lut_n + 1] = (uint32_t)(2 * m->ncut[i] + 1) * m->stride[i];
             fc->lut = l;
         }
+        fc->col = col;
+        fp->feat_cols[fp->nfeat_cols++] = *fc;
     }
     /* A column given two roles (the target also named as the split,
      * say) is left to the general reader, which reports it. */
@@ -215,8 +217,8 @@ static inline int fast_row(const fast_plan *fp, const tg_source *s,
     const tg_tiermap *m = s->rules->map;
     size_t idx = 0;
     for (int i = 0; i < fp->nfeat_cols; i++) {
-        int col = fp->feat_cols[i];
-        const fast_col *fc = &fp->cols[col];
+        const fast_col *fc = &fp->feat_cols[i];
+        int col = fc->col;
         const char *f = b + ps[col - 1];
         size_t flen = ps[col] - 1 - ps[col - 1];
         int64_t v;
@@ -225,7 +227,8 @@ static inline int fast_row(const fast_plan *fp, const tg_source *s,
         int w = tg_fast_int(f, flen, &v);
         /* A word for a number, or a value outside the declared range:
          * the general reader decides. */
-        if (w < 0 || (w > 0 && !fc->is_bool) || v < fc->vmin || v > fc->vmax)
+        if (w < 0 || (w > 0 && !fc->is_bool) ||
+            (uint64_t)v - (uint64_t)fc->vmin > (uint64_t)fc->vmax - (uint64_t)fc->vmin)
             return -1;
         if (fc->lut_n) {
             /* The array spans every cut: outside it a value is below
@@ -253,14 +256,14 @@ static inline int fast_row(const fast_plan *fp, const tg_source *s,
     if (fp->date_col >= 0) {
         const char *f = b + ps[fp->date_col - 1];
         size_t flen = ps[fp->date_col] - 1 - ps[fp->date_col - 1];
-        if (flen && !(date = tg_date_of(f, flen)))
+        if (flen && !(date = tg_date_of_padded(f, flen)))
             return -1;
     }
     if (fp->split_col >= 0) {
         const char *f = b + ps[fp->split_col - 1];
         size_t flen = ps[fp->split_col] - 1 - ps[fp->split_col - 1];
         /* Other values are counted by value, off this path. */
-        if ((split = tg_split_of_name(f, flen)) == TG_SPLIT_OTHER)
+        if ((split = tg_split_of_name_padded(f, flen)) == TG_SPLIT_OTHER)
             return -1;
     } else if ((split = tg_split_of_date(s->dates, date)) == TG_SPLIT_OTHER) {
         return -1;

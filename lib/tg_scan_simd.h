@@ -5,9 +5,10 @@
  * record, '"' or '\r' the fast path cannot take: quoting and CRLF go
  * to the general reader) and the set bits listed as offsets.
  *
- * Three implementations give the same list: AVX2 (with BMI and
- * POPCNT), SSE2, chosen at run time from what the processor has, and a
- * portable byte loop, the reference the tests hold the others to.
+ * Four implementations give the same list: AVX-512 (F and BW), AVX2
+ * (with BMI and POPCNT) and SSE2, chosen at run time from what the
+ * processor has, and a portable byte loop, the reference the tests
+ * hold the others to.
  */
 #ifndef TG_SCAN_SIMD_H
 #define TG_SCAN_SIMD_H
@@ -16,7 +17,7 @@
 #include <stdint.h>
 
 /* Extra entries a lister may write past the ones it returns. */
-#define TG_SEP_LIST_SLACK 8
+#define TG_SEP_LIST_SLACK 16
 
 /*
  * List base + 1 + i for each byte s[i] of s[0..n) that is ',' or '\n',

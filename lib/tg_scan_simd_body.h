@@ -5,6 +5,8 @@
  *   TG_TARGET      its target attribute (empty for the baseline)
  *   TG_CLASSIFY    (s, &sep, &nl, &special): one 64-byte block's masks
  *   TG_POPCOUNT    bits set in a uint64_t
+ *   TG_FLATTEN     (o, off, sep, count): write off + k for each set bit
+ *                  k of sep at o, in order (count of them)
  * Written once so that the implementations differ only in how a block
  * is classified; each is compiled for its own instruction set, so the
  * bit loops use that set's instructions (TZCNT, BLSR, POPCNT).
@@ -25,19 +27,8 @@ TG_TARGET static size_t TG_LISTER(const char *s, size_t n, uint32_t base,
             keep &= (sp & (0 - sp)) - 1; /* only the bytes before it */
         sep &= keep;
         nls += (uint32_t)TG_POPCOUNT(nl & keep);
-        /* Eight offsets per round whatever the count (out keeps room
-         * past its end), so the loop branches once per eight rather
-         * than once per separator. ORing in bit 63 keeps the count of
-         * trailing zeros defined once sep runs out; those entries lie
-         * past the end and are overwritten. */
-        uint32_t *end = o + TG_POPCOUNT(sep), off = base + (uint32_t)at + 1;
-        while (o < end) {
-            for (int k = 0; k < 8; k++) {
-                o[k] = off + (uint32_t)__builtin_ctzll(sep | (uint64_t)1 << 63);
-                sep &= sep - 1;
-            }
-            o += 8;
-        }
+        uint32_t *end = o + TG_POPCOUNT(sep);
+        TG_FLATTEN(o, base + (uint32_t)at + 1, sep, end);
         o = end;
         if (sp) {
             *special = 1;

@@ -1,20 +1,24 @@
 /*
  * The scan's fast path against the general reader. The fast path lists
- * separators with one of several implementations (AVX2, SSE2, a
- * portable loop) and hands any record that is not plain to the general
+ * separators with one of several implementations (AVX-512, AVX2, SSE2,
+ * a portable loop) and hands any record that is not plain to the general
  * reader; "none" takes no fast path, so every record goes through the
  * general reader: that is the reference. Every implementation, on 1 to
  * 3 threads, must give the reference's counts, dates, skips and
  * messages, bit for bit, on an export mixing plain rows with every kind
  * of record the fast path hands off, records longer than its chunk,
- * and records cut by the reader's window.
+ * and records cut by the reader's window. The fast path's inline
+ * parsers of dates, splits and integers are held to the general
+ * reader's on every date and on hostile text.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "testutil.h"
+#include "tg_scan_dates.h"
+#include "tg_scan_number.h"
 
-static const char *const listers[] = {"none", "portable", "sse2", "avx2"};
+static const char *const listers[] = {"none", "portable", "sse2", "avx2", "avx512"};
 enum { NLISTERS = sizeof listers / sizeof *listers };
 
 typedef struct {
@@ -36,7 +40,12 @@ static void scan_with(scan_result *out, const tg_rules *r, const char *path,
     o.threads = threads;
     o.min_range = 4096; /* split even small files into ranges */
     o.on_bad_row = on_bad_row;
-    o.date_config = tt_src("registry/date_config.json");
+    /* tt_src's strings are reused after a while: this one is kept. */
+    static char date_config[1024];
+    if (!date_config[0])
+        snprintf(date_config, sizeof date_config, "%s",
+                 tt_src("registry/date_config.json"));
+    o.date_config = date_config;
     tg_error_clear(&out->skip);
     tg_error_clear(&out->err);
     out->rc = tg_scan(&out->t, r, &o, &out->skip, &out->err);
@@ -84,9 +93,9 @@ static void assert_same_result(const scan_result *a, const scan_result *b)
 typedef struct {
     char *p;
     size_t n, cap;
-} buf;
+} text_buf;
 
-static void put(buf *b, const char *s, size_t n)
+static void put(text_buf *b, const char *s, size_t n)
 {
     if (b->n + n + 1 > b->cap) {
         b->cap = (b->n + n + 1) * 2;
@@ -98,7 +107,7 @@ static void put(buf *b, const char *s, size_t n)
     b->p[b->n] = '\0';
 }
 
-static void puts_(buf *b, const char *s) { put(b, s, strlen(s)); }
+static void puts_(text_buf *b, const char *s) { put(b, s, strlen(s)); }
 
 /*
  * An export of n rows: mostly plain, with odd ones every few rows when
@@ -106,7 +115,7 @@ static void puts_(buf *b, const char *s) { put(b, s, strlen(s)); }
  */
 static char *export_text(int n, int odd, unsigned seed)
 {
-    buf b = {0};
+    text_buf b = {0};
     puts_(&b, "lead_id,advisor_crd,contacted_date,current_firm_tenure_months,"
               "industry_tenure_months,firm_net_change_12mo,"
               "firm_rep_count_at_contact,num_prior_firms,is_wirehouse,target,"
@@ -193,8 +202,10 @@ static char *export_text(int n, int odd, unsigned seed)
 }
 
 /* Every lister on every thread count against the general reader. */
-static void check_all(const tg_rules *r, const char *path, int on_bad_row)
+static void check_all(const tg_rules *r, const char *written, int on_bad_row)
 {
+    char path[1024]; /* tt_write's strings are reused after a while */
+    snprintf(path, sizeof path, "%s", written);
     scan_result ref, got;
     scan_with(&ref, r, path, "none", 1, on_bad_row);
     int compared = 0;
@@ -218,7 +229,8 @@ static void test_listers_agree_on_plain_rows(void **state)
     (void)state;
     tg_rules *r = tt_rules("registry/tiers/v3.2.json");
     char *text = export_text(40000, 0, 11);
-    const char *path = tt_write("plain.csv", text);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tt_write("plain.csv", text));
     check_all(r, path, TG_BAD_ROW_ERROR);
     /* The reference itself is not empty: every row counted. */
     scan_result ref;
@@ -235,7 +247,8 @@ static void test_listers_agree_on_odd_rows_skipped(void **state)
     (void)state;
     tg_rules *r = tt_rules("registry/tiers/v3.2.json");
     char *text = export_text(30000, 1, 5);
-    const char *path = tt_write("odd.csv", text);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tt_write("odd.csv", text));
     check_all(r, path, TG_BAD_ROW_SKIP);
     scan_result ref;
     scan_with(&ref, r, path, "none", 1, TG_BAD_ROW_SKIP);
@@ -252,7 +265,8 @@ static void test_listers_agree_on_the_first_error(void **state)
     (void)state;
     tg_rules *r = tt_rules("registry/tiers/v3.2.json");
     char *text = export_text(30000, 1, 9);
-    const char *path = tt_write("odd.csv", text);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tt_write("odd.csv", text));
     check_all(r, path, TG_BAD_ROW_ERROR);
     scan_result ref;
     scan_with(&ref, r, path, "none", 1, TG_BAD_ROW_ERROR);
@@ -287,12 +301,107 @@ static void test_select_refuses_unknown_names(void **state)
     assert_int_equal(tg_scan_simd_select(""), -1);
     assert_int_equal(tg_scan_simd_select("auto"), 0);
     const char *best = tg_scan_simd_name();
-    assert_true(strcmp(best, "avx2") == 0 || strcmp(best, "sse2") == 0 ||
+    assert_true(strcmp(best, "avx512") == 0 || strcmp(best, "avx2") == 0 ||
+                strcmp(best, "sse2") == 0 ||
                 strcmp(best, "portable") == 0);
     assert_int_equal(tg_scan_simd_select("none"), 0);
     assert_string_equal(tg_scan_simd_name(), "none");
     assert_int_equal(tg_scan_simd_select(NULL), 0);
     assert_string_equal(tg_scan_simd_name(), best);
+}
+
+/* The field at f (n bytes) followed by 8 readable bytes of junk, as
+ * the CSV buffer's slack may hold. */
+static const char *padded(char *buf, const char *f, size_t n)
+{
+    memcpy(buf, f, n);
+    memcpy(buf + n, "9-,\"x\n01", 8);
+    return buf;
+}
+
+/* Every calendar day of years 0999-2100 and 9999, and near-misses of
+ * each kind, against tg_parse_date (the general reader's). */
+static void test_fast_dates_match_the_general_parser(void **state)
+{
+    (void)state;
+    char text[32], buf[64];
+    long checked = 0;
+    for (int y = 999; y <= 10000; y++) {
+        if (y > 2100 && y < 9999)
+            continue;
+        for (int m = 0; m <= 13; m++)
+            for (int d = 0; d <= 32; d++) {
+                int n = snprintf(text, sizeof text, "%04d-%02d-%02d", y, m, d);
+                assert_int_equal(tg_date_of_padded(padded(buf, text, (size_t)n),
+                                                   (size_t)n),
+                                 tg_parse_date(text, (size_t)n));
+                checked++;
+            }
+    }
+    assert_true(checked > 500000);
+    static const char *const odd[] = {
+        "2025-02-29", "2024-02-29", "1900-02-29", "2000-02-29", "2025-04-31",
+        "2025/03/04", "2025-03-4", "2025-3-04", "2025-03-04 10:00:00",
+        "2025-03-04T10:00", "2025-03-04T25:00", "20250304", "2025-0a-04",
+        "2025-03-0:", "2025-03-0/", "\x32" "025-03-04", "202\xb5" "-03-04",
+        "2025-03-04x", "", "2", "-0001-01-01", "0000-01-01", ":::::::::::",
+    };
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+        size_t n = strlen(odd[i]);
+        assert_int_equal(tg_date_of_padded(padded(buf, odd[i], n), n),
+                         tg_parse_date(odd[i], n));
+    }
+}
+
+static void test_fast_split_names_match_the_general_parser(void **state)
+{
+    (void)state;
+    static const char *const names[] = {
+        "TRAIN", "TEST", "train", "Test", "TRAINS", "TES", "TRAI", "TESTX",
+        "", "VALIDATION", "TR\0IN", "TEST ", " TEST", "TRAIN\r",
+    };
+    char buf[64];
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        size_t n = strlen(names[i]);
+        assert_int_equal(tg_split_of_name_padded(padded(buf, names[i], n), n),
+                         tg_split_of_name(names[i], n));
+    }
+}
+
+/* The fast integer parser takes what tg_feature_value reads as a whole
+ * number of at most 8 digits, and hands everything else back (-1). */
+static void test_fast_integers_match_the_general_parser(void **state)
+{
+    (void)state;
+    static const char *const texts[] = {
+        "0", "7", "-7", "12345678", "-12345678", "123456789", "00000001",
+        "-0", "--1", "+1", "1.0", "1e3", " 1", "1 ", "0x10", "true", "false",
+        "TRUE", "1a", "a1", "-", "9/", ":0", "99999999",
+    };
+    char buf[64];
+    for (size_t i = 0; i < sizeof texts / sizeof *texts; i++) {
+        size_t n = strlen(texts[i]);
+        int64_t v = 0;
+        double d;
+        int w = tg_fast_int(padded(buf, texts[i], n), n, &v);
+        if (w < 0)
+            continue; /* handed to the general reader: always safe */
+        if (w == 1) {
+            assert_int_equal(tg_parse_bool(texts[i], n, &d), 0);
+        } else {
+            assert_int_equal(tg_parse_number(texts[i], n, &d), 0);
+        }
+        assert_true(d == (double)v);
+    }
+    /* And every value -99999999..99999999 in steps that reach every
+     * digit count. */
+    for (int64_t x = -99999999; x <= 99999999; x += 9973) {
+        char t[32];
+        int n = snprintf(t, sizeof t, "%lld", (long long)x);
+        int64_t v = 0;
+        assert_int_equal(tg_fast_int(padded(buf, t, (size_t)n), (size_t)n, &v), 0);
+        assert_int_equal(v, x);
+    }
 }
 
 int main(void)
@@ -303,6 +412,9 @@ int main(void)
         cmocka_unit_test(test_listers_agree_on_the_first_error),
         cmocka_unit_test(test_listers_agree_at_the_end_of_input),
         cmocka_unit_test(test_select_refuses_unknown_names),
+        cmocka_unit_test(test_fast_dates_match_the_general_parser),
+        cmocka_unit_test(test_fast_split_names_match_the_general_parser),
+        cmocka_unit_test(test_fast_integers_match_the_general_parser),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

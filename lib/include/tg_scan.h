@@ -141,8 +141,8 @@ int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
             tg_error *first_skip, tg_error *err);
 
 /**
- * How the scan's fast path finds separators: "avx2", "sse2" or
- * "portable" (the reference), or "none" for no fast path at all (every
+ * How the scan's fast path finds separators: "avx512", "avx2", "sse2"
+ * or "portable" (the reference), or "none" for no fast path at all (every
  * record through the general reader). All give the same tallies and
  * messages; the fastest the processor runs is used unless select picks
  * another, for the tests and benchmarks that compare them. select
