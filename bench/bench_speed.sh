@@ -187,13 +187,14 @@ others() { # LABEL KEY...: the other processes' share of the cores while KEYs ra
   shift
   for k in "$@"; do files+=("$res/$k.runs"); done
   awk -v l="$label" -v n="$(nproc)" '{ w += $3; o += $4 }
-    END { printf "%s: %.0f%%\n", l, w > 0 ? 100 * o / (w * n) : 0 }' "${files[@]}" >> "$res/others"
+    END { printf "%s: %.0f%%\n", l, (w > 0) ? 100 * o / (w * n) : 0 }' "${files[@]}" >> "$res/others"
 }
-check() { # MODE ARGS...: bench/speed_check.mjs; its summary goes to the notes
-  local said
-  said=$(node "$work/speed_check.mjs" "$@") || { echo "bench_speed: check failed, the run is void" >&2; exit 1; }
-  echo "$said" >&2
-  echo "- $said" >> "$notes"
+check() { # LABEL MODE ARGS...: bench/speed_check.mjs; its summary goes to the notes
+  local label=$1 said
+  shift
+  said=$(node "$work/speed_check.mjs" "$@") || { echo "bench_speed: $label: check failed, the run is void" >&2; exit 1; }
+  echo "bench_speed: $label: $said" >&2
+  echo "- $label: $said" >> "$notes"
 }
 lines_of() { awk '{ print $1 }' "$res/$1.out"; } # KEY: the count `wc -l` printed
 
@@ -213,7 +214,7 @@ if wants plain; then
     p_duck() { measure "plain$N-duckdb" 0 node "$work/duckdb_tiers.mjs" "$F" "$THREADS"; }
     p_wc() { measure "plain$N-wc" 0 wc -l "$F"; }
     alternate p_tg p_duck p_wc
-    check tiers "$res/plain$N-duckdb.out" "$res/plain$N-tiergate.out" $(($(lines_of "plain$N-wc") - 1))
+    check "plain CSV, $(commas "$N") rows, preview = DuckDB = \`wc -l\`" tiers "$res/plain$N-duckdb.out" "$res/plain$N-tiergate.out" $(($(lines_of "plain$N-wc") - 1))
     scen="plain CSV, $(commas "$N") rows ($(size_of "$F"))"
     row "$scen" "preview, $THREADS threads" "plain$N-tiergate" "DuckDB, $THREADS threads" "plain$N-duckdb"
     row "$scen" "preview, $THREADS threads" "plain$N-tiergate" "\`wc -l\`" "plain$N-wc"
@@ -230,7 +231,7 @@ if wants gzip; then
   # shellcheck disable=SC2016 # $1 is expanded by that shell
   g_igzip() { measure gzip-igzip 0 sh -c 'igzip -dc "$1" | wc -l' sh "$small_gz"; }
   alternate g_tg g_duck g_igzip
-  check tiers "$res/gzip-duckdb.out" "$res/gzip-tiergate.out" $(($(lines_of gzip-igzip) - 1))
+  check "gzip file, preview = DuckDB = \`igzip -dc | wc -l\`" tiers "$res/gzip-duckdb.out" "$res/gzip-tiergate.out" $(($(lines_of gzip-igzip) - 1))
   scen="gzip, one file, $(commas "$ROWS_SMALL") rows ($(size_of "$small_gz"))"
   row "$scen" "preview, $THREADS threads" gzip-tiergate "DuckDB, $THREADS threads" gzip-duckdb
   row "$scen" "preview, $THREADS threads" gzip-tiergate "\`igzip -dc | wc -l\`" gzip-igzip
@@ -254,8 +255,8 @@ if wants shards; then
   cmp -s "$res/shards-tiergate.out" "$res/shards-before.out" \
     || { echo "bench_speed: the ISA-L and the zlib builds count differently" >&2; exit 1; }
   shard_rows=$(( $(igzip -dc "${shards[@]}" | wc -l) - SHARDS ))
-  check tiers "$res/shards-duckdb.out" "$res/shards-tiergate.out" "$shard_rows"
-  echo "- the ISA-L build on $THREADS threads and the zlib build on 1 thread: identical output" >> "$notes"
+  check "gzip shards, preview = DuckDB = \`igzip -dc | wc -l\`" tiers "$res/shards-duckdb.out" "$res/shards-tiergate.out" "$shard_rows"
+  echo "- gzip shards, the ISA-L build on $THREADS threads and the zlib build on 1 thread: identical output" >> "$notes"
   scen="$SHARDS gzip shards, $(commas "$ROWS_LARGE") rows ($(size_of "${shards[@]}"))"
   run="preview, ISA-L, $THREADS threads"
   row "$scen" "$run" shards-tiergate "tiergate before: zlib, 1 thread" shards-before
@@ -273,7 +274,7 @@ if wants score; then
   c_duck() { measure score-duckdb 0 node "$work/duckdb_score_copy.mjs" "$small" "$THREADS" \
                "$res/scoring.sql" "$work/score-duckdb.csv" "$SCORED_AT"; }
   alternate c_tg c_duck
-  check score "$work/score-tiergate.csv" "$work/score-duckdb.csv"
+  check "score = DuckDB COPY" score "$work/score-tiergate.csv" "$work/score-duckdb.csv"
   scen="\`score\`, $(commas "$ROWS_SMALL") rows to CSV ($(size_of "$work/score-tiergate.csv"))"
   row "$scen" "score (scores view)" score-tiergate "DuckDB \`COPY (scoring SQL) TO\`, $THREADS threads" score-duckdb
   others "score" score-tiergate score-duckdb
@@ -294,7 +295,7 @@ if wants sweep; then
   w_preview() { measure sweep-preview 0 "$TG" preview --rules "$RULES" --data "$large" \
                   --threads "$THREADS" --format json; }
   alternate w_sweep w_preview
-  check sweep "$res/sweep-preview.out" "$res/sweep-tiergate.out" 32
+  check "sweep" sweep "$res/sweep-preview.out" "$res/sweep-tiergate.out" 32
   scen="\`sweep\`, 32 variants, $(commas "$ROWS_LARGE") rows"
   row "$scen" "sweep, $THREADS threads" sweep-tiergate "preview of the base, $THREADS threads" sweep-preview
   others "sweep" sweep-tiergate sweep-preview
