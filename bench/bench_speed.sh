@@ -101,7 +101,7 @@ if [ "$(node -p 'try { require("./'"$work"'/node_modules/@duckdb/node-api/packag
   [ -f "$work/package.json" ] || echo '{"name": "tiergate-bench", "private": true}' > "$work/package.json"
   (cd "$work" && npm install --silent --no-save "@duckdb/node-api@$DUCKDB_VERSION" >/dev/null)
 fi
-cp bench/duckdb_tiers.mjs bench/duckdb_score_copy.mjs bench/speed_check.mjs "$work/"
+cp bench/duckdb_tiers.mjs bench/duckdb_score_copy.mjs bench/duckdb_sweep.mjs bench/speed_check.mjs "$work/"
 
 synth() { # ROWS SEED FILE: the synthetic export, made once (same rows and seed, same bytes)
   [ -s "$3" ] || "$TG" synth --rows "$1" --seed "$2" -o "$3"
@@ -284,21 +284,40 @@ fi
 if wants sweep; then
   echo "bench_speed: sweep, 32 variants, $ROWS_LARGE rows" >&2
   cat "$large" > /dev/null
-  # The shipped sweep's 10 variants (the base included) and 22 one-constant grid values.
-  vary=(--vary 'TIER_1B_SMALL_FIRM:firm_rep_count_at_contact<=3,5,7,15,20,30,40,50,75,100,150'
-        --vary 'TIER_4_HEAVY_BLEEDER:firm_net_change_12mo<-5,-15,-20,-30,-50'
-        --vary 'TIER_3_EXPERIENCED_MOVER:industry_tenure_months>=180,200,220,260,300'
-        --vary 'TIER_2A_PROVEN_MOVER:num_prior_firms>=4')
+  # The shipped sweep's 10 variants (its base included) and 22 one-constant
+  # grid values (what `--vary 'TIER_1B_SMALL_FIRM:firm_rep_count_at_contact<=3,5,...'`
+  # gives), written as one sweep file so that DuckDB runs the same 32
+  # variants through `tiergate sql --emit sweep`.
+  # shellcheck disable=SC2016 # JavaScript, not shell
+  node -e '
+    const fs = require("fs");
+    const [shipped, base, out] = process.argv.slice(1);
+    const s = JSON.parse(fs.readFileSync(shipped, "utf8"));
+    s.sweep_id = "bench-32"; s.base = base;
+    const grid = [
+      ["TIER_1B_SMALL_FIRM", "firm_rep_count_at_contact <=", [3, 5, 7, 15, 20, 30, 40, 50, 75, 100, 150]],
+      ["TIER_4_HEAVY_BLEEDER", "firm_net_change_12mo <", [-5, -15, -20, -30, -50]],
+      ["TIER_3_EXPERIENCED_MOVER", "industry_tenure_months >=", [180, 200, 220, 260, 300]],
+      ["TIER_2A_PROVEN_MOVER", "num_prior_firms >=", [4]]];
+    for (const [tier, at, values] of grid)
+      for (const value of values)
+        s.variants.push({ name: `${tier.split("_").slice(0, 2).join("_")}:${at.replace(" ", "")}${value}`,
+                          edits: [{ op: "set", tier, at, value }] });
+    fs.writeFileSync(out, JSON.stringify(s, null, 1));' \
+    registry/sweeps/v3.2-loosen.json "$PWD/$RULES" "$res/sweep32.json"
+  "$TG" sql --emit sweep --sweep "$res/sweep32.json" --dialect duckdb > "$res/sweep32.sql"
   w_sweep() { measure sweep-tiergate 1 "$TG" sweep --policy registry/gates/v3.2.json \
-                --sweep registry/sweeps/v3.2-loosen.json "${vary[@]}" --data "$large" \
+                --sweep "$res/sweep32.json" --data "$large" \
                 --threads "$THREADS" --show-test-all --format json; }
   w_preview() { measure sweep-preview 0 "$TG" preview --rules "$RULES" --data "$large" \
                   --threads "$THREADS" --format json; }
-  alternate w_sweep w_preview
-  check "sweep" sweep "$res/sweep-preview.out" "$res/sweep-tiergate.out" 32
+  w_duck() { measure sweep-duckdb 0 node "$work/duckdb_sweep.mjs" "$large" "$THREADS" "$res/sweep32.sql"; }
+  alternate w_sweep w_preview w_duck
+  check "sweep = preview = DuckDB" sweep "$res/sweep-preview.out" "$res/sweep-tiergate.out" 32 "$res/sweep-duckdb.out"
   scen="\`sweep\`, 32 variants, $(commas "$ROWS_LARGE") rows"
   row "$scen" "sweep, $THREADS threads" sweep-tiergate "preview of the base, $THREADS threads" sweep-preview
-  others "sweep" sweep-tiergate sweep-preview
+  row "$scen" "sweep, $THREADS threads" sweep-tiergate "DuckDB, the same 32 variants (\`sql --emit sweep\`), $THREADS threads" sweep-duckdb
+  others "sweep" sweep-tiergate sweep-preview sweep-duckdb
 fi
 
 # ---- targets -------------------------------------------------------------
@@ -344,7 +363,7 @@ duck_version=$(cd "$work" && node -e '
     .then((r) => console.log(r.getRowObjectsJson()[0].v));' 2>/dev/null || echo '?')
 startup=""
 duck_keys=()
-for k in plain"$ROWS_SMALL"-duckdb plain"$ROWS_LARGE"-duckdb gzip-duckdb shards-duckdb score-duckdb; do
+for k in plain"$ROWS_SMALL"-duckdb plain"$ROWS_LARGE"-duckdb gzip-duckdb shards-duckdb score-duckdb sweep-duckdb; do
   [ -f "$res/$k.runs" ] && duck_keys+=("$res/$k.runs")
 done
 if [ ${#duck_keys[@]} -gt 0 ]; then

@@ -12,9 +12,11 @@
 //     read by DuckDB (every column as text but the two rates, which the
 //     engines print as 0.1 and 0.10), equal as multisets of rows, with
 //     the same count per tier.
-//   node speed_check.mjs sweep PREVIEW_JSON SWEEP_JSON VARIANTS
+//   node speed_check.mjs sweep PREVIEW_JSON SWEEP_JSON VARIANTS [DUCK_JSON]
 //     the sweep tried VARIANTS variants and its base's counts equal
-//     preview's, split by split and tier by tier.
+//     preview's, split by split and tier by tier; with DUCK_JSON
+//     (duckdb_sweep.mjs), every variant's TRAIN and TEST counts equal
+//     DuckDB's, cell by cell in both directions.
 import { readFileSync } from 'node:fs';
 
 const [mode, ...args] = process.argv.slice(2);
@@ -77,7 +79,7 @@ async function checkScore([oursCsv, duckCsv]) {
     tiers.map((t) => `${t.score_tier} ${t.n}`).join(', ') + ')');
 }
 
-function checkSweep([previewJson, sweepJson, variants]) {
+function checkSweep([previewJson, sweepJson, variants, duckJson]) {
   const p = JSON.parse(readFileSync(previewJson, 'utf8'));
   const s = JSON.parse(readFileSync(sweepJson, 'utf8'));
   if (s.variants_tried !== Number(variants))
@@ -92,7 +94,28 @@ function checkSweep([previewJson, sweepJson, variants]) {
         fail(`the sweep's base and preview differ: ${key} ${t.tier}`);
     });
   }
-  console.log(`sweep: ${s.variants_tried} variants, the base's counts equal preview's`);
+  let cells = 0;
+  if (duckJson) {
+    const key = (v, split, tier) => JSON.stringify([v, split, tier]);
+    const duck = new Map();
+    for (const c of JSON.parse(readFileSync(duckJson, 'utf8')).cells)
+      if (c.split === 'TRAIN' || c.split === 'TEST')
+        duck.set(key(c.variant, c.split, c.tier), [c.leads, c.labeled, c.conversions]);
+    const ours = new Map();
+    for (const v of s.variants)
+      for (const [k, split] of [['train', 'TRAIN'], ['test', 'TEST']])
+        for (const t of v[k]?.tiers || [])
+          if (t.leads) ours.set(key(v.name, split, t.tier), [t.leads, t.labeled, t.conversions]);
+    if (new Set(s.variants.map((v) => v.name)).size !== Number(variants))
+      fail(`the sweep shows ${s.variants.length} variants, not ${variants} (--show-test-all?)`);
+    for (const k of new Set([...duck.keys(), ...ours.keys()])) {
+      const d = duck.get(k) || [0, 0, 0], o = ours.get(k) || [0, 0, 0];
+      if (d.join() !== o.join()) fail(`${k}: DuckDB ${d}, tiergate ${o}`);
+    }
+    cells = ours.size;
+  }
+  console.log(`${s.variants_tried} variants, the base's counts equal preview's` +
+    (duckJson ? `, ${cells} (variant, split, tier) counts equal DuckDB's` : ''));
 }
 
 if (mode === 'tiers') checkTiers(args);
