@@ -201,6 +201,11 @@ lines_of() { awk '{ print $1 }' "$res/$1.out"; } # KEY: the count `wc -l` printe
 echo "bench_speed: load average $(cut -d' ' -f1-3 /proc/loadavg) at the start" >&2
 load_start=$(load1)
 started=$(date -u '+%Y-%m-%d %H:%M UTC')
+commit=$(git rev-parse --short HEAD)
+dirty= # the code measured: uncommitted changes outside README.md are said
+if [ -n "$(git status --porcelain --untracked-files=no -- . ':!README.md')" ]; then
+  dirty=' (with uncommitted changes)'
+fi
 cpu_model=$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2- | sed 's/^ *//')
 
 # ---- the scenarios -----------------------------------------------------------
@@ -354,9 +359,6 @@ fi
 
 # ---- the report ------------------------------------------------------------
 load_end=$(load1)
-commit=$(git rev-parse --short HEAD)
-dirty=
-if [ -n "$(git status --porcelain --untracked-files=no)" ]; then dirty=' (with uncommitted changes)'; fi
 duck_version=$(cd "$work" && node -e '
   const { DuckDBInstance } = require("@duckdb/node-api");
   DuckDBInstance.create(":memory:").then((i) => i.connect()).then((c) => c.runAndReadAll("SELECT version() AS v"))
