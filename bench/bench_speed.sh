@@ -326,26 +326,32 @@ if wants sweep; then
 fi
 
 # ---- targets -------------------------------------------------------------
+# A ratio target counts as met only when both the ratio of the medians and
+# that of the fastest runs are within it: on a shared machine the load
+# falls unevenly on short and long runs, and either figure alone can
+# flatter (a loaded `igzip -dc` makes tiergate look close to it).
 targets=$res/targets.md
 : > "$targets"
-target() { # TEXT MEASURED LIMIT [UNIT]
-  awk -v t="$1" -v m="$2" -v l="$3" -v u="${4:-}" 'BEGIN {
-    printf "| %s | %s%s | %s |\n", t, m, u, (m + 0 <= l + 0) ? "met" : "**not met**" }' >> "$targets"
+best() { awk '{ print $1 }' "$res/$1.runs" | sort -g | head -n 1; } # KEY: fastest run
+target() { # TEXT KEY VERSUS_KEY LIMIT [x]
+  awk -v t="$1" -v m="$(ratio "$2" "$3")" -v a="$(best "$2")" -v b="$(best "$3")" -v l="$4" -v u="${5:-}" 'BEGIN {
+    f = a / b
+    printf "| %s | %s%s | %.2f%s | %s |\n", t, m, u, f, u, (m + 0 <= l + 0 && f <= l + 0) ? "met" : "**not met**" }' >> "$targets"
 }
 L=$(commas "$ROWS_LARGE")
 if wants plain; then
-  target "plain CSV, $L rows: preview <= 0.15 of DuckDB" "$(ratio "plain$ROWS_LARGE-tiergate" "plain$ROWS_LARGE-duckdb")" 0.15
-  target "plain CSV, $L rows: preview <= 2x \`wc -l\`" "$(ratio "plain$ROWS_LARGE-tiergate" "plain$ROWS_LARGE-wc")" 2 x
+  target "plain CSV, $L rows: preview <= 0.15 of DuckDB" "plain$ROWS_LARGE-tiergate" "plain$ROWS_LARGE-duckdb" 0.15
+  target "plain CSV, $L rows: preview <= 2x \`wc -l\`" "plain$ROWS_LARGE-tiergate" "plain$ROWS_LARGE-wc" 2 x
 fi
 if wants shards; then
-  target "$SHARDS gzip shards: <= 0.4 of tiergate before (zlib, 1 thread)" "$(ratio shards-tiergate shards-before)" 0.4
-  target "$SHARDS gzip shards: <= 1.3x \`igzip -dc\` on $THREADS processes" "$(ratio shards-tiergate shards-igzip)" 1.3 x
+  target "$SHARDS gzip shards: <= 0.4 of tiergate before (zlib, 1 thread)" shards-tiergate shards-before 0.4
+  target "$SHARDS gzip shards: <= 1.3x \`igzip -dc\` on $THREADS processes" shards-tiergate shards-igzip 1.3 x
 fi
 if wants score; then
-  target "score: <= 0.5 of DuckDB's COPY" "$(ratio score-tiergate score-duckdb)" 0.5
+  target "score: <= 0.5 of DuckDB's COPY" score-tiergate score-duckdb 0.5
 fi
 if wants sweep; then
-  target "sweep, 32 variants: <= 2.5x preview" "$(ratio sweep-tiergate sweep-preview)" 2.5 x
+  target "sweep, 32 variants: <= 2.5x preview" sweep-tiergate sweep-preview 2.5 x
 fi
 mem_keys=()
 for k in "plain$ROWS_SMALL-tiergate" "plain$ROWS_LARGE-tiergate" gzip-tiergate shards-tiergate; do
@@ -353,8 +359,9 @@ for k in "plain$ROWS_SMALL-tiergate" "plain$ROWS_LARGE-tiergate" gzip-tiergate s
 done
 if [ ${#mem_keys[@]} -gt 0 ]; then
   mem=$(for k in "${mem_keys[@]}"; do peak "$k"; done | sort -g | tail -n 1)
-  target "memory: preview <= 16 MB at $(commas "$ROWS_SMALL") and $L rows (every input above)" \
-    "$(awk -v k="$mem" 'BEGIN { printf "%.1f", k / 1024 }')" 16 " MB"
+  awk -v t="memory: preview <= 16 MB at $(commas "$ROWS_SMALL") and $L rows (every input above; largest peak)" \
+      -v k="$mem" 'BEGIN { m = k / 1024
+    printf "| %s | %.1f MB | | %s |\n", t, m, (m <= 16) ? "met" : "**not met**" }' >> "$targets"
 fi
 
 # ---- the report ------------------------------------------------------------
@@ -386,8 +393,8 @@ block=$res/block.md
   echo "|---|---|---:|---:|---|---:|---:|---:|"
   cat "$table"
   echo
-  echo "| target | measured | |"
-  echo "|---|---:|---|"
+  echo "| target | ratio of the medians | of the fastest runs | |"
+  echo "|---|---:|---:|---|"
   cat "$targets"
   echo
   echo "DuckDB $duck_version (npm \`@duckdb/node-api\` $DUCKDB_VERSION): its time is the statement's"
