@@ -385,8 +385,13 @@ block=$res/block.md
   echo "Measured $started at commit $commit$dirty by \`bash bench/bench_speed.sh\`:"
   echo "median of $REPEAT alternating runs, $THREADS threads for every engine that"
   echo "takes a number, on a machine with $(nproc) cores (\`nproc\`), $cpu_model,"
-  echo "load average $load_start at the start and $load_end at the end. Other processes"
-  echo "used this share of the cores during the timed runs (from /proc/stat):"
+  echo "load average $load_start at the start and $load_end at the end."
+  if awk -F': ' '{ sub(/%/, "", $2) } $2 + 0 >= 10 { found = 1 } END { exit !found }' "$res/others"; then
+    echo "**The machine was shared with other work**, which used this share of"
+  else
+    echo "The machine was otherwise quiet; other processes used this share of"
+  fi
+  echo "the cores during the timed runs (from /proc/stat):"
   paste -s -d';' "$res/others" | sed 's/;/; /g; s/$/./'
   echo
   echo "| scenario | tiergate | s | peak RSS | compared with | s | peak RSS | tiergate / it |"
