@@ -34,6 +34,7 @@
 #                      (default bench/results.md); stdout gets the tables
 #     --update-readme  also replace README.md's block between
 #                      <!-- bench_speed:begin --> and <!-- bench_speed:end -->
+#                      (every scenario must run: the block is the whole table)
 #   environment: ROWS_SMALL (1000000), ROWS_LARGE (10000000), REPEAT (5),
 #     THREADS (2), SHARDS (10), SCENARIOS ("plain gzip shards score sweep").
 #     A quick run: ROWS_SMALL=100000 ROWS_LARGE=300000 REPEAT=1.
@@ -69,6 +70,10 @@ for s in $SCENARIOS; do
   esac
 done
 wants() { [[ " $SCENARIOS " == *" $1 "* ]]; }
+if [ "$update_readme" = 1 ] && ! { wants plain && wants gzip && wants shards && wants score && wants sweep; }; then
+  echo "bench_speed: --update-readme replaces the whole table: run every scenario" >&2
+  exit 2
+fi
 
 RULES=registry/tiers/v3.2.json
 SCORED_AT=2025-12-22T00:00:00Z
