@@ -24,6 +24,8 @@ packages=(
   postgresql        # tests: the generated PostgreSQL SQL on a real server
   pmccabe           # scripts/complexity.sh: function sizes and cyclomatic complexity
   python3-scipy     # regenerating the PSI reference (tests/stats/make_psi_reference.py; brings numpy)
+  time              # bench/bench_speed.sh: peak memory of every run (/usr/bin/time)
+  isal              # bench/bench_speed.sh: igzip -dc, the decompression floor gzip is measured against
 )
 # Not installed here (neither the build nor the tests need them):
 # python3-statsmodels and python3-scipy regenerate the committed statistics
