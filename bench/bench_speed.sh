@@ -368,6 +368,14 @@ if [ ${#mem_keys[@]} -gt 0 ]; then
       -v k="$mem" 'BEGIN { m = k / 1024
     printf "| %s | %.1f MB | | %s |\n", t, m, (m <= 16) ? "met" : "**not met**" }' >> "$targets"
 fi
+all_keys=()
+for f in "$res"/*-tiergate.runs; do [ -f "$f" ] && all_keys+=("$(basename "$f" .runs)"); done
+if [ ${#all_keys[@]} -gt 0 ]; then
+  top=$(for k in "${all_keys[@]}"; do echo "$(peak "$k") ${k%-tiergate}"; done | sort -g | tail -n 1)
+  awk -v k="${top%% *}" -v w="${top#* }" 'BEGIN { m = k / 1024
+    printf "| memory: every tiergate run above <= 16 MB (largest: %s) | %.1f MB | | %s |\n", w, m,
+      (m <= 16) ? "met" : "**not met**" }' >> "$targets"
+fi
 
 # ---- the report ------------------------------------------------------------
 load_end=$(load1)
