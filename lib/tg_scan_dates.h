@@ -8,6 +8,7 @@
 #define TG_SCAN_DATES_H
 
 #include <stddef.h>
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 
@@ -42,6 +43,61 @@ static inline int tg_date_of(const char *f, size_t len)
             bad |= (k != 4 && k != 7) & ((unsigned)(f[k] - '0') > 9);
         if (!bad && m >= 1 && m <= 12 && d >= 1 && d <= 28 && y >= 1000)
             return (int)(y * 10000 + m * 100 + d);
+    }
+    return tg_parse_date(f, len);
+}
+
+/* tg_split_of_name for a field followed by at least 8 readable bytes
+ * (the CSV buffer's slack: the fast path). The exact upper-case words are compared as integers without a branch
+ * between them: which of the two comes next is a coin toss. */
+static inline int tg_split_of_name_padded(const char *f, size_t len)
+{
+    uint64_t w;
+    memcpy(&w, f, 8);
+    int train = (len == 5) & ((w & 0xFFFFFFFFFFULL) == 0x4E49415254ULL);
+    int test = (len == 4) & ((w & 0xFFFFFFFFULL) == 0x54534554ULL);
+    if (train | test)
+        return test ? TG_SPLIT_TEST : TG_SPLIT_TRAIN;
+    if (len == 5 && strncasecmp(f, "TRAIN", 5) == 0)
+        return TG_SPLIT_TRAIN;
+    if (len == 4 && strncasecmp(f, "TEST", 4) == 0)
+        return TG_SPLIT_TEST;
+    return TG_SPLIT_OTHER;
+}
+
+/* tg_date_of for a field followed by at least 8 readable bytes (the
+ * fast path): the exact form inline, the rest (timestamps, invalid
+ * dates) through tg_parse_date, whose rules these are (tests/test_scan_simd.c compares the two on every date). The
+ * eight bytes "YYYY-MM-" are checked at once, as in tg_swar_digits. */
+static inline int tg_date_of_padded(const char *f, size_t len)
+{
+    static const unsigned char mdays[13] = {0,  31, 29, 31, 30, 31, 30,
+                                            31, 31, 30, 31, 30, 31};
+    const uint64_t dashes = 0xFF0000FF00000000ULL;
+    uint64_t x;
+    memcpy(&x, f, 8);
+    if (len == 10 && (x & dashes) == 0x2D00002D00000000ULL) {
+        uint64_t g = (x & ~dashes) | 0x3000003000000000ULL;
+        unsigned d0 = (unsigned)(unsigned char)f[8] - '0';
+        unsigned d1 = (unsigned)(unsigned char)f[9] - '0';
+        if ((g & 0xF0F0F0F0F0F0F0F0ULL) == 0x3030303030303030ULL &&
+            ((g + 0x0606060606060606ULL) & 0xF0F0F0F0F0F0F0F0ULL) ==
+                0x3030303030303030ULL &&
+            d0 <= 9 && d1 <= 9) {
+            g -= 0x3030303030303030ULL;
+            unsigned y = (unsigned)(g & 0xFF) * 1000 +
+                         (unsigned)(g >> 8 & 0xFF) * 100 +
+                         (unsigned)(g >> 16 & 0xFF) * 10 +
+                         (unsigned)(g >> 24 & 0xFF);
+            unsigned m = (unsigned)(g >> 40 & 0xFF) * 10 +
+                         (unsigned)(g >> 48 & 0xFF);
+            unsigned d = d0 * 10 + d1;
+            if (m - 1 < 12 && d - 1 < mdays[m] && y >= 1000 &&
+                (d != 29 || m != 2 || (y % 4 == 0 && y % 100 != 0) ||
+                 y % 400 == 0))
+                return (int)(y * 10000 + m * 100 + d);
+            return 0;
+        }
     }
     return tg_parse_date(f, len);
 }

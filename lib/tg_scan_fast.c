@@ -19,14 +19,19 @@
 #include "tg_csv_mask.h"
 #include "tg_scan_dates.h"
 #include "tg_scan_number.h"
+#include "tg_scan_simd.h"
 
 enum { ACT_SKIP = 0, ACT_FEATURE, ACT_TARGET, ACT_SPLIT, ACT_DATE };
 
 #define TG_LUT_MAX 65536
+/* Bytes listed at a time: the offsets of one chunk stay in the
+ * first-level cache. */
+#define TG_FAST_CHUNK 4096
 
 /* What the fast path does with one column, all in one place. */
 typedef struct {
     int action;
+    int col;                 /* its place in the header */
     int lut_n;               /* values the array spans, 0 when none */
     int64_t lut_lo;          /* value of lut[1] */
     const uint32_t *lut;     /* region * stride: lut[0] for any value
@@ -51,6 +56,11 @@ typedef struct {
     uint32_t *stride;
     int *ncut;
     const double **cut;
+    int nfeat_cols;          /* the feature columns, in header order: */
+    fast_col *feat_cols;     /* copies, read one after the other */
+    int target_col, split_col, date_col; /* -1 when absent */
+    tg_sep_list_fn list;
+    uint32_t *pos;           /* separator offsets + 1, after one slot */
 } fast_plan;
 
 static void fast_plan_release(fast_plan *fp)
@@ -68,6 +78,8 @@ static void fast_plan_release(fast_plan *fp)
     free(fp->lut_n);
     free(fp->action);
     free(fp->slot);
+    free(fp->feat_cols);
+    free(fp->pos);
     memset(fp, 0, sizeof *fp);
 }
 
@@ -84,7 +96,7 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
 {
     const tg_tiermap *m = s->rules->map;
     memset(fp, 0, sizeof *fp);
-    if (!m)
+    if (!m || !(fp->list = tg_scan_sep_lister()))
         return -1;
     fp->ncols = s->schema.ncols;
     fp->action = calloc((size_t)fp->ncols, 1);
@@ -136,9 +148,26 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
         fast_plan_release(fp);
         return -1;
     }
+    fp->feat_cols = calloc((size_t)fp->ncols, sizeof *fp->feat_cols);
+    /* The slot before, a record's separators carried over, a chunk's
+     * and the entries the lister may write past them. */
+    fp->pos = calloc((size_t)TG_FAST_CHUNK + (size_t)fp->ncols + 1 +
+                         TG_SEP_LIST_SLACK,
+                     sizeof *fp->pos);
+    if (!fp->feat_cols || !fp->pos) {
+        fast_plan_release(fp);
+        return -1;
+    }
+    fp->target_col = fp->split_col = fp->date_col = -1;
     for (int col = 0; col < fp->ncols; col++) {
         fast_col *fc = &fp->cols[col];
         fc->action = fp->action[col];
+        if (fc->action == ACT_TARGET)
+            fp->target_col = col;
+        else if (fc->action == ACT_SPLIT)
+            fp->split_col = col;
+        else if (fc->action == ACT_DATE)
+            fp->date_col = col;
         if (fc->action != ACT_FEATURE)
             continue;
         int i = fp->slot[col];
@@ -163,120 +192,169 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
             l[fc->lut_n + 1] = (uint32_t)(2 * m->ncut[i] + 1) * m->stride[i];
             fc->lut = l;
         }
+        fc->col = col;
+        fp->feat_cols[fp->nfeat_cols++] = *fc;
+    }
+    /* A column given two roles (the target also named as the split,
+     * say) is left to the general reader, which reports it. */
+    if (fp->target_col < 0 ||
+        (s->schema.split_col >= 0) != (fp->split_col >= 0)) {
+        fast_plan_release(fp);
+        return -1;
     }
     return 0;
 }
 
 /*
- * Parse the simple records at the start of the window [b, b+len) into
+ * Count one plain record into t. ps[c] is the offset (+ 1) of the
+ * separator closing column c, ps[-1] that of the record's start, so
+ * column c spans [ps[c - 1], ps[c] - 1). Returns 0, or -1 when a value
+ * needs the general reader.
+ */
+static inline int fast_row(const fast_plan *fp, const tg_source *s,
+                           tg_tally *t, const char *b, const uint32_t *ps)
+{
+    const tg_tiermap *m = s->rules->map;
+    size_t idx = 0;
+    for (int i = 0; i < fp->nfeat_cols; i++) {
+        const fast_col *fc = &fp->feat_cols[i];
+        int col = fc->col;
+        const char *f = b + ps[col - 1];
+        size_t flen = ps[col] - 1 - ps[col - 1];
+        int64_t v;
+        if (flen == 0)
+            continue; /* NULL: region 0 */
+        int w = tg_fast_int(f, flen, &v);
+        /* A word for a number, or a value outside the declared range:
+         * the general reader decides. */
+        if (w < 0 || (w > 0 && !fc->is_bool) ||
+            (uint64_t)v - (uint64_t)fc->vmin > (uint64_t)fc->vmax - (uint64_t)fc->vmin)
+            return -1;
+        if (fc->lut_n) {
+            /* The array spans every cut: outside it a value is below
+             * the first or above the last. Clamped without branches:
+             * the side is unpredictable. */
+            int64_t o = v - fc->lut_lo + 1;
+            o = o < 0 ? 0 : o;
+            o = o > fc->lut_n + 1 ? fc->lut_n + 1 : o;
+            idx += fc->lut[o];
+        } else {
+            int k = fc->slot;
+            idx += (size_t)region_of(fp->cut[k], fp->ncut[k], (double)v) *
+                   fp->stride[k];
+        }
+    }
+    int target = -1, split = TG_SPLIT_OTHER, date = 0;
+    {
+        const char *f = b + ps[fp->target_col - 1];
+        size_t flen = ps[fp->target_col] - 1 - ps[fp->target_col - 1];
+        if (flen == 1 && (f[0] == '0' || f[0] == '1'))
+            target = f[0] - '0';
+        else if (flen != 0)
+            return -1;
+    }
+    if (fp->date_col >= 0) {
+        const char *f = b + ps[fp->date_col - 1];
+        size_t flen = ps[fp->date_col] - 1 - ps[fp->date_col - 1];
+        if (flen && !(date = tg_date_of_padded(f, flen)))
+            return -1;
+    }
+    if (fp->split_col >= 0) {
+        const char *f = b + ps[fp->split_col - 1];
+        size_t flen = ps[fp->split_col] - 1 - ps[fp->split_col - 1];
+        /* Other values are counted by value, off this path. */
+        if ((split = tg_split_of_name_padded(f, flen)) == TG_SPLIT_OTHER)
+            return -1;
+    } else if ((split = tg_split_of_date(s->dates, date)) == TG_SPLIT_OTHER) {
+        return -1;
+    }
+    tg_count *c = &t->cells[split * t->ntiers + m->tier[idx]];
+    c->leads++;
+    if (target >= 0) {
+        c->labeled++;
+        c->conversions += (uint64_t)target;
+    }
+    tg_tally_see_date(t, split, date);
+    t->rows++;
+    return 0;
+}
+
+/*
+ * How many of the n records listed in P (ncols separators each) are
+ * plain: ncols - 1 commas, then a newline. When every ncols-th
+ * separator is a newline and there are n newlines in all, there is no
+ * other newline and all n are: checked at once, cheaply. Otherwise the
+ * records are checked one by one, to find the first that is not.
+ */
+static uint32_t plain_records(const char *b, const uint32_t *P, uint32_t np,
+                              uint32_t ncols, uint32_t n)
+{
+    if ((uint64_t)n * ncols <= np) {
+        unsigned bad = 0;
+        for (uint32_t j = ncols - 1; j < n * ncols; j += ncols)
+            bad |= b[P[j] - 1] != '\n';
+        if (!bad)
+            return n;
+    }
+    for (uint32_t k = 0, j = 0;; k++, j += ncols) {
+        if (j + ncols > np)
+            return k;
+        for (uint32_t c = 0; c + 1 < ncols; c++)
+            if (b[P[j + c] - 1] != ',')
+                return k;
+        if (b[P[j + ncols - 1] - 1] != '\n')
+            return k;
+    }
+}
+
+/*
+ * Parse the plain records at the start of the window [b, b+len) into
  * t. Returns the bytes consumed; *lines gets their count, *stop is set
  * when the record at the returned offset needs the general reader (as
- * opposed to more input). Separators are visited as the set bits of
- * 64-byte masks, in order; each closes one field.
+ * opposed to more input).
+ *
+ * The separators' offsets are listed a chunk at a time (SIMD, see
+ * tg_scan_simd.c); in a plain record column c is
+ * simply the span between separators c - 1 and c, so only the columns
+ * the rules use are looked at. A quote or a CR stops the listing, so
+ * the record holding one goes to the general reader.
  */
 static size_t fast_records(const fast_plan *fp, const tg_source *s,
                            tg_tally *t, const char *b, size_t len,
                            long *lines, int *stop)
 {
-    const tg_tiermap *m = s->rules->map;
-    const tg_date_config *dc = s->dates;
-    const int no_split = s->schema.split_col < 0;
-    const int ncols = fp->ncols;
-    const fast_col *cols = fp->cols;
-    size_t r = 0, fs = 0, idx = 0;
-    int col = 0, target = -1, split = TG_SPLIT_OTHER, date = 0;
+    const uint32_t ncols = (uint32_t)fp->ncols;
+    uint32_t *P = fp->pos + 1; /* P[-1]: where the held record starts */
+    uint32_t np = 0;
+    size_t r = 0;
     long nl = 0;
+    int special = 0;
     *stop = 0;
-    for (size_t base = 0; base < len; base += 64) {
-        uint64_t mask = tg_csv_sep_mask(b + base);
-        if (len - base < 64)
-            mask &= ((uint64_t)1 << (len - base)) - 1;
-        while (mask) {
-            size_t q = base + (size_t)__builtin_ctzll(mask);
-            mask &= mask - 1;
-            char ch = b[q];
-            if (ch != ',' && ch != '\n')
-                goto anomaly; /* a quote or a CR */
-            if (col < ncols) {
-                const char *f = b + fs;
-                size_t flen = q - fs;
-                const fast_col *fc = &cols[col];
-                switch (fc->action) {
-                case ACT_SKIP:
-                    break;
-                case ACT_FEATURE: {
-                    int64_t v;
-                    if (flen == 0)
-                        break; /* NULL: region 0 */
-                    int w = tg_fast_int(f, flen, &v);
-                    /* A word for a number, or a value outside the
-                     * declared range: the general reader decides. */
-                    if (w < 0 || (w > 0 && !fc->is_bool) || v < fc->vmin ||
-                        v > fc->vmax)
-                        goto anomaly;
-                    if (fc->lut_n) {
-                        /* The array spans every cut: outside it a value
-                         * is below the first or above the last. Clamped
-                         * without branches: the side is unpredictable. */
-                        int64_t o = v - fc->lut_lo + 1;
-                        o = o < 0 ? 0 : o;
-                        o = o > fc->lut_n + 1 ? fc->lut_n + 1 : o;
-                        idx += fc->lut[o];
-                    } else {
-                        int i = fc->slot;
-                        idx += (size_t)region_of(fp->cut[i], fp->ncut[i],
-                                                 (double)v) * fp->stride[i];
-                    }
-                    break;
-                }
-                case ACT_TARGET:
-                    if (flen == 1 && (f[0] == '0' || f[0] == '1'))
-                        target = f[0] - '0';
-                    else if (flen != 0)
-                        goto anomaly;
-                    break;
-                case ACT_SPLIT:
-                    /* Other values are counted by value, off this path. */
-                    if ((split = tg_split_of_name(f, flen)) == TG_SPLIT_OTHER)
-                        goto anomaly;
-                    break;
-                default: /* ACT_DATE */
-                    if (flen && !(date = tg_date_of(f, flen)))
-                        goto anomaly;
-                    break;
-                }
-            }
-            col++;
-            fs = q + 1;
-            if (ch == ',')
-                continue;
-            /* End of a record. */
-            if (col != ncols)
+    for (size_t base = 0; base < len && !special; base += TG_FAST_CHUNK) {
+        size_t nbytes = len - base < TG_FAST_CHUNK ? len - base : TG_FAST_CHUNK;
+        uint32_t newlines;
+        np += (uint32_t)fp->list(b + base, nbytes, (uint32_t)base, P + np,
+                                 &newlines, &special);
+        P[-1] = (uint32_t)r;
+        uint32_t plain = plain_records(b, P, np, ncols, newlines), j = 0;
+        for (uint32_t k = 0; k < plain; k++, j += ncols) {
+            if (fast_row(fp, s, t, b, P + j) < 0)
                 goto anomaly;
-            if (no_split) {
-                split = tg_split_of_date(dc, date);
-                if (split == TG_SPLIT_OTHER)
-                    goto anomaly;
-            }
-            tg_count *c = &t->cells[split * t->ntiers + m->tier[idx]];
-            c->leads++;
-            if (target >= 0) {
-                c->labeled++;
-                c->conversions += (uint64_t)target;
-            }
-            tg_tally_see_date(t, split, date);
-            t->rows++;
+            r = P[j + ncols - 1];
             nl++;
-            r = fs;
-            idx = 0;
-            col = 0;
-            target = -1;
-            split = TG_SPLIT_OTHER;
-            date = 0;
         }
+        /* Fewer or more fields than the header: not plain. The record
+         * at r may go on past this chunk, but not with ncols fields
+         * already and no newline. */
+        np -= j;
+        if (plain < newlines || np >= ncols)
+            goto anomaly;
+        memmove(P, P + j, np * sizeof *P);
     }
-    /* The window ends inside the record at r: more input is needed. */
     *lines = nl;
+    /* A quote or a CR in the record at r, or the window ends inside it
+     * (more input is needed). */
+    *stop = special;
     return r;
 anomaly:
     *stop = 1;

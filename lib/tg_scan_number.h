@@ -53,17 +53,16 @@ static inline int tg_fast_int(const char *f, size_t len, int64_t *out)
         }
         return -1;
     }
-    if (len && f[0] == '-') {
-        neg = 1;
-        f++;
-        len--;
-    }
-    if (len == 0 || len > 8)
+    /* The sign without a branch: signed columns mix both at random. */
+    neg = len && f[0] == '-';
+    f += neg;
+    len -= (size_t)neg;
+    if (len - 1 >= 8) /* 0 or more than 8 digits */
         return -1;
     int64_t v = tg_swar_digits(f, len);
     if (v < 0)
         return -1;
-    *out = neg ? -v : v;
+    *out = (v ^ -(int64_t)neg) + neg;
     return 0;
 }
 

@@ -7,6 +7,7 @@
 
 #include "tg_git.h"
 #include "tg_stream.h"
+#include "tg_scan.h"
 
 #include <cjson/cJSON.h>
 #include <gsl/gsl_version.h>
@@ -26,8 +27,10 @@ char *tg_library_versions(char *buf, size_t size)
              "libgit2 %d.%d.%d\n"
              "zlib %s\n"
              "libcrypto %s\n"
-             "gzip inflater: %s\n",
+             "gzip inflater: %s\n"
+             "scan separators: %s\n",
              gsl_version, cJSON_Version(), major, minor, rev, zlibVersion(),
-             OpenSSL_version(OPENSSL_VERSION), tg_stream_inflater_name());
+             OpenSSL_version(OPENSSL_VERSION), tg_stream_inflater_name(),
+             tg_scan_simd_name());
     return buf;
 }

@@ -116,12 +116,33 @@ static void kill_at_step(const char *step, const char *detail)
         raise(SIGKILL);
 }
 
+/*
+ * TIERGATE_SCAN_SIMD=avx512|avx2|sse2|portable|none picks how the scan
+ * finds separators (default: the fastest this processor runs). Every
+ * choice gives the same results; it exists to compare their speed and
+ * to rule the fast path out when chasing a problem.
+ */
+static int choose_scan_simd(void)
+{
+    const char *want = getenv("TIERGATE_SCAN_SIMD");
+    if (!want || !*want || tg_scan_simd_select(want) == 0)
+        return TG_EXIT_OK;
+    char shown[64];
+    return cli_usage(NULL,
+                     "TIERGATE_SCAN_SIMD takes auto, avx512, avx2, sse2, "
+                     "portable or none (one this processor runs), not '%s'",
+                     tg_esc_term_buf(want, shown, sizeof shown));
+}
+
 int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; the library checks every status. */
     gsl_set_error_handler_off();
     if (getenv("TIERGATE_TEST_KILL_AT"))
         tg_set_step_hook(kill_at_step);
+    int simd = choose_scan_simd();
+    if (simd != TG_EXIT_OK)
+        return simd;
     if (argc < 2)
         return usage(stderr), TG_EXIT_USAGE;
     const char *a = argv[1];

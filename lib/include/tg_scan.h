@@ -141,6 +141,19 @@ int tg_scan(tg_tally *t, const tg_rules *rules, const tg_scan_options *opts,
             tg_error *first_skip, tg_error *err);
 
 /**
+ * How the scan's fast path finds separators: "avx512", "avx2", "sse2"
+ * or "portable" (the reference), or "none" for no fast path at all (every
+ * record through the general reader). All give the same tallies and
+ * messages; the fastest the processor runs is used unless select picks
+ * another, for the tests and benchmarks that compare them. select
+ * returns 0, or -1 when the name is unknown or this processor lacks it
+ * ("auto" or NULL goes back to the fastest). Call it before a scan
+ * starts, not during one.
+ */
+int tg_scan_simd_select(const char *name);
+const char *tg_scan_simd_name(void);
+
+/**
  * Set t->input_sha256 to the SHA-256 of the files' bytes, in order (""
  * when one is standard input or not a regular file, such as a pipe).
  */
