@@ -1,7 +1,9 @@
 /*
  * The ordered views' output order: every row is read before any is
  * written, so rows wait in temporary files, one per tier or per group of
- * tiers adjacent in the order, and are copied out tier after tier.
+ * tiers adjacent in the order, and are copied out tier after tier. Each
+ * file is written through its own buffer and read back in large blocks
+ * straight into the output's buffer.
  */
 #include <errno.h>
 #include <stdint.h>
@@ -41,11 +43,34 @@ typedef struct {
     uint32_t len;
 } part_record;
 
-/* Copy from a shared file the records of tier, dropping the first skip
- * bytes of what is copied. */
-static int copy_tier(FILE *from, FILE *to, int tier, long *skip)
+/* Up to n bytes of from into out's buffer; what was read, 0 at the end
+ * or on an error (ferror tells). */
+static size_t read_into(FILE *from, tg_outbuf *out, size_t n)
 {
-    char buf[65536];
+    char *room = tg_outbuf_reserve(out, 1);
+    if (!room)
+        return 0;
+    size_t free_bytes = out->cap - out->len;
+    size_t got = fread(room, 1, n < free_bytes ? n : free_bytes, from);
+    out->len += got;
+    return got;
+}
+
+/* Drop the first *skip bytes of what was just read into out (the
+ * separator in front of the very first JSON row). */
+static void drop_front(tg_outbuf *out, size_t before, size_t got, long *skip)
+{
+    size_t drop = (size_t)*skip < got ? (size_t)*skip : got;
+    if (!drop)
+        return;
+    memmove(out->buf + before, out->buf + before + drop, got - drop);
+    out->len -= drop;
+    *skip -= (long)drop;
+}
+
+/* Copy from a shared file the records of tier. */
+static int copy_tier(FILE *from, tg_outbuf *to, int tier, long *skip)
+{
     part_record h;
     rewind(from);
     while (fread(&h, sizeof h, 1, from) == 1) {
@@ -54,33 +79,33 @@ static int copy_tier(FILE *from, FILE *to, int tier, long *skip)
                 return -1;
             continue;
         }
-        uint32_t left = h.len;
+        size_t left = h.len;
         while (left > 0) {
-            size_t want = left < sizeof buf ? left : sizeof buf;
-            if (fread(buf, 1, want, from) != want)
+            size_t before = to->len;
+            size_t got = read_into(from, to, left);
+            if (got == 0)
                 return -1;
-            size_t drop =
-                *skip > 0 ? ((size_t)*skip < want ? (size_t)*skip : want) : 0;
-            *skip -= (long)drop;
-            if (fwrite(buf + drop, 1, want - drop, to) != want - drop)
-                return -1;
-            left -= (uint32_t)want;
+            drop_front(to, before, got, skip);
+            left -= got;
         }
     }
-    return ferror(from) ? -1 : 0;
+    return ferror(from) || to->err ? -1 : 0;
 }
 
-static int copy_stream(FILE *from, FILE *to, long skip)
+static int copy_stream(FILE *from, tg_outbuf *to, long skip)
 {
-    char buf[65536];
-    size_t n;
     rewind(from);
     if (skip && fseek(from, skip, SEEK_SET) != 0)
         return -1;
-    while ((n = fread(buf, 1, sizeof buf, from)) > 0)
-        if (fwrite(buf, 1, n, to) != n)
-            return -1;
-    return ferror(from) ? -1 : 0;
+    while (read_into(from, to, SIZE_MAX) > 0)
+        ;
+    return ferror(from) || to->err ? -1 : 0;
+}
+
+static int io_error(tg_error *err, const char *what, int e)
+{
+    return tg_error_set(err, TG_EIO, NULL, 0, 0, "cannot %s a temporary file: %s",
+                        what, strerror(e ? e : EIO));
 }
 
 int tg_score_parts_open(tg_score_parts *p, const tg_rules *r, tg_error *err)
@@ -88,20 +113,28 @@ int tg_score_parts_open(tg_score_parts *p, const tg_rules *r, tg_error *err)
     p->nparts = r->ntiers < TG_SCORE_MAX_PARTS ? r->ntiers : TG_SCORE_MAX_PARTS;
     p->shared = p->nparts < r->ntiers;
     p->parts = calloc((size_t)p->nparts, sizeof *p->parts);
+    p->bufs = calloc((size_t)p->nparts, sizeof *p->bufs);
     p->order = malloc((size_t)r->ntiers * sizeof *p->order);
     p->part_of = malloc((size_t)r->ntiers * sizeof *p->part_of);
-    if (p->shared)
-        p->mem = open_memstream(&p->mbuf, &p->mlen);
-    if (!p->parts || !p->order || !p->part_of || (p->shared && !p->mem))
+    if (!p->parts || !p->bufs || !p->order || !p->part_of ||
+        (p->shared && tg_outbuf_init(&p->row, NULL, 4096)))
         return tg_error_oom(err, NULL);
     tier_order(r, p->order);
     for (int k = 0; k < r->ntiers; k++)
         p->part_of[p->order[k]] = (int)((long)k * p->nparts / r->ntiers);
-    for (int t = 0; t < p->nparts; t++)
+    /* The buffers share a budget: a few large ones for a few tiers, at
+     * least 64 KiB each however many files there are. */
+    size_t each = TG_SCORE_PARTS_BUDGET / (size_t)p->nparts;
+    if (each < ((size_t)64 << 10))
+        each = (size_t)64 << 10;
+    for (int t = 0; t < p->nparts; t++) {
         if (!(p->parts[t] = tmpfile()))
             return tg_error_set(err, TG_EIO, NULL, 0, 0,
                                 "cannot create a temporary file: %s",
                                 strerror(errno));
+        if (tg_outbuf_init(&p->bufs[t], p->parts[t], each))
+            return tg_error_oom(err, NULL);
+    }
     return TG_OK;
 }
 
@@ -111,46 +144,57 @@ void tg_score_parts_close(tg_score_parts *p)
         for (int t = 0; t < p->nparts; t++)
             if (p->parts[t])
                 fclose(p->parts[t]);
+    if (p->bufs)
+        for (int t = 0; t < p->nparts; t++)
+            tg_outbuf_free(&p->bufs[t]);
     free(p->parts);
+    free(p->bufs);
     free(p->order);
     free(p->part_of);
-    if (p->mem)
-        fclose(p->mem);
-    free(p->mbuf);
+    tg_outbuf_free(&p->row);
+    memset(p, 0, sizeof *p);
+}
+
+tg_outbuf *tg_score_parts_target(tg_score_parts *p, int tier)
+{
+    if (p->shared) {
+        p->row.len = 0;
+        return &p->row;
+    }
+    return &p->bufs[p->part_of[tier]];
 }
 
 /* The row just formatted in memory, as a record of its tier's file. */
 int tg_score_parts_put(tg_score_parts *p, int tier, tg_error *err)
 {
-    fflush(p->mem);
-    part_record h = {tier, (uint32_t)ftell(p->mem)};
-    FILE *pf = p->parts[p->part_of[tier]];
-    if (fwrite(&h, sizeof h, 1, pf) != 1 ||
-        fwrite(p->mbuf, 1, h.len, pf) != h.len)
-        return tg_error_set(err, TG_EIO, NULL, 0, 0,
-                            "cannot write a temporary file: %s",
-                            strerror(errno));
-    return TG_OK;
+    if (p->row.err || p->row.len > UINT32_MAX)
+        return tg_error_oom(err, NULL);
+    part_record h = {tier, (uint32_t)p->row.len};
+    tg_outbuf *b = &p->bufs[p->part_of[tier]];
+    tg_outbuf_put(b, &h, sizeof h);
+    tg_outbuf_put(b, p->row.buf, p->row.len);
+    return b->err ? io_error(err, "write", b->err) : TG_OK;
 }
 
 /* Every tier's rows to out in output order; JSON drops the separator in
  * front of the very first row. */
-int tg_score_parts_copy(tg_score_parts *p, const tg_rules *r, FILE *out,
+int tg_score_parts_copy(tg_score_parts *p, const tg_rules *r, tg_outbuf *out,
                         tg_score_format fmt, tg_error *err)
 {
+    for (int t = 0; t < p->nparts; t++)
+        if (tg_outbuf_flush(&p->bufs[t]) != 0)
+            return io_error(err, "write", p->bufs[t].err);
     long skip = fmt == TG_SCORE_JSON ? 2 : 0;
     for (int k = 0; k < r->ntiers; k++) {
         FILE *f = p->parts[p->part_of[p->order[k]]];
-        if (ftell(f) <= 0 && !p->shared)
+        if (!p->shared && ftell(f) <= 0)
             continue;
         int bad = p->shared ? copy_tier(f, out, p->order[k], &skip)
                             : copy_stream(f, out, skip);
         if (!p->shared)
             skip = 0;
         if (bad)
-            return tg_error_set(err, TG_EIO, NULL, 0, 0,
-                                "cannot copy a temporary file: %s",
-                                strerror(errno));
+            return io_error(err, "copy", out->err ? out->err : errno);
     }
     return TG_OK;
 }

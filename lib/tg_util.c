@@ -289,8 +289,10 @@ int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err)
     return TG_OK;
 }
 
-int tg_atomic_commit(tg_atomic_file *a, tg_error *err)
+int tg_atomic_finish(tg_atomic_file *a, tg_error *err)
 {
+    if (!a->f)
+        return TG_OK;
     int rc = TG_OK;
     /* fsync is for files; a FIFO or a terminal does not support it. */
     if (fflush(a->f) != 0 || ferror(a->f) ||
@@ -301,6 +303,12 @@ int tg_atomic_commit(tg_atomic_file *a, tg_error *err)
         rc = tg_error_set(err, TG_EIO, a->path, 0, 0, "cannot write: %s",
                           strerror(errno));
     a->f = NULL;
+    return rc;
+}
+
+int tg_atomic_commit(tg_atomic_file *a, tg_error *err)
+{
+    int rc = tg_atomic_finish(a, err);
     if (a->direct) {
         tg_atomic_abort(a);
         return rc;

@@ -12,6 +12,7 @@
 #include <stdio.h>
 
 #include "tg_error.h"
+#include "tg_outbuf.h" /* tg_fmt_number */
 #include "tg_rules.h"
 #include "tg_scan.h"
 
@@ -25,16 +26,18 @@ typedef enum {
 
 typedef enum { TG_SCORE_CSV = 0, TG_SCORE_JSON = 1 } tg_score_format;
 
-/** Rows skipped as bad (--on-bad-row skip), filled by tg_score_write. */
+/** Rows read, and skipped as bad (--on-bad-row skip), filled by
+ * tg_score_write. */
 typedef struct {
+    uint64_t rows_read; /* rows scored (every view's input) */
     uint64_t skipped;
     uint64_t skipped_by[TG_SKIP_NREASONS];
     tg_error first;
 } tg_score_skips;
 
 typedef struct {
-    tg_view view;
-    int priority_only;       /* implied by the three views */
+    tg_view view;            /* tg_score_write's view */
+    int priority_only;       /* scores view; implied by the three others */
     const char *scored_at;   /* pinned UTC timestamp, or NULL for now */
     tg_score_format format;
     tg_score_skips *skips;   /* where to report skipped rows; may be NULL */
@@ -54,8 +57,24 @@ int tg_score_write(FILE *out, const tg_rules *rules,
                    const tg_scan_options *scan, const tg_score_options *o,
                    uint64_t *rows, tg_error *err);
 
-/** Shortest decimal text that reads back as v ("0.15", "3.5"). */
-char *tg_fmt_number(double v, char buf[32]);
+/** One output of a scoring pass: a view and where it goes. */
+typedef struct {
+    tg_view view;
+    FILE *out;
+    uint64_t rows; /* rows written, filled by tg_score_write_views */
+} tg_score_output;
+
+/**
+ * Score every row of scan's files once and write each of the nouts
+ * views (o->view is not used) to its own output, each byte for byte
+ * what tg_score_write writes for that view alone. Memory does not grow
+ * with rows: about 1 MiB per output, and 1 MiB more per ordered view.
+ * On success every output is flushed (fflush); on failure what the
+ * outputs hold is partial: the caller discards them.
+ */
+int tg_score_write_views(tg_score_output *outs, int nouts,
+                         const tg_rules *rules, const tg_scan_options *scan,
+                         const tg_score_options *o, tg_error *err);
 
 /** The Salesforce strings of a tier: "15.0%" and "3.5x". */
 void tg_salesforce_rate(double rate, char buf[32]);

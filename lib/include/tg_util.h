@@ -77,6 +77,11 @@ typedef struct {
 int tg_atomic_open(tg_atomic_file *a, const char *path, tg_error *err);
 /** Flush, fsync, close and rename into place. */
 int tg_atomic_commit(tg_atomic_file *a, tg_error *err);
+/** The first half of tg_atomic_commit: flush, fsync and close, no
+ * rename yet (several files are finished, then all renamed, so that an
+ * error in any leaves every target untouched). On an error, call
+ * tg_atomic_abort. */
+int tg_atomic_finish(tg_atomic_file *a, tg_error *err);
 /** Close and remove the temporary file; the target is untouched. */
 void tg_atomic_abort(tg_atomic_file *a);
 
