@@ -1,9 +1,8 @@
 /*
- * The separator mask shared by the CSV reader and the scan's fast path
- * (internal to libtiergate): one bit per byte of a 64-byte block that is
- * ',', '"', '\n' or '\r', so each field costs a count-trailing-zeros
- * instead of a byte loop. Inline: both callers run it on every block of
- * their input.
+ * The separator mask of the general CSV reader (internal to
+ * libtiergate): one bit per byte of a 64-byte block that is ',', '"',
+ * '\n' or '\r', so each field costs a count-trailing-zeros instead of a
+ * byte loop. The scan's fast path has its own listers (tg_scan_simd.c).
  */
 #ifndef TG_CSV_MASK_H
 #define TG_CSV_MASK_H

@@ -3,10 +3,11 @@
  *
  * Most exported rows are plain: no quotes, LF endings, integers, the
  * header's field count. For those the scan fuses tokenising, parsing
- * and tier lookup: a 64-byte bit mask of separators gives each field's
- * end, integers are parsed eight digits at a time, and each feature's
- * value maps straight to its region of the tier table through a small
- * lookup array. Any other record (quotes, CR, decimals, a bad value, a
+ * and tier lookup: the separators' offsets are listed a chunk at a time
+ * (tg_scan_simd.c), so a plain record's columns are spans between them
+ * and only the rules' columns are read; integers are parsed eight digits
+ * at a time, and each feature's value maps straight to its region of
+ * the tier table through a small lookup array. Any other record (quotes, CR, decimals, a bad value, a
  * blank line, a short row) is handed to the general reader, one record
  * at a time, so results and messages are the same either way.
  */
@@ -16,7 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "tg_csv_mask.h"
 #include "tg_scan_dates.h"
 #include "tg_scan_number.h"
 #include "tg_scan_simd.h"
