@@ -524,6 +524,36 @@ int tg_remove_stale_temps(const char *dir, int *removed)
     return TG_OK;
 }
 
+int tg_remove_stale_temps_of(const char *path)
+{
+    char dir[TG_PATH_JOIN_MAX];
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t blen = strlen(base);
+    tg_dirname(path, dir, sizeof dir);
+    DIR *d = opendir(dir);
+    if (!d)
+        return TG_OK;
+    struct dirent *e;
+    while ((e = readdir(d)) != NULL) {
+        /* Only "<base>.tmp.<pid>.XXXXXX": what tg_atomic_open names. */
+        if (strncmp(e->d_name, base, blen) != 0 ||
+            strncmp(e->d_name + blen, ".tmp.", 5) != 0)
+            continue;
+        long pid = temp_owner(e->d_name + blen);
+        if (pid < 0 || pid_alive(pid))
+            continue;
+        char p[TG_PATH_JOIN_MAX];
+        struct stat st;
+        if ((size_t)snprintf(p, sizeof p, "%s/%s", dir, e->d_name) <
+                sizeof p &&
+            lstat(p, &st) == 0 && S_ISREG(st.st_mode))
+            unlink(p);
+    }
+    closedir(d);
+    return TG_OK;
+}
+
 char *tg_dirname(const char *path, char *buf, size_t n)
 {
     const char *slash = strrchr(path, '/');

@@ -266,8 +266,7 @@ static int write_files(const view_list *vl, const char *pattern,
             goto fail;
         }
         /* What a killed run left beside the target goes first. */
-        char dir[TG_PATH_JOIN_MAX];
-        tg_remove_stale_temps(tg_dirname(path, dir, sizeof dir), NULL);
+        tg_remove_stale_temps_of(path);
         int rc = tg_atomic_open(&af[n], path, &err);
         free(path);
         if (rc != TG_OK) {

@@ -101,6 +101,13 @@ void tg_step(const char *step, const char *detail);
  * XXXXXX") whose process no longer exists. removed counts them.
  */
 int tg_remove_stale_temps(const char *dir, int *removed);
+/**
+ * Remove only the temporary files of atomic writes of path
+ * ("<path>.tmp.<pid>.XXXXXX", regular files) whose process no longer
+ * exists: for a folder that is the user's, where other files of that
+ * shape are not ours to remove.
+ */
+int tg_remove_stale_temps_of(const char *path);
 
 /** The folder part of path ("." when none) into buf. */
 char *tg_dirname(const char *path, char *buf, size_t n);

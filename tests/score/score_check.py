@@ -356,9 +356,14 @@ def check_kill(data_path, tmp):
         temps = glob.glob(os.path.join(d, "*.tmp.*"))
         check(len(temps) == 2 - len(replaced),
               "kill at %s: temporary files %r" % (at, temps))
-        # The next run removes what the killed one left, and completes.
+        # The next run removes what the killed one left (and nothing
+        # else of that shape: the folder is the user's), and completes.
+        foreign = "notes.txt.tmp.999999999.abcdef"
+        with open(os.path.join(d, foreign), "w") as f:
+            f.write("not ours\n")
         r = run(*args, "-o", d + "/{view}.csv")
-        check(r.returncode == 0 and files_in(d) == ["production.csv", "sga.csv"],
+        check(r.returncode == 0 and
+              files_in(d) == [foreign, "production.csv", "sga.csv"],
               "after kill at %s: exit %d, files %r" % (at, r.returncode, files_in(d)))
         for v in ("production", "sga"):
             with open(os.path.join(d, v + ".csv"), "rb") as f:
