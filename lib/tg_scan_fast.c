@@ -52,7 +52,10 @@ typedef struct {
     int nslots;
     int64_t *lut_lo;         /* per slot: value of lut[0] */
     int *lut_n;              /* entries, 0 when there is no array */
-    unsigned char **lut;     /* region of each integer lo .. lo+n-1 */
+    uint32_t **lut;          /* region of each integer lo .. lo+n-1: a
+                                feature cut at n values has 2n + 2
+                                regions, more than a byte holds once n
+                                passes 127 (an IN list of 200 values) */
     uint32_t *stride;
     int *ncut;
     const double **cut;
@@ -158,13 +161,13 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
             continue;
         fp->lut_lo[i] = (int64_t)lo;
         fp->lut_n[i] = (int)(hi - lo + 1);
-        fp->lut[i] = malloc((size_t)fp->lut_n[i]);
+        fp->lut[i] = malloc((size_t)fp->lut_n[i] * sizeof **fp->lut);
         if (!fp->lut[i]) {
             fast_plan_release(fp);
             return -1;
         }
         for (int k = 0; k < fp->lut_n[i]; k++)
-            fp->lut[i][k] = (unsigned char)region_of(m->cut[i], n, lo + k);
+            fp->lut[i][k] = (uint32_t)region_of(m->cut[i], n, lo + k);
     }
     fp->action[s->schema.target_col] = ACT_TARGET;
     if (s->schema.split_col >= 0)

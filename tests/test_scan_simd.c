@@ -569,6 +569,55 @@ static void test_fast_path_leaves_shared_columns_to_the_reader(void **state)
     }
 }
 
+/*
+ * A feature with more than 127 distinct values in its conditions has
+ * more than 255 regions: the fast path's lookup array once kept them in
+ * a byte, so x = 150 read as region 44 (the region of x = 22) and took
+ * TIER_1A's place. Every value 0..259 here, each in its own region.
+ */
+static void test_fast_path_with_hundreds_of_cuts(void **state)
+{
+    (void)state;
+    text_buf json = {0}, csv = {0};
+    char v[32];
+    puts_(&json, "{\"model_id\": \"m\", \"model_version\": \"v1\","
+                 " \"features\": [\"x\"], \"tiers\": ["
+                 "  {\"name\": \"TIER_1A\", \"priority_rank\": 1, \"when\": \"x IN (");
+    for (int i = 1; i <= 100; i++) {
+        snprintf(v, sizeof v, "%s%d", i > 1 ? ", " : "", i);
+        puts_(&json, v);
+    }
+    puts_(&json, ")\"}, {\"name\": \"TIER_2A\", \"priority_rank\": 2,"
+                 " \"when\": \"x IN (");
+    for (int i = 101; i <= 200; i++) {
+        snprintf(v, sizeof v, "%s%d", i > 101 ? ", " : "", i);
+        puts_(&json, v);
+    }
+    puts_(&json, ")\"}], \"default_tier\": {\"name\": \"STANDARD\","
+                 " \"priority_rank\": 99}}");
+    puts_(&csv, "x,target,split\n");
+    for (int i = 0; i < 260; i++) {
+        snprintf(v, sizeof v, "%d,%d,TRAIN\n", i, i % 2);
+        puts_(&csv, v);
+    }
+    tg_rules *r = rules_of(json.p);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tt_write("cuts.csv", csv.p));
+    check_both_modes(r, path);
+    /* The oracle: 100 values in each IN list, 60 in neither. */
+    scan_result ref;
+    scan_with(&ref, r, path, "none", 1, TG_BAD_ROW_ERROR);
+    assert_int_equal(ref.rc, TG_OK);
+    const tg_count *train = &ref.t.cells[TG_SPLIT_TRAIN * ref.t.ntiers];
+    assert_int_equal(train[0].leads, 100);
+    assert_int_equal(train[1].leads, 100);
+    assert_int_equal(train[2].leads, 60);
+    tg_tally_release(&ref.t);
+    tg_rules_free(r);
+    free(json.p);
+    free(csv.p);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -583,6 +632,7 @@ int main(void)
         cmocka_unit_test(test_fast_path_takes_booleans_only_as_written),
         cmocka_unit_test(test_fast_path_holds_every_declared_range),
         cmocka_unit_test(test_fast_path_leaves_shared_columns_to_the_reader),
+        cmocka_unit_test(test_fast_path_with_hundreds_of_cuts),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
