@@ -9,6 +9,7 @@
 #include "cli.h"
 #include "cmd.h"
 #include "tg_escape.h"
+#include "tg_lock.h"
 #include "tg_suggest.h"
 #include "tg_util.h"
 
@@ -212,6 +213,39 @@ static int same_target(const tg_atomic_file *af, int n, int *a, int *b)
     return found;
 }
 
+/*
+ * Every finished file renamed into place, under the lock of every target
+ * (tg_lock, taken in path order so that two runs cannot deadlock): the
+ * files of two runs writing the same targets at once are never mixed,
+ * the one that renames last replaces them all. A device or FIFO, written
+ * in place, takes no lock.
+ */
+static int commit_all(tg_atomic_file *af, int n, tg_error *err)
+{
+    tg_lock locks[TG_VIEW_COUNT];
+    int order[TG_VIEW_COUNT], rc = TG_OK, held = 0;
+    for (int i = 0; i < n; i++) {
+        int j = i;
+        for (; j > 0 && strcmp(af[order[j - 1]].path, af[i].path) > 0; j--)
+            order[j] = order[j - 1];
+        order[j] = i;
+    }
+    for (; held < n && rc == TG_OK; held++) {
+        locks[held].fd = -1;
+        if (!af[order[held]].direct)
+            rc = tg_lock_acquire(&locks[held], af[order[held]].path, err);
+    }
+    for (int i = 0; i < n; i++) {
+        if (rc == TG_OK)
+            rc = tg_atomic_commit(&af[i], err);
+        else
+            tg_atomic_abort(&af[i]);
+    }
+    while (held > 0)
+        tg_lock_release(&locks[--held]);
+    return rc;
+}
+
 /* The outputs of several views (or one to a file): each written beside
  * its target; all renamed into place once every one is complete, none
  * on any error. Returns an exit code. */
@@ -256,9 +290,8 @@ static int write_files(const view_list *vl, const char *pattern,
             r = cli_fail(&err);
             goto fail;
         }
-    for (int i = 0; i < n; i++)
-        if (tg_atomic_commit(&af[i], &err) != TG_OK && r == TG_EXIT_OK)
-            r = cli_fail(&err);
+    if (commit_all(af, n, &err) != TG_OK)
+        r = cli_fail(&err);
     return r;
 fail:
     for (int i = 0; i < n; i++)

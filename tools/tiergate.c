@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli.h"
 #include "cmd.h"
@@ -96,24 +97,38 @@ static int unknown_command(const char *name)
     return cli_usage(NULL, "unknown command '%s'", shown);
 }
 
+/* Whether the environment variable var (STEP[@TEXT]) names step and
+ * the end of its detail. */
+static int step_wanted(const char *var, const char *step, const char *detail)
+{
+    const char *want = getenv(var);
+    if (!want || !*want)
+        return 0;
+    const char *at = strchr(want, '@');
+    size_t n = at ? (size_t)(at - want) : strlen(want);
+    size_t dl = strlen(detail), tl = at ? strlen(at + 1) : 0;
+    return strlen(step) == n && strncmp(step, want, n) == 0 &&
+           (!at || (dl >= tl && strcmp(detail + dl - tl, at + 1) == 0));
+}
+
 /*
  * The crash tests' seam: TIERGATE_TEST_KILL_AT=STEP[@TEXT] kills this
  * process with SIGKILL when the library announces STEP (and its detail,
  * usually a path, ends with TEXT), exactly as a power cut or `kill -9`
- * would stop it there. Owned by the tool, not the library: the library
- * only names its steps (tg_step in tg_util.h).
+ * would stop it there. TIERGATE_TEST_PAUSE_AT=STEP[@TEXT] stops it there
+ * for two seconds instead, so that a concurrency test can run another
+ * process in that window. Owned by the tool, not the library: the
+ * library only names its steps (tg_step in tg_util.h).
  */
 static void kill_at_step(const char *step, const char *detail)
 {
-    const char *want = getenv("TIERGATE_TEST_KILL_AT");
-    if (!want || !*want)
-        return;
-    const char *at = strchr(want, '@');
-    size_t n = at ? (size_t)(at - want) : strlen(want);
-    size_t dl = strlen(detail), tl = at ? strlen(at + 1) : 0;
-    if (strlen(step) == n && strncmp(step, want, n) == 0 &&
-        (!at || (dl >= tl && strcmp(detail + dl - tl, at + 1) == 0)))
+    if (step_wanted("TIERGATE_TEST_KILL_AT", step, detail))
         raise(SIGKILL);
+    if (step_wanted("TIERGATE_TEST_PAUSE_AT", step, detail)) {
+        struct timespec pause = {2, 0};
+        while (nanosleep(&pause, &pause) != 0)
+            ;
+    }
 }
 
 /*
@@ -138,7 +153,7 @@ int main(int argc, char **argv)
 {
     /* GSL's default handler aborts; the library checks every status. */
     gsl_set_error_handler_off();
-    if (getenv("TIERGATE_TEST_KILL_AT"))
+    if (getenv("TIERGATE_TEST_KILL_AT") || getenv("TIERGATE_TEST_PAUSE_AT"))
         tg_set_step_hook(kill_at_step);
     int simd = choose_scan_simd();
     if (simd != TG_EXIT_OK)

@@ -16,7 +16,7 @@
  * A buffer in front of a FILE (whose own stdio buffer is then mostly
  * bypassed: fwrite of a whole buffer goes straight to write(2)), or, with
  * no FILE, a buffer that grows in memory. A failed write or allocation
- * is remembered (err, an errno value) and later appends are dropped: the
+ * is remembered (err, an errno value) and nothing more is written: the
  * caller checks once, at the end.
  */
 typedef struct {

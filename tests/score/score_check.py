@@ -24,8 +24,9 @@ Several views in one pass (--view a,b,c -o DIR/{view}.ext) must write
 files byte-identical to one run per view, with and without
 --priority-only; bad combinations exit 2; a bad row in the middle of the
 input leaves no output and no temporary file; files resolving to one
-file are refused; and a run killed (kill -9) before its renames leaves
-each target either as it was or complete.
+file are refused; a run killed (kill -9) before its renames leaves
+each target either as it was or complete; and two runs writing the same
+files at once leave all of them from one run.
 """
 import csv
 import glob
@@ -38,6 +39,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import time
 
 BIN = os.path.abspath(sys.argv[1])
 RULES = "registry/tiers/v3.2.json"  # the rule set of the current pass
@@ -384,6 +386,49 @@ def many_tiers(path):
         json.dump(d, f, ensure_ascii=False)
 
 
+def check_concurrent(data_path, tmp):
+    """Two runs writing the same three files: afterwards the three are
+    all one run's (told apart by their scored_at), never a mix, and no
+    temporary or lock file is left. The first run is held for two seconds
+    between its renames (TIERGATE_TEST_PAUSE_AT) while the second runs
+    whole in that window; then both at once, a few times."""
+    views = ["production", "salesforce", "sga"]
+    stamps = ["2025-12-22T00:00:00Z", "2025-12-23T00:00:00Z"]
+
+    def start(stamp, d, env=None):
+        return subprocess.Popen(
+            [BIN, "score", "--rules", RULES, "--data", data_path,
+             "--view", ",".join(views), "--scored-at", stamp,
+             "-o", d + "/{view}.csv"], stderr=subprocess.PIPE, env=env)
+
+    def settle(procs, d, what):
+        for p in procs:
+            check(p.wait() == 0, "%s: %r" % (what, p.stderr.read()))
+            p.stderr.close()
+        found = set()
+        for v in views:
+            with open(os.path.join(d, v + ".csv"), "rb") as f:
+                body = f.read()
+            found |= {s for s in stamps if s.encode() in body}
+        check(len(found) == 1, "%s: files of both runs: %r" % (what, found))
+        check(files_in(d) == sorted(v + ".csv" for v in views),
+              "%s: left %r" % (what, files_in(d)))
+
+    d = tempfile.mkdtemp(dir=tmp)
+    env = dict(os.environ, TIERGATE_TEST_PAUSE_AT="before-rename@sga.csv")
+    first = start(stamps[0], d, env)
+    for _ in range(300):  # until its first file is in place
+        if os.path.exists(os.path.join(d, "production.csv")):
+            break
+        time.sleep(0.05)
+    check(first.poll() is None, "the paused run ended early")
+    settle([start(stamps[1], d)], d, "a run within another's renames")
+    settle([first], d, "a run paused between its renames")
+    for k in range(4):
+        d = tempfile.mkdtemp(dir=tmp)
+        settle([start(s, d) for s in stamps], d, "concurrent runs %d" % k)
+
+
 def main():
     global RULES
     tmp = tempfile.mkdtemp(prefix="tg-score-")
@@ -402,6 +447,7 @@ def main():
         check_refusals(data_path, tmp)
         check_bad_row(rows, tmp)
         check_kill(data_path, tmp)
+        check_concurrent(data_path, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     print("score_check: %d failures" % len(failures))
