@@ -116,6 +116,27 @@ static void whole_numbers(double lo, double hi, int64_t *vmin, int64_t *vmax)
     *vmax = (int64_t)b;
 }
 
+/* The region of each integer around slot i's cuts, when they span few
+ * enough (else none: fast_row searches the cuts). -1 out of memory. */
+static int plan_regions(fast_plan *fp, const tg_tiermap *m, int i)
+{
+    int n = m->ncut[i];
+    if (n == 0)
+        return 0;
+    double lo = floor(m->cut[i][0]) - 1, hi = ceil(m->cut[i][n - 1]) + 1;
+    /* Far from zero the cast to an integer would be undefined. */
+    if (!(lo >= -9e15 && hi <= 9e15) || hi - lo + 1 > TG_LUT_MAX)
+        return 0;
+    fp->lut_lo[i] = (int64_t)lo;
+    fp->lut_n[i] = (int)(hi - lo + 1);
+    fp->lut[i] = malloc((size_t)fp->lut_n[i] * sizeof **fp->lut);
+    if (!fp->lut[i])
+        return -1;
+    for (int k = 0; k < fp->lut_n[i]; k++)
+        fp->lut[i][k] = (uint32_t)region_of(m->cut[i], n, lo + k);
+    return 0;
+}
+
 /* 0 when the plan is ready, -1 when this source cannot use the path. */
 static int fast_plan_init(fast_plan *fp, const tg_source *s)
 {
@@ -152,22 +173,10 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
         }
         fp->action[col] = ACT_FEATURE;
         fp->slot[col] = i;
-        int n = m->ncut[i];
-        if (n == 0)
-            continue;
-        double lo = floor(m->cut[i][0]) - 1, hi = ceil(m->cut[i][n - 1]) + 1;
-        /* Far from zero the cast to an integer would be undefined. */
-        if (!(lo >= -9e15 && hi <= 9e15) || hi - lo + 1 > TG_LUT_MAX)
-            continue;
-        fp->lut_lo[i] = (int64_t)lo;
-        fp->lut_n[i] = (int)(hi - lo + 1);
-        fp->lut[i] = malloc((size_t)fp->lut_n[i] * sizeof **fp->lut);
-        if (!fp->lut[i]) {
+        if (plan_regions(fp, m, i) < 0) {
             fast_plan_release(fp);
             return -1;
         }
-        for (int k = 0; k < fp->lut_n[i]; k++)
-            fp->lut[i][k] = (uint32_t)region_of(m->cut[i], n, lo + k);
     }
     fp->action[s->schema.target_col] = ACT_TARGET;
     if (s->schema.split_col >= 0)
