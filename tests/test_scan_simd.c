@@ -501,7 +501,10 @@ static void test_fast_path_holds_every_declared_range(void **state)
     char path[1024];
     snprintf(path, sizeof path, "%s", tt_write("range.csv", csv));
     for (size_t i = 0; i < sizeof features / sizeof *features; i++) {
-        for (int warn = 0; warn <= 1; warn++) {
+        /* wide: a cut far from the others, so that the cuts span more
+         * than the fast path's lookup array (it searches them instead). */
+        for (int variant = 0; variant < 4; variant++) {
+            int warn = variant & 1, wide = variant >> 1;
             char json[2048], feature[512];
             snprintf(feature, sizeof feature, "%s", features[i]);
             if (warn) /* out of range counted rather than refused */
@@ -514,9 +517,13 @@ static void test_fast_path_holds_every_declared_range(void **state)
                      "  {\"name\": \"TIER_1A\", \"when\": \"x = 1\","
                      "   \"priority_rank\": 1},"
                      "  {\"name\": \"TIER_2A\", \"when\": \"x > 2\","
-                     "   \"priority_rank\": 2}],"
+                     "   \"priority_rank\": 2}%s],"
                      " \"default_tier\": {\"name\": \"STANDARD\","
-                     "   \"priority_rank\": 99}}", feature);
+                     "   \"priority_rank\": 99}}", feature,
+                     wide ? ", {\"name\": \"TIER_3\", \"when\": "
+                            "\"x < -99999998 OR x = 99999999\","
+                            " \"priority_rank\": 3}"
+                          : "");
             tg_rules *r = rules_of(json);
             check_both_modes(r, path);
             tg_rules_free(r);
