@@ -161,6 +161,13 @@ int tg_csv_open_range(tg_csv **out, const char *name, int fd, uint64_t start,
     c->fd = fd;
     c->roff = start;
     c->rend = end;
+    /* A byte order mark opens the file, not the first column's name:
+     * skipped here as tg_csv_open skips it, or a file split into ranges
+     * would bind its header differently from the same file read whole. */
+    unsigned char bom[3];
+    if (start == 0 && end >= 3 && pread(fd, bom, 3, 0) == 3 &&
+        memcmp(bom, "\xEF\xBB\xBF", 3) == 0)
+        c->roff = 3;
     c->line = first_line;
     c->cap = TG_CSV_CHUNK * 2;
     c->buf = calloc(1, c->cap + TG_CSV_SLACK);

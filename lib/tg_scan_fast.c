@@ -52,7 +52,10 @@ typedef struct {
     int nslots;
     int64_t *lut_lo;         /* per slot: value of lut[0] */
     int *lut_n;              /* entries, 0 when there is no array */
-    unsigned char **lut;     /* region of each integer lo .. lo+n-1 */
+    uint32_t **lut;          /* region of each integer lo .. lo+n-1: a
+                                feature cut at n values has 2n + 2
+                                regions, more than a byte holds once n
+                                passes 127 (an IN list of 200 values) */
     uint32_t *stride;
     int *ncut;
     const double **cut;
@@ -91,6 +94,49 @@ static int region_of(const double *c, int n, double v)
     return (k < n && c[k] == v) ? 2 + 2 * k : 1 + 2 * k;
 }
 
+/*
+ * The whole numbers of a declared range [lo, hi] (NAN: no bound) as
+ * vmin..vmax. The bounds are clamped to +-9e15: the fast path's values
+ * have at most 8 digits, so this changes no answer, and it keeps the
+ * casts defined (a bound of 1e300 has no int64_t). A range without a
+ * whole number (0.5..0.7) becomes {INT64_MAX}, a value no 8-digit field
+ * has, so that every value goes to the general reader, which reports it;
+ * vmin > vmax would wrap the unsigned range check and let every value
+ * in.
+ */
+static void whole_numbers(double lo, double hi, int64_t *vmin, int64_t *vmax)
+{
+    double a = isnan(lo) ? -9e15 : fmax(-9e15, fmin(9e15, ceil(lo)));
+    double b = isnan(hi) ? 9e15 : fmax(-9e15, fmin(9e15, floor(hi)));
+    if (a > b) {
+        *vmin = *vmax = INT64_MAX;
+        return;
+    }
+    *vmin = (int64_t)a;
+    *vmax = (int64_t)b;
+}
+
+/* The region of each integer around slot i's cuts, when they span few
+ * enough (else none: fast_row searches the cuts). -1 out of memory. */
+static int plan_regions(fast_plan *fp, const tg_tiermap *m, int i)
+{
+    int n = m->ncut[i];
+    if (n == 0)
+        return 0;
+    double lo = floor(m->cut[i][0]) - 1, hi = ceil(m->cut[i][n - 1]) + 1;
+    /* Far from zero the cast to an integer would be undefined. */
+    if (!(lo >= -9e15 && hi <= 9e15) || hi - lo + 1 > TG_LUT_MAX)
+        return 0;
+    fp->lut_lo[i] = (int64_t)lo;
+    fp->lut_n[i] = (int)(hi - lo + 1);
+    fp->lut[i] = malloc((size_t)fp->lut_n[i] * sizeof **fp->lut);
+    if (!fp->lut[i])
+        return -1;
+    for (int k = 0; k < fp->lut_n[i]; k++)
+        fp->lut[i][k] = (uint32_t)region_of(m->cut[i], n, lo + k);
+    return 0;
+}
+
 /* 0 when the plan is ready, -1 when this source cannot use the path. */
 static int fast_plan_init(fast_plan *fp, const tg_source *s)
 {
@@ -114,28 +160,23 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
     fp->cut = (const double **)m->cut;
     for (int i = 0; i < m->nfeat; i++) {
         int col = s->schema.feature_col[m->feat[i]];
-        if (col < 0) {
+        /* A feature bound to the target, split or contacted_date column
+         * (named so, or by an alias) is read by the general reader both
+         * as a value and in its other role, which a date or a split
+         * name fails: a column has one role here, so such a file is
+         * left to the general reader whole. */
+        if (col < 0 || fp->action[col] != ACT_SKIP ||
+            col == s->schema.target_col || col == s->schema.split_col ||
+            col == s->schema.date_col) {
             fast_plan_release(fp);
             return -1;
         }
         fp->action[col] = ACT_FEATURE;
         fp->slot[col] = i;
-        int n = m->ncut[i];
-        if (n == 0)
-            continue;
-        double lo = floor(m->cut[i][0]) - 1, hi = ceil(m->cut[i][n - 1]) + 1;
-        /* Far from zero the cast to an integer would be undefined. */
-        if (!(lo >= -9e15 && hi <= 9e15) || hi - lo + 1 > TG_LUT_MAX)
-            continue;
-        fp->lut_lo[i] = (int64_t)lo;
-        fp->lut_n[i] = (int)(hi - lo + 1);
-        fp->lut[i] = malloc((size_t)fp->lut_n[i]);
-        if (!fp->lut[i]) {
+        if (plan_regions(fp, m, i) < 0) {
             fast_plan_release(fp);
             return -1;
         }
-        for (int k = 0; k < fp->lut_n[i]; k++)
-            fp->lut[i][k] = (unsigned char)region_of(m->cut[i], n, lo + k);
     }
     fp->action[s->schema.target_col] = ACT_TARGET;
     if (s->schema.split_col >= 0)
@@ -174,10 +215,12 @@ static int fast_plan_init(fast_plan *fp, const tg_source *s)
         const tg_feature *ft = &s->rules->features[m->feat[i]];
         fc->slot = i;
         fc->is_bool = ft->is_boolean;
-        fc->vmin = ft->is_boolean ? 0 : !(ft->min >= -9e15) ? INT64_MIN
-                 : (int64_t)ceil(ft->min);
-        fc->vmax = ft->is_boolean ? 1 : !(ft->max <= 9e15) ? INT64_MAX
-                 : (int64_t)floor(ft->max);
+        /* A boolean's declared range may be narrower than 0..1. */
+        if (ft->is_boolean)
+            whole_numbers(fmax(ft->min, 0), fmin(ft->max, 1), &fc->vmin,
+                          &fc->vmax);
+        else
+            whole_numbers(ft->min, ft->max, &fc->vmin, &fc->vmax);
         fc->lut_n = fp->lut_n[i];
         fc->lut_lo = fp->lut_lo[i];
         if (fc->lut_n) {
@@ -225,9 +268,11 @@ static inline int fast_row(const fast_plan *fp, const tg_source *s,
         if (flen == 0)
             continue; /* NULL: region 0 */
         int w = tg_fast_int(f, flen, &v);
-        /* A word for a number, or a value outside the declared range:
-         * the general reader decides. */
-        if (w < 0 || (w > 0 && !fc->is_bool) ||
+        /* A word for a number, a boolean not written 0, 1, true or
+         * false ("00" and "-0" are whole numbers, not booleans), or a
+         * value outside the declared range: the general reader
+         * decides. */
+        if (w < 0 || (fc->is_bool ? w == 0 && flen != 1 : w > 0) ||
             (uint64_t)v - (uint64_t)fc->vmin > (uint64_t)fc->vmax - (uint64_t)fc->vmin)
             return -1;
         if (fc->lut_n) {

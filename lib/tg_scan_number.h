@@ -67,7 +67,9 @@ static inline int tg_fast_int(const char *f, size_t len, int64_t *out)
 }
 
 /* A number the way BigQuery exports one (empty is NULL, NAN): 0 ok, -1
- * not a number, -2 a number a double cannot hold. */
+ * not a number, -2 a number a double cannot hold. Like tg_swar_digits it
+ * may read 8 bytes at s: s is a field in the CSV buffer, with its slack
+ * after it. */
 int tg_parse_number(const char *s, size_t n, double *out);
 
 /* A boolean the way exports write one: 0, 1, true or false (any case);

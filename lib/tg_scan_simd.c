@@ -1,7 +1,7 @@
 /*
  * Separator listers of the scan's fast path, four ways: AVX-512, AVX2,
  * SSE2 and a portable loop, chosen once at run time. The choice only changes
- * speed: every implementation lists the same offsets (tests/test_scan.c
+ * speed: every implementation lists the same offsets (tests/test_scan_simd.c
  * scans the same files with each and compares the tallies).
  */
 #include "tg_scan_simd.h"

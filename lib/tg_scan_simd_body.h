@@ -5,8 +5,10 @@
  *   TG_TARGET      its target attribute (empty for the baseline)
  *   TG_CLASSIFY    (s, &sep, &nl, &special): one 64-byte block's masks
  *   TG_POPCOUNT    bits set in a uint64_t
- *   TG_FLATTEN     (o, off, sep, count): write off + k for each set bit
- *                  k of sep at o, in order (count of them)
+ *   TG_FLATTEN     (o, off, sep, end): write off + k for each set bit
+ *                  k of sep at o, in order, end being o + their count;
+ *                  it may write up to TG_SEP_LIST_SLACK entries from
+ *                  end on (16 a store for AVX-512, 8 a round else)
  * Written once so that the implementations differ only in how a block
  * is classified; each is compiled for its own instruction set, so the
  * bit loops use that set's instructions (TZCNT, BLSR, POPCNT).

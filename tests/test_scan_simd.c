@@ -386,10 +386,12 @@ static void test_fast_integers_match_the_general_parser(void **state)
         int w = tg_fast_int(padded(buf, texts[i], n), n, &v);
         if (w < 0)
             continue; /* handed to the general reader: always safe */
+        /* Both read the field where the reader keeps it: with the CSV
+         * buffer's slack after it (tg_parse_number reads 8 bytes). */
         if (w == 1) {
-            assert_int_equal(tg_parse_bool(texts[i], n, &d), 0);
+            assert_int_equal(tg_parse_bool(padded(buf, texts[i], n), n, &d), 0);
         } else {
-            assert_int_equal(tg_parse_number(texts[i], n, &d), 0);
+            assert_int_equal(tg_parse_number(padded(buf, texts[i], n), n, &d), 0);
         }
         assert_true(d == (double)v);
     }
@@ -404,6 +406,261 @@ static void test_fast_integers_match_the_general_parser(void **state)
     }
 }
 
+/* A rule set from its JSON text. */
+static tg_rules *rules_of(const char *json)
+{
+    tg_rules *r = NULL;
+    assert_tg_ok(tg_rules_parse(&r, json, strlen(json), "r.json", NULL));
+    return r;
+}
+
+/* check_all in both bad-row modes. */
+static void check_both_modes(const tg_rules *r, const char *written)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s", written);
+    check_all(r, path, TG_BAD_ROW_ERROR);
+    check_all(r, path, TG_BAD_ROW_SKIP);
+}
+
+/* The reference (no fast path) on path: its rc and rows skipped. */
+static void reference(const tg_rules *r, const char *path, int on_bad_row,
+                      int *rc, uint64_t *skipped)
+{
+    scan_result ref;
+    scan_with(&ref, r, path, "none", 1, on_bad_row);
+    *rc = ref.rc;
+    *skipped = ref.t.skipped;
+    tg_tally_release(&ref.t);
+}
+
+/*
+ * A boolean is 0, 1, true or false as written: "00", "-0" or "01" are
+ * whole numbers of value 0 or 1 but not booleans, and the general reader
+ * refuses them. The fast path once read them as numbers in 0..1.
+ */
+static void test_fast_path_takes_booleans_only_as_written(void **state)
+{
+    (void)state;
+    tg_rules *r = tt_rules("registry/tiers/v3.2.json");
+    static const char *const odd[] = {"00", "-0", "01", "-00", "000", "+1",
+                                      "0000000", "00000001", "TRUE", "1"};
+    for (size_t i = 0; i < sizeof odd / sizeof *odd; i++) {
+        char text[1024];
+        snprintf(text, sizeof text,
+                 "current_firm_tenure_months,industry_tenure_months,"
+                 "firm_net_change_12mo,firm_rep_count_at_contact,"
+                 "num_prior_firms,is_wirehouse,target,split\n"
+                 "20,100,-5,5,1,0,1,TRAIN\n"
+                 "20,100,-5,5,1,%s,1,TRAIN\n"
+                 "20,100,-5,5,1,1,0,TEST\n", odd[i]);
+        const char *path = tt_write("bool.csv", text);
+        check_both_modes(r, path);
+        int rc;
+        uint64_t skipped;
+        reference(r, path, TG_BAD_ROW_SKIP, &rc, &skipped);
+        assert_int_equal(rc, TG_OK);
+        /* The oracle: tg_parse_bool, the rule of the documented forms. */
+        double d;
+        int is_bool = tg_parse_bool(odd[i], strlen(odd[i]), &d) == 0;
+        assert_int_equal(skipped, is_bool ? 0 : 1);
+    }
+    tg_rules_free(r);
+}
+
+/*
+ * Declared ranges the fast path must hold exactly as the general reader
+ * does: a range holding no whole number, bounds beyond any 64-bit
+ * integer, and booleans with a narrower range than 0..1. Each file has
+ * values inside, at and outside the bounds.
+ */
+static void test_fast_path_holds_every_declared_range(void **state)
+{
+    (void)state;
+    static const char *const features[] = {
+        "{\"name\": \"x\", \"min\": 0.5, \"max\": 0.7}",
+        "{\"name\": \"x\", \"min\": 2.5, \"max\": 2.5}",
+        "{\"name\": \"x\", \"min\": 1e300}",
+        "{\"name\": \"x\", \"max\": -1e300}",
+        "{\"name\": \"x\", \"min\": 1e300, \"max\": 2e300}",
+        "{\"name\": \"x\", \"min\": -2e300, \"max\": -1e300}",
+        "{\"name\": \"x\", \"min\": 1e19}",
+        "{\"name\": \"x\", \"max\": -1e19}",
+        "{\"name\": \"x\", \"min\": -99999999, \"max\": 99999999}",
+        "{\"name\": \"x\", \"min\": -99999998.5, \"max\": 99999998.5}",
+        "{\"name\": \"x\", \"type\": \"boolean\", \"min\": 1}",
+        "{\"name\": \"x\", \"type\": \"boolean\", \"max\": 0}",
+        "{\"name\": \"x\", \"type\": \"boolean\", \"min\": 0.5, \"max\": 0.7}",
+        "{\"name\": \"x\", \"type\": \"boolean\", \"min\": -5, \"max\": 5}",
+    };
+    const char *csv = "x,target,split\n"
+                      "1,1,TRAIN\n0,0,TRAIN\n2,1,TEST\n3,0,TEST\n-1,0,TRAIN\n"
+                      "true,1,TRAIN\nfalse,0,TEST\n,1,TRAIN\n"
+                      "99999999,1,TRAIN\n-99999999,0,TEST\n"
+                      "99999998,1,TRAIN\n-99999998,0,TEST\n";
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tt_write("range.csv", csv));
+    for (size_t i = 0; i < sizeof features / sizeof *features; i++) {
+        /* wide: a cut far from the others, so that the cuts span more
+         * than the fast path's lookup array (it searches them instead). */
+        for (int variant = 0; variant < 4; variant++) {
+            int warn = variant & 1, wide = variant >> 1;
+            char json[2048], feature[512];
+            snprintf(feature, sizeof feature, "%s", features[i]);
+            if (warn) /* out of range counted rather than refused */
+                snprintf(feature + strlen(feature) - 1,
+                         sizeof feature - strlen(feature) + 1,
+                         ", \"out_of_range\": \"warn\"}");
+            snprintf(json, sizeof json,
+                     "{\"model_id\": \"m\", \"model_version\": \"v1\","
+                     " \"features\": [%s], \"tiers\": ["
+                     "  {\"name\": \"TIER_1A\", \"when\": \"x = 1\","
+                     "   \"priority_rank\": 1},"
+                     "  {\"name\": \"TIER_2A\", \"when\": \"x > 2\","
+                     "   \"priority_rank\": 2}%s],"
+                     " \"default_tier\": {\"name\": \"STANDARD\","
+                     "   \"priority_rank\": 99}}", feature,
+                     wide ? ", {\"name\": \"TIER_3\", \"when\": "
+                            "\"x < -99999998 OR x = 99999999\","
+                            " \"priority_rank\": 3}"
+                          : "");
+            tg_rules *r = rules_of(json);
+            check_both_modes(r, path);
+            tg_rules_free(r);
+        }
+    }
+}
+
+/*
+ * A feature whose column is also the target, the split or the
+ * contacted_date (by its name or an alias): the general reader reads
+ * the column both ways (a date or a split name is no number). The fast
+ * path once read it only in its other role.
+ */
+static void test_fast_path_leaves_shared_columns_to_the_reader(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *feature, *when, *csv;
+        int bad; /* rows the reference refuses */
+    } cases[] = {
+        {"{\"name\": \"target\"}", "target = 1",
+         "target,split\n1,TRAIN\n0,TRAIN\n1,TEST\n,TEST\n", 0},
+        {"{\"name\": \"x\", \"aliases\": [\"target\"]}", "x = 1",
+         "target,split\n1,TRAIN\n0,TRAIN\n1,TEST\n,TEST\n", 0},
+        {"{\"name\": \"x\", \"aliases\": [\"split\"]}", "x = 1",
+         "split,target\nTRAIN,1\nTEST,0\n", 2},
+        {"{\"name\": \"contacted_date\"}", "contacted_date = 1",
+         "contacted_date,target,split\n2025-03-04,1,TRAIN\n,0,TEST\n", 1},
+        {"{\"name\": \"x\", \"aliases\": [\"contacted_date\"]}", "x = 1",
+         "contacted_date,target\n2025-03-04,1\n2024-05-06,0\n", 2},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char json[2048];
+        snprintf(json, sizeof json,
+                 "{\"model_id\": \"m\", \"model_version\": \"v1\","
+                 " \"features\": [%s], \"tiers\": ["
+                 "  {\"name\": \"TIER_1A\", \"when\": \"%s\","
+                 "   \"priority_rank\": 1}],"
+                 " \"default_tier\": {\"name\": \"STANDARD\","
+                 "   \"priority_rank\": 99}}", cases[i].feature, cases[i].when);
+        tg_rules *r = rules_of(json);
+        const char *path = tt_write("shared.csv", cases[i].csv);
+        check_both_modes(r, path);
+        int rc;
+        uint64_t skipped;
+        reference(r, path, TG_BAD_ROW_SKIP, &rc, &skipped);
+        assert_int_equal(rc, TG_OK);
+        assert_int_equal(skipped, cases[i].bad);
+        tg_rules_free(r);
+    }
+}
+
+/*
+ * A feature with more than 127 distinct values in its conditions has
+ * more than 255 regions: the fast path's lookup array once kept them in
+ * a byte, so x = 150 read as region 44 (the region of x = 22) and took
+ * TIER_1A's place. Every value 0..259 here, each in its own region.
+ */
+static void test_fast_path_with_hundreds_of_cuts(void **state)
+{
+    (void)state;
+    text_buf json = {0}, csv = {0};
+    char v[32];
+    puts_(&json, "{\"model_id\": \"m\", \"model_version\": \"v1\","
+                 " \"features\": [\"x\"], \"tiers\": ["
+                 "  {\"name\": \"TIER_1A\", \"priority_rank\": 1, \"when\": \"x IN (");
+    for (int i = 1; i <= 100; i++) {
+        snprintf(v, sizeof v, "%s%d", i > 1 ? ", " : "", i);
+        puts_(&json, v);
+    }
+    puts_(&json, ")\"}, {\"name\": \"TIER_2A\", \"priority_rank\": 2,"
+                 " \"when\": \"x IN (");
+    for (int i = 101; i <= 200; i++) {
+        snprintf(v, sizeof v, "%s%d", i > 101 ? ", " : "", i);
+        puts_(&json, v);
+    }
+    puts_(&json, ")\"}], \"default_tier\": {\"name\": \"STANDARD\","
+                 " \"priority_rank\": 99}}");
+    puts_(&csv, "x,target,split\n");
+    for (int i = 0; i < 260; i++) {
+        snprintf(v, sizeof v, "%d,%d,TRAIN\n", i, i % 2);
+        puts_(&csv, v);
+    }
+    tg_rules *r = rules_of(json.p);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tt_write("cuts.csv", csv.p));
+    check_both_modes(r, path);
+    /* The oracle: 100 values in each IN list, 60 in neither. */
+    scan_result ref;
+    scan_with(&ref, r, path, "none", 1, TG_BAD_ROW_ERROR);
+    assert_int_equal(ref.rc, TG_OK);
+    const tg_count *train = &ref.t.cells[TG_SPLIT_TRAIN * ref.t.ntiers];
+    assert_int_equal(train[0].leads, 100);
+    assert_int_equal(train[1].leads, 100);
+    assert_int_equal(train[2].leads, 60);
+    tg_tally_release(&ref.t);
+    tg_rules_free(r);
+    free(json.p);
+    free(csv.p);
+}
+
+/*
+ * A byte order mark before the header, on a file large enough to be
+ * split into ranges: the header read for the ranges once kept the mark
+ * in the first column's name, so a feature named there was "missing"
+ * on 2 or 3 threads and found on one.
+ */
+static void test_byte_order_mark_on_every_thread_count(void **state)
+{
+    (void)state;
+    tg_rules *r = tt_rules("registry/tiers/v3.2.json");
+    text_buf b = {0};
+    puts_(&b, "\xEF\xBB\xBF" "current_firm_tenure_months,industry_tenure_months,"
+              "firm_net_change_12mo,firm_rep_count_at_contact,"
+              "num_prior_firms,is_wirehouse,target,split\n");
+    unsigned seed = 17;
+    for (int i = 0; i < 3000; i++) {
+        char line[128];
+        snprintf(line, sizeof line, "%d,%d,%d,%d,%d,%s,%d,%s\n",
+                 (int)(rand_r(&seed) % 70), (int)(rand_r(&seed) % 400),
+                 (int)(rand_r(&seed) % 40) - 20, 1 + (int)(rand_r(&seed) % 200),
+                 (int)(rand_r(&seed) % 6), rand_r(&seed) % 2 ? "true" : "0",
+                 (int)(rand_r(&seed) % 2), rand_r(&seed) % 3 ? "TRAIN" : "TEST");
+        puts_(&b, line);
+    }
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tt_write("bom.csv", b.p));
+    check_both_modes(r, path);
+    scan_result ref;
+    scan_with(&ref, r, path, "none", 1, TG_BAD_ROW_ERROR);
+    assert_tg_ok(ref.rc);
+    assert_int_equal(ref.t.rows, 3000);
+    tg_tally_release(&ref.t);
+    free(b.p);
+    tg_rules_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -415,6 +672,11 @@ int main(void)
         cmocka_unit_test(test_fast_dates_match_the_general_parser),
         cmocka_unit_test(test_fast_split_names_match_the_general_parser),
         cmocka_unit_test(test_fast_integers_match_the_general_parser),
+        cmocka_unit_test(test_fast_path_takes_booleans_only_as_written),
+        cmocka_unit_test(test_fast_path_holds_every_declared_range),
+        cmocka_unit_test(test_fast_path_leaves_shared_columns_to_the_reader),
+        cmocka_unit_test(test_fast_path_with_hundreds_of_cuts),
+        cmocka_unit_test(test_byte_order_mark_on_every_thread_count),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -30,7 +30,8 @@ int tg_csv_open_pipelined(tg_csv **out, const char *path, tg_error *err);
  * Read records from bytes [start, end) of the plain (not compressed)
  * file open on fd, which stays the caller's. Used to scan parts of one
  * file in parallel: start must be the beginning of a line. name is used
- * in messages; first_line is the line number at start.
+ * in messages; first_line is the line number at start. A UTF-8 byte
+ * order mark at offset 0 is skipped, as tg_csv_open skips it.
  */
 int tg_csv_open_range(tg_csv **out, const char *name, int fd, uint64_t start,
                       uint64_t end, long first_line, tg_error *err);
