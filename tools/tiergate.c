@@ -26,33 +26,29 @@ const tg_cmd tg_commands[] = {
     {"init", cmd_init,
      "scaffold a new repository governed by tiergate, with CI"},
     {"lint", cmd_lint,
-     "find tiers that can never match, always-false conditions, rank "
-     "conflicts"},
+     "tiers that never match, always-false conditions, rank conflicts"},
     {"log", cmd_log,
      "the commit-linked execution log: append, list, verify (step 10)"},
     {"monitor", cmd_monitor,
-     "after a release: calibration, tier drift and alerts per week or "
-     "month"},
+     "after a release: calibration, drift and alerts per week/month"},
     {"plan", cmd_plan,
      "how reliable the gates' verdict is: pass chances, leads needed"},
     {"preview", cmd_preview,
      "tier distribution, rates, lift and intervals per split (step 2)"},
     {"registry", cmd_registry,
-     "the model registry: show, update, promote, rollback, verify (step 7)"},
+     "the model registry: show, update, promote, rollback, verify"},
     {"release", cmd_release,
-     "steps 1-10 in one run: schema, gates, calibration, SQL, registry, "
-     "reports, log"},
+     "steps 1-10 in one run: gates, calibration, SQL, registry, log"},
     {"report", cmd_report,
      "the reviewer's HTML report (or Markdown) of a gate result"},
     {"score", cmd_score,
-     "scored rows and the production, Salesforce and SGA views (steps 3-6)"},
+     "scored rows; the production, Salesforce and SGA views (3-6)"},
     {"sql", cmd_sql,
-     "generate the warehouse SQL from the rule set (BigQuery, SQLite, DuckDB, "
-     "PostgreSQL)"},
+     "the rules as SQL: BigQuery, SQLite, DuckDB, PostgreSQL"},
     {"sweep", cmd_sweep,
      "rule variants in one pass: chosen on TRAIN, confirmed on TEST"},
     {"synth", cmd_synth,
-     "write a synthetic feature export calibrated to the V3.2 findings"},
+     "a synthetic feature export calibrated to the V3.2 findings"},
     {NULL, NULL, NULL},
 };
 
@@ -69,7 +65,11 @@ static int usage(FILE *out)
     fprintf(out,
             "\nexit codes: 0 success (gates passed, perhaps with warnings),\n"
             "1 a blocking gate failed, 2 usage or input error, 3 internal or\n"
-            "I/O error. 'tiergate <command> --help' describes each command.\n");
+            "I/O error. 'tiergate <command> --help' describes each command.\n"
+            "\nenvironment: NO_COLOR turns colour off; COLUMNS sets the width\n"
+            "text is fitted to; TIERGATE_SCAN_SIMD=avx512|avx2|sse2|portable|none\n"
+            "picks how the scan finds separators (same results; 'tiergate\n"
+            "--version' names the one in use).\n");
     return 0;
 }
 

@@ -313,6 +313,16 @@ def slow_scan(extra_env=None, stderr_redirect=""):
     return p.stdout.decode("utf-8", "replace")
 
 
+# Help, the program's and every command's, fits 80 columns.
+top = in_pipe(["--help"])
+check(widest(top) <= 80, "tiergate --help fits 80 columns (widest %d)" % widest(top))
+commands = re.findall(r"^  ([a-z][a-z-]+)  ", top, re.M)
+check(len(commands) >= 15, "the help lists the commands (%d)" % len(commands))
+for name in commands:
+    text = in_pipe([name, "--help"])
+    check(widest(text) <= 80,
+          "tiergate %s --help fits 80 columns (widest %d)" % (name, widest(text)))
+
 screen = slow_scan()
 check(re.search(r"scanning: [0-9,]+ rows", screen) is not None,
       "a scan over a second shows a progress line on a terminal")
