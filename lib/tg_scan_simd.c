@@ -73,11 +73,6 @@ TG_INLINE void classify_portable(const char *s, uint64_t *sep, uint64_t *nl,
 #define TG_POPCOUNT popcount_swar
 #define TG_FLATTEN flatten_bits
 #include "tg_scan_simd_body.h"
-#undef TG_LISTER
-#undef TG_TARGET
-#undef TG_CLASSIFY
-#undef TG_POPCOUNT
-#undef TG_FLATTEN
 
 #ifdef TG_HAVE_X86_SIMD
 /* SSE2 is part of x86-64 itself: always there. */
@@ -107,11 +102,6 @@ TG_INLINE void classify_sse2(const char *s, uint64_t *sep, uint64_t *nl,
 #define TG_POPCOUNT popcount_swar
 #define TG_FLATTEN flatten_bits
 #include "tg_scan_simd_body.h"
-#undef TG_LISTER
-#undef TG_TARGET
-#undef TG_CLASSIFY
-#undef TG_POPCOUNT
-#undef TG_FLATTEN
 
 /* Two 32-byte halves; the masks of each are 32 bits. */
 __attribute__((target("avx2,bmi,popcnt")))
@@ -141,11 +131,6 @@ TG_INLINE void classify_avx2(const char *s, uint64_t *sep, uint64_t *nl,
 #define TG_POPCOUNT __builtin_popcountll
 #define TG_FLATTEN flatten_bits
 #include "tg_scan_simd_body.h"
-#undef TG_LISTER
-#undef TG_TARGET
-#undef TG_CLASSIFY
-#undef TG_POPCOUNT
-#undef TG_FLATTEN
 
 /* AVX-512: one 64-byte load, and the offsets written by compressing a
  * vector of sixteen consecutive ones under each 16-bit slice of the
@@ -186,11 +171,6 @@ TG_INLINE void flatten_avx512(uint32_t *o, uint32_t off, uint64_t sep,
 #define TG_POPCOUNT __builtin_popcountll
 #define TG_FLATTEN flatten_avx512
 #include "tg_scan_simd_body.h"
-#undef TG_LISTER
-#undef TG_TARGET
-#undef TG_CLASSIFY
-#undef TG_POPCOUNT
-#undef TG_FLATTEN
 #endif
 
 typedef struct {

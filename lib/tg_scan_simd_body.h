@@ -9,6 +9,7 @@
  *                  k of sep at o, in order, end being o + their count;
  *                  it may write up to TG_SEP_LIST_SLACK entries from
  *                  end on (16 a store for AVX-512, 8 a round else)
+ * and undefines them again, ready for the next.
  * Written once so that the implementations differ only in how a block
  * is classified; each is compiled for its own instruction set, so the
  * bit loops use that set's instructions (TZCNT, BLSR, POPCNT).
@@ -40,3 +41,9 @@ TG_TARGET static size_t TG_LISTER(const char *s, size_t n, uint32_t base,
     *newlines = nls;
     return (size_t)(o - out);
 }
+
+#undef TG_LISTER
+#undef TG_TARGET
+#undef TG_CLASSIFY
+#undef TG_POPCOUNT
+#undef TG_FLATTEN

@@ -224,57 +224,54 @@ static void check_all(const tg_rules *r, const char *written, int on_bad_row)
     tg_tally_release(&ref.t);
 }
 
+/*
+ * Write an export of rows rows (odd ones among them when odd is set),
+ * check every lister against the general reader on it, and leave the
+ * general reader's own result in ref for the test's assertions.
+ */
+static void check_export(int rows, int odd, unsigned seed, int on_bad_row,
+                         scan_result *ref)
+{
+    tg_rules *r = tt_rules("registry/tiers/v3.2.json");
+    char *text = export_text(rows, odd, seed);
+    char path[1024];
+    snprintf(path, sizeof path, "%s", tt_write("export.csv", text));
+    check_all(r, path, on_bad_row);
+    scan_with(ref, r, path, "none", 1, on_bad_row);
+    free(text);
+    tg_rules_free(r);
+}
+
 static void test_listers_agree_on_plain_rows(void **state)
 {
     (void)state;
-    tg_rules *r = tt_rules("registry/tiers/v3.2.json");
-    char *text = export_text(40000, 0, 11);
-    char path[1024];
-    snprintf(path, sizeof path, "%s", tt_write("plain.csv", text));
-    check_all(r, path, TG_BAD_ROW_ERROR);
-    /* The reference itself is not empty: every row counted. */
     scan_result ref;
-    scan_with(&ref, r, path, "none", 1, TG_BAD_ROW_ERROR);
+    check_export(40000, 0, 11, TG_BAD_ROW_ERROR, &ref);
+    /* The reference itself is not empty: every row counted. */
     assert_tg_ok(ref.rc);
     assert_int_equal(ref.t.rows, 40000);
     tg_tally_release(&ref.t);
-    free(text);
-    tg_rules_free(r);
 }
 
 static void test_listers_agree_on_odd_rows_skipped(void **state)
 {
     (void)state;
-    tg_rules *r = tt_rules("registry/tiers/v3.2.json");
-    char *text = export_text(30000, 1, 5);
-    char path[1024];
-    snprintf(path, sizeof path, "%s", tt_write("odd.csv", text));
-    check_all(r, path, TG_BAD_ROW_SKIP);
     scan_result ref;
-    scan_with(&ref, r, path, "none", 1, TG_BAD_ROW_SKIP);
+    check_export(30000, 1, 5, TG_BAD_ROW_SKIP, &ref);
     assert_int_equal(ref.rc, TG_OK);
     assert_true(ref.t.skipped > 1000); /* the odd rows were there */
     assert_true(ref.t.rows - ref.t.skipped > 25000);
     tg_tally_release(&ref.t);
-    free(text);
-    tg_rules_free(r);
 }
 
 static void test_listers_agree_on_the_first_error(void **state)
 {
     (void)state;
-    tg_rules *r = tt_rules("registry/tiers/v3.2.json");
-    char *text = export_text(30000, 1, 9);
-    char path[1024];
-    snprintf(path, sizeof path, "%s", tt_write("odd.csv", text));
-    check_all(r, path, TG_BAD_ROW_ERROR);
     scan_result ref;
-    scan_with(&ref, r, path, "none", 1, TG_BAD_ROW_ERROR);
+    check_export(30000, 1, 9, TG_BAD_ROW_ERROR, &ref);
     assert_int_equal(ref.rc, TG_EINVAL);
     assert_true(ref.err.line > 1);
     tg_tally_release(&ref.t);
-    free(text);
-    tg_rules_free(r);
 }
 
 /* The last record without its newline, and a file of one record. */
