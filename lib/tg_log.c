@@ -280,6 +280,26 @@ int tg_log_append_with(const char *path, const char *repo_dir,
 }
 
 
+cJSON *tg_log_marker_start(const char *kind, const char *version,
+                           const char *model_id, const char *status,
+                           const tg_git_facts *git, const char *executed_at)
+{
+    cJSON *m = cJSON_CreateObject();
+    cJSON_AddNumberToObject(m, "tiergate_log", 1);
+    cJSON_AddStringToObject(m, "kind", kind);
+    cJSON_AddStringToObject(m, "version", version);
+    cJSON_AddStringToObject(m, "model_id", model_id);
+    cJSON_AddStringToObject(m, "status", status);
+    if (git->has_head)
+        cJSON_AddStringToObject(m, "commit", git->commit);
+    else
+        cJSON_AddNullToObject(m, "commit");
+    cJSON_AddStringToObject(m, "branch", git->branch);
+    cJSON_AddBoolToObject(m, "dirty", git->dirty);
+    cJSON_AddStringToObject(m, "executed_at", executed_at);
+    return m;
+}
+
 void tg_log_commit_line(FILE *f, const tg_git_facts *git)
 {
     if (!git->in_repo)

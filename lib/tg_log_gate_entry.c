@@ -138,19 +138,8 @@ static char *marker_text(const tg_log_append_options *o, char **rel,
 {
     const cJSON *res = o->result;
     const tg_rules *r = o->rules;
-    cJSON *m = cJSON_CreateObject();
-    cJSON_AddNumberToObject(m, "tiergate_log", 1);
-    cJSON_AddStringToObject(m, "kind", "gate");
-    cJSON_AddStringToObject(m, "version", r->model_version);
-    cJSON_AddStringToObject(m, "model_id", r->model_id);
-    cJSON_AddStringToObject(m, "status", str_of(res, "status"));
-    if (git->has_head)
-        cJSON_AddStringToObject(m, "commit", git->commit);
-    else
-        cJSON_AddNullToObject(m, "commit");
-    cJSON_AddStringToObject(m, "branch", git->branch);
-    cJSON_AddBoolToObject(m, "dirty", git->dirty);
-    cJSON_AddStringToObject(m, "executed_at", executed_at);
+    cJSON *m = tg_log_marker_start("gate", r->model_version, r->model_id,
+                                   str_of(res, "status"), git, executed_at);
     cJSON_AddStringToObject(m, "rules_sha256", r->sha256);
     cJSON_AddStringToObject(m, "policy_sha256",
                             str_of(cJSON_GetObjectItem(res, "provenance"),

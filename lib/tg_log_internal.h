@@ -8,6 +8,7 @@
 #ifndef TG_LOG_INTERNAL_H
 #define TG_LOG_INTERNAL_H
 
+#include <cjson/cJSON.h>
 #include <stdio.h>
 
 #include "tg_error.h"
@@ -27,6 +28,16 @@ typedef void (*tg_log_render_fn)(FILE *f, const char *prev_sha,
 
 /** "**Commit:** `hash` on BRANCH by AUTHOR", or why there is none. */
 void tg_log_commit_line(FILE *f, const tg_git_facts *git);
+
+/**
+ * A new marker object holding the facts every kind of entry starts
+ * with, in this order: tiergate_log, kind, version, model_id, status,
+ * commit (null without one), branch, dirty, executed_at. NULL when out
+ * of memory.
+ */
+cJSON *tg_log_marker_start(const char *kind, const char *version,
+                           const char *model_id, const char *status,
+                           const tg_git_facts *git, const char *executed_at);
 
 /** A marker's JSON, '<' and '>' escaped so no value closes the comment. */
 void tg_log_marker_json(FILE *f, const char *json);

@@ -69,19 +69,10 @@ static cJSON *marker(const recal_ctx *c, const char *prev_sha,
                      cJSON **dirty_out)
 {
     const tg_recal_proposal *p = c->p;
-    cJSON *m = cJSON_CreateObject();
-    cJSON_AddNumberToObject(m, "tiergate_log", 1);
-    cJSON_AddStringToObject(m, "kind", "recalibration");
-    cJSON_AddStringToObject(m, "version", p->model_version);
-    cJSON_AddStringToObject(m, "model_id", p->model_id);
-    cJSON_AddStringToObject(m, "status", c->adopted ? "adopted" : "proposed");
-    if (git->has_head)
-        cJSON_AddStringToObject(m, "commit", git->commit);
-    else
-        cJSON_AddNullToObject(m, "commit");
-    cJSON_AddStringToObject(m, "branch", git->branch);
-    cJSON_AddBoolToObject(m, "dirty", git->dirty);
-    cJSON_AddStringToObject(m, "executed_at", executed_at);
+    cJSON *m = tg_log_marker_start("recalibration", p->model_version,
+                                   p->model_id,
+                                   c->adopted ? "adopted" : "proposed", git,
+                                   executed_at);
     cJSON_AddStringToObject(m, "recorded_by", c->recorded_by);
     cJSON_AddStringToObject(m, "proposal_file", c->proposal_rel);
     cJSON_AddStringToObject(m, "proposal_sha256", p->sha256);
