@@ -230,6 +230,21 @@ static void wide_alerts(FILE *out, const tg_monitor_result *r, int color)
     }
 }
 
+int tg_monitor_count_inconclusive(const tg_monitor_result *r,
+                                  const tg_mgate *g, int k, int *judged)
+{
+    int n = 0;
+    *judged = 0;
+    for (int i = 0; i < r->noutcomes; i++) {
+        const tg_moutcome *o = &r->outcomes[i];
+        if (o->gate != g || o->tier != k)
+            continue;
+        n += o->status == TG_MSTATUS_INCONCLUSIVE;
+        *judged += o->status != TG_MSTATUS_INSUFFICIENT;
+    }
+    return n;
+}
+
 static void wide_inconclusive(FILE *out, const tg_monitor_result *r)
 {
     const tg_monitor_stats *s = r->stats;
@@ -239,14 +254,8 @@ static void wide_inconclusive(FILE *out, const tg_monitor_result *r)
         for (int gi = 0; gi < r->policy->ngates; gi++) {
             const tg_mgate *g = &r->policy->gates[gi];
             for (int k = -1; k < s->ntiers; k++) {
-                int n = 0, judged = 0;
-                for (int i = 0; i < r->noutcomes; i++) {
-                    const tg_moutcome *o = &r->outcomes[i];
-                    if (o->gate != g || o->tier != k)
-                        continue;
-                    n += o->status == TG_MSTATUS_INCONCLUSIVE;
-                    judged += o->status != TG_MSTATUS_INSUFFICIENT;
-                }
+                int judged;
+                int n = tg_monitor_count_inconclusive(r, g, k, &judged);
                 if (!n)
                     continue;
                 fputs("  [", out);

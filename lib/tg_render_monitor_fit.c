@@ -259,14 +259,8 @@ static void fit_inconclusive(FILE *out, const tg_monitor_result *r, int width)
     for (int gi = 0; gi < r->policy->ngates; gi++) {
         const tg_mgate *g = &r->policy->gates[gi];
         for (int k = -1; k < s->ntiers; k++) {
-            int n = 0, judged = 0;
-            for (int i = 0; i < r->noutcomes; i++) {
-                const tg_moutcome *o = &r->outcomes[i];
-                if (o->gate != g || o->tier != k)
-                    continue;
-                n += o->status == TG_MSTATUS_INCONCLUSIVE;
-                judged += o->status != TG_MSTATUS_INSUFFICIENT;
-            }
+            int judged;
+            int n = tg_monitor_count_inconclusive(r, g, k, &judged);
             if (!n)
                 continue;
             snprintf(line, sizeof line, "  [%s] %s %s: %d of %d judged windows",
