@@ -105,6 +105,41 @@ static void check_preview_object(const cJSON *o, const char *split)
     assert_true(num(cJSON_GetArrayItem(tiers, 0), "lift") > 2);
 }
 
+/* TIERGATE_SCAN_SIMD: every choice gives the same preview, --version
+ * names it, and a bad value is exit 2 with the value shown escaped. */
+static void test_cli_scan_simd_choice(void **state)
+{
+    (void)state;
+    tt_run_result ref = tt_run("preview --rules registry/tiers/v3.2.json "
+                               "--data '%s' --format json --threads 2",
+                               synth_file());
+    assert_int_equal(ref.status, 0);
+    static const char *const choices[] = {"none", "portable", "sse2"};
+    for (size_t i = 0; i < sizeof choices / sizeof *choices; i++) {
+        setenv("TIERGATE_SCAN_SIMD", choices[i], 1);
+        tt_run_result r = tt_run("preview --rules registry/tiers/v3.2.json "
+                                 "--data '%s' --format json --threads 2",
+                                 synth_file());
+        assert_int_equal(r.status, 0);
+        assert_string_equal(r.out, ref.out);
+        tt_run_free(&r);
+        r = tt_run("--version");
+        char want[64];
+        snprintf(want, sizeof want, "scan separators: %s\n", choices[i]);
+        assert_non_null(strstr(r.out, want));
+        tt_run_free(&r);
+    }
+    setenv("TIERGATE_SCAN_SIMD", "avx9\x1b[31m", 1);
+    tt_run_result r = tt_run("--version");
+    assert_int_equal(r.status, 2);
+    assert_string_equal(r.out, "");
+    assert_non_null(strstr(r.err, "TIERGATE_SCAN_SIMD takes auto, avx512"));
+    assert_null(strchr(r.err, '\x1b'));
+    tt_run_free(&r);
+    unsetenv("TIERGATE_SCAN_SIMD");
+    tt_run_free(&ref);
+}
+
 static void test_cli_synth_pipe_preview_json(void **state)
 {
     (void)state;
@@ -284,6 +319,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_cli_help_and_version),
         cmocka_unit_test(test_cli_synth_pipe_preview_json),
+        cmocka_unit_test(test_cli_scan_simd_choice),
         cmocka_unit_test(test_cli_preview_formats_and_output_file),
         cmocka_unit_test(test_cli_check_schema),
         cmocka_unit_test(test_cli_bad_rows),
